@@ -1,0 +1,346 @@
+//! Errors and schema diagnostics.
+//!
+//! Every problem in a schema file becomes a [`Diagnostic`] with a code, a
+//! span, a label for the caret and a help line that says what to write
+//! instead. A [`SchemaError`] carries all diagnostics of one file together
+//! with its text, and renders them like the Rust compiler does (file, line,
+//! column, the source line and a caret under the offending token).
+
+use std::fmt;
+use std::path::PathBuf;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+
+use crate::model::Span;
+
+/// The crate's error type.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The schema file (or another input) could not be read.
+    #[error("cannot read {}: {source}; check the path (relative paths are resolved against the crate's manifest directory in build scripts)", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A generated file could not be written.
+    #[error("cannot write {}: {source}; check that the directory exists and is writable", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The schema file has errors.
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
+    /// The builder was used without a required setting.
+    #[error("{0}")]
+    Config(String),
+    /// Generated Rust code did not parse back (a bug in this crate: please
+    /// report it with the schema that triggers it).
+    #[error("internal error: generated {what} is not valid Rust ({message}); please report this with your schema file")]
+    GeneratedCode {
+        /// Which generated file.
+        what: String,
+        /// The parser's message.
+        message: String,
+    },
+}
+
+/// What kind of problem a diagnostic reports. Stable, so tools can match on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DiagCode {
+    /// The file is not valid Rust-token syntax, or a construct is misspelled.
+    Syntax,
+    /// A top-level item other than `table!` or `raw_sql!`.
+    UnknownItem,
+    /// A column type that is not one of the neutral types.
+    UnknownType,
+    /// An attribute this language does not have.
+    UnknownAttribute,
+    /// An attribute that exists but does not apply where it stands.
+    MisplacedAttribute,
+    /// An attribute given twice where only one makes sense.
+    DuplicateAttribute,
+    /// A malformed attribute argument.
+    BadAttribute,
+    /// Two tables with the same name.
+    DuplicateTable,
+    /// Two columns with the same name in one table.
+    DuplicateColumn,
+    /// Two indexes or constraints with the same name or the same columns.
+    DuplicateIndex,
+    /// A table without columns.
+    EmptyTable,
+    /// A primary key problem.
+    PrimaryKey,
+    /// A column that a key, index or check names does not exist.
+    MissingColumn,
+    /// A foreign key problem.
+    ForeignKey,
+    /// A default that does not fit the column.
+    BadDefault,
+    /// A check constraint problem.
+    BadCheck,
+    /// An identifier that is not a plain lowercase SQL name, or too long.
+    BadIdentifier,
+    /// A reserved word used as a name.
+    ReservedWord,
+    /// A `renamed_from` hint that collides with another name.
+    RenameCollision,
+    /// An `auto_increment` column that cannot be one.
+    AutoIncrement,
+    /// A problem with a `raw_sql!` block.
+    RawSql,
+}
+
+impl DiagCode {
+    /// The code's stable name, as shown in `error[...]`.
+    pub fn name(self) -> &'static str {
+        match self {
+            DiagCode::Syntax => "syntax",
+            DiagCode::UnknownItem => "unknown_item",
+            DiagCode::UnknownType => "unknown_type",
+            DiagCode::UnknownAttribute => "unknown_attribute",
+            DiagCode::MisplacedAttribute => "misplaced_attribute",
+            DiagCode::DuplicateAttribute => "duplicate_attribute",
+            DiagCode::BadAttribute => "bad_attribute",
+            DiagCode::DuplicateTable => "duplicate_table",
+            DiagCode::DuplicateColumn => "duplicate_column",
+            DiagCode::DuplicateIndex => "duplicate_index",
+            DiagCode::EmptyTable => "empty_table",
+            DiagCode::PrimaryKey => "primary_key",
+            DiagCode::MissingColumn => "missing_column",
+            DiagCode::ForeignKey => "foreign_key",
+            DiagCode::BadDefault => "bad_default",
+            DiagCode::BadCheck => "bad_check",
+            DiagCode::BadIdentifier => "bad_identifier",
+            DiagCode::ReservedWord => "reserved_word",
+            DiagCode::RenameCollision => "rename_collision",
+            DiagCode::AutoIncrement => "auto_increment",
+            DiagCode::RawSql => "raw_sql",
+        }
+    }
+}
+
+/// One problem at one place in a schema file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// What kind of problem.
+    pub code: DiagCode,
+    /// The message (one line, no trailing period).
+    pub message: String,
+    /// The offending token(s).
+    pub span: SpanRange,
+    /// The text under the caret.
+    pub label: String,
+    /// What to write instead.
+    pub help: Option<String>,
+}
+
+/// A byte range that, unlike [`Span`], takes part in equality.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SpanRange {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl From<Span> for SpanRange {
+    fn from(s: Span) -> Self {
+        SpanRange {
+            start: s.start,
+            end: s.end,
+        }
+    }
+}
+
+impl Diagnostic {
+    /// A diagnostic with no help line.
+    pub fn new(
+        code: DiagCode,
+        span: impl Into<SpanRange>,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            code,
+            message: message.into(),
+            span: span.into(),
+            label: label.into(),
+            help: None,
+        }
+    }
+
+    /// Adds the help line.
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+/// All diagnostics of one schema file, with the file's name and text.
+#[derive(Clone, Debug)]
+pub struct SchemaError {
+    /// The file as named to the user.
+    pub path: String,
+    /// The file's text.
+    pub source: String,
+    /// The problems, in source order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl SchemaError {
+    /// Builds the error; diagnostics are sorted by position.
+    pub fn new(path: impl Into<String>, source: impl Into<String>, mut diagnostics: Vec<Diagnostic>) -> Self {
+        diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+        diagnostics.dedup();
+        SchemaError {
+            path: path.into(),
+            source: source.into(),
+            diagnostics,
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        line_col(&self.source, offset)
+    }
+
+    /// Renders every diagnostic the way rustc does, without colour:
+    /// `error[code]: message`, the file with line and column, the source
+    /// line with a caret under the token, and the help line.
+    pub fn render(&self) -> String {
+        let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+            .with_width(100)
+            .with_links(false);
+        let named = NamedSource::new(&self.path, self.source.clone());
+        let mut out = String::new();
+        for (i, diag) in self.diagnostics.iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            let (line, col) = self.line_col(diag.span.start);
+            out.push_str(&format!(
+                "error[{}]: {}:{}:{}: {}\n",
+                diag.code.name(),
+                self.path,
+                line,
+                col,
+                diag.message
+            ));
+            let report = Rendered { diag, source: &named };
+            // Rendering into a String cannot fail.
+            let _ = handler.render_report(&mut out, &report);
+        }
+        out
+    }
+}
+
+impl fmt::Display for SchemaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.diagnostics.len();
+        write!(
+            f,
+            "{} has {} error{}",
+            self.path,
+            n,
+            if n == 1 { "" } else { "s" }
+        )?;
+        for diag in &self.diagnostics {
+            let (line, col) = self.line_col(diag.span.start);
+            write!(f, "\n  {}:{}:{}: {}", self.path, line, col, diag.message)?;
+            if let Some(help) = &diag.help {
+                write!(f, " (help: {help})")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SchemaError {}
+
+/// 1-based line and column (in characters) of a byte offset in `source`.
+pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
+    let offset = floor_char_boundary(source, offset.min(source.len()));
+    let before = &source[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = source[line_start..offset].chars().count() + 1;
+    (line, col)
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+struct Rendered<'a> {
+    diag: &'a Diagnostic,
+    source: &'a NamedSource<String>,
+}
+
+impl fmt::Debug for Rendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.diag, f)
+    }
+}
+
+impl fmt::Display for Rendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diag.message)
+    }
+}
+
+impl std::error::Error for Rendered<'_> {}
+
+impl miette::Diagnostic for Rendered<'_> {
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.diag
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let len = self.source.inner().len();
+        let start = self.diag.span.start.min(len);
+        let end = self.diag.span.end.clamp(start, len);
+        Some(Box::new(std::iter::once(LabeledSpan::new(
+            Some(self.diag.label.clone()),
+            start,
+            (end - start).max(usize::from(start < len)),
+        ))))
+    }
+}
+
+/// Shorthand for results in this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters() {
+        let src = "ab\ncä d\n";
+        assert_eq!(line_col(src, 0), (1, 1));
+        assert_eq!(line_col(src, 3), (2, 1));
+        // 'd' is after a two-byte 'ä'.
+        assert_eq!(line_col(src, 7), (2, 4));
+        assert_eq!(line_col(src, 999), (3, 1));
+    }
+}

@@ -1,0 +1,522 @@
+//! The one backend-neutral schema model.
+//!
+//! The parsed schema file, a migration snapshot and an introspected database
+//! all become a [`Schema`]. Every value here is a closed enum or a plain
+//! string identifier; backend escape hatches are explicit variants
+//! ([`CheckExpr::Raw`], [`RawBlock`], [`BackendScope`]), never SQL passed
+//! through in disguise.
+//!
+//! Source positions ([`Span`]) ride along for diagnostics but never take part
+//! in equality: two schemas that say the same thing are equal wherever they
+//! came from.
+
+use std::fmt;
+
+/// A byte range in the schema source. Ignored by `==`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Span {
+    /// Byte offset of the first character.
+    pub start: usize,
+    /// Byte offset one past the last character.
+    pub end: usize,
+}
+
+impl Span {
+    /// A span covering `start..end`.
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+
+    /// The number of bytes covered.
+    pub fn len(&self) -> usize {
+        self.end.saturating_sub(self.start)
+    }
+
+    /// True when the span covers nothing (for example, a model built in code).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl PartialEq for Span {
+    fn eq(&self, _: &Span) -> bool {
+        true
+    }
+}
+
+/// A whole schema: tables in file order, then raw SQL blocks in file order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Schema {
+    /// Tables, in the order the schema file declares them.
+    pub tables: Vec<Table>,
+    /// Backend-specific SQL that rides along verbatim, in file order.
+    pub raw_blocks: Vec<RawBlock>,
+}
+
+impl Schema {
+    /// The table whose schema-file name is `name`.
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+
+    /// Tables that exist on `backend`.
+    pub fn tables_for(&self, backend: Backend) -> impl Iterator<Item = &Table> {
+        self.tables.iter().filter(move |t| t.scope.includes(backend))
+    }
+}
+
+/// A concrete database backend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Backend {
+    /// PostgreSQL (13 or newer).
+    Postgres,
+    /// SQLite (3.41 or newer; the bundled library).
+    Sqlite,
+}
+
+impl Backend {
+    /// Both backends, PostgreSQL first.
+    pub const ALL: [Backend; 2] = [Backend::Postgres, Backend::Sqlite];
+
+    /// The lowercase name used in folders, flags and attributes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Postgres => "postgres",
+            Backend::Sqlite => "sqlite",
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where an object exists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum BackendScope {
+    /// On every backend (the normal case).
+    #[default]
+    Both,
+    /// On one backend only (`#[backend(postgres)]`).
+    Only(Backend),
+}
+
+impl BackendScope {
+    /// Whether an object with this scope exists on `backend`.
+    pub fn includes(self, backend: Backend) -> bool {
+        match self {
+            BackendScope::Both => true,
+            BackendScope::Only(b) => b == backend,
+        }
+    }
+}
+
+/// One table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    /// The name in the schema file and in generated Rust code.
+    pub name: String,
+    /// The SQL name when it differs from `name` (`#[sql_name = "..."]`).
+    pub sql_name: Option<String>,
+    /// Doc comment lines, carried into generated code.
+    pub docs: Vec<String>,
+    /// Which backends have this table.
+    pub scope: BackendScope,
+    /// Columns in declaration order.
+    pub columns: Vec<Column>,
+    /// Primary key columns (schema-file names), in key order.
+    pub primary_key: Vec<String>,
+    /// Foreign keys, column-level ones included.
+    pub foreign_keys: Vec<ForeignKey>,
+    /// Unique constraints, column-level ones included.
+    pub uniques: Vec<Unique>,
+    /// Check constraints, column-level ones included (the type map's implicit
+    /// checks, such as SQLite's boolean 0/1, are not listed here).
+    pub checks: Vec<Check>,
+    /// Indexes.
+    pub indexes: Vec<Index>,
+    /// The name this table had before (`#[renamed_from(old)]`).
+    pub renamed_from: Option<String>,
+    /// Where the table's name stands in the source.
+    pub span: Span,
+}
+
+impl Table {
+    /// The name used in SQL.
+    pub fn sql_name(&self) -> &str {
+        self.sql_name.as_deref().unwrap_or(&self.name)
+    }
+
+    /// The column whose schema-file name is `name`.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// The SQL name of the column `name` (falls back to `name`).
+    pub fn column_sql_name<'a>(&'a self, name: &'a str) -> &'a str {
+        self.column(name).map(Column::sql_name).unwrap_or(name)
+    }
+
+    /// The auto-increment key column, if the table has one.
+    pub fn auto_increment_column(&self) -> Option<&Column> {
+        self.columns.iter().find(|c| c.auto_increment)
+    }
+}
+
+/// One column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Column {
+    /// The name in the schema file and in generated Rust code.
+    pub name: String,
+    /// The SQL name when it differs from `name`.
+    pub sql_name: Option<String>,
+    /// Doc comment lines.
+    pub docs: Vec<String>,
+    /// The neutral type.
+    pub ty: ColumnType,
+    /// `Nullable<T>`.
+    pub nullable: bool,
+    /// The column default.
+    pub default: Option<DefaultValue>,
+    /// An auto-increment integer key (`#[auto_increment]`).
+    pub auto_increment: bool,
+    /// The name this column had before (`#[renamed_from(old)]`).
+    pub renamed_from: Option<String>,
+    /// Where the column's name stands in the source.
+    pub span: Span,
+    /// Where the column's type stands in the source.
+    pub ty_span: Span,
+}
+
+impl Column {
+    /// The name used in SQL.
+    pub fn sql_name(&self) -> &str {
+        self.sql_name.as_deref().unwrap_or(&self.name)
+    }
+
+    /// Whether an insert may leave this column out (it has a default, is
+    /// generated, or is nullable).
+    pub fn insert_optional(&self) -> bool {
+        self.default.is_some() || self.auto_increment || self.nullable
+    }
+}
+
+/// The neutral column types of the design's type map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ColumnType {
+    /// A UUID: `UUID` on PostgreSQL, a 16-byte `BLOB` on SQLite.
+    Uuid,
+    /// Text, optionally limited to `max_len` characters.
+    Text {
+        /// The maximum length in characters (`Text<255>`).
+        max_len: Option<u32>,
+    },
+    /// A 16-bit integer.
+    SmallInt,
+    /// A 32-bit integer.
+    Integer,
+    /// A 64-bit integer.
+    BigInt,
+    /// A boolean: `BOOLEAN` on PostgreSQL, `INTEGER` 0/1 on SQLite.
+    Bool,
+    /// A UTC instant with microsecond precision.
+    Timestamp,
+    /// A 64-bit float.
+    Double,
+    /// Bytes.
+    Binary,
+    /// A JSON document: `JSONB` on PostgreSQL, checked `TEXT` on SQLite.
+    Json,
+}
+
+impl ColumnType {
+    /// The neutral name as written in the schema file.
+    pub fn neutral_name(&self) -> String {
+        match self {
+            ColumnType::Uuid => "Uuid".into(),
+            ColumnType::Text { max_len: None } => "Text".into(),
+            ColumnType::Text { max_len: Some(n) } => format!("Text<{n}>"),
+            ColumnType::SmallInt => "SmallInt".into(),
+            ColumnType::Integer => "Integer".into(),
+            ColumnType::BigInt => "BigInt".into(),
+            ColumnType::Bool => "Bool".into(),
+            ColumnType::Timestamp => "Timestamp".into(),
+            ColumnType::Double => "Double".into(),
+            ColumnType::Binary => "Binary".into(),
+            ColumnType::Json => "Json".into(),
+        }
+    }
+
+    /// Whether this is one of the integer types.
+    pub fn is_integer(&self) -> bool {
+        matches!(
+            self,
+            ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt
+        )
+    }
+
+    /// The neutral type names the parser accepts (for help texts).
+    pub const NAMES: [&'static str; 10] = [
+        "Uuid",
+        "Text",
+        "SmallInt",
+        "Integer",
+        "BigInt",
+        "Bool",
+        "Timestamp",
+        "Double",
+        "Binary",
+        "Json",
+    ];
+}
+
+/// A column default.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DefaultValue {
+    /// The current instant (`#[default(now)]`), for `Timestamp` columns.
+    Now,
+    /// A fresh random UUID (`#[default(uuid)]`), for `Uuid` columns.
+    Uuid,
+    /// A string literal.
+    Text(String),
+    /// An integer literal.
+    Int(i64),
+    /// A float literal.
+    Float(f64),
+    /// A boolean literal.
+    Bool(bool),
+}
+
+impl DefaultValue {
+    /// How the default is written in the schema language.
+    pub fn neutral_spelling(&self) -> String {
+        match self {
+            DefaultValue::Now => "now".into(),
+            DefaultValue::Uuid => "uuid".into(),
+            DefaultValue::Text(s) => format!("{s:?}"),
+            DefaultValue::Int(i) => i.to_string(),
+            DefaultValue::Float(f) => format_float(*f),
+            DefaultValue::Bool(b) => b.to_string(),
+        }
+    }
+}
+
+/// Formats a float so that it reads back as the same value and always looks
+/// like a float (`1.0`, not `1`).
+pub fn format_float(f: f64) -> String {
+    let s = format!("{f:?}");
+    if s.contains(['.', 'e', 'E', 'N', 'i']) {
+        s
+    } else {
+        format!("{s}.0")
+    }
+}
+
+/// A referential action for `ON DELETE` / `ON UPDATE`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum FkAction {
+    /// `NO ACTION` (the SQL default).
+    #[default]
+    NoAction,
+    /// `RESTRICT`.
+    Restrict,
+    /// `CASCADE`.
+    Cascade,
+    /// `SET NULL`.
+    SetNull,
+    /// `SET DEFAULT`.
+    SetDefault,
+}
+
+impl FkAction {
+    /// The SQL spelling.
+    pub fn sql(self) -> &'static str {
+        match self {
+            FkAction::NoAction => "NO ACTION",
+            FkAction::Restrict => "RESTRICT",
+            FkAction::Cascade => "CASCADE",
+            FkAction::SetNull => "SET NULL",
+            FkAction::SetDefault => "SET DEFAULT",
+        }
+    }
+
+    /// The spelling in the schema language.
+    pub fn neutral_name(self) -> &'static str {
+        match self {
+            FkAction::NoAction => "no_action",
+            FkAction::Restrict => "restrict",
+            FkAction::Cascade => "cascade",
+            FkAction::SetNull => "set_null",
+            FkAction::SetDefault => "set_default",
+        }
+    }
+
+    /// Every action with its schema-language name.
+    pub const ALL: [FkAction; 5] = [
+        FkAction::NoAction,
+        FkAction::Restrict,
+        FkAction::Cascade,
+        FkAction::SetNull,
+        FkAction::SetDefault,
+    ];
+}
+
+/// A foreign key.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ForeignKey {
+    /// Explicit constraint name, if given.
+    pub name: Option<String>,
+    /// Referencing columns (schema-file names).
+    pub columns: Vec<String>,
+    /// Referenced table (schema-file name).
+    pub ref_table: String,
+    /// Referenced columns (schema-file names).
+    pub ref_columns: Vec<String>,
+    /// `ON DELETE`.
+    pub on_delete: FkAction,
+    /// `ON UPDATE`.
+    pub on_update: FkAction,
+    /// Where it was declared.
+    pub span: Span,
+}
+
+/// A unique constraint.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unique {
+    /// Explicit constraint name, if given.
+    pub name: Option<String>,
+    /// Columns (schema-file names).
+    pub columns: Vec<String>,
+    /// Where it was declared.
+    pub span: Span,
+}
+
+/// A check constraint.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Check {
+    /// Explicit constraint name, if given.
+    pub name: Option<String>,
+    /// What it checks.
+    pub expr: CheckExpr,
+    /// Where it was declared.
+    pub span: Span,
+}
+
+/// A literal in an `in(...)` check.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Literal {
+    /// A string.
+    Text(String),
+    /// An integer.
+    Int(i64),
+}
+
+/// What a check constraint checks.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CheckExpr {
+    /// `column IN (values...)`.
+    In {
+        /// The column (schema-file name).
+        column: String,
+        /// The allowed values.
+        values: Vec<Literal>,
+    },
+    /// The column holds valid JSON text.
+    JsonValid {
+        /// The column (schema-file name).
+        column: String,
+    },
+    /// A raw SQL boolean expression, with optional per-backend spellings.
+    Raw {
+        /// The expression used where no backend spelling is given.
+        sql: Option<String>,
+        /// The PostgreSQL spelling.
+        postgres: Option<String>,
+        /// The SQLite spelling.
+        sqlite: Option<String>,
+    },
+}
+
+impl CheckExpr {
+    /// The raw expression for `backend`, if this is a raw check.
+    pub fn raw_for(&self, backend: Backend) -> Option<&str> {
+        match self {
+            CheckExpr::Raw {
+                sql,
+                postgres,
+                sqlite,
+            } => match backend {
+                Backend::Postgres => postgres.as_deref().or(sql.as_deref()),
+                Backend::Sqlite => sqlite.as_deref().or(sql.as_deref()),
+            },
+            _ => None,
+        }
+    }
+}
+
+/// Sort order of an index column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Order {
+    /// Ascending (the default).
+    #[default]
+    Asc,
+    /// Descending.
+    Desc,
+}
+
+/// One column of an index.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IndexColumn {
+    /// The column (schema-file name).
+    pub column: String,
+    /// Its sort order.
+    pub order: Order,
+}
+
+/// An index.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Index {
+    /// Explicit name, if given.
+    pub name: Option<String>,
+    /// Indexed columns in order.
+    pub columns: Vec<IndexColumn>,
+    /// A unique index.
+    pub unique: bool,
+    /// The predicate of a partial index (raw SQL, same on both backends).
+    pub predicate: Option<String>,
+    /// Where it was declared.
+    pub span: Span,
+}
+
+/// Backend-specific SQL that rides along verbatim (`raw_sql!`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawBlock {
+    /// Its name.
+    pub name: String,
+    /// Doc comment lines.
+    pub docs: Vec<String>,
+    /// The SQL per backend; a backend without an entry gets nothing.
+    pub parts: Vec<RawPart>,
+    /// Where it was declared.
+    pub span: Span,
+}
+
+impl RawBlock {
+    /// The part for `backend`, if any.
+    pub fn part(&self, backend: Backend) -> Option<&RawPart> {
+        self.parts.iter().find(|p| p.backend == backend)
+    }
+}
+
+/// The SQL of a raw block for one backend.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawPart {
+    /// The backend.
+    pub backend: Backend,
+    /// SQL that creates the object(s).
+    pub up: String,
+    /// SQL that removes them again.
+    pub down: String,
+}

@@ -1,0 +1,309 @@
+//! SQL identifier rules and the names given to constraints and indexes.
+//!
+//! Identifiers are never quoted and never changed: a name PostgreSQL would
+//! truncate (over 63 bytes), fold (upper case) or refuse (a reserved word) is
+//! rejected by validation instead. The derived names here are the ones both
+//! backends get, so the two catalogs name every object alike.
+
+use crate::model::{ForeignKey, Index, Table, Unique};
+
+/// PostgreSQL's identifier limit in bytes (`NAMEDATALEN - 1`).
+pub const MAX_IDENT_BYTES: usize = 63;
+
+/// Why a string is not usable as a plain SQL identifier.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IdentProblem {
+    /// Empty.
+    Empty,
+    /// Longer than [`MAX_IDENT_BYTES`].
+    TooLong(usize),
+    /// Not `[a-z_][a-z0-9_]*`.
+    NotPlain,
+    /// A reserved word on PostgreSQL or SQLite.
+    Reserved,
+}
+
+/// Checks that `name` is a plain, portable, unreserved identifier.
+pub fn check_ident(name: &str) -> Result<(), IdentProblem> {
+    if name.is_empty() {
+        return Err(IdentProblem::Empty);
+    }
+    if name.len() > MAX_IDENT_BYTES {
+        return Err(IdentProblem::TooLong(name.len()));
+    }
+    let mut chars = name.chars();
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_');
+    if !first_ok
+        || !chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        return Err(IdentProblem::NotPlain);
+    }
+    if is_reserved(name) {
+        return Err(IdentProblem::Reserved);
+    }
+    Ok(())
+}
+
+/// Whether `word` is reserved on PostgreSQL or SQLite (lower case input).
+pub fn is_reserved(word: &str) -> bool {
+    RESERVED.binary_search(&word).is_ok()
+}
+
+/// Words that PostgreSQL reserves (its "reserved" and "reserved, can be
+/// function or type" categories) together with the SQLite keywords that have
+/// no identifier fallback in its grammar, so they cannot stand unquoted as a
+/// table or column name. Sorted; a unit test keeps it so.
+const RESERVED: &[&str] = &[
+    "add",
+    "all",
+    "alter",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "authorization",
+    "autoincrement",
+    "between",
+    "binary",
+    "both",
+    "case",
+    "cast",
+    "check",
+    "collate",
+    "collation",
+    "column",
+    "commit",
+    "concurrently",
+    "constraint",
+    "create",
+    "cross",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "default",
+    "deferrable",
+    "delete",
+    "desc",
+    "distinct",
+    "do",
+    "drop",
+    "else",
+    "end",
+    "escape",
+    "except",
+    "exists",
+    "false",
+    "fetch",
+    "for",
+    "foreign",
+    "freeze",
+    "from",
+    "full",
+    "grant",
+    "group",
+    "having",
+    "ilike",
+    "in",
+    "index",
+    "initially",
+    "inner",
+    "insert",
+    "intersect",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "lateral",
+    "leading",
+    "left",
+    "like",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "natural",
+    "not",
+    "nothing",
+    "notnull",
+    "null",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "outer",
+    "overlaps",
+    "placing",
+    "primary",
+    "references",
+    "returning",
+    "right",
+    "select",
+    "session_user",
+    "set",
+    "similar",
+    "some",
+    "symmetric",
+    "system_user",
+    "table",
+    "tablesample",
+    "then",
+    "to",
+    "trailing",
+    "transaction",
+    "true",
+    "union",
+    "unique",
+    "update",
+    "user",
+    "using",
+    "values",
+    "variadic",
+    "verbose",
+    "when",
+    "where",
+    "window",
+    "with",
+];
+
+/// The name of a unique constraint: explicit, or `<table>_<cols>_key`
+/// (PostgreSQL's own convention).
+pub fn unique_name(table: &Table, unique: &Unique) -> String {
+    unique
+        .name
+        .clone()
+        .unwrap_or_else(|| derived(table, unique.columns.iter(), "key"))
+}
+
+/// The name of a foreign key: explicit, or `<table>_<cols>_fkey`.
+pub fn foreign_key_name(table: &Table, fk: &ForeignKey) -> String {
+    fk.name
+        .clone()
+        .unwrap_or_else(|| derived(table, fk.columns.iter(), "fkey"))
+}
+
+/// The name of the primary key constraint: `<table>_pkey`.
+pub fn primary_key_name(table: &Table) -> String {
+    format!("{}_pkey", table.sql_name())
+}
+
+/// The name of an index: explicit, or `<table>_<cols>_idx`.
+pub fn index_name(table: &Table, index: &Index) -> String {
+    index.name.clone().unwrap_or_else(|| {
+        derived(
+            table,
+            index.columns.iter().map(|c| &c.column),
+            if index.unique { "uidx" } else { "idx" },
+        )
+    })
+}
+
+/// The name of the `position`-th (0-based) check constraint: explicit, or
+/// `<table>_<column>_check` for a column check, `<table>_check<n>` otherwise.
+pub fn check_name(table: &Table, position: usize) -> String {
+    let check = &table.checks[position];
+    if let Some(name) = &check.name {
+        return name.clone();
+    }
+    match &check.expr {
+        crate::model::CheckExpr::In { column, .. }
+        | crate::model::CheckExpr::JsonValid { column } => {
+            // Several checks on one column get distinct names.
+            let same_column_before = table.checks[..position]
+                .iter()
+                .filter(|c| c.name.is_none() && check_column(&c.expr) == Some(column))
+                .count();
+            let base = format!("{}_{}_check", table.sql_name(), table.column_sql_name(column));
+            if same_column_before == 0 {
+                base
+            } else {
+                format!("{base}{}", same_column_before + 1)
+            }
+        }
+        crate::model::CheckExpr::Raw { .. } => {
+            let raw_before = table.checks[..position]
+                .iter()
+                .filter(|c| c.name.is_none() && matches!(c.expr, crate::model::CheckExpr::Raw { .. }))
+                .count();
+            format!("{}_check{}", table.sql_name(), raw_before + 1)
+        }
+    }
+}
+
+fn check_column(expr: &crate::model::CheckExpr) -> Option<&String> {
+    match expr {
+        crate::model::CheckExpr::In { column, .. }
+        | crate::model::CheckExpr::JsonValid { column } => Some(column),
+        crate::model::CheckExpr::Raw { .. } => None,
+    }
+}
+
+fn derived<'a>(table: &Table, columns: impl Iterator<Item = &'a String>, suffix: &str) -> String {
+    let mut name = table.sql_name().to_string();
+    for c in columns {
+        name.push('_');
+        name.push_str(table.column_sql_name(c));
+    }
+    name.push('_');
+    name.push_str(suffix);
+    name
+}
+
+/// Levenshtein distance, for "did you mean" hints.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserved_list_is_sorted_and_lowercase() {
+        for pair in RESERVED.windows(2) {
+            assert!(pair[0] < pair[1], "{} >= {}", pair[0], pair[1]);
+        }
+        assert!(RESERVED.iter().all(|w| w.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
+    }
+
+    #[test]
+    fn identifier_rules() {
+        let cases: &[(&str, Result<(), IdentProblem>)] = &[
+            ("workflow_executions", Ok(())),
+            ("_private", Ok(())),
+            ("t1", Ok(())),
+            ("", Err(IdentProblem::Empty)),
+            ("Status", Err(IdentProblem::NotPlain)),
+            ("1abc", Err(IdentProblem::NotPlain)),
+            ("has-dash", Err(IdentProblem::NotPlain)),
+            ("order", Err(IdentProblem::Reserved)),
+            ("user", Err(IdentProblem::Reserved)),
+            ("status", Ok(())),
+        ];
+        for (name, want) in cases {
+            assert_eq!(&check_ident(name), want, "{name}");
+        }
+        let long = "a".repeat(64);
+        assert_eq!(check_ident(&long), Err(IdentProblem::TooLong(64)));
+        assert_eq!(check_ident(&"a".repeat(63)), Ok(()));
+    }
+}

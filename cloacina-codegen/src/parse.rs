@@ -1,0 +1,1319 @@
+//! Parsing the schema language (Rust-token syntax, read with `syn`) into the
+//! [`Schema`] model.
+//!
+//! Parsing checks the *form* of the file: items, attribute spelling and
+//! placement, types and literals. Whether the parts fit together (columns
+//! that exist, keys, names) is [`crate::validate`]'s job. Both report
+//! [`Diagnostic`]s with the span of the offending token; parsing goes on
+//! after an error where it can, so one run shows as many problems as
+//! possible.
+
+use proc_macro2::{LineColumn, Span as PmSpan};
+use syn::ext::IdentExt;
+use syn::parse::{ParseStream, Parser};
+use syn::spanned::Spanned;
+use syn::{Attribute, Ident, LitStr, Token};
+
+use crate::error::{DiagCode, Diagnostic};
+use crate::model::*;
+
+/// Parses schema source text. Returns the model (possibly partial) and the
+/// problems found; the model is only meaningful when there are none.
+pub fn parse(source: &str) -> (Schema, Vec<Diagnostic>) {
+    let mut cx = Cx::new(source);
+    let schema = cx.file();
+    (schema, cx.diags)
+}
+
+struct Cx<'s> {
+    source: &'s str,
+    line_starts: Vec<usize>,
+    diags: Vec<Diagnostic>,
+}
+
+/// Attributes that may stand on a table.
+const TABLE_ATTRS: &[&str] = &[
+    "doc",
+    "sql_name",
+    "index",
+    "unique",
+    "check",
+    "foreign_key",
+    "backend",
+    "renamed_from",
+];
+/// Attributes that may stand on a column.
+const COLUMN_ATTRS: &[&str] = &[
+    "doc",
+    "sql_name",
+    "default",
+    "references",
+    "unique",
+    "check",
+    "index",
+    "renamed_from",
+    "auto_increment",
+];
+/// Attributes that may stand on a raw SQL block.
+const RAW_ATTRS: &[&str] = &["doc", "postgres", "sqlite"];
+
+impl<'s> Cx<'s> {
+    fn new(source: &'s str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
+        Cx {
+            source,
+            line_starts,
+            diags: Vec::new(),
+        }
+    }
+
+    // ---- spans -------------------------------------------------------------
+
+    fn offset(&self, lc: LineColumn) -> usize {
+        if lc.line == 0 {
+            return self.source.len();
+        }
+        let Some(&start) = self.line_starts.get(lc.line - 1) else {
+            return self.source.len();
+        };
+        let line_end = self.line_starts.get(lc.line).copied().unwrap_or(self.source.len());
+        let line = &self.source[start..line_end];
+        start
+            + line
+                .char_indices()
+                .nth(lc.column)
+                .map_or(line.len(), |(i, _)| i)
+    }
+
+    fn span(&self, s: PmSpan) -> Span {
+        let start = self.offset(s.start());
+        let end = self.offset(s.end()).max(start);
+        Span::new(start, end)
+    }
+
+    fn err(&mut self, code: DiagCode, at: PmSpan, message: impl Into<String>, label: impl Into<String>, help: Option<String>) {
+        let mut d = Diagnostic::new(code, self.span(at), message, label);
+        d.help = help;
+        self.diags.push(d);
+    }
+
+    fn syn_err(&mut self, e: syn::Error, help: &str) {
+        for e in e {
+            let msg = e.to_string();
+            self.err(DiagCode::Syntax, e.span(), msg, "here", Some(help.to_string()));
+        }
+    }
+
+    // ---- file --------------------------------------------------------------
+
+    fn file(&mut self) -> Schema {
+        let mut schema = Schema::default();
+        if let Some((at, len, message, label, help)) = lex_problem(self.source) {
+            self.diags.push(
+                Diagnostic::new(DiagCode::Syntax, Span::new(at, at + len), message, label).help(help),
+            );
+            return schema;
+        }
+        let file = match syn::parse_file(self.source) {
+            Ok(f) => f,
+            Err(e) => {
+                self.syn_err(
+                    e,
+                    "the schema file must be valid Rust tokens: balanced brackets, closed strings; see the grammar in the cloacina-codegen docs",
+                );
+                return schema;
+            }
+        };
+        for item in file.items {
+            match item {
+                syn::Item::Macro(m) if m.mac.path.is_ident("table") => {
+                    self.reject_item_attrs(&m.attrs, "table!");
+                    let tokens = m.mac.tokens.clone();
+                    match (|input: ParseStream| self.table_block(input)).parse2(tokens) {
+                        Ok(tables) => schema.tables.extend(tables),
+                        Err(e) => self.syn_err(e, TABLE_HELP),
+                    }
+                }
+                syn::Item::Macro(m) if m.mac.path.is_ident("raw_sql") => {
+                    self.reject_item_attrs(&m.attrs, "raw_sql!");
+                    let tokens = m.mac.tokens.clone();
+                    match (|input: ParseStream| self.raw_block_list(input)).parse2(tokens) {
+                        Ok(blocks) => schema.raw_blocks.extend(blocks),
+                        Err(e) => self.syn_err(e, RAW_HELP),
+                    }
+                }
+                other => {
+                    let what = match &other {
+                        syn::Item::Macro(m) => format!(
+                            "macro `{}!`",
+                            m.mac
+                                .path
+                                .segments
+                                .iter()
+                                .map(|s| s.ident.to_string())
+                                .collect::<Vec<_>>()
+                                .join("::")
+                        ),
+                        syn::Item::Use(_) => "`use` item".into(),
+                        syn::Item::Fn(_) => "function".into(),
+                        syn::Item::Struct(_) => "struct".into(),
+                        syn::Item::Mod(_) => "module".into(),
+                        _ => "item".into(),
+                    };
+                    let span = match &other {
+                        syn::Item::Macro(m) => m.mac.path.span(),
+                        _ => other.span(),
+                    };
+                    self.err(
+                        DiagCode::UnknownItem,
+                        span,
+                        format!("unexpected {what} in a schema file"),
+                        "not `table!` or `raw_sql!`",
+                        Some("a schema file holds only `table! { ... }` and `raw_sql! { ... }` items (and `//` or `//!` comments)".into()),
+                    );
+                }
+            }
+        }
+        schema
+    }
+
+    fn reject_item_attrs(&mut self, attrs: &[Attribute], what: &str) {
+        for a in attrs {
+            if a.path().is_ident("doc") {
+                continue;
+            }
+            self.err(
+                DiagCode::MisplacedAttribute,
+                a.span(),
+                format!("attributes cannot stand on the `{what}` macro itself"),
+                "put this inside the braces",
+                Some(format!("write attributes on the table or block inside `{what} {{ ... }}`, directly above its name")),
+            );
+        }
+    }
+
+    // ---- tables ------------------------------------------------------------
+
+    fn table_block(&mut self, input: ParseStream) -> syn::Result<Vec<Table>> {
+        let mut tables = Vec::new();
+        if input.is_empty() {
+            return Err(input.error("empty `table!` block: expected a table definition"));
+        }
+        while !input.is_empty() {
+            tables.push(self.table(input)?);
+        }
+        Ok(tables)
+    }
+
+    fn table(&mut self, input: ParseStream) -> syn::Result<Table> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let name: Ident = input.call(Ident::parse_any).map_err(|e| {
+            syn::Error::new(e.span(), "expected a table name, as in `tasks (id) { ... }`")
+        })?;
+        let keys;
+        syn::parenthesized!(keys in input);
+        let pk: syn::punctuated::Punctuated<Ident, Token![,]> =
+            keys.parse_terminated(Ident::parse_any, Token![,])?;
+        if pk.is_empty() {
+            return Err(syn::Error::new(
+                name.span(),
+                format!("table `{name}` has an empty primary key list: write the key column(s) in the parentheses, as in `{name} (id)`"),
+            ));
+        }
+        let body;
+        syn::braced!(body in input);
+        let mut columns = Vec::new();
+        let mut col_attrs = Vec::new();
+        while !body.is_empty() {
+            let attrs = body.call(Attribute::parse_outer)?;
+            let cname: Ident = body.call(Ident::parse_any).map_err(|e| {
+                syn::Error::new(e.span(), "expected a column, as in `name -> Text,`")
+            })?;
+            body.parse::<Token![->]>().map_err(|e| {
+                syn::Error::new(e.span(), format!("expected `->` and a type after column `{cname}`"))
+            })?;
+            let ty: syn::Type = body.parse()?;
+            let (ty_model, nullable) = self.column_type(&ty);
+            columns.push(Column {
+                name: unraw(&cname),
+                sql_name: None,
+                docs: Vec::new(),
+                ty: ty_model.unwrap_or(ColumnType::Text { max_len: None }),
+                nullable,
+                default: None,
+                auto_increment: false,
+                renamed_from: None,
+                span: self.span(cname.span()),
+                ty_span: self.span(ty.span()),
+            });
+            col_attrs.push(attrs);
+            if body.is_empty() {
+                break;
+            }
+            body.parse::<Token![,]>()?;
+        }
+        // Accept an optional trailing `;` or `,` between tables? Diesel does not; neither do we.
+
+        let mut table = Table {
+            name: unraw(&name),
+            sql_name: None,
+            docs: Vec::new(),
+            scope: BackendScope::Both,
+            columns,
+            primary_key: pk.iter().map(unraw).collect(),
+            foreign_keys: Vec::new(),
+            uniques: Vec::new(),
+            checks: Vec::new(),
+            indexes: Vec::new(),
+            renamed_from: None,
+            span: self.span(name.span()),
+        };
+        self.table_attrs(&mut table, &attrs);
+        for (i, attrs) in col_attrs.iter().enumerate() {
+            self.column_attrs(&mut table, i, attrs);
+        }
+        Ok(table)
+    }
+
+    fn column_type(&mut self, ty: &syn::Type) -> (Option<ColumnType>, bool) {
+        let Some((name, args, span)) = type_parts(ty) else {
+            self.err(
+                DiagCode::UnknownType,
+                ty.span(),
+                "a column type must be a plain type name",
+                "not a neutral type",
+                Some(type_help()),
+            );
+            return (None, false);
+        };
+        match name.as_str() {
+            "Nullable" => {
+                let inner = match args.as_slice() {
+                    [syn::GenericArgument::Type(t)] => t,
+                    _ => {
+                        self.err(
+                            DiagCode::UnknownType,
+                            span,
+                            "`Nullable` takes exactly one type",
+                            "expected `Nullable<T>`",
+                            Some("write `Nullable<Text>`, for example".into()),
+                        );
+                        return (None, true);
+                    }
+                };
+                if let Some(("Nullable", _, s)) =
+                    type_parts(inner).as_ref().map(|(n, a, s)| (n.as_str(), a, *s))
+                {
+                    self.err(
+                        DiagCode::UnknownType,
+                        s,
+                        "`Nullable<Nullable<T>>` is not a type",
+                        "nested `Nullable`",
+                        Some("write `Nullable<T>` once".into()),
+                    );
+                    return (None, true);
+                }
+                let (t, _) = self.column_type(inner);
+                (t, true)
+            }
+            "Text" => match args.as_slice() {
+                [] => (Some(ColumnType::Text { max_len: None }), false),
+                [syn::GenericArgument::Const(syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Int(n),
+                    ..
+                }))] => match n.base10_parse::<u32>() {
+                    Ok(v) if v > 0 && v <= 10_485_760 => {
+                        (Some(ColumnType::Text { max_len: Some(v) }), false)
+                    }
+                    _ => {
+                        self.err(
+                            DiagCode::UnknownType,
+                            n.span(),
+                            format!("text length `{n}` is out of range"),
+                            "length must be 1..=10485760",
+                            Some("write a length in characters between 1 and 10485760 (PostgreSQL's VARCHAR limit), or plain `Text` for no limit".into()),
+                        );
+                        (None, false)
+                    }
+                },
+                _ => {
+                    self.err(
+                        DiagCode::UnknownType,
+                        span,
+                        "`Text` takes at most one argument, its maximum length",
+                        "expected `Text` or `Text<N>`",
+                        Some("write `Text<255>` for a length limit, or `Text`".into()),
+                    );
+                    (None, false)
+                }
+            },
+            other => {
+                let t = match other {
+                    "Uuid" => Some(ColumnType::Uuid),
+                    "SmallInt" => Some(ColumnType::SmallInt),
+                    "Integer" => Some(ColumnType::Integer),
+                    "BigInt" => Some(ColumnType::BigInt),
+                    "Bool" => Some(ColumnType::Bool),
+                    "Timestamp" => Some(ColumnType::Timestamp),
+                    "Double" => Some(ColumnType::Double),
+                    "Binary" => Some(ColumnType::Binary),
+                    "Json" => Some(ColumnType::Json),
+                    _ => None,
+                };
+                match t {
+                    Some(t) if args.is_empty() => (Some(t), false),
+                    Some(_) => {
+                        self.err(
+                            DiagCode::UnknownType,
+                            span,
+                            format!("`{other}` takes no arguments"),
+                            "unexpected `<...>`",
+                            Some(format!("write plain `{other}`")),
+                        );
+                        (None, false)
+                    }
+                    None => {
+                        let help = match suggest_type(other) {
+                            Some(s) => format!("did you mean `{s}`? {}", type_help()),
+                            None => type_help(),
+                        };
+                        self.err(
+                            DiagCode::UnknownType,
+                            span,
+                            format!("unknown column type `{other}`"),
+                            "not a neutral type",
+                            Some(help),
+                        );
+                        (None, false)
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- attributes --------------------------------------------------------
+
+    fn check_place(&mut self, attr: &Attribute, allowed: &[&str], place: &str) -> Option<String> {
+        let Some(name) = attr.path().get_ident().map(|i| i.to_string()) else {
+            self.err(
+                DiagCode::UnknownAttribute,
+                attr.path().span(),
+                "attribute paths are single names here",
+                "unknown attribute",
+                Some(format!("attributes allowed on a {place}: {}", allowed.join(", "))),
+            );
+            return None;
+        };
+        if allowed.contains(&name.as_str()) {
+            return Some(name);
+        }
+        let elsewhere: Vec<&str> = [("table", TABLE_ATTRS), ("column", COLUMN_ATTRS), ("raw_sql block", RAW_ATTRS)]
+            .iter()
+            .filter(|(_, list)| list.contains(&name.as_str()))
+            .map(|(p, _)| *p)
+            .collect();
+        if elsewhere.is_empty() {
+            self.err(
+                DiagCode::UnknownAttribute,
+                attr.path().span(),
+                format!("unknown attribute `#[{name}]`"),
+                "unknown attribute",
+                Some(format!("attributes allowed on a {place}: {}", allowed.join(", "))),
+            );
+        } else {
+            self.err(
+                DiagCode::MisplacedAttribute,
+                attr.path().span(),
+                format!("`#[{name}]` does not apply to a {place}"),
+                format!("only on a {}", elsewhere.join(" or ")),
+                Some(format!(
+                    "move it to a {}; attributes allowed on a {place}: {}",
+                    elsewhere.join(" or "),
+                    allowed.join(", ")
+                )),
+            );
+        }
+        None
+    }
+
+    fn table_attrs(&mut self, table: &mut Table, attrs: &[Attribute]) {
+        let mut seen_backend = false;
+        for attr in attrs {
+            let Some(name) = self.check_place(attr, TABLE_ATTRS, "table") else {
+                continue;
+            };
+            let res: syn::Result<()> = match name.as_str() {
+                "doc" => doc_line(attr).map(|d| table.docs.push(d)),
+                "sql_name" => self
+                    .once(&mut table.sql_name.is_some(), attr)
+                    .and_then(|_| name_value_str(attr))
+                    .map(|s| table.sql_name = Some(s)),
+                "renamed_from" => self
+                    .once(&mut table.renamed_from.is_some(), attr)
+                    .and_then(|_| attr.parse_args_with(Ident::parse_any))
+                    .map(|i| table.renamed_from = Some(unraw(&i))),
+                "backend" => self
+                    .once(&mut seen_backend, attr)
+                    .and_then(|_| attr.parse_args_with(parse_backend))
+                    .map(|b| table.scope = BackendScope::Only(b)),
+                "index" => {
+                    let span = self.span(attr.span());
+                    attr.parse_args_with(|i: ParseStream| parse_index(i, None))
+                        .map(|mut ix| {
+                            ix.span = span;
+                            table.indexes.push(ix)
+                        })
+                        .and_then(|_| {
+                            if table.indexes.last().is_some_and(|ix| ix.columns.is_empty()) {
+                                Err(syn::Error::new(attr.span(), "a table-level `#[index(...)]` must name at least one column, as in `#[index(status, created_at desc)]`"))
+                            } else {
+                                Ok(())
+                            }
+                        })
+                }
+                "unique" => {
+                    let span = self.span(attr.span());
+                    attr.parse_args_with(|i: ParseStream| parse_unique(i, None)).and_then(|u| {
+                        if u.columns.is_empty() {
+                            Err(syn::Error::new(attr.span(), "a table-level `#[unique(...)]` must name its columns, as in `#[unique(workflow_id, task_name)]`"))
+                        } else {
+                            table.uniques.push(Unique { span, ..u });
+                            Ok(())
+                        }
+                    })
+                }
+                "check" => {
+                    let span = self.span(attr.span());
+                    attr.parse_args_with(|i: ParseStream| parse_check(i, None)).map(|c| {
+                        table.checks.push(Check { span, ..c });
+                    })
+                }
+                "foreign_key" => {
+                    let span = self.span(attr.span());
+                    attr.parse_args_with(parse_table_fk).map(|fk| {
+                        table.foreign_keys.push(ForeignKey { span, ..fk });
+                    })
+                }
+                _ => Ok(()),
+            };
+            if let Err(e) = res {
+                self.attr_err(e, &name, "table");
+            }
+        }
+    }
+
+    fn column_attrs(&mut self, table: &mut Table, i: usize, attrs: &[Attribute]) {
+        let column_name = table.columns[i].name.clone();
+        for attr in attrs {
+            let Some(name) = self.check_place(attr, COLUMN_ATTRS, "column") else {
+                continue;
+            };
+            let span = self.span(attr.span());
+            let col = &mut table.columns[i];
+            let res: syn::Result<()> = match name.as_str() {
+                "doc" => doc_line(attr).map(|d| col.docs.push(d)),
+                "sql_name" => self
+                    .once(&mut col.sql_name.is_some(), attr)
+                    .and_then(|_| name_value_str(attr))
+                    .map(|s| col.sql_name = Some(s)),
+                "renamed_from" => self
+                    .once(&mut col.renamed_from.is_some(), attr)
+                    .and_then(|_| attr.parse_args_with(Ident::parse_any))
+                    .map(|i| col.renamed_from = Some(unraw(&i))),
+                "auto_increment" => self
+                    .once(&mut col.auto_increment, attr)
+                    .and_then(|_| attr.meta.require_path_only().map(|_| ()))
+                    .map(|_| col.auto_increment = true),
+                "default" => self
+                    .once(&mut col.default.is_some(), attr)
+                    .and_then(|_| attr.parse_args_with(parse_default))
+                    .map(|d| col.default = Some(d)),
+                "unique" => {
+                    if matches!(attr.meta, syn::Meta::Path(_)) {
+                        table.uniques.push(Unique {
+                            name: None,
+                            columns: vec![column_name.clone()],
+                            span,
+                        });
+                        Ok(())
+                    } else {
+                        attr.parse_args_with(|i: ParseStream| parse_unique(i, Some(&column_name)))
+                            .map(|u| table.uniques.push(Unique { span, ..u }))
+                    }
+                }
+                "index" => {
+                    if matches!(attr.meta, syn::Meta::Path(_)) {
+                        table.indexes.push(Index {
+                            name: None,
+                            columns: vec![IndexColumn {
+                                column: column_name.clone(),
+                                order: Order::Asc,
+                            }],
+                            unique: false,
+                            predicate: None,
+                            span,
+                        });
+                        Ok(())
+                    } else {
+                        attr.parse_args_with(|i: ParseStream| parse_index(i, Some(&column_name)))
+                            .map(|ix| table.indexes.push(Index { span, ..ix }))
+                    }
+                }
+                "check" => attr
+                    .parse_args_with(|i: ParseStream| parse_check(i, Some(&column_name)))
+                    .map(|c| table.checks.push(Check { span, ..c })),
+                "references" => attr
+                    .parse_args_with(|i: ParseStream| parse_column_fk(i, &column_name))
+                    .map(|fk| table.foreign_keys.push(ForeignKey { span, ..fk })),
+                _ => Ok(()),
+            };
+            if let Err(e) = res {
+                self.attr_err(e, &name, "column");
+            }
+        }
+    }
+
+    /// Errors when an attribute that may appear once appears again.
+    fn once(&mut self, seen: &mut bool, attr: &Attribute) -> syn::Result<()> {
+        if *seen {
+            return Err(syn::Error::new(
+                attr.span(),
+                format!("`#[{}]` is given twice", path_name(attr)),
+            ));
+        }
+        *seen = true;
+        Ok(())
+    }
+
+    fn attr_err(&mut self, e: syn::Error, name: &str, place: &str) {
+        let help = attr_help(name, place);
+        for e in e {
+            let msg = e.to_string();
+            let msg = msg
+                .strip_prefix("unexpected end of input, ")
+                .map(str::to_string)
+                .unwrap_or(msg);
+            let code = if msg.contains("is given twice") {
+                DiagCode::DuplicateAttribute
+            } else {
+                DiagCode::BadAttribute
+            };
+            let label = if code == DiagCode::DuplicateAttribute {
+                "second one here"
+            } else {
+                "here"
+            };
+            self.err(code, e.span(), msg, label, Some(help.clone()));
+        }
+    }
+
+    // ---- raw SQL -----------------------------------------------------------
+
+    fn raw_block_list(&mut self, input: ParseStream) -> syn::Result<Vec<RawBlock>> {
+        let mut blocks = Vec::new();
+        if input.is_empty() {
+            return Err(input.error("empty `raw_sql!` block: expected `#[postgres(up = \"...\", down = \"...\")] name;`"));
+        }
+        while !input.is_empty() {
+            let attrs = input.call(Attribute::parse_outer)?;
+            let name: Ident = input.call(Ident::parse_any)?;
+            input.parse::<Token![;]>()?;
+            let mut block = RawBlock {
+                name: unraw(&name),
+                docs: Vec::new(),
+                parts: Vec::new(),
+                span: self.span(name.span()),
+            };
+            for attr in &attrs {
+                let Some(aname) = self.check_place(attr, RAW_ATTRS, "raw_sql block") else {
+                    continue;
+                };
+                let res = match aname.as_str() {
+                    "doc" => doc_line(attr).map(|d| block.docs.push(d)),
+                    b => {
+                        let backend = if b == "postgres" {
+                            Backend::Postgres
+                        } else {
+                            Backend::Sqlite
+                        };
+                        if block.part(backend).is_some() {
+                            Err(syn::Error::new(attr.span(), format!("`#[{b}]` is given twice")))
+                        } else {
+                            attr.parse_args_with(|i: ParseStream| parse_raw_part(i, backend))
+                                .map(|p| block.parts.push(p))
+                        }
+                    }
+                };
+                if let Err(e) = res {
+                    self.attr_err(e, &aname, "raw_sql block");
+                }
+            }
+            if block.parts.is_empty() {
+                self.err(
+                    DiagCode::RawSql,
+                    name.span(),
+                    format!("raw SQL block `{name}` has no SQL for any backend"),
+                    "no `#[postgres(...)]` or `#[sqlite(...)]`",
+                    Some("add `#[postgres(up = \"...\", down = \"...\")]` and/or `#[sqlite(up = \"...\", down = \"...\")]` above the name".into()),
+                );
+            }
+            blocks.push(block);
+        }
+        Ok(blocks)
+    }
+}
+
+const TABLE_HELP: &str = "a table reads `name (key_column, ...) { column -> Type, ... }`, with attributes such as `#[index(...)]` above the name; see the grammar in the cloacina-codegen docs";
+const RAW_HELP: &str = "a raw SQL block reads `#[postgres(up = \"...\", down = \"...\")] name;` inside `raw_sql! { ... }`";
+
+fn attr_help(name: &str, place: &str) -> String {
+    match (name, place) {
+        ("sql_name", _) => "write `#[sql_name = \"name_in_sql\"]`".into(),
+        ("renamed_from", _) => "write `#[renamed_from(old_name)]`".into(),
+        ("backend", _) => "write `#[backend(postgres)]` or `#[backend(sqlite)]`".into(),
+        ("auto_increment", _) => "write `#[auto_increment]` with no arguments".into(),
+        ("default", _) => "write `#[default(now)]`, `#[default(uuid)]`, `#[default(\"text\")]`, `#[default(42)]`, `#[default(1.5)]` or `#[default(true)]`".into(),
+        ("index", "table") => "write `#[index(col_a, col_b desc)]`, optionally with `unique`, `name = \"...\"` and `where = \"predicate\"`".into(),
+        ("index", _) => "write `#[index]`, or `#[index(desc, unique, name = \"...\", where = \"predicate\")]`".into(),
+        ("unique", "table") => "write `#[unique(col_a, col_b)]`, optionally with `name = \"...\"`".into(),
+        ("unique", _) => "write `#[unique]`, or `#[unique(name = \"...\")]`".into(),
+        ("check", "table") => "write `#[check(sql = \"expression\")]`, optionally with `postgres = \"...\"`, `sqlite = \"...\"` and `name = \"...\"`".into(),
+        ("check", _) => "write `#[check(in(\"a\", \"b\"))]`, `#[check(json)]` or `#[check(sql = \"expression\")]`, optionally with `name = \"...\"`".into(),
+        ("foreign_key", _) => "write `#[foreign_key((col_a, col_b) -> other_table(key_a, key_b), on_delete = cascade)]`".into(),
+        ("references", _) => "write `#[references(other_table.column, on_delete = cascade, on_update = no_action)]`; actions: no_action, restrict, cascade, set_null, set_default".into(),
+        ("postgres", _) | ("sqlite", _) => format!("write `#[{name}(up = \"CREATE ...\", down = \"DROP ...\")]`"),
+        ("doc", _) => "write doc comments as `/// text`".into(),
+        _ => "see the grammar in the cloacina-codegen docs".into(),
+    }
+}
+
+fn path_name(attr: &Attribute) -> String {
+    attr.path()
+        .get_ident()
+        .map(|i| i.to_string())
+        .unwrap_or_default()
+}
+
+fn unraw(i: &Ident) -> String {
+    i.unraw().to_string()
+}
+
+fn type_help() -> String {
+    format!(
+        "the neutral types are {}, each optionally wrapped in `Nullable<...>`; `Text<N>` limits the length",
+        ColumnType::NAMES.join(", ")
+    )
+}
+
+fn suggest_type(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    let alias = match lower.as_str() {
+        "string" | "varchar" | "char" | "text" => "Text",
+        "int" | "int4" | "i32" | "integer" | "int32" => "Integer",
+        "int8" | "i64" | "bigint" | "int64" | "long" => "BigInt",
+        "int2" | "i16" | "smallint" | "short" => "SmallInt",
+        "boolean" | "bool" => "Bool",
+        "float" | "float8" | "f64" | "double" | "real" => "Double",
+        "timestamptz" | "timestamp" | "datetime" | "date_time" => "Timestamp",
+        "bytea" | "blob" | "bytes" | "binary" => "Binary",
+        "jsonb" | "json" => "Json",
+        "uuid" => "Uuid",
+        _ => {
+            return ColumnType::NAMES
+                .into_iter()
+                .map(|n| (crate::names::edit_distance(name, n), n))
+                .filter(|(d, _)| *d <= 2)
+                .min()
+                .map(|(_, n)| n)
+        }
+    };
+    Some(alias)
+}
+
+fn type_parts(ty: &syn::Type) -> Option<(String, Vec<syn::GenericArgument>, PmSpan)> {
+    let syn::Type::Path(p) = ty else { return None };
+    if p.qself.is_some() || p.path.segments.len() != 1 {
+        return None;
+    }
+    let seg = &p.path.segments[0];
+    let args = match &seg.arguments {
+        syn::PathArguments::None => Vec::new(),
+        syn::PathArguments::AngleBracketed(a) => a.args.iter().cloned().collect(),
+        syn::PathArguments::Parenthesized(_) => return None,
+    };
+    Some((seg.ident.to_string(), args, ty.span()))
+}
+
+fn doc_line(attr: &Attribute) -> syn::Result<String> {
+    let s = name_value_str(attr)?;
+    Ok(s.strip_prefix(' ').unwrap_or(&s).trim_end().to_string())
+}
+
+fn name_value_str(attr: &Attribute) -> syn::Result<String> {
+    match &attr.meta {
+        syn::Meta::NameValue(nv) => match &nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Ok(s.value()),
+            other => Err(syn::Error::new(other.span(), "expected a string literal")),
+        },
+        _ => Err(syn::Error::new(
+            attr.span(),
+            format!("expected `#[{} = \"...\"]`", path_name(attr)),
+        )),
+    }
+}
+
+fn parse_backend(input: ParseStream) -> syn::Result<Backend> {
+    let i: Ident = input.parse()?;
+    let b = match i.to_string().as_str() {
+        "postgres" => Backend::Postgres,
+        "sqlite" => Backend::Sqlite,
+        other => {
+            return Err(syn::Error::new(
+                i.span(),
+                format!("unknown backend `{other}`: expected `postgres` or `sqlite`"),
+            ))
+        }
+    };
+    if !input.is_empty() {
+        return Err(input.error("a table is either on every backend or on exactly one: write one backend"));
+    }
+    Ok(b)
+}
+
+fn parse_lit_str(input: ParseStream, what: &str) -> syn::Result<String> {
+    let s: LitStr = input
+        .parse()
+        .map_err(|e| syn::Error::new(e.span(), format!("expected a string literal for `{what}`")))?;
+    Ok(s.value())
+}
+
+/// `name = "value"` where `name` was already read.
+fn eq_str(input: ParseStream, what: &str) -> syn::Result<String> {
+    input.parse::<Token![=]>()?;
+    parse_lit_str(input, what)
+}
+
+fn parse_index(input: ParseStream, column: Option<&str>) -> syn::Result<Index> {
+    let mut ix = Index {
+        name: None,
+        columns: Vec::new(),
+        unique: false,
+        predicate: None,
+        span: Span::default(),
+    };
+    let mut column_order = Order::Asc;
+    while !input.is_empty() {
+        if input.peek(Token![where]) {
+            let kw: Token![where] = input.parse()?;
+            if ix.predicate.is_some() {
+                return Err(syn::Error::new(kw.span, "`where` is given twice"));
+            }
+            let pred = eq_str(input, "where")?;
+            if pred.trim().is_empty() {
+                return Err(syn::Error::new(kw.span, "the `where` predicate is empty"));
+            }
+            ix.predicate = Some(pred);
+        } else {
+            let id: Ident = input.call(Ident::parse_any)?;
+            let word = unraw(&id);
+            if word == "name" && input.peek(Token![=]) {
+                ix.name = Some(eq_str(input, "name")?);
+            } else if word == "unique" {
+                ix.unique = true;
+            } else if column.is_some() && (word == "desc" || word == "asc") {
+                column_order = if word == "desc" { Order::Desc } else { Order::Asc };
+            } else if column.is_some() {
+                return Err(syn::Error::new(
+                    id.span(),
+                    format!("unexpected `{word}` in a column index: expected `desc`, `unique`, `name = \"...\"` or `where = \"...\"`"),
+                ));
+            } else {
+                let order = if input.peek(Ident) {
+                    let o: Ident = input.fork().parse()?;
+                    match o.to_string().as_str() {
+                        "desc" => {
+                            input.parse::<Ident>()?;
+                            Order::Desc
+                        }
+                        "asc" => {
+                            input.parse::<Ident>()?;
+                            Order::Asc
+                        }
+                        _ => Order::Asc,
+                    }
+                } else {
+                    Order::Asc
+                };
+                ix.columns.push(IndexColumn {
+                    column: word,
+                    order,
+                });
+            }
+        }
+        if input.is_empty() {
+            break;
+        }
+        input.parse::<Token![,]>()?;
+    }
+    if let Some(c) = column {
+        ix.columns = vec![IndexColumn {
+            column: c.to_string(),
+            order: column_order,
+        }];
+    }
+    Ok(ix)
+}
+
+fn parse_unique(input: ParseStream, column: Option<&str>) -> syn::Result<Unique> {
+    let mut u = Unique {
+        name: None,
+        columns: Vec::new(),
+        span: Span::default(),
+    };
+    while !input.is_empty() {
+        let id: Ident = input.call(Ident::parse_any)?;
+        let word = unraw(&id);
+        if word == "name" && input.peek(Token![=]) {
+            u.name = Some(eq_str(input, "name")?);
+        } else if column.is_some() {
+            return Err(syn::Error::new(
+                id.span(),
+                format!("unexpected `{word}`: a column's `#[unique]` takes only `name = \"...\"`; list several columns in a table-level `#[unique(a, b)]`"),
+            ));
+        } else {
+            u.columns.push(word);
+        }
+        if input.is_empty() {
+            break;
+        }
+        input.parse::<Token![,]>()?;
+    }
+    if let Some(c) = column {
+        u.columns = vec![c.to_string()];
+    }
+    Ok(u)
+}
+
+fn parse_literal(input: ParseStream) -> syn::Result<Literal> {
+    let neg = input.peek(Token![-]);
+    if neg {
+        input.parse::<Token![-]>()?;
+    }
+    let lit: syn::Lit = input.parse()?;
+    match lit {
+        syn::Lit::Str(s) if !neg => Ok(Literal::Text(s.value())),
+        syn::Lit::Int(i) => {
+            let v: i64 = if neg {
+                format!("-{}", i.base10_digits())
+                    .parse()
+                    .map_err(|_| syn::Error::new(i.span(), "integer out of the 64-bit range"))?
+            } else {
+                i.base10_parse()?
+            };
+            Ok(Literal::Int(v))
+        }
+        other => Err(syn::Error::new(
+            other.span(),
+            "expected a string or integer literal",
+        )),
+    }
+}
+
+fn parse_check(input: ParseStream, column: Option<&str>) -> syn::Result<Check> {
+    let mut name = None;
+    let mut expr: Option<CheckExpr> = None;
+    let (mut sql, mut pg, mut lite) = (None, None, None);
+    let mut raw_seen = false;
+    while !input.is_empty() {
+        if input.peek(Token![in]) {
+            let kw: Token![in] = input.parse()?;
+            let Some(col) = column else {
+                return Err(syn::Error::new(
+                    kw.span,
+                    "`in(...)` applies to a column: put `#[check(in(...))]` on the column, or write `#[check(sql = \"col IN (...)\")]` here",
+                ));
+            };
+            let content;
+            syn::parenthesized!(content in input);
+            let values: syn::punctuated::Punctuated<Literal, Token![,]> =
+                content.parse_terminated(parse_literal, Token![,])?;
+            if values.is_empty() {
+                return Err(syn::Error::new(kw.span, "`in()` lists no values"));
+            }
+            if expr.is_some() {
+                return Err(syn::Error::new(kw.span, "a check holds one condition: write a second `#[check(...)]`"));
+            }
+            expr = Some(CheckExpr::In {
+                column: col.to_string(),
+                values: values.into_iter().collect(),
+            });
+        } else {
+            let id: Ident = input.call(Ident::parse_any)?;
+            let word = unraw(&id);
+            match word.as_str() {
+                "json" => {
+                    let Some(col) = column else {
+                        return Err(syn::Error::new(id.span(), "`json` applies to a column: put `#[check(json)]` on it"));
+                    };
+                    if expr.is_some() {
+                        return Err(syn::Error::new(id.span(), "a check holds one condition: write a second `#[check(...)]`"));
+                    }
+                    expr = Some(CheckExpr::JsonValid {
+                        column: col.to_string(),
+                    });
+                }
+                "name" => name = Some(eq_str(input, "name")?),
+                "sql" => {
+                    raw_seen = true;
+                    sql = Some(eq_str(input, "sql")?)
+                }
+                "postgres" => {
+                    raw_seen = true;
+                    pg = Some(eq_str(input, "postgres")?)
+                }
+                "sqlite" => {
+                    raw_seen = true;
+                    lite = Some(eq_str(input, "sqlite")?)
+                }
+                other => {
+                    return Err(syn::Error::new(
+                        id.span(),
+                        format!("unexpected `{other}` in `#[check(...)]`: expected `in(...)`, `json`, `sql = \"...\"`, `postgres = \"...\"`, `sqlite = \"...\"` or `name = \"...\"`"),
+                    ))
+                }
+            }
+        }
+        if input.is_empty() {
+            break;
+        }
+        input.parse::<Token![,]>()?;
+    }
+    if raw_seen {
+        if expr.is_some() {
+            return Err(input.error("a check is either `in(...)`, `json` or a raw `sql = \"...\"`, not several: write separate `#[check(...)]` attributes"));
+        }
+        let missing = |b: &Option<String>| b.as_ref().is_none_or(|s| s.trim().is_empty());
+        if missing(&sql) && (missing(&pg) || missing(&lite)) {
+            return Err(input.error("a raw check needs `sql = \"...\"`, or both `postgres = \"...\"` and `sqlite = \"...\"`, none of them empty"));
+        }
+        expr = Some(CheckExpr::Raw {
+            sql,
+            postgres: pg,
+            sqlite: lite,
+        });
+    }
+    let Some(expr) = expr else {
+        return Err(input.error("empty check: write `in(...)`, `json` or `sql = \"...\"`"));
+    };
+    Ok(Check {
+        name,
+        expr,
+        span: Span::default(),
+    })
+}
+
+fn parse_default(input: ParseStream) -> syn::Result<DefaultValue> {
+    if input.peek(Ident::peek_any) && !input.peek(syn::LitBool) {
+        let id: Ident = input.call(Ident::parse_any)?;
+        let d = match id.to_string().as_str() {
+            "now" => DefaultValue::Now,
+            "uuid" => DefaultValue::Uuid,
+            other => {
+                return Err(syn::Error::new(
+                    id.span(),
+                    format!("unknown default `{other}`: expected `now`, `uuid` or a literal"),
+                ))
+            }
+        };
+        if !input.is_empty() {
+            return Err(input.error("a default is one value"));
+        }
+        return Ok(d);
+    }
+    let neg = input.peek(Token![-]);
+    if neg {
+        input.parse::<Token![-]>()?;
+    }
+    let lit: syn::Lit = input.parse()?;
+    let d = match lit {
+        syn::Lit::Str(s) if !neg => DefaultValue::Text(s.value()),
+        syn::Lit::Bool(b) if !neg => DefaultValue::Bool(b.value),
+        syn::Lit::Int(i) => {
+            let digits = if neg {
+                format!("-{}", i.base10_digits())
+            } else {
+                i.base10_digits().to_string()
+            };
+            DefaultValue::Int(digits.parse().map_err(|_| {
+                syn::Error::new(i.span(), "integer default out of the 64-bit range")
+            })?)
+        }
+        syn::Lit::Float(f) => {
+            let v: f64 = f.base10_parse()?;
+            if !v.is_finite() {
+                return Err(syn::Error::new(f.span(), "a float default must be finite"));
+            }
+            DefaultValue::Float(if neg { -v } else { v })
+        }
+        other => {
+            return Err(syn::Error::new(
+                other.span(),
+                "expected `now`, `uuid`, a string, an integer, a float or `true`/`false`",
+            ))
+        }
+    };
+    if !input.is_empty() {
+        return Err(input.error("a default is one value"));
+    }
+    Ok(d)
+}
+
+fn parse_action(input: ParseStream) -> syn::Result<FkAction> {
+    input.parse::<Token![=]>()?;
+    let id: Ident = input.call(Ident::parse_any)?;
+    let word = unraw(&id);
+    FkAction::ALL
+        .into_iter()
+        .find(|a| a.neutral_name() == word)
+        .ok_or_else(|| {
+            syn::Error::new(
+                id.span(),
+                format!("unknown referential action `{word}`: expected no_action, restrict, cascade, set_null or set_default"),
+            )
+        })
+}
+
+fn parse_fk_options(input: ParseStream, fk: &mut ForeignKey) -> syn::Result<()> {
+    while !input.is_empty() {
+        input.parse::<Token![,]>()?;
+        if input.is_empty() {
+            break;
+        }
+        let id: Ident = input.call(Ident::parse_any)?;
+        match unraw(&id).as_str() {
+            "on_delete" => fk.on_delete = parse_action(input)?,
+            "on_update" => fk.on_update = parse_action(input)?,
+            "name" => fk.name = Some(eq_str(input, "name")?),
+            other => {
+                return Err(syn::Error::new(
+                    id.span(),
+                    format!("unexpected `{other}`: expected `on_delete = ...`, `on_update = ...` or `name = \"...\"`"),
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+fn parse_column_fk(input: ParseStream, column: &str) -> syn::Result<ForeignKey> {
+    let table: Ident = input.call(Ident::parse_any)?;
+    input.parse::<Token![.]>().map_err(|e| {
+        syn::Error::new(e.span(), "expected `table.column`, as in `#[references(contexts.id)]`")
+    })?;
+    let col: Ident = input.call(Ident::parse_any)?;
+    let mut fk = ForeignKey {
+        name: None,
+        columns: vec![column.to_string()],
+        ref_table: unraw(&table),
+        ref_columns: vec![unraw(&col)],
+        on_delete: FkAction::NoAction,
+        on_update: FkAction::NoAction,
+        span: Span::default(),
+    };
+    parse_fk_options(input, &mut fk)?;
+    Ok(fk)
+}
+
+fn ident_list(input: ParseStream) -> syn::Result<Vec<String>> {
+    if input.peek(syn::token::Paren) {
+        let content;
+        syn::parenthesized!(content in input);
+        let list: syn::punctuated::Punctuated<Ident, Token![,]> =
+            content.parse_terminated(Ident::parse_any, Token![,])?;
+        if list.is_empty() {
+            return Err(content.error("expected at least one column"));
+        }
+        Ok(list.iter().map(unraw).collect())
+    } else {
+        let one: Ident = input.call(Ident::parse_any)?;
+        Ok(vec![unraw(&one)])
+    }
+}
+
+fn parse_table_fk(input: ParseStream) -> syn::Result<ForeignKey> {
+    let columns = ident_list(input)?;
+    input.parse::<Token![->]>().map_err(|e| {
+        syn::Error::new(e.span(), "expected `->`, as in `#[foreign_key((a, b) -> other(x, y))]`")
+    })?;
+    let table: Ident = input.call(Ident::parse_any)?;
+    let ref_columns = ident_list(input)?;
+    let mut fk = ForeignKey {
+        name: None,
+        columns,
+        ref_table: unraw(&table),
+        ref_columns,
+        on_delete: FkAction::NoAction,
+        on_update: FkAction::NoAction,
+        span: Span::default(),
+    };
+    parse_fk_options(input, &mut fk)?;
+    Ok(fk)
+}
+
+fn parse_raw_part(input: ParseStream, backend: Backend) -> syn::Result<RawPart> {
+    let (mut up, mut down) = (None, None);
+    while !input.is_empty() {
+        let id: Ident = input.call(Ident::parse_any)?;
+        match id.to_string().as_str() {
+            "up" => up = Some(eq_str(input, "up")?),
+            "down" => down = Some(eq_str(input, "down")?),
+            other => {
+                return Err(syn::Error::new(
+                    id.span(),
+                    format!("unexpected `{other}`: expected `up = \"...\"` and `down = \"...\"`"),
+                ))
+            }
+        }
+        if input.is_empty() {
+            break;
+        }
+        input.parse::<Token![,]>()?;
+    }
+    match (up, down) {
+        (Some(up), Some(down)) if !up.trim().is_empty() => Ok(RawPart { backend, up, down }),
+        (Some(_), Some(_)) => Err(input.error("`up` is empty: write the SQL that creates the object")),
+        _ => Err(input.error("a raw SQL part needs both `up = \"...\"` and `down = \"...\"` (the SQL that undoes `up`)")),
+    }
+}
+
+/// Finds the first lexical problem (unclosed or mismatched bracket,
+/// unterminated string or block comment) with its byte offset, so the
+/// diagnostic points at the real place instead of syn's generic
+/// "cannot parse string into token stream".
+fn lex_problem(src: &str) -> Option<(usize, usize, String, String, String)> {
+    let b = src.as_bytes();
+    let mut stack: Vec<(u8, usize)> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let start = i;
+                let mut depth = 0usize;
+                loop {
+                    if i + 1 >= b.len() {
+                        return Some((start, 2, "unterminated block comment".into(), "comment starts here".into(), "close it with `*/`".into()));
+                    }
+                    if b[i] == b'/' && b[i + 1] == b'*' {
+                        depth += 1;
+                        i += 2;
+                    } else if b[i] == b'*' && b[i + 1] == b'/' {
+                        depth -= 1;
+                        i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        i += 1;
+                    }
+                }
+                continue;
+            }
+            b'r' if (b.get(i + 1) == Some(&b'"') || b.get(i + 1) == Some(&b'#'))
+                && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_')) =>
+            {
+                let start = i;
+                let mut j = i + 1;
+                let mut hashes = 0;
+                while b.get(j) == Some(&b'#') {
+                    hashes += 1;
+                    j += 1;
+                }
+                if b.get(j) != Some(&b'"') {
+                    // `r#ident`, a raw identifier.
+                    i = j;
+                    continue;
+                }
+                j += 1;
+                let closing: Vec<u8> = std::iter::once(b'"').chain(std::iter::repeat_n(b'#', hashes)).collect();
+                match src[j..].find(std::str::from_utf8(&closing).unwrap_or("\"")) {
+                    Some(k) => i = j + k + closing.len(),
+                    None => {
+                        return Some((start, j - start, "unterminated raw string literal".into(), "string starts here".into(), format!("close it with `{}`", String::from_utf8_lossy(&closing))));
+                    }
+                }
+                continue;
+            }
+            b'"' => {
+                let start = i;
+                i += 1;
+                loop {
+                    match b.get(i) {
+                        None => {
+                            return Some((start, 1, "unterminated string literal".into(), "string starts here".into(), "close the string with `\"`".into()));
+                        }
+                        Some(b'\\') => i += 2,
+                        Some(b'"') => {
+                            i += 1;
+                            break;
+                        }
+                        Some(_) => i += 1,
+                    }
+                }
+                continue;
+            }
+            b'\'' => {
+                // A char literal such as 'a' or '\n'; a lone quote is left to syn.
+                if let Some(end) = src[i + 1..].char_indices().take(12).find(|&(_, ch)| ch == '\'').map(|(k, _)| i + 1 + k) {
+                    if end > i + 1 {
+                        i = end + 1;
+                        continue;
+                    }
+                }
+            }
+            b'(' | b'[' | b'{' => stack.push((c, i)),
+            b')' | b']' | b'}' => {
+                let want = match c {
+                    b')' => b'(',
+                    b']' => b'[',
+                    _ => b'{',
+                };
+                match stack.pop() {
+                    Some((open, _)) if open == want => {}
+                    Some((open, at)) => {
+                        return Some((i, 1, {
+                            let (l, col) = crate::error::line_col(src, at);
+                            format!("mismatched `{}`: the `{}` opened at line {l}, column {col} is still open", c as char, open as char)
+                        }, format!("expected `{}`", closing(open)), format!("close the `{}` before this `{}`", open as char, c as char)));
+                    }
+                    None => {
+                        return Some((i, 1, format!("unexpected closing `{}`", c as char), "nothing to close".into(), "remove it or add the matching opening bracket".into()));
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    stack.pop().map(|(open, at)| {
+        (at, 1, format!("unclosed `{}`", open as char), "opened here, never closed".into(), format!("add the matching `{}`", closing(open)))
+    })
+}
+
+fn closing(open: u8) -> char {
+    match open {
+        b'(' => ')',
+        b'[' => ']',
+        _ => '}',
+    }
+}

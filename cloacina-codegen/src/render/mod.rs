@@ -1,0 +1,4 @@
+pub mod ddl;
+pub mod postgres;
+pub mod sqlite;
+// pub mod diesel;

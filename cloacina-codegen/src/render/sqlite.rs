@@ -1,0 +1,411 @@
+//! SQLite DDL.
+//!
+//! Every table is `STRICT`: SQLite then enforces the declared column types
+//! instead of storing whatever it is given (type affinity), so a value the
+//! application writes is the value the PostgreSQL column would hold, or an
+//! error on both. The bundled SQLite (3.37 or newer) supports it; `unhex`,
+//! used by the UUID default, needs 3.41.
+//!
+//! Where SQLite's storage classes are wider than the neutral type, an
+//! unnamed inline `CHECK` narrows them to what PostgreSQL accepts:
+//!
+//! | neutral | SQLite | inline check |
+//! |---|---|---|
+//! | `Uuid` | `BLOB` | `length(col) = 16` |
+//! | `Text<n>` | `TEXT` | `length(col) <= n` (characters, like `VARCHAR(n)`) |
+//! | `SmallInt` / `Integer` | `INTEGER` | the 16 / 32-bit range |
+//! | `Bool` | `INTEGER` | `col IN (0, 1)` |
+//! | `Timestamp` | `TEXT` | the one canonical UTC form, see below |
+//! | `Json` | `TEXT` | `json_valid(col)` |
+//!
+//! A timestamp is stored as the fixed-width UTC text
+//! `YYYY-MM-DDTHH:MM:SS.ffffffZ` (27 characters), so text order is time
+//! order and comparisons agree with PostgreSQL's. `DEFAULT (now)` writes
+//! that same form (SQLite's clock has milliseconds, padded to six digits).
+//!
+//! An auto-increment key is `INTEGER PRIMARY KEY AUTOINCREMENT` on the
+//! column (a rowid alias whose values are never reused), so the table gets
+//! no separate primary key constraint. SQLite cannot add a foreign key to an
+//! existing table, and does not need to: it accepts references to tables
+//! created later, so every foreign key stays inline. Docs are `--` comment
+//! lines, above the `CREATE TABLE` for the table and above its definition
+//! for a column (those are kept in `sqlite_schema`).
+
+use crate::model::{Backend, Column, ColumnType};
+
+use super::ddl::{quote_literal, Dialect};
+
+/// The SQLite dialect.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sqlite;
+
+/// The `GLOB` pattern of the canonical timestamp text.
+pub const TIMESTAMP_GLOB: &str =
+    "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]Z";
+
+/// The current instant as canonical timestamp text.
+const NOW: &str = "(strftime('%Y-%m-%dT%H:%M:%f000Z', 'now'))";
+
+/// A random version 4 UUID as a 16-byte blob: 8 + 4 hex digits, the
+/// version `4` and 3 digits, one variant digit of `89AB` and 3 digits, then
+/// 12 digits: 32 hex digits in all.
+const RANDOM_UUID: &str = "(unhex(hex(randomblob(4)) || hex(randomblob(2)) || '4' || \
+substr(hex(randomblob(2)), 2) || substr('89AB', 1 + (abs(random()) % 4), 1) || \
+substr(hex(randomblob(2)), 2) || hex(randomblob(6))))";
+
+impl Dialect for Sqlite {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    fn column_type(&self, ty: ColumnType) -> String {
+        match ty {
+            ColumnType::Uuid | ColumnType::Binary => "BLOB",
+            ColumnType::Text { .. } | ColumnType::Timestamp | ColumnType::Json => "TEXT",
+            ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt | ColumnType::Bool => {
+                "INTEGER"
+            }
+            ColumnType::Double => "REAL",
+        }
+        .into()
+    }
+
+    fn implicit_check(&self, column: &Column) -> Option<String> {
+        let c = column.sql_name();
+        match column.ty {
+            ColumnType::Uuid => Some(format!("length({c}) = 16")),
+            ColumnType::Text { max_len: Some(n) } => Some(format!("length({c}) <= {n}")),
+            ColumnType::SmallInt => Some(format!("{c} BETWEEN -32768 AND 32767")),
+            ColumnType::Integer => Some(format!("{c} BETWEEN -2147483648 AND 2147483647")),
+            ColumnType::Bool => Some(format!("{c} IN (0, 1)")),
+            ColumnType::Timestamp => Some(format!("{c} GLOB '{TIMESTAMP_GLOB}'")),
+            ColumnType::Json => Some(self.json_valid_expr(c)),
+            ColumnType::Text { max_len: None }
+            | ColumnType::BigInt
+            | ColumnType::Double
+            | ColumnType::Binary => None,
+        }
+    }
+
+    fn auto_increment_clause(&self) -> &'static str {
+        "PRIMARY KEY AUTOINCREMENT"
+    }
+
+    fn auto_increment_is_primary_key(&self) -> bool {
+        true
+    }
+
+    fn table_options(&self) -> &'static str {
+        " STRICT"
+    }
+
+    fn now_default(&self) -> String {
+        NOW.into()
+    }
+
+    fn random_uuid_default(&self) -> String {
+        RANDOM_UUID.into()
+    }
+
+    fn bool_literal(&self, value: bool) -> String {
+        if value { "1" } else { "0" }.into()
+    }
+
+    fn text_default(&self, ty: ColumnType, text: &str) -> String {
+        if ty == ColumnType::Uuid {
+            let hex: String = text.chars().filter(|c| *c != '-').collect();
+            if hex.len() == 32 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+                return format!("X'{}'", hex.to_ascii_lowercase());
+            }
+        }
+        quote_literal(text)
+    }
+
+    fn json_valid_expr(&self, column_sql: &str) -> String {
+        format!("json_valid({column_sql})")
+    }
+
+    fn alters_foreign_keys(&self) -> bool {
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::*;
+    use crate::render::ddl::test_support::*;
+    use crate::render::ddl::{render_drop_schema, render_schema};
+
+    const LITE: Backend = Backend::Sqlite;
+
+    #[test]
+    fn every_type() {
+        let ts = format!("TEXT NOT NULL CHECK (c GLOB '{TIMESTAMP_GLOB}')");
+        let cases: Vec<(ColumnType, &str)> = vec![
+            (ColumnType::Uuid, "BLOB NOT NULL CHECK (length(c) = 16)"),
+            (ColumnType::Text { max_len: None }, "TEXT NOT NULL"),
+            (
+                ColumnType::Text { max_len: Some(255) },
+                "TEXT NOT NULL CHECK (length(c) <= 255)",
+            ),
+            (
+                ColumnType::SmallInt,
+                "INTEGER NOT NULL CHECK (c BETWEEN -32768 AND 32767)",
+            ),
+            (
+                ColumnType::Integer,
+                "INTEGER NOT NULL CHECK (c BETWEEN -2147483648 AND 2147483647)",
+            ),
+            (ColumnType::BigInt, "INTEGER NOT NULL"),
+            (ColumnType::Bool, "INTEGER NOT NULL CHECK (c IN (0, 1))"),
+            (ColumnType::Timestamp, &ts),
+            (ColumnType::Double, "REAL NOT NULL"),
+            (ColumnType::Binary, "BLOB NOT NULL"),
+            (ColumnType::Json, "TEXT NOT NULL CHECK (json_valid(c))"),
+        ];
+        for (ty, sql) in cases {
+            assert_eq!(column_sql(LITE, col("c", ty)), format!("c {sql}"), "{ty:?}");
+            assert_eq!(
+                column_sql(LITE, col("c", ty).null()),
+                format!("c {}", sql.replace(" NOT NULL", "")),
+                "{ty:?}"
+            );
+        }
+        // The implicit check names the SQL column name.
+        assert_eq!(
+            column_sql(LITE, col("flag", ColumnType::Bool).sql("is_flag")),
+            "is_flag INTEGER NOT NULL CHECK (is_flag IN (0, 1))"
+        );
+    }
+
+    #[test]
+    fn timestamp_glob_is_the_canonical_width() {
+        // 4-2-2 T 2:2:2 . 6 Z = 27 characters, one bracket class each.
+        let classes = TIMESTAMP_GLOB.matches("[0-9]").count();
+        let literal = TIMESTAMP_GLOB.replace("[0-9]", "");
+        assert_eq!(classes, 20);
+        assert_eq!(literal, "--T::.Z");
+        assert_eq!(classes + literal.len(), 27);
+        assert_eq!("2024-01-02T03:04:05.000006Z".len(), 27);
+    }
+
+    #[test]
+    fn uuid_default_has_32_hex_digits() {
+        // Count the hex digits each piece contributes.
+        let pieces = [
+            ("hex(randomblob(4))", 8),
+            ("hex(randomblob(2)) || '4'", 4 + 1),
+            ("substr(hex(randomblob(2)), 2) || substr('89AB'", 3 + 1),
+            ("substr(hex(randomblob(2)), 2) || hex(randomblob(6))", 3 + 12),
+        ];
+        let mut total = 0;
+        for (piece, digits) in pieces {
+            assert!(RANDOM_UUID.contains(piece), "{piece}");
+            total += digits;
+        }
+        assert_eq!(total, 32);
+        assert!(RANDOM_UUID.starts_with("(unhex(") && RANDOM_UUID.ends_with("))"));
+    }
+
+    #[test]
+    fn every_default() {
+        use DefaultValue as D;
+        let cases: Vec<(ColumnType, DefaultValue, &str)> = vec![
+            (ColumnType::Timestamp, D::Now, NOW),
+            (ColumnType::Uuid, D::Uuid, RANDOM_UUID),
+            (
+                ColumnType::Uuid,
+                D::Text("0B9A6E3C-6F1D-4C7A-9E2B-5D4C3B2A1F00".into()),
+                "X'0b9a6e3c6f1d4c7a9e2b5d4c3b2a1f00'",
+            ),
+            (
+                ColumnType::Timestamp,
+                D::Text("2024-01-02T03:04:05.000006Z".into()),
+                "'2024-01-02T03:04:05.000006Z'",
+            ),
+            (
+                ColumnType::Json,
+                D::Text(r#"{"a": "it's"}"#.into()),
+                r#"'{"a": "it''s"}'"#,
+            ),
+            (text(), D::Text("1.0".into()), "'1.0'"),
+            (ColumnType::BigInt, D::Int(-7), "-7"),
+            (ColumnType::Double, D::Int(1), "1.0"),
+            (ColumnType::Double, D::Float(-0.25), "-0.25"),
+            (ColumnType::Bool, D::Bool(true), "1"),
+            (ColumnType::Bool, D::Bool(false), "0"),
+        ];
+        for (ty, default, want) in cases {
+            let sql = column_sql(LITE, col("c", ty).default(default.clone()));
+            let head = format!("c {} NOT NULL DEFAULT {want}", Sqlite.column_type(ty));
+            assert!(sql.starts_with(&head), "{ty:?} {default:?}: {sql}");
+        }
+        assert_eq!(
+            NOW,
+            "(strftime('%Y-%m-%dT%H:%M:%f000Z', 'now'))",
+            "non-literal defaults are parenthesised"
+        );
+    }
+
+    #[test]
+    fn auto_increment_is_the_inline_key() {
+        let t = table(
+            "jobs",
+            &["id"],
+            vec![col("id", ColumnType::BigInt).auto(), col("name", text())],
+        );
+        assert_eq!(
+            render_schema(&schema(vec![t]), LITE),
+            "CREATE TABLE jobs (\n    \
+             id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,\n    \
+             name TEXT NOT NULL\n) STRICT;\n"
+        );
+    }
+
+    #[test]
+    fn full_table_with_every_constraint_kind() {
+        let mut parent = table("parents", &["id"], vec![col("id", ColumnType::Uuid)]);
+        parent.sql_name = Some("parent_rows".into());
+        let mut t = table(
+            "items",
+            &["parent_id", "pos"],
+            vec![
+                col("parent_id", ColumnType::Uuid),
+                col("pos", ColumnType::BigInt).sql("position"),
+                col("status", text()),
+                col("meta", text()).null(),
+                col("weight", ColumnType::Double),
+            ],
+        );
+        let mut cascade = fk(&["parent_id"], "parents", &["id"]);
+        cascade.on_delete = FkAction::Cascade;
+        cascade.on_update = FkAction::SetDefault;
+        t.foreign_keys = vec![cascade];
+        t.uniques = vec![unique(&["status", "pos"])];
+        t.checks = vec![
+            check_in("status", &["Pending", "It's done"]),
+            check(CheckExpr::JsonValid {
+                column: "meta".into(),
+            }),
+            check(CheckExpr::Raw {
+                sql: None,
+                postgres: Some("weight < 100".into()),
+                sqlite: None,
+            }),
+            check(CheckExpr::Raw {
+                sql: Some("weight < 10".into()),
+                postgres: None,
+                sqlite: Some("typeof(weight) = 'real'".into()),
+            }),
+        ];
+        let want = "\
+CREATE TABLE parent_rows (
+    id BLOB NOT NULL CHECK (length(id) = 16),
+    CONSTRAINT parent_rows_pkey PRIMARY KEY (id)
+) STRICT;
+
+CREATE TABLE items (
+    parent_id BLOB NOT NULL CHECK (length(parent_id) = 16),
+    position INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    meta TEXT,
+    weight REAL NOT NULL,
+    CONSTRAINT items_pkey PRIMARY KEY (parent_id, position),
+    CONSTRAINT items_status_position_key UNIQUE (status, position),
+    CONSTRAINT items_parent_id_fkey FOREIGN KEY (parent_id) REFERENCES parent_rows (id) ON DELETE CASCADE ON UPDATE SET DEFAULT,
+    CONSTRAINT items_status_check CHECK (status IN ('Pending', 'It''s done')),
+    CONSTRAINT items_meta_check CHECK (json_valid(meta)),
+    CONSTRAINT items_check2 CHECK (typeof(weight) = 'real')
+) STRICT;
+";
+        let s = schema(vec![t, parent]);
+        let sql = render_schema(&s, LITE);
+        assert_eq!(sql, want);
+        assert_tidy(&sql);
+    }
+
+    #[test]
+    fn cycle_stays_inline() {
+        let mut a = table(
+            "a",
+            &["id"],
+            vec![col("id", ColumnType::BigInt), col("b_id", ColumnType::BigInt).null()],
+        );
+        a.foreign_keys = vec![fk(&["b_id"], "b", &["id"])];
+        let mut b = table(
+            "b",
+            &["id"],
+            vec![col("id", ColumnType::BigInt), col("a_id", ColumnType::BigInt).null()],
+        );
+        b.foreign_keys = vec![fk(&["a_id"], "a", &["id"])];
+        let s = schema(vec![a.clone(), b]);
+        let sql = render_schema(&s, LITE);
+        assert!(sql.contains("CONSTRAINT a_b_id_fkey FOREIGN KEY (b_id) REFERENCES b (id)\n) STRICT;"));
+        assert!(!sql.contains("ALTER TABLE"));
+        assert_eq!(
+            render_drop_schema(&s, LITE),
+            "DROP TABLE b;\n\nDROP TABLE a;\n"
+        );
+        assert_eq!(Sqlite.add_foreign_key(&s, &a, &a.foreign_keys[0]), None);
+        assert_eq!(Sqlite.drop_foreign_key(&a, &a.foreign_keys[0]), None);
+    }
+
+    #[test]
+    fn indexes_follow_their_table() {
+        let mut t = table(
+            "runs",
+            &["id"],
+            vec![col("id", ColumnType::Uuid), col("status", text())],
+        );
+        let mut partial = index(&[("status", Order::Desc)]);
+        partial.predicate = Some("status = 'Running'".into());
+        partial.unique = true;
+        t.indexes = vec![partial];
+        assert!(render_schema(&schema(vec![t]), LITE).ends_with(
+            ") STRICT;\n\nCREATE UNIQUE INDEX runs_status_uidx ON runs (status DESC) WHERE status = 'Running';\n"
+        ));
+    }
+
+    #[test]
+    fn docs_become_comment_lines() {
+        let mut t = table(
+            "runs",
+            &["id"],
+            vec![
+                col("id", ColumnType::BigInt).docs(&[" The key.", "", " Second  "]),
+                col("plain", text()),
+            ],
+        );
+        t.docs = vec![" One run.".into(), " Of a workflow.".into()];
+        let sql = render_schema(&schema(vec![t]), LITE);
+        let want = "\
+-- One run.
+-- Of a workflow.
+CREATE TABLE runs (
+    -- The key.
+    --
+    -- Second
+    id INTEGER NOT NULL,
+    plain TEXT NOT NULL,
+    CONSTRAINT runs_pkey PRIMARY KEY (id)
+) STRICT;
+";
+        assert_eq!(sql, want);
+        assert_tidy(&sql);
+        assert!(!sql.contains("COMMENT ON"));
+    }
+
+    #[test]
+    fn backend_only_tables() {
+        let mut pg = table("pg_only", &["id"], vec![col("id", ColumnType::Uuid)]);
+        pg.scope = BackendScope::Only(Backend::Postgres);
+        let mut lite = table("lite_only", &["id"], vec![col("id", ColumnType::Uuid)]);
+        lite.scope = BackendScope::Only(Backend::Sqlite);
+        let s = schema(vec![pg, lite]);
+        let sql = render_schema(&s, LITE);
+        assert!(sql.contains("CREATE TABLE lite_only"));
+        assert!(!sql.contains("pg_only"));
+        assert_eq!(render_drop_schema(&s, LITE), "DROP TABLE lite_only;\n");
+    }
+}

@@ -1,0 +1,1 @@
+//! Cloacina runtime crate (see the issue "The runtime crate").
