@@ -1,6 +1,7 @@
 //! Cloacina schema toolkit: one backend-neutral schema file, everything else generated.
 #![warn(missing_docs)]
 
+pub mod config;
 pub mod error;
 pub mod model;
 pub mod names;
@@ -10,6 +11,7 @@ pub mod validate;
 
 use std::path::Path;
 
+pub use config::{Builder, Generated, GeneratedFile};
 pub use error::{DiagCode, Diagnostic, Error, SchemaError};
 pub use model::{Backend, Schema};
 

@@ -1,1 +1,18 @@
+//! Cross-crate tests of the Cloacina schema toolkit.
+//!
+//! [`everything`] is the code `cloacina-codegen` generates (in this crate's
+//! `build.rs`) for a fixture schema that uses every construct of the schema
+//! language; the integration tests under `tests/` drive it against real
+//! SQLite and PostgreSQL databases.
 
+pub mod everything {
+    //! Generated from `cloacina-codegen/tests/fixtures/valid/everything.rs`.
+    include!(concat!(env!("OUT_DIR"), "/everything.rs"));
+
+    /// The PostgreSQL DDL generated for the fixture.
+    pub const POSTGRES_DDL: &str = include_str!(concat!(env!("OUT_DIR"), "/everything.postgres.sql"));
+    /// The SQLite DDL generated for the fixture.
+    pub const SQLITE_DDL: &str = include_str!(concat!(env!("OUT_DIR"), "/everything.sqlite.sql"));
+}
+
+pub mod support;

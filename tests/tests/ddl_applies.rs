@@ -9,8 +9,8 @@
 use cloacina_codegen::model::*;
 use cloacina_codegen::render::ddl::{render_drop_schema, render_schema};
 use diesel::connection::SimpleConnection;
-use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl, SqliteConnection};
 use diesel::sql_types::Text;
+use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl, SqliteConnection};
 
 const UUID_TEXT: &str = "0B9A6E3C-6F1D-4C7A-9E2B-5D4C3B2A1F00";
 const TS_TEXT: &str = "2024-01-02T03:04:05.000006Z";
@@ -129,7 +129,12 @@ fn kitchen_sink() -> Schema {
         &["a", "b"],
         vec![col("a", ColumnType::BigInt), col("b", text())],
     );
-    pairs.foreign_keys = vec![fk(&["a"], "everything", FkAction::Cascade, FkAction::NoAction)];
+    pairs.foreign_keys = vec![fk(
+        &["a"],
+        "everything",
+        FkAction::Cascade,
+        FkAction::NoAction,
+    )];
     pairs.uniques = vec![Unique {
         name: Some("pairs_b_a_unique".into()),
         columns: strings(&["b", "a"]),
@@ -159,7 +164,10 @@ fn kitchen_sink() -> Schema {
             def(col("flag", ColumnType::Bool), D::Bool(true)),
             def(col("off", ColumnType::Bool), D::Bool(false)),
             def(col("ts", ColumnType::Timestamp), D::Now),
-            def(col("ts_fixed", ColumnType::Timestamp), D::Text(TS_TEXT.into())),
+            def(
+                col("ts_fixed", ColumnType::Timestamp),
+                D::Text(TS_TEXT.into()),
+            ),
             null(col("ts_null", ColumnType::Timestamp)),
             def(col("d", ColumnType::Double), D::Int(1)),
             def(col("d2", ColumnType::Double), D::Float(2.5)),
@@ -220,7 +228,11 @@ fn kitchen_sink() -> Schema {
         index(&[("u_rand", Order::Asc)], true, None),
         Index {
             name: Some("everything_short".into()),
-            ..index(&[("t_max", Order::Desc)], true, Some("short_text IS NOT NULL"))
+            ..index(
+                &[("t_max", Order::Desc)],
+                true,
+                Some("short_text IS NOT NULL"),
+            )
         },
     ];
 
@@ -229,9 +241,15 @@ fn kitchen_sink() -> Schema {
         &["id"],
         vec![
             def(col("id", ColumnType::Uuid), D::Uuid),
-            def(col("name", ColumnType::Text { max_len: Some(20) }), D::Text("it's".into())),
+            def(
+                col("name", ColumnType::Text { max_len: Some(20) }),
+                D::Text("it's".into()),
+            ),
             def(col("created_at", ColumnType::Timestamp), D::Now),
-            def(col("fixed_at", ColumnType::Timestamp), D::Text(TS_TEXT.into())),
+            def(
+                col("fixed_at", ColumnType::Timestamp),
+                D::Text(TS_TEXT.into()),
+            ),
         ],
     );
     parents.sql_name = Some("parent_rows".into());
@@ -241,28 +259,55 @@ fn kitchen_sink() -> Schema {
     let mut tree = table(
         "tree",
         &["id"],
-        vec![col("id", ColumnType::Integer), null(col("parent", ColumnType::Integer))],
+        vec![
+            col("id", ColumnType::Integer),
+            null(col("parent", ColumnType::Integer)),
+        ],
     );
-    tree.foreign_keys = vec![fk(&["parent"], "tree", FkAction::Cascade, FkAction::NoAction)];
+    tree.foreign_keys = vec![fk(
+        &["parent"],
+        "tree",
+        FkAction::Cascade,
+        FkAction::NoAction,
+    )];
     tree.indexes = vec![index(&[("parent", Order::Asc)], false, None)];
 
     let mut cyc_a = table(
         "cyc_a",
         &["id"],
-        vec![col("id", ColumnType::BigInt), null(col("b_id", ColumnType::BigInt))],
+        vec![
+            col("id", ColumnType::BigInt),
+            null(col("b_id", ColumnType::BigInt)),
+        ],
     );
-    cyc_a.foreign_keys = vec![fk(&["b_id"], "cyc_b", FkAction::Restrict, FkAction::NoAction)];
+    cyc_a.foreign_keys = vec![fk(
+        &["b_id"],
+        "cyc_b",
+        FkAction::Restrict,
+        FkAction::NoAction,
+    )];
     let mut cyc_b = table(
         "cyc_b",
         &["id"],
-        vec![col("id", ColumnType::BigInt), null(col("a_id", ColumnType::BigInt))],
+        vec![
+            col("id", ColumnType::BigInt),
+            null(col("a_id", ColumnType::BigInt)),
+        ],
     );
-    cyc_b.foreign_keys = vec![fk(&["a_id"], "cyc_a", FkAction::SetNull, FkAction::NoAction)];
+    cyc_b.foreign_keys = vec![fk(
+        &["a_id"],
+        "cyc_a",
+        FkAction::SetNull,
+        FkAction::NoAction,
+    )];
 
     let mut pg_only = table(
         "pg_only",
         &["id"],
-        vec![def(col("id", ColumnType::Uuid), D::Uuid), null(col("payload", ColumnType::Json))],
+        vec![
+            def(col("id", ColumnType::Uuid), D::Uuid),
+            null(col("payload", ColumnType::Json)),
+        ],
     );
     pg_only.scope = BackendScope::Only(Backend::Postgres);
     let mut lite_only = table(
@@ -276,7 +321,9 @@ fn kitchen_sink() -> Schema {
     lite_only.scope = BackendScope::Only(Backend::Sqlite);
 
     Schema {
-        tables: vec![pairs, everything, parents, tree, cyc_a, cyc_b, pg_only, lite_only],
+        tables: vec![
+            pairs, everything, parents, tree, cyc_a, cyc_b, pg_only, lite_only,
+        ],
         raw_blocks: vec![
             raw_block(
                 "parent_names",
@@ -360,39 +407,85 @@ fn rejected() -> Vec<(&'static str, Rejection, Rejection)> {
     let insert = |what: &str, column: &str, value: &str| {
         format!("INSERT INTO everything (t, {column}) VALUES ('{what}', {value})")
     };
-    let case = |what: &'static str, column: &str, pg: (&str, &'static str), lite: (&str, &'static str)| {
-        (
-            what,
-            Some((insert(what, column, pg.0), pg.1)),
-            Some((insert(what, column, lite.0), lite.1)),
-        )
-    };
+    let case =
+        |what: &'static str, column: &str, pg: (&str, &'static str), lite: (&str, &'static str)| {
+            (
+                what,
+                Some((insert(what, column, pg.0), pg.1)),
+                Some((insert(what, column, lite.0), lite.1)),
+            )
+        };
     let sqlite_only = |what: &'static str, column: &str, value: &str, error: &'static str| {
         (what, None, Some((insert(what, column, value), error)))
     };
     vec![
         case("bool 2", "flag", ("2", "boolean"), ("2", "flag IN (0, 1)")),
-        case("smallint 40000", "s", ("40000", "smallint out of range"), ("40000", "s BETWEEN")),
-        case("smallint -32769", "s", ("-32769", "smallint out of range"), ("-32769", "s BETWEEN")),
-        case("integer 2^31", "i", ("2147483648", "integer out of range"), ("2147483648", "i BETWEEN")),
-        case("integer -2^31-1", "i", ("-2147483649", "integer out of range"), ("-2147483649", "i BETWEEN")),
+        case(
+            "smallint 40000",
+            "s",
+            ("40000", "smallint out of range"),
+            ("40000", "s BETWEEN"),
+        ),
+        case(
+            "smallint -32769",
+            "s",
+            ("-32769", "smallint out of range"),
+            ("-32769", "s BETWEEN"),
+        ),
+        case(
+            "integer 2^31",
+            "i",
+            ("2147483648", "integer out of range"),
+            ("2147483648", "i BETWEEN"),
+        ),
+        case(
+            "integer -2^31-1",
+            "i",
+            ("-2147483649", "integer out of range"),
+            ("-2147483649", "i BETWEEN"),
+        ),
         case(
             "text over max_len",
             "short_text",
             ("'abcdef'", "value too long"),
             ("'abcdef'", "length(short_text) <= 5"),
         ),
-        case("json column invalid", "j", ("'{'", "type json"), ("'{'", "json_valid(j)")),
-        case("json_valid check", "meta", ("'nope'", "type json"), ("'nope'", "everything_meta_check")),
+        case(
+            "json column invalid",
+            "j",
+            ("'{'", "type json"),
+            ("'{'", "json_valid(j)"),
+        ),
+        case(
+            "json_valid check",
+            "meta",
+            ("'nope'", "type json"),
+            ("'nope'", "everything_meta_check"),
+        ),
         case(
             "in check text",
             "status",
             ("'Bogus'", "everything_status_check"),
             ("'Bogus'", "everything_status_check"),
         ),
-        case("in check int", "kind", ("3", "everything_kind_check"), ("3", "everything_kind_check")),
-        case("raw check", "d", ("-1.0", "everything_check1"), ("-1.0", "everything_check1")),
-        case("not null", "label", ("NULL", "not-null"), ("NULL", "NOT NULL")),
+        case(
+            "in check int",
+            "kind",
+            ("3", "everything_kind_check"),
+            ("3", "everything_kind_check"),
+        ),
+        case(
+            "raw check",
+            "d",
+            ("-1.0", "everything_check1"),
+            ("-1.0", "everything_check1"),
+        ),
+        case(
+            "not null",
+            "label",
+            ("NULL", "not-null"),
+            ("NULL", "NOT NULL"),
+        ),
         case(
             "raw check per backend",
             "bin",
@@ -402,7 +495,10 @@ fn rejected() -> Vec<(&'static str, Rejection, Rejection)> {
         case(
             "foreign key",
             "parent_id",
-            ("'00000000-0000-4000-8000-000000000000'", "everything_parent_id_fkey"),
+            (
+                "'00000000-0000-4000-8000-000000000000'",
+                "everything_parent_id_fkey",
+            ),
             ("X'00000000000040008000000000000000'", "FOREIGN KEY"),
         ),
         case(
@@ -413,12 +509,30 @@ fn rejected() -> Vec<(&'static str, Rejection, Rejection)> {
         ),
         // PostgreSQL parses any timestamp spelling; SQLite stores text, so
         // only the one canonical form may get in.
-        sqlite_only("timestamp with a space", "ts", "'2024-01-02 03:04:05.000000Z'", "ts GLOB"),
-        sqlite_only("timestamp without micros", "ts", "'2024-01-02T03:04:05Z'", "ts GLOB"),
-        sqlite_only("timestamp with offset", "ts", "'2024-01-02T03:04:05.000000+01:00'", "ts GLOB"),
+        sqlite_only(
+            "timestamp with a space",
+            "ts",
+            "'2024-01-02 03:04:05.000000Z'",
+            "ts GLOB",
+        ),
+        sqlite_only(
+            "timestamp without micros",
+            "ts",
+            "'2024-01-02T03:04:05Z'",
+            "ts GLOB",
+        ),
+        sqlite_only(
+            "timestamp with offset",
+            "ts",
+            "'2024-01-02T03:04:05.000000+01:00'",
+            "ts GLOB",
+        ),
         (
             "unique (t, s)",
-            Some(("INSERT INTO everything (t) VALUES ('row')".into(), "everything_t_s_key")),
+            Some((
+                "INSERT INTO everything (t) VALUES ('row')".into(),
+                "everything_t_s_key",
+            )),
             Some(("INSERT INTO everything (t) VALUES ('row')".into(), "UNIQUE")),
         ),
     ]
@@ -464,7 +578,11 @@ fn sqlite_ddl_applies() {
     for round in 0..2 {
         apply(db, &up, "up.sql");
         for _ in 0..32 {
-            apply(db, "INSERT INTO parent_rows DEFAULT VALUES;", "insert defaults");
+            apply(
+                db,
+                "INSERT INTO parent_rows DEFAULT VALUES;",
+                "insert defaults",
+            );
         }
 
         // The random UUID default: 16 bytes, version 4, RFC variant.
@@ -489,11 +607,21 @@ fn sqlite_ddl_applies() {
         let parsed = chrono::DateTime::parse_from_rfc3339(&created).expect("RFC 3339");
         let age = chrono::Utc::now().signed_duration_since(parsed);
         assert!(age.num_seconds().abs() < 60, "now default is {created}");
-        assert_eq!(db.text("SELECT fixed_at AS v FROM parent_rows LIMIT 1"), TS_TEXT);
-        assert_eq!(db.text("SELECT name AS v FROM parent_names LIMIT 1"), "it's");
+        assert_eq!(
+            db.text("SELECT fixed_at AS v FROM parent_rows LIMIT 1"),
+            TS_TEXT
+        );
+        assert_eq!(
+            db.text("SELECT name AS v FROM parent_names LIMIT 1"),
+            "it's"
+        );
 
         // Every other default on a row that gives only the required column.
-        apply(db, "INSERT INTO everything (t) VALUES ('row');", "insert everything");
+        apply(
+            db,
+            "INSERT INTO everything (t) VALUES ('row');",
+            "insert everything",
+        );
         let row = db.text(
             "SELECT id || '|' || lower(hex(u_fixed)) || '|' || length(u_rand) || '|' || label \
              || '|' || s || '|' || i || '|' || big || '|' || flag || '|' || off || '|' \
@@ -519,22 +647,48 @@ fn sqlite_ddl_applies() {
              '1999-12-31T23:59:59.999999Z', (SELECT id FROM parent_rows LIMIT 1));",
             "edge values",
         );
-        apply(db, "INSERT INTO pairs (a, b) VALUES (1, 'x');", "composite key");
-        apply(db, "INSERT INTO tree (id, parent) VALUES (1, NULL), (2, 1);", "self reference");
-        apply(db, "INSERT INTO lite_only DEFAULT VALUES;", "auto-increment");
+        apply(
+            db,
+            "INSERT INTO pairs (a, b) VALUES (1, 'x');",
+            "composite key",
+        );
+        apply(
+            db,
+            "INSERT INTO tree (id, parent) VALUES (1, NULL), (2, 1);",
+            "self reference",
+        );
+        apply(
+            db,
+            "INSERT INTO lite_only DEFAULT VALUES;",
+            "auto-increment",
+        );
+        apply(
+            db,
+            "INSERT INTO cyc_a (id) VALUES (1); INSERT INTO cyc_b (id, a_id) VALUES (1, 1); \
+             UPDATE cyc_a SET b_id = 1;",
+            "cycle",
+        );
 
         assert_rejections(db, Backend::Sqlite);
 
         // ON DELETE CASCADE / SET NULL behave.
-        apply(db, "DELETE FROM everything WHERE t = 'row';", "cascade delete");
-        assert_eq!(db.text("SELECT CAST(count(*) AS TEXT) AS v FROM pairs"), "0");
+        apply(
+            db,
+            "DELETE FROM everything WHERE t = 'row';",
+            "cascade delete",
+        );
+        assert_eq!(
+            db.text("SELECT CAST(count(*) AS TEXT) AS v FROM pairs"),
+            "0"
+        );
         apply(db, "DELETE FROM parent_rows;", "set null delete");
         assert_eq!(
             db.text("SELECT CAST(count(*) AS TEXT) AS v FROM everything WHERE parent_id IS NULL"),
             "1"
         );
 
-        apply(db, &down, "down.sql");
+        // As a migration runs: in one transaction.
+        apply(db, &format!("BEGIN;\n{down}COMMIT;"), "down.sql");
         let left = db.texts(
             "SELECT name AS v FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name",
         );
@@ -571,8 +725,10 @@ impl PgScratch {
         let mut conn = PgConnection::establish(&url)
             .unwrap_or_else(|e| panic!("cannot connect to {url}: {e}"));
         let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-        conn.batch_execute(&format!("CREATE SCHEMA {schema}; SET search_path TO {schema};"))
-            .expect("create scratch schema");
+        conn.batch_execute(&format!(
+            "CREATE SCHEMA {schema}; SET search_path TO {schema};"
+        ))
+        .expect("create scratch schema");
         PgScratch { conn, schema }
     }
 }
@@ -599,7 +755,11 @@ fn postgres_ddl_applies() {
     for round in 0..2 {
         apply(db, &up, "up.sql");
         for _ in 0..8 {
-            apply(db, "INSERT INTO parent_rows DEFAULT VALUES;", "insert defaults");
+            apply(
+                db,
+                "INSERT INTO parent_rows DEFAULT VALUES;",
+                "insert defaults",
+            );
         }
         for id in db.texts("SELECT id::text AS v FROM parent_rows") {
             assert_uuid_v4_hex(&id);
@@ -615,10 +775,20 @@ fn postgres_ddl_applies() {
             "SELECT to_char(fixed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS v \
              FROM parent_rows LIMIT 1",
         );
-        assert_eq!(fixed, TS_TEXT, "a literal default is the same instant in any time zone");
-        assert_eq!(db.text("SELECT name AS v FROM parent_names LIMIT 1"), "it's");
+        assert_eq!(
+            fixed, TS_TEXT,
+            "a literal default is the same instant in any time zone"
+        );
+        assert_eq!(
+            db.text("SELECT name AS v FROM parent_names LIMIT 1"),
+            "it's"
+        );
 
-        apply(db, "INSERT INTO everything (t) VALUES ('row');", "insert everything");
+        apply(
+            db,
+            "INSERT INTO everything (t) VALUES ('row');",
+            "insert everything",
+        );
         let row = db.text(
             "SELECT concat_ws('|', id, u_fixed, length(u_rand::text), label, s, i, \
              big, flag, off, to_char(ts_fixed AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), \
@@ -640,9 +810,21 @@ fn postgres_ddl_applies() {
              'It''s done', -3, '1999-12-31T23:59:59.999999Z', (SELECT id FROM parent_rows LIMIT 1));",
             "edge values",
         );
-        apply(db, "INSERT INTO pairs (a, b) VALUES (1, 'x');", "composite key");
-        apply(db, "INSERT INTO tree (id, parent) VALUES (1, NULL), (2, 1);", "self reference");
-        apply(db, "INSERT INTO pg_only (payload) VALUES ('{}');", "backend-only table");
+        apply(
+            db,
+            "INSERT INTO pairs (a, b) VALUES (1, 'x');",
+            "composite key",
+        );
+        apply(
+            db,
+            "INSERT INTO tree (id, parent) VALUES (1, NULL), (2, 1);",
+            "self reference",
+        );
+        apply(
+            db,
+            "INSERT INTO pg_only (payload) VALUES ('{}');",
+            "backend-only table",
+        );
         apply(
             db,
             "INSERT INTO cyc_a (id) VALUES (1); INSERT INTO cyc_b (id, a_id) VALUES (1, 1); \
@@ -652,7 +834,11 @@ fn postgres_ddl_applies() {
 
         assert_rejections(db, Backend::Postgres);
 
-        apply(db, "DELETE FROM everything WHERE t = 'row';", "cascade delete");
+        apply(
+            db,
+            "DELETE FROM everything WHERE t = 'row';",
+            "cascade delete",
+        );
         assert_eq!(db.text("SELECT count(*)::text AS v FROM pairs"), "0");
         apply(db, "DELETE FROM parent_rows;", "set null delete");
         assert_eq!(
@@ -662,7 +848,8 @@ fn postgres_ddl_applies() {
         let comment = db.text("SELECT obj_description('everything'::regclass, 'pg_class') AS v");
         assert_eq!(comment, "Every type, default and constraint.\n\nIt's big.");
 
-        apply(db, &down, "down.sql");
+        // As a migration runs: in one transaction.
+        apply(db, &format!("BEGIN;\n{down}COMMIT;"), "down.sql");
         let left = db.texts(
             "SELECT c.relname::text AS v FROM pg_class c \
              JOIN pg_namespace n ON n.oid = c.relnamespace \

@@ -172,7 +172,9 @@ pub trait Dialect: Send + Sync {
             def.push_str(&self.default_sql(column, default));
         }
         if let Some(check) = self.implicit_check(column) {
-            def.push_str(&format!(" CHECK ({check})"));
+            def.push_str(" CHECK (");
+            def.push_str(&check);
+            def.push(')');
         }
         def
     }
@@ -283,7 +285,9 @@ pub trait Dialect: Send + Sync {
         for position in 0..table.checks.len() {
             items.extend(self.check_constraint(table, position));
         }
-        out.push_str(&format!("CREATE TABLE {} (\n", table.sql_name()));
+        out.push_str("CREATE TABLE ");
+        out.push_str(table.sql_name());
+        out.push_str(" (\n");
         for (i, item) in items.iter().enumerate() {
             out.push_str(INDENT);
             out.push_str(item);
@@ -359,6 +363,14 @@ pub trait Dialect: Send + Sync {
                 foreign_key_name(table, fk)
             )
         })
+    }
+
+    /// A statement that postpones foreign-key checks to the end of the
+    /// current transaction, for a backend that cannot drop a foreign key
+    /// before dropping the tables of a cycle. None by default (a backend
+    /// that alters foreign keys drops them instead).
+    fn defer_foreign_key_checks(&self) -> Option<String> {
+        None
     }
 
     // ----- docs ----------------------------------------------------------
@@ -479,32 +491,40 @@ pub fn deferred_foreign_keys(schema: &Schema, backend: Backend) -> Vec<(&Table, 
         .collect()
 }
 
-/// [`table_order`] with, for each table, the positions of its deferred
-/// foreign keys.
-fn layout(schema: &Schema, backend: Backend) -> Vec<(&Table, Vec<usize>)> {
+/// [`table_order`] with, for each table, the positions of its foreign keys
+/// that point forward (to a table created later: a cycle).
+fn forward_foreign_keys(schema: &Schema, backend: Backend) -> Vec<(&Table, Vec<usize>)> {
     let order = table_order(schema, backend);
     let present: HashSet<&str> = order.iter().map(|t| t.name.as_str()).collect();
-    let alters = dialect(backend).alters_foreign_keys();
     let mut created: HashSet<&str> = HashSet::new();
     let mut out = Vec::with_capacity(order.len());
     for table in order {
-        let deferred: Vec<usize> = if alters {
-            table
-                .foreign_keys
-                .iter()
-                .enumerate()
-                .filter(|(_, fk)| {
-                    fk.ref_table != table.name
-                        && present.contains(fk.ref_table.as_str())
-                        && !created.contains(fk.ref_table.as_str())
-                })
-                .map(|(i, _)| i)
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let forward: Vec<usize> = table
+            .foreign_keys
+            .iter()
+            .enumerate()
+            .filter(|(_, fk)| {
+                fk.ref_table != table.name
+                    && present.contains(fk.ref_table.as_str())
+                    && !created.contains(fk.ref_table.as_str())
+            })
+            .map(|(i, _)| i)
+            .collect();
         created.insert(&table.name);
-        out.push((table, deferred));
+        out.push((table, forward));
+    }
+    out
+}
+
+/// [`table_order`] with, for each table, the positions of its deferred
+/// foreign keys (the forward ones, where the backend can add them later).
+fn layout(schema: &Schema, backend: Backend) -> Vec<(&Table, Vec<usize>)> {
+    let alters = dialect(backend).alters_foreign_keys();
+    let mut out = forward_foreign_keys(schema, backend);
+    if !alters {
+        for (_, forward) in &mut out {
+            forward.clear();
+        }
     }
     out
 }
@@ -540,21 +560,31 @@ pub fn render_schema(schema: &Schema, backend: Backend) -> String {
 /// reverse block order, then the deferred foreign keys dropped (reverse
 /// order), then `DROP TABLE` in reverse creation order. This is the initial
 /// migration's `down.sql`.
+///
+/// On a backend that cannot drop a foreign key, a foreign-key cycle is
+/// handled by [`Dialect::defer_foreign_key_checks`] before the drops
+/// (SQLite: `PRAGMA defer_foreign_keys = ON;`, which holds until the end of
+/// the enclosing transaction, so the script must run in one, as migrations
+/// do).
 pub fn render_drop_schema(schema: &Schema, backend: Backend) -> String {
     let d = dialect(backend);
-    let layout = layout(schema, backend);
+    let forward = forward_foreign_keys(schema, backend);
     let mut statements: Vec<String> = Vec::new();
     for block in schema.raw_blocks.iter().rev() {
         if let Some(part) = block.part(backend) {
             statements.extend(raw_statement(&block.name, &part.down));
         }
     }
-    for (table, deferred) in layout.iter().rev() {
-        for &i in deferred.iter().rev() {
-            statements.extend(d.drop_foreign_key(table, &table.foreign_keys[i]));
+    if d.alters_foreign_keys() {
+        for (table, deferred) in forward.iter().rev() {
+            for &i in deferred.iter().rev() {
+                statements.extend(d.drop_foreign_key(table, &table.foreign_keys[i]));
+            }
         }
+    } else if forward.iter().any(|(_, f)| !f.is_empty()) {
+        statements.extend(d.defer_foreign_key_checks());
     }
-    for (table, _) in layout.iter().rev() {
+    for (table, _) in forward.iter().rev() {
         statements.push(d.drop_table(table));
     }
     join_statements(statements)
@@ -681,7 +711,10 @@ pub(crate) mod test_support {
     pub fn check_in(column: &str, values: &[&str]) -> Check {
         check(CheckExpr::In {
             column: column.into(),
-            values: values.iter().map(|v| Literal::Text(v.to_string())).collect(),
+            values: values
+                .iter()
+                .map(|v| Literal::Text(v.to_string()))
+                .collect(),
         })
     }
 
@@ -795,15 +828,27 @@ mod tests {
     #[test]
     fn table_order_cases() {
         let self_ref = with_fks(
-            table("tree", &["id"], vec![id(), col("parent", ColumnType::BigInt).null()]),
+            table(
+                "tree",
+                &["id"],
+                vec![id(), col("parent", ColumnType::BigInt).null()],
+            ),
             vec![fk(&["parent"], "tree", &["id"])],
         );
         let cycle_a = with_fks(
-            table("a", &["id"], vec![id(), col("b_id", ColumnType::BigInt).null()]),
+            table(
+                "a",
+                &["id"],
+                vec![id(), col("b_id", ColumnType::BigInt).null()],
+            ),
             vec![fk(&["b_id"], "b", &["id"])],
         );
         let cycle_b = with_fks(
-            table("b", &["id"], vec![id(), col("a_id", ColumnType::BigInt).null()]),
+            table(
+                "b",
+                &["id"],
+                vec![id(), col("a_id", ColumnType::BigInt).null()],
+            ),
             vec![fk(&["a_id"], "a", &["id"])],
         );
         let leaf = table("leaf", &["id"], vec![id()]);
@@ -846,11 +891,19 @@ mod tests {
     fn deferred_foreign_keys_only_where_alterable() {
         let s = schema(vec![
             with_fks(
-                table("a", &["id"], vec![id(), col("b_id", ColumnType::BigInt).null()]),
+                table(
+                    "a",
+                    &["id"],
+                    vec![id(), col("b_id", ColumnType::BigInt).null()],
+                ),
                 vec![fk(&["b_id"], "b", &["id"])],
             ),
             with_fks(
-                table("b", &["id"], vec![id(), col("a_id", ColumnType::BigInt).null()]),
+                table(
+                    "b",
+                    &["id"],
+                    vec![id(), col("a_id", ColumnType::BigInt).null()],
+                ),
                 vec![fk(&["a_id"], "a", &["id"])],
             ),
         ]);
@@ -884,13 +937,25 @@ mod tests {
             raw_block(
                 "first",
                 &[
-                    (Backend::Postgres, "\n  CREATE VIEW v1 AS SELECT 1;\n\n", "DROP VIEW v1;"),
-                    (Backend::Sqlite, "CREATE VIEW v1 AS SELECT 1;", "DROP VIEW v1;"),
+                    (
+                        Backend::Postgres,
+                        "\n  CREATE VIEW v1 AS SELECT 1;\n\n",
+                        "DROP VIEW v1;",
+                    ),
+                    (
+                        Backend::Sqlite,
+                        "CREATE VIEW v1 AS SELECT 1;",
+                        "DROP VIEW v1;",
+                    ),
                 ],
             ),
             raw_block(
                 "second",
-                &[(Backend::Postgres, "CREATE VIEW v2 AS SELECT 2;", "DROP VIEW v2;")],
+                &[(
+                    Backend::Postgres,
+                    "CREATE VIEW v2 AS SELECT 2;",
+                    "DROP VIEW v2;",
+                )],
             ),
         ];
         let up = render_schema(&s, Backend::Postgres);

@@ -300,7 +300,10 @@ CREATE TABLE items (
         let mut a = table(
             "a",
             &["id"],
-            vec![col("id", ColumnType::BigInt), col("b_id", ColumnType::BigInt).null()],
+            vec![
+                col("id", ColumnType::BigInt),
+                col("b_id", ColumnType::BigInt).null(),
+            ],
         );
         a.foreign_keys = vec![fk(&["b_id"], "b", &["id"])];
         let mut b = table(
@@ -387,7 +390,9 @@ CREATE TABLE other (
             vec![
                 col("id", ColumnType::Uuid).docs(&[" The key."]),
                 col("plain", text()),
-                col("note", text()).sql("remark").docs(&[" It's a", "", " note.  "]),
+                col("note", text())
+                    .sql("remark")
+                    .docs(&[" It's a", "", " note.  "]),
             ],
         );
         t.docs = vec![" One run of a workflow.".into()];

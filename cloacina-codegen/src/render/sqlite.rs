@@ -27,7 +27,9 @@
 //! column (a rowid alias whose values are never reused), so the table gets
 //! no separate primary key constraint. SQLite cannot add a foreign key to an
 //! existing table, and does not need to: it accepts references to tables
-//! created later, so every foreign key stays inline. Docs are `--` comment
+//! created later, so every foreign key stays inline; the drop script of a
+//! schema with a foreign-key cycle defers foreign-key checks to the end of
+//! its transaction instead of dropping the keys first. Docs are `--` comment
 //! lines, above the `CREATE TABLE` for the table and above its definition
 //! for a column (those are kept in `sqlite_schema`).
 
@@ -128,6 +130,12 @@ impl Dialect for Sqlite {
     fn alters_foreign_keys(&self) -> bool {
         false
     }
+
+    fn defer_foreign_key_checks(&self) -> Option<String> {
+        // Dropping a table deletes its rows first; in a cycle some other
+        // table still references them until it is dropped too.
+        Some("PRAGMA defer_foreign_keys = ON;".into())
+    }
 }
 
 #[cfg(test)]
@@ -197,7 +205,10 @@ mod tests {
             ("hex(randomblob(4))", 8),
             ("hex(randomblob(2)) || '4'", 4 + 1),
             ("substr(hex(randomblob(2)), 2) || substr('89AB'", 3 + 1),
-            ("substr(hex(randomblob(2)), 2) || hex(randomblob(6))", 3 + 12),
+            (
+                "substr(hex(randomblob(2)), 2) || hex(randomblob(6))",
+                3 + 12,
+            ),
         ];
         let mut total = 0;
         for (piece, digits) in pieces {
@@ -242,8 +253,7 @@ mod tests {
             assert!(sql.starts_with(&head), "{ty:?} {default:?}: {sql}");
         }
         assert_eq!(
-            NOW,
-            "(strftime('%Y-%m-%dT%H:%M:%f000Z', 'now'))",
+            NOW, "(strftime('%Y-%m-%dT%H:%M:%f000Z', 'now'))",
             "non-literal defaults are parenthesised"
         );
     }
@@ -330,22 +340,30 @@ CREATE TABLE items (
         let mut a = table(
             "a",
             &["id"],
-            vec![col("id", ColumnType::BigInt), col("b_id", ColumnType::BigInt).null()],
+            vec![
+                col("id", ColumnType::BigInt),
+                col("b_id", ColumnType::BigInt).null(),
+            ],
         );
         a.foreign_keys = vec![fk(&["b_id"], "b", &["id"])];
         let mut b = table(
             "b",
             &["id"],
-            vec![col("id", ColumnType::BigInt), col("a_id", ColumnType::BigInt).null()],
+            vec![
+                col("id", ColumnType::BigInt),
+                col("a_id", ColumnType::BigInt).null(),
+            ],
         );
         b.foreign_keys = vec![fk(&["a_id"], "a", &["id"])];
         let s = schema(vec![a.clone(), b]);
         let sql = render_schema(&s, LITE);
-        assert!(sql.contains("CONSTRAINT a_b_id_fkey FOREIGN KEY (b_id) REFERENCES b (id)\n) STRICT;"));
+        assert!(
+            sql.contains("CONSTRAINT a_b_id_fkey FOREIGN KEY (b_id) REFERENCES b (id)\n) STRICT;")
+        );
         assert!(!sql.contains("ALTER TABLE"));
         assert_eq!(
             render_drop_schema(&s, LITE),
-            "DROP TABLE b;\n\nDROP TABLE a;\n"
+            "PRAGMA defer_foreign_keys = ON;\n\nDROP TABLE b;\n\nDROP TABLE a;\n"
         );
         assert_eq!(Sqlite.add_foreign_key(&s, &a, &a.foreign_keys[0]), None);
         assert_eq!(Sqlite.drop_foreign_key(&a, &a.foreign_keys[0]), None);

@@ -1,0 +1,257 @@
+// Shared part of the generated `types` module: SQL types and value types.
+// Not compiled as part of cloacina-codegen: render::diesel includes it as text
+// (tests/ compiles the result against diesel).
+
+#[allow(unused_imports)]
+use std::fmt;
+
+#[allow(unused_imports)]
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
+
+#[allow(unused_imports)]
+use diesel::deserialize::{self, FromSql, FromSqlRow};
+
+#[allow(unused_imports)]
+use diesel::expression::AsExpression;
+
+#[allow(unused_imports)]
+use diesel::serialize::{self, IsNull, Output, ToSql};
+
+#[allow(unused_imports)]
+use diesel::sql_types;
+
+/// PostgreSQL `uuid`; SQLite `BLOB` of exactly 16 bytes.
+#[derive(Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId)]
+#[diesel(postgres_type(oid = 2950, array_oid = 2951))]
+#[diesel(sqlite_type(name = "Binary"))]
+pub struct DbUuid;
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, AsExpression, FromSqlRow,
+)]
+#[diesel(sql_type = DbUuid)]
+/// A UUID that reads and writes identically on every backend.
+pub struct UniversalUuid(pub uuid::Uuid);
+
+impl UniversalUuid {
+    /// A fresh random (version 4) UUID.
+    pub fn new_v4() -> Self {
+        Self(uuid::Uuid::new_v4())
+    }
+}
+
+impl From<uuid::Uuid> for UniversalUuid {
+    fn from(u: uuid::Uuid) -> Self {
+        Self(u)
+    }
+}
+
+impl From<UniversalUuid> for uuid::Uuid {
+    fn from(u: UniversalUuid) -> Self {
+        u.0
+    }
+}
+
+impl fmt::Display for UniversalUuid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+fn uuid_from_bytes(bytes: &[u8]) -> deserialize::Result<UniversalUuid> {
+    uuid::Uuid::from_slice(bytes).map(UniversalUuid).map_err(|_| {
+        format!("DbUuid: expected exactly 16 bytes, got {}", bytes.len()).into()
+    })
+}
+
+/// PostgreSQL `timestamptz`; SQLite `TEXT` `YYYY-MM-DDTHH:MM:SS.ffffffZ` (UTC, 27 chars).
+#[derive(Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId)]
+#[diesel(postgres_type(oid = 1184, array_oid = 1185))]
+#[diesel(sqlite_type(name = "Text"))]
+pub struct DbTimestamp;
+
+/// A UTC instant with microsecond precision: `TIMESTAMPTZ` on PostgreSQL, canonical
+/// `YYYY-MM-DDTHH:MM:SS.ffffffZ` text on SQLite. Always whole microseconds once it
+/// has been through the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, AsExpression, FromSqlRow)]
+#[diesel(sql_type = DbTimestamp)]
+pub struct UniversalTimestamp(pub DateTime<Utc>);
+
+/// The first year both backends store alike.
+pub const MIN_YEAR: i32 = 1;
+
+/// The last year both backends store alike.
+pub const MAX_YEAR: i32 = 9999;
+
+impl UniversalTimestamp {
+    /// Current time truncated to microseconds.
+    pub fn now() -> Self {
+        Self(Utc::now()).truncated()
+    }
+
+    /// Truncated (towards -inf) to whole microseconds, as stored by both backends.
+    pub fn truncated(self) -> Self {
+        DateTime::from_timestamp_micros(self.0.timestamp_micros())
+            .map(Self)
+            .unwrap_or(self)
+    }
+
+    /// Microseconds since the Unix epoch, after checking the parity range 0001..=9999.
+    pub fn checked_unix_micros(&self) -> Result<i64, String> {
+        let year = self.0.year();
+        if !(MIN_YEAR..=MAX_YEAR).contains(&year) {
+            return Err(format!(
+                "DbTimestamp: year {year} outside the supported range {MIN_YEAR:04}..={MAX_YEAR:04} ({})",
+                self.0
+            ));
+        }
+        Ok(self.0.timestamp_micros())
+    }
+
+    /// Canonical text form `YYYY-MM-DDTHH:MM:SS.ffffffZ` (truncated to microseconds).
+    pub fn to_canonical_string(&self) -> String {
+        let t = self.truncated().0;
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+            t.nanosecond() / 1_000
+        )
+    }
+
+    /// Parses the canonical form exactly; falls back to lenient forms
+    /// (`YYYY-MM-DD HH:MM[:SS[.f]]`, optional `T`/`Z`, RFC 3339 with offset).
+    pub fn parse_text(s: &str) -> Result<Self, String> {
+        if let Some(dt) = parse_canonical(s) {
+            return Ok(Self(dt));
+        }
+        let trimmed = s.trim();
+        const FORMATS: [&str; 8] = [
+            "%Y-%m-%dT%H:%M:%S%.fZ",
+            "%Y-%m-%d %H:%M:%S%.fZ",
+            "%Y-%m-%dT%H:%M:%S%.f",
+            "%Y-%m-%d %H:%M:%S%.f",
+            "%Y-%m-%dT%H:%MZ",
+            "%Y-%m-%d %H:%MZ",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M",
+        ];
+        for f in FORMATS {
+            if let Ok(n) = NaiveDateTime::parse_from_str(trimmed, f) {
+                return Ok(Self(n.and_utc()).truncated());
+            }
+        }
+        if let Ok(dt) = DateTime::parse_from_rfc3339(trimmed) {
+            return Ok(Self(dt.with_timezone(&Utc)).truncated());
+        }
+        Err(format!(
+            "DbTimestamp: cannot parse {s:?}; expected YYYY-MM-DDTHH:MM:SS.ffffffZ"
+        ))
+    }
+}
+
+fn parse_canonical(s: &str) -> Option<DateTime<Utc>> {
+    let b = s.as_bytes();
+    if b.len() != 27
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[19] != b'.'
+        || b[26] != b'Z'
+    {
+        return None;
+    }
+    let num = |from: usize, to: usize| -> Option<u32> {
+        b[from..to].iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let date = NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 7)?, num(8, 10)?)?;
+    let time =
+        NaiveTime::from_hms_micro_opt(num(11, 13)?, num(14, 16)?, num(17, 19)?, num(20, 26)?)?;
+    Some(NaiveDateTime::new(date, time).and_utc())
+}
+
+impl From<DateTime<Utc>> for UniversalTimestamp {
+    fn from(dt: DateTime<Utc>) -> Self {
+        Self(dt)
+    }
+}
+
+impl From<UniversalTimestamp> for DateTime<Utc> {
+    fn from(t: UniversalTimestamp) -> Self {
+        t.0
+    }
+}
+
+impl fmt::Display for UniversalTimestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_canonical_string())
+    }
+}
+
+/// PostgreSQL `boolean`; SQLite `INTEGER` 0/1.
+#[derive(Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId)]
+#[diesel(postgres_type(oid = 16, array_oid = 1000))]
+#[diesel(sqlite_type(name = "Integer"))]
+pub struct DbBool;
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, AsExpression, FromSqlRow,
+)]
+#[diesel(sql_type = DbBool)]
+/// A boolean: `BOOLEAN` on PostgreSQL, `INTEGER` 0/1 on SQLite.
+pub struct UniversalBool(pub bool);
+
+impl From<bool> for UniversalBool {
+    fn from(b: bool) -> Self {
+        Self(b)
+    }
+}
+
+impl From<UniversalBool> for bool {
+    fn from(b: UniversalBool) -> Self {
+        b.0
+    }
+}
+
+impl fmt::Display for UniversalBool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+/// PostgreSQL `jsonb`; SQLite `TEXT` (JSON text).
+#[derive(Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId)]
+#[diesel(postgres_type(oid = 3802, array_oid = 3807))]
+#[diesel(sqlite_type(name = "Text"))]
+pub struct DbJson;
+
+/// A JSON document: `JSONB` on PostgreSQL, JSON text on SQLite.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, AsExpression, FromSqlRow)]
+#[diesel(sql_type = DbJson)]
+pub struct UniversalJson(pub serde_json::Value);
+
+impl From<serde_json::Value> for UniversalJson {
+    fn from(v: serde_json::Value) -> Self {
+        Self(v)
+    }
+}
+
+impl From<UniversalJson> for serde_json::Value {
+    fn from(v: UniversalJson) -> Self {
+        v.0
+    }
+}
+
+impl fmt::Display for UniversalJson {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}

@@ -1,0 +1,82 @@
+// SQLite storage formats of the generated `types` module.
+
+use diesel::sqlite::{Sqlite, SqliteType, SqliteValue};
+
+/// Fails with a clear message unless SQLite reports the expected storage class.
+fn expect_sqlite_type(
+    value: &SqliteValue<'_, '_, '_>,
+    expected: SqliteType,
+    what: &str,
+) -> deserialize::Result<()> {
+    match value.value_type() {
+        Some(t) if t == expected => Ok(()),
+        other => Err(format!(
+            "{what}: expected SQLite storage class {expected:?}, found {other:?}"
+        )
+        .into()),
+    }
+}
+
+impl ToSql<DbUuid, Sqlite> for UniversalUuid {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+        out.set_value(&self.0.as_bytes()[..]);
+        Ok(IsNull::No)
+    }
+}
+
+impl FromSql<DbUuid, Sqlite> for UniversalUuid {
+    fn from_sql(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
+        expect_sqlite_type(&value, SqliteType::Binary, "DbUuid")?;
+        let bytes = <Vec<u8> as FromSql<sql_types::Binary, Sqlite>>::from_sql(value)?;
+        uuid_from_bytes(&bytes)
+    }
+}
+
+impl ToSql<DbTimestamp, Sqlite> for UniversalTimestamp {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+        self.checked_unix_micros()?;
+        out.set_value(self.to_canonical_string());
+        Ok(IsNull::No)
+    }
+}
+
+impl FromSql<DbTimestamp, Sqlite> for UniversalTimestamp {
+    fn from_sql(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
+        expect_sqlite_type(&value, SqliteType::Text, "DbTimestamp")?;
+        let text = <String as FromSql<sql_types::Text, Sqlite>>::from_sql(value)?;
+        Ok(Self::parse_text(&text)?)
+    }
+}
+
+impl ToSql<DbBool, Sqlite> for UniversalBool {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+        out.set_value(i32::from(self.0));
+        Ok(IsNull::No)
+    }
+}
+
+impl FromSql<DbBool, Sqlite> for UniversalBool {
+    fn from_sql(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
+        expect_sqlite_type(&value, SqliteType::Long, "DbBool")?;
+        match <i64 as FromSql<sql_types::BigInt, Sqlite>>::from_sql(value)? {
+            0 => Ok(Self(false)),
+            1 => Ok(Self(true)),
+            n => Err(format!("DbBool: expected 0 or 1, got {n}").into()),
+        }
+    }
+}
+
+impl ToSql<DbJson, Sqlite> for UniversalJson {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+        out.set_value(serde_json::to_string(&self.0)?);
+        Ok(IsNull::No)
+    }
+}
+
+impl FromSql<DbJson, Sqlite> for UniversalJson {
+    fn from_sql(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
+        expect_sqlite_type(&value, SqliteType::Text, "DbJson")?;
+        let text = <String as FromSql<sql_types::Text, Sqlite>>::from_sql(value)?;
+        Ok(Self(serde_json::from_str(&text)?))
+    }
+}
