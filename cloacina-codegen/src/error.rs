@@ -199,7 +199,11 @@ pub struct SchemaError {
 
 impl SchemaError {
     /// Builds the error; diagnostics are sorted by position.
-    pub fn new(path: impl Into<String>, source: impl Into<String>, mut diagnostics: Vec<Diagnostic>) -> Self {
+    pub fn new(
+        path: impl Into<String>,
+        source: impl Into<String>,
+        mut diagnostics: Vec<Diagnostic>,
+    ) -> Self {
         diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
         diagnostics.dedup();
         SchemaError {
@@ -236,7 +240,10 @@ impl SchemaError {
                 col,
                 diag.message
             ));
-            let report = Rendered { diag, source: &named };
+            let report = Rendered {
+                diag,
+                source: &named,
+            };
             // Rendering into a String cannot fail.
             let _ = handler.render_report(&mut out, &report);
         }

@@ -61,7 +61,9 @@ impl Schema {
 
     /// Tables that exist on `backend`.
     pub fn tables_for(&self, backend: Backend) -> impl Iterator<Item = &Table> {
-        self.tables.iter().filter(move |t| t.scope.includes(backend))
+        self.tables
+            .iter()
+            .filter(move |t| t.scope.includes(backend))
     }
 }
 

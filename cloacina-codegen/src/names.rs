@@ -35,9 +35,7 @@ pub fn check_ident(name: &str) -> Result<(), IdentProblem> {
     let first_ok = chars
         .next()
         .is_some_and(|c| c.is_ascii_lowercase() || c == '_');
-    if !first_ok
-        || !chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-    {
+    if !first_ok || !chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
         return Err(IdentProblem::NotPlain);
     }
     if is_reserved(name) {
@@ -222,7 +220,11 @@ pub fn check_name(table: &Table, position: usize) -> String {
                 .iter()
                 .filter(|c| c.name.is_none() && check_column(&c.expr) == Some(column))
                 .count();
-            let base = format!("{}_{}_check", table.sql_name(), table.column_sql_name(column));
+            let base = format!(
+                "{}_{}_check",
+                table.sql_name(),
+                table.column_sql_name(column)
+            );
             if same_column_before == 0 {
                 base
             } else {
@@ -232,7 +234,9 @@ pub fn check_name(table: &Table, position: usize) -> String {
         crate::model::CheckExpr::Raw { .. } => {
             let raw_before = table.checks[..position]
                 .iter()
-                .filter(|c| c.name.is_none() && matches!(c.expr, crate::model::CheckExpr::Raw { .. }))
+                .filter(|c| {
+                    c.name.is_none() && matches!(c.expr, crate::model::CheckExpr::Raw { .. })
+                })
                 .count();
             format!("{}_check{}", table.sql_name(), raw_before + 1)
         }
@@ -282,7 +286,9 @@ mod tests {
         for pair in RESERVED.windows(2) {
             assert!(pair[0] < pair[1], "{} >= {}", pair[0], pair[1]);
         }
-        assert!(RESERVED.iter().all(|w| w.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
+        assert!(RESERVED
+            .iter()
+            .all(|w| w.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
     }
 
     #[test]

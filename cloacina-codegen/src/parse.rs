@@ -77,7 +77,11 @@ impl<'s> Cx<'s> {
         let Some(&start) = self.line_starts.get(lc.line - 1) else {
             return self.source.len();
         };
-        let line_end = self.line_starts.get(lc.line).copied().unwrap_or(self.source.len());
+        let line_end = self
+            .line_starts
+            .get(lc.line)
+            .copied()
+            .unwrap_or(self.source.len());
         let line = &self.source[start..line_end];
         start
             + line
@@ -92,7 +96,14 @@ impl<'s> Cx<'s> {
         Span::new(start, end)
     }
 
-    fn err(&mut self, code: DiagCode, at: PmSpan, message: impl Into<String>, label: impl Into<String>, help: Option<String>) {
+    fn err(
+        &mut self,
+        code: DiagCode,
+        at: PmSpan,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: Option<String>,
+    ) {
         let mut d = Diagnostic::new(code, self.span(at), message, label);
         d.help = help;
         self.diags.push(d);
@@ -101,7 +112,13 @@ impl<'s> Cx<'s> {
     fn syn_err(&mut self, e: syn::Error, help: &str) {
         for e in e {
             let msg = e.to_string();
-            self.err(DiagCode::Syntax, e.span(), msg, "here", Some(help.to_string()));
+            self.err(
+                DiagCode::Syntax,
+                e.span(),
+                msg,
+                "here",
+                Some(help.to_string()),
+            );
         }
     }
 
@@ -111,7 +128,8 @@ impl<'s> Cx<'s> {
         let mut schema = Schema::default();
         if let Some((at, len, message, label, help)) = lex_problem(self.source) {
             self.diags.push(
-                Diagnostic::new(DiagCode::Syntax, Span::new(at, at + len), message, label).help(help),
+                Diagnostic::new(DiagCode::Syntax, Span::new(at, at + len), message, label)
+                    .help(help),
             );
             return schema;
         }
@@ -209,7 +227,10 @@ impl<'s> Cx<'s> {
     fn table(&mut self, input: ParseStream) -> syn::Result<Table> {
         let attrs = input.call(Attribute::parse_outer)?;
         let name: Ident = input.call(Ident::parse_any).map_err(|e| {
-            syn::Error::new(e.span(), "expected a table name, as in `tasks (id) { ... }`")
+            syn::Error::new(
+                e.span(),
+                "expected a table name, as in `tasks (id) { ... }`",
+            )
         })?;
         let keys;
         syn::parenthesized!(keys in input);
@@ -231,7 +252,10 @@ impl<'s> Cx<'s> {
                 syn::Error::new(e.span(), "expected a column, as in `name -> Text,`")
             })?;
             body.parse::<Token![->]>().map_err(|e| {
-                syn::Error::new(e.span(), format!("expected `->` and a type after column `{cname}`"))
+                syn::Error::new(
+                    e.span(),
+                    format!("expected `->` and a type after column `{cname}`"),
+                )
             })?;
             let ty: syn::Type = body.parse()?;
             let (ty_model, nullable) = self.column_type(&ty);
@@ -302,8 +326,9 @@ impl<'s> Cx<'s> {
                         return (None, true);
                     }
                 };
-                if let Some(("Nullable", _, s)) =
-                    type_parts(inner).as_ref().map(|(n, a, s)| (n.as_str(), a, *s))
+                if let Some(("Nullable", _, s)) = type_parts(inner)
+                    .as_ref()
+                    .map(|(n, a, s)| (n.as_str(), a, *s))
                 {
                     self.err(
                         DiagCode::UnknownType,
@@ -401,25 +426,35 @@ impl<'s> Cx<'s> {
                 attr.path().span(),
                 "attribute paths are single names here",
                 "unknown attribute",
-                Some(format!("attributes allowed on a {place}: {}", allowed.join(", "))),
+                Some(format!(
+                    "attributes allowed on a {place}: {}",
+                    allowed.join(", ")
+                )),
             );
             return None;
         };
         if allowed.contains(&name.as_str()) {
             return Some(name);
         }
-        let elsewhere: Vec<&str> = [("table", TABLE_ATTRS), ("column", COLUMN_ATTRS), ("raw_sql block", RAW_ATTRS)]
-            .iter()
-            .filter(|(_, list)| list.contains(&name.as_str()))
-            .map(|(p, _)| *p)
-            .collect();
+        let elsewhere: Vec<&str> = [
+            ("table", TABLE_ATTRS),
+            ("column", COLUMN_ATTRS),
+            ("raw_sql block", RAW_ATTRS),
+        ]
+        .iter()
+        .filter(|(_, list)| list.contains(&name.as_str()))
+        .map(|(p, _)| *p)
+        .collect();
         if elsewhere.is_empty() {
             self.err(
                 DiagCode::UnknownAttribute,
                 attr.path().span(),
                 format!("unknown attribute `#[{name}]`"),
                 "unknown attribute",
-                Some(format!("attributes allowed on a {place}: {}", allowed.join(", "))),
+                Some(format!(
+                    "attributes allowed on a {place}: {}",
+                    allowed.join(", ")
+                )),
             );
         } else {
             self.err(
@@ -485,9 +520,10 @@ impl<'s> Cx<'s> {
                 }
                 "check" => {
                     let span = self.span(attr.span());
-                    attr.parse_args_with(|i: ParseStream| parse_check(i, None)).map(|c| {
-                        table.checks.push(Check { span, ..c });
-                    })
+                    attr.parse_args_with(|i: ParseStream| parse_check(i, None))
+                        .map(|c| {
+                            table.checks.push(Check { span, ..c });
+                        })
                 }
                 "foreign_key" => {
                     let span = self.span(attr.span());
@@ -638,7 +674,10 @@ impl<'s> Cx<'s> {
                             Backend::Sqlite
                         };
                         if block.part(backend).is_some() {
-                            Err(syn::Error::new(attr.span(), format!("`#[{b}]` is given twice")))
+                            Err(syn::Error::new(
+                                attr.span(),
+                                format!("`#[{b}]` is given twice"),
+                            ))
                         } else {
                             attr.parse_args_with(|i: ParseStream| parse_raw_part(i, backend))
                                 .map(|p| block.parts.push(p))
@@ -779,15 +818,17 @@ fn parse_backend(input: ParseStream) -> syn::Result<Backend> {
         }
     };
     if !input.is_empty() {
-        return Err(input.error("a table is either on every backend or on exactly one: write one backend"));
+        return Err(
+            input.error("a table is either on every backend or on exactly one: write one backend")
+        );
     }
     Ok(b)
 }
 
 fn parse_lit_str(input: ParseStream, what: &str) -> syn::Result<String> {
-    let s: LitStr = input
-        .parse()
-        .map_err(|e| syn::Error::new(e.span(), format!("expected a string literal for `{what}`")))?;
+    let s: LitStr = input.parse().map_err(|e| {
+        syn::Error::new(e.span(), format!("expected a string literal for `{what}`"))
+    })?;
     Ok(s.value())
 }
 
@@ -825,7 +866,11 @@ fn parse_index(input: ParseStream, column: Option<&str>) -> syn::Result<Index> {
             } else if word == "unique" {
                 ix.unique = true;
             } else if column.is_some() && (word == "desc" || word == "asc") {
-                column_order = if word == "desc" { Order::Desc } else { Order::Asc };
+                column_order = if word == "desc" {
+                    Order::Desc
+                } else {
+                    Order::Asc
+                };
             } else if column.is_some() {
                 return Err(syn::Error::new(
                     id.span(),
@@ -945,7 +990,10 @@ fn parse_check(input: ParseStream, column: Option<&str>) -> syn::Result<Check> {
                 return Err(syn::Error::new(kw.span, "`in()` lists no values"));
             }
             if expr.is_some() {
-                return Err(syn::Error::new(kw.span, "a check holds one condition: write a second `#[check(...)]`"));
+                return Err(syn::Error::new(
+                    kw.span,
+                    "a check holds one condition: write a second `#[check(...)]`",
+                ));
             }
             expr = Some(CheckExpr::In {
                 column: col.to_string(),
@@ -1112,7 +1160,10 @@ fn parse_fk_options(input: ParseStream, fk: &mut ForeignKey) -> syn::Result<()> 
 fn parse_column_fk(input: ParseStream, column: &str) -> syn::Result<ForeignKey> {
     let table: Ident = input.call(Ident::parse_any)?;
     input.parse::<Token![.]>().map_err(|e| {
-        syn::Error::new(e.span(), "expected `table.column`, as in `#[references(contexts.id)]`")
+        syn::Error::new(
+            e.span(),
+            "expected `table.column`, as in `#[references(contexts.id)]`",
+        )
     })?;
     let col: Ident = input.call(Ident::parse_any)?;
     let mut fk = ForeignKey {
@@ -1147,7 +1198,10 @@ fn ident_list(input: ParseStream) -> syn::Result<Vec<String>> {
 fn parse_table_fk(input: ParseStream) -> syn::Result<ForeignKey> {
     let columns = ident_list(input)?;
     input.parse::<Token![->]>().map_err(|e| {
-        syn::Error::new(e.span(), "expected `->`, as in `#[foreign_key((a, b) -> other(x, y))]`")
+        syn::Error::new(
+            e.span(),
+            "expected `->`, as in `#[foreign_key((a, b) -> other(x, y))]`",
+        )
     })?;
     let table: Ident = input.call(Ident::parse_any)?;
     let ref_columns = ident_list(input)?;
@@ -1212,7 +1266,13 @@ fn lex_problem(src: &str) -> Option<(usize, usize, String, String, String)> {
                 let mut depth = 0usize;
                 loop {
                     if i + 1 >= b.len() {
-                        return Some((start, 2, "unterminated block comment".into(), "comment starts here".into(), "close it with `*/`".into()));
+                        return Some((
+                            start,
+                            2,
+                            "unterminated block comment".into(),
+                            "comment starts here".into(),
+                            "close it with `*/`".into(),
+                        ));
                     }
                     if b[i] == b'/' && b[i + 1] == b'*' {
                         depth += 1;
@@ -1245,11 +1305,19 @@ fn lex_problem(src: &str) -> Option<(usize, usize, String, String, String)> {
                     continue;
                 }
                 j += 1;
-                let closing: Vec<u8> = std::iter::once(b'"').chain(std::iter::repeat_n(b'#', hashes)).collect();
+                let closing: Vec<u8> = std::iter::once(b'"')
+                    .chain(std::iter::repeat_n(b'#', hashes))
+                    .collect();
                 match src[j..].find(std::str::from_utf8(&closing).unwrap_or("\"")) {
                     Some(k) => i = j + k + closing.len(),
                     None => {
-                        return Some((start, j - start, "unterminated raw string literal".into(), "string starts here".into(), format!("close it with `{}`", String::from_utf8_lossy(&closing))));
+                        return Some((
+                            start,
+                            j - start,
+                            "unterminated raw string literal".into(),
+                            "string starts here".into(),
+                            format!("close it with `{}`", String::from_utf8_lossy(&closing)),
+                        ));
                     }
                 }
                 continue;
@@ -1260,7 +1328,13 @@ fn lex_problem(src: &str) -> Option<(usize, usize, String, String, String)> {
                 loop {
                     match b.get(i) {
                         None => {
-                            return Some((start, 1, "unterminated string literal".into(), "string starts here".into(), "close the string with `\"`".into()));
+                            return Some((
+                                start,
+                                1,
+                                "unterminated string literal".into(),
+                                "string starts here".into(),
+                                "close the string with `\"`".into(),
+                            ));
                         }
                         Some(b'\\') => i += 2,
                         Some(b'"') => {
@@ -1274,7 +1348,12 @@ fn lex_problem(src: &str) -> Option<(usize, usize, String, String, String)> {
             }
             b'\'' => {
                 // A char literal such as 'a' or '\n'; a lone quote is left to syn.
-                if let Some(end) = src[i + 1..].char_indices().take(12).find(|&(_, ch)| ch == '\'').map(|(k, _)| i + 1 + k) {
+                if let Some(end) = src[i + 1..]
+                    .char_indices()
+                    .take(12)
+                    .find(|&(_, ch)| ch == '\'')
+                    .map(|(k, _)| i + 1 + k)
+                {
                     if end > i + 1 {
                         i = end + 1;
                         continue;
@@ -1291,13 +1370,25 @@ fn lex_problem(src: &str) -> Option<(usize, usize, String, String, String)> {
                 match stack.pop() {
                     Some((open, _)) if open == want => {}
                     Some((open, at)) => {
-                        return Some((i, 1, {
-                            let (l, col) = crate::error::line_col(src, at);
-                            format!("mismatched `{}`: the `{}` opened at line {l}, column {col} is still open", c as char, open as char)
-                        }, format!("expected `{}`", closing(open)), format!("close the `{}` before this `{}`", open as char, c as char)));
+                        return Some((
+                            i,
+                            1,
+                            {
+                                let (l, col) = crate::error::line_col(src, at);
+                                format!("mismatched `{}`: the `{}` opened at line {l}, column {col} is still open", c as char, open as char)
+                            },
+                            format!("expected `{}`", closing(open)),
+                            format!("close the `{}` before this `{}`", open as char, c as char),
+                        ));
                     }
                     None => {
-                        return Some((i, 1, format!("unexpected closing `{}`", c as char), "nothing to close".into(), "remove it or add the matching opening bracket".into()));
+                        return Some((
+                            i,
+                            1,
+                            format!("unexpected closing `{}`", c as char),
+                            "nothing to close".into(),
+                            "remove it or add the matching opening bracket".into(),
+                        ));
                     }
                 }
             }
@@ -1306,7 +1397,13 @@ fn lex_problem(src: &str) -> Option<(usize, usize, String, String, String)> {
         i += 1;
     }
     stack.pop().map(|(open, at)| {
-        (at, 1, format!("unclosed `{}`", open as char), "opened here, never closed".into(), format!("add the matching `{}`", closing(open)))
+        (
+            at,
+            1,
+            format!("unclosed `{}`", open as char),
+            "opened here, never closed".into(),
+            format!("add the matching `{}`", closing(open)),
+        )
     })
 }
 

@@ -80,7 +80,10 @@ impl Validator {
             if let Some(sql) = &t.sql_name {
                 self.ident(sql, "table", t.span, false);
             }
-            if let Some(prev) = by_name.get(t.name.as_str()).or_else(|| by_sql.get(t.sql_name())) {
+            if let Some(prev) = by_name
+                .get(t.name.as_str())
+                .or_else(|| by_sql.get(t.sql_name()))
+            {
                 self.push(
                     Diagnostic::new(
                         DiagCode::DuplicateTable,
@@ -88,7 +91,10 @@ impl Validator {
                         format!("table `{}` is defined twice", t.sql_name()),
                         "second definition",
                     )
-                    .help(format!("remove one of the two definitions of `{}`, or rename one", prev.sql_name())),
+                    .help(format!(
+                        "remove one of the two definitions of `{}`, or rename one",
+                        prev.sql_name()
+                    )),
                 );
                 continue;
             }
@@ -152,8 +158,13 @@ impl Validator {
             set.sort_unstable();
             if has_duplicates(&u.columns) {
                 self.push(
-                    Diagnostic::new(DiagCode::DuplicateIndex, u.span, "a unique constraint lists a column twice", "repeated column")
-                        .help("list each column once"),
+                    Diagnostic::new(
+                        DiagCode::DuplicateIndex,
+                        u.span,
+                        "a unique constraint lists a column twice",
+                        "repeated column",
+                    )
+                    .help("list each column once"),
                 );
             }
             if unique_sets.iter().any(|(s, _)| *s == set) {
@@ -161,7 +172,11 @@ impl Validator {
                     Diagnostic::new(
                         DiagCode::DuplicateIndex,
                         u.span,
-                        format!("table `{}` has two unique constraints on ({})", t.name, u.columns.join(", ")),
+                        format!(
+                            "table `{}` has two unique constraints on ({})",
+                            t.name,
+                            u.columns.join(", ")
+                        ),
                         "duplicate unique constraint",
                     )
                     .help("remove one of them"),
@@ -172,14 +187,27 @@ impl Validator {
         let mut index_keys: Vec<(Vec<(String, Order)>, bool, Option<String>)> = Vec::new();
         for ix in &t.indexes {
             self.columns_exist(t, ix.columns.iter().map(|c| &c.column), ix.span, "index");
-            if has_duplicates(&ix.columns.iter().map(|c| c.column.clone()).collect::<Vec<_>>()) {
+            if has_duplicates(
+                &ix.columns
+                    .iter()
+                    .map(|c| c.column.clone())
+                    .collect::<Vec<_>>(),
+            ) {
                 self.push(
-                    Diagnostic::new(DiagCode::DuplicateIndex, ix.span, "an index lists a column twice", "repeated column")
-                        .help("list each column once"),
+                    Diagnostic::new(
+                        DiagCode::DuplicateIndex,
+                        ix.span,
+                        "an index lists a column twice",
+                        "repeated column",
+                    )
+                    .help("list each column once"),
                 );
             }
             let key = (
-                ix.columns.iter().map(|c| (c.column.clone(), c.order)).collect(),
+                ix.columns
+                    .iter()
+                    .map(|c| (c.column.clone(), c.order))
+                    .collect(),
                 ix.unique,
                 ix.predicate.clone(),
             );
@@ -201,17 +229,31 @@ impl Validator {
         }
     }
 
-    fn columns_exist<'a>(&mut self, t: &Table, cols: impl Iterator<Item = &'a String>, span: Span, what: &str) {
+    fn columns_exist<'a>(
+        &mut self,
+        t: &Table,
+        cols: impl Iterator<Item = &'a String>,
+        span: Span,
+        what: &str,
+    ) {
         for c in cols {
             if t.column(c).is_none() {
                 self.push(
                     Diagnostic::new(
                         DiagCode::MissingColumn,
                         span,
-                        format!("{what} names column `{c}`, which table `{}` does not have", t.name),
+                        format!(
+                            "{what} names column `{c}`, which table `{}` does not have",
+                            t.name
+                        ),
                         format!("no column `{c}`"),
                     )
-                    .help(format!("columns of `{}`: {}{}", t.name, column_list(t), closest(c, t))),
+                    .help(format!(
+                        "columns of `{}`: {}{}",
+                        t.name,
+                        column_list(t),
+                        closest(c, t)
+                    )),
                 );
             }
         }
@@ -220,8 +262,13 @@ impl Validator {
     fn primary_key(&mut self, t: &Table) {
         if has_duplicates(&t.primary_key) {
             self.push(
-                Diagnostic::new(DiagCode::PrimaryKey, t.span, format!("the primary key of `{}` lists a column twice", t.name), "repeated key column")
-                    .help("list each key column once"),
+                Diagnostic::new(
+                    DiagCode::PrimaryKey,
+                    t.span,
+                    format!("the primary key of `{}` lists a column twice", t.name),
+                    "repeated key column",
+                )
+                .help("list each key column once"),
             );
         }
         for k in &t.primary_key {
@@ -263,20 +310,35 @@ impl Validator {
             return;
         }
         let problem = if !c.ty.is_integer() {
-            Some(format!("`{}` has type {}; only SmallInt, Integer and BigInt can auto-increment", c.name, c.ty.neutral_name()))
+            Some(format!(
+                "`{}` has type {}; only SmallInt, Integer and BigInt can auto-increment",
+                c.name,
+                c.ty.neutral_name()
+            ))
         } else if t.primary_key != [c.name.clone()] {
             Some(format!("`{}` is not the table's only primary key column; an auto-increment column must be the whole key (SQLite's INTEGER PRIMARY KEY AUTOINCREMENT)", c.name))
         } else if c.nullable {
             Some(format!("`{}` is nullable", c.name))
         } else if c.default.is_some() {
-            Some(format!("`{}` also has a default; the sequence is its default", c.name))
+            Some(format!(
+                "`{}` also has a default; the sequence is its default",
+                c.name
+            ))
         } else {
             None
         };
         if let Some(p) = problem {
             self.push(
-                Diagnostic::new(DiagCode::AutoIncrement, c.span, format!("column cannot auto-increment: {p}"), "auto_increment here")
-                    .help(format!("write `{} ({})` with `#[auto_increment] {} -> BigInt` and no default", t.name, c.name, c.name)),
+                Diagnostic::new(
+                    DiagCode::AutoIncrement,
+                    c.span,
+                    format!("column cannot auto-increment: {p}"),
+                    "auto_increment here",
+                )
+                .help(format!(
+                    "write `{} ({})` with `#[auto_increment] {} -> BigInt` and no default",
+                    t.name, c.name, c.name
+                )),
             );
         }
     }
@@ -338,23 +400,38 @@ impl Validator {
                 Diagnostic::new(
                     DiagCode::ForeignKey,
                     fk.span,
-                    format!("foreign key of `{}` references table `{}`, which does not exist", t.name, fk.ref_table),
+                    format!(
+                        "foreign key of `{}` references table `{}`, which does not exist",
+                        t.name, fk.ref_table
+                    ),
                     format!("no table `{}`", fk.ref_table),
                 )
-                .help(format!("tables: {}{}", names.join(", "), closest_of(&fk.ref_table, names.iter().copied()))),
+                .help(format!(
+                    "tables: {}{}",
+                    names.join(", "),
+                    closest_of(&fk.ref_table, names.iter().copied())
+                )),
             );
             return;
         };
-        if let (BackendScope::Both | BackendScope::Only(_), BackendScope::Only(b)) = (t.scope, target.scope) {
+        if let (BackendScope::Both | BackendScope::Only(_), BackendScope::Only(b)) =
+            (t.scope, target.scope)
+        {
             if t.scope != target.scope {
                 self.push(
                     Diagnostic::new(
                         DiagCode::ForeignKey,
                         fk.span,
-                        format!("`{}` references `{}`, which exists only on {b}", t.name, target.name),
+                        format!(
+                            "`{}` references `{}`, which exists only on {b}",
+                            t.name, target.name
+                        ),
                         "target missing on a backend",
                     )
-                    .help(format!("mark `{}` with `#[backend({b})]` too, or make `{}` exist on every backend", t.name, target.name)),
+                    .help(format!(
+                        "mark `{}` with `#[backend({b})]` too, or make `{}` exist on every backend",
+                        t.name, target.name
+                    )),
                 );
                 return;
             }
@@ -364,7 +441,11 @@ impl Validator {
                 Diagnostic::new(
                     DiagCode::ForeignKey,
                     fk.span,
-                    format!("foreign key lists {} column(s) but references {}", fk.columns.len(), fk.ref_columns.len()),
+                    format!(
+                        "foreign key lists {} column(s) but references {}",
+                        fk.columns.len(),
+                        fk.ref_columns.len()
+                    ),
                     "column counts differ",
                 )
                 .help("reference as many columns as the key has"),
@@ -377,16 +458,26 @@ impl Validator {
                     Diagnostic::new(
                         DiagCode::ForeignKey,
                         fk.span,
-                        format!("foreign key references `{}.{rc}`, which does not exist", target.name),
+                        format!(
+                            "foreign key references `{}.{rc}`, which does not exist",
+                            target.name
+                        ),
                         format!("no column `{rc}` in `{}`", target.name),
                     )
-                    .help(format!("columns of `{}`: {}{}", target.name, column_list(target), closest(rc, target))),
+                    .help(format!(
+                        "columns of `{}`: {}{}",
+                        target.name,
+                        column_list(target),
+                        closest(rc, target)
+                    )),
                 );
                 return;
             }
         }
         for (lc, rc) in fk.columns.iter().zip(&fk.ref_columns) {
-            let (Some(l), Some(r)) = (t.column(lc), target.column(rc)) else { continue };
+            let (Some(l), Some(r)) = (t.column(lc), target.column(rc)) else {
+                continue;
+            };
             if !same_base_type(l.ty, r.ty) {
                 self.push(
                     Diagnostic::new(
@@ -401,10 +492,15 @@ impl Validator {
                         ),
                         "types differ",
                     )
-                    .help(format!("make `{lc}` a {} to match the referenced column", r.ty.neutral_name())),
+                    .help(format!(
+                        "make `{lc}` a {} to match the referenced column",
+                        r.ty.neutral_name()
+                    )),
                 );
             }
-            if fk.on_delete == FkAction::SetNull && !l.nullable || fk.on_update == FkAction::SetNull && !l.nullable {
+            if fk.on_delete == FkAction::SetNull && !l.nullable
+                || fk.on_update == FkAction::SetNull && !l.nullable
+            {
                 self.push(
                     Diagnostic::new(
                         DiagCode::ForeignKey,
@@ -412,18 +508,27 @@ impl Validator {
                         format!("`set_null` on a foreign key whose column `{lc}` is not nullable"),
                         "set_null needs a nullable column",
                     )
-                    .help(format!("make `{lc}` `Nullable<...>` or choose another action such as `cascade`")),
+                    .help(format!(
+                        "make `{lc}` `Nullable<...>` or choose another action such as `cascade`"
+                    )),
                 );
             }
-            if (fk.on_delete == FkAction::SetDefault || fk.on_update == FkAction::SetDefault) && l.default.is_none() && !l.nullable {
+            if (fk.on_delete == FkAction::SetDefault || fk.on_update == FkAction::SetDefault)
+                && l.default.is_none()
+                && !l.nullable
+            {
                 self.push(
                     Diagnostic::new(
                         DiagCode::ForeignKey,
                         fk.span,
-                        format!("`set_default` on a foreign key whose column `{lc}` has no default"),
+                        format!(
+                            "`set_default` on a foreign key whose column `{lc}` has no default"
+                        ),
                         "set_default needs a default",
                     )
-                    .help(format!("give `{lc}` a `#[default(...)]` or choose another action")),
+                    .help(format!(
+                        "give `{lc}` a `#[default(...)]` or choose another action"
+                    )),
                 );
             }
         }
@@ -437,10 +542,16 @@ impl Validator {
         }
         let keyed = as_set(&target.primary_key) == wanted
             || target.uniques.iter().any(|u| as_set(&u.columns) == wanted)
-            || target
-                .indexes
-                .iter()
-                .any(|ix| ix.unique && ix.predicate.is_none() && as_set(&ix.columns.iter().map(|c| c.column.clone()).collect::<Vec<_>>()) == wanted);
+            || target.indexes.iter().any(|ix| {
+                ix.unique
+                    && ix.predicate.is_none()
+                    && as_set(
+                        &ix.columns
+                            .iter()
+                            .map(|c| c.column.clone())
+                            .collect::<Vec<_>>(),
+                    ) == wanted
+            });
         if !keyed {
             self.push(
                 Diagnostic::new(
@@ -486,7 +597,13 @@ impl Validator {
                 let set: HashSet<&Literal> = values.iter().collect();
                 if set.len() != values.len() {
                     self.push(
-                        Diagnostic::new(DiagCode::BadCheck, ck.span, "`in(...)` lists a value twice", "repeated value").help("list each value once"),
+                        Diagnostic::new(
+                            DiagCode::BadCheck,
+                            ck.span,
+                            "`in(...)` lists a value twice",
+                            "repeated value",
+                        )
+                        .help("list each value once"),
                     );
                 }
             }
@@ -539,13 +656,23 @@ impl Validator {
             }
             let mut named: Vec<(String, Span, String, bool)> = Vec::new();
             if t.auto_increment_column().is_none() {
-                named.push((names::primary_key_name(t), t.span, "primary key".into(), true));
+                named.push((
+                    names::primary_key_name(t),
+                    t.span,
+                    "primary key".into(),
+                    true,
+                ));
             }
             for (i, u) in t.uniques.iter().enumerate() {
                 if t.uniques[..i].contains(u) {
                     continue;
                 }
-                named.push((names::unique_name(t, u), u.span, "unique constraint".into(), true));
+                named.push((
+                    names::unique_name(t, u),
+                    u.span,
+                    "unique constraint".into(),
+                    true,
+                ));
             }
             for (i, ix) in t.indexes.iter().enumerate() {
                 if t.indexes[..i].contains(ix) {
@@ -554,7 +681,12 @@ impl Validator {
                 named.push((names::index_name(t, ix), ix.span, "index".into(), true));
             }
             for fk in &t.foreign_keys {
-                named.push((names::foreign_key_name(t, fk), fk.span, "foreign key".into(), false));
+                named.push((
+                    names::foreign_key_name(t, fk),
+                    fk.span,
+                    "foreign key".into(),
+                    false,
+                ));
             }
             for (i, ck) in t.checks.iter().enumerate() {
                 named.push((names::check_name(t, i), ck.span, "check".into(), false));
@@ -587,7 +719,9 @@ impl Validator {
                             format!("the {what} name `{name}` is already used by {other}"),
                             "name already taken",
                         )
-                        .help(format!("give this {what} another name with `name = \"...\"`")),
+                        .help(format!(
+                            "give this {what} another name with `name = \"...\"`"
+                        )),
                     );
                 }
             }
@@ -601,25 +735,39 @@ impl Validator {
             self.ident(old, "former table", t.span, false);
             if old == &t.name {
                 self.push(
-                    Diagnostic::new(DiagCode::RenameCollision, t.span, format!("table `{}` is renamed from itself", t.name), "same name")
-                        .help("remove `#[renamed_from(...)]`"),
+                    Diagnostic::new(
+                        DiagCode::RenameCollision,
+                        t.span,
+                        format!("table `{}` is renamed from itself", t.name),
+                        "same name",
+                    )
+                    .help("remove `#[renamed_from(...)]`"),
                 );
             } else if let Some(other) = schema.table(old) {
                 self.push(
                     Diagnostic::new(
                         DiagCode::RenameCollision,
                         t.span,
-                        format!("table `{}` is renamed from `{old}`, but a table `{old}` still exists", t.name),
+                        format!(
+                            "table `{}` is renamed from `{old}`, but a table `{old}` still exists",
+                            t.name
+                        ),
                         "rename collides",
                     )
-                    .help(format!("remove the hint, or rename or drop the other `{}` table", other.name)),
+                    .help(format!(
+                        "remove the hint, or rename or drop the other `{}` table",
+                        other.name
+                    )),
                 );
             } else if let Some(prev) = from_tables.insert(old, &t.name) {
                 self.push(
                     Diagnostic::new(
                         DiagCode::RenameCollision,
                         t.span,
-                        format!("tables `{prev}` and `{}` are both renamed from `{old}`", t.name),
+                        format!(
+                            "tables `{prev}` and `{}` are both renamed from `{old}`",
+                            t.name
+                        ),
                         "second rename of the same table",
                     )
                     .help("a table can be renamed into one table only; remove one hint"),
@@ -633,8 +781,13 @@ impl Validator {
                 self.ident(old, "former column", c.span, false);
                 if old == &c.name {
                     self.push(
-                        Diagnostic::new(DiagCode::RenameCollision, c.span, format!("column `{}` is renamed from itself", c.name), "same name")
-                            .help("remove `#[renamed_from(...)]`"),
+                        Diagnostic::new(
+                            DiagCode::RenameCollision,
+                            c.span,
+                            format!("column `{}` is renamed from itself", c.name),
+                            "same name",
+                        )
+                        .help("remove `#[renamed_from(...)]`"),
                     );
                 } else if t.column(old).is_some() {
                     self.push(
@@ -651,7 +804,10 @@ impl Validator {
                         Diagnostic::new(
                             DiagCode::RenameCollision,
                             c.span,
-                            format!("columns `{prev}` and `{}` are both renamed from `{old}`", c.name),
+                            format!(
+                                "columns `{prev}` and `{}` are both renamed from `{old}`",
+                                c.name
+                            ),
                             "second rename of the same column",
                         )
                         .help("a column can be renamed into one column only; remove one hint"),
@@ -667,8 +823,13 @@ impl Validator {
             self.ident(&b.name, "raw SQL block", b.span, false);
             if !seen.insert(&b.name) {
                 self.push(
-                    Diagnostic::new(DiagCode::RawSql, b.span, format!("raw SQL block `{}` is defined twice", b.name), "second definition")
-                        .help("give each block its own name"),
+                    Diagnostic::new(
+                        DiagCode::RawSql,
+                        b.span,
+                        format!("raw SQL block `{}` is defined twice", b.name),
+                        "second definition",
+                    )
+                    .help("give each block its own name"),
                 );
             }
         }
@@ -696,7 +857,11 @@ fn has_duplicates(v: &[String]) -> bool {
 }
 
 fn column_list(t: &Table) -> String {
-    t.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+    t.columns
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn closest(name: &str, t: &Table) -> String {
@@ -711,7 +876,6 @@ fn closest_of<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Stri
         .map(|(_, c)| format!(" (did you mean `{c}`?)"))
         .unwrap_or_default()
 }
-
 
 fn suggestion(name: &str) -> String {
     let mut out = String::new();
@@ -784,7 +948,9 @@ pub fn is_canonical_timestamp(s: &str) -> bool {
 /// fully when the DDL is applied.
 fn looks_like_json(s: &str) -> bool {
     let t = s.trim();
-    let Some(first) = t.chars().next() else { return false };
+    let Some(first) = t.chars().next() else {
+        return false;
+    };
     if !(matches!(first, '{' | '[' | '"' | '-' | 't' | 'f' | 'n') || first.is_ascii_digit()) {
         return false;
     }
@@ -851,6 +1017,9 @@ mod tests {
     fn edit_distances() {
         assert_eq!(names::edit_distance("status", "statu"), 1);
         assert_eq!(names::edit_distance("", "abc"), 3);
-        assert_eq!(closest_of("stauts", ["status", "id"].into_iter()), " (did you mean `status`?)");
+        assert_eq!(
+            closest_of("stauts", ["status", "id"].into_iter()),
+            " (did you mean `status`?)"
+        );
     }
 }

@@ -10,7 +10,8 @@ pub mod everything {
     include!(concat!(env!("OUT_DIR"), "/everything.rs"));
 
     /// The PostgreSQL DDL generated for the fixture.
-    pub const POSTGRES_DDL: &str = include_str!(concat!(env!("OUT_DIR"), "/everything.postgres.sql"));
+    pub const POSTGRES_DDL: &str =
+        include_str!(concat!(env!("OUT_DIR"), "/everything.postgres.sql"));
     /// The SQLite DDL generated for the fixture.
     pub const SQLITE_DDL: &str = include_str!(concat!(env!("OUT_DIR"), "/everything.sqlite.sql"));
 }

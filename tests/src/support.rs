@@ -48,7 +48,11 @@ impl PgScratch {
         let schema = format!(
             "t_{}_{}",
             tag,
-            uuid::Uuid::new_v4().simple().to_string().get(..12).unwrap_or("x")
+            uuid::Uuid::new_v4()
+                .simple()
+                .to_string()
+                .get(..12)
+                .unwrap_or("x")
         );
         diesel::sql_query(format!("CREATE SCHEMA {schema}"))
             .execute(&mut conn)

@@ -33,7 +33,9 @@ fn full_row(context: UniversalUuid) -> NewEverything {
         seen_at: Some(ts("2026-11-27T01:02:03.456789Z")),
         ratio: Some(-1.0e300),
         payload: (0..=255u8).collect(),
-        doc: UniversalJson(serde_json::json!({"nested": {"list": [1, 2.5, null, true, "x"], "big": i64::MAX}})),
+        doc: UniversalJson(
+            serde_json::json!({"nested": {"list": [1, 2.5, null, true, "x"], "big": i64::MAX}}),
+        ),
         maybe_doc: Some(UniversalJson(serde_json::json!([]))),
         json_text: Some("{\"a\": 1}".into()),
         context_id: Some(context),
@@ -84,7 +86,11 @@ fn scenario(conn: &mut AnyConnection, postgres: bool) -> Vec<Everything> {
         .first(conn)
         .expect("load the context");
     assert_eq!(context.value, UniversalJson(serde_json::json!({})));
-    assert_eq!(context.id.0.get_version_num(), 4, "the uuid default is a v4 UUID");
+    assert_eq!(
+        context.id.0.get_version_num(),
+        4,
+        "the uuid default is a v4 UUID"
+    );
 
     let full = full_row(context.id);
     diesel::insert_into(everything::table)
@@ -137,7 +143,11 @@ fn scenario(conn: &mut AnyConnection, postgres: bool) -> Vec<Everything> {
     assert_eq!(d.ratio, 1.5);
     assert_eq!(
         d.external_id,
-        UniversalUuid("00000000-0000-0000-0000-000000000001".parse().expect("uuid"))
+        UniversalUuid(
+            "00000000-0000-0000-0000-000000000001"
+                .parse()
+                .expect("uuid")
+        )
     );
     let age = Utc::now() - d.created_at.0;
     assert!(
@@ -193,7 +203,10 @@ fn scenario(conn: &mut AnyConnection, postgres: bool) -> Vec<Everything> {
         })
         .execute(conn)
         .expect("insert a pair");
-    let pair: Pair = pairs::table.find((got.id, 1)).first(conn).expect("find a pair");
+    let pair: Pair = pairs::table
+        .find((got.id, 1))
+        .first(conn)
+        .expect("find a pair");
     assert_eq!(pair.value.as_deref(), Some("one"));
 
     // The PostgreSQL-only table exists there and only there.
@@ -206,9 +219,10 @@ fn scenario(conn: &mut AnyConnection, postgres: bool) -> Vec<Everything> {
             .execute(conn)
             .expect("insert into the PostgreSQL-only table");
     } else {
-        assert!(conn
-            .batch_execute("SELECT * FROM pg_audit")
-            .is_err(), "the PostgreSQL-only table must not exist on SQLite");
+        assert!(
+            conn.batch_execute("SELECT * FROM pg_audit").is_err(),
+            "the PostgreSQL-only table must not exist on SQLite"
+        );
     }
 
     // Both raw blocks' views exist.
@@ -222,18 +236,23 @@ fn every_type_round_trips_through_any_connection_on_sqlite() {
     let dir = std::env::temp_dir().join(format!("cloacina-every-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join("every.db");
-    let mut raw = SqliteConnection::establish(path.to_str().expect("utf-8 path")).expect("open sqlite");
-    raw.batch_execute("PRAGMA foreign_keys = ON").expect("foreign keys on");
-    raw.batch_execute(SQLITE_DDL).expect("the generated SQLite DDL applies");
+    let mut raw =
+        SqliteConnection::establish(path.to_str().expect("utf-8 path")).expect("open sqlite");
+    raw.batch_execute("PRAGMA foreign_keys = ON")
+        .expect("foreign keys on");
+    raw.batch_execute(SQLITE_DDL)
+        .expect("the generated SQLite DDL applies");
     let mut conn = AnyConnection::Sqlite(raw);
     let rows = scenario(&mut conn, false);
     // The SQLite default wrote the canonical fixed-width text.
-    let text: Vec<String> = diesel::dsl::sql::<diesel::sql_types::Text>("SELECT created_at FROM everything WHERE label = 'defaults'")
-        .load(match &mut conn {
-            AnyConnection::Sqlite(c) => c,
-            AnyConnection::Postgresql(_) => unreachable!("sqlite"),
-        })
-        .expect("raw timestamp text");
+    let text: Vec<String> = diesel::dsl::sql::<diesel::sql_types::Text>(
+        "SELECT created_at FROM everything WHERE label = 'defaults'",
+    )
+    .load(match &mut conn {
+        AnyConnection::Sqlite(c) => c,
+        AnyConnection::Postgresql(_) => unreachable!("sqlite"),
+    })
+    .expect("raw timestamp text");
     assert_eq!(text.len(), 1);
     assert_eq!(text[0].len(), 27, "{}", text[0]);
     assert_eq!(rows[1].created_at.to_string(), text[0]);
@@ -245,8 +264,10 @@ fn every_type_round_trips_through_any_connection_on_sqlite() {
 fn every_type_round_trips_through_any_connection_on_postgres() {
     let (mut raw, schema) = pg_scratch_connection("every");
     // A non-UTC session time zone must not change any instant.
-    raw.batch_execute("SET TIME ZONE 'Asia/Kathmandu'").expect("set time zone");
-    raw.batch_execute(POSTGRES_DDL).expect("the generated PostgreSQL DDL applies");
+    raw.batch_execute("SET TIME ZONE 'Asia/Kathmandu'")
+        .expect("set time zone");
+    raw.batch_execute(POSTGRES_DDL)
+        .expect("the generated PostgreSQL DDL applies");
     let mut conn = AnyConnection::Postgresql(raw);
     let rows = scenario(&mut conn, true);
     assert_eq!(rows[0].created_at, ts("0001-01-01T00:00:00.000001Z"));

@@ -10,7 +10,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use cloacina_codegen::{Backend, Builder, Error};
 
 #[derive(Parser)]
-#[command(name = "cloacina-codegen", version, about = "One backend-neutral schema file; Diesel code and PostgreSQL/SQLite DDL generated from it")]
+#[command(
+    name = "cloacina-codegen",
+    version,
+    about = "One backend-neutral schema file; Diesel code and PostgreSQL/SQLite DDL generated from it"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -96,7 +100,11 @@ fn run(cli: Cli) -> Result<(), Error> {
                 schema.tables.len(),
                 if schema.tables.len() == 1 { "" } else { "s" },
                 schema.raw_blocks.len(),
-                if schema.raw_blocks.len() == 1 { "" } else { "s" },
+                if schema.raw_blocks.len() == 1 {
+                    ""
+                } else {
+                    "s"
+                },
             );
             Ok(())
         }
@@ -119,9 +127,9 @@ fn run(cli: Cli) -> Result<(), Error> {
                 What::Ddl => format!("{stem}.{}.sql", backend.name()),
                 What::Diesel => format!("{stem}.rs"),
             };
-            let file = generated
-                .file(&name)
-                .ok_or_else(|| Error::Config(format!("nothing was generated under the name {name}")))?;
+            let file = generated.file(&name).ok_or_else(|| {
+                Error::Config(format!("nothing was generated under the name {name}"))
+            })?;
             print!("{}", file.contents);
             Ok(())
         }

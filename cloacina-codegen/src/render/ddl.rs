@@ -2,8 +2,7 @@
 //!
 //! A [`Dialect`] turns one piece of the [`Schema`] model into SQL text. Its
 //! default methods hold the SQL that PostgreSQL and SQLite share; each
-//! backend ([`Postgres`](super::postgres::Postgres),
-//! [`Sqlite`](super::sqlite::Sqlite)) is a unit struct that overrides only
+//! backend ([`Postgres`], [`Sqlite`]) is a unit struct that overrides only
 //! where it differs. The free functions here assemble whole scripts:
 //! [`render_schema`] (every `CREATE`, in dependency order) and
 //! [`render_drop_schema`] (its exact reverse, the initial migration's

@@ -210,7 +210,9 @@ enum Flavour {
 
 fn schema_module(schema: &Schema, backends: &[Backend]) -> String {
     let mut out = String::new();
-    out.push_str("/// Diesel `table!` definitions generated from the schema file.\npub mod schema {\n");
+    out.push_str(
+        "/// Diesel `table!` definitions generated from the schema file.\npub mod schema {\n",
+    );
     out.push_str(&table_module(
         schema,
         Flavour::Unified,
@@ -219,7 +221,9 @@ fn schema_module(schema: &Schema, backends: &[Backend]) -> String {
     ));
     for &b in backends {
         let doc = match b {
-            Backend::Postgres => "Tables as PostgreSQL sees them, with Diesel's native PostgreSQL SQL types.",
+            Backend::Postgres => {
+                "Tables as PostgreSQL sees them, with Diesel's native PostgreSQL SQL types."
+            }
             Backend::Sqlite => "Tables as SQLite sees them, with Diesel's native SQLite SQL types.",
         };
         out.push('\n');
@@ -271,7 +275,10 @@ fn table_module(schema: &Schema, flavour: Flavour, name: &str, doc: &str) -> Str
             } else {
                 base.to_string()
             };
-            out.push_str(&format!("                {} -> {ty},\n", ident_text(&c.name)));
+            out.push_str(&format!(
+                "                {} -> {ty},\n",
+                ident_text(&c.name)
+            ));
         }
         out.push_str("            }\n        }\n");
     }
@@ -354,9 +361,18 @@ fn singularize(name: &str) -> String {
     };
     let one = if let Some(stem) = last.strip_suffix("ies") {
         format!("{stem}y")
-    } else if last.ends_with("sses") || last.ends_with("xes") || last.ends_with("ches") || last.ends_with("shes") {
+    } else if last.ends_with("sses")
+        || last.ends_with("uses")
+        || last.ends_with("xes")
+        || last.ends_with("ches")
+        || last.ends_with("shes")
+    {
         last[..last.len() - 2].to_string()
-    } else if last.ends_with('s') && !last.ends_with("ss") && !last.ends_with("us") && !last.ends_with("is") {
+    } else if last.ends_with('s')
+        && !last.ends_with("ss")
+        && !last.ends_with("us")
+        && !last.ends_with("is")
+    {
         last[..last.len() - 1].to_string()
     } else {
         last.to_string()

@@ -4,6 +4,7 @@
 
 pub mod ddl;
 pub mod diesel;
+pub mod neutral;
 pub mod postgres;
 pub mod sqlite;
 
