@@ -55,7 +55,6 @@ impl Validator {
                 span,
                 format!("{what} name `{name}` is not a plain SQL identifier"),
                 "use lowercase letters, digits and `_`",
-                
             )
             .help(format!(
                 "{rename}: names must match [a-z_][a-z0-9_]* so that both backends store them unchanged (PostgreSQL folds unquoted names to lower case){}",
