@@ -19,6 +19,8 @@ pub struct Builder {
     out_dir: Option<PathBuf>,
     backends: Vec<Backend>,
     file_stem: Option<String>,
+    migrations: Option<PathBuf>,
+    strict: bool,
 }
 
 impl Default for Builder {
@@ -107,7 +109,29 @@ impl Builder {
             out_dir: None,
             backends: Backend::ALL.to_vec(),
             file_stem: None,
+            migrations: None,
+            strict: false,
         }
+    }
+
+    /// The migrations folder to keep in step with the schema (see
+    /// [`crate::history`]). With it, [`Builder::compile`] compares the
+    /// schema with the folder's snapshot and, when they differ, writes the
+    /// new migration pair, the snapshot and the integrity file and names
+    /// them in `cargo:warning` lines, or fails in CI (env `CI` set, not
+    /// `false`/`0`) or [strict mode](Builder::strict_migrations). A relative
+    /// path is relative to the crate's manifest directory.
+    pub fn migrations(&mut self, dir: impl Into<PathBuf>) -> &mut Self {
+        self.migrations = Some(dir.into());
+        self
+    }
+
+    /// Never write migrations from the build: fail when the schema differs
+    /// from the history, with the pending operations and the command that
+    /// writes them (what CI gets automatically).
+    pub fn strict_migrations(&mut self, strict: bool) -> &mut Self {
+        self.strict = strict;
+        self
     }
 
     /// The schema file to read (required). In a build script a relative path
@@ -227,8 +251,97 @@ impl Builder {
             })?,
         };
         generated.write_to(&out)?;
+        if let Some(dir) = &self.migrations {
+            println!("cargo:rerun-if-changed={}", dir.display());
+            println!("cargo:rerun-if-env-changed=CI");
+            let strict = self.strict || ci_env();
+            for line in sync_migrations(path, dir, &generated.schema, strict)? {
+                println!("cargo:warning={line}");
+            }
+        }
         Ok(generated)
     }
+}
+
+/// Whether env `CI` asks for strict mode (set, non-empty, not `false`/`0`).
+pub fn ci_env() -> bool {
+    std::env::var("CI").is_ok_and(|v| {
+        let v = v.trim();
+        !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false")
+    })
+}
+
+/// Brings the migrations folder `dir` in step with the schema file at
+/// `schema_path` (already parsed into `schema`): nothing when in sync; with
+/// `strict`, an error listing the pending operations and the command that
+/// writes them; otherwise writes the migration and returns one message per
+/// written file (for `cargo:warning` lines), warnings about likely renames
+/// first.
+///
+/// # Errors
+///
+/// [`Error::Migrations`] with [`crate::history::HistoryError::Pending`] in
+/// strict mode, a refused destructive step, or an I/O or history problem.
+pub fn sync_migrations(
+    schema_path: &Path,
+    dir: &Path,
+    schema: &Schema,
+    strict: bool,
+) -> Result<Vec<String>> {
+    use crate::history;
+    let source = std::fs::read_to_string(schema_path).map_err(|source| Error::Read {
+        path: schema_path.to_path_buf(),
+        source,
+    })?;
+    let (_, allowances, _) = crate::parse::parse_with_allowances(&source);
+    let mut hist = history::load(dir)?;
+    let pending = history::pending(&hist, schema)?;
+    if pending.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut lines: Vec<String> = pending
+        .changes
+        .warnings
+        .iter()
+        .map(|w| format!("possible rename: {w}"))
+        .collect();
+    if strict {
+        let mut ops = history::describe(&pending.changes.operations);
+        ops.extend(lines.iter().cloned());
+        return Err(Error::Migrations(history::HistoryError::Pending {
+            operations: ops,
+            reason: if ci_env() {
+                "CI is set, so the build does not write migrations".into()
+            } else {
+                "strict mode is on".into()
+            },
+            command: format!(
+                "cloacina-codegen migration new --schema {} --migrations {}",
+                display_path(schema_path),
+                display_path(dir)
+            ),
+        }));
+    }
+    let written = history::write_migration(
+        &mut hist,
+        schema,
+        &pending,
+        &allowances,
+        &display_path(schema_path),
+        &source,
+        None,
+        &history::SystemClock,
+    )?;
+    lines.push(format!(
+        "wrote migration {} ({} operation{}): review and commit these files",
+        written.folder,
+        pending.changes.operations.len(),
+        if pending.changes.operations.len() == 1 { "" } else { "s" }
+    ));
+    for f in &written.files {
+        lines.push(format!("  {}", f.display()));
+    }
+    Ok(lines)
 }
 
 /// The path as shown in generated headers: relative, `/`-separated, never

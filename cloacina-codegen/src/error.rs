@@ -41,6 +41,54 @@ pub enum Error {
     /// The builder was used without a required setting.
     #[error("{0}")]
     Config(String),
+    /// The migrations folder is out of step with the schema, or damaged.
+    #[error(transparent)]
+    Migrations(#[from] crate::history::HistoryError),
+    /// A database could not be reached or a query on it failed.
+    #[error("{backend} database {target}: {action} failed: {message}")]
+    Database {
+        /// `postgres` or `sqlite`.
+        backend: crate::model::Backend,
+        /// The URL (password removed) or file.
+        target: String,
+        /// What was being done (for example `connect`, `read pg_catalog columns`).
+        action: String,
+        /// What the database said, and what to do about it.
+        message: String,
+    },
+    /// A migration script failed while it was replayed.
+    #[error("migration {} failed on {backend}: {message}; fix the script (or the pairing) and run the command again", path.display())]
+    Migration {
+        /// The `up.sql` that failed.
+        path: PathBuf,
+        /// The backend it ran on.
+        backend: crate::model::Backend,
+        /// What the database said.
+        message: String,
+    },
+    /// Something in a live database that the neutral model cannot hold and
+    /// that stops the command (most unreadable objects are only reported).
+    #[error("cannot read {object} from the {backend} database: {message}")]
+    Introspect {
+        /// The backend.
+        backend: crate::model::Backend,
+        /// The table, column or index, as `table.column`.
+        object: String,
+        /// Why, and what to do.
+        message: String,
+    },
+    /// A Diesel `schema.rs` could not be imported.
+    #[error("{path}:{line}:{column}: {message}")]
+    Import {
+        /// The file.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong and what to write instead.
+        message: String,
+    },
     /// Generated Rust code did not parse back (a bug in this crate: please
     /// report it with the schema that triggers it).
     #[error("internal error: generated {what} is not valid Rust ({message}); please report this with your schema file")]

@@ -15,6 +15,7 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Ident, LitStr, Token};
 
 use crate::error::{DiagCode, Diagnostic};
+use crate::guard::{AllowKind, Allowance};
 use crate::model::*;
 
 /// Parses schema source text. Returns the model (possibly partial) and the
@@ -25,10 +26,21 @@ pub fn parse(source: &str) -> (Schema, Vec<Diagnostic>) {
     (schema, cx.diags)
 }
 
+/// Parses schema source text and also returns the migration guard
+/// attributes (`#![allow_drop(...)]`, `#[allow_drop(...)]`,
+/// `#[allow_destructive]`; see [`crate::guard`]), which are intent for one
+/// migration rather than part of the model.
+pub fn parse_with_allowances(source: &str) -> (Schema, Vec<Allowance>, Vec<Diagnostic>) {
+    let mut cx = Cx::new(source);
+    let schema = cx.file();
+    (schema, cx.allowances, cx.diags)
+}
+
 struct Cx<'s> {
     source: &'s str,
     line_starts: Vec<usize>,
     diags: Vec<Diagnostic>,
+    allowances: Vec<Allowance>,
 }
 
 /// Attributes that may stand on a table.
@@ -41,6 +53,7 @@ const TABLE_ATTRS: &[&str] = &[
     "foreign_key",
     "backend",
     "renamed_from",
+    "allow_drop",
 ];
 /// Attributes that may stand on a column.
 const COLUMN_ATTRS: &[&str] = &[
@@ -53,6 +66,7 @@ const COLUMN_ATTRS: &[&str] = &[
     "index",
     "renamed_from",
     "auto_increment",
+    "allow_destructive",
 ];
 /// Attributes that may stand on a raw SQL block.
 const RAW_ATTRS: &[&str] = &["doc", "postgres", "sqlite"];
@@ -65,6 +79,7 @@ impl<'s> Cx<'s> {
             source,
             line_starts,
             diags: Vec::new(),
+            allowances: Vec::new(),
         }
     }
 
@@ -111,7 +126,10 @@ impl<'s> Cx<'s> {
 
     fn syn_err(&mut self, e: syn::Error, help: &str) {
         for e in e {
-            let msg = e.to_string();
+            let mut msg = e.to_string();
+            if msg == "cannot parse string into token stream" {
+                msg = "not valid Rust token syntax here (a schema file is read as Rust tokens)".into();
+            }
             self.err(
                 DiagCode::Syntax,
                 e.span(),
@@ -143,6 +161,19 @@ impl<'s> Cx<'s> {
                 return schema;
             }
         };
+        for attr in &file.attrs {
+            if !attr.path().is_ident("allow_drop") {
+                continue;
+            }
+            let span = self.span(attr.span());
+            match attr.parse_args_with(ident_list_terminated) {
+                Ok(names) => self.allowances.extend(names.into_iter().map(|name| Allowance {
+                    kind: AllowKind::Drop { name },
+                    span,
+                })),
+                Err(e) => self.attr_err(e, "allow_drop", "file"),
+            }
+        }
         for item in file.items {
             match item {
                 syn::Item::Macro(m) if m.mac.path.is_ident("table") => {
@@ -531,6 +562,18 @@ impl<'s> Cx<'s> {
                         table.foreign_keys.push(ForeignKey { span, ..fk });
                     })
                 }
+                "allow_drop" => {
+                    let span = self.span(attr.span());
+                    attr.parse_args_with(ident_list_terminated).map(|cols| {
+                        self.allowances.extend(cols.into_iter().map(|column| Allowance {
+                            kind: AllowKind::DropColumn {
+                                table: table.name.clone(),
+                                column,
+                            },
+                            span,
+                        }))
+                    })
+                }
                 _ => Ok(()),
             };
             if let Err(e) = res {
@@ -602,6 +645,15 @@ impl<'s> Cx<'s> {
                 "references" => attr
                     .parse_args_with(|i: ParseStream| parse_column_fk(i, &column_name))
                     .map(|fk| table.foreign_keys.push(ForeignKey { span, ..fk })),
+                "allow_destructive" => attr.meta.require_path_only().map(|_| {
+                    self.allowances.push(Allowance {
+                        kind: AllowKind::Destructive {
+                            table: table.name.clone(),
+                            column: column_name.clone(),
+                        },
+                        span,
+                    })
+                }),
                 _ => Ok(()),
             };
             if let Err(e) = res {
@@ -723,6 +775,9 @@ fn attr_help(name: &str, place: &str) -> String {
         ("references", _) => "write `#[references(other_table.column, on_delete = cascade, on_update = no_action)]`; actions: no_action, restrict, cascade, set_null, set_default".into(),
         ("postgres", _) | ("sqlite", _) => format!("write `#[{name}(up = \"CREATE ...\", down = \"DROP ...\")]`"),
         ("doc", _) => "write doc comments as `/// text`".into(),
+        ("allow_drop", "file") => "write `#![allow_drop(old_table, old_raw_block)]` at the top of the file".into(),
+        ("allow_drop", _) => "write `#[allow_drop(old_column, other_old_column)]` on the table".into(),
+        ("allow_destructive", _) => "write `#[allow_destructive]` with no arguments".into(),
         _ => "see the grammar in the cloacina-codegen docs".into(),
     }
 }
@@ -1177,6 +1232,16 @@ fn parse_column_fk(input: ParseStream, column: &str) -> syn::Result<ForeignKey> 
     };
     parse_fk_options(input, &mut fk)?;
     Ok(fk)
+}
+
+/// `a, b, c` (at least one name), the whole input.
+fn ident_list_terminated(input: ParseStream) -> syn::Result<Vec<String>> {
+    let list: syn::punctuated::Punctuated<Ident, Token![,]> =
+        input.parse_terminated(Ident::parse_any, Token![,])?;
+    if list.is_empty() {
+        return Err(input.error("expected at least one name"));
+    }
+    Ok(list.iter().map(unraw).collect())
 }
 
 fn ident_list(input: ParseStream) -> syn::Result<Vec<String>> {

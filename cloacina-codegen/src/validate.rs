@@ -16,6 +16,9 @@ pub fn validate(schema: &Schema) -> Vec<Diagnostic> {
     v.diags
 }
 
+/// Diesel's `table!` limit with its largest column feature.
+const MAX_COLUMNS: usize = 128;
+
 struct Validator {
     diags: Vec<Diagnostic>,
 }
@@ -71,6 +74,21 @@ impl Validator {
         self.push(d);
     }
 
+    /// Names that cannot be Rust identifiers even as raw identifiers.
+    fn rust_name(&mut self, name: &str, what: &str, span: Span) {
+        if matches!(name, "self" | "super" | "crate" | "Self" | "_") {
+            self.push(
+                Diagnostic::new(
+                    DiagCode::BadIdentifier,
+                    span,
+                    format!("`{name}` cannot name a {what} in generated Rust code"),
+                    "not usable as a Rust identifier",
+                )
+                .help(format!("choose another name and keep the SQL name with `#[sql_name = \"{name}\"]`")),
+            );
+        }
+    }
+
     fn schema(&mut self, schema: &Schema) {
         let mut by_name: HashMap<&str, &Table> = HashMap::new();
         let mut by_sql: HashMap<&str, &Table> = HashMap::new();
@@ -121,9 +139,33 @@ impl Validator {
             );
             return;
         }
+        if t.columns.len() > MAX_COLUMNS {
+            self.push(
+                Diagnostic::new(
+                    DiagCode::EmptyTable,
+                    t.span,
+                    format!("table `{}` has {} columns; Diesel's `table!` supports at most {MAX_COLUMNS}", t.name, t.columns.len()),
+                    "too many columns",
+                )
+                .help("split the table; note that more than 16 columns needs diesel's `32-column-tables` feature (or 64/128)"),
+            );
+        }
+        self.rust_name(&t.name, "table", t.span);
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for c in &t.columns {
             self.ident(&c.name, "column", c.span, true);
+            self.rust_name(&c.name, "column", c.span);
+            if c.name == t.name {
+                self.push(
+                    Diagnostic::new(
+                        DiagCode::DuplicateColumn,
+                        c.span,
+                        format!("column `{}` has the same name as its table", c.name),
+                        "same name as the table",
+                    )
+                    .help(format!("Diesel's `table!` cannot express this: rename the column and keep its SQL name with `#[sql_name = \"{}\"]`", c.name)),
+                );
+            }
             if let Some(sql) = &c.sql_name {
                 self.ident(sql, "column", c.span, false);
             }

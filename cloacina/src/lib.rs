@@ -1,1 +1,43 @@
-//! Cloacina runtime crate (see the issue "The runtime crate").
+//! Cloacina's runtime data layer: ONE binary that serves PostgreSQL and
+//! SQLite, choosing the backend at run time from the connection URL.
+//!
+//! ```no_run
+//! # fn main() -> Result<(), cloacina::Error> {
+//! let db = cloacina::Database::connect("sqlite://cloacina.db")?; // or postgres://…
+//! db.migrate()?;
+//! let run = db.dal().create_workflow(&cloacina::dal::NewWorkflowRun::new("nightly").task("extract").task("load"))?;
+//! println!("{} on {}", run.execution.id, db.backend());
+//! # Ok(()) }
+//! ```
+//!
+//! Everything schema-shaped here is generated at build time by
+//! `cloacina-codegen` from `schema/cloacina.rs` (see `build.rs`): the
+//! [`types`], the `table!` modules under [`schema`], the [`models`] and the
+//! [`connection::AnyConnection`] enum. Nothing is kept by hand.
+//!
+//! Cargo features `postgres` and `sqlite` (both on by default) select the
+//! backends compiled in; with one switched off, the generated wiring has one
+//! backend and no code for the other.
+#![warn(missing_docs)]
+
+#[cfg(not(any(feature = "postgres", feature = "sqlite")))]
+compile_error!("enable at least one of the cargo features `postgres` and `sqlite`");
+
+mod generated {
+    #![allow(missing_docs, clippy::all)]
+    include!(concat!(env!("OUT_DIR"), "/cloacina.rs"));
+}
+
+pub use generated::{connection, models, schema, types};
+
+pub mod dal;
+mod database;
+mod error;
+mod migrate;
+mod url;
+
+pub use dal::Dal;
+pub use database::{Database, DatabaseConfig, PooledConnection};
+pub use error::{Error, Result};
+pub use migrate::MigrationReport;
+pub use url::{Backend, Target};

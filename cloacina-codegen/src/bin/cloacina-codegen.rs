@@ -1,7 +1,11 @@
 //! `cloacina-codegen`: drive each stage of the schema toolkit by hand.
 //!
-//! Exit codes: 0 success, 1 the schema has errors, 2 bad usage, 3 a file
-//! could not be read or written.
+//! Exit codes: 0 success (for `diff` and `status`: schema and migration
+//! history in sync), 1 the schema has errors, 2 bad usage, 3 a file could
+//! not be read or written, 4 the schema differs from the migration history
+//! (pending operations), 5 refused: a destructive step the schema does not
+//! allow, a change that cannot be migrated, or a damaged history (integrity
+//! check failed).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -22,6 +26,33 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Print the operations pending between the migration history and the
+    /// schema file, with both backends' up.sql and down.sql; writes nothing.
+    /// Exits 4 when something is pending.
+    Diff {
+        /// The schema file [default: <workspace>/schema/cloacina.rs]
+        #[arg(long)]
+        schema: Option<PathBuf>,
+        /// The migrations folder [default: <workspace>/migrations]
+        #[arg(long)]
+        migrations: Option<PathBuf>,
+    },
+    /// Write, rehash or add migrations.
+    Migration {
+        #[command(subcommand)]
+        command: MigrationCommand,
+    },
+    /// The migrations, which are hand-written, whether every file matches
+    /// its checksum, and whether the schema has pending changes. Exits 4
+    /// when changes are pending, 5 when the integrity check fails.
+    Status {
+        /// The schema file [default: <workspace>/schema/cloacina.rs]
+        #[arg(long)]
+        schema: Option<PathBuf>,
+        /// The migrations folder [default: <workspace>/migrations]
+        #[arg(long)]
+        migrations: Option<PathBuf>,
+    },
     /// Parse and validate the schema file; diagnostics go to stderr.
     Validate {
         /// The schema file [default: <workspace>/schema/cloacina.rs]
@@ -40,6 +71,36 @@ enum Command {
         /// a build with this backend only.
         #[arg(long, value_enum)]
         what: What,
+    },
+}
+
+#[derive(Subcommand)]
+enum MigrationCommand {
+    /// Write the pending operations as a new migration pair (postgres/ and
+    /// sqlite/), update the snapshot and the integrity file.
+    New {
+        /// The migration name [default: made from its operations]
+        name: Option<String>,
+        /// The schema file [default: <workspace>/schema/cloacina.rs]
+        #[arg(long)]
+        schema: Option<PathBuf>,
+        /// The migrations folder [default: <workspace>/migrations]
+        #[arg(long)]
+        migrations: Option<PathBuf>,
+    },
+    /// Recompute the integrity file after an intended hand edit.
+    Rehash {
+        /// The migrations folder [default: <workspace>/migrations]
+        #[arg(long)]
+        migrations: Option<PathBuf>,
+    },
+    /// Create an empty hand-written migration pair NAME, marked as such.
+    Hand {
+        /// The migration name (lowercase, digits, `_`).
+        name: String,
+        /// The migrations folder [default: <workspace>/migrations]
+        #[arg(long)]
+        migrations: Option<PathBuf>,
     },
 }
 
@@ -82,6 +143,16 @@ fn main() -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::from(2)
         }
+        Err(Error::Migrations(e)) => {
+            use cloacina_codegen::history::HistoryError as H;
+            eprintln!("error: {e}");
+            match e {
+                H::Pending { .. } => ExitCode::from(4),
+                H::Io { .. } => ExitCode::from(3),
+                H::BadName { .. } => ExitCode::from(2),
+                _ => ExitCode::from(5),
+            }
+        }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(3)
@@ -91,6 +162,113 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
+        Command::Diff { schema, migrations } => {
+            let (path, dir) = (schema_path(schema)?, migrations_path(migrations)?);
+            let schema = cloacina_codegen::load(&path)?;
+            let hist = cloacina_codegen::history::load(&dir)?;
+            let pending = cloacina_codegen::history::pending(&hist, &schema)?;
+            if pending.is_empty() {
+                eprintln!("{}: in sync with {}", path.display(), dir.display());
+                return Ok(());
+            }
+            print!("{}", cloacina_codegen::plan::operations_comment(&pending.changes.operations));
+            for w in &pending.changes.warnings {
+                println!("-- warning: {w}");
+            }
+            for sql in &pending.sql {
+                println!("\n-- ===== {} up.sql =====\n{}", sql.backend, sql.up);
+                println!("-- ===== {} down.sql =====\n{}", sql.backend, sql.down);
+            }
+            Err(pending_error(&path, &dir, &pending))
+        }
+        Command::Migration { command } => match command {
+            MigrationCommand::New {
+                name,
+                schema,
+                migrations,
+            } => {
+                let (path, dir) = (schema_path(schema)?, migrations_path(migrations)?);
+                let source = std::fs::read_to_string(&path).map_err(|source| Error::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                let schema = cloacina_codegen::parse_str(&path.display().to_string(), &source)?;
+                let (_, allowances, _) = cloacina_codegen::parse::parse_with_allowances(&source);
+                let mut hist = cloacina_codegen::history::load(&dir)?;
+                let pending = cloacina_codegen::history::pending(&hist, &schema)?;
+                if pending.is_empty() {
+                    eprintln!("{}: in sync with {}; nothing to write", path.display(), dir.display());
+                    return Ok(());
+                }
+                for w in &pending.changes.warnings {
+                    eprintln!("warning: {w}");
+                }
+                let written = cloacina_codegen::history::write_migration(
+                    &mut hist,
+                    &schema,
+                    &pending,
+                    &allowances,
+                    &path.display().to_string(),
+                    &source,
+                    name.as_deref(),
+                    &cloacina_codegen::history::SystemClock,
+                )?;
+                eprintln!("wrote migration {}:", written.folder);
+                for f in &written.files {
+                    eprintln!("  {}", f.display());
+                }
+                Ok(())
+            }
+            MigrationCommand::Rehash { migrations } => {
+                let dir = migrations_path(migrations)?;
+                let mut hist = cloacina_codegen::history::load(&dir)?;
+                hist.rehash()?;
+                eprintln!(
+                    "rehashed {} migration(s) in {}",
+                    hist.migrations.len(),
+                    dir.display()
+                );
+                Ok(())
+            }
+            MigrationCommand::Hand { name, migrations } => {
+                let dir = migrations_path(migrations)?;
+                let mut hist = cloacina_codegen::history::load(&dir)?;
+                let written = cloacina_codegen::history::write_hand_migration(
+                    &mut hist,
+                    &name,
+                    &cloacina_codegen::history::SystemClock,
+                )?;
+                eprintln!(
+                    "created hand-written migration {}: write its SQL into both backends' up.sql and down.sql, then run `cloacina-codegen migration rehash`",
+                    written.folder
+                );
+                for f in &written.files {
+                    eprintln!("  {}", f.display());
+                }
+                Ok(())
+            }
+        },
+        Command::Status { schema, migrations } => {
+            let (path, dir) = (schema_path(schema)?, migrations_path(migrations)?);
+            let hist = cloacina_codegen::history::load(&dir)?;
+            for m in &hist.migrations {
+                println!(
+                    "{}{}",
+                    m.folder,
+                    if m.hand_written { "  (hand-written)" } else { "" }
+                );
+            }
+            hist.verify()?;
+            println!("integrity: every file matches {}", cloacina_codegen::history::INTEGRITY_FILE);
+            let schema = cloacina_codegen::load(&path)?;
+            let pending = cloacina_codegen::history::pending(&hist, &schema)?;
+            if pending.is_empty() {
+                println!("schema: in sync with the history");
+                Ok(())
+            } else {
+                Err(pending_error(&path, &dir, &pending))
+            }
+        }
         Command::Validate { schema } => {
             let path = schema_path(schema)?;
             let schema = cloacina_codegen::load(&path)?;
@@ -134,6 +312,37 @@ fn run(cli: Cli) -> Result<(), Error> {
             Ok(())
         }
     }
+}
+
+fn pending_error(
+    path: &Path,
+    dir: &Path,
+    pending: &cloacina_codegen::history::PendingMigration,
+) -> Error {
+    Error::Migrations(cloacina_codegen::history::HistoryError::Pending {
+        operations: cloacina_codegen::history::describe(&pending.changes.operations),
+        reason: "not written".into(),
+        command: format!(
+            "cloacina-codegen migration new --schema {} --migrations {}",
+            path.display(),
+            dir.display()
+        ),
+    })
+}
+
+/// `--migrations`, or `migrations/` next to the default schema file's
+/// folder (the workspace root).
+fn migrations_path(given: Option<PathBuf>) -> Result<PathBuf, Error> {
+    if let Some(p) = given {
+        return Ok(p);
+    }
+    let schema = schema_path(None)?;
+    let root = schema
+        .parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    Ok(root.join("migrations"))
 }
 
 /// `--schema`, or `schema/cloacina.rs` in the nearest workspace root above

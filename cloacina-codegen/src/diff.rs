@@ -1,0 +1,1398 @@
+//! Schema diff: the typed [`Operation`]s that turn one [`Schema`] into another.
+//!
+//! [`diff`] compares two models (the migration history's snapshot and the
+//! schema file) and returns operations ordered so that each one only needs
+//! what the operations before it left in place:
+//!
+//! 1. raw SQL blocks dropped, foreign keys dropped, then indexes, checks,
+//!    unique constraints and primary keys dropped;
+//! 2. tables renamed, columns renamed, columns dropped, tables dropped
+//!    (children before parents);
+//! 3. tables created (parents before children), columns added, columns
+//!    altered;
+//! 4. primary keys, unique constraints and checks added, foreign keys added,
+//!    indexes added, raw SQL blocks added.
+//!
+//! Renames come only from `#[renamed_from(old)]` hints, never from guessing.
+//! A hint that matches nothing (neither the new nor the old name exists in
+//! the old schema) is an error; a hint whose rename already happened (the new
+//! name exists in the old schema, the old one does not) is satisfied and
+//! ignored, so the hint may stay in the file. A drop plus an add that look
+//! like a rename get a [`Changes::warnings`] entry naming the hint to write.
+//!
+//! Constraints and indexes are compared as sets, with their names resolved
+//! ([`crate::names`]), so the order in which the file (or the printer)
+//! lists them does not matter, and an operation always carries the exact
+//! name the object has in the database. Docs do not take part.
+//!
+//! [`apply`] performs operations on a model (the plan applied to `a` gives
+//! `b`), and [`invert`] gives the operation that undoes one (the `down.sql`
+//! side).
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use crate::model::*;
+use crate::names;
+
+/// One schema change. Tables are named by their schema-file name at the
+/// moment the operation runs (after earlier renames).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Operation {
+    /// Create a table with its constraints, indexes and docs.
+    CreateTable {
+        /// The new table.
+        table: Table,
+    },
+    /// Drop a table (its last definition, so `down` can restore it).
+    DropTable {
+        /// The dropped table.
+        table: Table,
+    },
+    /// Rename a table (schema-file name and/or SQL name).
+    RenameTable {
+        /// The old schema-file name.
+        from: String,
+        /// The new schema-file name.
+        to: String,
+        /// The old explicit SQL name.
+        from_sql_name: Option<String>,
+        /// The new explicit SQL name.
+        to_sql_name: Option<String>,
+    },
+    /// Add a column.
+    AddColumn {
+        /// The table.
+        table: String,
+        /// The new column.
+        column: Column,
+    },
+    /// Drop a column.
+    DropColumn {
+        /// The table.
+        table: String,
+        /// The dropped column's last definition.
+        column: Column,
+    },
+    /// Rename a column (schema-file name and/or SQL name).
+    RenameColumn {
+        /// The table.
+        table: String,
+        /// The old schema-file name.
+        from: String,
+        /// The new schema-file name.
+        to: String,
+        /// The old explicit SQL name.
+        from_sql_name: Option<String>,
+        /// The new explicit SQL name.
+        to_sql_name: Option<String>,
+    },
+    /// Change a column's type, length, nullability or default.
+    AlterColumn {
+        /// The table.
+        table: String,
+        /// The column before (under its current name).
+        from: Column,
+        /// The column after.
+        to: Column,
+    },
+    /// Add the primary key.
+    AddPrimaryKey {
+        /// The table.
+        table: String,
+        /// Key columns.
+        columns: Vec<String>,
+    },
+    /// Drop the primary key.
+    DropPrimaryKey {
+        /// The table.
+        table: String,
+        /// Key columns.
+        columns: Vec<String>,
+    },
+    /// Add a foreign key (its name resolved).
+    AddForeignKey {
+        /// The table.
+        table: String,
+        /// The key.
+        foreign_key: ForeignKey,
+    },
+    /// Drop a foreign key.
+    DropForeignKey {
+        /// The table.
+        table: String,
+        /// The key.
+        foreign_key: ForeignKey,
+    },
+    /// Add a unique constraint.
+    AddUnique {
+        /// The table.
+        table: String,
+        /// The constraint.
+        unique: Unique,
+    },
+    /// Drop a unique constraint.
+    DropUnique {
+        /// The table.
+        table: String,
+        /// The constraint.
+        unique: Unique,
+    },
+    /// Add a check constraint.
+    AddCheck {
+        /// The table.
+        table: String,
+        /// The constraint.
+        check: Check,
+    },
+    /// Drop a check constraint.
+    DropCheck {
+        /// The table.
+        table: String,
+        /// The constraint.
+        check: Check,
+    },
+    /// Create an index (including partial and descending ones).
+    AddIndex {
+        /// The table.
+        table: String,
+        /// The index.
+        index: Index,
+    },
+    /// Drop an index.
+    DropIndex {
+        /// The table.
+        table: String,
+        /// The index.
+        index: Index,
+    },
+    /// Run a raw SQL block's `up`.
+    AddRawBlock {
+        /// The block.
+        block: RawBlock,
+    },
+    /// Run a raw SQL block's `down`.
+    DropRawBlock {
+        /// The block.
+        block: RawBlock,
+    },
+}
+
+/// What [`changes`] found: the operations and advice.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Changes {
+    /// The operations, ordered by dependencies.
+    pub operations: Vec<Operation>,
+    /// Drop+add pairs that look like renames, each naming the hint to write.
+    pub warnings: Vec<String>,
+}
+
+/// Why two schemas cannot be diffed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DiffError {
+    /// A table's `renamed_from` hint names a table the old schema lacks.
+    #[error("table `{table}` is marked `#[renamed_from({from})]`, but the migration history has neither `{from}` nor `{table}`; remove the hint (the table is then created), or correct the old name")]
+    StaleTableRename {
+        /// The table.
+        table: String,
+        /// The hinted old name.
+        from: String,
+    },
+    /// Both the old and the new name of a renamed table exist in the history.
+    #[error("table `{table}` is marked `#[renamed_from({from})]`, but the migration history has both `{from}` and `{table}`; remove the hint, or drop `{from}` first")]
+    AmbiguousTableRename {
+        /// The table.
+        table: String,
+        /// The hinted old name.
+        from: String,
+    },
+    /// A column's `renamed_from` hint names a column the old table lacks.
+    #[error("column `{table}.{column}` is marked `#[renamed_from({from})]`, but the history's `{table}` has neither `{from}` nor `{column}`; remove the hint (the column is then added), or correct the old name")]
+    StaleColumnRename {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// The hinted old name.
+        from: String,
+    },
+    /// Both the old and the new name of a renamed column exist in the history.
+    #[error("column `{table}.{column}` is marked `#[renamed_from({from})]`, but the history's `{table}` has both `{from}` and `{column}`; remove the hint, or drop `{from}` first")]
+    AmbiguousColumnRename {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// The hinted old name.
+        from: String,
+    },
+    /// A type change the generator cannot convert identically on both backends.
+    #[error("column `{table}.{column}` changes from {from} to {to}, which cannot be converted identically on PostgreSQL and SQLite; add a new column, fill it with a hand-written migration (`cloacina-codegen migration hand NAME`), then drop the old one")]
+    UnsupportedTypeChange {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// The old neutral type.
+        from: String,
+        /// The new neutral type.
+        to: String,
+    },
+    /// `#[auto_increment]` added to or removed from an existing column.
+    #[error("column `{table}.{column}` gains or loses `#[auto_increment]`; that cannot be migrated in place: add a new key column instead")]
+    AutoIncrementChange {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+    },
+    /// `#[backend(...)]` changed on an existing table.
+    #[error("table `{table}` moves from {from} to {to}; a table cannot change its backends in place: create a new table (with another name) and drop the old one")]
+    ScopeChange {
+        /// The table.
+        table: String,
+        /// The old scope.
+        from: String,
+        /// The new scope.
+        to: String,
+    },
+}
+
+/// How a column type change affects the stored values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Conversion {
+    /// Every value converts without loss.
+    Widening,
+    /// Some values may be cut or refused (guarded: needs `#[allow_destructive]`).
+    Narrowing,
+    /// Not supported.
+    Unsupported,
+}
+
+/// Classifies a type change. Only changes that both backends convert to
+/// identical values are supported.
+pub fn conversion(from: ColumnType, to: ColumnType) -> Conversion {
+    use ColumnType as T;
+    fn rank(t: ColumnType) -> u8 {
+        match t {
+            ColumnType::SmallInt => 1,
+            ColumnType::Integer => 2,
+            _ => 3,
+        }
+    }
+    match (from, to) {
+        (a, b) if a == b => Conversion::Widening,
+        (T::Text { max_len: a }, T::Text { max_len: b }) => match (a, b) {
+            (_, None) => Conversion::Widening,
+            (None, Some(_)) => Conversion::Narrowing,
+            (Some(x), Some(y)) if y >= x => Conversion::Widening,
+            _ => Conversion::Narrowing,
+        },
+        (a, b) if a.is_integer() && b.is_integer() => {
+            if rank(b) >= rank(a) {
+                Conversion::Widening
+            } else {
+                Conversion::Narrowing
+            }
+        }
+        (T::SmallInt | T::Integer, T::Double) => Conversion::Widening,
+        (T::BigInt, T::Double) => Conversion::Narrowing,
+        (T::Double, b) if b.is_integer() => Conversion::Narrowing,
+        (T::Bool, b) if b.is_integer() => Conversion::Widening,
+        (T::SmallInt | T::Integer | T::BigInt | T::Uuid | T::Timestamp | T::Bool, T::Text { max_len: None }) => {
+            Conversion::Widening
+        }
+        (T::SmallInt | T::Integer | T::BigInt | T::Uuid | T::Timestamp | T::Bool, T::Text { .. }) => {
+            Conversion::Narrowing
+        }
+        (T::Text { .. }, T::Json) => Conversion::Narrowing,
+        (T::Text { .. }, T::Uuid) => Conversion::Narrowing,
+        _ => Conversion::Unsupported,
+    }
+}
+
+// ----- resolved names -------------------------------------------------------
+
+/// The table's foreign keys with their names resolved.
+pub fn resolved_foreign_keys(t: &Table) -> Vec<ForeignKey> {
+    t.foreign_keys
+        .iter()
+        .map(|fk| ForeignKey {
+            name: Some(names::foreign_key_name(t, fk)),
+            ..fk.clone()
+        })
+        .collect()
+}
+
+/// The table's unique constraints with their names resolved.
+pub fn resolved_uniques(t: &Table) -> Vec<Unique> {
+    t.uniques
+        .iter()
+        .map(|u| Unique {
+            name: Some(names::unique_name(t, u)),
+            ..u.clone()
+        })
+        .collect()
+}
+
+/// The table's checks with their names resolved.
+pub fn resolved_checks(t: &Table) -> Vec<Check> {
+    (0..t.checks.len())
+        .map(|i| Check {
+            name: Some(names::check_name(t, i)),
+            ..t.checks[i].clone()
+        })
+        .collect()
+}
+
+/// The table's indexes with their names resolved.
+pub fn resolved_indexes(t: &Table) -> Vec<Index> {
+    t.indexes
+        .iter()
+        .map(|ix| Index {
+            name: Some(names::index_name(t, ix)),
+            ..ix.clone()
+        })
+        .collect()
+}
+
+/// A canonical form for comparing schemas: every constraint and index name
+/// resolved, constraints sorted, docs and rename hints dropped, tables and
+/// raw blocks sorted by name. Two schemas that create the same database
+/// objects have equal canonical forms.
+pub fn canonical(schema: &Schema) -> Schema {
+    let mut tables: Vec<Table> = schema
+        .tables
+        .iter()
+        .map(|t| {
+            let mut fks = resolved_foreign_keys(t);
+            fks.sort_by_key(|f| f.name.clone());
+            let mut uniques = resolved_uniques(t);
+            uniques.sort_by_key(|u| u.name.clone());
+            let mut checks = resolved_checks(t);
+            checks.sort_by_key(|c| c.name.clone());
+            let mut indexes = resolved_indexes(t);
+            indexes.sort_by_key(|i| i.name.clone());
+            Table {
+                docs: vec![],
+                renamed_from: None,
+                columns: t
+                    .columns
+                    .iter()
+                    .map(|c| Column {
+                        docs: vec![],
+                        renamed_from: None,
+                        ..c.clone()
+                    })
+                    .collect(),
+                foreign_keys: fks,
+                uniques,
+                checks,
+                indexes,
+                ..t.clone()
+            }
+        })
+        .collect();
+    tables.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut raw_blocks: Vec<RawBlock> = schema
+        .raw_blocks
+        .iter()
+        .map(|b| RawBlock {
+            docs: vec![],
+            ..b.clone()
+        })
+        .collect();
+    raw_blocks.sort_by(|a, b| a.name.cmp(&b.name));
+    Schema { tables, raw_blocks }
+}
+
+// ----- diff ------------------------------------------------------------------
+
+/// The operations that turn `old` into `new`.
+///
+/// # Errors
+///
+/// A [`DiffError`] for a stale or ambiguous rename hint, or a change that
+/// cannot be migrated (unsupported type change, backend scope change,
+/// auto-increment change).
+pub fn diff(old: &Schema, new: &Schema) -> Result<Vec<Operation>, DiffError> {
+    changes(old, new).map(|c| c.operations)
+}
+
+/// Like [`diff`], with warnings about drop+add pairs that look like renames.
+///
+/// # Errors
+///
+/// As [`diff`].
+pub fn changes(old: &Schema, new: &Schema) -> Result<Changes, DiffError> {
+    let mut out = Changes::default();
+    // Phases, in the order they are emitted.
+    let mut p: [Vec<Operation>; 14] = Default::default();
+    const DROP_RAW: usize = 0;
+    const DROP_FK: usize = 1;
+    const DROP_CONSTRAINT: usize = 2;
+    const RENAME_TABLE: usize = 3;
+    const RENAME_COLUMN: usize = 4;
+    const DROP_COLUMN: usize = 5;
+    const DROP_TABLE: usize = 6;
+    const CREATE_TABLE: usize = 7;
+    const ADD_COLUMN: usize = 8;
+    const ALTER_COLUMN: usize = 9;
+    const ADD_CONSTRAINT: usize = 10;
+    const ADD_FK: usize = 11;
+    const ADD_INDEX: usize = 12;
+    const ADD_RAW: usize = 13;
+
+    // --- match tables -------------------------------------------------------
+    let mut table_map: HashMap<String, String> = HashMap::new(); // old name -> new name
+    let mut pairs: Vec<(&Table, &Table)> = Vec::new();
+    let mut created: Vec<&Table> = Vec::new();
+    for n in &new.tables {
+        let by_name = old.table(&n.name);
+        let by_hint = n.renamed_from.as_deref().and_then(|r| old.table(r));
+        let o = match (by_name, by_hint, &n.renamed_from) {
+            (Some(_), Some(_), Some(from)) => {
+                return Err(DiffError::AmbiguousTableRename {
+                    table: n.name.clone(),
+                    from: from.clone(),
+                })
+            }
+            (Some(o), None, _) | (None, Some(o), _) => Some(o),
+            (None, None, Some(from)) => {
+                return Err(DiffError::StaleTableRename {
+                    table: n.name.clone(),
+                    from: from.clone(),
+                })
+            }
+            _ => None,
+        };
+        match o {
+            Some(o) => {
+                if o.scope != n.scope {
+                    return Err(DiffError::ScopeChange {
+                        table: n.name.clone(),
+                        from: scope_name(o.scope),
+                        to: scope_name(n.scope),
+                    });
+                }
+                table_map.insert(o.name.clone(), n.name.clone());
+                pairs.push((o, n));
+            }
+            None => created.push(n),
+        }
+    }
+    let dropped: Vec<&Table> = old
+        .tables
+        .iter()
+        .filter(|o| !table_map.contains_key(&o.name))
+        .collect();
+
+    // --- match columns --------------------------------------------------------
+    // Per new table: old column name -> new column name.
+    let mut column_maps: HashMap<String, HashMap<String, String>> = HashMap::new();
+    for (o, n) in &pairs {
+        let mut map = HashMap::new();
+        for c in &n.columns {
+            let by_name = o.column(&c.name);
+            let by_hint = c.renamed_from.as_deref().and_then(|r| o.column(r));
+            let oc = match (by_name, by_hint, &c.renamed_from) {
+                (Some(_), Some(_), Some(from)) => {
+                    return Err(DiffError::AmbiguousColumnRename {
+                        table: n.name.clone(),
+                        column: c.name.clone(),
+                        from: from.clone(),
+                    })
+                }
+                (Some(oc), None, _) | (None, Some(oc), _) => Some(oc),
+                (None, None, Some(from)) => {
+                    return Err(DiffError::StaleColumnRename {
+                        table: n.name.clone(),
+                        column: c.name.clone(),
+                        from: from.clone(),
+                    })
+                }
+                _ => None,
+            };
+            if let Some(oc) = oc {
+                map.insert(oc.name.clone(), c.name.clone());
+            }
+        }
+        column_maps.insert(n.name.clone(), map);
+    }
+
+    // --- old tables mapped onto new names -------------------------------------
+    let mapped: HashMap<String, Table> = pairs
+        .iter()
+        .map(|(o, n)| {
+            (
+                n.name.clone(),
+                map_table(o, n, &table_map, &column_maps, old),
+            )
+        })
+        .collect();
+
+    // Columns whose type changes (new table name, new column name).
+    let mut retyped: HashSet<(String, String)> = HashSet::new();
+    // Keys (table, sorted columns) that are dropped and re-added.
+    let mut rekeyed: HashSet<(String, Vec<String>)> = HashSet::new();
+
+    for (o, n) in &pairs {
+        let m = &mapped[&n.name];
+        let cmap = &column_maps[&n.name];
+        if o.name != n.name || o.sql_name() != n.sql_name() {
+            p[RENAME_TABLE].push(Operation::RenameTable {
+                from: o.name.clone(),
+                to: n.name.clone(),
+                from_sql_name: o.sql_name.clone(),
+                to_sql_name: n.sql_name.clone(),
+            });
+        }
+        for oc in &o.columns {
+            match cmap.get(&oc.name) {
+                Some(new_name) => {
+                    let nc = n.column(new_name).unwrap_or(oc);
+                    if oc.name != nc.name || oc.sql_name() != nc.sql_name() {
+                        p[RENAME_COLUMN].push(Operation::RenameColumn {
+                            table: n.name.clone(),
+                            from: oc.name.clone(),
+                            to: nc.name.clone(),
+                            from_sql_name: oc.sql_name.clone(),
+                            to_sql_name: nc.sql_name.clone(),
+                        });
+                    }
+                }
+                None => p[DROP_COLUMN].push(Operation::DropColumn {
+                    table: n.name.clone(),
+                    column: oc.clone(),
+                }),
+            }
+        }
+        let mapped_names: HashSet<&String> = cmap.values().collect();
+        for nc in &n.columns {
+            if !mapped_names.contains(&nc.name) {
+                p[ADD_COLUMN].push(Operation::AddColumn {
+                    table: n.name.clone(),
+                    column: nc.clone(),
+                });
+                continue;
+            }
+            let Some(mc) = m.column(&nc.name) else { continue };
+            if mc.auto_increment != nc.auto_increment {
+                return Err(DiffError::AutoIncrementChange {
+                    table: n.name.clone(),
+                    column: nc.name.clone(),
+                });
+            }
+            if mc.ty != nc.ty && conversion(mc.ty, nc.ty) == Conversion::Unsupported {
+                return Err(DiffError::UnsupportedTypeChange {
+                    table: n.name.clone(),
+                    column: nc.name.clone(),
+                    from: mc.ty.neutral_name(),
+                    to: nc.ty.neutral_name(),
+                });
+            }
+            if mc.ty != nc.ty {
+                retyped.insert((n.name.clone(), nc.name.clone()));
+            }
+            if mc.ty != nc.ty || mc.nullable != nc.nullable || mc.default != nc.default {
+                p[ALTER_COLUMN].push(Operation::AlterColumn {
+                    table: n.name.clone(),
+                    from: Column {
+                        docs: nc.docs.clone(),
+                        renamed_from: None,
+                        ..mc.clone()
+                    },
+                    to: Column {
+                        renamed_from: None,
+                        ..nc.clone()
+                    },
+                });
+            }
+        }
+        // Drop+add pairs that look like renames.
+        let dropped_cols: Vec<&Column> = o
+            .columns
+            .iter()
+            .filter(|c| !cmap.contains_key(&c.name))
+            .collect();
+        for nc in n.columns.iter().filter(|c| !mapped_names.contains(&c.name)) {
+            if let Some(dc) = dropped_cols
+                .iter()
+                .find(|d| d.ty == nc.ty && d.nullable == nc.nullable)
+            {
+                out.warnings.push(format!(
+                    "column `{}.{}` is dropped and `{}.{}` added with the same type; if it is a rename, write `#[renamed_from({})]` on `{}`",
+                    n.name, dc.name, n.name, nc.name, dc.name, nc.name
+                ));
+            }
+        }
+        if m.primary_key != n.primary_key {
+            p[DROP_CONSTRAINT].push(Operation::DropPrimaryKey {
+                table: n.name.clone(),
+                columns: m.primary_key.clone(),
+            });
+            p[ADD_CONSTRAINT].push(Operation::AddPrimaryKey {
+                table: n.name.clone(),
+                columns: n.primary_key.clone(),
+            });
+            rekeyed.insert((n.name.clone(), sorted(&m.primary_key)));
+        }
+        let (mu, nu) = (resolved_uniques(m), resolved_uniques(n));
+        for u in mu.iter().filter(|u| !nu.contains(u)) {
+            rekeyed.insert((n.name.clone(), sorted(&u.columns)));
+            p[DROP_CONSTRAINT].push(Operation::DropUnique {
+                table: n.name.clone(),
+                unique: u.clone(),
+            });
+        }
+        for u in nu.iter().filter(|u| !mu.contains(u)) {
+            p[ADD_CONSTRAINT].push(Operation::AddUnique {
+                table: n.name.clone(),
+                unique: u.clone(),
+            });
+        }
+        let (mc, nc) = (resolved_checks(m), resolved_checks(n));
+        for c in mc.iter().filter(|c| !nc.contains(c)) {
+            p[DROP_CONSTRAINT].push(Operation::DropCheck {
+                table: n.name.clone(),
+                check: c.clone(),
+            });
+        }
+        for c in nc.iter().filter(|c| !mc.contains(c)) {
+            p[ADD_CONSTRAINT].push(Operation::AddCheck {
+                table: n.name.clone(),
+                check: c.clone(),
+            });
+        }
+        let (mi, ni) = (resolved_indexes(m), resolved_indexes(n));
+        for ix in mi.iter().filter(|ix| !ni.contains(ix)) {
+            if ix.unique && ix.predicate.is_none() {
+                rekeyed.insert((
+                    n.name.clone(),
+                    sorted(&ix.columns.iter().map(|c| c.column.clone()).collect::<Vec<_>>()),
+                ));
+            }
+            p[DROP_CONSTRAINT].push(Operation::DropIndex {
+                table: n.name.clone(),
+                index: ix.clone(),
+            });
+        }
+        for ix in ni.iter().filter(|ix| !mi.contains(ix)) {
+            p[ADD_INDEX].push(Operation::AddIndex {
+                table: n.name.clone(),
+                index: ix.clone(),
+            });
+        }
+    }
+
+    // Foreign keys: compared after the rest, because a key whose target key
+    // or whose column types change is dropped and re-added around them.
+    for (_, n) in &pairs {
+        let m = &mapped[&n.name];
+        let (mf, nf) = (resolved_foreign_keys(m), resolved_foreign_keys(n));
+        let touched = |fk: &ForeignKey| {
+            fk.columns
+                .iter()
+                .any(|c| retyped.contains(&(n.name.clone(), c.clone())))
+                || fk
+                    .ref_columns
+                    .iter()
+                    .any(|c| retyped.contains(&(fk.ref_table.clone(), c.clone())))
+                || rekeyed.contains(&(fk.ref_table.clone(), sorted(&fk.ref_columns)))
+        };
+        for fk in mf.iter().filter(|fk| !nf.contains(fk) || touched(fk)) {
+            p[DROP_FK].push(Operation::DropForeignKey {
+                table: n.name.clone(),
+                foreign_key: fk.clone(),
+            });
+        }
+        for fk in nf.iter().filter(|fk| !mf.contains(fk) || touched(fk)) {
+            p[ADD_FK].push(Operation::AddForeignKey {
+                table: n.name.clone(),
+                foreign_key: fk.clone(),
+            });
+        }
+    }
+
+    // --- dropped tables: children first; keys inside a cycle dropped before --
+    let (drop_order, drop_forward) = creation_order(&dropped);
+    for (t, forward) in drop_order.iter().zip(&drop_forward) {
+        for fk in forward {
+            p[DROP_FK].push(Operation::DropForeignKey {
+                table: t.name.clone(),
+                foreign_key: fk.clone(),
+            });
+        }
+    }
+    for t in drop_order.iter().rev() {
+        p[DROP_TABLE].push(Operation::DropTable {
+            table: (*t).clone(),
+        });
+    }
+
+    // --- created tables: parents first; keys forward in a cycle added later --
+    let (create_order, create_forward) = creation_order(&created);
+    for (t, forward) in create_order.iter().zip(&create_forward) {
+        let mut table = Table {
+            renamed_from: None,
+            ..(*t).clone()
+        };
+        for c in &mut table.columns {
+            c.renamed_from = None;
+        }
+        let forward_names: Vec<Option<String>> = forward.iter().map(|f| f.name.clone()).collect();
+        table
+            .foreign_keys
+            .retain(|fk| !forward_names.contains(&Some(names::foreign_key_name(t, fk))));
+        p[CREATE_TABLE].push(Operation::CreateTable { table });
+        for fk in forward {
+            p[ADD_FK].push(Operation::AddForeignKey {
+                table: t.name.clone(),
+                foreign_key: fk.clone(),
+            });
+        }
+    }
+    for d in &dropped {
+        if let Some(c) = created.iter().find(|c| same_columns(d, c)) {
+            out.warnings.push(format!(
+                "table `{}` is dropped and `{}` created with the same columns; if it is a rename, write `#[renamed_from({})]` on `{}`",
+                d.name, c.name, d.name, c.name
+            ));
+        }
+    }
+
+    // --- raw blocks ---------------------------------------------------------
+    for b in &old.raw_blocks {
+        let kept = new.raw_blocks.iter().find(|n| n.name == b.name);
+        if kept.is_none_or(|n| n.parts != b.parts) {
+            p[DROP_RAW].push(Operation::DropRawBlock { block: b.clone() });
+        }
+    }
+    for b in &new.raw_blocks {
+        let had = old.raw_blocks.iter().find(|o| o.name == b.name);
+        if had.is_none_or(|o| o.parts != b.parts) {
+            p[ADD_RAW].push(Operation::AddRawBlock { block: b.clone() });
+        }
+    }
+    // Raw blocks are dropped in reverse file order.
+    p[DROP_RAW].reverse();
+
+    out.operations = p.into_iter().flatten().collect();
+    Ok(out)
+}
+
+fn scope_name(s: BackendScope) -> String {
+    match s {
+        BackendScope::Both => "every backend".into(),
+        BackendScope::Only(b) => format!("{b} only"),
+    }
+}
+
+fn sorted(v: &[String]) -> Vec<String> {
+    let mut v = v.to_vec();
+    v.sort();
+    v
+}
+
+fn same_columns(a: &Table, b: &Table) -> bool {
+    a.columns.len() == b.columns.len()
+        && a.columns.iter().zip(&b.columns).all(|(x, y)| {
+            x.name == y.name && x.ty == y.ty && x.nullable == y.nullable
+        })
+}
+
+/// `old` with the names of `new` (table and columns renamed, references
+/// followed), so that what is left to compare are real changes.
+fn map_table(
+    o: &Table,
+    n: &Table,
+    table_map: &HashMap<String, String>,
+    column_maps: &HashMap<String, HashMap<String, String>>,
+    old: &Schema,
+) -> Table {
+    let empty = HashMap::new();
+    let cmap = column_maps.get(&n.name).unwrap_or(&empty);
+    let col = |c: &String| cmap.get(c).cloned().unwrap_or_else(|| c.clone());
+    let mut t = o.clone();
+    t.name = n.name.clone();
+    t.sql_name = n.sql_name.clone();
+    for c in &mut t.columns {
+        if let Some(nc) = cmap.get(&c.name).and_then(|nn| n.column(nn)) {
+            c.name = nc.name.clone();
+            c.sql_name = nc.sql_name.clone();
+        }
+    }
+    t.primary_key = o.primary_key.iter().map(col).collect();
+    for fk in &mut t.foreign_keys {
+        fk.columns = fk.columns.iter().map(col).collect();
+        let target_old = fk.ref_table.clone();
+        if let Some(new_target) = table_map.get(&target_old) {
+            fk.ref_table = new_target.clone();
+            if let Some(tmap) = column_maps.get(new_target) {
+                fk.ref_columns = fk
+                    .ref_columns
+                    .iter()
+                    .map(|c| tmap.get(c).cloned().unwrap_or_else(|| c.clone()))
+                    .collect();
+            }
+        }
+        // An explicitly named key keeps its name; a derived one follows.
+        let _ = old;
+    }
+    for u in &mut t.uniques {
+        u.columns = u.columns.iter().map(col).collect();
+    }
+    for ck in &mut t.checks {
+        match &mut ck.expr {
+            CheckExpr::In { column, .. } | CheckExpr::JsonValid { column } => *column = col(column),
+            CheckExpr::Raw { .. } => {}
+        }
+    }
+    for ix in &mut t.indexes {
+        for c in &mut ix.columns {
+            c.column = col(&c.column);
+        }
+    }
+    t
+}
+
+/// Tables in creation order (parents first, otherwise input order) and, for
+/// each, its foreign keys (names resolved) that point forward to a table
+/// later in the order (a cycle), which must be added afterwards.
+fn creation_order<'a>(tables: &[&'a Table]) -> (Vec<&'a Table>, Vec<Vec<ForeignKey>>) {
+    let present: HashSet<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+    let mut placed: HashSet<&str> = HashSet::new();
+    let mut order: Vec<&Table> = Vec::new();
+    let mut remaining: Vec<&Table> = tables.to_vec();
+    while !remaining.is_empty() {
+        let ready = remaining.iter().position(|t| {
+            t.foreign_keys.iter().all(|fk| {
+                fk.ref_table == t.name
+                    || !present.contains(fk.ref_table.as_str())
+                    || placed.contains(fk.ref_table.as_str())
+            })
+        });
+        let next = remaining.remove(ready.unwrap_or(0));
+        placed.insert(&next.name);
+        order.push(next);
+    }
+    let mut created: HashSet<&str> = HashSet::new();
+    let mut forward = Vec::new();
+    for t in &order {
+        let f: Vec<ForeignKey> = resolved_foreign_keys(t)
+            .into_iter()
+            .filter(|fk| {
+                fk.ref_table != t.name
+                    && present.contains(fk.ref_table.as_str())
+                    && !created.contains(fk.ref_table.as_str())
+            })
+            .collect();
+        created.insert(&t.name);
+        forward.push(f);
+    }
+    (order, forward)
+}
+
+// ----- apply and invert ------------------------------------------------------
+
+/// Performs `op` on `schema` (the model side of a migration). An operation
+/// that names something missing changes nothing.
+pub fn apply(schema: &mut Schema, op: &Operation) {
+    fn table<'a>(s: &'a mut Schema, name: &str) -> Option<&'a mut Table> {
+        s.tables.iter_mut().find(|t| t.name == name)
+    }
+    match op {
+        Operation::CreateTable { table } => schema.tables.push(table.clone()),
+        Operation::DropTable { table } => schema.tables.retain(|t| t.name != table.name),
+        Operation::RenameTable {
+            from,
+            to,
+            to_sql_name,
+            ..
+        } => {
+            for t in &mut schema.tables {
+                for fk in &mut t.foreign_keys {
+                    if &fk.ref_table == from {
+                        fk.ref_table = to.clone();
+                    }
+                }
+            }
+            if let Some(t) = table(schema, from) {
+                t.name = to.clone();
+                t.sql_name = to_sql_name.clone();
+            }
+        }
+        Operation::AddColumn { table: tn, column } => {
+            if let Some(t) = table(schema, tn) {
+                t.columns.push(column.clone());
+            }
+        }
+        Operation::DropColumn { table: tn, column } => {
+            if let Some(t) = table(schema, tn) {
+                t.columns.retain(|c| c.name != column.name);
+            }
+        }
+        Operation::RenameColumn {
+            table: tn,
+            from,
+            to,
+            to_sql_name,
+            ..
+        } => {
+            let rename = |c: &mut String| {
+                if c == from {
+                    *c = to.clone();
+                }
+            };
+            for t in &mut schema.tables {
+                if &t.name == tn {
+                    continue;
+                }
+                for fk in &mut t.foreign_keys {
+                    if &fk.ref_table == tn {
+                        fk.ref_columns.iter_mut().for_each(rename);
+                    }
+                }
+            }
+            if let Some(t) = table(schema, tn) {
+                if let Some(c) = t.columns.iter_mut().find(|c| &c.name == from) {
+                    c.name = to.clone();
+                    c.sql_name = to_sql_name.clone();
+                }
+                t.primary_key.iter_mut().for_each(rename);
+                for fk in &mut t.foreign_keys {
+                    fk.columns.iter_mut().for_each(rename);
+                    if &fk.ref_table == tn {
+                        fk.ref_columns.iter_mut().for_each(rename);
+                    }
+                }
+                for u in &mut t.uniques {
+                    u.columns.iter_mut().for_each(rename);
+                }
+                for ck in &mut t.checks {
+                    if let CheckExpr::In { column, .. } | CheckExpr::JsonValid { column } =
+                        &mut ck.expr
+                    {
+                        rename(column);
+                    }
+                }
+                for ix in &mut t.indexes {
+                    ix.columns.iter_mut().for_each(|c| rename(&mut c.column));
+                }
+            }
+        }
+        Operation::AlterColumn { table: tn, to, .. } => {
+            if let Some(t) = table(schema, tn) {
+                if let Some(c) = t.columns.iter_mut().find(|c| c.name == to.name) {
+                    *c = Column {
+                        docs: c.docs.clone(),
+                        ..to.clone()
+                    };
+                }
+            }
+        }
+        Operation::AddPrimaryKey { table: tn, columns } => {
+            if let Some(t) = table(schema, tn) {
+                t.primary_key = columns.clone();
+            }
+        }
+        Operation::DropPrimaryKey { table: tn, .. } => {
+            if let Some(t) = table(schema, tn) {
+                t.primary_key.clear();
+            }
+        }
+        Operation::AddForeignKey {
+            table: tn,
+            foreign_key,
+        } => {
+            if let Some(t) = table(schema, tn) {
+                t.foreign_keys.push(foreign_key.clone());
+            }
+        }
+        Operation::DropForeignKey {
+            table: tn,
+            foreign_key,
+        } => {
+            if let Some(t) = table(schema, tn) {
+                if let Some(i) = resolved_foreign_keys(t)
+                    .iter()
+                    .position(|f| f == foreign_key)
+                {
+                    t.foreign_keys.remove(i);
+                }
+            }
+        }
+        Operation::AddUnique { table: tn, unique } => {
+            if let Some(t) = table(schema, tn) {
+                t.uniques.push(unique.clone());
+            }
+        }
+        Operation::DropUnique { table: tn, unique } => {
+            if let Some(t) = table(schema, tn) {
+                if let Some(i) = resolved_uniques(t).iter().position(|u| u == unique) {
+                    t.uniques.remove(i);
+                }
+            }
+        }
+        Operation::AddCheck { table: tn, check } => {
+            if let Some(t) = table(schema, tn) {
+                t.checks.push(check.clone());
+            }
+        }
+        Operation::DropCheck { table: tn, check } => {
+            if let Some(t) = table(schema, tn) {
+                if let Some(i) = resolved_checks(t).iter().position(|c| c == check) {
+                    // Later derived check names depend on positions: pin them.
+                    let pinned = resolved_checks(t);
+                    t.checks = pinned;
+                    t.checks.remove(i);
+                }
+            }
+        }
+        Operation::AddIndex { table: tn, index } => {
+            if let Some(t) = table(schema, tn) {
+                t.indexes.push(index.clone());
+            }
+        }
+        Operation::DropIndex { table: tn, index } => {
+            if let Some(t) = table(schema, tn) {
+                if let Some(i) = resolved_indexes(t).iter().position(|x| x == index) {
+                    t.indexes.remove(i);
+                }
+            }
+        }
+        Operation::AddRawBlock { block } => schema.raw_blocks.push(block.clone()),
+        Operation::DropRawBlock { block } => schema.raw_blocks.retain(|b| b.name != block.name),
+    }
+}
+
+/// Performs every operation in order on a copy of `schema`.
+pub fn apply_all(schema: &Schema, ops: &[Operation]) -> Schema {
+    let mut s = schema.clone();
+    for op in ops {
+        apply(&mut s, op);
+    }
+    s
+}
+
+/// The operation that undoes `op`.
+pub fn invert(op: &Operation) -> Operation {
+    match op.clone() {
+        Operation::CreateTable { table } => Operation::DropTable { table },
+        Operation::DropTable { table } => Operation::CreateTable { table },
+        Operation::RenameTable {
+            from,
+            to,
+            from_sql_name,
+            to_sql_name,
+        } => Operation::RenameTable {
+            from: to,
+            to: from,
+            from_sql_name: to_sql_name,
+            to_sql_name: from_sql_name,
+        },
+        Operation::AddColumn { table, column } => Operation::DropColumn { table, column },
+        Operation::DropColumn { table, column } => Operation::AddColumn { table, column },
+        Operation::RenameColumn {
+            table,
+            from,
+            to,
+            from_sql_name,
+            to_sql_name,
+        } => Operation::RenameColumn {
+            table,
+            from: to,
+            to: from,
+            from_sql_name: to_sql_name,
+            to_sql_name: from_sql_name,
+        },
+        Operation::AlterColumn { table, from, to } => Operation::AlterColumn {
+            table,
+            from: to,
+            to: from,
+        },
+        Operation::AddPrimaryKey { table, columns } => Operation::DropPrimaryKey { table, columns },
+        Operation::DropPrimaryKey { table, columns } => Operation::AddPrimaryKey { table, columns },
+        Operation::AddForeignKey { table, foreign_key } => {
+            Operation::DropForeignKey { table, foreign_key }
+        }
+        Operation::DropForeignKey { table, foreign_key } => {
+            Operation::AddForeignKey { table, foreign_key }
+        }
+        Operation::AddUnique { table, unique } => Operation::DropUnique { table, unique },
+        Operation::DropUnique { table, unique } => Operation::AddUnique { table, unique },
+        Operation::AddCheck { table, check } => Operation::DropCheck { table, check },
+        Operation::DropCheck { table, check } => Operation::AddCheck { table, check },
+        Operation::AddIndex { table, index } => Operation::DropIndex { table, index },
+        Operation::DropIndex { table, index } => Operation::AddIndex { table, index },
+        Operation::AddRawBlock { block } => Operation::DropRawBlock { block },
+        Operation::DropRawBlock { block } => Operation::AddRawBlock { block },
+    }
+}
+
+/// The operations that undo `ops` (each inverted, in reverse order).
+pub fn invert_all(ops: &[Operation]) -> Vec<Operation> {
+    ops.iter().rev().map(invert).collect()
+}
+
+// ----- words -------------------------------------------------------------------
+
+fn column_type_words(c: &Column) -> String {
+    let ty = if c.nullable {
+        format!("Nullable<{}>", c.ty.neutral_name())
+    } else {
+        c.ty.neutral_name()
+    };
+    match &c.default {
+        Some(d) => format!("{ty}, default {}", d.neutral_spelling()),
+        None => ty,
+    }
+}
+
+fn index_words(ix: &Index) -> String {
+    let cols: Vec<String> = ix
+        .columns
+        .iter()
+        .map(|c| match c.order {
+            Order::Asc => c.column.clone(),
+            Order::Desc => format!("{} desc", c.column),
+        })
+        .collect();
+    let mut s = format!(
+        "{}index {} ({})",
+        if ix.unique { "unique " } else { "" },
+        ix.name.as_deref().unwrap_or("?"),
+        cols.join(", ")
+    );
+    if let Some(p) = &ix.predicate {
+        s.push_str(&format!(" where {p}"));
+    }
+    s
+}
+
+impl Operation {
+    /// The table the operation works on (its name at that moment), if any.
+    pub fn table(&self) -> Option<&str> {
+        match self {
+            Operation::CreateTable { table } | Operation::DropTable { table } => Some(&table.name),
+            Operation::RenameTable { from, .. } => Some(from),
+            Operation::AddColumn { table, .. }
+            | Operation::DropColumn { table, .. }
+            | Operation::RenameColumn { table, .. }
+            | Operation::AlterColumn { table, .. }
+            | Operation::AddPrimaryKey { table, .. }
+            | Operation::DropPrimaryKey { table, .. }
+            | Operation::AddForeignKey { table, .. }
+            | Operation::DropForeignKey { table, .. }
+            | Operation::AddUnique { table, .. }
+            | Operation::DropUnique { table, .. }
+            | Operation::AddCheck { table, .. }
+            | Operation::DropCheck { table, .. }
+            | Operation::AddIndex { table, .. }
+            | Operation::DropIndex { table, .. } => Some(table),
+            Operation::AddRawBlock { .. } | Operation::DropRawBlock { .. } => None,
+        }
+    }
+
+    /// A short snake_case phrase for migration folder names, such as
+    /// `add_tasks_heartbeat_at`.
+    pub fn slug(&self) -> String {
+        match self {
+            Operation::CreateTable { table } => format!("create_{}", table.name),
+            Operation::DropTable { table } => format!("drop_{}", table.name),
+            Operation::RenameTable { from, to, .. } if from == to => format!("rename_{from}"),
+            Operation::RenameTable { from, to, .. } => format!("rename_{from}_to_{to}"),
+            Operation::AddColumn { table, column } => format!("add_{table}_{}", column.name),
+            Operation::DropColumn { table, column } => format!("drop_{table}_{}", column.name),
+            Operation::RenameColumn {
+                table, from, to, ..
+            } => format!("rename_{table}_{from}_to_{to}"),
+            Operation::AlterColumn { table, to, .. } => format!("alter_{table}_{}", to.name),
+            Operation::AddPrimaryKey { table, .. } => format!("add_{table}_pkey"),
+            Operation::DropPrimaryKey { table, .. } => format!("drop_{table}_pkey"),
+            Operation::AddForeignKey { foreign_key, .. } => {
+                format!("add_{}", foreign_key.name.as_deref().unwrap_or("fkey"))
+            }
+            Operation::DropForeignKey { foreign_key, .. } => {
+                format!("drop_{}", foreign_key.name.as_deref().unwrap_or("fkey"))
+            }
+            Operation::AddUnique { unique, .. } => {
+                format!("add_{}", unique.name.as_deref().unwrap_or("key"))
+            }
+            Operation::DropUnique { unique, .. } => {
+                format!("drop_{}", unique.name.as_deref().unwrap_or("key"))
+            }
+            Operation::AddCheck { check, .. } => {
+                format!("add_{}", check.name.as_deref().unwrap_or("check"))
+            }
+            Operation::DropCheck { check, .. } => {
+                format!("drop_{}", check.name.as_deref().unwrap_or("check"))
+            }
+            Operation::AddIndex { index, .. } => {
+                format!("add_{}", index.name.as_deref().unwrap_or("idx"))
+            }
+            Operation::DropIndex { index, .. } => {
+                format!("drop_{}", index.name.as_deref().unwrap_or("idx"))
+            }
+            Operation::AddRawBlock { block } => format!("add_{}", block.name),
+            Operation::DropRawBlock { block } => format!("drop_{}", block.name),
+        }
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Operation::CreateTable { table } => {
+                let scope = match table.scope {
+                    BackendScope::Both => String::new(),
+                    BackendScope::Only(b) => format!(" ({b} only)"),
+                };
+                write!(
+                    f,
+                    "create table {}{scope} with {} column{}",
+                    table.name,
+                    table.columns.len(),
+                    if table.columns.len() == 1 { "" } else { "s" }
+                )
+            }
+            Operation::DropTable { table } => write!(f, "drop table {}", table.name),
+            Operation::RenameTable {
+                from,
+                to,
+                from_sql_name,
+                to_sql_name,
+            } => {
+                let sql = |n: &str, s: &Option<String>| match s {
+                    Some(s) => format!("{n} (SQL name {s})"),
+                    None => n.to_string(),
+                };
+                write!(
+                    f,
+                    "rename table {} to {}",
+                    sql(from, from_sql_name),
+                    sql(to, to_sql_name)
+                )
+            }
+            Operation::AddColumn { table, column } => write!(
+                f,
+                "add column {table}.{} ({})",
+                column.name,
+                column_type_words(column)
+            ),
+            Operation::DropColumn { table, column } => {
+                write!(f, "drop column {table}.{}", column.name)
+            }
+            Operation::RenameColumn {
+                table,
+                from,
+                to,
+                from_sql_name,
+                to_sql_name,
+            } => {
+                let sql = |n: &str, s: &Option<String>| match s {
+                    Some(s) => format!("{n} (SQL name {s})"),
+                    None => n.to_string(),
+                };
+                write!(
+                    f,
+                    "rename column {table}.{} to {}",
+                    sql(from, from_sql_name),
+                    sql(to, to_sql_name)
+                )
+            }
+            Operation::AlterColumn { table, from, to } => {
+                let mut parts = Vec::new();
+                if from.ty != to.ty {
+                    parts.push(format!(
+                        "type {} -> {}",
+                        from.ty.neutral_name(),
+                        to.ty.neutral_name()
+                    ));
+                }
+                if from.nullable != to.nullable {
+                    parts.push(if to.nullable {
+                        "drop NOT NULL".to_string()
+                    } else {
+                        "set NOT NULL".to_string()
+                    });
+                }
+                if from.default != to.default {
+                    parts.push(match &to.default {
+                        Some(d) => format!("default {}", d.neutral_spelling()),
+                        None => "drop default".into(),
+                    });
+                }
+                write!(f, "alter column {table}.{}: {}", to.name, parts.join(", "))
+            }
+            Operation::AddPrimaryKey { table, columns } => {
+                write!(f, "add primary key {table} ({})", columns.join(", "))
+            }
+            Operation::DropPrimaryKey { table, columns } => {
+                write!(f, "drop primary key {table} ({})", columns.join(", "))
+            }
+            Operation::AddForeignKey { table, foreign_key } => write!(
+                f,
+                "add foreign key {} on {table} ({}) -> {} ({})",
+                foreign_key.name.as_deref().unwrap_or("?"),
+                foreign_key.columns.join(", "),
+                foreign_key.ref_table,
+                foreign_key.ref_columns.join(", ")
+            ),
+            Operation::DropForeignKey { table, foreign_key } => write!(
+                f,
+                "drop foreign key {} on {table}",
+                foreign_key.name.as_deref().unwrap_or("?")
+            ),
+            Operation::AddUnique { table, unique } => write!(
+                f,
+                "add unique constraint {} on {table} ({})",
+                unique.name.as_deref().unwrap_or("?"),
+                unique.columns.join(", ")
+            ),
+            Operation::DropUnique { table, unique } => write!(
+                f,
+                "drop unique constraint {} on {table}",
+                unique.name.as_deref().unwrap_or("?")
+            ),
+            Operation::AddCheck { table, check } => write!(
+                f,
+                "add check {} on {table}",
+                check.name.as_deref().unwrap_or("?")
+            ),
+            Operation::DropCheck { table, check } => write!(
+                f,
+                "drop check {} on {table}",
+                check.name.as_deref().unwrap_or("?")
+            ),
+            Operation::AddIndex { table, index } => {
+                write!(f, "add {} on {table}", index_words(index))
+            }
+            Operation::DropIndex { table, index } => {
+                write!(f, "drop {} on {table}", index_words(index))
+            }
+            Operation::AddRawBlock { block } => write!(f, "add raw SQL block {}", block.name),
+            Operation::DropRawBlock { block } => write!(f, "drop raw SQL block {}", block.name),
+        }
+    }
+}
+
+/// A migration name made from its operations: the first operation's
+/// [`Operation::slug`], plus `_and_more` when there are others, at most 60
+/// bytes.
+pub fn migration_name(ops: &[Operation]) -> String {
+    let mut name = match ops {
+        [] => "empty".to_string(),
+        [one] => one.slug(),
+        [first, second] if first.table().is_some() && first.table() == second.table() => {
+            format!("change_{}", first.table().unwrap_or("schema"))
+        }
+        [first, ..] => format!("{}_and_more", first.slug()),
+    };
+    name.truncate(60);
+    while name.ends_with('_') {
+        name.pop();
+    }
+    name
+}

@@ -1,0 +1,601 @@
+//! PostgreSQL introspection from `pg_catalog`.
+//!
+//! Reads the tables of the connection's `current_schema()`: columns with
+//! types (including `VARCHAR(n)` lengths and identity/serial keys),
+//! nullability, defaults and comments; primary keys, foreign keys with their
+//! actions, unique and check constraints; indexes (unique, partial,
+//! descending; expression indexes are listed as objects); and the triggers,
+//! functions and views the model cannot hold, by name.
+//!
+//! The session time zone is set to UTC first, so timestamp defaults print as
+//! UTC instants.
+
+use std::collections::HashMap;
+
+use diesel::connection::SimpleConnection;
+use diesel::{PgConnection, RunQueryDsl};
+use serde::Deserialize;
+
+use super::{from_json, is_bookkeeping_table, DbObject, Introspection, JsonRow, Note};
+use crate::error::{Error, Result};
+use crate::model::*;
+use crate::normalize::{canonical_expr, canonical_tokens, check_from_sql, Tok};
+
+fn query<T: serde::de::DeserializeOwned>(
+    conn: &mut PgConnection,
+    target: &str,
+    what: &str,
+    select: &str,
+) -> Result<Vec<T>> {
+    let sql = format!("SELECT coalesce(json_agg(q), '[]'::json)::text AS j FROM ({select}) q");
+    let row: JsonRow = diesel::sql_query(sql)
+        .get_result(conn)
+        .map_err(|e| Error::Database {
+            backend: Backend::Postgres,
+            target: target.to_string(),
+            action: format!("read {what}"),
+            message: format!("{e}; the user needs read access to pg_catalog"),
+        })?;
+    from_json(Backend::Postgres, target, what, row.j)
+}
+
+#[derive(Deserialize)]
+struct RelRow {
+    name: String,
+    kind: String,
+    comment: Option<String>,
+    definition: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ColRow {
+    table: String,
+    name: String,
+    typname: String,
+    formatted: String,
+    typmod: i32,
+    notnull: bool,
+    identity: String,
+    generated: String,
+    default: Option<String>,
+    comment: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ConRow {
+    table: String,
+    name: String,
+    contype: String,
+    columns: Option<Vec<String>>,
+    ref_table: Option<String>,
+    ref_schema_is_current: Option<bool>,
+    ref_columns: Option<Vec<String>>,
+    on_delete: Option<String>,
+    on_update: Option<String>,
+    expr: Option<String>,
+    definition: String,
+}
+
+#[derive(Deserialize)]
+struct IdxCol {
+    column: Option<String>,
+    desc: bool,
+}
+
+#[derive(Deserialize)]
+struct IdxRow {
+    table: String,
+    name: String,
+    unique: bool,
+    constraint_backed: bool,
+    expression: bool,
+    method: String,
+    predicate: Option<String>,
+    definition: String,
+    columns: Option<Vec<IdxCol>>,
+}
+
+#[derive(Deserialize)]
+struct ObjRow {
+    kind: String,
+    name: String,
+    table: Option<String>,
+    definition: Option<String>,
+}
+
+const NS: &str = "n.nspname = current_schema()";
+
+/// Reads the current schema of a PostgreSQL connection.
+///
+/// # Errors
+///
+/// [`Error::Database`] when a catalog query fails.
+pub fn introspect(conn: &mut PgConnection, target: &str) -> Result<Introspection> {
+    conn.batch_execute("SET TIME ZONE 'UTC'")
+        .map_err(|e| Error::Database {
+            backend: Backend::Postgres,
+            target: target.to_string(),
+            action: "set the session time zone to UTC".into(),
+            message: e.to_string(),
+        })?;
+    let rels: Vec<RelRow> = query(
+        conn,
+        target,
+        "tables",
+        &format!(
+            "SELECT c.relname AS name, c.relkind::text AS kind, obj_description(c.oid, 'pg_class') AS comment, \
+             CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS definition \
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE {NS} AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY c.relname"
+        ),
+    )?;
+    let cols: Vec<ColRow> = query(
+        conn,
+        target,
+        "columns",
+        &format!(
+            "SELECT c.relname AS table, a.attname AS name, t.typname AS typname, \
+             format_type(a.atttypid, a.atttypmod) AS formatted, a.atttypmod AS typmod, \
+             a.attnotnull AS notnull, a.attidentity::text AS identity, a.attgenerated::text AS generated, \
+             pg_get_expr(d.adbin, d.adrelid) AS default, col_description(c.oid, a.attnum) AS comment \
+             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid \
+             LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+             WHERE {NS} AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped \
+             ORDER BY c.relname, a.attnum"
+        ),
+    )?;
+    let cons: Vec<ConRow> = query(
+        conn,
+        target,
+        "constraints",
+        &format!(
+            "SELECT c.relname AS table, con.conname AS name, con.contype::text AS contype, \
+             (SELECT json_agg(a.attname ORDER BY k.ord) FROM unnest(con.conkey) WITH ORDINALITY k(num, ord) \
+              JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num) AS columns, \
+             fc.relname AS ref_table, (fn.nspname = current_schema()) AS ref_schema_is_current, \
+             (SELECT json_agg(a.attname ORDER BY k.ord) FROM unnest(con.confkey) WITH ORDINALITY k(num, ord) \
+              JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num) AS ref_columns, \
+             CASE WHEN con.contype = 'f' THEN con.confdeltype::text END AS on_delete, \
+             CASE WHEN con.contype = 'f' THEN con.confupdtype::text END AS on_update, \
+             CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END AS expr, \
+             pg_get_constraintdef(con.oid) AS definition \
+             FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             LEFT JOIN pg_class fc ON fc.oid = con.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace \
+             WHERE {NS} ORDER BY c.relname, con.oid"
+        ),
+    )?;
+    let idxs: Vec<IdxRow> = query(
+        conn,
+        target,
+        "indexes",
+        &format!(
+            "SELECT c.relname AS table, i.relname AS name, x.indisunique AS unique, \
+             EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = x.indexrelid \
+                     AND con.conrelid = x.indrelid AND con.contype IN ('p', 'u', 'x')) AS constraint_backed, \
+             (x.indexprs IS NOT NULL) AS expression, am.amname AS method, \
+             pg_get_expr(x.indpred, x.indrelid) AS predicate, pg_get_indexdef(x.indexrelid) AS definition, \
+             (SELECT json_agg(json_build_object('column', a.attname, 'desc', (x.indoption[(k.ord - 1)::int] & 1) = 1) ORDER BY k.ord) \
+              FROM unnest(x.indkey::int2[]) WITH ORDINALITY k(num, ord) \
+              LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.num \
+              WHERE k.ord <= x.indnkeyatts) AS columns \
+             FROM pg_index x JOIN pg_class c ON c.oid = x.indrelid JOIN pg_class i ON i.oid = x.indexrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_am am ON am.oid = i.relam \
+             WHERE {NS} ORDER BY c.relname, i.relname"
+        ),
+    )?;
+    let mut objects: Vec<DbObject> = query::<ObjRow>(
+        conn,
+        target,
+        "triggers and functions",
+        &format!(
+            "SELECT 'trigger' AS kind, t.tgname::text AS name, c.relname::text AS table, pg_get_triggerdef(t.oid) AS definition \
+             FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE {NS} AND NOT t.tgisinternal \
+             UNION ALL \
+             SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END AS kind, \
+             p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS name, NULL AS table, NULL AS definition \
+             FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE {NS} \
+             UNION ALL \
+             SELECT 'type' AS kind, t.typname::text AS name, NULL AS table, NULL AS definition \
+             FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+             WHERE {NS} AND t.typtype IN ('e', 'd', 'r', 'm') \
+             ORDER BY 1, 2"
+        ),
+    )?
+    .into_iter()
+    .map(|o| DbObject {
+        kind: o.kind,
+        name: o.name,
+        table: o.table,
+        definition: o.definition,
+    })
+    .collect();
+
+    let mut notes: Vec<Note> = Vec::new();
+    let mut tables: Vec<Table> = Vec::new();
+    let mut index_of: HashMap<String, usize> = HashMap::new();
+    for r in rels {
+        match r.kind.as_str() {
+            "r" | "p" => {
+                if is_bookkeeping_table(&r.name) {
+                    notes.push(Note::new(
+                        &r.name,
+                        "migration bookkeeping table, not part of the schema; left out",
+                    ));
+                    continue;
+                }
+                index_of.insert(r.name.clone(), tables.len());
+                tables.push(Table {
+                    name: r.name,
+                    sql_name: None,
+                    docs: comment_docs(r.comment.as_deref()),
+                    scope: BackendScope::Both,
+                    columns: Vec::new(),
+                    primary_key: Vec::new(),
+                    foreign_keys: Vec::new(),
+                    uniques: Vec::new(),
+                    checks: Vec::new(),
+                    indexes: Vec::new(),
+                    renamed_from: None,
+                    span: Span::default(),
+                });
+            }
+            kind => objects.push(DbObject {
+                kind: match kind {
+                    "v" => "view",
+                    "m" => "materialized view",
+                    _ => "foreign table",
+                }
+                .into(),
+                name: r.name,
+                table: None,
+                definition: r.definition.map(|d| d.trim().to_string()),
+            }),
+        }
+    }
+
+    for c in cols {
+        let Some(&ti) = index_of.get(&c.table) else {
+            continue;
+        };
+        let object = format!("{}.{}", c.table, c.name);
+        let Some(ty) = column_type(&c, &object, &mut notes) else {
+            continue;
+        };
+        if c.generated == "s" {
+            notes.push(Note::new(&object, "a generated column; read as a plain column (the schema language has no generated columns)"));
+        }
+        let mut auto_increment = c.identity == "a" || c.identity == "d";
+        if c.identity == "a" {
+            notes.push(Note::new(&object, "GENERATED ALWAYS AS IDENTITY read as auto_increment (the schema language writes BY DEFAULT)"));
+        }
+        let mut default = None;
+        if let Some(expr) = c.default.as_deref() {
+            if expr
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("nextval(")
+            {
+                auto_increment = true;
+            } else {
+                match parse_default(ty, expr) {
+                    Some(d) => default = Some(d),
+                    None => notes.push(Note::new(
+                        &object,
+                        format!("default `{expr}` has no neutral spelling; left out"),
+                    )),
+                }
+            }
+        }
+        tables[ti].columns.push(Column {
+            name: c.name,
+            sql_name: None,
+            docs: comment_docs(c.comment.as_deref()),
+            ty,
+            nullable: !c.notnull,
+            default,
+            auto_increment,
+            renamed_from: None,
+            span: Span::default(),
+            ty_span: Span::default(),
+        });
+    }
+
+    for con in cons {
+        let Some(&ti) = index_of.get(&con.table) else {
+            continue;
+        };
+        let columns = con.columns.clone().unwrap_or_default();
+        let t = &mut tables[ti];
+        match con.contype.as_str() {
+            "p" => t.primary_key = columns,
+            "u" => t.uniques.push(Unique {
+                name: Some(con.name),
+                columns,
+                span: Span::default(),
+            }),
+            "f" => {
+                if con.ref_schema_is_current == Some(false) {
+                    notes.push(Note::new(
+                        format!("{}.{}", con.table, con.name),
+                        format!("foreign key to a table in another schema ({}); read as if it were in this one", con.definition),
+                    ));
+                }
+                t.foreign_keys.push(ForeignKey {
+                    name: Some(con.name),
+                    columns,
+                    ref_table: con.ref_table.unwrap_or_default(),
+                    ref_columns: con.ref_columns.unwrap_or_default(),
+                    on_delete: action(con.on_delete.as_deref()),
+                    on_update: action(con.on_update.as_deref()),
+                    span: Span::default(),
+                });
+            }
+            "c" => {
+                let expr = con.expr.unwrap_or_default();
+                t.checks.push(Check {
+                    name: Some(con.name),
+                    expr: check_from_sql(&expr),
+                    span: Span::default(),
+                });
+            }
+            "n" => {} // NOT NULL constraints (PostgreSQL 18) are read from attnotnull.
+            other => notes.push(Note::new(
+                format!("{}.{}", con.table, con.name),
+                format!("constraint of kind `{other}` ({}) has no place in the schema language; left out", con.definition),
+            )),
+        }
+    }
+
+    for ix in idxs {
+        let Some(&ti) = index_of.get(&ix.table) else {
+            continue;
+        };
+        if ix.constraint_backed {
+            continue; // the primary key's or a unique constraint's own index
+        }
+        let columns = ix.columns.unwrap_or_default();
+        if ix.expression || columns.iter().any(|c| c.column.is_none()) {
+            objects.push(DbObject {
+                kind: "expression index".into(),
+                name: ix.name,
+                table: Some(ix.table),
+                definition: Some(ix.definition),
+            });
+            continue;
+        }
+        if ix.method != "btree" {
+            notes.push(Note::new(
+                format!("{}.{}", ix.table, ix.name),
+                format!(
+                    "a {} index, read as a plain (btree) index: {}",
+                    ix.method, ix.definition
+                ),
+            ));
+        }
+        tables[ti].indexes.push(Index {
+            name: Some(ix.name),
+            columns: columns
+                .into_iter()
+                .map(|c| IndexColumn {
+                    column: c.column.unwrap_or_default(),
+                    order: if c.desc { Order::Desc } else { Order::Asc },
+                })
+                .collect(),
+            unique: ix.unique,
+            predicate: ix.predicate.as_deref().map(canonical_expr),
+            span: Span::default(),
+        });
+    }
+
+    Ok(Introspection {
+        backend: Backend::Postgres,
+        schema: Schema {
+            tables,
+            raw_blocks: Vec::new(),
+        },
+        objects,
+        notes,
+    })
+}
+
+fn comment_docs(comment: Option<&str>) -> Vec<String> {
+    comment
+        .map(|c| {
+            c.lines()
+                .map(|l| {
+                    if l.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {l}")
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn action(code: Option<&str>) -> FkAction {
+    match code {
+        Some("r") => FkAction::Restrict,
+        Some("c") => FkAction::Cascade,
+        Some("n") => FkAction::SetNull,
+        Some("d") => FkAction::SetDefault,
+        _ => FkAction::NoAction,
+    }
+}
+
+fn column_type(c: &ColRow, object: &str, notes: &mut Vec<Note>) -> Option<ColumnType> {
+    let approx = |notes: &mut Vec<Note>, ty: &str| {
+        notes.push(Note::new(
+            object,
+            format!(
+                "type {} read as {ty}, the nearest neutral type",
+                c.formatted
+            ),
+        ))
+    };
+    let ty = match c.typname.as_str() {
+        "uuid" => ColumnType::Uuid,
+        "text" => ColumnType::Text { max_len: None },
+        "varchar" => ColumnType::Text {
+            max_len: (c.typmod >= 4).then(|| (c.typmod - 4) as u32),
+        },
+        "bpchar" => {
+            approx(notes, "Text<n>");
+            ColumnType::Text {
+                max_len: (c.typmod >= 4).then(|| (c.typmod - 4) as u32),
+            }
+        }
+        "citext" | "name" => {
+            approx(notes, "Text");
+            ColumnType::Text { max_len: None }
+        }
+        "int2" => ColumnType::SmallInt,
+        "int4" => ColumnType::Integer,
+        "int8" => ColumnType::BigInt,
+        "bool" => ColumnType::Bool,
+        "timestamptz" => ColumnType::Timestamp,
+        "timestamp" => {
+            approx(notes, "Timestamp (a UTC instant, TIMESTAMPTZ)");
+            ColumnType::Timestamp
+        }
+        "float8" => ColumnType::Double,
+        "float4" => {
+            approx(notes, "Double");
+            ColumnType::Double
+        }
+        "bytea" => ColumnType::Binary,
+        "jsonb" => ColumnType::Json,
+        "json" => {
+            approx(notes, "Json (JSONB)");
+            ColumnType::Json
+        }
+        _ => {
+            notes.push(Note::new(
+                object,
+                format!(
+                    "type {} has no neutral type (Uuid, Text, SmallInt, Integer, BigInt, Bool, Timestamp, Double, Binary, Json); column left out",
+                    c.formatted
+                ),
+            ));
+            return None;
+        }
+    };
+    Some(ty)
+}
+
+/// Reads a PostgreSQL default expression (as `pg_get_expr` prints it, in a
+/// UTC session) as a neutral default for a column of type `ty`.
+pub fn parse_default(ty: ColumnType, expr: &str) -> Option<DefaultValue> {
+    let toks = canonical_tokens(expr, true);
+    let words: Vec<&str> = toks
+        .iter()
+        .map(|t| match t {
+            Tok::Ident(s) | Tok::Punct(s) | Tok::Num(s) => s.as_str(),
+            _ => "",
+        })
+        .collect();
+    let call = |name: &str| words == [name, "(", ")"];
+    if call("now")
+        || call("clock_timestamp")
+        || call("transaction_timestamp")
+        || call("statement_timestamp")
+        || words.first() == Some(&"current_timestamp")
+        || (words.first() == Some(&"timezone") && words.contains(&"now"))
+    {
+        return Some(DefaultValue::Now);
+    }
+    if call("gen_random_uuid") || call("uuid_generate_v4") {
+        return Some(DefaultValue::Uuid);
+    }
+    match toks.as_slice() {
+        [Tok::Str(s)] => Some(match ty {
+            ColumnType::Timestamp => DefaultValue::Text(pg_timestamp_to_canonical(s)?),
+            ColumnType::Bool => {
+                DefaultValue::Bool(matches!(s.as_str(), "t" | "true" | "1" | "yes" | "on"))
+            }
+            ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt => {
+                DefaultValue::Int(s.trim().parse().ok()?)
+            }
+            ColumnType::Double => DefaultValue::Float(s.trim().parse().ok()?),
+            _ => DefaultValue::Text(s.clone()),
+        }),
+        [Tok::Num(n)] => match ty {
+            ColumnType::Double => n.parse().ok().map(DefaultValue::Float),
+            ColumnType::Bool => None,
+            _ => n.parse().ok().map(DefaultValue::Int),
+        },
+        [Tok::Ident(b)] if b == "true" || b == "false" => Some(DefaultValue::Bool(b == "true")),
+        _ => None,
+    }
+}
+
+/// `2000-01-01 00:00:00+00` or `2024-01-02 03:04:05.000006+00` (a UTC
+/// session's output) as `2000-01-01T00:00:00.000000Z`.
+pub fn pg_timestamp_to_canonical(s: &str) -> Option<String> {
+    let s = s.trim();
+    let body = s
+        .strip_suffix("+00")
+        .or_else(|| s.strip_suffix("+00:00"))
+        .or_else(|| s.strip_suffix('Z'))?;
+    let (date, time) = body.split_once([' ', 'T'])?;
+    let (hms, frac) = time.split_once('.').unwrap_or((time, ""));
+    if date.len() != 10
+        || hms.len() != 8
+        || frac.len() > 6
+        || !frac.chars().all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    Some(format!("{date}T{hms}.{frac:0<6}Z"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_as_postgres_prints_them() {
+        use ColumnType as T;
+        use DefaultValue as D;
+        let text = T::Text { max_len: None };
+        let cases: Vec<(ColumnType, &str, Option<DefaultValue>)> = vec![
+            (T::Timestamp, "now()", Some(D::Now)),
+            (T::Timestamp, "CURRENT_TIMESTAMP", Some(D::Now)),
+            (T::Uuid, "gen_random_uuid()", Some(D::Uuid)),
+            (text, "'plain'::text", Some(D::Text("plain".into()))),
+            (
+                text,
+                "'it''s'::character varying",
+                Some(D::Text("it's".into())),
+            ),
+            (T::SmallInt, "'-3'::integer", Some(D::Int(-3))),
+            (T::Integer, "7", Some(D::Int(7))),
+            (T::Double, "1.5", Some(D::Float(1.5))),
+            (T::Bool, "true", Some(D::Bool(true))),
+            (
+                T::Timestamp,
+                "'2000-01-01 00:00:00+00'::timestamp with time zone",
+                Some(D::Text("2000-01-01T00:00:00.000000Z".into())),
+            ),
+            (
+                T::Uuid,
+                "'00000000-0000-0000-0000-000000000001'::uuid",
+                Some(D::Text("00000000-0000-0000-0000-000000000001".into())),
+            ),
+            (T::Json, "'{}'::jsonb", Some(D::Text("{}".into()))),
+            (T::Integer, "floor(random() * 10)", None),
+        ];
+        for (ty, expr, want) in cases {
+            assert_eq!(parse_default(ty, expr), want, "{expr}");
+        }
+        assert_eq!(
+            pg_timestamp_to_canonical("2024-01-02 03:04:05.000006+00").as_deref(),
+            Some("2024-01-02T03:04:05.000006Z")
+        );
+        assert_eq!(pg_timestamp_to_canonical("2024-01-02 03:04:05+01"), None);
+    }
+}

@@ -1,0 +1,69 @@
+//! Shared helpers of the live tests (real SQLite files, real PostgreSQL).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+/// The PostgreSQL server of the tests. Fails, never skips.
+pub fn postgres_url() -> String {
+    for var in ["CLOACINA_TEST_POSTGRES_URL", "DATABASE_URL"] {
+        if let Ok(url) = std::env::var(var) {
+            if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+                return url;
+            }
+        }
+    }
+    panic!(
+        "no PostgreSQL server for the tests: set CLOACINA_TEST_POSTGRES_URL (or DATABASE_URL) to \
+         postgres://user@host:port/db (a dev server: postgres://cloacina@127.0.0.1:54329/cloacina_test), \
+         or run `scripts/with-postgres.sh cargo test -p cloacina-codegen`, which starts a throwaway server. \
+         The user needs CREATEDB: every test works in its own temporary database. PostgreSQL tests never skip."
+    )
+}
+
+/// A fresh, empty directory under the temporary directory, removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let p = std::env::temp_dir().join(format!("cloacina-{tag}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&p).expect("create temp dir");
+        TempDir(p)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// Writes `rel` (creating folders) and returns its path.
+    pub fn write(&self, rel: &str, contents: &str) -> PathBuf {
+        let p = self.0.join(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(&p, contents).expect("write");
+        p
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The fixture schema files of the generator.
+pub fn valid_fixtures() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("fixtures")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    v.sort();
+    v
+}

@@ -1,0 +1,103 @@
+//! Schedules and their runs: create, find due schedules, record a run.
+
+use diesel::prelude::*;
+
+use super::Dal;
+use crate::error::{Error, Result};
+use crate::models::{NewSchedule, NewScheduleExecution, Schedule, ScheduleExecution};
+use crate::schema::unified::{schedule_executions as se, schedules as sc};
+use crate::types::{UniversalBool, UniversalTimestamp, UniversalUuid};
+use crate::with_native;
+
+impl Dal<'_> {
+    /// Creates a schedule (an id is generated when none is given).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Query`] (e.g. a `schedule_type` other than cron/trigger).
+    pub fn create_schedule(&self, schedule: &NewSchedule) -> Result<Schedule> {
+        let mut conn = self.db.get()?;
+        let mut new = schedule.clone();
+        if new.id.is_none() {
+            new.id = Some(UniversalUuid::new_v4());
+        }
+        with_native!(&mut *conn, c => {
+            diesel::insert_into(sc::table)
+                .values(&new)
+                .returning(Schedule::as_returning())
+                .get_result(c)
+                .map_err(Error::from)
+        })
+    }
+
+    /// Enabled, unpaused schedules whose `next_run_at` has come, soonest
+    /// first.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Query`].
+    pub fn due_schedules(&self, now: UniversalTimestamp, limit: i64) -> Result<Vec<Schedule>> {
+        let mut conn = self.db.get()?;
+        with_native!(&mut *conn, c => {
+            sc::table
+                .filter(sc::enabled.eq(UniversalBool(true)))
+                .filter(sc::paused.eq(UniversalBool(false)))
+                .filter(sc::next_run_at.le(now))
+                .order((sc::next_run_at.asc(), sc::id.asc()))
+                .limit(limit)
+                .select(Schedule::as_select())
+                .load(c)
+                .map_err(Error::from)
+        })
+    }
+
+    /// Records that a schedule ran for `scheduled_time` (optionally starting
+    /// a workflow execution) and moves it on to `next_run_at`, in one
+    /// transaction.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] when the schedule does not exist.
+    pub fn record_schedule_run(
+        &self,
+        schedule_id: UniversalUuid,
+        scheduled_time: UniversalTimestamp,
+        workflow_execution_id: Option<UniversalUuid>,
+        next_run_at: Option<UniversalTimestamp>,
+    ) -> Result<ScheduleExecution> {
+        let mut conn = self.db.get()?;
+        let now = UniversalTimestamp::now();
+        let new = NewScheduleExecution {
+            id: Some(UniversalUuid::new_v4()),
+            schedule_id,
+            workflow_execution_id,
+            scheduled_time: Some(scheduled_time),
+            claimed_at: Some(now),
+            context_hash: None,
+            started_at: Some(now),
+            completed_at: None,
+            created_at: Some(now),
+            updated_at: Some(now),
+            recovery_attempts: Some(0),
+            recovery_claimed_by: None,
+            recovery_heartbeat_at: None,
+        };
+        with_native!(&mut *conn, c => c.transaction::<_, Error, _>(|c| {
+            let n = diesel::update(sc::table.find(schedule_id))
+                .set((
+                    sc::last_run_at.eq(Some(scheduled_time)),
+                    sc::next_run_at.eq(next_run_at),
+                    sc::updated_at.eq(now),
+                ))
+                .execute(c)?;
+            if n == 0 {
+                return Err(Error::NotFound { what: "schedule", id: schedule_id.to_string() });
+            }
+            diesel::insert_into(se::table)
+                .values(&new)
+                .returning(ScheduleExecution::as_returning())
+                .get_result(c)
+                .map_err(Error::from)
+        }))
+    }
+}

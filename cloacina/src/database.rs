@@ -1,0 +1,226 @@
+//! Connections: the pool, and per-connection setup for real use.
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+
+use crate::connection::AnyConnection;
+use crate::dal::Dal;
+use crate::error::{Error, Result};
+use crate::url::{Backend, Target};
+
+/// Pool and connection settings.
+#[derive(Clone, Debug)]
+pub struct DatabaseConfig {
+    /// Most connections the pool opens (an in-memory SQLite database always
+    /// uses exactly one connection: each connection to `:memory:` would be a
+    /// database of its own).
+    pub max_size: u32,
+    /// How long `get` waits for a free connection.
+    pub connection_timeout: Duration,
+    /// How long SQLite waits for a lock held by another connection or
+    /// process before giving up with "database is locked".
+    pub sqlite_busy_timeout: Duration,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            max_size: 8,
+            connection_timeout: Duration::from_secs(30),
+            sqlite_busy_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Opens connections of the one backend the URL selected, and sets each up.
+#[derive(Debug)]
+pub struct Manager {
+    target: Target,
+    busy_timeout: Duration,
+}
+
+/// Why a connection could not be opened or set up.
+#[derive(Debug)]
+pub struct ConnectError(String);
+
+impl std::fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConnectError {}
+
+impl Manager {
+    fn open(&self) -> std::result::Result<AnyConnection, ConnectError> {
+        match &self.target {
+            #[cfg(feature = "postgres")]
+            Target::Postgres(url) => {
+                let mut c = diesel::PgConnection::establish(url).map_err(|e| ConnectError(e.to_string()))?;
+                // Every session sees UTC, whatever the server's default.
+                c.batch_execute("SET TIME ZONE 'UTC'")
+                    .map_err(|e| ConnectError(e.to_string()))?;
+                Ok(AnyConnection::Postgresql(c))
+            }
+            #[cfg(feature = "sqlite")]
+            Target::SqliteMemory | Target::SqliteFile(_) => {
+                let path = match &self.target {
+                    Target::SqliteFile(p) => p.as_str(),
+                    _ => ":memory:",
+                };
+                let mut c = diesel::SqliteConnection::establish(path).map_err(|e| ConnectError(e.to_string()))?;
+                let mut setup = format!(
+                    "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON;",
+                    self.busy_timeout.as_millis()
+                );
+                if matches!(self.target, Target::SqliteFile(_)) {
+                    setup.push_str(" PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+                }
+                c.batch_execute(&setup).map_err(|e| ConnectError(e.to_string()))?;
+                Ok(AnyConnection::Sqlite(c))
+            }
+            #[allow(unreachable_patterns)]
+            other => Err(ConnectError(format!(
+                "the {} backend is not compiled in",
+                other.backend().name()
+            ))),
+        }
+    }
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = ConnectError;
+
+    fn connect(&self) -> std::result::Result<AnyConnection, ConnectError> {
+        self.open()
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> std::result::Result<(), ConnectError> {
+        conn.batch_execute("SELECT 1").map_err(|e| ConnectError(e.to_string()))
+    }
+
+    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
+        false
+    }
+}
+
+/// A connection borrowed from the pool; derefs to [`AnyConnection`].
+pub type PooledConnection = r2d2::PooledConnection<Manager>;
+
+/// A pool of connections to the one database a URL names.
+pub struct Database {
+    backend: Backend,
+    display: String,
+    config: DatabaseConfig,
+    pool: r2d2::Pool<Manager>,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("backend", &self.backend)
+            .field("target", &self.display)
+            .field("max_size", &self.pool.max_size())
+            .finish()
+    }
+}
+
+impl Database {
+    /// Connects with the default [`DatabaseConfig`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Database::connect_with`].
+    pub fn connect(url: &str) -> Result<Database> {
+        Self::connect_with(url, DatabaseConfig::default())
+    }
+
+    /// Parses `url`, opens one connection right away (so a wrong URL or an
+    /// unreachable server fails here, with the driver's real message), and
+    /// builds the pool.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadUrl`], [`Error::BackendDisabled`] or [`Error::Connect`].
+    pub fn connect_with(url: &str, config: DatabaseConfig) -> Result<Database> {
+        let target = Target::parse(url)?;
+        let backend = target.backend();
+        let compiled = match backend {
+            Backend::Postgres => cfg!(feature = "postgres"),
+            Backend::Sqlite => cfg!(feature = "sqlite"),
+        };
+        if !compiled {
+            return Err(Error::BackendDisabled {
+                url: target.display(),
+                backend: backend.name(),
+            });
+        }
+        let display = target.display();
+        let max_size = if target == Target::SqliteMemory { 1 } else { config.max_size.max(1) };
+        let manager = Manager {
+            target,
+            busy_timeout: config.sqlite_busy_timeout,
+        };
+        let first = manager.open().map_err(|e| Error::Connect {
+            backend: backend.name(),
+            url: display.clone(),
+            message: e.0,
+        })?;
+        let memory = manager.target == Target::SqliteMemory;
+        let mut builder = r2d2::Pool::builder()
+            .max_size(max_size)
+            .min_idle(Some(u32::from(memory)))
+            .connection_timeout(config.connection_timeout);
+        if memory {
+            // The one connection IS the database: never let it expire.
+            builder = builder.idle_timeout(None).max_lifetime(None);
+        }
+        let pool = builder
+            .error_handler(Box::new(r2d2::NopErrorHandler))
+            .build_unchecked(manager);
+        // Keep the connection we already opened (the in-memory database
+        // lives in it).
+        drop(first);
+        let db = Database {
+            backend,
+            display,
+            config,
+            pool,
+        };
+        // Warm the pool with one connection; for `:memory:` this is THE database.
+        drop(db.get()?);
+        Ok(db)
+    }
+
+    /// The backend the URL selected.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Where it is connected, without any password.
+    pub fn target(&self) -> &str {
+        &self.display
+    }
+
+    /// Borrows a connection from the pool.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::PoolTimeout`] when none becomes free in time (or the server
+    /// went away).
+    pub fn get(&self) -> Result<PooledConnection> {
+        self.pool.get().map_err(|e| Error::PoolTimeout {
+            timeout: self.config.connection_timeout,
+            size: self.pool.max_size(),
+            message: e.to_string(),
+        })
+    }
+
+    /// The data access layer over this database.
+    pub fn dal(&self) -> Dal<'_> {
+        Dal::new(self)
+    }
+}
