@@ -402,14 +402,39 @@ pub enum HistoryStatus {
     },
 }
 
-/// HOOK for part (b) of `check`: the history module (`history.rs`: pending
-/// operations, integrity file, pairing) belongs to the schema-evolution
-/// work and is not in this build yet. When it lands, call its public status
-/// function here and map its result to [`HistoryStatus`].
+/// Part (b) of `check`, from the history module: the folder loads (every
+/// migration paired, snapshot present), [`crate::history::History::verify`]
+/// passes (the integrity file matches every file), and
+/// [`crate::history::pending`] finds nothing to write.
 pub fn history_status(schema: &Schema, migrations_dir: &Path) -> HistoryStatus {
-    let _ = (schema, migrations_dir);
-    HistoryStatus::NotChecked {
-        reason: "the migration history module is not part of this build yet; pending operations, the integrity file and pairing were not checked".into(),
+    let history = match crate::history::load(migrations_dir) {
+        Ok(h) => h,
+        Err(e) => {
+            return HistoryStatus::Problems {
+                problems: vec![e.to_string()],
+            }
+        }
+    };
+    let mut problems = Vec::new();
+    if let Err(e) = history.verify() {
+        problems.push(e.to_string());
+    }
+    match crate::history::pending(&history, schema) {
+        Ok(p) if p.is_empty() => {}
+        Ok(p) => problems.push(format!(
+            "the schema file differs from the migration history; pending operations:\n{}\nwrite the migration with `cloacina-codegen migration new`",
+            crate::history::describe(&p.changes.operations)
+                .iter()
+                .map(|s| format!("  - {s}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )),
+        Err(e) => problems.push(e.to_string()),
+    }
+    if problems.is_empty() {
+        HistoryStatus::InSync
+    } else {
+        HistoryStatus::Problems { problems }
     }
 }
 
@@ -513,6 +538,27 @@ impl CheckReport {
     }
 }
 
+/// Whether a difference is an object that only the database side has and
+/// that a `raw_sql!` block of the schema file creates on `backend` (an index
+/// or table made by hand-written SQL): declared, so not a divergence.
+pub fn declared_by_raw_sql(schema: &Schema, backend: Backend, d: &Difference) -> bool {
+    if d.attribute != "exists" || d.left.is_some() {
+        return false;
+    }
+    let name = match (&d.kind, &d.object) {
+        (crate::compare::ObjectKind::Table, None) => d.table.to_ascii_lowercase(),
+        (_, Some(o)) => o.to_ascii_lowercase(),
+        _ => return false,
+    };
+    schema.raw_blocks.iter().any(|b| {
+        b.part(backend).is_some_and(|p| {
+            crate::normalize::tokenize(&p.up)
+                .iter()
+                .any(|t| matches!(t, crate::normalize::Tok::Ident(i) if *i == name))
+        })
+    })
+}
+
 fn schema_location(path: &str, source: &str, schema: &Schema, d: &Difference) -> Option<String> {
     let t = schema
         .tables
@@ -590,6 +636,15 @@ pub fn check(schema_path: &Path, migrations_dir: &Path, postgres_url: &str) -> R
     let cross: Vec<Difference> = compare_with(&got_pg, &got_lite, &opts)
         .into_iter()
         .filter(|d| !declared.contains(d))
+        .filter(|d| {
+            let mirrored = Difference {
+                left: d.right.clone(),
+                right: d.left.clone(),
+                ..d.clone()
+            };
+            !declared_by_raw_sql(&schema, Backend::Postgres, &mirrored)
+                && !declared_by_raw_sql(&schema, Backend::Sqlite, d)
+        })
         .collect();
     let both: Vec<Migration> = pg_migrations
         .iter()
@@ -603,12 +658,24 @@ pub fn check(schema_path: &Path, migrations_dir: &Path, postgres_url: &str) -> R
                 "postgres after {}",
                 migrations_dir.join("postgres").display()
             ),
-            findings: locate(compare_with(&want_pg, &got_pg, &opts), &pg_migrations),
+            findings: locate(
+                compare_with(&want_pg, &got_pg, &opts)
+                    .into_iter()
+                    .filter(|d| !declared_by_raw_sql(&schema, Backend::Postgres, d))
+                    .collect(),
+                &pg_migrations,
+            ),
         },
         Section {
             left: format!("schema file {path}"),
             right: format!("sqlite after {}", migrations_dir.join("sqlite").display()),
-            findings: locate(compare_with(&want_lite, &got_lite, &opts), &lite_migrations),
+            findings: locate(
+                compare_with(&want_lite, &got_lite, &opts)
+                    .into_iter()
+                    .filter(|d| !declared_by_raw_sql(&schema, Backend::Sqlite, d))
+                    .collect(),
+                &lite_migrations,
+            ),
         },
         Section {
             left: "postgres".into(),

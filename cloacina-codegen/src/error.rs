@@ -77,6 +77,14 @@ pub enum Error {
         /// Why, and what to do.
         message: String,
     },
+    /// Live databases disagree with the schema file or with each other
+    /// (`check`, `check-parity`), or a Diesel schema disagrees with itself
+    /// or its database (`import`). The report was already printed.
+    #[error("{summary}")]
+    Parity {
+        /// One line: what disagreed.
+        summary: String,
+    },
     /// A Diesel `schema.rs` could not be imported.
     #[error("{path}:{line}:{column}: {message}")]
     Import {

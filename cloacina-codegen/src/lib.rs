@@ -287,6 +287,40 @@
 //! # Ok::<(), cloacina_codegen::SchemaError>(())
 //! ```
 //!
+//! ## Migrations: intended data loss
+//!
+//! A change to the schema file becomes a migration (see [`history`],
+//! [`diff`], [`plan`]). Steps that lose data are refused unless the file
+//! says the loss is intended ([`guard`]):
+//!
+//! - `#![allow_drop(old_table, old_raw_block)]` at the top of the file:
+//!   dropping those tables or raw SQL blocks (backend-only ones included);
+//! - `#[allow_drop(old_column, ...)]` on a table: dropping those columns;
+//! - `#[allow_destructive]` on a column: narrowing its type or length
+//!   (`BigInt` to `Integer`, `Text` to `Text<20>`, `Double` to an integer),
+//!   or making it `NOT NULL` without a default (existing rows get the type's
+//!   zero value).
+//!
+//! They are read with the schema but are not part of the model or of the
+//! history's snapshot; leaving them in the file afterwards is harmless.
+//!
+//! ```
+//! let (schema, allowances, diags) = cloacina_codegen::parse::parse_with_allowances(r#"
+//! #![allow_drop(old_jobs)]
+//! table! {
+//!     #[allow_drop(legacy_flag)]
+//!     jobs (id) {
+//!         id -> BigInt,
+//!         #[allow_destructive]
+//!         attempts -> SmallInt,
+//!     }
+//! }
+//! "#);
+//! assert!(diags.is_empty());
+//! assert_eq!(allowances.len(), 3);
+//! assert_eq!(schema.tables.len(), 1);
+//! ```
+//!
 //! ## Diagnostics
 //!
 //! Every problem names the file, line and column, shows the line with a
@@ -311,6 +345,7 @@ pub mod diff;
 pub mod error;
 pub mod guard;
 pub mod history;
+pub mod import;
 #[cfg(feature = "live")]
 pub mod introspect;
 pub mod model;

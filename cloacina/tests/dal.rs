@@ -194,10 +194,11 @@ fn the_dal_suite_gives_identical_results_on_every_backend() {
     let mut transcripts = Vec::new();
     for target in Target::all() {
         let db = target.open();
-        let expected_backend = if matches!(target, Target::Postgres(_)) { Backend::Postgres } else { Backend::Sqlite };
+        let expected_backend = if target.name() == "postgres" { Backend::Postgres } else { Backend::Sqlite };
         assert_eq!(db.backend(), expected_backend);
         transcripts.push((target.name(), suite(&db)));
     }
+    assert!(!transcripts.is_empty());
     let (first_name, first) = &transcripts[0];
     for (name, t) in &transcripts[1..] {
         assert_eq!(first, t, "{first_name} and {name} disagree");
@@ -260,6 +261,7 @@ fn claim_concurrently(db: Arc<Database>, tasks: usize, workers: usize) {
     }
 }
 
+#[cfg(feature = "sqlite")]
 #[test]
 fn no_task_is_claimed_twice_on_sqlite() {
     let dir = common::TempDir::new("claims");
@@ -268,6 +270,7 @@ fn no_task_is_claimed_twice_on_sqlite() {
     claim_concurrently(Arc::new(db), 60, 6);
 }
 
+#[cfg(feature = "postgres")]
 #[test]
 fn no_task_is_claimed_twice_on_postgres() {
     let pg = common::TempPgDatabase::new();

@@ -5,10 +5,16 @@
 //! not be read or written, 4 the schema differs from the migration history
 //! (pending operations), 5 refused: a destructive step the schema does not
 //! allow, a change that cannot be migrated, or a damaged history (integrity
-//! check failed).
+//! check failed), 6 the databases disagree: `check` found a difference
+//! between the schema file, the history and the replayed migrations;
+//! `check-parity` found a divergence; `import` found modules (or the
+//! database) disagreeing with each other.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+#[path = "../cli/parity.rs"]
+mod parity;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use cloacina_codegen::{Backend, Builder, Error};
@@ -52,6 +58,66 @@ enum Command {
         /// The migrations folder [default: <workspace>/migrations]
         #[arg(long)]
         migrations: Option<PathBuf>,
+    },
+    /// The CI check: the schema file parses and validates, the migration
+    /// history is in sync, and the migrations replayed on a fresh SQLite
+    /// file and a fresh temporary PostgreSQL database both equal the schema
+    /// file and each other. Exits 6 on any difference.
+    #[cfg(feature = "live")]
+    Check {
+        /// The schema file [default: <workspace>/schema/cloacina.rs]
+        #[arg(long)]
+        schema: Option<PathBuf>,
+        /// The migrations folder [default: <workspace>/migrations]
+        #[arg(long)]
+        migrations: Option<PathBuf>,
+        /// The PostgreSQL server [default: $DATABASE_URL]; a temporary
+        /// database is created there and dropped again.
+        #[arg(long)]
+        postgres: Option<String>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replay two hand-kept Diesel migration folders (paired by name; the
+    /// version numbers may differ) on fresh databases and report every
+    /// divergence. Exits 6 on any.
+    CheckParity {
+        /// The PostgreSQL migrations folder.
+        postgres_dir: PathBuf,
+        /// The SQLite migrations folder.
+        sqlite_dir: PathBuf,
+        /// The PostgreSQL server [default: $DATABASE_URL].
+        #[arg(long)]
+        postgres: Option<String>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the neutral schema file of a live database (postgres://…, or a
+    /// SQLite path).
+    #[cfg(feature = "live")]
+    Inspect {
+        /// The database URL or SQLite file.
+        url: String,
+        /// Write here instead of stdout.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Turn a Diesel schema.rs into the neutral schema file. Exits 6 when
+    /// its modules (or the --database) disagree; the file is still written.
+    Import {
+        /// The Diesel schema.rs.
+        schema_rs: PathBuf,
+        /// A live database whose defaults, indexes and constraints to keep.
+        #[arg(long)]
+        database: Option<String>,
+        /// Write the schema here instead of stdout.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Print a JSON report (with the schema text) to stdout.
+        #[arg(long)]
+        json: bool,
     },
     /// Parse and validate the schema file; diagnostics go to stderr.
     Validate {
@@ -138,6 +204,10 @@ fn main() -> ExitCode {
                 if e.diagnostics.len() == 1 { "" } else { "s" }
             );
             ExitCode::from(1)
+        }
+        Err(e @ Error::Parity { .. }) => {
+            eprintln!("error: {e}");
+            ExitCode::from(6)
         }
         Err(e @ Error::Config(_)) => {
             eprintln!("error: {e}");
@@ -269,6 +339,35 @@ fn run(cli: Cli) -> Result<(), Error> {
                 Err(pending_error(&path, &dir, &pending))
             }
         }
+        #[cfg(feature = "live")]
+        Command::Check {
+            schema,
+            migrations,
+            postgres,
+            json,
+        } => {
+            let (path, dir) = (schema_path(schema)?, migrations_path(migrations)?);
+            parity::check(&path, &dir, postgres, json)
+        }
+        #[cfg(feature = "live")]
+        Command::CheckParity {
+            postgres_dir,
+            sqlite_dir,
+            postgres,
+            json,
+        } => parity::check_parity(&postgres_dir, &sqlite_dir, postgres, json),
+        #[cfg(not(feature = "live"))]
+        Command::CheckParity { .. } => Err(Error::Config(
+            "check-parity needs the `live` feature of cloacina-codegen (on by default)".into(),
+        )),
+        #[cfg(feature = "live")]
+        Command::Inspect { url, output } => parity::inspect(&url, output.as_deref()),
+        Command::Import {
+            schema_rs,
+            database,
+            output,
+            json,
+        } => parity::import(&schema_rs, database, output, json),
         Command::Validate { schema } => {
             let path = schema_path(schema)?;
             let schema = cloacina_codegen::load(&path)?;

@@ -2,9 +2,11 @@
 #![allow(dead_code)]
 
 use cloacina::{Database, DatabaseConfig};
+#[cfg(feature = "postgres")]
 use diesel::{Connection, PgConnection, RunQueryDsl};
 
 /// The PostgreSQL server the tests use. Fails loudly, never skips.
+#[cfg(feature = "postgres")]
 pub fn postgres_url() -> String {
     for var in ["CLOACINA_TEST_POSTGRES_URL", "DATABASE_URL"] {
         if let Ok(url) = std::env::var(var) {
@@ -21,6 +23,7 @@ pub fn postgres_url() -> String {
 }
 
 /// A fresh database on the test server, dropped when this goes away.
+#[cfg(feature = "postgres")]
 pub struct TempPgDatabase {
     admin_url: String,
     name: String,
@@ -28,6 +31,7 @@ pub struct TempPgDatabase {
     pub url: String,
 }
 
+#[cfg(feature = "postgres")]
 impl TempPgDatabase {
     pub fn new() -> Self {
         let admin_url = postgres_url();
@@ -42,6 +46,7 @@ impl TempPgDatabase {
     }
 }
 
+#[cfg(feature = "postgres")]
 impl Drop for TempPgDatabase {
     fn drop(&mut self) {
         if let Ok(mut admin) = PgConnection::establish(&self.admin_url) {
@@ -51,6 +56,7 @@ impl Drop for TempPgDatabase {
 }
 
 /// `url` with its database name replaced by `db`.
+#[cfg(feature = "postgres")]
 pub fn with_database(url: &str, db: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, format!("?{q}")),
@@ -84,32 +90,44 @@ impl Drop for TempDir {
 
 /// The three real databases every DAL test runs on.
 pub enum Target {
+    #[cfg(feature = "sqlite")]
     SqliteFile(TempDir),
+    #[cfg(feature = "sqlite")]
     SqliteMemory,
+    #[cfg(feature = "postgres")]
     Postgres(TempPgDatabase),
 }
 
 impl Target {
     pub fn all() -> Vec<Target> {
         vec![
+            #[cfg(feature = "sqlite")]
             Target::SqliteFile(TempDir::new("dal")),
+            #[cfg(feature = "sqlite")]
             Target::SqliteMemory,
+            #[cfg(feature = "postgres")]
             Target::Postgres(TempPgDatabase::new()),
         ]
     }
 
     pub fn name(&self) -> &'static str {
         match self {
+            #[cfg(feature = "sqlite")]
             Target::SqliteFile(_) => "sqlite-file",
+            #[cfg(feature = "sqlite")]
             Target::SqliteMemory => "sqlite-memory",
+            #[cfg(feature = "postgres")]
             Target::Postgres(_) => "postgres",
         }
     }
 
     pub fn url(&self) -> String {
         match self {
+            #[cfg(feature = "sqlite")]
             Target::SqliteFile(d) => format!("sqlite://{}", d.file("cloacina.db")),
+            #[cfg(feature = "sqlite")]
             Target::SqliteMemory => ":memory:".into(),
+            #[cfg(feature = "postgres")]
             Target::Postgres(p) => p.url.clone(),
         }
     }

@@ -1,0 +1,502 @@
+//! Schema evolution: diff, plan, guards and the migrations folder.
+//!
+//! Table-driven diff cases (`name, from, to, expected operations`), each
+//! also checked to round-trip (applying the plan to `from` gives `to`, and
+//! the inverted plan gives `from` back) and snapshotted as PostgreSQL and
+//! SQLite `up.sql`/`down.sql` side by side.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, UNIX_EPOCH};
+
+use cloacina_codegen::diff::{self, canonical, Operation};
+use cloacina_codegen::history::{self, FixedClock, HistoryError};
+use cloacina_codegen::model::{Backend, Schema};
+use cloacina_codegen::{guard, parse, plan};
+
+fn schema(src: &str) -> Schema {
+    match cloacina_codegen::parse_str("case.rs", src) {
+        Ok(s) => s,
+        Err(e) => panic!("fixture does not parse:\n{}", e.render()),
+    }
+}
+
+const PARENTS: &str = "
+table! {
+    parents (id) {
+        id -> BigInt,
+        name -> Text,
+    }
+}
+";
+
+/// `parents` plus a `kids` table whose body is `kids`.
+fn with_kids(kids: &str) -> String {
+    format!("{PARENTS}\ntable! {{\n{kids}\n}}\n")
+}
+
+const KIDS: &str = "
+    kids (id) {
+        id -> BigInt,
+        #[references(parents.id, on_delete = cascade)]
+        parent_id -> BigInt,
+        n -> Integer,
+        label -> Text,
+    }";
+
+/// Every case: name, from, to, the operations in words.
+fn cases() -> Vec<(&'static str, String, String, Vec<&'static str>)> {
+    let base = with_kids(KIDS);
+    let kids_with = |from: &str, to: &str| with_kids(&KIDS.replace(from, to));
+    vec![
+        (
+            "create_table",
+            PARENTS.to_string(),
+            base.clone(),
+            vec!["create table kids with 4 columns"],
+        ),
+        (
+            "drop_table",
+            base.clone(),
+            format!("#![allow_drop(kids)]\n{PARENTS}"),
+            vec!["drop table kids"],
+        ),
+        (
+            "rename_table",
+            base.clone(),
+            base.replace("    kids (id) {", "    #[renamed_from(kids)]\n    children (id) {"),
+            vec!["rename table kids to children"],
+        ),
+        (
+            "rename_table_sql_name",
+            base.clone(),
+            base.replace("    kids (id) {", "    #[sql_name = \"kid_rows\"]\n    kids (id) {"),
+            vec!["rename table kids to kids (SQL name kid_rows)"],
+        ),
+        (
+            "add_column_nullable",
+            base.clone(),
+            kids_with("label -> Text,", "label -> Text,\n        note -> Nullable<Text>,"),
+            vec!["add column kids.note (Nullable<Text>)"],
+        ),
+        (
+            "add_column_default_now",
+            base.clone(),
+            kids_with("label -> Text,", "label -> Text,\n        #[default(now)]\n        seen_at -> Timestamp,"),
+            vec!["add column kids.seen_at (Timestamp, default now)"],
+        ),
+        (
+            "add_column_not_null_allowed",
+            base.clone(),
+            kids_with("label -> Text,", "label -> Text,\n        #[allow_destructive]\n        flag -> Bool,"),
+            vec!["add column kids.flag (Bool)"],
+        ),
+        (
+            "drop_column",
+            base.clone(),
+            kids_with("        label -> Text,\n", "").replace("    kids (id)", "    #[allow_drop(label)]\n    kids (id)"),
+            vec!["drop column kids.label"],
+        ),
+        (
+            "rename_column",
+            base.clone(),
+            kids_with("label -> Text,", "#[renamed_from(label)]\n        title -> Text,"),
+            vec!["rename column kids.label to title"],
+        ),
+        (
+            "widen_integer",
+            base.clone(),
+            kids_with("n -> Integer,", "n -> BigInt,"),
+            vec!["alter column kids.n: type Integer -> BigInt"],
+        ),
+        (
+            "narrow_integer_allowed",
+            base.clone(),
+            kids_with("n -> Integer,", "#[allow_destructive]\n        n -> SmallInt,"),
+            vec!["alter column kids.n: type Integer -> SmallInt"],
+        ),
+        (
+            "integer_to_double_and_text",
+            base.clone(),
+            kids_with("n -> Integer,\n        label -> Text,", "n -> Double,\n        label -> Text<20>,")
+                .replace("        label -> Text<20>", "        #[allow_destructive]\n        label -> Text<20>"),
+            vec![
+                "alter column kids.n: type Integer -> Double",
+                "alter column kids.label: type Text -> Text<20>",
+            ],
+        ),
+        (
+            "integer_to_text",
+            base.clone(),
+            kids_with("n -> Integer,", "n -> Text,"),
+            vec!["alter column kids.n: type Integer -> Text"],
+        ),
+        (
+            "set_not_null_with_default",
+            kids_with("label -> Text,", "label -> Nullable<Text>,"),
+            kids_with("label -> Text,", "#[default(\"none\")]\n        label -> Text,"),
+            vec!["alter column kids.label: set NOT NULL, default \"none\""],
+        ),
+        (
+            "drop_not_null",
+            base.clone(),
+            kids_with("label -> Text,", "label -> Nullable<Text>,"),
+            vec!["alter column kids.label: drop NOT NULL"],
+        ),
+        (
+            "change_default",
+            base.clone(),
+            kids_with("n -> Integer,", "#[default(3)]\n        n -> Integer,"),
+            vec!["alter column kids.n: default 3"],
+        ),
+        (
+            "change_primary_key",
+            base.clone(),
+            base.replace("kids (id)", "kids (id, n)"),
+            vec![
+                "drop primary key kids (id)",
+                "add primary key kids (id, n)",
+            ],
+        ),
+        (
+            "drop_and_add_foreign_key",
+            base.clone(),
+            kids_with("on_delete = cascade", "on_delete = restrict"),
+            vec![
+                "drop foreign key kids_parent_id_fkey on kids",
+                "add foreign key kids_parent_id_fkey on kids (parent_id) -> parents (id)",
+            ],
+        ),
+        (
+            "add_unique",
+            base.clone(),
+            kids_with("label -> Text,", "#[unique]\n        label -> Text,"),
+            vec!["add unique constraint kids_label_key on kids (label)"],
+        ),
+        (
+            "drop_unique",
+            kids_with("label -> Text,", "#[unique]\n        label -> Text,"),
+            base.clone(),
+            vec!["drop unique constraint kids_label_key on kids"],
+        ),
+        (
+            "add_check",
+            base.clone(),
+            kids_with("label -> Text,", "#[check(in(\"a\", \"b\"))]\n        label -> Text,"),
+            vec!["add check kids_label_check on kids"],
+        ),
+        (
+            "drop_check",
+            kids_with("    kids (id)", "    #[check(sql = \"n >= 0\")]\n    kids (id)"),
+            base.clone(),
+            vec!["drop check kids_check1 on kids"],
+        ),
+        (
+            "add_partial_and_descending_index",
+            base.clone(),
+            kids_with(
+                "    kids (id)",
+                "    #[index(label, n desc, where = \"n > 0\")]\n    kids (id)",
+            ),
+            vec!["add index kids_label_n_idx (label, n desc) where n > 0 on kids"],
+        ),
+        (
+            "drop_index",
+            kids_with("label -> Text,", "#[index(unique)]\n        label -> Text,"),
+            base.clone(),
+            vec!["drop unique index kids_label_uidx (label) on kids"],
+        ),
+        (
+            "add_backend_only_table",
+            base.clone(),
+            format!("{base}\ntable! {{\n    #[backend(postgres)]\n    pg_log (id) {{\n        id -> BigInt,\n    }}\n}}\n"),
+            vec!["create table pg_log (postgres only) with 1 column"],
+        ),
+        (
+            "drop_backend_only_table",
+            format!("{base}\ntable! {{\n    #[backend(sqlite)]\n    lite_log (id) {{\n        id -> BigInt,\n    }}\n}}\n"),
+            format!("#![allow_drop(lite_log)]\n{base}"),
+            vec!["drop table lite_log"],
+        ),
+        (
+            "add_raw_block",
+            base.clone(),
+            format!("{base}\nraw_sql! {{\n    #[postgres(up = \"CREATE VIEW kid_names AS SELECT label FROM kids;\", down = \"DROP VIEW kid_names;\")]\n    #[sqlite(up = \"CREATE VIEW kid_names AS SELECT label FROM kids;\", down = \"DROP VIEW kid_names;\")]\n    kid_names;\n}}\n"),
+            vec!["add raw SQL block kid_names"],
+        ),
+        (
+            "change_raw_block",
+            format!("{base}\nraw_sql! {{\n    #[postgres(up = \"CREATE VIEW v AS SELECT 1 AS x;\", down = \"DROP VIEW v;\")]\n    v;\n}}\n"),
+            format!("{base}\nraw_sql! {{\n    #[postgres(up = \"CREATE VIEW v AS SELECT 2 AS x;\", down = \"DROP VIEW v;\")]\n    v;\n}}\n"),
+            vec!["drop raw SQL block v", "add raw SQL block v"],
+        ),
+        (
+            "type_change_touches_foreign_keys",
+            base.clone(),
+            base.replace("id -> BigInt,\n        name", "#[allow_destructive]\n        id -> Integer,\n        name")
+                .replace("parent_id -> BigInt", "#[allow_destructive]\n        parent_id -> Integer"),
+            vec![
+                "drop foreign key kids_parent_id_fkey on kids",
+                "alter column parents.id: type BigInt -> Integer",
+                "alter column kids.parent_id: type BigInt -> Integer",
+                "add foreign key kids_parent_id_fkey on kids (parent_id) -> parents (id)",
+            ],
+        ),
+    ]
+}
+
+fn render_side_by_side(old: &Schema, ops: &[Operation]) -> String {
+    let mut out = plan::operations_comment(ops);
+    for backend in Backend::ALL {
+        let sql = plan::render(old, ops, backend);
+        out.push_str(&format!(
+            "\n===== {backend} up.sql =====\n{}\n===== {backend} down.sql =====\n{}",
+            sql.up, sql.down
+        ));
+    }
+    out
+}
+
+#[test]
+fn diff_cases() {
+    for (name, from, to, want) in cases() {
+        let (a, b) = (schema(&from), schema(&to));
+        let ops = diff::diff(&a, &b).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let got: Vec<String> = ops.iter().map(ToString::to_string).collect();
+        assert_eq!(got, want, "{name}");
+        // Applying the plan to `from` gives `to`; the inverse gives `from`.
+        let applied = diff::apply_all(&a, &ops);
+        assert_eq!(canonical(&applied), canonical(&b), "{name}: apply");
+        let back = diff::apply_all(&applied, &diff::invert_all(&ops));
+        assert_eq!(canonical(&back), canonical(&a), "{name}: invert");
+        // And nothing is left to do.
+        assert_eq!(diff::diff(&applied, &b).map(|o| o.len()), Ok(0), "{name}");
+        // The guards accept what the case's schema allows.
+        let (_, allowances, _) = parse::parse_with_allowances(&to);
+        guard::check(&ops, &b, &allowances, "case.rs", &to)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        insta::assert_snapshot!(format!("evolution_{name}"), render_side_by_side(&a, &ops));
+    }
+}
+
+#[test]
+fn diff_of_a_schema_with_itself_is_empty() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid");
+    let mut seen = 0;
+    for entry in walkdir::WalkDir::new(&dir) {
+        let entry = entry.unwrap();
+        if entry.path().extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let s = cloacina_codegen::load(entry.path()).unwrap();
+        assert_eq!(diff::diff(&s, &s), Ok(vec![]), "{}", entry.path().display());
+        // From nothing to the fixture and back.
+        let ops = diff::diff(&Schema::default(), &history::strip_intent(&s)).unwrap();
+        assert_eq!(
+            canonical(&diff::apply_all(&Schema::default(), &ops)),
+            canonical(&s),
+            "{}",
+            entry.path().display()
+        );
+        // The printed snapshot diffs to nothing as well (the printer may
+        // reorder constraints).
+        let printed = cloacina_codegen::render::neutral::render(&s, &[]);
+        let reparsed = schema(&printed);
+        assert_eq!(diff::diff(&s, &reparsed), Ok(vec![]), "{}", entry.path().display());
+        seen += 1;
+    }
+    assert!(seen >= 4, "only {seen} fixtures found");
+}
+
+#[test]
+fn rename_hints_that_match_nothing_are_errors() {
+    let base = schema(&with_kids(KIDS));
+    let stale_table = schema(&with_kids(&KIDS.replace("    kids (id) {", "    #[renamed_from(children)]\n    kids2 (id) {")));
+    let err = diff::diff(&base, &stale_table).unwrap_err();
+    assert!(err.to_string().contains("neither `children` nor `kids2`"), "{err}");
+    let stale_column = schema(&with_kids(&KIDS.replace("label -> Text,", "#[renamed_from(title)]\n        caption -> Text,")));
+    let err = diff::diff(&base, &stale_column).unwrap_err();
+    assert!(err.to_string().contains("kids.caption"), "{err}");
+    // A hint whose rename already happened is satisfied.
+    let done = schema(&with_kids(&KIDS.replace("label -> Text,", "#[renamed_from(old_label)]\n        label -> Text,")));
+    assert_eq!(diff::diff(&base, &done), Ok(vec![]));
+}
+
+#[test]
+fn drop_and_add_that_look_like_a_rename_warn_with_the_hint() {
+    let base = schema(&with_kids(KIDS));
+    let renamed = schema(&with_kids(&KIDS.replace("label -> Text,", "caption -> Text,")));
+    let changes = diff::changes(&base, &renamed).unwrap();
+    assert_eq!(changes.warnings.len(), 1, "{changes:?}");
+    assert!(changes.warnings[0].contains("#[renamed_from(label)]"));
+    let tables = schema(&with_kids(&KIDS.replace("    kids (id)", "    children (id)")));
+    let changes = diff::changes(&base, &tables).unwrap();
+    assert!(changes.warnings.iter().any(|w| w.contains("#[renamed_from(kids)]")), "{changes:?}");
+}
+
+#[test]
+fn unsupported_changes_are_errors() {
+    let base = schema(&with_kids(KIDS));
+    let json = schema(&with_kids(&KIDS.replace("n -> Integer,", "n -> Json,")));
+    let err = diff::diff(&base, &json).unwrap_err();
+    assert!(err.to_string().contains("from Integer to Json"), "{err}");
+    let scoped = schema(&with_kids(&KIDS.replace("    kids (id)", "    #[backend(sqlite)]\n    kids (id)")).replace("#[references(parents.id, on_delete = cascade)]", ""));
+    let err = diff::diff(&schema(&with_kids(&KIDS.replace("#[references(parents.id, on_delete = cascade)]", ""))), &scoped).unwrap_err();
+    assert!(err.to_string().contains("cannot change its backends"), "{err}");
+}
+
+#[test]
+fn destructive_steps_are_refused_with_the_line_and_attribute() {
+    let from = with_kids(KIDS);
+    let cases: Vec<(String, &str)> = vec![
+        (PARENTS.to_string(), "#![allow_drop(kids)]"),
+        (with_kids(&KIDS.replace("        label -> Text,\n", "")), "#[allow_drop(label)]"),
+        (with_kids(&KIDS.replace("n -> Integer,", "n -> SmallInt,")), "#[allow_destructive]"),
+        (with_kids(&KIDS.replace("label -> Text,", "label -> Text,\n        flag -> Bool,")), "#[allow_destructive]"),
+    ];
+    for (to, attribute) in cases {
+        let (a, b) = (schema(&from), schema(&to));
+        let ops = diff::diff(&a, &b).unwrap();
+        let (_, allowances, _) = parse::parse_with_allowances(&to);
+        let err = guard::check(&ops, &b, &allowances, "schema.rs", &to).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains(attribute), "{text}");
+        assert!(text.contains("schema.rs:"), "{text}");
+    }
+    // The column line is named.
+    let to = with_kids(&KIDS.replace("n -> Integer,", "n -> SmallInt,"));
+    let ops = diff::diff(&schema(&from), &schema(&to)).unwrap();
+    let err = guard::check(&ops, &schema(&to), &[], "schema.rs", &to).unwrap_err();
+    let line = to.lines().position(|l| l.contains("n -> SmallInt")).unwrap() + 1;
+    assert!(err.to_string().contains(&format!("schema.rs:{line}:9")), "{err}");
+}
+
+// ----- the migrations folder --------------------------------------------------
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "cloacina-history-{tag}-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn write_next(dir: &Path, src: &str, secs: u64) -> Result<history::Written, HistoryError> {
+    let s = schema(src);
+    let (_, allowances, _) = parse::parse_with_allowances(src);
+    let mut h = history::load(dir)?;
+    let pending = history::pending(&h, &s)?;
+    history::write_migration(
+        &mut h,
+        &s,
+        &pending,
+        &allowances,
+        "schema.rs",
+        src,
+        None,
+        &FixedClock(UNIX_EPOCH + Duration::from_secs(secs)),
+    )
+}
+
+#[test]
+fn history_writes_paired_versioned_checksummed_migrations() {
+    let dir = temp_dir("pairs");
+    // First migration: the whole schema.
+    let w1 = write_next(&dir, &with_kids(KIDS), 1_700_000_000).unwrap();
+    assert_eq!(w1.folder, "20231114221320_initial");
+    let up = std::fs::read_to_string(dir.join("postgres").join(&w1.folder).join("up.sql")).unwrap();
+    assert!(up.contains("-- Operations:\n--   1. create table parents with 2 columns\n"), "{up}");
+    assert!(up.contains(&cloacina_codegen::render::ddl::render_schema(&schema(&with_kids(KIDS)), Backend::Postgres)));
+    // Second: a clock behind the last version still gives a later one.
+    let next = with_kids(&KIDS.replace("label -> Text,", "label -> Text,\n        heartbeat_at -> Nullable<Timestamp>,"));
+    let w2 = write_next(&dir, &next, 1_600_000_000).unwrap();
+    assert_eq!(w2.folder, "20231114221321_add_kids_heartbeat_at");
+    for b in ["postgres", "sqlite"] {
+        for f in ["up.sql", "down.sql"] {
+            let text = std::fs::read_to_string(dir.join(b).join(&w2.folder).join(f)).unwrap();
+            assert!(text.starts_with("-- @generated"), "{text}");
+            assert!(text.contains("-- Operations:\n--   1. "), "{text}");
+        }
+    }
+    let snapshot = std::fs::read_to_string(dir.join(history::SNAPSHOT_FILE)).unwrap();
+    assert!(snapshot.contains(&w2.folder));
+    let h = history::load(&dir).unwrap();
+    assert_eq!(h.migrations.len(), 2);
+    h.verify().unwrap();
+    assert!(history::pending(&h, &schema(&next)).unwrap().is_empty());
+
+    // CRLF checkouts verify; an edit does not, until rehashed.
+    let up_path = dir.join("sqlite").join(&w2.folder).join("up.sql");
+    let text = std::fs::read_to_string(&up_path).unwrap();
+    std::fs::write(&up_path, text.replace('\n', "\r\n")).unwrap();
+    history::load(&dir).unwrap().verify().unwrap();
+    std::fs::write(&up_path, format!("{text}-- edited\n")).unwrap();
+    let err = history::load(&dir).unwrap().verify().unwrap_err();
+    assert!(err.to_string().contains("was edited"), "{err}");
+    let mut h = history::load(&dir).unwrap();
+    h.rehash().unwrap();
+    history::load(&dir).unwrap().verify().unwrap();
+
+    // A half-paired migration is an error.
+    std::fs::rename(
+        dir.join("postgres").join(&w2.folder),
+        dir.join(format!("moved_{}", w2.folder)),
+    )
+    .unwrap();
+    let err = history::load(&dir).unwrap_err();
+    assert!(matches!(err, HistoryError::HalfPaired { .. }), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn hand_written_migrations_are_marked_and_kept() {
+    let dir = temp_dir("hand");
+    write_next(&dir, &with_kids(KIDS), 1_700_000_000).unwrap();
+    let mut h = history::load(&dir).unwrap();
+    let hand = history::write_hand_migration(
+        &mut h,
+        "backfill_labels",
+        &FixedClock(UNIX_EPOCH + Duration::from_secs(1_700_000_100)),
+    )
+    .unwrap();
+    let up = dir.join("postgres").join(&hand.folder).join("up.sql");
+    let text = std::fs::read_to_string(&up).unwrap();
+    std::fs::write(&up, format!("{text}UPDATE kids SET label = upper(label);\n")).unwrap();
+    history::load(&dir).unwrap().rehash().unwrap();
+    // A later generated migration keeps it and comes after it.
+    let next = with_kids(&KIDS.replace("n -> Integer,", "n -> BigInt,"));
+    let w = write_next(&dir, &next, 1_700_000_050).unwrap();
+    let h = history::load(&dir).unwrap();
+    h.verify().unwrap();
+    let folders: Vec<(&str, bool)> = h
+        .migrations
+        .iter()
+        .map(|m| (m.folder.as_str(), m.hand_written))
+        .collect();
+    assert_eq!(
+        folders,
+        vec![
+            ("20231114221320_initial", false),
+            (hand.folder.as_str(), true),
+            (w.folder.as_str(), false),
+        ]
+    );
+    assert!(w.folder.as_str() > hand.folder.as_str());
+    let integrity = std::fs::read_to_string(dir.join(history::INTEGRITY_FILE)).unwrap();
+    assert!(integrity.contains(&format!("hand {}", hand.folder)));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn refused_destructive_step_writes_nothing() {
+    let dir = temp_dir("refused");
+    write_next(&dir, &with_kids(KIDS), 1_700_000_000).unwrap();
+    let err = write_next(&dir, PARENTS, 1_700_000_100).unwrap_err();
+    assert!(matches!(err, HistoryError::Refused(_)), "{err}");
+    assert_eq!(history::load(&dir).unwrap().migrations.len(), 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
