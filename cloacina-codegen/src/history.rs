@@ -651,6 +651,11 @@ pub fn write_migration(
     let down_comment = plan::operations_comment(&down_ops);
     for sql in &pending.sql {
         let dir = history.dir.join(sql.backend.name()).join(&folder);
+        let sql = &plan::MigrationSql {
+            backend: sql.backend,
+            up: no_op_if_empty(&sql.up, sql.backend),
+            down: no_op_if_empty(&sql.down, sql.backend),
+        };
         let up = format!(
             "{}{ops_comment}\n{}",
             header(&folder, sql.backend, "up", schema_path),
@@ -712,7 +717,7 @@ pub fn write_hand_migration(
                 "-- Hand-written migration {folder} ({b}): write the SQL that {what} it below.\n\
                  -- Marked `hand` in {INTEGRITY_FILE}; later generated migrations keep it.\n\
                  -- After editing, run `cloacina-codegen migration rehash`.\n\
-                 -- Operations:\n--   hand-written\n"
+                 -- Operations:\n--   hand-written\n\nSELECT 1; -- a no-op until the SQL is written\n"
             );
             write(&dir.join(file), &text, &mut files)?;
         }
@@ -726,6 +731,16 @@ pub fn write_hand_migration(
     history.rehash()?;
     files.push(history.dir.join(INTEGRITY_FILE));
     Ok(Written { folder, files })
+}
+
+/// A statement that does nothing, for a migration with nothing to do on a
+/// backend (Diesel refuses an empty query on PostgreSQL).
+fn no_op_if_empty(body: &str, backend: Backend) -> String {
+    if body.trim().is_empty() {
+        format!("-- Nothing to do on {backend} (the objects are on the other backend only).\nSELECT 1;\n")
+    } else {
+        body.to_string()
+    }
 }
 
 /// The schema without rename hints (the snapshot is state, not intent).

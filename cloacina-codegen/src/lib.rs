@@ -6,17 +6,15 @@
 //!
 //! ```no_run
 //! // build.rs
-//! fn main() {
-//!     if let Err(e) = cloacina_codegen::Builder::new()
-//!         .schema("schema/app.rs")
-//!         .compile()
-//!     {
-//!         match e {
-//!             cloacina_codegen::Error::Schema(e) => eprintln!("{}", e.render()),
-//!             other => eprintln!("{other}"),
-//!         }
-//!         std::process::exit(1);
+//! if let Err(e) = cloacina_codegen::Builder::new()
+//!     .schema("schema/app.rs")
+//!     .compile()
+//! {
+//!     match e {
+//!         cloacina_codegen::Error::Schema(e) => eprintln!("{}", e.render()),
+//!         other => eprintln!("{other}"),
 //!     }
+//!     std::process::exit(1);
 //! }
 //! ```
 //!
@@ -59,7 +57,7 @@
 //! | `SmallInt` / `Integer` / `BigInt` | `SMALLINT` / `INTEGER` / `BIGINT` | `INTEGER` (+ range check) | `i16` / `i32` / `i64` |
 //! | `Bool` | `BOOLEAN` | `INTEGER` in (0, 1) | `types::UniversalBool` |
 //! | `Timestamp` | `TIMESTAMPTZ` | `TEXT`, canonical `YYYY-MM-DDTHH:MM:SS.ffffffZ` | `types::UniversalTimestamp` |
-//! | `Double` | `DOUBLE PRECISION` | `REAL` | `f64` |
+//! | `Double` | `DOUBLE PRECISION` | `REAL` (SQLite keeps no sign on `-0.0`) | `f64` |
 //! | `Binary` | `BYTEA` | `BLOB` | `Vec<u8>` |
 //! | `Json` | `JSONB` | `TEXT`, `json_valid` | `types::UniversalJson` |
 //! | `Nullable<T>` | nullable | nullable | `Option<_>` |

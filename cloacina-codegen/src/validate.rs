@@ -16,6 +16,9 @@ pub fn validate(schema: &Schema) -> Vec<Diagnostic> {
     v.diags
 }
 
+/// What makes two indexes the same: columns with order, uniqueness, predicate.
+type IndexKey = (Vec<(String, Order)>, bool, Option<String>);
+
 /// Diesel's `table!` limit with its largest column feature.
 const MAX_COLUMNS: usize = 128;
 
@@ -225,7 +228,7 @@ impl Validator {
             }
             unique_sets.push((set, u.span));
         }
-        let mut index_keys: Vec<(Vec<(String, Order)>, bool, Option<String>)> = Vec::new();
+        let mut index_keys: Vec<IndexKey> = Vec::new();
         for ix in &t.indexes {
             self.columns_exist(t, ix.columns.iter().map(|c| &c.column), ix.span, "index");
             if has_duplicates(
@@ -539,8 +542,7 @@ impl Validator {
                     )),
                 );
             }
-            if fk.on_delete == FkAction::SetNull && !l.nullable
-                || fk.on_update == FkAction::SetNull && !l.nullable
+            if (fk.on_delete == FkAction::SetNull || fk.on_update == FkAction::SetNull) && !l.nullable
             {
                 self.push(
                     Diagnostic::new(
@@ -1010,16 +1012,8 @@ fn looks_like_json(s: &str) -> bool {
         match ch {
             '"' => in_str = true,
             '{' | '[' => depth.push(ch),
-            '}' => {
-                if depth.pop() != Some('{') {
-                    return false;
-                }
-            }
-            ']' => {
-                if depth.pop() != Some('[') {
-                    return false;
-                }
-            }
+            '}' if depth.pop() != Some('{') => return false,
+            ']' if depth.pop() != Some('[') => return false,
             _ => {}
         }
     }

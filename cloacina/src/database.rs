@@ -38,6 +38,7 @@ impl Default for DatabaseConfig {
 #[derive(Debug)]
 pub struct Manager {
     target: Target,
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     busy_timeout: Duration,
 }
 

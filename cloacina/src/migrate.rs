@@ -30,6 +30,7 @@ pub const SQLITE_MIGRATIONS: EmbeddedMigrations = diesel_migrations::embed_migra
 
 /// Key of the PostgreSQL advisory lock that serializes migration runs
 /// (`hashtext('cloacina.migrations')` would do as well; a constant is clearer).
+#[cfg(feature = "postgres")]
 const PG_LOCK_KEY: i64 = 0x00C1_0AC1_A000_0001;
 
 /// What a migration run did.

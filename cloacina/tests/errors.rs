@@ -3,8 +3,7 @@
 
 mod common;
 
-use cloacina::{Backend, Database, DatabaseConfig, Error};
-use diesel::connection::SimpleConnection;
+use cloacina::{Backend, Database, Error};
 
 #[test]
 fn bad_urls_list_the_accepted_forms() {
@@ -26,7 +25,7 @@ fn an_unreachable_server_is_a_connect_error_without_the_password() {
     // Port 1 on loopback: nothing listens there.
     let err = Database::connect_with(
         "postgres://someone:s3cret@127.0.0.1:1/nothing?connect_timeout=2",
-        DatabaseConfig::default(),
+        cloacina::DatabaseConfig::default(),
     )
     .unwrap_err();
     match &err {
@@ -69,6 +68,7 @@ fn a_corrupt_stored_value_is_an_error_naming_the_column() {
     let db = Database::connect(&format!("sqlite://{}", dir.file("c.db"))).expect("connect");
     db.migrate().expect("migrate");
     let ctx = db.dal().create_context(serde_json::json!({})).expect("context");
+    use diesel::connection::SimpleConnection;
     {
         // Bypass the CHECK constraints the way a buggy tool or a manual edit would.
         let mut conn = db.get().expect("conn");

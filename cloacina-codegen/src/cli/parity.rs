@@ -143,6 +143,7 @@ fn header(
 }
 
 /// `import`.
+#[cfg_attr(not(feature = "live"), allow(unused_mut))]
 pub fn import(
     path: &Path,
     database: Option<String>,
@@ -151,7 +152,7 @@ pub fn import(
 ) -> Result<(), Error> {
     let imported = cloacina_codegen::import::import(path)?;
     let mut schema = imported.schema.clone();
-    let mut db_differences = Vec::new();
+    let mut db_differences: Vec<cloacina_codegen::compare::Difference> = Vec::new();
     let mut db_notes: Vec<String> = Vec::new();
     if let Some(url) = database {
         #[cfg(feature = "live")]

@@ -1,0 +1,468 @@
+//! The `check`, `inspect` and `import` commands, run as the binary: exit
+//! codes, JSON output, and that input they do not understand is named, not
+//! panicked on.
+//!
+//! PostgreSQL comes from `CLOACINA_TEST_POSTGRES_URL` (or `DATABASE_URL`);
+//! every PostgreSQL database here is a temporary one, created and dropped.
+//! Without a server these tests fail with instructions; they never skip.
+
+#![cfg(feature = "live")]
+
+mod live_support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use cloacina_codegen::check::{with_database, ScratchPostgres, ScratchSqlite};
+use cloacina_codegen::compare::compare;
+use cloacina_codegen::introspect::Database;
+use cloacina_codegen::model::Backend;
+use cloacina_codegen::normalize::normalize;
+use cloacina_codegen::render::ddl::render_schema;
+use live_support::TempDir;
+use serde_json::Value;
+
+fn bin(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cloacina-codegen"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("run the binary")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+fn import_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/import")
+        .join(name)
+}
+
+/// Applies `schema`'s DDL on a fresh database of `backend`, reads it back,
+/// and asserts it equals the schema.
+fn applies_and_reads_back(schema: &cloacina_codegen::Schema, backend: Backend, what: &str) {
+    let ddl = render_schema(schema, backend);
+    let intro = match backend {
+        Backend::Sqlite => {
+            let (_g, mut db) = ScratchSqlite::new().expect("sqlite");
+            db.execute(&ddl, true)
+                .unwrap_or_else(|e| panic!("{what} on sqlite: {e}\n{ddl}"));
+            db.introspect().expect("introspect")
+        }
+        Backend::Postgres => {
+            let (_g, mut db) =
+                ScratchPostgres::new(&live_support::postgres_url()).expect("postgres");
+            db.execute(&ddl, true)
+                .unwrap_or_else(|e| panic!("{what} on postgres: {e}\n{ddl}"));
+            db.introspect().expect("introspect")
+        }
+    };
+    let diffs = compare(
+        &normalize(schema, Some(backend)),
+        &normalize(&intro.schema, None),
+    );
+    assert!(diffs.is_empty(), "{what} on {backend}: {diffs:#?}");
+}
+
+#[test]
+fn import_of_diesel_schemas_applies_on_both_backends() {
+    let dir = TempDir::new("import");
+    for (fixture, tables, note) in [
+        ("pg_print_schema.rs", 2, Some("JobState")),
+        ("sqlite_print_schema.rs", 2, None),
+        ("unified_custom_types.rs", 2, None),
+    ] {
+        let out_path = dir.path().join(fixture);
+        let out = bin(&[
+            "import",
+            s(&import_fixture(fixture)),
+            "--output",
+            s(&out_path),
+        ]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{fixture}: {err}");
+        if let Some(n) = note {
+            assert!(
+                err.contains(n) && err.contains("imported as Text"),
+                "{fixture}: {err}"
+            );
+        }
+        // The neutral file parses and validates, and generates.
+        let schema = cloacina_codegen::load(&out_path).unwrap_or_else(|e| {
+            panic!(
+                "{fixture}: imported schema invalid: {e}\n{}",
+                std::fs::read_to_string(&out_path).unwrap_or_default()
+            )
+        });
+        assert_eq!(schema.tables.len(), tables, "{fixture}");
+        cloacina_codegen::Builder::new()
+            .schema(&out_path)
+            .generate()
+            .unwrap_or_else(|e| panic!("{fixture}: generate: {e}"));
+        for backend in Backend::ALL {
+            applies_and_reads_back(&schema, backend, fixture);
+        }
+    }
+    // The pieces Diesel users rely on survived.
+    let pg = std::fs::read_to_string(dir.path().join("pg_print_schema.rs")).expect("read");
+    assert!(
+        pg.contains("#[sql_name = \"type\"]") && pg.contains("type_ -> Text"),
+        "{pg}"
+    );
+    assert!(pg.contains("#[references(jobs.id)]"), "{pg}");
+    assert!(pg.contains("name -> Text<120>"), "{pg}");
+    let unified =
+        std::fs::read_to_string(dir.path().join("unified_custom_types.rs")).expect("read");
+    assert!(
+        unified.contains("id -> Uuid")
+            && unified.contains("paused -> Bool")
+            && unified.contains("created_at -> Timestamp"),
+        "{unified}"
+    );
+}
+
+#[test]
+fn import_reports_modules_that_disagree_as_json() {
+    let dir = TempDir::new("import-disagree");
+    let src = dir.write(
+        "schema.rs",
+        "pub mod unified { diesel::table! { t (id) { id -> BigInt, note -> Nullable<Text>, } } }\n\
+         pub mod postgres { diesel::table! { t (id) { id -> Int8, note -> Text, } } }\n",
+    );
+    let out = bin(&["import", s(&src), "--json"]);
+    assert_eq!(out.status.code(), Some(6), "{}", text(&out.stderr));
+    let json: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let d = &json["disagreements"][0];
+    assert_eq!(d["table"], "t");
+    assert_eq!(d["kept"], "unified");
+    assert_eq!(d["other"], "postgres");
+    assert_eq!(d["differences"][0]["object"], "note");
+    assert_eq!(d["differences"][0]["attribute"], "nullable");
+    assert_eq!(d["differences"][0]["left"], "true");
+    assert_eq!(d["differences"][0]["right"], "false");
+    assert!(json["schema"]
+        .as_str()
+        .is_some_and(|t| t.contains("note -> Nullable<Text>")));
+}
+
+#[test]
+fn import_with_a_database_keeps_its_constraints_and_reports_pk_and_nullability_drift() {
+    let dir = TempDir::new("import-db");
+    let db_path = dir.path().join("app.sqlite3");
+    {
+        let mut db = Database::open_sqlite(s(&db_path)).expect("create");
+        db.execute(
+            "CREATE TABLE users (id INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL DEFAULT 'anon', \
+             email TEXT NOT NULL UNIQUE); CREATE INDEX users_name_idx ON users (name DESC);",
+            true,
+        )
+        .expect("ddl");
+    }
+    // The table! says the key is `name` and that `name` may be null.
+    let src = dir.write(
+        "schema.rs",
+        "diesel::table! { users (name) { id -> Integer, name -> Nullable<Text>, email -> Text, } }\n",
+    );
+    let out = bin(&["import", s(&src), "--database", s(&db_path), "--json"]);
+    assert_eq!(out.status.code(), Some(6), "{}", text(&out.stderr));
+    let json: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let diffs: Vec<(String, String, String, String)> = json["database_differences"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|d| {
+            let f = |k: &str| d[k].as_str().unwrap_or("-").to_string();
+            (
+                f("kind"),
+                f("object"),
+                f("attribute"),
+                format!("{} | {}", f("left"), f("right")),
+            )
+        })
+        .collect();
+    assert_eq!(
+        diffs,
+        [
+            (
+                "column".into(),
+                "name".into(),
+                "nullable".into(),
+                "true | false".into()
+            ),
+            (
+                "primary_key".into(),
+                "-".into(),
+                "columns".into(),
+                "name | id".into()
+            ),
+        ]
+    );
+    // What table! cannot hold comes from the database.
+    let schema = json["schema"].as_str().expect("schema text");
+    assert!(schema.contains("#[default(\"anon\")]"), "{schema}");
+    assert!(schema.contains("#[index(desc)]"), "{schema}");
+    assert!(schema.contains("#[unique]"), "{schema}");
+
+    // Without drift: exit 0.
+    let ok = dir.write(
+        "ok.rs",
+        "diesel::table! { users (id) { id -> Integer, name -> Text, email -> Text, } }\n",
+    );
+    let out = bin(&["import", s(&ok), "--database", s(&db_path)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let printed =
+        cloacina_codegen::parse_str("stdout", &text(&out.stdout)).expect("valid neutral schema");
+    assert_eq!(printed.tables[0].indexes.len(), 1);
+}
+
+#[test]
+fn inspect_prints_a_schema_file_for_both_backends() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid/everything.rs");
+    let schema = cloacina_codegen::load(&fixture).expect("fixture");
+    let dir = TempDir::new("inspect");
+    // SQLite.
+    let db_path = dir.path().join("e.sqlite3");
+    {
+        let mut db = Database::open_sqlite(s(&db_path)).expect("create");
+        db.execute(&render_schema(&schema, Backend::Sqlite), true)
+            .expect("ddl");
+    }
+    let out = bin(&["inspect", s(&db_path)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let back = cloacina_codegen::parse_str("inspected", &text(&out.stdout))
+        .unwrap_or_else(|e| panic!("{}\n{}", e.render(), text(&out.stdout)));
+    let diffs = compare(
+        &normalize(&schema, Some(Backend::Sqlite)),
+        &normalize(&back, None),
+    );
+    let diffs: Vec<_> = diffs
+        .into_iter()
+        .filter(|d| !cloacina_codegen::check::declared_by_raw_sql(&schema, Backend::Sqlite, d))
+        .collect();
+    assert!(diffs.is_empty(), "{diffs:#?}");
+    assert!(text(&out.stdout).contains("view recent_events"));
+    // PostgreSQL, in a temporary database.
+    let url = live_support::postgres_url();
+    let (guard, mut db) = ScratchPostgres::new(&url).expect("postgres");
+    db.execute(&render_schema(&schema, Backend::Postgres), true)
+        .expect("ddl");
+    drop(db);
+    let out_file = dir.path().join("pg.rs");
+    let out = bin(&[
+        "inspect",
+        &with_database(&url, &guard.name),
+        "--output",
+        s(&out_file),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let back = cloacina_codegen::load(&out_file).unwrap_or_else(|e| panic!("{e}"));
+    let diffs = compare(
+        &normalize(&schema, Some(Backend::Postgres)),
+        &normalize(&back, None),
+    );
+    assert!(diffs.is_empty(), "{diffs:#?}");
+    let printed = std::fs::read_to_string(&out_file).expect("read");
+    assert!(
+        printed.contains("/// One value of every neutral type."),
+        "comments become docs: {printed}"
+    );
+    assert!(
+        printed.contains("trigger events_notify on events"),
+        "{printed}"
+    );
+}
+
+#[test]
+fn nothing_it_cannot_read_makes_it_panic() {
+    let dir = TempDir::new("bad-input");
+    let garbage = dir.write("garbage.sqlite3", "this is not a database, just text\n");
+    let cases: Vec<(Vec<String>, i32, &str)> = vec![
+        (
+            vec!["inspect".into(), "mysql://u@h/db".into()],
+            2,
+            "cannot tell the backend",
+        ),
+        (
+            vec!["inspect".into(), s(&garbage).into()],
+            3,
+            "garbage.sqlite3",
+        ),
+        (
+            vec!["inspect".into(), "/no/such/file.sqlite3".into()],
+            3,
+            "no such file",
+        ),
+        (
+            vec![
+                "inspect".into(),
+                "postgres://nobody@127.0.0.1:1/none".into(),
+            ],
+            3,
+            "connect failed",
+        ),
+        (
+            vec![
+                "import".into(),
+                s(&dir.write("bad.rs", "diesel::table! {\n  t (id) { id -> , }\n}\n")).into(),
+            ],
+            3,
+            "bad.rs:2:",
+        ),
+        (
+            vec!["import".into(), s(&dir.write("notrust.rs", "fn (")).into()],
+            3,
+            "notrust.rs:1:",
+        ),
+        (
+            vec!["import".into(), "/no/such/schema.rs".into()],
+            3,
+            "cannot read /no/such/schema.rs",
+        ),
+        (
+            vec![
+                "check".into(),
+                "--schema".into(),
+                "tests/fixtures/valid/minimal.rs".into(),
+                "--migrations".into(),
+                s(dir.path()).into(),
+            ],
+            2,
+            "no PostgreSQL server",
+        ),
+        (
+            vec![
+                "check-parity".into(),
+                "/no/such/pg".into(),
+                "/no/such/lite".into(),
+                "--postgres".into(),
+                live_support::postgres_url(),
+            ],
+            3,
+            "/no/such/pg",
+        ),
+    ];
+    for (args, code, needle) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = bin(&args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+    // A column of a type the model lacks is named and left out, not fatal.
+    let odd = dir.path().join("odd.sqlite3");
+    {
+        let mut db = Database::open_sqlite(s(&odd)).expect("create");
+        db.execute(
+            "CREATE TABLE money (id INTEGER PRIMARY KEY, amount NUMERIC(10,2), tag TEXT);",
+            true,
+        )
+        .expect("ddl");
+    }
+    let out = bin(&["inspect", s(&odd)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr)
+        .contains("money.amount: declared type `NUMERIC(10,2)` has no neutral type"));
+    assert!(text(&out.stdout).contains("tag -> Nullable<Text>"));
+}
+
+#[test]
+fn check_passes_on_generated_migrations_and_names_the_cause_of_drift() {
+    let dir = TempDir::new("check");
+    let schema_src = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid/everything.rs"),
+    )
+    .expect("fixture");
+    let schema = dir.write("schema/app.rs", &schema_src);
+    let migrations = dir.path().join("migrations");
+    let out = bin(&[
+        "migration",
+        "new",
+        "--schema",
+        s(&schema),
+        "--migrations",
+        s(&migrations),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let url = live_support::postgres_url();
+
+    let out = bin(&[
+        "check",
+        "--schema",
+        s(&schema),
+        "--migrations",
+        s(&migrations),
+        "--postgres",
+        &url,
+        "--json",
+    ]);
+    let json: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", text(&out.stdout), text(&out.stderr)));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{json:#}\n{}",
+        text(&out.stderr)
+    );
+    assert_eq!(json["history"]["state"], "in_sync");
+    assert_eq!(json["sections"].as_array().map(Vec::len), Some(3));
+
+    // Drift: someone edits the SQLite migration by hand.
+    let lite_dir = std::fs::read_dir(migrations.join("sqlite"))
+        .expect("sqlite migrations")
+        .flatten()
+        .next()
+        .expect("one migration")
+        .path();
+    let up = lite_dir.join("up.sql");
+    let sql = std::fs::read_to_string(&up).expect("read");
+    let edited = sql.replacen("    note TEXT,", "    note TEXT NOT NULL DEFAULT '',", 1);
+    assert_ne!(sql, edited, "fixture changed shape: {sql}");
+    std::fs::write(&up, edited).expect("write");
+    let out = bin(&[
+        "check",
+        "--schema",
+        s(&schema),
+        "--migrations",
+        s(&migrations),
+        "--postgres",
+        &url,
+    ]);
+    let report = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(6),
+        "{report}\n{}",
+        text(&out.stderr)
+    );
+    assert!(report.contains("history: NOT in sync"), "{report}");
+    assert!(
+        report.contains("was edited after it was written"),
+        "{report}"
+    );
+    assert!(report.contains("right: sqlite after"), "{report}");
+    assert!(
+        report.contains("Column note: nullable: left true | right false"),
+        "{report}"
+    );
+    let schema_line = schema_src
+        .lines()
+        .position(|l| l.contains("note -> Nullable<Text>"))
+        .map(|i| i + 1)
+        .expect("line");
+    assert!(
+        report.contains(&format!("schema: {}:{schema_line}:", s(&schema))),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("migration: {}", up.display())),
+        "{report}"
+    );
+}
