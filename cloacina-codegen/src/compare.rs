@@ -657,11 +657,13 @@ mod tests {
         assert!(compare(&s, &s).is_empty());
     }
 
+    type Want<'a> = (&'a str, &'a str, Option<&'a str>, Option<&'a str>);
+
     #[test]
     fn table_driven_differences() {
         let base =
             "table! { #[index(b)] t (id) { id -> BigInt, a -> Text, b -> Nullable<Integer>, } }";
-        let cases: &[(&str, &str, &[(&str, &str, Option<&str>, Option<&str>)])] = &[
+        let cases: &[(&str, &str, &[Want])] = &[
             ("same", base, &[]),
             (
                 "nullability",

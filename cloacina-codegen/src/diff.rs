@@ -37,6 +37,9 @@ use crate::names;
 
 /// One schema change. Tables are named by their schema-file name at the
 /// moment the operation runs (after earlier renames).
+// A plan holds a handful of operations; boxing the tables would only make
+// matching on them clumsier.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Operation {
     /// Create a table with its constraints, indexes and docs.
@@ -300,12 +303,14 @@ pub fn conversion(from: ColumnType, to: ColumnType) -> Conversion {
         (T::BigInt, T::Double) => Conversion::Narrowing,
         (T::Double, b) if b.is_integer() => Conversion::Narrowing,
         (T::Bool, b) if b.is_integer() => Conversion::Widening,
-        (T::SmallInt | T::Integer | T::BigInt | T::Uuid | T::Timestamp | T::Bool, T::Text { max_len: None }) => {
-            Conversion::Widening
-        }
-        (T::SmallInt | T::Integer | T::BigInt | T::Uuid | T::Timestamp | T::Bool, T::Text { .. }) => {
-            Conversion::Narrowing
-        }
+        (
+            T::SmallInt | T::Integer | T::BigInt | T::Uuid | T::Timestamp | T::Bool,
+            T::Text { max_len: None },
+        ) => Conversion::Widening,
+        (
+            T::SmallInt | T::Integer | T::BigInt | T::Uuid | T::Timestamp | T::Bool,
+            T::Text { .. },
+        ) => Conversion::Narrowing,
         (T::Text { .. }, T::Json) => Conversion::Narrowing,
         (T::Text { .. }, T::Uuid) => Conversion::Narrowing,
         _ => Conversion::Unsupported,
@@ -527,7 +532,7 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Changes, DiffError> {
         .map(|(o, n)| {
             (
                 n.name.clone(),
-                map_table(o, n, &table_map, &column_maps, old),
+                map_table(o, n, &table_map, &column_maps),
             )
         })
         .collect();
@@ -577,7 +582,9 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Changes, DiffError> {
                 });
                 continue;
             }
-            let Some(mc) = m.column(&nc.name) else { continue };
+            let Some(mc) = m.column(&nc.name) else {
+                continue;
+            };
             if mc.auto_increment != nc.auto_increment {
                 return Err(DiffError::AutoIncrementChange {
                     table: n.name.clone(),
@@ -670,7 +677,12 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Changes, DiffError> {
             if ix.unique && ix.predicate.is_none() {
                 rekeyed.insert((
                     n.name.clone(),
-                    sorted(&ix.columns.iter().map(|c| c.column.clone()).collect::<Vec<_>>()),
+                    sorted(
+                        &ix.columns
+                            .iter()
+                            .map(|c| c.column.clone())
+                            .collect::<Vec<_>>(),
+                    ),
                 ));
             }
             p[DROP_CONSTRAINT].push(Operation::DropIndex {
@@ -797,9 +809,10 @@ fn sorted(v: &[String]) -> Vec<String> {
 
 fn same_columns(a: &Table, b: &Table) -> bool {
     a.columns.len() == b.columns.len()
-        && a.columns.iter().zip(&b.columns).all(|(x, y)| {
-            x.name == y.name && x.ty == y.ty && x.nullable == y.nullable
-        })
+        && a.columns
+            .iter()
+            .zip(&b.columns)
+            .all(|(x, y)| x.name == y.name && x.ty == y.ty && x.nullable == y.nullable)
 }
 
 /// `old` with the names of `new` (table and columns renamed, references
@@ -809,7 +822,6 @@ fn map_table(
     n: &Table,
     table_map: &HashMap<String, String>,
     column_maps: &HashMap<String, HashMap<String, String>>,
-    old: &Schema,
 ) -> Table {
     let empty = HashMap::new();
     let cmap = column_maps.get(&n.name).unwrap_or(&empty);
@@ -837,8 +849,6 @@ fn map_table(
                     .collect();
             }
         }
-        // An explicitly named key keeps its name; a derived one follows.
-        let _ = old;
     }
     for u in &mut t.uniques {
         u.columns = u.columns.iter().map(col).collect();

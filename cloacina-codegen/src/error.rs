@@ -66,17 +66,6 @@ pub enum Error {
         /// What the database said.
         message: String,
     },
-    /// Something in a live database that the neutral model cannot hold and
-    /// that stops the command (most unreadable objects are only reported).
-    #[error("cannot read {object} from the {backend} database: {message}")]
-    Introspect {
-        /// The backend.
-        backend: crate::model::Backend,
-        /// The table, column or index, as `table.column`.
-        object: String,
-        /// Why, and what to do.
-        message: String,
-    },
     /// Live databases disagree with the schema file or with each other
     /// (`check`, `check-parity`), or a Diesel schema disagrees with itself
     /// or its database (`import`). The report was already printed.

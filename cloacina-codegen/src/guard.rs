@@ -78,7 +78,10 @@ fn render_refusals(r: &[Refusal]) -> String {
         if r.len() == 1 { "" } else { "s" }
     );
     for x in r {
-        out.push_str(&format!("\n  {}: {}: {}", x.location, x.operation, x.message));
+        out.push_str(&format!(
+            "\n  {}: {}: {}",
+            x.location, x.operation, x.message
+        ));
     }
     out
 }
@@ -108,7 +111,10 @@ pub fn destructive_reason(op: &Operation, ops: &[Operation]) -> Option<String> {
                     to.ty.neutral_name()
                 ))
             } else if from.nullable && !to.nullable && to.default.is_none() {
-                Some("NOT NULL without a default: existing NULLs would become the type's zero value".into())
+                Some(
+                    "NOT NULL without a default: existing NULLs would become the type's zero value"
+                        .into(),
+                )
             } else {
                 None
             }

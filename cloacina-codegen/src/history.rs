@@ -138,7 +138,9 @@ pub enum HistoryError {
         problems: Vec<String>,
     },
     /// A migration name that is not a plain snake_case word.
-    #[error("migration name `{name}` must be lowercase letters, digits and `_` (at most 60 bytes)")]
+    #[error(
+        "migration name `{name}` must be lowercase letters, digits and `_` (at most 60 bytes)"
+    )]
     BadName {
         /// The name given.
         name: String,
@@ -416,14 +418,15 @@ impl History {
         let folders: BTreeSet<String> = self.migrations.iter().map(|m| m.folder.clone()).collect();
         self.integrity.hand_written.retain(|f| folders.contains(f));
         let path = self.dir.join(INTEGRITY_FILE);
-        crate::config::write_file_if_changed(&path, self.integrity.render().as_bytes())
-            .map_err(|e| match e {
+        crate::config::write_file_if_changed(&path, self.integrity.render().as_bytes()).map_err(
+            |e| match e {
                 crate::error::Error::Write { path, source } => HistoryError::Io { path, source },
                 other => HistoryError::Io {
                     path: path.clone(),
                     source: std::io::Error::other(other.to_string()),
                 },
-            })?;
+            },
+        )?;
         Ok(())
     }
 }
@@ -665,7 +668,8 @@ pub fn write_migration(
             "{}{}\n{}",
             header(&folder, sql.backend, "down", schema_path),
             if pending.initial {
-                "-- Operations:\n--   drop every table and raw SQL block of the schema\n".to_string()
+                "-- Operations:\n--   drop every table and raw SQL block of the schema\n"
+                    .to_string()
             } else {
                 down_comment.clone()
             },

@@ -793,6 +793,40 @@ mod tests {
     }
 
     #[test]
+    fn odd_sql_never_panics() {
+        let inputs = [
+            "",
+            "(",
+            ")",
+            "((((",
+            "'unterminated",
+            "\"q",
+            "[x",
+            "x'zz",
+            "-",
+            "- -1",
+            "1e-",
+            "::",
+            "::int",
+            "= ANY (ARRAY[",
+            "= any(array[1,2",
+            "é = 'ü' AND [ä] <> x'é'",
+            "/* open",
+            "-- only a comment",
+            "a::double precision(",
+            "$$ body $$",
+            "NOT (a)",
+            "CASE WHEN a THEN b END",
+        ];
+        for sql in inputs {
+            let _ = canonical_expr(sql);
+            let _ = check_from_sql(sql);
+            let _ = fold_implicit_check("a", sql);
+            let _ = json_check_column(sql);
+        }
+    }
+
+    #[test]
     fn checks_read_back_as_the_specific_kind() {
         assert_eq!(
             check_from_sql("(status = ANY (ARRAY['a'::text, 'b'::text]))"),

@@ -241,6 +241,10 @@ fn pg_using(column_sql: &str, from: ColumnType, to: ColumnType) -> Option<String
         (_, T::Text { .. }) => Some(format!("{c}::text::{pg_type}")),
         (T::Text { .. }, T::Json) => Some(format!("{c}::jsonb")),
         (T::Text { .. }, T::Uuid) => Some(format!("{c}::uuid")),
+        // Down directions of the conversions above.
+        (a, T::Bool) if a.is_integer() => Some(format!(
+            "CASE {c} WHEN 1 THEN TRUE WHEN 0 THEN FALSE ELSE ({c}::text)::boolean END"
+        )),
         _ => Some(format!("{c}::{pg_type}")),
     }
 }
@@ -255,12 +259,18 @@ fn pg_rename_derived(before: &Table, after: &Table) -> Vec<String> {
             out.push(format!("ALTER TABLE {t} RENAME CONSTRAINT {a} TO {b};"));
         }
     };
-    rename(names::primary_key_name(before), names::primary_key_name(after));
+    rename(
+        names::primary_key_name(before),
+        names::primary_key_name(after),
+    );
     for (a, b) in before.uniques.iter().zip(&after.uniques) {
         rename(names::unique_name(before, a), names::unique_name(after, b));
     }
     for (a, b) in before.foreign_keys.iter().zip(&after.foreign_keys) {
-        rename(names::foreign_key_name(before, a), names::foreign_key_name(after, b));
+        rename(
+            names::foreign_key_name(before, a),
+            names::foreign_key_name(after, b),
+        );
     }
     for i in 0..before.checks.len().min(after.checks.len()) {
         let d = dialect(Backend::Postgres);
@@ -373,7 +383,9 @@ fn render_postgres(start: &Schema, ops: &[Operation], down: bool) -> String {
                 stmts.extend(pg_rename_derived(bt, at));
             }
             Operation::AddColumn { table, column } => {
-                let Some(at) = after.table(table) else { continue };
+                let Some(at) = after.table(table) else {
+                    continue;
+                };
                 let mut def = d.column_definition(at, column);
                 if !column.insert_optional() {
                     def.push_str(&format!(" DEFAULT {}", fill_value(d, column)));
@@ -389,7 +401,9 @@ fn render_postgres(start: &Schema, ops: &[Operation], down: bool) -> String {
                 stmts.extend(d.column_comment(at, column));
             }
             Operation::DropColumn { table, column } => {
-                let Some(bt) = before.table(table) else { continue };
+                let Some(bt) = before.table(table) else {
+                    continue;
+                };
                 stmts.push(format!(
                     "ALTER TABLE {} DROP COLUMN {};",
                     bt.sql_name(),
@@ -397,7 +411,9 @@ fn render_postgres(start: &Schema, ops: &[Operation], down: bool) -> String {
                 ));
             }
             Operation::AlterColumn { table, from, to } => {
-                let Some(at) = after.table(table) else { continue };
+                let Some(at) = after.table(table) else {
+                    continue;
+                };
                 let t = at.sql_name();
                 let c = to.sql_name();
                 let retype = from.ty != to.ty;
@@ -423,12 +439,12 @@ fn render_postgres(start: &Schema, ops: &[Operation], down: bool) -> String {
                     stmts.push(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP NOT NULL;"));
                 }
                 match &to.default {
-                    Some(def) if retype || from.default.as_ref() != Some(def) => stmts.push(
-                        format!(
+                    Some(def) if retype || from.default.as_ref() != Some(def) => {
+                        stmts.push(format!(
                             "ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {};",
                             d.default_sql(to, def)
-                        ),
-                    ),
+                        ))
+                    }
                     None if from.default.is_some() && !retype => {
                         stmts.push(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT;"))
                     }
@@ -436,13 +452,17 @@ fn render_postgres(start: &Schema, ops: &[Operation], down: bool) -> String {
                 }
             }
             Operation::AddPrimaryKey { table, .. } => {
-                let Some(at) = after.table(table) else { continue };
+                let Some(at) = after.table(table) else {
+                    continue;
+                };
                 if let Some(pk) = d.primary_key_constraint(at) {
                     stmts.push(format!("ALTER TABLE {} ADD {pk};", at.sql_name()));
                 }
             }
             Operation::DropPrimaryKey { table, .. } => {
-                let Some(bt) = before.table(table) else { continue };
+                let Some(bt) = before.table(table) else {
+                    continue;
+                };
                 stmts.push(format!(
                     "ALTER TABLE {} DROP CONSTRAINT {};",
                     bt.sql_name(),
@@ -450,15 +470,21 @@ fn render_postgres(start: &Schema, ops: &[Operation], down: bool) -> String {
                 ));
             }
             Operation::AddForeignKey { table, foreign_key } => {
-                let Some(at) = after.table(table) else { continue };
+                let Some(at) = after.table(table) else {
+                    continue;
+                };
                 stmts.extend(d.add_foreign_key(after, at, foreign_key));
             }
             Operation::DropForeignKey { table, foreign_key } => {
-                let Some(bt) = before.table(table) else { continue };
+                let Some(bt) = before.table(table) else {
+                    continue;
+                };
                 stmts.extend(d.drop_foreign_key(bt, foreign_key));
             }
             Operation::AddUnique { table, unique } => {
-                let Some(at) = after.table(table) else { continue };
+                let Some(at) = after.table(table) else {
+                    continue;
+                };
                 stmts.push(format!(
                     "ALTER TABLE {} ADD {};",
                     at.sql_name(),
@@ -466,7 +492,9 @@ fn render_postgres(start: &Schema, ops: &[Operation], down: bool) -> String {
                 ));
             }
             Operation::DropUnique { table, unique } => {
-                let Some(bt) = before.table(table) else { continue };
+                let Some(bt) = before.table(table) else {
+                    continue;
+                };
                 stmts.push(format!(
                     "ALTER TABLE {} DROP CONSTRAINT {};",
                     bt.sql_name(),
@@ -474,7 +502,9 @@ fn render_postgres(start: &Schema, ops: &[Operation], down: bool) -> String {
                 ));
             }
             Operation::AddCheck { table, check } => {
-                let Some(at) = after.table(table) else { continue };
+                let Some(at) = after.table(table) else {
+                    continue;
+                };
                 if let Some(expr) = d.check_expr(at, &check.expr) {
                     stmts.push(format!(
                         "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({expr});",
@@ -484,7 +514,9 @@ fn render_postgres(start: &Schema, ops: &[Operation], down: bool) -> String {
                 }
             }
             Operation::DropCheck { table, check } => {
-                let Some(bt) = before.table(table) else { continue };
+                let Some(bt) = before.table(table) else {
+                    continue;
+                };
                 if d.check_expr(bt, &check.expr).is_some() {
                     stmts.push(format!(
                         "ALTER TABLE {} DROP CONSTRAINT {};",
@@ -494,11 +526,15 @@ fn render_postgres(start: &Schema, ops: &[Operation], down: bool) -> String {
                 }
             }
             Operation::AddIndex { table, index } => {
-                let Some(at) = after.table(table) else { continue };
+                let Some(at) = after.table(table) else {
+                    continue;
+                };
                 stmts.push(d.create_index(at, index));
             }
             Operation::DropIndex { table, index } => {
-                let Some(bt) = before.table(table) else { continue };
+                let Some(bt) = before.table(table) else {
+                    continue;
+                };
                 stmts.push(d.drop_index(bt, index));
             }
             Operation::AddRawBlock { block } => stmts.extend(raw_up(block, backend)),
@@ -555,7 +591,9 @@ fn sqlite_simple(op: &Operation, before: &Schema, after: &Schema) -> bool {
             !t.primary_key.contains(c)
                 && t.foreign_keys.iter().all(|f| !f.columns.contains(c))
                 && t.uniques.iter().all(|u| !u.columns.contains(c))
-                && t.indexes.iter().all(|i| i.columns.iter().all(|x| &x.column != c))
+                && t.indexes
+                    .iter()
+                    .all(|i| i.columns.iter().all(|x| &x.column != c))
                 && t.checks.iter().all(|k| match &k.expr {
                     CheckExpr::In { column, .. } | CheckExpr::JsonValid { column } => column != c,
                     CheckExpr::Raw { .. } => false,
@@ -570,12 +608,10 @@ fn sqlite_simple(op: &Operation, before: &Schema, after: &Schema) -> bool {
             (Some(b), Some(a)) => same_derived_names(b, a),
             _ => false,
         },
-        Operation::RenameColumn { table, .. } => {
-            match (before.table(table), after.table(table)) {
-                (Some(b), Some(a)) => same_derived_names(b, a),
-                _ => false,
-            }
-        }
+        Operation::RenameColumn { table, .. } => match (before.table(table), after.table(table)) {
+            (Some(b), Some(a)) => same_derived_names(b, a),
+            _ => false,
+        },
         _ => false,
     }
 }
@@ -586,7 +622,12 @@ fn same_derived_names(b: &Table, a: &Table) -> bool {
     let n = |f: fn(&Table) -> Vec<Option<String>>| f(b) == f(a);
     pk_same
         && n(|t| resolved_uniques(t).into_iter().map(|x| x.name).collect())
-        && n(|t| resolved_foreign_keys(t).into_iter().map(|x| x.name).collect())
+        && n(|t| {
+            resolved_foreign_keys(t)
+                .into_iter()
+                .map(|x| x.name)
+                .collect()
+        })
         && n(|t| resolved_checks(t).into_iter().map(|x| x.name).collect())
         && n(|t| resolved_indexes(t).into_iter().map(|x| x.name).collect())
 }
@@ -629,6 +670,14 @@ fn sqlite_convert(src: &str, from: &Column, to: &Column) -> String {
             "CASE WHEN {e} IS NULL THEN NULL ELSE coalesce(unhex(replace({e}, '-', '')), X'00') END"
         ),
         (a, T::Double) if a.is_integer() => format!("CAST({e} AS REAL)"),
+        // Down directions of the conversions above; a value that does not
+        // convert stays as it is, so the STRICT column or its check refuses it.
+        (T::Text { .. }, T::Bool) => {
+            format!("CASE {e} WHEN 'true' THEN 1 WHEN 'false' THEN 0 ELSE {e} END")
+        }
+        (T::Text { .. }, b) if b.is_integer() => format!(
+            "CASE WHEN CAST(CAST({e} AS INTEGER) AS TEXT) = {e} THEN CAST({e} AS INTEGER) ELSE {e} END"
+        ),
         _ => e.to_string(),
     };
     if from.nullable && !to.nullable {
@@ -860,7 +909,9 @@ fn render_sqlite(start: &Schema, ops: &[Operation], down: bool) -> String {
                 }
             }
             Operation::AddColumn { table, column } => {
-                let Some(at) = state.table(table) else { continue };
+                let Some(at) = state.table(table) else {
+                    continue;
+                };
                 stmts.push(format!(
                     "ALTER TABLE {} ADD COLUMN {};",
                     at.sql_name(),
@@ -868,7 +919,9 @@ fn render_sqlite(start: &Schema, ops: &[Operation], down: bool) -> String {
                 ));
             }
             Operation::DropColumn { table, column } => {
-                let Some(bt) = before.table(table) else { continue };
+                let Some(bt) = before.table(table) else {
+                    continue;
+                };
                 stmts.push(format!(
                     "ALTER TABLE {} DROP COLUMN {};",
                     bt.sql_name(),
@@ -876,11 +929,15 @@ fn render_sqlite(start: &Schema, ops: &[Operation], down: bool) -> String {
                 ));
             }
             Operation::AddIndex { table, index } => {
-                let Some(at) = state.table(table) else { continue };
+                let Some(at) = state.table(table) else {
+                    continue;
+                };
                 stmts.push(d.create_index(at, index));
             }
             Operation::DropIndex { table, index } => {
-                let Some(bt) = before.table(table) else { continue };
+                let Some(bt) = before.table(table) else {
+                    continue;
+                };
                 stmts.push(d.drop_index(bt, index));
             }
             Operation::AddRawBlock { block } => stmts.extend(raw_up(block, backend)),
@@ -958,8 +1015,7 @@ fn rebuild_step(
             if members.contains(&t.name) {
                 continue;
             }
-            if t
-                .foreign_keys
+            if t.foreign_keys
                 .iter()
                 .any(|f| f.ref_table != t.name && members.contains(&f.ref_table))
             {
@@ -998,7 +1054,11 @@ fn rebuild_step(
         // Strip doc comment lines before CREATE: they stay with the final table.
         let header = format!("CREATE TABLE {} (", t.sql_name());
         if let Some(pos) = sql.find(&header) {
-            sql = format!("CREATE TABLE {} ({}", temp(t.sql_name()), &sql[pos + header.len()..]);
+            sql = format!(
+                "CREATE TABLE {} ({}",
+                temp(t.sql_name()),
+                &sql[pos + header.len()..]
+            );
         }
         for m in &member_sql {
             sql = sql.replace(
@@ -1009,34 +1069,33 @@ fn rebuild_step(
         out.push(sql);
     }
     for t in &order {
-        let (source_sql, mapping): (String, Vec<(String, String)>) = match by_target
-            .get(t.name.as_str())
-        {
-            Some(r) => {
-                let mut cols = Vec::new();
-                for c in &t.columns {
-                    match r.columns.get(&c.name) {
-                        Some(Source::Column(old)) => cols.push((
-                            c.sql_name().to_string(),
-                            sqlite_convert(old.sql_name(), old, c),
-                        )),
-                        Some(Source::New) | None => {
-                            if !c.insert_optional() {
-                                cols.push((c.sql_name().to_string(), fill_value(d, c)));
+        let (source_sql, mapping): (String, Vec<(String, String)>) =
+            match by_target.get(t.name.as_str()) {
+                Some(r) => {
+                    let mut cols = Vec::new();
+                    for c in &t.columns {
+                        match r.columns.get(&c.name) {
+                            Some(Source::Column(old)) => cols.push((
+                                c.sql_name().to_string(),
+                                sqlite_convert(old.sql_name(), old, c),
+                            )),
+                            Some(Source::New) | None => {
+                                if !c.insert_optional() {
+                                    cols.push((c.sql_name().to_string(), fill_value(d, c)));
+                                }
                             }
                         }
                     }
+                    (r.source_sql.clone(), cols)
                 }
-                (r.source_sql.clone(), cols)
-            }
-            None => (
-                t.sql_name().to_string(),
-                t.columns
-                    .iter()
-                    .map(|c| (c.sql_name().to_string(), c.sql_name().to_string()))
-                    .collect(),
-            ),
-        };
+                None => (
+                    t.sql_name().to_string(),
+                    t.columns
+                        .iter()
+                        .map(|c| (c.sql_name().to_string(), c.sql_name().to_string()))
+                        .collect(),
+                ),
+            };
         let names: Vec<&str> = mapping.iter().map(|(n, _)| n.as_str()).collect();
         let exprs: Vec<&str> = mapping.iter().map(|(_, e)| e.as_str()).collect();
         out.push(format!(
@@ -1063,7 +1122,10 @@ fn rebuild_step(
         tables: old_tables,
         raw_blocks: vec![],
     };
-    for t in crate::render::ddl::table_order(&tmp, backend).into_iter().rev() {
+    for t in crate::render::ddl::table_order(&tmp, backend)
+        .into_iter()
+        .rev()
+    {
         let mut s = d.drop_table(t);
         if drops.iter().any(|x| x.name == t.name) {
             s = format!(
@@ -1090,7 +1152,7 @@ fn rebuild_step(
             out.extend(raw_up(b, backend));
         }
     }
-    out.push(format!(
+    out.push(String::from(
         "-- Fail the migration if any foreign key is violated (works with foreign keys off, too).\n\
          CREATE TEMP TABLE cloacina_fk_check (\n    \
          violations INTEGER NOT NULL,\n    \

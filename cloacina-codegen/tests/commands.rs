@@ -165,10 +165,10 @@ fn import_with_a_database_keeps_its_constraints_and_reports_pk_and_nullability_d
         )
         .expect("ddl");
     }
-    // The table! says the key is `name` and that `name` may be null.
+    // The table! says the key is `name` and that `email` may be null.
     let src = dir.write(
         "schema.rs",
-        "diesel::table! { users (name) { id -> Integer, name -> Nullable<Text>, email -> Text, } }\n",
+        "diesel::table! { users (name) { id -> Integer, name -> Text, email -> Nullable<Text>, } }\n",
     );
     let out = bin(&["import", s(&src), "--database", s(&db_path), "--json"]);
     assert_eq!(out.status.code(), Some(6), "{}", text(&out.stderr));
@@ -192,7 +192,7 @@ fn import_with_a_database_keeps_its_constraints_and_reports_pk_and_nullability_d
         [
             (
                 "column".into(),
-                "name".into(),
+                "email".into(),
                 "nullable".into(),
                 "true | false".into()
             ),
@@ -348,6 +348,18 @@ fn nothing_it_cannot_read_makes_it_panic() {
             "/no/such/pg",
         ),
     ];
+    // A schema file with errors fails part (a) before any database is touched.
+    let out = bin(&[
+        "check",
+        "--schema",
+        "tests/fixtures/invalid/foreign_key_type_mismatch.rs",
+        "--migrations",
+        s(dir.path()),
+        "--postgres",
+        &live_support::postgres_url(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("foreign_key_type_mismatch.rs:9:9"));
     for (args, code, needle) in cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = bin(&args);

@@ -301,7 +301,12 @@ fn diff_of_a_schema_with_itself_is_empty() {
         // reorder constraints).
         let printed = cloacina_codegen::render::neutral::render(&s, &[]);
         let reparsed = schema(&printed);
-        assert_eq!(diff::diff(&s, &reparsed), Ok(vec![]), "{}", entry.path().display());
+        assert_eq!(
+            diff::diff(&s, &reparsed),
+            Ok(vec![]),
+            "{}",
+            entry.path().display()
+        );
         seen += 1;
     }
     assert!(seen >= 4, "only {seen} fixtures found");
@@ -310,27 +315,49 @@ fn diff_of_a_schema_with_itself_is_empty() {
 #[test]
 fn rename_hints_that_match_nothing_are_errors() {
     let base = schema(&with_kids(KIDS));
-    let stale_table = schema(&with_kids(&KIDS.replace("    kids (id) {", "    #[renamed_from(children)]\n    kids2 (id) {")));
+    let stale_table = schema(&with_kids(&KIDS.replace(
+        "    kids (id) {",
+        "    #[renamed_from(children)]\n    kids2 (id) {",
+    )));
     let err = diff::diff(&base, &stale_table).unwrap_err();
-    assert!(err.to_string().contains("neither `children` nor `kids2`"), "{err}");
-    let stale_column = schema(&with_kids(&KIDS.replace("label -> Text,", "#[renamed_from(title)]\n        caption -> Text,")));
+    assert!(
+        err.to_string().contains("neither `children` nor `kids2`"),
+        "{err}"
+    );
+    let stale_column = schema(&with_kids(&KIDS.replace(
+        "label -> Text,",
+        "#[renamed_from(title)]\n        caption -> Text,",
+    )));
     let err = diff::diff(&base, &stale_column).unwrap_err();
     assert!(err.to_string().contains("kids.caption"), "{err}");
     // A hint whose rename already happened is satisfied.
-    let done = schema(&with_kids(&KIDS.replace("label -> Text,", "#[renamed_from(old_label)]\n        label -> Text,")));
+    let done = schema(&with_kids(&KIDS.replace(
+        "label -> Text,",
+        "#[renamed_from(old_label)]\n        label -> Text,",
+    )));
     assert_eq!(diff::diff(&base, &done), Ok(vec![]));
 }
 
 #[test]
 fn drop_and_add_that_look_like_a_rename_warn_with_the_hint() {
     let base = schema(&with_kids(KIDS));
-    let renamed = schema(&with_kids(&KIDS.replace("label -> Text,", "caption -> Text,")));
+    let renamed = schema(&with_kids(
+        &KIDS.replace("label -> Text,", "caption -> Text,"),
+    ));
     let changes = diff::changes(&base, &renamed).unwrap();
     assert_eq!(changes.warnings.len(), 1, "{changes:?}");
     assert!(changes.warnings[0].contains("#[renamed_from(label)]"));
-    let tables = schema(&with_kids(&KIDS.replace("    kids (id)", "    children (id)")));
+    let tables = schema(&with_kids(
+        &KIDS.replace("    kids (id)", "    children (id)"),
+    ));
     let changes = diff::changes(&base, &tables).unwrap();
-    assert!(changes.warnings.iter().any(|w| w.contains("#[renamed_from(kids)]")), "{changes:?}");
+    assert!(
+        changes
+            .warnings
+            .iter()
+            .any(|w| w.contains("#[renamed_from(kids)]")),
+        "{changes:?}"
+    );
 }
 
 #[test]
@@ -339,9 +366,21 @@ fn unsupported_changes_are_errors() {
     let json = schema(&with_kids(&KIDS.replace("n -> Integer,", "n -> Json,")));
     let err = diff::diff(&base, &json).unwrap_err();
     assert!(err.to_string().contains("from Integer to Json"), "{err}");
-    let scoped = schema(&with_kids(&KIDS.replace("    kids (id)", "    #[backend(sqlite)]\n    kids (id)")).replace("#[references(parents.id, on_delete = cascade)]", ""));
-    let err = diff::diff(&schema(&with_kids(&KIDS.replace("#[references(parents.id, on_delete = cascade)]", ""))), &scoped).unwrap_err();
-    assert!(err.to_string().contains("cannot change its backends"), "{err}");
+    let scoped = schema(
+        &with_kids(&KIDS.replace("    kids (id)", "    #[backend(sqlite)]\n    kids (id)"))
+            .replace("#[references(parents.id, on_delete = cascade)]", ""),
+    );
+    let err = diff::diff(
+        &schema(&with_kids(
+            &KIDS.replace("#[references(parents.id, on_delete = cascade)]", ""),
+        )),
+        &scoped,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("cannot change its backends"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -349,9 +388,18 @@ fn destructive_steps_are_refused_with_the_line_and_attribute() {
     let from = with_kids(KIDS);
     let cases: Vec<(String, &str)> = vec![
         (PARENTS.to_string(), "#![allow_drop(kids)]"),
-        (with_kids(&KIDS.replace("        label -> Text,\n", "")), "#[allow_drop(label)]"),
-        (with_kids(&KIDS.replace("n -> Integer,", "n -> SmallInt,")), "#[allow_destructive]"),
-        (with_kids(&KIDS.replace("label -> Text,", "label -> Text,\n        flag -> Bool,")), "#[allow_destructive]"),
+        (
+            with_kids(&KIDS.replace("        label -> Text,\n", "")),
+            "#[allow_drop(label)]",
+        ),
+        (
+            with_kids(&KIDS.replace("n -> Integer,", "n -> SmallInt,")),
+            "#[allow_destructive]",
+        ),
+        (
+            with_kids(&KIDS.replace("label -> Text,", "label -> Text,\n        flag -> Bool,")),
+            "#[allow_destructive]",
+        ),
     ];
     for (to, attribute) in cases {
         let (a, b) = (schema(&from), schema(&to));
@@ -366,8 +414,15 @@ fn destructive_steps_are_refused_with_the_line_and_attribute() {
     let to = with_kids(&KIDS.replace("n -> Integer,", "n -> SmallInt,"));
     let ops = diff::diff(&schema(&from), &schema(&to)).unwrap();
     let err = guard::check(&ops, &schema(&to), &[], "schema.rs", &to).unwrap_err();
-    let line = to.lines().position(|l| l.contains("n -> SmallInt")).unwrap() + 1;
-    assert!(err.to_string().contains(&format!("schema.rs:{line}:9")), "{err}");
+    let line = to
+        .lines()
+        .position(|l| l.contains("n -> SmallInt"))
+        .unwrap()
+        + 1;
+    assert!(
+        err.to_string().contains(&format!("schema.rs:{line}:9")),
+        "{err}"
+    );
 }
 
 // ----- the migrations folder --------------------------------------------------
@@ -409,10 +464,19 @@ fn history_writes_paired_versioned_checksummed_migrations() {
     let w1 = write_next(&dir, &with_kids(KIDS), 1_700_000_000).unwrap();
     assert_eq!(w1.folder, "20231114221320_initial");
     let up = std::fs::read_to_string(dir.join("postgres").join(&w1.folder).join("up.sql")).unwrap();
-    assert!(up.contains("-- Operations:\n--   1. create table parents with 2 columns\n"), "{up}");
-    assert!(up.contains(&cloacina_codegen::render::ddl::render_schema(&schema(&with_kids(KIDS)), Backend::Postgres)));
+    assert!(
+        up.contains("-- Operations:\n--   1. create table parents with 2 columns\n"),
+        "{up}"
+    );
+    assert!(up.contains(&cloacina_codegen::render::ddl::render_schema(
+        &schema(&with_kids(KIDS)),
+        Backend::Postgres
+    )));
     // Second: a clock behind the last version still gives a later one.
-    let next = with_kids(&KIDS.replace("label -> Text,", "label -> Text,\n        heartbeat_at -> Nullable<Timestamp>,"));
+    let next = with_kids(&KIDS.replace(
+        "label -> Text,",
+        "label -> Text,\n        heartbeat_at -> Nullable<Timestamp>,",
+    ));
     let w2 = write_next(&dir, &next, 1_600_000_000).unwrap();
     assert_eq!(w2.folder, "20231114221321_add_kids_heartbeat_at");
     for b in ["postgres", "sqlite"] {
@@ -465,7 +529,11 @@ fn hand_written_migrations_are_marked_and_kept() {
     .unwrap();
     let up = dir.join("postgres").join(&hand.folder).join("up.sql");
     let text = std::fs::read_to_string(&up).unwrap();
-    std::fs::write(&up, format!("{text}UPDATE kids SET label = upper(label);\n")).unwrap();
+    std::fs::write(
+        &up,
+        format!("{text}UPDATE kids SET label = upper(label);\n"),
+    )
+    .unwrap();
     history::load(&dir).unwrap().rehash().unwrap();
     // A later generated migration keeps it and comes after it.
     let next = with_kids(&KIDS.replace("n -> Integer,", "n -> BigInt,"));

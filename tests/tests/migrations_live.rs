@@ -356,9 +356,9 @@ fn norm_sql(backend: Backend, c: &Column) -> String {
             format!("CASE WHEN {n} THEN 'true' WHEN NOT {n} THEN 'false' END")
         }
         (Backend::Postgres, ColumnType::Uuid) => format!("replace({n}::text, '-', '')"),
-        (Backend::Postgres, ColumnType::Timestamp) => format!(
-            "to_char({n} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-        ),
+        (Backend::Postgres, ColumnType::Timestamp) => {
+            format!("to_char({n} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
+        }
         (Backend::Postgres, ColumnType::Json) => format!("replace({n}::text, ' ', '')"),
         (Backend::Postgres, ColumnType::Binary) => format!("encode({n}, 'hex')"),
         (Backend::Postgres, _) => n.to_string(),
@@ -478,7 +478,12 @@ fn sorted_clauses(text: &str) -> String {
     }
     items.push(body[start..].trim().to_string());
     items.sort();
-    format!("{}({}){}", &text[..open], items.join(", "), &text[close + 1..])
+    format!(
+        "{}({}){}",
+        &text[..open],
+        items.join(", "),
+        &text[close + 1..]
+    )
 }
 
 fn temp_dir(tag: &str) -> PathBuf {
@@ -552,9 +557,17 @@ fn check_rows(db: &mut Db, case: &str, from: &Schema, to: &Schema) {
             .table(&t.name)
             .or_else(|| t.renamed_from.as_deref().and_then(|r| from.table(r)))
             .is_some_and(|o| o.scope.includes(backend));
-        let count = db.texts(&format!("SELECT CAST(count(*) AS TEXT) AS v FROM {}", t.sql_name()));
+        let count = db.texts(&format!(
+            "SELECT CAST(count(*) AS TEXT) AS v FROM {}",
+            t.sql_name()
+        ));
         let want_rows = if existed { ROWS } else { 0 };
-        assert_eq!(count, vec![want_rows.to_string()], "{case} {backend}: rows of {}", t.name);
+        assert_eq!(
+            count,
+            vec![want_rows.to_string()],
+            "{case} {backend}: rows of {}",
+            t.name
+        );
         if !existed {
             continue;
         }
@@ -575,7 +588,9 @@ fn check_rows(db: &mut Db, case: &str, from: &Schema, to: &Schema) {
         }
     }
     let violations = match backend {
-        Backend::Sqlite => db.texts("SELECT CAST(count(*) AS TEXT) AS v FROM pragma_foreign_key_check()"),
+        Backend::Sqlite => {
+            db.texts("SELECT CAST(count(*) AS TEXT) AS v FROM pragma_foreign_key_check()")
+        }
         Backend::Postgres => vec!["0".into()],
     };
     assert_eq!(violations, vec!["0".to_string()], "{case}: foreign keys");
@@ -594,7 +609,8 @@ fn fresh_catalog(new_db: impl FnOnce() -> Db, schema: &Schema) -> Vec<String> {
 fn sqlite_db(dir: &Path, name: &str) -> Db {
     let path = dir.join(format!("{name}.db"));
     let mut c = SqliteConnection::establish(&path.display().to_string()).expect("open sqlite file");
-    c.batch_execute("PRAGMA foreign_keys = ON;").expect("foreign keys on");
+    c.batch_execute("PRAGMA foreign_keys = ON;")
+        .expect("foreign keys on");
     Db::Lite(c)
 }
 
@@ -610,7 +626,11 @@ fn run_case(case: &str, from_src: &str, to_src: &str, mut new_db: impl FnMut(&Pa
     seed(&mut db, &from);
     let fresh_from = fresh_catalog(|| new_db(&dir, "fresh_from"), &from);
     let fresh_to = fresh_catalog(|| new_db(&dir, "fresh_to"), &to);
-    assert_eq!(db.catalog(), fresh_from, "{case} {backend}: initial structure");
+    assert_eq!(
+        db.catalog(),
+        fresh_from,
+        "{case} {backend}: initial structure"
+    );
 
     db.run_next(&migrations);
     check_rows(&mut db, case, &from, &to);
@@ -618,10 +638,18 @@ fn run_case(case: &str, from_src: &str, to_src: &str, mut new_db: impl FnMut(&Pa
     assert_eq!(after_up, fresh_to, "{case} {backend}: structure after up");
 
     db.revert_last(&migrations);
-    assert_eq!(db.catalog(), fresh_from, "{case} {backend}: structure after down");
+    assert_eq!(
+        db.catalog(),
+        fresh_from,
+        "{case} {backend}: structure after down"
+    );
 
     db.run_next(&migrations);
-    assert_eq!(db.catalog(), after_up, "{case} {backend}: structure after up again");
+    assert_eq!(
+        db.catalog(),
+        after_up,
+        "{case} {backend}: structure after up again"
+    );
     drop(db);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -647,19 +675,27 @@ fn sqlite_rebuild_fails_on_a_violated_foreign_key_even_with_foreign_keys_off() {
     // The kids' parent ids are shifted so they point nowhere; the new
     // foreign key must fail the migration, not leave orphans behind.
     let from = format!("{PARENTS}\ntable! {{\n    kids (id) {{\n        id -> BigInt,\n        parent_id -> BigInt,\n    }}\n}}\n");
-    let to = from.replace("        parent_id -> BigInt,", "        #[references(parents.id)]\n        parent_id -> BigInt,");
+    let to = from.replace(
+        "        parent_id -> BigInt,",
+        "        #[references(parents.id)]\n        parent_id -> BigInt,",
+    );
     let dir = temp_dir("fkcheck");
     write_history(&dir.join("migrations"), &from, &to);
     let migrations = FileBasedMigrations::from_path(dir.join("migrations").join("sqlite")).unwrap();
     let mut db = sqlite_db(&dir, "main");
     db.run_next(&migrations);
     db.exec("INSERT INTO parents VALUES (1, 'a'); INSERT INTO kids VALUES (1, 99); PRAGMA foreign_keys = OFF;");
-    let Db::Lite(conn) = &mut db else { unreachable!() };
+    let Db::Lite(conn) = &mut db else {
+        unreachable!()
+    };
     let err = conn
         .run_next_migration(migrations.clone())
         .expect_err("the orphan must fail the migration");
     assert!(err.to_string().contains("foreign_keys_hold"), "{err}");
     // Nothing changed: the old table is still there with its row.
-    assert_eq!(db.texts("SELECT CAST(count(*) AS TEXT) AS v FROM kids"), vec!["1"]);
+    assert_eq!(
+        db.texts("SELECT CAST(count(*) AS TEXT) AS v FROM kids"),
+        vec!["1"]
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -403,17 +403,7 @@ pub fn introspect(conn: &mut PgConnection, target: &str) -> Result<Introspection
 
 fn comment_docs(comment: Option<&str>) -> Vec<String> {
     comment
-        .map(|c| {
-            c.lines()
-                .map(|l| {
-                    if l.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" {l}")
-                    }
-                })
-                .collect()
-        })
+        .map(|c| c.lines().map(str::to_string).collect())
         .unwrap_or_default()
 }
 

@@ -93,6 +93,9 @@ struct IdxColRow {
     desc: i64,
 }
 
+/// A check as written: its constraint name (if any) and its SQL.
+pub type NamedCheck = (Option<String>, String);
+
 /// What the stored `CREATE TABLE` text says that no `PRAGMA` does.
 #[derive(Debug, Default)]
 pub struct CreateInfo {
@@ -100,9 +103,9 @@ pub struct CreateInfo {
     pub strict: bool,
     /// Per column (lower case): inline checks with their names, and
     /// whether it says `AUTOINCREMENT`.
-    pub columns: HashMap<String, (Vec<(Option<String>, String)>, bool)>,
+    pub columns: HashMap<String, (Vec<NamedCheck>, bool)>,
     /// Table-level checks with their names.
-    pub checks: Vec<(Option<String>, String)>,
+    pub checks: Vec<NamedCheck>,
     /// Named unique constraints: columns, name.
     pub unique_names: Vec<(Vec<String>, String)>,
     /// Named foreign keys: columns, name.
@@ -682,7 +685,11 @@ pub fn parse_default(ty: ColumnType, expr: &str) -> Option<DefaultValue> {
             ColumnType::Bool => DefaultValue::Bool(b == "true"),
             _ => DefaultValue::Int(i64::from(b == "true")),
         }),
-        [Tok::Blob(hex)] if ty == ColumnType::Uuid && hex.len() == 32 => {
+        [Tok::Blob(hex)]
+            if ty == ColumnType::Uuid
+                && hex.len() == 32
+                && hex.chars().all(|c| c.is_ascii_hexdigit()) =>
+        {
             Some(DefaultValue::Text(format!(
                 "{}-{}-{}-{}-{}",
                 &hex[0..8],
