@@ -336,7 +336,11 @@ pub fn sync_migrations(
         "wrote migration {} ({} operation{}): review and commit these files",
         written.folder,
         pending.changes.operations.len(),
-        if pending.changes.operations.len() == 1 { "" } else { "s" }
+        if pending.changes.operations.len() == 1 {
+            ""
+        } else {
+            "s"
+        }
     ));
     for f in &written.files {
         lines.push(format!("  {}", f.display()));

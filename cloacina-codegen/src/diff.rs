@@ -529,12 +529,7 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Changes, DiffError> {
     // --- old tables mapped onto new names -------------------------------------
     let mapped: HashMap<String, Table> = pairs
         .iter()
-        .map(|(o, n)| {
-            (
-                n.name.clone(),
-                map_table(o, n, &table_map, &column_maps),
-            )
-        })
+        .map(|(o, n)| (n.name.clone(), map_table(o, n, &table_map, &column_maps)))
         .collect();
 
     // Columns whose type changes (new table name, new column name).
@@ -1405,4 +1400,69 @@ pub fn migration_name(ops: &[Operation]) -> String {
         name.pop();
     }
     name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ColumnType as T;
+
+    #[test]
+    fn conversions() {
+        let text = T::Text { max_len: None };
+        let short = T::Text { max_len: Some(10) };
+        let long = T::Text { max_len: Some(20) };
+        let cases: &[(ColumnType, ColumnType, Conversion)] = &[
+            (T::SmallInt, T::Integer, Conversion::Widening),
+            (T::Integer, T::BigInt, Conversion::Widening),
+            (T::BigInt, T::SmallInt, Conversion::Narrowing),
+            (T::Integer, T::Double, Conversion::Widening),
+            (T::BigInt, T::Double, Conversion::Narrowing),
+            (T::Double, T::BigInt, Conversion::Narrowing),
+            (T::Bool, T::SmallInt, Conversion::Widening),
+            (text, short, Conversion::Narrowing),
+            (short, long, Conversion::Widening),
+            (long, short, Conversion::Narrowing),
+            (short, text, Conversion::Widening),
+            (T::Uuid, text, Conversion::Widening),
+            (T::Timestamp, text, Conversion::Widening),
+            (T::Bool, short, Conversion::Narrowing),
+            (text, T::Json, Conversion::Narrowing),
+            (text, T::Uuid, Conversion::Narrowing),
+            (T::Json, T::Integer, Conversion::Unsupported),
+            (T::Binary, text, Conversion::Unsupported),
+            (text, T::Bool, Conversion::Unsupported),
+            (T::Double, text, Conversion::Unsupported),
+        ];
+        for (from, to, want) in cases {
+            assert_eq!(conversion(*from, *to), *want, "{from:?} -> {to:?}");
+        }
+    }
+
+    #[test]
+    fn migration_names() {
+        let t = |name: &str| Table {
+            name: name.into(),
+            sql_name: None,
+            docs: vec![],
+            scope: BackendScope::Both,
+            columns: vec![],
+            primary_key: vec![],
+            foreign_keys: vec![],
+            uniques: vec![],
+            checks: vec![],
+            indexes: vec![],
+            renamed_from: None,
+            span: Span::default(),
+        };
+        let create = Operation::CreateTable { table: t("jobs") };
+        let drop = Operation::DropTable { table: t("old") };
+        assert_eq!(migration_name(&[]), "empty");
+        assert_eq!(migration_name(std::slice::from_ref(&create)), "create_jobs");
+        assert_eq!(migration_name(&[create, drop]), "create_jobs_and_more");
+        let long = Operation::CreateTable {
+            table: t(&"x".repeat(70)),
+        };
+        assert!(migration_name(&[long]).len() <= 60);
+    }
 }

@@ -288,8 +288,13 @@
 //! ## Migrations: intended data loss
 //!
 //! A change to the schema file becomes a migration (see [`history`],
-//! [`diff`], [`plan`]). Steps that lose data are refused unless the file
-//! says the loss is intended ([`guard`]):
+//! [`diff`], [`plan`]): with `Builder::new().schema("schema/app.rs")
+//! .migrations("migrations")` a build script writes the new
+//! `migrations/{postgres,sqlite}/<version>_<name>/` pair (or fails in CI
+//! with the pending operations), and `cloacina-codegen diff`,
+//! `migration new [NAME]`, `migration hand NAME`, `migration rehash` and
+//! `status` do the same on demand. Steps that lose data are refused unless
+//! the file says the loss is intended ([`guard`]):
 //!
 //! - `#![allow_drop(old_table, old_raw_block)]` at the top of the file:
 //!   dropping those tables or raw SQL blocks (backend-only ones included);

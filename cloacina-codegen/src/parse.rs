@@ -128,7 +128,8 @@ impl<'s> Cx<'s> {
         for e in e {
             let mut msg = e.to_string();
             if msg == "cannot parse string into token stream" {
-                msg = "not valid Rust token syntax here (a schema file is read as Rust tokens)".into();
+                msg = "not valid Rust token syntax here (a schema file is read as Rust tokens)"
+                    .into();
             }
             self.err(
                 DiagCode::Syntax,
@@ -167,10 +168,12 @@ impl<'s> Cx<'s> {
             }
             let span = self.span(attr.span());
             match attr.parse_args_with(ident_list_terminated) {
-                Ok(names) => self.allowances.extend(names.into_iter().map(|name| Allowance {
-                    kind: AllowKind::Drop { name },
-                    span,
-                })),
+                Ok(names) => self
+                    .allowances
+                    .extend(names.into_iter().map(|name| Allowance {
+                        kind: AllowKind::Drop { name },
+                        span,
+                    })),
                 Err(e) => self.attr_err(e, "allow_drop", "file"),
             }
         }
@@ -565,13 +568,14 @@ impl<'s> Cx<'s> {
                 "allow_drop" => {
                     let span = self.span(attr.span());
                     attr.parse_args_with(ident_list_terminated).map(|cols| {
-                        self.allowances.extend(cols.into_iter().map(|column| Allowance {
-                            kind: AllowKind::DropColumn {
-                                table: table.name.clone(),
-                                column,
-                            },
-                            span,
-                        }))
+                        self.allowances
+                            .extend(cols.into_iter().map(|column| Allowance {
+                                kind: AllowKind::DropColumn {
+                                    table: table.name.clone(),
+                                    column,
+                                },
+                                span,
+                            }))
                     })
                 }
                 _ => Ok(()),

@@ -160,6 +160,18 @@ enum MigrationCommand {
         #[arg(long)]
         migrations: Option<PathBuf>,
     },
+    /// Adopt a migrations folder written by hand or by another tool: record
+    /// the schema file as the state after its newest migration (writes the
+    /// snapshot) and checksum every file. Use once, when the newest
+    /// migration already matches the schema file.
+    Adopt {
+        /// The schema file [default: <workspace>/schema/cloacina.rs]
+        #[arg(long)]
+        schema: Option<PathBuf>,
+        /// The migrations folder [default: <workspace>/migrations]
+        #[arg(long)]
+        migrations: Option<PathBuf>,
+    },
     /// Create an empty hand-written migration pair NAME, marked as such.
     Hand {
         /// The migration name (lowercase, digits, `_`).
@@ -241,7 +253,10 @@ fn run(cli: Cli) -> Result<(), Error> {
                 eprintln!("{}: in sync with {}", path.display(), dir.display());
                 return Ok(());
             }
-            print!("{}", cloacina_codegen::plan::operations_comment(&pending.changes.operations));
+            print!(
+                "{}",
+                cloacina_codegen::plan::operations_comment(&pending.changes.operations)
+            );
             for w in &pending.changes.warnings {
                 println!("-- warning: {w}");
             }
@@ -267,7 +282,11 @@ fn run(cli: Cli) -> Result<(), Error> {
                 let mut hist = cloacina_codegen::history::load(&dir)?;
                 let pending = cloacina_codegen::history::pending(&hist, &schema)?;
                 if pending.is_empty() {
-                    eprintln!("{}: in sync with {}; nothing to write", path.display(), dir.display());
+                    eprintln!(
+                        "{}: in sync with {}; nothing to write",
+                        path.display(),
+                        dir.display()
+                    );
                     return Ok(());
                 }
                 for w in &pending.changes.warnings {
@@ -300,6 +319,22 @@ fn run(cli: Cli) -> Result<(), Error> {
                 );
                 Ok(())
             }
+            MigrationCommand::Adopt { schema, migrations } => {
+                let (path, dir) = (schema_path(schema)?, migrations_path(migrations)?);
+                let schema = cloacina_codegen::load(&path)?;
+                let mut hist = cloacina_codegen::history::load_for_adoption(&dir)?;
+                let files = cloacina_codegen::history::adopt(&mut hist, &schema)?;
+                eprintln!(
+                    "adopted {} migration(s) in {}: {} is now their snapshot",
+                    hist.migrations.len(),
+                    dir.display(),
+                    path.display()
+                );
+                for f in &files {
+                    eprintln!("  {}", f.display());
+                }
+                Ok(())
+            }
             MigrationCommand::Hand { name, migrations } => {
                 let dir = migrations_path(migrations)?;
                 let mut hist = cloacina_codegen::history::load(&dir)?;
@@ -325,11 +360,18 @@ fn run(cli: Cli) -> Result<(), Error> {
                 println!(
                     "{}{}",
                     m.folder,
-                    if m.hand_written { "  (hand-written)" } else { "" }
+                    if m.hand_written {
+                        "  (hand-written)"
+                    } else {
+                        ""
+                    }
                 );
             }
             hist.verify()?;
-            println!("integrity: every file matches {}", cloacina_codegen::history::INTEGRITY_FILE);
+            println!(
+                "integrity: every file matches {}",
+                cloacina_codegen::history::INTEGRITY_FILE
+            );
             let schema = cloacina_codegen::load(&path)?;
             let pending = cloacina_codegen::history::pending(&hist, &schema)?;
             if pending.is_empty() {

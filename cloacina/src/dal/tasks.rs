@@ -99,6 +99,22 @@ macro_rules! refuse {
     }};
 }
 
+/// Compare-and-set: moves task `$id` from state `$from` with `$set`, or
+/// explains why it could not (missing, or in another state).
+macro_rules! cas {
+    ($c:expr, $id:expr, $from:expr, $set:expr, $action:expr) => {{
+        let updated = diesel::update(te::table.find($id).filter(te::status.eq($from.as_str())))
+            .set($set)
+            .returning(TaskExecution::as_returning())
+            .get_result($c)
+            .optional()?;
+        match updated {
+            Some(t) => Ok(t),
+            None => refuse!($c, $id, $action),
+        }
+    }};
+}
+
 /// The oldest claimable task: ready, and its retry time (if any) reached.
 macro_rules! claimable {
     ($now:expr) => {
@@ -177,15 +193,7 @@ impl Dal<'_> {
         let mut conn = self.db.get()?;
         let now = UniversalTimestamp::now();
         with_native!(&mut *conn, c => c.transaction::<_, Error, _>(|c| {
-            let updated = diesel::update(te::table.find(id).filter(te::status.eq(TaskStatus::NotStarted.as_str())))
-                .set((te::status.eq(TaskStatus::Ready.as_str()), te::updated_at.eq(now)))
-                .returning(TaskExecution::as_returning())
-                .get_result(c)
-                .optional()?;
-            match updated {
-                Some(t) => Ok(t),
-                None => refuse!(c, id, "mark it ready"),
-            }
+            cas!(c, id, TaskStatus::NotStarted, (te::status.eq(TaskStatus::Ready.as_str()), te::updated_at.eq(now)), "mark it ready")
         }))
     }
 
@@ -198,20 +206,18 @@ impl Dal<'_> {
         let mut conn = self.db.get()?;
         let now = UniversalTimestamp::now();
         with_native!(&mut *conn, c => c.transaction::<_, Error, _>(|c| {
-            let updated = diesel::update(te::table.find(id).filter(te::status.eq(TaskStatus::Ready.as_str())))
-                .set((
+            cas!(
+                c,
+                id,
+                TaskStatus::Ready,
+                (
                     te::status.eq(TaskStatus::Running.as_str()),
                     te::attempt.eq(te::attempt + 1),
                     te::started_at.eq(Some(now)),
                     te::updated_at.eq(now),
-                ))
-                .returning(TaskExecution::as_returning())
-                .get_result(c)
-                .optional()?;
-            match updated {
-                Some(t) => Ok(t),
-                None => refuse!(c, id, "mark it running"),
-            }
+                ),
+                "mark it running"
+            )
         }))
     }
 
@@ -224,20 +230,18 @@ impl Dal<'_> {
         let mut conn = self.db.get()?;
         let now = UniversalTimestamp::now();
         with_native!(&mut *conn, c => c.transaction::<_, Error, _>(|c| {
-            let updated = diesel::update(te::table.find(id).filter(te::status.eq(TaskStatus::Running.as_str())))
-                .set((
+            cas!(
+                c,
+                id,
+                TaskStatus::Running,
+                (
                     te::status.eq(TaskStatus::Completed.as_str()),
                     te::completed_at.eq(Some(now)),
                     te::claimed_by.eq(None::<UniversalUuid>),
                     te::updated_at.eq(now),
-                ))
-                .returning(TaskExecution::as_returning())
-                .get_result(c)
-                .optional()?;
-            match updated {
-                Some(t) => Ok(t),
-                None => refuse!(c, id, "mark it completed"),
-            }
+                ),
+                "mark it completed"
+            )
         }))
     }
 
