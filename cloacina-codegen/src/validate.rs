@@ -87,7 +87,9 @@ impl Validator {
                     format!("`{name}` cannot name a {what} in generated Rust code"),
                     "not usable as a Rust identifier",
                 )
-                .help(format!("choose another name and keep the SQL name with `#[sql_name = \"{name}\"]`")),
+                .help(format!(
+                    "choose another name and keep the SQL name with `#[sql_name = \"{name}\"]`"
+                )),
             );
         }
     }
@@ -542,7 +544,8 @@ impl Validator {
                     )),
                 );
             }
-            if (fk.on_delete == FkAction::SetNull || fk.on_update == FkAction::SetNull) && !l.nullable
+            if (fk.on_delete == FkAction::SetNull || fk.on_update == FkAction::SetNull)
+                && !l.nullable
             {
                 self.push(
                     Diagnostic::new(

@@ -20,7 +20,12 @@ fn validate_accepts_a_valid_schema() {
         .args(["validate", "--schema", &fixture("valid/everything.rs")])
         .output()
         .expect("run");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("valid (5 tables, 2 raw SQL blocks)"), "{err}");
     assert!(out.stdout.is_empty());
@@ -29,12 +34,19 @@ fn validate_accepts_a_valid_schema() {
 #[test]
 fn validate_rejects_an_invalid_schema_with_located_diagnostics() {
     let out = bin()
-        .args(["validate", "--schema", &fixture("invalid/foreign_key_type_mismatch.rs")])
+        .args([
+            "validate",
+            "--schema",
+            &fixture("invalid/foreign_key_type_mismatch.rs"),
+        ])
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("tests/fixtures/invalid/foreign_key_type_mismatch.rs:9:9"), "{err}");
+    assert!(
+        err.contains("tests/fixtures/invalid/foreign_key_type_mismatch.rs:9:9"),
+        "{err}"
+    );
     assert!(err.contains("help:"), "{err}");
     assert!(err.contains("1 error"), "{err}");
 }
@@ -52,7 +64,10 @@ fn a_missing_file_is_an_io_error_naming_the_path() {
 
 #[test]
 fn bad_usage_exits_with_two() {
-    let out = bin().args(["render", "--backend", "mysql", "--what", "ddl"]).output().expect("run");
+    let out = bin()
+        .args(["render", "--backend", "mysql", "--what", "ddl"])
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -65,10 +80,23 @@ fn render_prints_ddl_and_diesel_code_per_backend() {
         ("sqlite", "diesel", "Sqlite(diesel::SqliteConnection)"),
     ] {
         let out = bin()
-            .args(["render", "--schema", &fixture("valid/everything.rs"), "--backend", backend, "--what", what])
+            .args([
+                "render",
+                "--schema",
+                &fixture("valid/everything.rs"),
+                "--backend",
+                backend,
+                "--what",
+                what,
+            ])
             .output()
             .expect("run");
-        assert_eq!(out.status.code(), Some(0), "{backend} {what}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{backend} {what}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains(needle), "{backend} {what} lacks {needle}");
         assert!(text.starts_with("// @generated") || text.starts_with("-- @generated"));
@@ -77,7 +105,9 @@ fn render_prints_ddl_and_diesel_code_per_backend() {
 
 #[test]
 fn the_default_schema_is_the_workspace_schema() {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace");
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace");
     let out = Command::new(env!("CARGO_BIN_EXE_cloacina-codegen"))
         .current_dir(workspace.join("cloacina"))
         .args(["validate"])

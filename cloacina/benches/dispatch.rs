@@ -19,7 +19,10 @@ use cloacina::{with_native, Database};
 fn bench_backend(c: &mut Criterion, label: &str, url: &str) {
     let db = Database::connect(url).expect("connect");
     db.migrate().expect("migrate");
-    let ctx = db.dal().create_context(serde_json::json!({"bench": true})).expect("row");
+    let ctx = db
+        .dal()
+        .create_context(serde_json::json!({"bench": true}))
+        .expect("row");
     let id: UniversalUuid = ctx.id;
     let mut conn = db.get().expect("connection");
     let any: &mut AnyConnection = &mut conn;
@@ -28,18 +31,30 @@ fn bench_backend(c: &mut Criterion, label: &str, url: &str) {
     group.bench_function("native", |b| match any {
         #[cfg(feature = "sqlite")]
         AnyConnection::Sqlite(native) => b.iter(|| {
-            let row: Context = contexts::table.find(black_box(id)).select(Context::as_select()).first(native).expect("row");
+            let row: Context = contexts::table
+                .find(black_box(id))
+                .select(Context::as_select())
+                .first(native)
+                .expect("row");
             black_box(row)
         }),
         #[cfg(feature = "postgres")]
         AnyConnection::Postgresql(native) => b.iter(|| {
-            let row: Context = contexts::table.find(black_box(id)).select(Context::as_select()).first(native).expect("row");
+            let row: Context = contexts::table
+                .find(black_box(id))
+                .select(Context::as_select())
+                .first(native)
+                .expect("row");
             black_box(row)
         }),
     });
     group.bench_function("multiconnection", |b| {
         b.iter(|| {
-            let row: Context = contexts::table.find(black_box(id)).select(Context::as_select()).first(any).expect("row");
+            let row: Context = contexts::table
+                .find(black_box(id))
+                .select(Context::as_select())
+                .first(any)
+                .expect("row");
             black_box(row)
         })
     });

@@ -57,24 +57,45 @@ fn run() -> Result<(), cloacina::Error> {
         if task.task_name == "transform" && !failed_once {
             failed_once = true;
             dal.mark_task_failed(task.id, "transient: input not ready", None)?;
-            dal.append_event(wf, Some(task.id), "task_retry", Some(serde_json::json!({"attempt": task.attempt})), Some("quickstart"))?;
+            dal.append_event(
+                wf,
+                Some(task.id),
+                "task_retry",
+                Some(serde_json::json!({"attempt": task.attempt})),
+                Some("quickstart"),
+            )?;
             continue;
         }
         dal.mark_task_completed(task.id)?;
-        dal.append_event(wf, Some(task.id), "task_completed", Some(serde_json::json!({"task": task.task_name})), Some("quickstart"))?;
+        dal.append_event(
+            wf,
+            Some(task.id),
+            "task_completed",
+            Some(serde_json::json!({"task": task.task_name})),
+            Some("quickstart"),
+        )?;
     }
     let done = dal.update_workflow_status(wf, WorkflowStatus::Completed, None)?;
     dal.append_event(wf, None, "workflow_completed", None, Some("quickstart"))?;
 
-    println!("  workflow:   {} {} -> {}", done.workflow_name, done.id, done.status);
+    println!(
+        "  workflow:   {} {} -> {}",
+        done.workflow_name, done.id, done.status
+    );
     for t in dal.list_tasks(wf)? {
-        println!("    task {:<10} {:<10} attempts {}/{}", t.task_name, t.status, t.attempt, t.max_attempts);
+        println!(
+            "    task {:<10} {:<10} attempts {}/{}",
+            t.task_name, t.status, t.attempt, t.max_attempts
+        );
     }
     let events = dal.list_events(wf)?;
     println!("  events:     {} in sequence order", events.len());
     for e in &events {
         println!("    #{:<4} {}", e.sequence_num, e.event_type);
     }
-    println!("  done in {:.1} ms", started.elapsed().as_secs_f64() * 1000.0);
+    println!(
+        "  done in {:.1} ms",
+        started.elapsed().as_secs_f64() * 1000.0
+    );
     Ok(())
 }

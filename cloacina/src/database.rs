@@ -59,7 +59,8 @@ impl Manager {
         match &self.target {
             #[cfg(feature = "postgres")]
             Target::Postgres(url) => {
-                let mut c = diesel::PgConnection::establish(url).map_err(|e| ConnectError(e.to_string()))?;
+                let mut c = diesel::PgConnection::establish(url)
+                    .map_err(|e| ConnectError(e.to_string()))?;
                 // Every session sees UTC, whatever the server's default.
                 c.batch_execute("SET TIME ZONE 'UTC'")
                     .map_err(|e| ConnectError(e.to_string()))?;
@@ -71,7 +72,8 @@ impl Manager {
                     Target::SqliteFile(p) => p.as_str(),
                     _ => ":memory:",
                 };
-                let mut c = diesel::SqliteConnection::establish(path).map_err(|e| ConnectError(e.to_string()))?;
+                let mut c = diesel::SqliteConnection::establish(path)
+                    .map_err(|e| ConnectError(e.to_string()))?;
                 let mut setup = format!(
                     "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON;",
                     self.busy_timeout.as_millis()
@@ -79,7 +81,8 @@ impl Manager {
                 if matches!(self.target, Target::SqliteFile(_)) {
                     setup.push_str(" PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
                 }
-                c.batch_execute(&setup).map_err(|e| ConnectError(e.to_string()))?;
+                c.batch_execute(&setup)
+                    .map_err(|e| ConnectError(e.to_string()))?;
                 Ok(AnyConnection::Sqlite(c))
             }
             #[allow(unreachable_patterns)]
@@ -100,7 +103,8 @@ impl r2d2::ManageConnection for Manager {
     }
 
     fn is_valid(&self, conn: &mut AnyConnection) -> std::result::Result<(), ConnectError> {
-        conn.batch_execute("SELECT 1").map_err(|e| ConnectError(e.to_string()))
+        conn.batch_execute("SELECT 1")
+            .map_err(|e| ConnectError(e.to_string()))
     }
 
     fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
@@ -160,7 +164,11 @@ impl Database {
             });
         }
         let display = target.display();
-        let max_size = if target == Target::SqliteMemory { 1 } else { config.max_size.max(1) };
+        let max_size = if target == Target::SqliteMemory {
+            1
+        } else {
+            config.max_size.max(1)
+        };
         let manager = Manager {
             target,
             busy_timeout: config.sqlite_busy_timeout,

@@ -23,10 +23,12 @@ mod checksums {
 
 /// The PostgreSQL migrations, embedded at build time.
 #[cfg(feature = "postgres")]
-pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = diesel_migrations::embed_migrations!("../migrations/postgres");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations =
+    diesel_migrations::embed_migrations!("../migrations/postgres");
 /// The SQLite migrations, embedded at build time.
 #[cfg(feature = "sqlite")]
-pub const SQLITE_MIGRATIONS: EmbeddedMigrations = diesel_migrations::embed_migrations!("../migrations/sqlite");
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations =
+    diesel_migrations::embed_migrations!("../migrations/sqlite");
 
 /// Key of the PostgreSQL advisory lock that serializes migration runs
 /// (`hashtext('cloacina.migrations')` would do as well; a constant is clearer).
@@ -149,9 +151,9 @@ impl Database {
                 run_locked!(c, POSTGRES_MIGRATIONS, checksums::POSTGRES, backend)
             }),
             #[cfg(feature = "sqlite")]
-            AnyConnection::Sqlite(c) => {
-                c.exclusive_transaction(|c| run_locked!(c, SQLITE_MIGRATIONS, checksums::SQLITE, backend))
-            }
+            AnyConnection::Sqlite(c) => c.exclusive_transaction(|c| {
+                run_locked!(c, SQLITE_MIGRATIONS, checksums::SQLITE, backend)
+            }),
         }
     }
 }

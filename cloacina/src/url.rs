@@ -115,7 +115,9 @@ impl Target {
         // `scheme:rest` that is not a drive letter or a relative path.
         if let Some((scheme, _)) = trimmed.split_once(':') {
             let looks_like_scheme = scheme.len() > 1
-                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
                 && !scheme.contains('/');
             if looks_like_scheme {
                 return Err(bad(&format!("`{scheme}:` is not a supported backend")));
@@ -154,8 +156,18 @@ pub(crate) fn redact(url: &str) -> String {
         Some(at) => {
             let creds = &authority[..at];
             let user = creds.split(':').next().unwrap_or("");
-            let masked = if creds.contains(':') { format!("{user}:***") } else { user.to_string() };
-            format!("{}://{}@{}{}", &url[..scheme_end], masked, &authority[at + 1..], &rest[authority_end..])
+            let masked = if creds.contains(':') {
+                format!("{user}:***")
+            } else {
+                user.to_string()
+            };
+            format!(
+                "{}://{}@{}{}",
+                &url[..scheme_end],
+                masked,
+                &authority[at + 1..],
+                &rest[authority_end..]
+            )
         }
         None => url.to_string(),
     };
@@ -181,16 +193,37 @@ mod tests {
     #[test]
     fn urls_select_backends() {
         let cases: &[(&str, Option<Target>)] = &[
-            ("postgres://u:p@localhost/db", Some(Target::Postgres("postgres://u:p@localhost/db".into()))),
-            ("postgresql://localhost:5433/db", Some(Target::Postgres("postgresql://localhost:5433/db".into()))),
-            ("sqlite://data/cloacina.db", Some(Target::SqliteFile("data/cloacina.db".into()))),
-            ("sqlite:///abs/path.db", Some(Target::SqliteFile("/abs/path.db".into()))),
+            (
+                "postgres://u:p@localhost/db",
+                Some(Target::Postgres("postgres://u:p@localhost/db".into())),
+            ),
+            (
+                "postgresql://localhost:5433/db",
+                Some(Target::Postgres("postgresql://localhost:5433/db".into())),
+            ),
+            (
+                "sqlite://data/cloacina.db",
+                Some(Target::SqliteFile("data/cloacina.db".into())),
+            ),
+            (
+                "sqlite:///abs/path.db",
+                Some(Target::SqliteFile("/abs/path.db".into())),
+            ),
             ("sqlite::memory:", Some(Target::SqliteMemory)),
             ("sqlite://:memory:", Some(Target::SqliteMemory)),
             (":memory:", Some(Target::SqliteMemory)),
-            ("file:data.db?mode=rwc", Some(Target::SqliteFile("file:data.db?mode=rwc".into()))),
-            ("cloacina.db", Some(Target::SqliteFile("cloacina.db".into()))),
-            ("./relative/x.db", Some(Target::SqliteFile("./relative/x.db".into()))),
+            (
+                "file:data.db?mode=rwc",
+                Some(Target::SqliteFile("file:data.db?mode=rwc".into())),
+            ),
+            (
+                "cloacina.db",
+                Some(Target::SqliteFile("cloacina.db".into())),
+            ),
+            (
+                "./relative/x.db",
+                Some(Target::SqliteFile("./relative/x.db".into())),
+            ),
             ("/tmp/x.db", Some(Target::SqliteFile("/tmp/x.db".into()))),
             ("mysql://localhost/db", None),
             ("redis:6379", None),
@@ -207,7 +240,9 @@ mod tests {
 
     #[test]
     fn bad_urls_say_what_is_accepted_and_hide_passwords() {
-        let e = Backend::from_url("mysql://root:hunter2@db/x").unwrap_err().to_string();
+        let e = Backend::from_url("mysql://root:hunter2@db/x")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("postgres://"), "{e}");
         assert!(e.contains("sqlite://"), "{e}");
         assert!(!e.contains("hunter2"), "{e}");
@@ -216,9 +251,18 @@ mod tests {
 
     #[test]
     fn redaction() {
-        assert_eq!(redact("postgres://u:secret@h:5432/d"), "postgres://u:***@h:5432/d");
+        assert_eq!(
+            redact("postgres://u:secret@h:5432/d"),
+            "postgres://u:***@h:5432/d"
+        );
         assert_eq!(redact("postgres://u@h/d"), "postgres://u@h/d");
-        assert_eq!(redact("postgres://h/d?user=u&password=pw"), "postgres://h/d?user=u&password=***");
-        assert_eq!(format!("{:?}", Target::Postgres("postgres://a:b@c/d".into())), "Postgres(postgres://a:***@c/d)");
+        assert_eq!(
+            redact("postgres://h/d?user=u&password=pw"),
+            "postgres://h/d?user=u&password=***"
+        );
+        assert_eq!(
+            format!("{:?}", Target::Postgres("postgres://a:b@c/d".into())),
+            "Postgres(postgres://a:***@c/d)"
+        );
     }
 }

@@ -24,45 +24,84 @@ fn suite(db: &Database) -> Vec<String> {
     let mut out = Vec::new();
 
     // contexts
-    let ctx = dal.create_context(serde_json::json!({"k": [1, 2, {"x": "ü"}]})).expect("create context");
+    let ctx = dal
+        .create_context(serde_json::json!({"k": [1, 2, {"x": "ü"}]}))
+        .expect("create context");
     out.push(format!("context value {}", ctx.value));
     let got = dal.get_context(ctx.id).expect("get context");
     assert_eq!(got, ctx);
-    let upd = dal.update_context(ctx.id, serde_json::json!({"k": null})).expect("update context");
-    out.push(format!("context updated {} later={}", upd.value, upd.updated_at >= ctx.updated_at));
+    let upd = dal
+        .update_context(ctx.id, serde_json::json!({"k": null}))
+        .expect("update context");
+    out.push(format!(
+        "context updated {} later={}",
+        upd.value,
+        upd.updated_at >= ctx.updated_at
+    ));
     dal.delete_context(ctx.id).expect("delete context");
-    out.push(format!("context after delete: {}", kind(dal.get_context(ctx.id))));
-    out.push(format!("delete again: {}", kind(dal.delete_context(ctx.id).map(|_| ()))));
+    out.push(format!(
+        "context after delete: {}",
+        kind(dal.get_context(ctx.id))
+    ));
+    out.push(format!(
+        "delete again: {}",
+        kind(dal.delete_context(ctx.id).map(|_| ()))
+    ));
 
     // workflows with tasks, in one transaction
     let run = dal
-        .create_workflow(&NewWorkflowRun::new("etl").task("extract").task("transform").task("load").context(serde_json::json!({"day": 1})))
+        .create_workflow(
+            &NewWorkflowRun::new("etl")
+                .task("extract")
+                .task("transform")
+                .task("load")
+                .context(serde_json::json!({"day": 1})),
+        )
         .expect("create workflow");
     out.push(format!(
         "workflow {} v{} {} tasks={:?} ctx={}",
         run.execution.workflow_name,
         run.execution.workflow_version,
         run.execution.status,
-        run.tasks.iter().map(|t| format!("{}:{}:{}/{}", t.task_name, t.status, t.attempt, t.max_attempts)).collect::<Vec<_>>(),
+        run.tasks
+            .iter()
+            .map(|t| format!(
+                "{}:{}:{}/{}",
+                t.task_name, t.status, t.attempt, t.max_attempts
+            ))
+            .collect::<Vec<_>>(),
         run.execution.context_id.is_some()
     ));
     let dup = dal.create_workflow(&NewWorkflowRun::new("dup").task("a").task("a"));
     out.push(format!("duplicate task names: {}", kind(dup.map(|_| ()))));
-    let none = dal.list_workflows_by_status(WorkflowStatus::Pending, Page::first(100)).expect("list");
-    out.push(format!("after failed create, pending workflows named dup: {}", none.iter().filter(|w| w.workflow_name == "dup").count()));
+    let none = dal
+        .list_workflows_by_status(WorkflowStatus::Pending, Page::first(100))
+        .expect("list");
+    out.push(format!(
+        "after failed create, pending workflows named dup: {}",
+        none.iter().filter(|w| w.workflow_name == "dup").count()
+    ));
 
     // more workflows for pagination
     for i in 0..5 {
-        dal.create_workflow(&NewWorkflowRun::new(format!("batch-{i}"))).expect("create");
+        dal.create_workflow(&NewWorkflowRun::new(format!("batch-{i}")))
+            .expect("create");
     }
     let mut names = Vec::new();
     let mut page = Page::first(2);
     loop {
-        let rows = dal.list_workflows_by_status(WorkflowStatus::Pending, page).expect("page");
+        let rows = dal
+            .list_workflows_by_status(WorkflowStatus::Pending, page)
+            .expect("page");
         if rows.is_empty() {
             break;
         }
-        names.push(rows.iter().map(|w| w.workflow_name.clone()).collect::<Vec<_>>().join(","));
+        names.push(
+            rows.iter()
+                .map(|w| w.workflow_name.clone())
+                .collect::<Vec<_>>()
+                .join(","),
+        );
         page = page.next();
     }
     out.push(format!("pages {names:?}"));
@@ -70,29 +109,61 @@ fn suite(db: &Database) -> Vec<String> {
     // status, pause, resume
     let w = run.execution.id;
     let paused = dal.pause_workflow(w, Some("maintenance")).expect("pause");
-    out.push(format!("paused {} reason={:?} at={}", paused.status, paused.pause_reason, paused.paused_at.is_some()));
-    out.push(format!("pause twice: {}", kind(dal.pause_workflow(w, None).map(|_| ()))));
+    out.push(format!(
+        "paused {} reason={:?} at={}",
+        paused.status,
+        paused.pause_reason,
+        paused.paused_at.is_some()
+    ));
+    out.push(format!(
+        "pause twice: {}",
+        kind(dal.pause_workflow(w, None).map(|_| ()))
+    ));
     let resumed = dal.resume_workflow(w).expect("resume");
-    out.push(format!("resumed {} reason={:?}", resumed.status, resumed.pause_reason));
-    out.push(format!("resume unknown: {}", kind(dal.resume_workflow(UniversalUuid::new_v4()).map(|_| ()))));
+    out.push(format!(
+        "resumed {} reason={:?}",
+        resumed.status, resumed.pause_reason
+    ));
+    out.push(format!(
+        "resume unknown: {}",
+        kind(dal.resume_workflow(UniversalUuid::new_v4()).map(|_| ()))
+    ));
 
     // tasks: ready / claim / heartbeat / fail with retries / complete
     let worker = UniversalUuid::new_v4();
-    out.push(format!("claim with nothing ready: {:?}", dal.claim_next_task(worker).expect("claim").map(|t| t.task_name)));
+    out.push(format!(
+        "claim with nothing ready: {:?}",
+        dal.claim_next_task(worker)
+            .expect("claim")
+            .map(|t| t.task_name)
+    ));
     for t in &run.tasks {
         dal.mark_task_ready(t.id).expect("ready");
     }
-    out.push(format!("ready twice: {}", kind(dal.mark_task_ready(run.tasks[0].id).map(|_| ()))));
+    out.push(format!(
+        "ready twice: {}",
+        kind(dal.mark_task_ready(run.tasks[0].id).map(|_| ()))
+    ));
     let mut log = Vec::new();
     while let Some(t) = dal.claim_next_task(worker).expect("claim") {
         assert!(dal.heartbeat(t.id, worker).expect("heartbeat"));
-        assert!(!dal.heartbeat(t.id, UniversalUuid::new_v4()).expect("heartbeat other"));
+        assert!(!dal
+            .heartbeat(t.id, UniversalUuid::new_v4())
+            .expect("heartbeat other"));
         if t.task_name == "transform" && t.attempt < 3 {
             let f = dal.mark_task_failed(t.id, "boom", None).expect("fail");
             log.push(format!("{}#{}->{}", t.task_name, t.attempt, f.status));
         } else if t.task_name == "load" {
-            let f = dal.mark_task_failed(t.id, "fatal", Some(ts("9999-01-01T00:00:00.000000Z"))).expect("fail");
-            log.push(format!("{}#{}->{} retry_later={}", t.task_name, t.attempt, f.status, f.retry_at.is_some()));
+            let f = dal
+                .mark_task_failed(t.id, "fatal", Some(ts("9999-01-01T00:00:00.000000Z")))
+                .expect("fail");
+            log.push(format!(
+                "{}#{}->{} retry_later={}",
+                t.task_name,
+                t.attempt,
+                f.status,
+                f.retry_at.is_some()
+            ));
         } else {
             let done = dal.mark_task_completed(t.id).expect("complete");
             log.push(format!("{}#{}->{}", t.task_name, t.attempt, done.status));
@@ -101,12 +172,35 @@ fn suite(db: &Database) -> Vec<String> {
     log.sort();
     out.push(format!("task log {log:?}"));
     let tasks = dal.list_tasks(w).expect("list tasks");
-    let mut states: Vec<String> = tasks.iter().map(|t| format!("{}={}/{} err={:?}", t.task_name, t.status, t.attempt, t.last_error)).collect();
+    let mut states: Vec<String> = tasks
+        .iter()
+        .map(|t| {
+            format!(
+                "{}={}/{} err={:?}",
+                t.task_name, t.status, t.attempt, t.last_error
+            )
+        })
+        .collect();
     states.sort();
     out.push(format!("tasks {states:?}"));
-    let running_again = dal.mark_task_running(tasks.iter().find(|t| t.task_name == "load").expect("load").id);
-    out.push(format!("load runs again: {}", running_again.map(|t| format!("{}#{}", t.status, t.attempt)).unwrap_or_else(|e| e.to_string())));
-    let load = tasks.iter().find(|t| t.task_name == "load").expect("load").id;
+    let running_again = dal.mark_task_running(
+        tasks
+            .iter()
+            .find(|t| t.task_name == "load")
+            .expect("load")
+            .id,
+    );
+    out.push(format!(
+        "load runs again: {}",
+        running_again
+            .map(|t| format!("{}#{}", t.status, t.attempt))
+            .unwrap_or_else(|e| e.to_string())
+    ));
+    let load = tasks
+        .iter()
+        .find(|t| t.task_name == "load")
+        .expect("load")
+        .id;
     let exhausted = dal.mark_task_failed(load, "again", None).expect("fail");
     let exhausted = if exhausted.status == "Ready" {
         // Attempts left: run it until they are used up.
@@ -119,19 +213,48 @@ fn suite(db: &Database) -> Vec<String> {
     } else {
         exhausted
     };
-    out.push(format!("load finally {} after {} attempts, details={:?}", exhausted.status, exhausted.attempt, exhausted.error_details));
-    let done = dal.update_workflow_status(w, WorkflowStatus::Failed, Some("load failed")).expect("status");
-    out.push(format!("workflow {} completed_at={} error={:?}", done.status, done.completed_at.is_some(), done.error_details));
-    out.push(format!("complete a failed task: {}", kind(dal.mark_task_completed(load).map(|_| ()))));
+    out.push(format!(
+        "load finally {} after {} attempts, details={:?}",
+        exhausted.status, exhausted.attempt, exhausted.error_details
+    ));
+    let done = dal
+        .update_workflow_status(w, WorkflowStatus::Failed, Some("load failed"))
+        .expect("status");
+    out.push(format!(
+        "workflow {} completed_at={} error={:?}",
+        done.status,
+        done.completed_at.is_some(),
+        done.error_details
+    ));
+    out.push(format!(
+        "complete a failed task: {}",
+        kind(dal.mark_task_completed(load).map(|_| ()))
+    ));
 
     // events
     for (i, e) in ["started", "task_done", "finished"].iter().enumerate() {
-        dal.append_event(w, run.tasks.get(i).map(|t| t.id), e, Some(serde_json::json!({"i": i})), Some("worker-1")).expect("append");
+        dal.append_event(
+            w,
+            run.tasks.get(i).map(|t| t.id),
+            e,
+            Some(serde_json::json!({"i": i})),
+            Some("worker-1"),
+        )
+        .expect("append");
     }
     let events = dal.list_events(w).expect("events");
     let seqs: Vec<i64> = events.iter().map(|e| e.sequence_num).collect();
-    assert!(seqs.windows(2).all(|p| p[0] < p[1]), "sequence numbers increase: {seqs:?}");
-    out.push(format!("events {:?}", events.iter().map(|e| e.event_type.as_str()).collect::<Vec<_>>()));
+    assert!(
+        seqs.windows(2).all(|p| p[0] < p[1]),
+        "sequence numbers increase: {seqs:?}"
+    );
+    out.push(format!(
+        "events {:?}",
+        events
+            .iter()
+            .map(|e| e.event_type.as_str())
+            .collect::<Vec<_>>()
+    ));
 
     // schedules
     let mk = |name: &str, next: Option<&str>, enabled: bool, paused: bool| NewSchedule {
@@ -157,24 +280,86 @@ fn suite(db: &Database) -> Vec<String> {
         params: None,
         instance_name: None,
     };
-    let due1 = dal.create_schedule(&mk("due-late", Some("2026-01-02T00:00:00.000000Z"), true, false)).expect("schedule");
-    dal.create_schedule(&mk("due-early", Some("2026-01-01T00:00:00.000000Z"), true, false)).expect("schedule");
-    dal.create_schedule(&mk("future", Some("2030-01-01T00:00:00.000000Z"), true, false)).expect("schedule");
-    dal.create_schedule(&mk("disabled", Some("2020-01-01T00:00:00.000000Z"), false, false)).expect("schedule");
-    dal.create_schedule(&mk("paused", Some("2020-01-01T00:00:00.000000Z"), true, true)).expect("schedule");
-    dal.create_schedule(&mk("never", None, true, false)).expect("schedule");
-    let bad = dal.create_schedule(&NewSchedule { schedule_type: "hourly".into(), ..mk("bad", None, true, false) });
+    let due1 = dal
+        .create_schedule(&mk(
+            "due-late",
+            Some("2026-01-02T00:00:00.000000Z"),
+            true,
+            false,
+        ))
+        .expect("schedule");
+    dal.create_schedule(&mk(
+        "due-early",
+        Some("2026-01-01T00:00:00.000000Z"),
+        true,
+        false,
+    ))
+    .expect("schedule");
+    dal.create_schedule(&mk(
+        "future",
+        Some("2030-01-01T00:00:00.000000Z"),
+        true,
+        false,
+    ))
+    .expect("schedule");
+    dal.create_schedule(&mk(
+        "disabled",
+        Some("2020-01-01T00:00:00.000000Z"),
+        false,
+        false,
+    ))
+    .expect("schedule");
+    dal.create_schedule(&mk(
+        "paused",
+        Some("2020-01-01T00:00:00.000000Z"),
+        true,
+        true,
+    ))
+    .expect("schedule");
+    dal.create_schedule(&mk("never", None, true, false))
+        .expect("schedule");
+    let bad = dal.create_schedule(&NewSchedule {
+        schedule_type: "hourly".into(),
+        ..mk("bad", None, true, false)
+    });
     out.push(format!("bad schedule type: {}", kind(bad.map(|_| ()))));
     let now = ts("2027-01-01T00:00:00.000000Z");
-    let due: Vec<String> = dal.due_schedules(now, 10).expect("due").into_iter().map(|s| s.workflow_name).collect();
+    let due: Vec<String> = dal
+        .due_schedules(now, 10)
+        .expect("due")
+        .into_iter()
+        .map(|s| s.workflow_name)
+        .collect();
     out.push(format!("due {due:?}"));
     let ran = dal
-        .record_schedule_run(due1.id, ts("2026-01-02T00:00:00.000000Z"), Some(w), Some(ts("2031-01-01T00:00:00.000000Z")))
+        .record_schedule_run(
+            due1.id,
+            ts("2026-01-02T00:00:00.000000Z"),
+            Some(w),
+            Some(ts("2031-01-01T00:00:00.000000Z")),
+        )
         .expect("record run");
-    out.push(format!("schedule run for {} linked={}", ran.scheduled_time.map(|t| t.to_string()).unwrap_or_default(), ran.workflow_execution_id == Some(w)));
-    let due: Vec<String> = dal.due_schedules(now, 10).expect("due").into_iter().map(|s| s.workflow_name).collect();
+    out.push(format!(
+        "schedule run for {} linked={}",
+        ran.scheduled_time
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
+        ran.workflow_execution_id == Some(w)
+    ));
+    let due: Vec<String> = dal
+        .due_schedules(now, 10)
+        .expect("due")
+        .into_iter()
+        .map(|s| s.workflow_name)
+        .collect();
     out.push(format!("due after run {due:?}"));
-    out.push(format!("record for missing schedule: {}", kind(dal.record_schedule_run(UniversalUuid::new_v4(), now, None, None).map(|_| ()))));
+    out.push(format!(
+        "record for missing schedule: {}",
+        kind(
+            dal.record_schedule_run(UniversalUuid::new_v4(), now, None, None)
+                .map(|_| ())
+        )
+    ));
     out
 }
 
@@ -183,7 +368,9 @@ fn kind<T>(r: Result<T, Error>) -> String {
     match r {
         Ok(_) => "ok".into(),
         Err(Error::NotFound { what, .. }) => format!("not found ({what})"),
-        Err(Error::InvalidState { current, action, .. }) => format!("refused: is {current}, cannot {action}"),
+        Err(Error::InvalidState {
+            current, action, ..
+        }) => format!("refused: is {current}, cannot {action}"),
         Err(Error::Query(_)) => "query error".into(),
         Err(e) => format!("other error: {e}"),
     }
@@ -194,7 +381,11 @@ fn the_dal_suite_gives_identical_results_on_every_backend() {
     let mut transcripts = Vec::new();
     for target in Target::all() {
         let db = target.open();
-        let expected_backend = if target.name() == "postgres" { Backend::Postgres } else { Backend::Sqlite };
+        let expected_backend = if target.name() == "postgres" {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        };
         assert_eq!(db.backend(), expected_backend);
         transcripts.push((target.name(), suite(&db)));
     }

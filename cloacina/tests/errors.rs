@@ -7,15 +7,27 @@ use cloacina::{Backend, Database, Error};
 
 #[test]
 fn bad_urls_list_the_accepted_forms() {
-    for url in ["mysql://root:hunter2@db/x", "", "redis:6379", "sqlite://", "postgres://"] {
+    for url in [
+        "mysql://root:hunter2@db/x",
+        "",
+        "redis:6379",
+        "sqlite://",
+        "postgres://",
+    ] {
         let err = Database::connect(url).unwrap_err();
         assert!(matches!(err, Error::BadUrl { .. }), "{url}: {err:?}");
         let msg = err.to_string();
-        assert!(msg.contains("postgres://") && msg.contains("sqlite://") && msg.contains(":memory:"), "{msg}");
+        assert!(
+            msg.contains("postgres://") && msg.contains("sqlite://") && msg.contains(":memory:"),
+            "{msg}"
+        );
         assert!(!msg.contains("hunter2"), "password leaked: {msg}");
         assert!(Backend::from_url(url).is_err());
     }
-    assert_eq!(Backend::from_url("postgresql://h/db").ok(), Some(Backend::Postgres));
+    assert_eq!(
+        Backend::from_url("postgresql://h/db").ok(),
+        Some(Backend::Postgres)
+    );
     assert_eq!(Backend::from_url("file:x.db").ok(), Some(Backend::Sqlite));
 }
 
@@ -29,7 +41,11 @@ fn an_unreachable_server_is_a_connect_error_without_the_password() {
     )
     .unwrap_err();
     match &err {
-        Error::Connect { backend, url, message } => {
+        Error::Connect {
+            backend,
+            url,
+            message,
+        } => {
             assert_eq!(*backend, "postgres");
             assert!(url.contains("someone:***@127.0.0.1:1"), "{url}");
             assert!(!message.is_empty());
@@ -43,14 +59,32 @@ fn an_unreachable_server_is_a_connect_error_without_the_password() {
 #[test]
 fn an_unopenable_sqlite_path_is_a_connect_error() {
     let err = Database::connect("sqlite:///nonexistent-dir/deeper/x.db").unwrap_err();
-    assert!(matches!(err, Error::Connect { backend: "sqlite", .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Connect {
+                backend: "sqlite",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 #[cfg(not(feature = "postgres"))]
 #[test]
 fn a_postgres_url_in_a_sqlite_only_build_says_which_feature_to_enable() {
     let err = Database::connect("postgres://u@localhost/db").unwrap_err();
-    assert!(matches!(err, Error::BackendDisabled { backend: "postgres", .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::BackendDisabled {
+                backend: "postgres",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("feature `postgres`"));
 }
 
@@ -58,7 +92,16 @@ fn a_postgres_url_in_a_sqlite_only_build_says_which_feature_to_enable() {
 #[test]
 fn a_sqlite_url_in_a_postgres_only_build_says_which_feature_to_enable() {
     let err = Database::connect(":memory:").unwrap_err();
-    assert!(matches!(err, Error::BackendDisabled { backend: "sqlite", .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::BackendDisabled {
+                backend: "sqlite",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 #[cfg(feature = "sqlite")]
@@ -67,7 +110,10 @@ fn a_corrupt_stored_value_is_an_error_naming_the_column() {
     let dir = common::TempDir::new("corrupt");
     let db = Database::connect(&format!("sqlite://{}", dir.file("c.db"))).expect("connect");
     db.migrate().expect("migrate");
-    let ctx = db.dal().create_context(serde_json::json!({})).expect("context");
+    let ctx = db
+        .dal()
+        .create_context(serde_json::json!({}))
+        .expect("context");
     use diesel::connection::SimpleConnection;
     {
         // Bypass the CHECK constraints the way a buggy tool or a manual edit would.
@@ -81,7 +127,10 @@ fn a_corrupt_stored_value_is_an_error_naming_the_column() {
     let msg = err.to_string();
     assert!(matches!(err, Error::Query(_)), "{err:?}");
     assert!(msg.contains("created_at"), "names the column: {msg}");
-    assert!(msg.contains("yesterday-ish") && msg.contains("YYYY-MM-DDTHH:MM:SS.ffffffZ"), "says what was found and what was expected: {msg}");
+    assert!(
+        msg.contains("yesterday-ish") && msg.contains("YYYY-MM-DDTHH:MM:SS.ffffffZ"),
+        "says what was found and what was expected: {msg}"
+    );
 
     {
         let mut conn = db.get().expect("conn");

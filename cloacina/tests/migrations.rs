@@ -14,12 +14,20 @@ use diesel::connection::SimpleConnection;
 
 /// Folder names of one side of the migrations directory.
 fn on_disk(backend: &str) -> Vec<String> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations").join(backend);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../migrations")
+        .join(backend);
     let mut v: Vec<String> = std::fs::read_dir(dir)
         .expect("migrations dir")
         .filter_map(|e| e.ok())
         .filter(|e| e.path().is_dir())
-        .map(|e| e.file_name().to_string_lossy().chars().take_while(|c| c.is_ascii_digit()).collect())
+        .map(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .chars()
+                .take_while(|c| c.is_ascii_digit())
+                .collect()
+        })
         .collect();
     v.sort();
     v
@@ -28,7 +36,11 @@ fn on_disk(backend: &str) -> Vec<String> {
 fn migrate_is_idempotent(url: &str, backend: &str) {
     let db = Database::connect(url).expect("connect");
     let first = db.migrate().expect("first run");
-    assert_eq!(first.applied, on_disk(backend), "the embedded migrations are the ones on disk");
+    assert_eq!(
+        first.applied,
+        on_disk(backend),
+        "the embedded migrations are the ones on disk"
+    );
     assert_eq!(first.already_applied, 0);
     let second = db.migrate().expect("second run");
     assert!(second.applied.is_empty());
@@ -66,9 +78,16 @@ fn concurrent_migrations(url: &str, backend: &str) {
             })
         })
         .collect();
-    let reports: Vec<_> = handles.into_iter().map(|h| h.join().expect("thread")).collect();
+    let reports: Vec<_> = handles
+        .into_iter()
+        .map(|h| h.join().expect("thread"))
+        .collect();
     let applied: usize = reports.iter().map(|r| r.applied.len()).sum();
-    assert_eq!(applied, on_disk(backend).len(), "each migration applied exactly once: {reports:?}");
+    assert_eq!(
+        applied,
+        on_disk(backend).len(),
+        "each migration applied exactly once: {reports:?}"
+    );
 }
 
 #[cfg(feature = "sqlite")]
@@ -97,17 +116,26 @@ fn refuses_tampering(url: &str) {
         .expect("tamper");
     }
     match db.migrate() {
-        Err(Error::MigrationModified { version: v, recorded, .. }) => {
+        Err(Error::MigrationModified {
+            version: v,
+            recorded,
+            ..
+        }) => {
             assert_eq!(v, version);
             assert_eq!(recorded, "edited");
         }
         other => panic!("expected MigrationModified, got {other:?}"),
     }
     let msg = db.migrate().unwrap_err().to_string();
-    assert!(msg.contains("previously applied") && msg.contains("modified"), "{msg}");
+    assert!(
+        msg.contains("previously applied") && msg.contains("modified"),
+        "{msg}"
+    );
     {
         let mut conn = db.get().expect("conn");
-        conn.batch_execute("INSERT INTO __diesel_schema_migrations (version) VALUES ('99991231235959')")
+        conn.batch_execute(
+            "INSERT INTO __diesel_schema_migrations (version) VALUES ('99991231235959')",
+        )
         .expect("add a future migration");
     }
     match db.migrate() {

@@ -15,23 +15,38 @@ use cloacina::{with_native, Database};
 use diesel::prelude::*;
 use proptest::prelude::*;
 
-fn databases() -> &'static Vec<(&'static str, Database, Box<dyn std::any::Any + Send + Sync>)> {
-    static DBS: OnceLock<Vec<(&'static str, Database, Box<dyn std::any::Any + Send + Sync>)>> = OnceLock::new();
+/// A migrated database per compiled backend, with the guard that removes it.
+struct Db {
+    name: &'static str,
+    db: Database,
+    _guard: Box<dyn std::any::Any + Send + Sync>,
+}
+
+fn databases() -> &'static [Db] {
+    static DBS: OnceLock<Vec<Db>> = OnceLock::new();
     DBS.get_or_init(|| {
-        let mut v: Vec<(&'static str, Database, Box<dyn std::any::Any + Send + Sync>)> = Vec::new();
+        let mut v: Vec<Db> = Vec::new();
         #[cfg(feature = "sqlite")]
         {
             let dir = common::TempDir::new("props");
             let db = Database::connect(&format!("sqlite://{}", dir.file("p.db"))).expect("sqlite");
             db.migrate().expect("migrate sqlite");
-            v.push(("sqlite", db, Box::new(dir)));
+            v.push(Db {
+                name: "sqlite",
+                db,
+                _guard: Box::new(dir),
+            });
         }
         #[cfg(feature = "postgres")]
         {
             let pg = common::TempPgDatabase::new();
             let db = Database::connect(&pg.url).expect("postgres");
             db.migrate().expect("migrate postgres");
-            v.push(("postgres", db, Box::new(pg)));
+            v.push(Db {
+                name: "postgres",
+                db,
+                _guard: Box::new(pg),
+            });
         }
         v
     })
@@ -84,7 +99,7 @@ proptest! {
         poll in prop_oneof![Just(i32::MIN), Just(i32::MAX), Just(0), any::<i32>()],
         worker in uuid(),
     ) {
-        for (backend, db, _) in databases() {
+        for Db { name: backend, db, .. } in databases() {
             let dal = db.dal();
             // JSON
             let ctx = dal.create_context(doc.clone()).expect("context");
@@ -144,7 +159,9 @@ fn ordered_labels(db: &Database, extra_default_rows: &mut dyn FnMut(usize)) -> V
         let explicit = i % 3 == 1;
         let new = NewContext {
             id: Some(UniversalUuid::new_v4()),
-            value: Some(UniversalJson(serde_json::json!({"label": format!("row{i:02}")}))),
+            value: Some(UniversalJson(
+                serde_json::json!({"label": format!("row{i:02}")}),
+            )),
             created_at: explicit.then(UniversalTimestamp::now),
             updated_at: None,
         };
@@ -166,9 +183,15 @@ fn ordered_labels(db: &Database, extra_default_rows: &mut dyn FnMut(usize)) -> V
     let now = chrono::Utc::now();
     for r in &rows {
         let skew = (now - r.created_at.0).num_seconds().abs();
-        assert!(skew < 120, "{} is {skew}s away from now: a time zone leaked into a DEFAULT", r.created_at);
+        assert!(
+            skew < 120,
+            "{} is {skew}s away from now: a time zone leaked into a DEFAULT",
+            r.created_at
+        );
     }
-    rows.into_iter().map(|r| r.value.0["label"].as_str().unwrap_or_default().to_string()).collect()
+    rows.into_iter()
+        .map(|r| r.value.0["label"].as_str().unwrap_or_default().to_string())
+        .collect()
 }
 
 #[test]
@@ -185,11 +208,16 @@ fn timestamps_order_alike_on_both_backends_including_defaults_and_foreign_time_z
             let mut conn = dal_db.get().expect("conn");
             let new = NewContext {
                 id: Some(UniversalUuid::new_v4()),
-                value: Some(UniversalJson(serde_json::json!({"label": format!("row{i:02}")}))),
+                value: Some(UniversalJson(
+                    serde_json::json!({"label": format!("row{i:02}")}),
+                )),
                 created_at: None,
                 updated_at: None,
             };
-            diesel::insert_into(contexts::table).values(&new).execute(&mut *conn).expect("insert");
+            diesel::insert_into(contexts::table)
+                .values(&new)
+                .execute(&mut *conn)
+                .expect("insert");
         });
         assert_eq!(got, expected, "SQLite order");
     }
@@ -200,7 +228,11 @@ fn timestamps_order_alike_on_both_backends_including_defaults_and_foreign_time_z
         db.migrate().expect("migrate");
         // A session in a far-off time zone writes DEFAULT timestamps.
         let mut foreign = diesel::PgConnection::establish(&pg.url).expect("raw session");
-        diesel::connection::SimpleConnection::batch_execute(&mut foreign, "SET TIME ZONE 'Asia/Kathmandu'").expect("tz");
+        diesel::connection::SimpleConnection::batch_execute(
+            &mut foreign,
+            "SET TIME ZONE 'Asia/Kathmandu'",
+        )
+        .expect("tz");
         let got = ordered_labels(&db, &mut |i| {
             diesel::sql_query(format!(
                 "INSERT INTO contexts (value) VALUES ('{{\"label\": \"row{i:02}\"}}')"

@@ -33,21 +33,39 @@ fn every_fixture_applies_and_drops_cleanly_on_sqlite() {
     for path in schemas() {
         let schema = cloacina_codegen::load(&path).unwrap_or_else(|e| panic!("{e}"));
         let mut conn = SqliteConnection::establish(":memory:").expect("sqlite");
-        conn.batch_execute("PRAGMA foreign_keys = ON").expect("fk on");
+        conn.batch_execute("PRAGMA foreign_keys = ON")
+            .expect("fk on");
         let up = render::ddl::render_schema(&schema, Backend::Sqlite);
         conn.batch_execute(&up)
             .unwrap_or_else(|e| panic!("{}: SQLite rejected the DDL: {e}\n{up}", path.display()));
         let tables: Count = diesel::sql_query("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
             .get_result(&mut conn)
             .expect("count");
-        assert_eq!(tables.n as usize, schema.tables_for(Backend::Sqlite).count(), "{}", path.display());
+        assert_eq!(
+            tables.n as usize,
+            schema.tables_for(Backend::Sqlite).count(),
+            "{}",
+            path.display()
+        );
         let down = render::ddl::render_drop_schema(&schema, Backend::Sqlite);
         conn.transaction::<_, diesel::result::Error, _>(|c| c.batch_execute(&down))
-            .unwrap_or_else(|e| panic!("{}: SQLite rejected the drop script: {e}\n{down}", path.display()));
-        let left: Count = diesel::sql_query("SELECT count(*) AS n FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'")
-            .get_result(&mut conn)
-            .expect("count");
-        assert_eq!(left.n, 0, "{}: objects left after the drop script", path.display());
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: SQLite rejected the drop script: {e}\n{down}",
+                    path.display()
+                )
+            });
+        let left: Count = diesel::sql_query(
+            "SELECT count(*) AS n FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'",
+        )
+        .get_result(&mut conn)
+        .expect("count");
+        assert_eq!(
+            left.n,
+            0,
+            "{}: objects left after the drop script",
+            path.display()
+        );
     }
 }
 
@@ -57,26 +75,41 @@ fn every_fixture_applies_and_drops_cleanly_on_postgres() {
         let schema = cloacina_codegen::load(&path).unwrap_or_else(|e| panic!("{e}"));
         let mut pg = PgScratch::new("fixture");
         let up = render::ddl::render_schema(&schema, Backend::Postgres);
-        pg.conn
-            .batch_execute(&up)
-            .unwrap_or_else(|e| panic!("{}: PostgreSQL rejected the DDL: {e}\n{up}", path.display()));
+        pg.conn.batch_execute(&up).unwrap_or_else(|e| {
+            panic!("{}: PostgreSQL rejected the DDL: {e}\n{up}", path.display())
+        });
         let tables: Count = diesel::sql_query(format!(
             "SELECT count(*) AS n FROM pg_tables WHERE schemaname = '{}'",
             pg.schema
         ))
         .get_result(&mut pg.conn)
         .expect("count");
-        assert_eq!(tables.n as usize, schema.tables_for(Backend::Postgres).count(), "{}", path.display());
+        assert_eq!(
+            tables.n as usize,
+            schema.tables_for(Backend::Postgres).count(),
+            "{}",
+            path.display()
+        );
         let down = render::ddl::render_drop_schema(&schema, Backend::Postgres);
         pg.conn
             .transaction::<_, diesel::result::Error, _>(|c| c.batch_execute(&down))
-            .unwrap_or_else(|e| panic!("{}: PostgreSQL rejected the drop script: {e}\n{down}", path.display()));
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: PostgreSQL rejected the drop script: {e}\n{down}",
+                    path.display()
+                )
+            });
         let left: Count = diesel::sql_query(format!(
             "SELECT count(*) AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '{}'",
             pg.schema
         ))
         .get_result(&mut pg.conn)
         .expect("count");
-        assert_eq!(left.n, 0, "{}: relations left after the drop script", path.display());
+        assert_eq!(
+            left.n,
+            0,
+            "{}: relations left after the drop script",
+            path.display()
+        );
     }
 }

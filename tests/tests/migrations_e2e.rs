@@ -46,6 +46,7 @@ fn cargo_build(dir: &Path, ci: bool) -> (bool, String) {
     let mut cmd = Command::new(cargo);
     cmd.arg("build")
         .arg("--offline")
+        .arg("--verbose")
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", workspace().join("target"))
         .env_remove("RUSTFLAGS");
@@ -61,6 +62,13 @@ fn cargo_build(dir: &Path, ci: bool) -> (bool, String) {
         String::from_utf8_lossy(&out.stderr)
     );
     (out.status.success(), text)
+}
+
+/// Whether cargo's verbose log shows the fixture crate's build script running.
+fn ran_build_script(log: &str) -> bool {
+    log.lines().any(|l| {
+        l.contains("Running") && l.contains("evolve-crate") && l.contains("build-script-build")
+    })
 }
 
 fn folders(dir: &Path, backend: &str) -> Vec<String> {
@@ -93,10 +101,15 @@ fn editing_the_schema_and_building_writes_the_migration_and_ci_refuses() {
         "{log}"
     );
 
-    // A rebuild with no change writes nothing.
+    // A rebuild with no change writes nothing and does not even rerun the
+    // build script (correct `rerun-if-changed`).
     let (ok, log) = cargo_build(&dir, false);
     assert!(ok, "{log}");
     assert_eq!(folders(&dir, "postgres"), first);
+    assert!(
+        !ran_build_script(&log),
+        "the build script reran with nothing changed:\n{log}"
+    );
 
     // Edit the schema: the build writes the new pair and names it.
     let schema = dir.join("schema/app.rs");
@@ -111,6 +124,10 @@ fn editing_the_schema_and_building_writes_the_migration_and_ci_refuses() {
     .expect("edit schema");
     let (ok, log) = cargo_build(&dir, false);
     assert!(ok, "second build failed:\n{log}");
+    assert!(
+        ran_build_script(&log),
+        "editing the schema must rerun the build script:\n{log}"
+    );
     let second = folders(&dir, "postgres");
     assert_eq!(second.len(), 2, "{log}");
     assert!(second[1].ends_with("_add_notes_pinned_at"), "{second:?}");

@@ -217,7 +217,7 @@ fn schema_module(schema: &Schema, backends: &[Backend]) -> String {
         schema,
         Flavour::Unified,
         "unified",
-        "Tables with the custom SQL types of [`super::super::types`]: one module that serves every\n    /// backend through `AnyConnection`.",
+        "Tables with the custom SQL types of the `types` module: one module that serves every\n    /// backend through `AnyConnection`.",
     ));
     for &b in backends {
         let doc = match b {

@@ -3,7 +3,7 @@
 //! Each operation borrows a pooled connection, matches the
 //! [`AnyConnection`](crate::connection::AnyConnection) enum ONCE and runs the
 //! same query body on the native `PgConnection` or `SqliteConnection`
-//! ([`with_native!`]). The body is type-checked against each concrete
+//! ([`with_native!`](crate::with_native)). The body is type-checked against each concrete
 //! connection, and a query costs what it costs on the native connection:
 //! going through the derived `MultiConnection` for every statement re-renders
 //! its SQL on every call (about +36 % per primary-key select on in-memory

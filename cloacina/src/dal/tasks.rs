@@ -132,19 +132,23 @@ macro_rules! claim {
     ($c:expr, $id:expr, $worker:expr, $now:expr) => {{
         match $id {
             None => Ok(None),
-            Some(id) => diesel::update(te::table.find(id).filter(te::status.eq(TaskStatus::Ready.as_str())))
-                .set((
-                    te::status.eq(TaskStatus::Running.as_str()),
-                    te::claimed_by.eq(Some($worker)),
-                    te::attempt.eq(te::attempt + 1),
-                    te::started_at.eq(Some($now)),
-                    te::heartbeat_at.eq(Some($now)),
-                    te::updated_at.eq($now),
-                ))
-                .returning(TaskExecution::as_returning())
-                .get_result($c)
-                .optional()
-                .map_err(Error::from),
+            Some(id) => diesel::update(
+                te::table
+                    .find(id)
+                    .filter(te::status.eq(TaskStatus::Ready.as_str())),
+            )
+            .set((
+                te::status.eq(TaskStatus::Running.as_str()),
+                te::claimed_by.eq(Some($worker)),
+                te::attempt.eq(te::attempt + 1),
+                te::started_at.eq(Some($now)),
+                te::heartbeat_at.eq(Some($now)),
+                te::updated_at.eq($now),
+            ))
+            .returning(TaskExecution::as_returning())
+            .get_result($c)
+            .optional()
+            .map_err(Error::from),
         }
     }};
 }
@@ -251,7 +255,12 @@ impl Dal<'_> {
     /// # Errors
     ///
     /// [`Error::InvalidState`] unless it is running, [`Error::NotFound`].
-    pub fn mark_task_failed(&self, id: UniversalUuid, error: &str, retry_at: Option<UniversalTimestamp>) -> Result<TaskExecution> {
+    pub fn mark_task_failed(
+        &self,
+        id: UniversalUuid,
+        error: &str,
+        retry_at: Option<UniversalTimestamp>,
+    ) -> Result<TaskExecution> {
         let mut conn = self.db.get()?;
         let now = UniversalTimestamp::now();
         let retry_at = retry_at.unwrap_or(now);
@@ -307,7 +316,11 @@ impl Dal<'_> {
         match &mut *conn {
             #[cfg(feature = "postgres")]
             AnyConnection::Postgresql(c) => c.transaction::<_, Error, _>(|c| {
-                let id: Option<UniversalUuid> = claimable!(now).for_update().skip_locked().first(c).optional()?;
+                let id: Option<UniversalUuid> = claimable!(now)
+                    .for_update()
+                    .skip_locked()
+                    .first(c)
+                    .optional()?;
                 claim!(c, id, worker, now)
             }),
             #[cfg(feature = "sqlite")]

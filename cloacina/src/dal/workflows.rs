@@ -57,7 +57,10 @@ impl WorkflowStatus {
 
     /// Whether the execution is over.
     pub fn is_terminal(self) -> bool {
-        matches!(self, WorkflowStatus::Completed | WorkflowStatus::Failed | WorkflowStatus::Cancelled)
+        matches!(
+            self,
+            WorkflowStatus::Completed | WorkflowStatus::Failed | WorkflowStatus::Cancelled
+        )
     }
 }
 
@@ -210,7 +213,8 @@ impl Dal<'_> {
             updated_at: Some(now),
             trigger_origin: run.trigger_origin.clone(),
         };
-        let task_ids: Vec<UniversalUuid> = run.tasks.iter().map(|_| UniversalUuid::new_v4()).collect();
+        let task_ids: Vec<UniversalUuid> =
+            run.tasks.iter().map(|_| UniversalUuid::new_v4()).collect();
         let new_tasks: Vec<NewTaskExecution> = run
             .tasks
             .iter()
@@ -282,7 +286,11 @@ impl Dal<'_> {
     /// # Errors
     ///
     /// [`Error::Query`].
-    pub fn list_workflows_by_status(&self, status: WorkflowStatus, page: Page) -> Result<Vec<WorkflowExecution>> {
+    pub fn list_workflows_by_status(
+        &self,
+        status: WorkflowStatus,
+        page: Page,
+    ) -> Result<Vec<WorkflowExecution>> {
         let mut conn = self.db.get()?;
         with_native!(&mut *conn, c => {
             workflow_executions::table
@@ -332,8 +340,18 @@ impl Dal<'_> {
     ///
     /// [`Error::InvalidState`] when it is not pending or running,
     /// [`Error::NotFound`].
-    pub fn pause_workflow(&self, id: UniversalUuid, reason: Option<&str>) -> Result<WorkflowExecution> {
-        self.transition(id, &[WorkflowStatus::Pending, WorkflowStatus::Running], WorkflowStatus::Paused, reason, "pause")
+    pub fn pause_workflow(
+        &self,
+        id: UniversalUuid,
+        reason: Option<&str>,
+    ) -> Result<WorkflowExecution> {
+        self.transition(
+            id,
+            &[WorkflowStatus::Pending, WorkflowStatus::Running],
+            WorkflowStatus::Paused,
+            reason,
+            "pause",
+        )
     }
 
     /// Resumes a paused execution (it becomes `Running`).
@@ -342,7 +360,13 @@ impl Dal<'_> {
     ///
     /// [`Error::InvalidState`] when it is not paused, [`Error::NotFound`].
     pub fn resume_workflow(&self, id: UniversalUuid) -> Result<WorkflowExecution> {
-        self.transition(id, &[WorkflowStatus::Paused], WorkflowStatus::Running, None, "resume")
+        self.transition(
+            id,
+            &[WorkflowStatus::Paused],
+            WorkflowStatus::Running,
+            None,
+            "resume",
+        )
     }
 
     fn transition(
@@ -358,7 +382,11 @@ impl Dal<'_> {
         let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
         let pausing = to == WorkflowStatus::Paused;
         let paused_at = pausing.then_some(now);
-        let reason = if pausing { reason.map(str::to_string) } else { None };
+        let reason = if pausing {
+            reason.map(str::to_string)
+        } else {
+            None
+        };
         with_native!(&mut *conn, c => c.transaction::<_, Error, _>(|c| {
             let updated = diesel::update(
                 workflow_executions::table

@@ -35,14 +35,22 @@ pub struct TempPgDatabase {
 impl TempPgDatabase {
     pub fn new() -> Self {
         let admin_url = postgres_url();
-        let name = format!("cloacina_t_{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
-        let mut admin = PgConnection::establish(&admin_url)
-            .unwrap_or_else(|e| panic!("cannot reach the test PostgreSQL server: {e}; run scripts/test.sh"));
+        let name = format!(
+            "cloacina_t_{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..16]
+        );
+        let mut admin = PgConnection::establish(&admin_url).unwrap_or_else(|e| {
+            panic!("cannot reach the test PostgreSQL server: {e}; run scripts/test.sh")
+        });
         diesel::sql_query(format!("CREATE DATABASE {name}"))
             .execute(&mut admin)
             .expect("create a temporary database");
         let url = with_database(&admin_url, &name);
-        TempPgDatabase { admin_url, name, url }
+        TempPgDatabase {
+            admin_url,
+            name,
+            url,
+        }
     }
 }
 
@@ -50,7 +58,11 @@ impl TempPgDatabase {
 impl Drop for TempPgDatabase {
     fn drop(&mut self) {
         if let Ok(mut admin) = PgConnection::establish(&self.admin_url) {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut admin);
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut admin);
         }
     }
 }
@@ -63,7 +75,10 @@ pub fn with_database(url: &str, db: &str) -> String {
         None => (url, String::new()),
     };
     let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let path_start = base[scheme_end..].find('/').map(|i| i + scheme_end).unwrap_or(base.len());
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map(|i| i + scheme_end)
+        .unwrap_or(base.len());
     format!("{}/{db}{query}", &base[..path_start])
 }
 
@@ -72,7 +87,8 @@ pub struct TempDir(pub std::path::PathBuf);
 
 impl TempDir {
     pub fn new(tag: &str) -> Self {
-        let p = std::env::temp_dir().join(format!("cloacina-{tag}-{}", uuid::Uuid::new_v4().simple()));
+        let p =
+            std::env::temp_dir().join(format!("cloacina-{tag}-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&p).expect("temp dir");
         TempDir(p)
     }
@@ -134,9 +150,16 @@ impl Target {
 
     /// A migrated database.
     pub fn open(&self) -> Database {
-        let db = Database::connect_with(&self.url(), DatabaseConfig { max_size: 8, ..DatabaseConfig::default() })
+        let db = Database::connect_with(
+            &self.url(),
+            DatabaseConfig {
+                max_size: 8,
+                ..DatabaseConfig::default()
+            },
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", self.name()));
+        db.migrate()
             .unwrap_or_else(|e| panic!("{}: {e}", self.name()));
-        db.migrate().unwrap_or_else(|e| panic!("{}: {e}", self.name()));
         db
     }
 }
