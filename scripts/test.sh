@@ -19,7 +19,9 @@ scripts/with-postgres.sh bash -c '
   run() { echo "==> $*" >&2; "$@"; }
   # The README first command, exactly as written, on the SQLite default; it
   # also builds the example binary that the quickstart tests run.
-  run env -u DATABASE_URL cargo run -p cloacina --example quickstart
+  qs_tmp="$(mktemp -d)"
+  run env -u DATABASE_URL TMPDIR="$qs_tmp" cargo run -p cloacina --example quickstart
+  rm -rf "$qs_tmp"
   run cargo test --workspace --all-targets "$@"
   run cargo test --workspace --doc "$@"
   # Each backend alone: the generated wiring then has one backend, no dead code.

@@ -238,6 +238,7 @@ impl Builder {
     /// As [`Builder::generate`], plus [`Error::Config`] when no output
     /// directory is set and `OUT_DIR` is not set, and [`Error::Write`].
     pub fn compile(&self) -> Result<Generated> {
+        let started = std::time::SystemTime::now();
         let path = self.schema_path()?;
         println!("cargo:rerun-if-changed={}", path.display());
         let generated = self.generate()?;
@@ -255,12 +256,68 @@ impl Builder {
             println!("cargo:rerun-if-changed={}", dir.display());
             println!("cargo:rerun-if-env-changed=CI");
             let strict = self.strict || ci_env();
-            for line in sync_migrations(path, dir, &generated.schema, strict)? {
+            let lines = sync_migrations(path, dir, &generated.schema, strict)?;
+            if !lines.is_empty() {
+                // Cargo compares the watched folder against the moment it
+                // started this script, so files written now would make the
+                // next build rerun it for nothing: date them before the run.
+                backdate(dir, started, started - BACKDATE)?;
+            }
+            for line in lines {
                 println!("cargo:warning={line}");
             }
         }
         Ok(generated)
     }
+}
+
+/// How far before the build script's start [`backdate`] dates what it wrote.
+const BACKDATE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Sets the modification time of every file and folder under `dir` (and
+/// `dir` itself) changed since `since` to `to`.
+fn backdate(dir: &Path, since: std::time::SystemTime, to: std::time::SystemTime) -> Result<()> {
+    let touched = |p: &Path| {
+        std::fs::metadata(p)
+            .and_then(|m| m.modified())
+            .is_ok_and(|m| m >= since)
+    };
+    let set = |p: &Path| -> Result<()> {
+        let file = if p.is_dir() {
+            std::fs::File::open(p)
+        } else {
+            std::fs::OpenOptions::new().write(true).open(p)
+        };
+        file.and_then(|f| f.set_modified(to))
+            .map_err(|source| Error::Write {
+                path: p.to_path_buf(),
+                source,
+            })
+    };
+    let mut stack = vec![dir.to_path_buf()];
+    let mut dirs = Vec::new();
+    while let Some(d) = stack.pop() {
+        let entries = std::fs::read_dir(&d).map_err(|source| Error::Read {
+            path: d.clone(),
+            source,
+        })?;
+        for entry in entries.flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if touched(&p) {
+                set(&p)?;
+            }
+        }
+        dirs.push(d);
+    }
+    // Folders last: writing their files changed their times.
+    for d in dirs.into_iter().rev() {
+        if touched(&d) {
+            set(&d)?;
+        }
+    }
+    Ok(())
 }
 
 /// Whether env `CI` asks for strict mode (set, non-empty, not `false`/`0`).

@@ -12,19 +12,30 @@ use cloacina::types::UniversalUuid;
 use cloacina::Database;
 
 fn main() {
-    if let Err(e) = run() {
+    let default_path = std::env::temp_dir().join("cloacina-quickstart.db");
+    let url = std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}", default_path.display()));
+    if let Err(e) = run(&url) {
         eprintln!("quickstart failed: {e}");
+        if std::env::var_os("DATABASE_URL").is_none()
+            && matches!(
+                e,
+                cloacina::Error::UnknownMigration { .. }
+                    | cloacina::Error::MigrationModified { .. }
+            )
+        {
+            eprintln!(
+                "the quickstart database {} was made by another version of the schema: delete it and run again",
+                default_path.display()
+            );
+        }
         std::process::exit(1);
     }
 }
 
-fn run() -> Result<(), cloacina::Error> {
-    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| {
-        let path = std::env::temp_dir().join("cloacina-quickstart.db");
-        format!("sqlite://{}", path.display())
-    });
+fn run(url: &str) -> Result<(), cloacina::Error> {
     let started = Instant::now();
-    let db = Database::connect(&url)?;
+    let db = Database::connect(url)?;
     println!("Cloacina quickstart");
     println!("  backend:    {} ({})", db.backend(), db.target());
     let report = db.migrate()?;

@@ -64,7 +64,7 @@ pub enum Error {
         embedded: String,
     },
     /// The database has a migration this binary does not know.
-    #[error("the {backend} database has migration {version} applied, which this build does not contain; it was migrated by a newer version: upgrade this program")]
+    #[error("the {backend} database has migration {version} applied, which this build does not contain: it was migrated by a newer version of this program, or by a migration that has since been removed; use a matching build, or start from a fresh database")]
     UnknownMigration {
         /// The migration version.
         version: String,
