@@ -70,6 +70,7 @@ fn bench_backend(c: &mut Criterion, label: &str, url: &str) {
 }
 
 fn benches(c: &mut Criterion) {
+    #[cfg(feature = "sqlite")]
     bench_backend(c, "sqlite_memory", ":memory:");
     if let Ok(url) = std::env::var("CLOACINA_BENCH_POSTGRES_URL") {
         bench_backend(c, "postgres", &url);
