@@ -49,7 +49,11 @@ fn median(v: &mut [f64]) -> f64 {
 fn measure(label: &str, url: &str, rounds: usize, batch: u32) {
     let db = Database::connect(url).expect("connect");
     db.migrate().expect("migrate");
-    let id = db.dal().create_context(serde_json::json!({"bench": true})).expect("row").id;
+    let id = db
+        .dal()
+        .create_context(serde_json::json!({"bench": true}))
+        .expect("row")
+        .id;
     let mut conn = db.get().expect("connection");
     let any: &mut AnyConnection = &mut conn;
     // Warm up every variant (statement caches, allocator, CPU caches).
@@ -79,7 +83,8 @@ fn measure(label: &str, url: &str, rounds: usize, batch: u32) {
 
 fn main() {
     // `cargo test --all-targets` runs benches once as a smoke test: keep it short then.
-    let quick = std::env::args().any(|a| a == "--test") || !std::env::args().any(|a| a == "--bench");
+    let quick =
+        std::env::args().any(|a| a == "--test") || !std::env::args().any(|a| a == "--bench");
     let (rounds, batch) = if quick { (3, 10) } else { (300, 2000) };
     #[cfg(feature = "sqlite")]
     measure("SQLite in memory", ":memory:", rounds, batch);
