@@ -42,8 +42,47 @@ fn main() {
     }
 }
 
+/// Refuses migrations the runner cannot run safely: it applies every pending
+/// migration inside one locked transaction, so a migration that must run
+/// outside a transaction, or a SQLite `PRAGMA foreign_keys` (a no-op inside
+/// a transaction, so a rebuild would cascade-delete rows), is an error here
+/// rather than a surprise in production.
+fn check_runnable(folder: &Path, backend: Backend) -> Result<(), String> {
+    if let Ok(meta) = std::fs::read_to_string(folder.join("metadata.toml")) {
+        let off = meta
+            .lines()
+            .map(|l| l.split('#').next().unwrap_or("").replace([' ', '\t'], ""))
+            .any(|l| l == "run_in_transaction=false");
+        if off {
+            return Err(format!(
+                "{}: `run_in_transaction = false` is not supported: cloacina applies every migration inside its locked migration transaction; split the statement that needs to run alone into a maintenance step outside the migrations",
+                folder.join("metadata.toml").display()
+            ));
+        }
+    }
+    if backend == Backend::Sqlite {
+        for part in ["up.sql", "down.sql"] {
+            let path = folder.join(part);
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let squeezed: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            if squeezed.contains("pragma foreign_keys =")
+                || squeezed.contains("pragma foreign_keys=")
+                || squeezed.contains("pragma foreign_keys(")
+            {
+                return Err(format!(
+                    "{}: `PRAGMA foreign_keys` does nothing inside the migration's transaction, so a table rebuild would run with foreign keys still on (DROP TABLE cascades); use `PRAGMA defer_foreign_keys = ON` and end with a `pragma_foreign_key_check()` test, as the generated rebuilds do",
+                    path.display()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Writes `migration_checksums.rs`: for each backend, `(version, sha256)` of
-/// every migration's `up.sql` + `down.sql` with line endings normalized.
+/// every migration's `up.sql` with line endings normalized.
 fn write_checksums(dir: &Path, backends: &[Backend]) -> Result<(), String> {
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut out =
@@ -70,17 +109,19 @@ fn write_checksums(dir: &Path, backends: &[Backend]) -> Result<(), String> {
                     .chars()
                     .take_while(|c| c.is_ascii_digit())
                     .collect();
+                check_runnable(&folder, backend)?;
+                // What ran is `up.sql`: a fix to a `down.sql` must not lock out
+                // databases that applied the migration.
+                let path = folder.join("up.sql");
+                println!("cargo:rerun-if-changed={}", path.display());
+                println!(
+                    "cargo:rerun-if-changed={}",
+                    folder.join("down.sql").display()
+                );
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
                 let mut hasher = Sha256::new();
-                for part in ["up.sql", "down.sql"] {
-                    let path = folder.join(part);
-                    println!("cargo:rerun-if-changed={}", path.display());
-                    let text = std::fs::read_to_string(&path)
-                        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-                    hasher.update(part.as_bytes());
-                    hasher.update([0]);
-                    hasher.update(text.replace("\r\n", "\n").as_bytes());
-                    hasher.update([0]);
-                }
+                hasher.update(text.replace("\r\n", "\n").as_bytes());
                 let digest = hasher.finalize();
                 let hex = digest.iter().fold(String::new(), |mut s, b| {
                     let _ = write!(s, "{b:02x}");

@@ -6,8 +6,9 @@
 # Starts a fresh cluster in a temporary directory (as an unprivileged user
 # when run as root), listening only on 127.0.0.1 on a free port, exports
 # DATABASE_URL / CLOACINA_TEST_POSTGRES_URL for the command, and stops and
-# removes the cluster on every exit path. If DATABASE_URL is already set to
-# a postgres:// URL, that server is used as it is and nothing is started.
+# removes the cluster on every exit path. If CLOACINA_TEST_POSTGRES_URL or
+# DATABASE_URL is already a postgres:// URL, that server is used as it is
+# and nothing is started.
 set -euo pipefail
 
 if [ "$#" -eq 0 ]; then
@@ -15,9 +16,11 @@ if [ "$#" -eq 0 ]; then
   exit 64
 fi
 
-case "${DATABASE_URL:-}" in
+given="${CLOACINA_TEST_POSTGRES_URL:-${DATABASE_URL:-}}"
+case "$given" in
   postgres://*|postgresql://*)
-    export CLOACINA_TEST_POSTGRES_URL="${CLOACINA_TEST_POSTGRES_URL:-$DATABASE_URL}"
+    export CLOACINA_TEST_POSTGRES_URL="$given"
+    export DATABASE_URL="$given"
     exec "$@"
     ;;
 esac

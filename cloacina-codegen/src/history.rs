@@ -261,7 +261,9 @@ fn list_folders(dir: &Path) -> Result<Vec<String>, HistoryError> {
             continue;
         }
         let name = entry.file_name().to_string_lossy().into_owned();
-        let ok = name.len() > 15 && is_version(&name[..14]) && name.as_bytes()[14] == b'_';
+        let ok = name.len() > 15
+            && name.get(..14).is_some_and(is_version)
+            && name.as_bytes().get(14) == Some(&b'_');
         if !ok {
             return Err(HistoryError::BadFolderName { path: entry.path() });
         }
@@ -557,9 +559,19 @@ pub fn next_version(last: Option<&str>, clock: &dyn Clock) -> String {
         .duration_since(UNIX_EPOCH)
         .unwrap_or(Duration::ZERO)
         .as_secs();
-    match last.and_then(parse_version) {
-        Some(l) if now <= l => format_version(l + 1),
-        _ => format_version(now),
+    let candidate = format_version(now);
+    match last {
+        None => candidate,
+        Some(l) => match parse_version(l) {
+            Some(lv) if now <= lv => format_version(lv + 1),
+            Some(_) => candidate,
+            // Fourteen digits that are not a real date: still sort after it.
+            None if candidate.as_str() > l => candidate,
+            None => l
+                .parse::<u64>()
+                .map(|n| format!("{:014}", n + 1))
+                .unwrap_or(candidate),
+        },
     }
 }
 

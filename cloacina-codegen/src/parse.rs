@@ -1317,6 +1317,9 @@ fn parse_raw_part(input: ParseStream, backend: Backend) -> syn::Result<RawPart> 
 /// unterminated string or block comment) with its byte offset, so the
 /// diagnostic points at the real place instead of syn's generic
 /// "cannot parse string into token stream".
+/// Deeper nesting than this is refused before syn could overflow the stack.
+const MAX_NESTING: usize = 128;
+
 fn lex_problem(src: &str) -> Option<(usize, usize, String, String, String)> {
     let b = src.as_bytes();
     let mut stack: Vec<(u8, usize)> = Vec::new();
@@ -1429,7 +1432,19 @@ fn lex_problem(src: &str) -> Option<(usize, usize, String, String, String)> {
                     }
                 }
             }
-            b'(' | b'[' | b'{' => stack.push((c, i)),
+            b'(' | b'[' | b'{' => {
+                stack.push((c, i));
+                if stack.len() > MAX_NESTING {
+                    return Some((
+                        i,
+                        1,
+                        format!("brackets nested more than {MAX_NESTING} deep"),
+                        "too deep".into(),
+                        "a schema file never needs this much nesting: check for runaway brackets"
+                            .into(),
+                    ));
+                }
+            }
             b')' | b']' | b'}' => {
                 let want = match c {
                     b')' => b'(',

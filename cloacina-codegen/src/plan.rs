@@ -1118,6 +1118,43 @@ fn rebuild_step(
         }
     }
     old_tables.extend(drops.iter().cloned());
+    // Guard: DROP TABLE takes every index and trigger of the table with it,
+    // and only the schema's own are recreated. An index or trigger added by a
+    // hand-written migration would vanish silently (a lost unique index is
+    // lost integrity), so the migration fails instead and says so.
+    let rebuilt: Vec<&Table> = old_tables
+        .iter()
+        .filter(|t| !drops.iter().any(|x| x.name == t.name))
+        .collect();
+    if !rebuilt.is_empty() {
+        let tables: Vec<String> = rebuilt
+            .iter()
+            .map(|t| crate::render::ddl::quote_literal(t.sql_name()))
+            .collect();
+        let mut known: Vec<String> = rebuilt
+            .iter()
+            .flat_map(|t| {
+                t.indexes
+                    .iter()
+                    .map(|ix| crate::render::ddl::quote_literal(&crate::names::index_name(t, ix)))
+            })
+            .collect();
+        known.push("''".into());
+        out.push(format!(
+            "-- Fail the migration if a rebuilt table carries an index or trigger that the schema\n\
+             -- does not know (one added by a hand-written migration): DROP TABLE would lose it.\n\
+             -- Declare it in the schema file (or drop it in a hand-written migration first).\n\
+             CREATE TEMP TABLE cloacina_unknown_objects (\n    \
+             unknown INTEGER NOT NULL,\n    \
+             CONSTRAINT rebuilt_tables_have_no_unknown_indexes_or_triggers CHECK (unknown = 0)\n);\n\n\
+             INSERT INTO cloacina_unknown_objects SELECT count(*) FROM sqlite_schema\n\
+             WHERE type IN ('index', 'trigger') AND tbl_name IN ({})\n\
+             AND name NOT LIKE 'sqlite_autoindex_%' AND name NOT IN ({});\n\n\
+             DROP TABLE cloacina_unknown_objects;",
+            tables.join(", "),
+            known.join(", ")
+        ));
+    }
     let tmp = Schema {
         tables: old_tables,
         raw_blocks: vec![],

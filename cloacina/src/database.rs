@@ -59,7 +59,16 @@ impl Manager {
         match &self.target {
             #[cfg(feature = "postgres")]
             Target::Postgres(url) => {
-                let mut c = diesel::PgConnection::establish(url)
+                // A host that drops packets must not stall start-up for the OS's
+                // TCP timeout: bound the connect unless the URL says otherwise.
+                let url = if url.contains("connect_timeout=") {
+                    url.clone()
+                } else if url.contains('?') {
+                    format!("{url}&connect_timeout=10")
+                } else {
+                    format!("{url}?connect_timeout=10")
+                };
+                let mut c = diesel::PgConnection::establish(&url)
                     .map_err(|e| ConnectError(e.to_string()))?;
                 // Every session sees UTC, whatever the server's default.
                 c.batch_execute("SET TIME ZONE 'UTC'")
@@ -107,9 +116,34 @@ impl r2d2::ManageConnection for Manager {
             .map_err(|e| ConnectError(e.to_string()))
     }
 
-    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
-        false
+    /// A connection returned while still inside a transaction (its user
+    /// panicked, or leaked a transaction) is rolled back before anyone else
+    /// gets it; if that fails it is discarded. Otherwise the next user's
+    /// `transaction()` would nest in the stale one and never commit.
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        crate::with_native!(conn, c => !reset_transaction(c))
     }
+}
+
+/// Rolls back any transaction left open on `c`. True when the connection is
+/// clean afterwards.
+fn reset_transaction<C>(c: &mut C) -> bool
+where
+    C: Connection<TransactionManager = diesel::connection::AnsiTransactionManager>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    for _ in 0..64 {
+        match AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth() {
+            Ok(None) => return true,
+            Ok(Some(_)) => {
+                if AnsiTransactionManager::rollback_transaction(c).is_err() {
+                    return false;
+                }
+            }
+            Err(_) => return false,
+        }
+    }
+    false
 }
 
 /// A connection borrowed from the pool; derefs to [`AnyConnection`].

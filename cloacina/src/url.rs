@@ -96,6 +96,13 @@ impl Target {
             }
             return Ok(Target::SqliteFile(rest.to_string()));
         }
+        if trimmed.starts_with("file::memory:")
+            || (trimmed.starts_with("file:") && trimmed.contains("mode=memory"))
+        {
+            // Each connection to an in-memory URI is its own database: treat it
+            // like `:memory:` (one pooled connection).
+            return Ok(Target::SqliteMemory);
+        }
         if trimmed.starts_with("file:") {
             if trimmed.len() == "file:".len() {
                 return Err(bad("file: needs a path after it"));

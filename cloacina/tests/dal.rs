@@ -360,6 +360,13 @@ fn suite(db: &Database) -> Vec<String> {
                 .map(|_| ())
         )
     ));
+    out.push(format!(
+        "record the same run twice: {}",
+        kind(
+            dal.record_schedule_run(due1.id, ts("2026-01-02T00:00:00.000000Z"), None, None)
+                .map(|_| ())
+        )
+    ));
     out
 }
 
@@ -404,6 +411,7 @@ fn the_dal_suite_gives_identical_results_on_every_backend() {
         "ready twice: refused: is Ready, cannot mark it ready",
         "due [\"due-early\", \"due-late\"]",
         "due after run [\"due-early\"]",
+        "record the same run twice: refused: is already recorded up to 2026-01-02T00:00:00.000000Z",
         "bad schedule type: query error",
         "events [\"started\", \"task_done\", \"finished\"]",
         "load finally Failed after 3 attempts",

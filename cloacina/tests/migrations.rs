@@ -157,3 +157,58 @@ fn edited_or_unknown_applied_migrations_are_refused_on_postgres() {
     let pg = TempPgDatabase::new();
     refuses_tampering(&pg.url);
 }
+
+/// A connection handed back to the pool inside an open transaction (its user
+/// panicked or leaked it) is rolled back before anyone else gets it, so the
+/// next user's writes really commit.
+#[cfg(feature = "sqlite")]
+#[test]
+fn a_leaked_transaction_does_not_swallow_the_next_users_writes() {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let dir = TempDir::new("leak");
+    let url = format!("sqlite://{}", dir.file("leak.db"));
+    let db = Database::connect_with(
+        &url,
+        cloacina::DatabaseConfig {
+            max_size: 1,
+            ..Default::default()
+        },
+    )
+    .expect("connect");
+    db.migrate().expect("migrate");
+    {
+        let mut conn = db.get().expect("conn");
+        match &mut *conn {
+            cloacina::connection::AnyConnection::Sqlite(c) => {
+                AnsiTransactionManager::begin_transaction(c).expect("begin");
+                c.batch_execute("INSERT INTO contexts (value) VALUES ('{\"leaked\": true}')")
+                    .expect("insert");
+            }
+            #[allow(unreachable_patterns)]
+            _ => unreachable!("sqlite"),
+        }
+        // Dropped here without commit or rollback.
+    }
+    let kept = db
+        .dal()
+        .create_context(serde_json::json!({"kept": true}))
+        .expect("next user");
+    // Another pool sees the committed write and not the leaked one.
+    let other = Database::connect(&url).expect("second pool");
+    assert_eq!(
+        other.dal().get_context(kept.id).expect("committed").value.0,
+        serde_json::json!({"kept": true})
+    );
+    let mut conn = other.get().expect("conn");
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let leaked: N = diesel::RunQueryDsl::get_result(
+        diesel::sql_query("SELECT count(*) AS n FROM contexts WHERE value LIKE '%leaked%'"),
+        &mut *conn,
+    )
+    .expect("count");
+    assert_eq!(leaked.n, 0, "the leaked transaction was rolled back");
+}

@@ -53,11 +53,14 @@ impl Dal<'_> {
 
     /// Records that a schedule ran for `scheduled_time` (optionally starting
     /// a workflow execution) and moves it on to `next_run_at`, in one
-    /// transaction.
+    /// transaction. Atomic: the run is recorded only if the schedule was due
+    /// at `scheduled_time` and no run at or after it was recorded, so two
+    /// schedulers never both record (and start) the same run.
     ///
     /// # Errors
     ///
-    /// [`Error::NotFound`] when the schedule does not exist.
+    /// [`Error::NotFound`] when the schedule does not exist,
+    /// [`Error::InvalidState`] when this run was already recorded.
     pub fn record_schedule_run(
         &self,
         schedule_id: UniversalUuid,
@@ -83,7 +86,14 @@ impl Dal<'_> {
             recovery_heartbeat_at: None,
         };
         with_native!(&mut *conn, c => c.transaction::<_, Error, _>(|c| {
-            let n = diesel::update(sc::table.find(schedule_id))
+            // Compare-and-set on the run being recorded: of two schedulers that
+            // both saw the schedule due, only one records the run.
+            let n = diesel::update(
+                sc::table
+                    .find(schedule_id)
+                    .filter(sc::next_run_at.is_null().or(sc::next_run_at.le(scheduled_time)))
+                    .filter(sc::last_run_at.is_null().or(sc::last_run_at.lt(scheduled_time))),
+            )
                 .set((
                     sc::last_run_at.eq(Some(scheduled_time)),
                     sc::next_run_at.eq(next_run_at),
@@ -91,7 +101,23 @@ impl Dal<'_> {
                 ))
                 .execute(c)?;
             if n == 0 {
-                return Err(Error::NotFound { what: "schedule", id: schedule_id.to_string() });
+                let last: Option<Option<UniversalTimestamp>> = sc::table
+                    .find(schedule_id)
+                    .select(sc::last_run_at)
+                    .first(c)
+                    .optional()?;
+                return Err(match last {
+                    None => Error::NotFound { what: "schedule", id: schedule_id.to_string() },
+                    Some(last) => Error::InvalidState {
+                        what: "schedule",
+                        id: schedule_id.to_string(),
+                        current: format!(
+                            "already recorded up to {}",
+                            last.map(|t| t.to_string()).unwrap_or_else(|| "a later time".into())
+                        ),
+                        action: "record a run for that time again",
+                    },
+                });
             }
             diesel::insert_into(se::table)
                 .values(&new)
