@@ -37,9 +37,8 @@ fn a_rebuild_keeps_the_schema_s_own_indexes() {
         .expect("the rebuild runs when nothing unknown is attached");
 }
 
-#[test]
-fn a_rebuild_refuses_to_lose_a_hand_made_unique_index() {
-    let (mut conn, up) = setup("CREATE UNIQUE INDEX items_n_hand ON items (n)");
+fn assert_refused(hand_made: &str) {
+    let (mut conn, up) = setup(hand_made);
     let err = conn
         .transaction::<_, diesel::result::Error, _>(|c| c.batch_execute(&up))
         .expect_err("the rebuild must refuse");
@@ -51,17 +50,14 @@ fn a_rebuild_refuses_to_lose_a_hand_made_unique_index() {
 }
 
 #[test]
+fn a_rebuild_refuses_to_lose_a_hand_made_unique_index() {
+    assert_refused("CREATE UNIQUE INDEX items_n_hand ON items (n)");
+}
+
+#[test]
 fn a_rebuild_refuses_to_lose_a_hand_made_trigger() {
-    let (mut conn, up) = setup(
+    assert_refused(
         "CREATE TABLE audit (n INTEGER) STRICT; \
          CREATE TRIGGER items_audit AFTER INSERT ON items BEGIN INSERT INTO audit VALUES (NEW.n); END;",
-    );
-    let err = conn
-        .transaction::<_, diesel::result::Error, _>(|c| c.batch_execute(&up))
-        .expect_err("the rebuild must refuse");
-    assert!(
-        err.to_string()
-            .contains("rebuilt_tables_have_no_unknown_indexes_or_triggers"),
-        "{err}"
     );
 }
