@@ -295,35 +295,55 @@ fn pg_wraps_raw(ops: &[Operation]) -> bool {
     })
 }
 
+/// The names of the raw blocks that `ops` drop and add.
+fn raw_block_changes(ops: &[Operation]) -> (HashSet<&str>, HashSet<&str>) {
+    let mut dropped = HashSet::new();
+    let mut added = HashSet::new();
+    for op in ops {
+        match op {
+            Operation::DropRawBlock { block } => {
+                dropped.insert(block.name.as_str());
+            }
+            Operation::AddRawBlock { block } => {
+                added.insert(block.name.as_str());
+            }
+            _ => {}
+        }
+    }
+    (dropped, added)
+}
+
+/// Drops (into `out`, newest first) every raw block of `start` that the
+/// migration keeps, so that a rebuild or type change can run beneath the
+/// views and triggers; returns them in file order, to recreate afterwards.
+fn drop_kept_blocks(
+    start: &Schema,
+    dropped_by_op: &HashSet<&str>,
+    backend: Backend,
+    out: &mut Vec<String>,
+) -> Vec<RawBlock> {
+    let mut kept = Vec::new();
+    for b in start.raw_blocks.iter().rev() {
+        if !dropped_by_op.contains(b.name.as_str()) {
+            out.extend(raw_down(b, backend));
+            kept.insert(0, b.clone());
+        }
+    }
+    kept
+}
+
 fn render_postgres(start: &Schema, ops: &[Operation], down: bool) -> String {
     let backend = Backend::Postgres;
     let d = dialect(backend);
     let mut state = start.clone();
     let mut out: Vec<String> = Vec::new();
     let wrap = pg_wraps_raw(ops);
-    let dropped_by_op: HashSet<&str> = ops
-        .iter()
-        .filter_map(|o| match o {
-            Operation::DropRawBlock { block } => Some(block.name.as_str()),
-            _ => None,
-        })
-        .collect();
-    let added_by_op: HashSet<&str> = ops
-        .iter()
-        .filter_map(|o| match o {
-            Operation::AddRawBlock { block } => Some(block.name.as_str()),
-            _ => None,
-        })
-        .collect();
-    let mut kept_blocks: Vec<RawBlock> = Vec::new();
-    if wrap {
-        for b in start.raw_blocks.iter().rev() {
-            if !dropped_by_op.contains(b.name.as_str()) {
-                out.extend(raw_down(b, backend));
-                kept_blocks.insert(0, b.clone());
-            }
-        }
-    }
+    let (dropped_by_op, added_by_op) = raw_block_changes(ops);
+    let kept_blocks: Vec<RawBlock> = if wrap {
+        drop_kept_blocks(start, &dropped_by_op, backend, &mut out)
+    } else {
+        Vec::new()
+    };
     let mut restored = false;
     for op in ops {
         if wrap && !restored && matches!(op, Operation::AddRawBlock { .. }) {
@@ -808,32 +828,15 @@ fn render_sqlite(start: &Schema, ops: &[Operation], down: bool) -> String {
     }
 
     let group = !dirty_origins.is_empty();
-    let dropped_by_op: HashSet<&str> = ops
-        .iter()
-        .filter_map(|o| match o {
-            Operation::DropRawBlock { block } => Some(block.name.as_str()),
-            _ => None,
-        })
-        .collect();
-    let added_by_op: HashSet<&str> = ops
-        .iter()
-        .filter_map(|o| match o {
-            Operation::AddRawBlock { block } => Some(block.name.as_str()),
-            _ => None,
-        })
-        .collect();
+    let (dropped_by_op, added_by_op) = raw_block_changes(ops);
 
     // Pass 2: render.
     let mut out: Vec<String> = Vec::new();
-    let mut kept_blocks: Vec<RawBlock> = Vec::new();
-    if group {
-        for b in start.raw_blocks.iter().rev() {
-            if !dropped_by_op.contains(b.name.as_str()) {
-                out.extend(raw_down(b, backend));
-                kept_blocks.insert(0, b.clone());
-            }
-        }
-    }
+    let kept_blocks: Vec<RawBlock> = if group {
+        drop_kept_blocks(start, &dropped_by_op, backend, &mut out)
+    } else {
+        Vec::new()
+    };
     let mut state = start.clone();
     let mut deferred_drops: Vec<Table> = Vec::new();
     let mut group_done = false;

@@ -34,6 +34,19 @@ fn write_or_print(output: Option<&Path>, text: &str) -> Result<(), Error> {
     }
 }
 
+/// Prints a report to stdout: as JSON for tools, else as the readable text.
+#[cfg(feature = "live")]
+fn emit<R: serde::Serialize>(report: &R, render: impl FnOnce() -> String, json: bool) {
+    if json {
+        match serde_json::to_string_pretty(report) {
+            Ok(text) => println!("{text}"),
+            Err(e) => eprintln!("error: the report could not be written as JSON: {e}"),
+        }
+    } else {
+        print!("{}", render());
+    }
+}
+
 /// `check`.
 #[cfg(feature = "live")]
 pub fn check(
@@ -44,14 +57,7 @@ pub fn check(
 ) -> Result<(), Error> {
     let url = server_url(postgres)?;
     let report = cloacina_codegen::check::check(schema, migrations, &url)?;
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).unwrap_or_default()
-        );
-    } else {
-        print!("{}", report.render());
-    }
+    emit(&report, || report.render(), json);
     if report.is_clean() {
         Ok(())
     } else {
@@ -72,14 +78,7 @@ pub fn check_parity(
 ) -> Result<(), Error> {
     let url = server_url(postgres)?;
     let report = cloacina_codegen::check::check_parity(pg, lite, &url)?;
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).unwrap_or_default()
-        );
-    } else {
-        print!("{}", report.render());
-    }
+    emit(&report, || report.render(), json);
     if report.is_clean() {
         Ok(())
     } else {
