@@ -9,7 +9,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::history::{self, HistoryError};
 use crate::model::{Backend, Schema};
+use crate::project::{display_path, Project, SchemaFile};
 use crate::render;
 
 /// Configures and runs code generation.
@@ -21,6 +23,7 @@ pub struct Builder {
     file_stem: Option<String>,
     migrations: Option<PathBuf>,
     strict: bool,
+    migration_checksums: bool,
 }
 
 impl Default for Builder {
@@ -111,7 +114,23 @@ impl Builder {
             file_stem: None,
             migrations: None,
             strict: false,
+            migration_checksums: false,
         }
+    }
+
+    /// For crates that embed the migrations (`diesel_migrations::embed_migrations!`)
+    /// and apply them in one transaction: [`Builder::compile`] also refuses
+    /// migrations such a runner cannot apply safely (`run_in_transaction =
+    /// false` in a `metadata.toml`; `PRAGMA foreign_keys` in a SQLite
+    /// migration, a no-op inside a transaction) and writes
+    /// `migration_checksums.rs` to the output directory: per backend, a
+    /// `pub const POSTGRES` / `SQLITE: &[(&str, &str)]` of `(version,
+    /// sha256 of up.sql with CRLF read as LF)`, so the runner can refuse a
+    /// database whose applied migrations were edited afterwards. Needs
+    /// [`Builder::migrations`].
+    pub fn migration_checksums(&mut self, on: bool) -> &mut Self {
+        self.migration_checksums = on;
+        self
     }
 
     /// The migrations folder to keep in step with the schema (see
@@ -193,9 +212,8 @@ impl Builder {
     /// file cannot be read, [`Error::Schema`] with every diagnostic when it
     /// is invalid.
     pub fn generate(&self) -> Result<Generated> {
-        let path = self.schema_path()?;
-        let schema = crate::load(path)?;
-        self.generate_from(path, schema)
+        let file = SchemaFile::load(self.schema_path()?)?;
+        self.generate_from(file.path(), file.schema().clone())
     }
 
     /// Like [`Builder::generate`], for a schema already in memory (`path`
@@ -241,7 +259,9 @@ impl Builder {
         let started = std::time::SystemTime::now();
         let path = self.schema_path()?;
         println!("cargo:rerun-if-changed={}", path.display());
-        let generated = self.generate()?;
+        // The file is read and parsed once, for the code and the history.
+        let file = SchemaFile::load(path)?;
+        let generated = self.generate_from(file.path(), file.schema().clone())?;
         let out = match &self.out_dir {
             Some(d) => d.clone(),
             None => std::env::var_os("OUT_DIR").map(PathBuf::from).ok_or_else(|| {
@@ -256,7 +276,8 @@ impl Builder {
             println!("cargo:rerun-if-changed={}", dir.display());
             println!("cargo:rerun-if-env-changed=CI");
             let strict = self.strict || ci_env();
-            let lines = sync_migrations(path, dir, &generated.schema, strict)?;
+            let project = Project::new(file, dir);
+            let lines = sync_migrations(&project, strict)?;
             if !lines.is_empty() {
                 // Cargo compares the watched folder against the moment it
                 // started this script, so files written now would make the
@@ -266,6 +287,14 @@ impl Builder {
             for line in lines {
                 println!("cargo:warning={line}");
             }
+            if self.migration_checksums {
+                let table = migration_checksums(dir, &self.backends)?;
+                write_file_if_changed(&out.join("migration_checksums.rs"), table.as_bytes())?;
+            }
+        } else if self.migration_checksums {
+            return Err(Error::Config(
+                "`migration_checksums(true)` needs the migrations folder: call `Builder::migrations(\"path/to/migrations\")`".into(),
+            ));
         }
         Ok(generated)
     }
@@ -328,33 +357,32 @@ pub fn ci_env() -> bool {
     })
 }
 
-/// Brings the migrations folder `dir` in step with the schema file at
-/// `schema_path` (already parsed into `schema`): nothing when in sync; with
-/// `strict`, an error listing the pending operations and the command that
-/// writes them; otherwise writes the migration and returns one message per
-/// written file (for `cargo:warning` lines), warnings about likely renames
-/// first.
+/// Brings the project's migrations folder in step with its schema file:
+/// nothing when in sync; with `strict`, an error listing the pending
+/// operations and the command that writes them; otherwise writes the
+/// migration (under the folder's lock) and returns one message per written
+/// file (for `cargo:warning` lines), warnings about likely renames first.
+/// Either way the history must verify first: an edited, unrecorded or
+/// merged migration is never embedded.
 ///
 /// # Errors
 ///
-/// [`Error::Migrations`] with [`crate::history::HistoryError::Pending`] in
-/// strict mode, a refused destructive step, or an I/O or history problem.
-pub fn sync_migrations(
-    schema_path: &Path,
-    dir: &Path,
-    schema: &Schema,
-    strict: bool,
-) -> Result<Vec<String>> {
-    use crate::history;
-    let source = std::fs::read_to_string(schema_path).map_err(|source| Error::Read {
-        path: schema_path.to_path_buf(),
-        source,
-    })?;
-    let (_, allowances, _) = crate::parse::parse_with_allowances(&source);
-    let mut hist = history::load(dir)?;
-    let pending = history::pending(&hist, schema)?;
+/// [`Error::Migrations`] with [`HistoryError::Pending`] in strict mode, a
+/// failed verification ([`crate::history::History::verify`]), a refused
+/// destructive step, or an I/O or history problem.
+pub fn sync_migrations(project: &Project, strict: bool) -> Result<Vec<String>> {
+    let hist = project.history()?;
+    let pending = project.pending(&hist)?;
     if pending.is_empty() {
         return Ok(Vec::new());
+    }
+    if strict {
+        let reason = if ci_env() {
+            "CI is set, so the build does not write migrations"
+        } else {
+            "strict mode is on"
+        };
+        return Err(project.pending_error(&pending, reason));
     }
     let mut lines: Vec<String> = pending
         .changes
@@ -362,42 +390,16 @@ pub fn sync_migrations(
         .iter()
         .map(|w| format!("possible rename: {w}"))
         .collect();
-    if strict {
-        let mut ops = history::describe(&pending.changes.operations);
-        ops.extend(lines.iter().cloned());
-        return Err(Error::Migrations(history::HistoryError::Pending {
-            operations: ops,
-            reason: if ci_env() {
-                "CI is set, so the build does not write migrations".into()
-            } else {
-                "strict mode is on".into()
-            },
-            command: format!(
-                "cloacina-codegen migration new --schema {} --migrations {}",
-                display_path(schema_path),
-                display_path(dir)
-            ),
-        }));
-    }
-    let written = history::write_migration(
-        &mut hist,
-        schema,
-        &pending,
-        &allowances,
-        &display_path(schema_path),
-        &source,
-        None,
-        &history::SystemClock,
-    )?;
+    // Under the lock the history is loaded again: a concurrent build that
+    // wrote this migration first leaves nothing to write.
+    let Some(written) = project.write_pending(None, &history::SystemClock)? else {
+        return Ok(Vec::new());
+    };
+    let n = pending.changes.operations.len();
     lines.push(format!(
-        "wrote migration {} ({} operation{}): review and commit these files",
+        "wrote migration {} ({n} operation{}): review and commit these files",
         written.folder,
-        pending.changes.operations.len(),
-        if pending.changes.operations.len() == 1 {
-            ""
-        } else {
-            "s"
-        }
+        if n == 1 { "" } else { "s" }
     ));
     for f in &written.files {
         lines.push(format!("  {}", f.display()));
@@ -405,20 +407,140 @@ pub fn sync_migrations(
     Ok(lines)
 }
 
-/// The path as shown in generated headers: relative, `/`-separated, never
-/// an absolute path of the machine that generated it.
-fn display_path(path: &Path) -> String {
-    let mut shown = path.to_path_buf();
-    if path.is_absolute() {
-        if let Ok(cwd) = std::env::current_dir() {
-            if let Ok(rel) = path.strip_prefix(&cwd) {
-                shown = rel.to_path_buf();
+/// The text of `migration_checksums.rs` (see
+/// [`Builder::migration_checksums`]) for the migrations in `dir`, after
+/// checking that each enabled backend's migrations can run in one
+/// transaction. Prints `cargo:rerun-if-changed` for every file read.
+fn migration_checksums(dir: &Path, backends: &[Backend]) -> Result<String> {
+    let hist = history::load(dir)?;
+    let mut out =
+        String::from("// @generated by cloacina-codegen: checksums of the embedded migrations.\n");
+    for backend in Backend::ALL {
+        let name = backend.name();
+        println!("cargo:rerun-if-changed={}", dir.join(name).display());
+        out.push_str(&format!(
+            "/// `(version, sha256)` of every {name} migration, in order.\n#[allow(dead_code)]\npub const {}: &[(&str, &str)] = &[\n",
+            name.to_uppercase()
+        ));
+        if backends.contains(&backend) {
+            for m in &hist.migrations {
+                let folder = dir.join(name).join(&m.folder);
+                println!("cargo:rerun-if-changed={}", folder.display());
+                check_runnable(&folder, backend)?;
+                // What ran is `up.sql`: a fix to a `down.sql` must not lock
+                // out databases that applied the migration.
+                let up = folder.join("up.sql");
+                println!("cargo:rerun-if-changed={}", up.display());
+                println!(
+                    "cargo:rerun-if-changed={}",
+                    folder.join("down.sql").display()
+                );
+                let bytes = std::fs::read(&up).map_err(|source| Error::Read {
+                    path: up.clone(),
+                    source,
+                })?;
+                out.push_str(&format!(
+                    "    ({:?}, {:?}),\n",
+                    m.version,
+                    history::checksum(&bytes)
+                ));
+            }
+        }
+        out.push_str("];\n");
+    }
+    Ok(out)
+}
+
+/// Refuses a migration that a runner applying every pending migration
+/// inside one locked transaction cannot run safely: one that must run
+/// outside a transaction, or a SQLite `PRAGMA foreign_keys` (a no-op inside
+/// a transaction, so a rebuild would cascade-delete rows).
+fn check_runnable(folder: &Path, backend: Backend) -> Result<()> {
+    let refuse = |path: PathBuf, problem: &str| {
+        Err(Error::Migrations(HistoryError::NotRunnable {
+            path,
+            problem: problem.to_string(),
+        }))
+    };
+    let meta = folder.join("metadata.toml");
+    if let Ok(text) = std::fs::read_to_string(&meta) {
+        let off = text
+            .lines()
+            .map(|l| l.split('#').next().unwrap_or("").replace([' ', '\t'], ""))
+            .any(|l| l == "run_in_transaction=false");
+        if off {
+            return refuse(
+                meta,
+                "`run_in_transaction = false` is not supported: the migrations are applied inside one locked transaction; split the statement that needs to run alone into a maintenance step outside the migrations",
+            );
+        }
+    }
+    if backend == Backend::Sqlite {
+        for part in ["up.sql", "down.sql"] {
+            let path = folder.join(part);
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let squeezed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            if [
+                "pragma foreign_keys =",
+                "pragma foreign_keys=",
+                "pragma foreign_keys(",
+            ]
+            .iter()
+            .any(|p| squeezed.contains(p))
+            {
+                return refuse(
+                    path,
+                    "`PRAGMA foreign_keys` does nothing inside the migration's transaction, so a table rebuild would run with foreign keys still on (DROP TABLE cascades); use `PRAGMA defer_foreign_keys = ON` and end with a `pragma_foreign_key_check()` test, as the generated rebuilds do",
+                );
             }
         }
     }
-    if shown.is_absolute() {
-        // Keep only the file name rather than leak a machine path.
-        shown = PathBuf::from(path.file_name().unwrap_or_default());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(tag: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!(
+            "cloacina-config-{tag}-{}-{:?}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_nanos()
+        ));
+        let _ = std::fs::create_dir_all(&d);
+        d
     }
-    shown.to_string_lossy().replace('\\', "/")
+
+    #[test]
+    fn unrunnable_migrations_are_refused() {
+        let dir = temp_dir("runnable");
+        let folder = dir.join("20250101000000_x");
+        std::fs::create_dir_all(&folder).unwrap_or_default();
+        std::fs::write(folder.join("up.sql"), "PRAGMA foreign_keys = OFF;\n").unwrap_or_default();
+        std::fs::write(folder.join("down.sql"), "SELECT 1;\n").unwrap_or_default();
+        assert!(check_runnable(&folder, Backend::Postgres).is_ok());
+        let err = check_runnable(&folder, Backend::Sqlite).map_err(|e| e.to_string());
+        assert!(
+            matches!(&err, Err(m) if m.contains("defer_foreign_keys")),
+            "{err:?}"
+        );
+        std::fs::write(folder.join("up.sql"), "SELECT 1;\n").unwrap_or_default();
+        std::fs::write(
+            folder.join("metadata.toml"),
+            "run_in_transaction = false # no\n",
+        )
+        .unwrap_or_default();
+        let err = check_runnable(&folder, Backend::Postgres).map_err(|e| e.to_string());
+        assert!(
+            matches!(&err, Err(m) if m.contains("run_in_transaction")),
+            "{err:?}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -9,6 +9,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
+#[cfg(feature = "fancy")]
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
 
 use crate::model::Span;
@@ -266,7 +267,72 @@ impl SchemaError {
     /// Renders every diagnostic the way rustc does, without colour:
     /// `error[code]: message`, the file with line and column, the source
     /// line with a caret under the token, and the help line.
+    ///
+    /// With the `fancy` feature (part of `cli`) the source excerpt is drawn
+    /// by miette's graphical printer; without it (a build script's lean
+    /// build) by [`SchemaError::render_plain`].
     pub fn render(&self) -> String {
+        #[cfg(feature = "fancy")]
+        {
+            self.render_fancy()
+        }
+        #[cfg(not(feature = "fancy"))]
+        {
+            self.render_plain()
+        }
+    }
+
+    /// Renders every diagnostic as plain rustc-style text, with no
+    /// dependency beyond the standard library:
+    ///
+    /// ```text
+    /// error[unknown_type]: schema/app.rs:3:15: unknown column type `Strng`
+    ///   --> schema/app.rs:3:15
+    ///    |
+    ///  3 |         id -> Strng,
+    ///    |               ^^^^^ not a neutral type
+    ///    = help: did you mean `Text`?
+    /// ```
+    pub fn render_plain(&self) -> String {
+        let mut out = String::new();
+        for (i, diag) in self.diagnostics.iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            let (line, col) = self.line_col(diag.span.start);
+            let text = self
+                .source
+                .lines()
+                .nth(line.saturating_sub(1))
+                .unwrap_or("");
+            let gutter = " ".repeat(line.to_string().len());
+            // The caret covers the span on its first line, at least one column.
+            let end = diag.span.end.min(self.source.len()).max(diag.span.start);
+            let (end_line, end_col) = self.line_col(end);
+            let width = if end_line == line {
+                end_col.saturating_sub(col).max(1)
+            } else {
+                text.chars().count().saturating_sub(col - 1).max(1)
+            };
+            out.push_str(&format!(
+                "error[{}]: {}:{line}:{col}: {}\n{gutter}--> {}:{line}:{col}\n{gutter} |\n{line} | {text}\n{gutter} | {}{} {}\n",
+                diag.code.name(),
+                self.path,
+                diag.message,
+                self.path,
+                " ".repeat(col - 1),
+                "^".repeat(width),
+                diag.label,
+            ));
+            if let Some(help) = &diag.help {
+                out.push_str(&format!("{gutter} = help: {help}\n"));
+            }
+        }
+        out
+    }
+
+    #[cfg(feature = "fancy")]
+    fn render_fancy(&self) -> String {
         let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
             .with_width(100)
             .with_links(false);
@@ -336,25 +402,30 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
+#[cfg(feature = "fancy")]
 struct Rendered<'a> {
     diag: &'a Diagnostic,
     source: &'a NamedSource<String>,
 }
 
+#[cfg(feature = "fancy")]
 impl fmt::Debug for Rendered<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self.diag, f)
     }
 }
 
+#[cfg(feature = "fancy")]
 impl fmt::Display for Rendered<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.diag.message)
     }
 }
 
+#[cfg(feature = "fancy")]
 impl std::error::Error for Rendered<'_> {}
 
+#[cfg(feature = "fancy")]
 impl miette::Diagnostic for Rendered<'_> {
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         self.diag
@@ -394,5 +465,31 @@ mod tests {
         // 'd' is after a two-byte 'ä'.
         assert_eq!(line_col(src, 7), (2, 4));
         assert_eq!(line_col(src, 999), (3, 1));
+    }
+
+    #[test]
+    fn plain_rendering_points_at_the_token() {
+        let src = "table! {\n    t (id) {\n        id -> Strng,\n    }\n}\n";
+        let start = src.find("Strng").unwrap_or_default();
+        let err = SchemaError::new(
+            "schema/app.rs",
+            src,
+            vec![Diagnostic::new(
+                DiagCode::UnknownType,
+                SpanRange {
+                    start,
+                    end: start + 5,
+                },
+                "unknown column type `Strng`",
+                "not a neutral type",
+            )
+            .help("did you mean `Text`?")],
+        );
+        assert_eq!(
+            err.render_plain(),
+            "error[unknown_type]: schema/app.rs:3:15: unknown column type `Strng`\n \
+             --> schema/app.rs:3:15\n  |\n3 |         id -> Strng,\n  |               ^^^^^ not a neutral type\n  \
+             = help: did you mean `Text`?\n"
+        );
     }
 }

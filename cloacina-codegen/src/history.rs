@@ -4,8 +4,9 @@
 //! migrations/
 //!   postgres/<version>_<name>/{up.sql,down.sql}
 //!   sqlite/<version>_<name>/{up.sql,down.sql}     (the same folder names)
+//!   snapshots/<version>_<name>.rs                  the schema after that generated migration
 //!   schema.snapshot.rs                             the schema after the newest generated migration
-//!   integrity.txt                                  checksums and hand-written marks
+//!   integrity.txt                                  checksums, hand-written marks and the chain
 //! ```
 //!
 //! `<version>` is a 14-digit UTC timestamp `YYYYMMDDHHMMSS`: fixed width, so
@@ -29,10 +30,30 @@
 //! 3f0c…e1  postgres/20260101120000_initial/down.sql
 //! …
 //! hand 20260102080000_backfill_names
+//! chain 20260103090000_add_runs_note 5be0c4d4a1f2e3b7 9f1e2d3c4b5a6978
 //! ```
 //!
 //! It is plain text, sorted, one fact per line, so a merge conflict in it is
 //! easy to read, and `rehash` rewrites it from the files.
+//!
+//! # The history is a chain
+//!
+//! A `chain <folder> <parent> <state>` line records, for each generated
+//! migration, the [`state_hash`] of the schema it was planned from and of
+//! the schema it produces. [`History::verify`] walks the migrations in
+//! version order and refuses two migrations planned from the same parent
+//! (two branches merged), a migration planned from a state the history
+//! before it does not produce (versions out of order, a migration copied
+//! in), and a snapshot that is not the state the chain ends in.
+//! [`rebase`] repairs a merge in one step. Migrations without a `chain`
+//! line (written before the chain existed, or hand-written) are legacy: the
+//! chain starts after them.
+//!
+//! Writing takes the lock file `.lock` in the folder (see [`lock`]) and is
+//! atomic: each migration folder is built in a staging folder and renamed
+//! into place, and the snapshot and `integrity.txt` are replaced last, so an
+//! interrupted write leaves at most an unrecorded folder that
+//! [`History::verify`] names.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -41,7 +62,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use sha2::{Digest, Sha256};
 
 use crate::diff::{self, Changes, DiffError, Operation};
-use crate::guard::{self, Allowance, Refused};
+use crate::guard::{self, Refused};
 use crate::model::{Backend, Schema};
 use crate::plan;
 use crate::render;
@@ -50,6 +71,10 @@ use crate::render;
 pub const SNAPSHOT_FILE: &str = "schema.snapshot.rs";
 /// The integrity file's name.
 pub const INTEGRITY_FILE: &str = "integrity.txt";
+/// The folder of per-migration state files.
+pub const STATES_DIR: &str = "snapshots";
+/// The lock file's name.
+pub const LOCK_FILE: &str = ".lock";
 
 /// Where the current time comes from (tests inject a fixed one).
 pub trait Clock {
@@ -137,6 +162,46 @@ pub enum HistoryError {
         /// One line per problem.
         problems: Vec<String>,
     },
+    /// Two migrations were planned from the same state: two branches each
+    /// added one and were merged.
+    #[error("migrations {first} and {second} were both planned from the same schema state (two branches each added a migration and were merged); on a database where one already ran, the other would undo it. Run `cloacina-codegen migration rebase` to keep {first} and re-plan {second} (and the later migrations of its branch) on top of it, then review and commit the result")]
+    Forked {
+        /// The earlier migration (kept by a rebase).
+        first: String,
+        /// The later migration (re-planned by a rebase).
+        second: String,
+    },
+    /// The chain of recorded states is broken.
+    #[error("the migration history is not one chain:\n{}", list(.problems))]
+    Chain {
+        /// One line per problem, each saying what to do.
+        problems: Vec<String>,
+    },
+    /// Another process holds the migrations folder's lock.
+    #[error("{} is held by process {holder} (waited {waited_secs} s); wait for the other build or command to finish, or delete the file if no such process runs", path.display())]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+        /// What the lock file says about its holder.
+        holder: String,
+        /// How long this process waited.
+        waited_secs: u64,
+    },
+    /// A migration that a runner applying every migration inside one
+    /// transaction cannot run safely.
+    #[error("{}: {problem}", path.display())]
+    NotRunnable {
+        /// The offending file.
+        path: PathBuf,
+        /// What is wrong and what to do instead.
+        problem: String,
+    },
+    /// `rebase` found nothing to rebase.
+    #[error("the migration history in {} has no fork: every migration was planned from the one before it, so there is nothing to rebase", dir.display())]
+    NothingToRebase {
+        /// The migrations folder.
+        dir: PathBuf,
+    },
     /// A migration name that is not a plain snake_case word.
     #[error(
         "migration name `{name}` must be lowercase letters, digits and `_` (at most 60 bytes)"
@@ -193,6 +258,32 @@ pub struct Integrity {
     pub checksums: BTreeMap<String, String>,
     /// Folders of hand-written migrations.
     pub hand_written: BTreeSet<String>,
+    /// Folder of a generated migration → the states it was planned from
+    /// and produces (absent for legacy and hand-written migrations).
+    pub chain: BTreeMap<String, Link>,
+}
+
+/// One link of the chain: what a migration was planned from and what it
+/// produces, as [`state_hash`]es.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Link {
+    /// The state of the schema the migration was planned from.
+    pub parent: String,
+    /// The state after the migration.
+    pub state: String,
+}
+
+/// A short, stable hash of a schema state: SHA-256 of its neutral
+/// rendering without rename hints (so the snapshot's header does not
+/// count), first 16 hex digits.
+pub fn state_hash(schema: &Schema) -> String {
+    let text = render::neutral::render(&strip_intent(schema), &[]);
+    checksum(text.as_bytes())[..16].to_string()
+}
+
+/// The relative path of a generated migration's state file.
+pub fn state_file(folder: &str) -> String {
+    format!("{STATES_DIR}/{folder}.rs")
 }
 
 impl Integrity {
@@ -206,6 +297,17 @@ impl Integrity {
             }
             if let Some(folder) = line.strip_prefix("hand ") {
                 out.hand_written.insert(folder.trim().to_string());
+            } else if let Some(rest) = line.strip_prefix("chain ") {
+                let parts: Vec<&str> = rest.split_whitespace().collect();
+                if let [folder, parent, state] = parts[..] {
+                    out.chain.insert(
+                        folder.to_string(),
+                        Link {
+                            parent: parent.to_string(),
+                            state: state.to_string(),
+                        },
+                    );
+                }
             } else if let Some((hash, path)) = line.split_once("  ") {
                 out.checksums
                     .insert(path.trim().to_string(), hash.trim().to_string());
@@ -225,6 +327,9 @@ impl Integrity {
         }
         for f in &self.hand_written {
             out.push_str(&format!("hand {f}\n"));
+        }
+        for (f, link) in &self.chain {
+            out.push_str(&format!("chain {f} {} {}\n", link.parent, link.state));
         }
         out
     }
@@ -420,6 +525,9 @@ impl History {
                     out.push(format!("{}/{}/{f}", b.name(), m.folder));
                 }
             }
+            if self.integrity.chain.contains_key(&m.folder) {
+                out.push(state_file(&m.folder));
+            }
         }
         if self.snapshot.is_some() {
             out.push(SNAPSHOT_FILE.to_string());
@@ -427,15 +535,34 @@ impl History {
         out
     }
 
-    /// Compares the recorded checksums with the files.
+    /// Compares the recorded checksums with the files, then checks that
+    /// the history is one chain (see the module docs).
     ///
     /// # Errors
     ///
     /// [`HistoryError::Integrity`] listing every edited, missing or
-    /// unrecorded file; [`HistoryError::Io`] on a read error.
+    /// unrecorded file; [`HistoryError::Forked`] for two migrations planned
+    /// from the same state; [`HistoryError::Chain`] for a migration planned
+    /// from a state the history before it does not produce, or a snapshot
+    /// that is not where the chain ends; [`HistoryError::Io`] on a read
+    /// error.
     pub fn verify(&self) -> Result<(), HistoryError> {
         let mut problems = Vec::new();
         let files = self.files();
+        let recorded_folders: BTreeSet<&str> = self
+            .integrity
+            .checksums
+            .keys()
+            .filter_map(|rel| rel.split('/').nth(1))
+            .collect();
+        for m in &self.migrations {
+            if !recorded_folders.contains(m.folder.as_str()) {
+                problems.push(format!(
+                    "migration {} is not recorded in {INTEGRITY_FILE}, so nothing vouches for it: if an interrupted build left it, delete postgres/{0}/ and sqlite/{0}/; if it came from a merge, run `cloacina-codegen migration rebase`; if you wrote it by hand, run `cloacina-codegen migration rehash`",
+                    m.folder
+                ));
+            }
+        }
         for rel in &files {
             let path = self.dir.join(rel);
             let bytes = match std::fs::read(&path) {
@@ -446,7 +573,12 @@ impl History {
                 }
                 Err(e) => return Err(io(&path)(e)),
             };
+            let folder_recorded = rel
+                .split('/')
+                .nth(1)
+                .is_none_or(|f| recorded_folders.contains(f));
             match self.integrity.checksums.get(rel) {
+                None if !folder_recorded => {}
                 None => problems.push(format!("{rel} is not recorded in {INTEGRITY_FILE}")),
                 Some(h) if *h != checksum(&bytes) => {
                     problems.push(format!("{rel} was edited after it was written"))
@@ -459,21 +591,99 @@ impl History {
                 problems.push(format!("{rel} is recorded but no longer exists"));
             }
         }
+        if !problems.is_empty() {
+            return Err(HistoryError::Integrity { problems });
+        }
+        self.verify_chain()
+    }
+
+    /// The chain part of [`History::verify`].
+    fn verify_chain(&self) -> Result<(), HistoryError> {
+        let chain = &self.integrity.chain;
+        // Two migrations planned from the same state: the merge of two branches.
+        let mut by_parent: BTreeMap<&str, &str> = BTreeMap::new();
+        for m in &self.migrations {
+            if let Some(link) = chain.get(&m.folder) {
+                if let Some(first) = by_parent.insert(&link.parent, &m.folder) {
+                    return Err(HistoryError::Forked {
+                        first: first.to_string(),
+                        second: m.folder.clone(),
+                    });
+                }
+            }
+        }
+        let mut problems = Vec::new();
+        // The state the history has reached, once it is known.
+        let mut reached: Option<(&str, &str)> = None;
+        for (i, m) in self.migrations.iter().enumerate() {
+            let Some(link) = chain.get(&m.folder) else {
+                if !m.hand_written {
+                    if let Some((_, after)) = reached {
+                        problems.push(format!(
+                            "migration {} has no recorded parent but comes after {after}, which has one: it was not written by this tool's current version. Delete it and run `cloacina-codegen migration new`, or mark it hand-written with `cloacina-codegen migration hand`",
+                            m.folder
+                        ));
+                    }
+                }
+                continue;
+            };
+            match reached {
+                None if i > 0 => {}
+                None => {
+                    let empty = state_hash(&Schema::default());
+                    if link.parent != empty {
+                        problems.push(format!(
+                            "migration {} is the first migration but was planned from a non-empty schema: the migrations before it are missing; restore them from version control",
+                            m.folder
+                        ));
+                    }
+                }
+                Some((state, after)) if link.parent != state => {
+                    let producer = self
+                        .migrations
+                        .iter()
+                        .find(|o| chain.get(&o.folder).is_some_and(|l| l.state == link.parent));
+                    problems.push(match producer {
+                        Some(p) if p.version > m.version => format!(
+                            "migration {} is out of order: it was planned after {}, which has a later version; run `cloacina-codegen migration rebase` to re-plan it with a new version",
+                            m.folder, p.folder
+                        ),
+                        _ => format!(
+                            "migration {} was not planned from the state {after} leaves (it came from another branch or was copied in); run `cloacina-codegen migration rebase` to re-plan it on top of {after}",
+                            m.folder
+                        ),
+                    });
+                }
+                Some(_) => {}
+            }
+            reached = Some((&link.state, &m.folder));
+        }
+        if let (Some((state, after)), Some(snapshot)) = (reached, &self.snapshot) {
+            if state_hash(snapshot) != state {
+                problems.push(format!(
+                    "{SNAPSHOT_FILE} is not the schema after the last migration {after} (a merge kept another branch's snapshot?); run `cloacina-codegen migration rebase` to re-plan from {after}, or restore {STATES_DIR}/{after}.rs as {SNAPSHOT_FILE}"
+                ));
+            }
+        }
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(HistoryError::Integrity { problems })
+            Err(HistoryError::Chain { problems })
         }
     }
 
     /// Recomputes every checksum from the files (after an intended edit),
-    /// keeping the hand-written marks of migrations that still exist.
+    /// keeping the hand-written marks and chain links of migrations that
+    /// still exist.
     ///
     /// # Errors
     ///
     /// [`HistoryError::Io`] when a file cannot be read or the integrity
     /// file written.
     pub fn rehash(&mut self) -> Result<(), HistoryError> {
+        let folders: BTreeSet<String> = self.migrations.iter().map(|m| m.folder.clone()).collect();
+        self.integrity.hand_written.retain(|f| folders.contains(f));
+        self.integrity.chain.retain(|f, _| folders.contains(f));
         let mut checksums = BTreeMap::new();
         for rel in self.files() {
             let path = self.dir.join(&rel);
@@ -481,20 +691,107 @@ impl History {
             checksums.insert(rel, checksum(&bytes));
         }
         self.integrity.checksums = checksums;
-        let folders: BTreeSet<String> = self.migrations.iter().map(|m| m.folder.clone()).collect();
-        self.integrity.hand_written.retain(|f| folders.contains(f));
         let path = self.dir.join(INTEGRITY_FILE);
-        crate::config::write_file_if_changed(&path, self.integrity.render().as_bytes()).map_err(
-            |e| match e {
-                crate::error::Error::Write { path, source } => HistoryError::Io { path, source },
-                other => HistoryError::Io {
-                    path: path.clone(),
-                    source: std::io::Error::other(other.to_string()),
-                },
-            },
-        )?;
-        Ok(())
+        replace_file(&path, &self.integrity.render())
     }
+}
+
+/// Replaces `path` with `contents` atomically (a temporary file in the same
+/// folder, then a rename), unless it already holds exactly that.
+fn replace_file(path: &Path, contents: &str) -> Result<(), HistoryError> {
+    if std::fs::read(path).is_ok_and(|old| old == contents.as_bytes()) {
+        return Ok(());
+    }
+    let parent = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(io(parent))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    std::fs::write(&tmp, contents).map_err(io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(io(path))
+}
+
+// ----- the lock ------------------------------------------------------------------
+
+/// How long [`lock`] waits for another holder.
+pub const LOCK_WAIT: Duration = Duration::from_secs(60);
+
+/// Holds the migrations folder's lock file; dropping it releases the lock.
+#[derive(Debug)]
+pub struct LockGuard {
+    path: PathBuf,
+}
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Takes the lock file `<dir>/.lock` (created exclusively, holding this
+/// process's id), waiting up to `wait` for another holder. A lock whose
+/// holder no longer runs (checked on Linux through `/proc`) or that is
+/// older than ten minutes is stale and taken over. Every writer of the
+/// history (the build, `migration new`, `hand`, `rebase`, `rehash`) takes
+/// it, so concurrent builds (rust-analyzer and cargo) never write the same
+/// migration twice.
+///
+/// # Errors
+///
+/// [`HistoryError::Locked`] after `wait`; [`HistoryError::Io`].
+pub fn lock(dir: &Path, wait: Duration) -> Result<LockGuard, HistoryError> {
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let path = dir.join(LOCK_FILE);
+    let started = std::time::Instant::now();
+    loop {
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut f) => {
+                use std::io::Write as _;
+                let _ = writeln!(f, "{}", std::process::id());
+                return Ok(LockGuard { path });
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                if lock_is_stale(&path, holder.trim()) {
+                    let _ = std::fs::remove_file(&path);
+                    continue;
+                }
+                if started.elapsed() >= wait {
+                    return Err(HistoryError::Locked {
+                        path,
+                        holder: holder.trim().to_string(),
+                        waited_secs: started.elapsed().as_secs(),
+                    });
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(e) => return Err(io(&path)(e)),
+        }
+    }
+}
+
+fn lock_is_stale(path: &Path, holder: &str) -> bool {
+    let old = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|age| age > Duration::from_secs(600));
+    if old {
+        return true;
+    }
+    // An empty file is a holder that has not written its id yet.
+    if cfg!(target_os = "linux") && !holder.is_empty() {
+        return holder.parse::<u32>().is_ok_and(|pid| {
+            pid != std::process::id() && !Path::new("/proc").join(pid.to_string()).exists()
+        });
+    }
+    false
 }
 
 // ----- versions ------------------------------------------------------------------
@@ -685,34 +982,36 @@ fn write(path: &Path, contents: &str, written: &mut Vec<PathBuf>) -> Result<(), 
     Ok(())
 }
 
-/// Checks the guards, then writes the pending migration as a new pair,
-/// the new snapshot and the integrity file.
+/// Checks the guards, then writes the pending migration as a new pair, its
+/// state file, the new snapshot and the integrity file (with the
+/// migration's chain link), atomically: the folders are built in a staging
+/// folder and renamed into place, the snapshot and `integrity.txt` are
+/// replaced last. Hold the [`lock`] from loading `history` until this
+/// returns ([`crate::Project::write_pending`] does).
 ///
-/// `allowances` and `source` come from the schema file (`schema_path` names
-/// it); `name` overrides the name derived from the operations.
+/// `file` is the schema file the migration comes from (its allowances,
+/// text and name); `name` overrides the name derived from the operations.
 ///
 /// # Errors
 ///
 /// [`HistoryError::Refused`] for an unallowed destructive step,
 /// [`HistoryError::BadName`], [`HistoryError::Io`].
-#[allow(clippy::too_many_arguments)]
 pub fn write_migration(
     history: &mut History,
-    schema: &Schema,
     pending: &PendingMigration,
-    allowances: &[Allowance],
-    schema_path: &str,
-    source: &str,
+    file: &crate::project::SchemaFile,
     name: Option<&str>,
     clock: &dyn Clock,
 ) -> Result<Written, HistoryError> {
+    let schema = file.schema();
+    let schema_path = file.display_name();
     if !pending.initial {
         guard::check(
             &pending.changes.operations,
             schema,
-            allowances,
+            file.allowances(),
             schema_path,
-            source,
+            file.source(),
         )?;
     }
     let name = match name {
@@ -724,12 +1023,12 @@ pub fn write_migration(
     };
     let version = next_version(history.last_version(), clock);
     let folder = format!("{version}_{name}");
-    let mut files = Vec::new();
     let ops_comment = plan::operations_comment(&pending.changes.operations);
     let down_ops = diff::invert_all(&pending.changes.operations);
     let down_comment = plan::operations_comment(&down_ops);
+    let staging = Staging::new(&history.dir)?;
+    let mut files = Vec::new();
     for sql in &pending.sql {
-        let dir = history.dir.join(sql.backend.name()).join(&folder);
         let sql = &plan::MigrationSql {
             backend: sql.backend,
             up: no_op_if_empty(&sql.up, sql.backend),
@@ -751,27 +1050,171 @@ pub fn write_migration(
             },
             sql.down
         );
-        write(&dir.join("up.sql"), &up, &mut files)?;
-        write(&dir.join("down.sql"), &down, &mut files)?;
+        let rel = format!("{}/{folder}", sql.backend.name());
+        staging.write(&format!("{rel}/up.sql"), &up)?;
+        staging.write(&format!("{rel}/down.sql"), &down)?;
+        files.push(history.dir.join(&rel).join("up.sql"));
+        files.push(history.dir.join(&rel).join("down.sql"));
     }
+    for sql in &pending.sql {
+        staging.publish(&format!("{}/{folder}", sql.backend.name()))?;
+    }
+    let stripped = strip_intent(schema);
     let snapshot_text = render::neutral::render(
-        &strip_intent(schema),
+        &stripped,
         &[
             &format!("@generated by cloacina-codegen: the schema after migration {folder}."),
             "The next migration is the difference between the schema file and this snapshot.",
             "Do not edit.",
         ],
     );
-    write(&history.dir.join(SNAPSHOT_FILE), &snapshot_text, &mut files)?;
+    let link = Link {
+        parent: state_hash(&history.current_schema()),
+        state: state_hash(&stripped),
+    };
+    let state_path = history.dir.join(state_file(&folder));
+    replace_file(&state_path, &snapshot_text)?;
+    files.push(state_path);
+    let snapshot_path = history.dir.join(SNAPSHOT_FILE);
+    replace_file(&snapshot_path, &snapshot_text)?;
+    files.push(snapshot_path);
     history.migrations.push(MigrationEntry {
         folder: folder.clone(),
         version,
         hand_written: false,
     });
-    history.snapshot = Some(strip_intent(schema));
+    history.integrity.chain.insert(folder.clone(), link);
+    history.snapshot = Some(stripped);
     history.rehash()?;
     files.push(history.dir.join(INTEGRITY_FILE));
     Ok(Written { folder, files })
+}
+
+/// A staging folder inside the migrations folder (`.staging-<pid>`), where
+/// a migration is built before its folders are renamed into place; removed
+/// when dropped.
+struct Staging {
+    root: PathBuf,
+    dir: PathBuf,
+}
+
+impl Staging {
+    fn new(dir: &Path) -> Result<Staging, HistoryError> {
+        let root = dir.join(format!(".staging-{}", std::process::id()));
+        if root.exists() {
+            std::fs::remove_dir_all(&root).map_err(io(&root))?;
+        }
+        std::fs::create_dir_all(&root).map_err(io(&root))?;
+        Ok(Staging {
+            root,
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    fn write(&self, rel: &str, contents: &str) -> Result<(), HistoryError> {
+        let path = self.root.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(io(parent))?;
+        }
+        std::fs::write(&path, contents).map_err(io(&path))
+    }
+
+    /// Moves the staged folder `rel` to its place in the migrations folder.
+    fn publish(&self, rel: &str) -> Result<(), HistoryError> {
+        let to = self.dir.join(rel);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent).map_err(io(parent))?;
+        }
+        std::fs::rename(self.root.join(rel), &to).map_err(io(&to))
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+/// What [`rebase`] did.
+#[derive(Clone, Debug)]
+pub struct Rebased {
+    /// The migration the new one was planned on top of.
+    pub onto: String,
+    /// The migrations removed (the later branch's), in version order.
+    pub dropped: Vec<String>,
+    /// The migration written in their place (none when the kept branch
+    /// already equals the schema file).
+    pub written: Option<Written>,
+}
+
+/// Repairs a merge of two branches that each added migrations from the
+/// same parent: walks the chain in version order, keeps every migration
+/// planned from the state the history before it produces (so the branch
+/// whose first migration has the earlier version is kept), removes the
+/// others (the later branch's, both backends and their state files), and
+/// writes one migration from the kept chain's end state to the schema file
+/// `file`. Hand-written and legacy migrations are kept where they are.
+/// Hold the [`lock`] ([`crate::Project::rebase`] does). Only rebase
+/// migrations that no shared database has applied yet.
+///
+/// # Errors
+///
+/// [`HistoryError::NothingToRebase`] when the chain has no fork; as
+/// [`write_migration`] and [`crate::parse_str`] for the state file of the
+/// kept chain's end ([`HistoryError::Snapshot`]).
+pub fn rebase(
+    history: &mut History,
+    file: &crate::project::SchemaFile,
+    clock: &dyn Clock,
+) -> Result<Rebased, HistoryError> {
+    let mut reached: Option<(String, String)> = None;
+    let mut dropped = Vec::new();
+    for m in &history.migrations {
+        let Some(link) = history.integrity.chain.get(&m.folder) else {
+            continue;
+        };
+        match &reached {
+            Some((state, _)) if *state != link.parent => dropped.push(m.folder.clone()),
+            _ => reached = Some((link.state.clone(), m.folder.clone())),
+        }
+    }
+    let (Some((_, onto)), false) = (reached, dropped.is_empty()) else {
+        return Err(HistoryError::NothingToRebase {
+            dir: history.dir.clone(),
+        });
+    };
+    let state_path = history.dir.join(state_file(&onto));
+    let text = std::fs::read_to_string(&state_path).map_err(io(&state_path))?;
+    let base = crate::parse_str(&state_path.display().to_string(), &text)
+        .map_err(HistoryError::Snapshot)?;
+    for folder in &dropped {
+        for b in Backend::ALL {
+            let path = history.dir.join(b.name()).join(folder);
+            if path.exists() {
+                std::fs::remove_dir_all(&path).map_err(io(&path))?;
+            }
+        }
+        let path = history.dir.join(state_file(folder));
+        if path.exists() {
+            std::fs::remove_file(&path).map_err(io(&path))?;
+        }
+        history.integrity.chain.remove(folder);
+    }
+    history.migrations.retain(|m| !dropped.contains(&m.folder));
+    replace_file(&history.dir.join(SNAPSHOT_FILE), &text)?;
+    history.snapshot = Some(base);
+    let pending = pending(history, file.schema())?;
+    let written = if pending.is_empty() {
+        history.rehash()?;
+        None
+    } else {
+        Some(write_migration(history, &pending, file, None, clock)?)
+    };
+    Ok(Rebased {
+        onto,
+        dropped,
+        written,
+    })
 }
 
 /// Creates an empty hand-written migration pair `<version>_<name>` and
@@ -790,8 +1233,9 @@ pub fn write_hand_migration(
     let version = next_version(history.last_version(), clock);
     let folder = format!("{version}_{name}");
     let mut files = Vec::new();
+    let staging = Staging::new(&history.dir)?;
     for b in Backend::ALL {
-        let dir = history.dir.join(b.name()).join(&folder);
+        let rel = format!("{}/{folder}", b.name());
         for (file, what) in [("up.sql", "applies"), ("down.sql", "undoes")] {
             let text = format!(
                 "-- Hand-written migration {folder} ({b}): write the SQL that {what} it below.\n\
@@ -799,8 +1243,12 @@ pub fn write_hand_migration(
                  -- After editing, run `cloacina-codegen migration rehash`.\n\
                  -- Operations:\n--   hand-written\n\nSELECT 1; -- a no-op until the SQL is written\n"
             );
-            write(&dir.join(file), &text, &mut files)?;
+            staging.write(&format!("{rel}/{file}"), &text)?;
+            files.push(history.dir.join(&rel).join(file));
         }
+    }
+    for b in Backend::ALL {
+        staging.publish(&format!("{}/{folder}", b.name()))?;
     }
     history.migrations.push(MigrationEntry {
         folder: folder.clone(),

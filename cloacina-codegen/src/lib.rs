@@ -32,8 +32,26 @@
 //! `serde_json`. `compile()` also writes `app.postgres.sql` and
 //! `app.sqlite.sql`, the full DDL per backend, next to it.
 //!
+//! # Features and API tiers
+//!
+//! - `live` (default): database access, for `check`
+//!   and introspection; pulls in diesel.
+//! - `cli` (default): the `cloacina-codegen` command-line tool (clap) and
+//!   `fancy`, miette's graphical diagnostics printer.
+//!
+//! A build script depends on the crate with `default-features = false` and
+//! compiles neither; [`SchemaError::render`] then prints plain rustc-style
+//! diagnostics.
+//!
+//! The public API is the [`Builder`], loading and parsing ([`load`],
+//! [`parse_str`], [`SchemaFile`], [`parse`]), the [`model`], the migration
+//! history ([`Project`], [`history`]) and, with `live`, `check`. The
+//! pipeline's inner steps are reachable through `internals`, a
+//! `#[doc(hidden)]` tier for this crate's CLI and tests with no stability
+//! promise.
+//!
 //! The pipeline, one module per step: [`parse`] (syn) → [`model`] →
-//! [`validate`] → [`render`] (`diesel`, `ddl` with `postgres`/`sqlite`,
+//! `validate` → `render` (`diesel`, `ddl` with `postgres`/`sqlite`,
 //! `neutral`). Everything between reading the file and writing the outputs
 //! is a pure function over [`Schema`].
 //!
@@ -288,13 +306,13 @@
 //! ## Migrations: intended data loss
 //!
 //! A change to the schema file becomes a migration (see [`history`],
-//! [`diff`], [`plan`]): with `Builder::new().schema("schema/app.rs")
+//! `diff`, `plan`): with `Builder::new().schema("schema/app.rs")
 //! .migrations("migrations")` a build script writes the new
 //! `migrations/{postgres,sqlite}/<version>_<name>/` pair (or fails in CI
 //! with the pending operations), and `cloacina-codegen diff`,
 //! `migration new [NAME]`, `migration hand NAME`, `migration rehash` and
 //! `status` do the same on demand. Steps that lose data are refused unless
-//! the file says the loss is intended ([`guard`]):
+//! the file says the loss is intended (`guard`):
 //!
 //! - `#![allow_drop(old_table, old_raw_block)]` at the top of the file:
 //!   dropping those tables or raw SQL blocks (backend-only ones included);
@@ -340,30 +358,89 @@
 #![warn(missing_docs)]
 #![warn(rustdoc::broken_intra_doc_links)]
 
+// The public face: the builder, loading and parsing, the model, the
+// migration history and (with `live`) the parity check.
 #[cfg(feature = "live")]
 pub mod check;
-pub mod compare;
 pub mod config;
-pub mod diff;
 pub mod error;
-pub mod guard;
 pub mod history;
-pub mod import;
-#[cfg(feature = "live")]
-pub mod introspect;
 pub mod model;
-pub mod names;
-pub mod normalize;
 pub mod parse;
-pub mod plan;
-pub mod render;
-pub mod validate;
+pub mod project;
+
+// The pipeline's inner steps: crate-private, reachable from outside only
+// through the unstable `internals` tier below.
+mod compare;
+mod diff;
+mod guard;
+mod import;
+#[cfg(feature = "live")]
+mod introspect;
+mod names;
+mod normalize;
+mod plan;
+mod render;
+mod validate;
+
+/// The pipeline's inner steps (diff, plan, render, compare, introspection,
+/// import), for this crate's own command-line tool and tests.
+///
+/// **Not a stable API**: anything here may change or go away in any
+/// release. Use the public items of the crate root instead: [`Builder`],
+/// [`load`], [`parse_str`], [`project`], [`model`], [`history`] and
+/// `check`.
+#[doc(hidden)]
+pub mod internals {
+    /// Parity reports: comparing two schemas by meaning.
+    pub mod compare {
+        pub use crate::compare::*;
+    }
+    /// Schema differences as migration operations.
+    pub mod diff {
+        pub use crate::diff::*;
+    }
+    /// Guards against unintended data loss.
+    pub mod guard {
+        pub use crate::guard::*;
+    }
+    /// Importing a Diesel `schema.rs`.
+    pub mod import {
+        pub use crate::import::*;
+    }
+    /// Reading a live database into the model.
+    #[cfg(feature = "live")]
+    pub mod introspect {
+        pub use crate::introspect::*;
+    }
+    /// Identifier rules.
+    pub mod names {
+        pub use crate::names::*;
+    }
+    /// Canonical forms for comparison.
+    pub mod normalize {
+        pub use crate::normalize::*;
+    }
+    /// Operations to SQL per backend.
+    pub mod plan {
+        pub use crate::plan::*;
+    }
+    /// Renderers: Diesel code, DDL per backend, the neutral schema language.
+    pub mod render {
+        pub use crate::render::*;
+    }
+    /// Schema validation.
+    pub mod validate {
+        pub use crate::validate::*;
+    }
+}
 
 use std::path::Path;
 
 pub use config::{Builder, Generated, GeneratedFile};
 pub use error::{DiagCode, Diagnostic, Error, SchemaError};
 pub use model::{Backend, Schema};
+pub use project::{Project, SchemaFile};
 
 /// Parses and validates schema source text. `path` is only used to name the
 /// file in diagnostics.
@@ -390,10 +467,5 @@ pub fn parse_str(path: &str, source: &str) -> Result<Schema, SchemaError> {
 /// [`Error::Read`] when the file cannot be read, [`Error::Schema`] when it
 /// has problems.
 pub fn load(path: impl AsRef<Path>) -> Result<Schema, Error> {
-    let path = path.as_ref();
-    let source = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    Ok(parse_str(&path.display().to_string(), &source)?)
+    Ok(SchemaFile::load(path)?.into_schema())
 }

@@ -3,7 +3,7 @@
 //!
 //! Parsing checks the *form* of the file: items, attribute spelling and
 //! placement, types and literals. Whether the parts fit together (columns
-//! that exist, keys, names) is [`crate::validate`]'s job. Both report
+//! that exist, keys, names) is `validate`'s job. Both report
 //! [`Diagnostic`]s with the span of the offending token; parsing goes on
 //! after an error where it can, so one run shows as many problems as
 //! possible.
@@ -28,7 +28,7 @@ pub fn parse(source: &str) -> (Schema, Vec<Diagnostic>) {
 
 /// Parses schema source text and also returns the migration guard
 /// attributes (`#![allow_drop(...)]`, `#[allow_drop(...)]`,
-/// `#[allow_destructive]`; see [`crate::guard`]), which are intent for one
+/// `#[allow_destructive]`; see the crate docs), which are intent for one
 /// migration rather than part of the model.
 pub fn parse_with_allowances(source: &str) -> (Schema, Vec<Allowance>, Vec<Diagnostic>) {
     let mut cx = Cx::new(source);

@@ -14,11 +14,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use cloacina_codegen::check::{with_database, ScratchPostgres, ScratchSqlite};
-use cloacina_codegen::compare::compare;
-use cloacina_codegen::introspect::Database;
+use cloacina_codegen::internals::compare::compare;
+use cloacina_codegen::internals::introspect::Database;
+use cloacina_codegen::internals::normalize::normalize;
+use cloacina_codegen::internals::render::ddl::render_schema;
 use cloacina_codegen::model::Backend;
-use cloacina_codegen::normalize::normalize;
-use cloacina_codegen::render::ddl::render_schema;
 use live_support::TempDir;
 use serde_json::Value;
 

@@ -147,7 +147,7 @@ fn a_folder_written_elsewhere_is_adopted() {
             .join(backend.name())
             .join("20250101000000_initial");
         std::fs::create_dir_all(&m).unwrap();
-        let ddl = cloacina_codegen::render::ddl::render_schema(&parsed, backend);
+        let ddl = cloacina_codegen::internals::render::ddl::render_schema(&parsed, backend);
         std::fs::write(m.join("up.sql"), ddl).unwrap();
         std::fs::write(m.join("down.sql"), "DROP TABLE notes;\n").unwrap();
     }

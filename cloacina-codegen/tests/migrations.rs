@@ -8,10 +8,11 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
 
-use cloacina_codegen::diff::{self, canonical, Operation};
 use cloacina_codegen::history::{self, FixedClock, HistoryError};
+use cloacina_codegen::internals::diff::{self, canonical, Operation};
+use cloacina_codegen::internals::{guard, plan};
 use cloacina_codegen::model::{Backend, Schema};
-use cloacina_codegen::{guard, parse, plan};
+use cloacina_codegen::{parse, SchemaFile};
 
 fn schema(src: &str) -> Schema {
     match cloacina_codegen::parse_str("case.rs", src) {
@@ -299,7 +300,7 @@ fn diff_of_a_schema_with_itself_is_empty() {
         );
         // The printed snapshot diffs to nothing as well (the printer may
         // reorder constraints).
-        let printed = cloacina_codegen::render::neutral::render(&s, &[]);
+        let printed = cloacina_codegen::internals::render::neutral::render(&s, &[]);
         let reparsed = schema(&printed);
         assert_eq!(
             diff::diff(&s, &reparsed),
@@ -441,17 +442,14 @@ fn temp_dir(tag: &str) -> PathBuf {
 }
 
 fn write_next(dir: &Path, src: &str, secs: u64) -> Result<history::Written, HistoryError> {
-    let s = schema(src);
-    let (_, allowances, _) = parse::parse_with_allowances(src);
+    let file = SchemaFile::from_source("schema.rs", src)
+        .unwrap_or_else(|e| panic!("fixture does not parse:\n{}", e.render()));
     let mut h = history::load(dir)?;
-    let pending = history::pending(&h, &s)?;
+    let pending = history::pending(&h, file.schema())?;
     history::write_migration(
         &mut h,
-        &s,
         &pending,
-        &allowances,
-        "schema.rs",
-        src,
+        &file,
         None,
         &FixedClock(UNIX_EPOCH + Duration::from_secs(secs)),
     )
@@ -468,10 +466,12 @@ fn history_writes_paired_versioned_checksummed_migrations() {
         up.contains("-- Operations:\n--   1. create table parents with 2 columns\n"),
         "{up}"
     );
-    assert!(up.contains(&cloacina_codegen::render::ddl::render_schema(
-        &schema(&with_kids(KIDS)),
-        Backend::Postgres
-    )));
+    assert!(
+        up.contains(&cloacina_codegen::internals::render::ddl::render_schema(
+            &schema(&with_kids(KIDS)),
+            Backend::Postgres
+        ))
+    );
     // Second: a clock behind the last version still gives a later one.
     let next = with_kids(&KIDS.replace(
         "label -> Text,",

@@ -14,9 +14,9 @@ mod live_support;
 use std::path::Path;
 
 use cloacina_codegen::check::{list_migrations, replay_and_introspect};
+use cloacina_codegen::internals::normalize::{normalize, strip_derived_names};
+use cloacina_codegen::internals::render::neutral::render;
 use cloacina_codegen::model::Backend;
-use cloacina_codegen::normalize::{normalize, strip_derived_names};
-use cloacina_codegen::render::neutral::render;
 
 /// Two texts in two columns, `left │ right`.
 fn side_by_side(left: &str, right: &str) -> String {

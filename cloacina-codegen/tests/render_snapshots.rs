@@ -77,11 +77,11 @@ fn neutral_printer_round_trips() {
     insta::glob!("fixtures/valid/*.rs", |path| {
         let source = std::fs::read_to_string(path).expect("read fixture");
         let schema = cloacina_codegen::parse_str("fixture.rs", &source).expect("valid");
-        let printed = cloacina_codegen::render::neutral::render(&schema, &[]);
+        let printed = cloacina_codegen::internals::render::neutral::render(&schema, &[]);
         let reparsed = cloacina_codegen::parse_str("printed.rs", &printed).unwrap_or_else(|e| {
             panic!("printed schema does not parse:\n{}\n{printed}", e.render())
         });
-        let printed_again = cloacina_codegen::render::neutral::render(&reparsed, &[]);
+        let printed_again = cloacina_codegen::internals::render::neutral::render(&reparsed, &[]);
         assert_eq!(printed, printed_again, "printing is not idempotent");
         assert_eq!(reparsed.tables.len(), schema.tables.len());
         for (a, b) in schema.tables.iter().zip(&reparsed.tables) {

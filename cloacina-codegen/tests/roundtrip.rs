@@ -11,11 +11,11 @@
 mod live_support;
 
 use cloacina_codegen::check::{declared_by_raw_sql, ScratchPostgres, ScratchSqlite};
-use cloacina_codegen::compare::{compare, Report};
-use cloacina_codegen::introspect::Database;
+use cloacina_codegen::internals::compare::{compare, Report};
+use cloacina_codegen::internals::introspect::Database;
+use cloacina_codegen::internals::normalize::normalize;
+use cloacina_codegen::internals::render::ddl::render_schema;
 use cloacina_codegen::model::Backend;
-use cloacina_codegen::normalize::normalize;
-use cloacina_codegen::render::ddl::render_schema;
 
 fn roundtrip(backend: Backend) {
     let url = match backend {

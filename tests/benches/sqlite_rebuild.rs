@@ -57,16 +57,13 @@ fn totals(c: &mut SqliteConnection, table: &str) -> (i64, i64, i64) {
 fn write_history(dir: &std::path::Path) {
     let to = FROM.replace("n -> Integer,", "n -> BigInt,");
     for (i, src) in [FROM, to.as_str()].into_iter().enumerate() {
-        let s = cloacina_codegen::parse_str("bench.rs", src).expect("schema");
+        let file = cloacina_codegen::SchemaFile::from_source("bench.rs", src).expect("schema");
         let mut h = history::load(dir).expect("history");
-        let pending = history::pending(&h, &s).expect("pending");
+        let pending = history::pending(&h, file.schema()).expect("pending");
         history::write_migration(
             &mut h,
-            &s,
             &pending,
-            &[],
-            "bench.rs",
-            src,
+            &file,
             None,
             &FixedClock(UNIX_EPOCH + Duration::from_secs(1_700_000_000 + i as u64)),
         )

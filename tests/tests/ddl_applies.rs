@@ -6,8 +6,8 @@
 //! without one this test fails, it never skips. Run it with
 //! `scripts/with-postgres.sh cargo test -p cloacina-tests --test ddl_applies`.
 
+use cloacina_codegen::internals::render::ddl::{render_drop_schema, render_schema};
 use cloacina_codegen::model::*;
-use cloacina_codegen::render::ddl::{render_drop_schema, render_schema};
 use diesel::connection::SimpleConnection;
 use diesel::sql_types::Text;
 use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl, SqliteConnection};

@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use cloacina_codegen::{render, Backend};
+use cloacina_codegen::internals::render;
+use cloacina_codegen::Backend;
 use cloacina_tests::support::PgScratch;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;

@@ -20,8 +20,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
 
 use cloacina_codegen::history::{self, FixedClock};
+use cloacina_codegen::internals::render::ddl::{render_schema, table_order};
 use cloacina_codegen::model::{Backend, Column, ColumnType, DefaultValue, Schema, Table};
-use cloacina_codegen::render::ddl::{render_schema, table_order};
 use cloacina_tests::support::PgScratch;
 use diesel::connection::SimpleConnection;
 use diesel::sql_types::Text;
@@ -506,17 +506,14 @@ fn parse(src: &str) -> Schema {
 /// Writes the two-migration history of a case.
 fn write_history(dir: &Path, from: &str, to: &str) {
     for (i, src) in [from, to].into_iter().enumerate() {
-        let s = parse(src);
-        let (_, allowances, _) = cloacina_codegen::parse::parse_with_allowances(src);
+        let file = cloacina_codegen::SchemaFile::from_source("case.rs", src)
+            .unwrap_or_else(|e| panic!("{}", e.render()));
         let mut h = history::load(dir).expect("load history");
-        let pending = history::pending(&h, &s).expect("pending");
+        let pending = history::pending(&h, file.schema()).expect("pending");
         history::write_migration(
             &mut h,
-            &s,
             &pending,
-            &allowances,
-            "case.rs",
-            src,
+            &file,
             None,
             &FixedClock(UNIX_EPOCH + Duration::from_secs(1_700_000_000 + i as u64)),
         )

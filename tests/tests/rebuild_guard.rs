@@ -2,8 +2,8 @@
 //! trigger that the schema does not know (one a hand-written migration
 //! added): `DROP TABLE` would lose it silently.
 
+use cloacina_codegen::internals::{diff, plan, render};
 use cloacina_codegen::model::Backend;
-use cloacina_codegen::{diff, plan, render};
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, SqliteConnection};
 

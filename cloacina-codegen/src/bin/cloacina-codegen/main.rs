@@ -13,7 +13,6 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-#[path = "../cli/parity.rs"]
 mod parity;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -154,6 +153,19 @@ enum MigrationCommand {
         #[arg(long)]
         migrations: Option<PathBuf>,
     },
+    /// Repair a merge of two branches that each added migrations from the
+    /// same parent: keep the branch whose migration comes first, remove the
+    /// other branch's migrations and write one migration from the kept
+    /// branch's end to the schema file. Only for migrations no shared
+    /// database has applied yet.
+    Rebase {
+        /// The schema file [default: <workspace>/schema/cloacina.rs]
+        #[arg(long)]
+        schema: Option<PathBuf>,
+        /// The migrations folder [default: <workspace>/migrations]
+        #[arg(long)]
+        migrations: Option<PathBuf>,
+    },
     /// Recompute the integrity file after an intended hand edit.
     Rehash {
         /// The migrations folder [default: <workspace>/migrations]
@@ -230,7 +242,7 @@ fn main() -> ExitCode {
             eprintln!("error: {e}");
             match e {
                 H::Pending { .. } => ExitCode::from(4),
-                H::Io { .. } => ExitCode::from(3),
+                H::Io { .. } | H::Locked { .. } => ExitCode::from(3),
                 H::BadName { .. } => ExitCode::from(2),
                 _ => ExitCode::from(5),
             }
@@ -245,17 +257,20 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Diff { schema, migrations } => {
-            let (path, dir) = (schema_path(schema)?, migrations_path(migrations)?);
-            let schema = cloacina_codegen::load(&path)?;
-            let hist = cloacina_codegen::history::load(&dir)?;
-            let pending = cloacina_codegen::history::pending(&hist, &schema)?;
+            let project = project(schema, migrations)?;
+            let hist = project.history()?;
+            let pending = project.pending(&hist)?;
             if pending.is_empty() {
-                eprintln!("{}: in sync with {}", path.display(), dir.display());
+                eprintln!(
+                    "{}: in sync with {}",
+                    project.file().path().display(),
+                    project.migrations_dir().display()
+                );
                 return Ok(());
             }
             print!(
                 "{}",
-                cloacina_codegen::plan::operations_comment(&pending.changes.operations)
+                cloacina_codegen::internals::plan::operations_comment(&pending.changes.operations)
             );
             for w in &pending.changes.warnings {
                 println!("-- warning: {w}");
@@ -264,7 +279,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                 println!("\n-- ===== {} up.sql =====\n{}", sql.backend, sql.up);
                 println!("-- ===== {} down.sql =====\n{}", sql.backend, sql.down);
             }
-            Err(pending_error(&path, &dir, &pending))
+            Err(project.pending_error(&pending, "not written"))
         }
         Command::Migration { command } => match command {
             MigrationCommand::New {
@@ -272,44 +287,54 @@ fn run(cli: Cli) -> Result<(), Error> {
                 schema,
                 migrations,
             } => {
-                let (path, dir) = (schema_path(schema)?, migrations_path(migrations)?);
-                let source = std::fs::read_to_string(&path).map_err(|source| Error::Read {
-                    path: path.clone(),
-                    source,
-                })?;
-                let schema = cloacina_codegen::parse_str(&path.display().to_string(), &source)?;
-                let (_, allowances, _) = cloacina_codegen::parse::parse_with_allowances(&source);
-                let mut hist = cloacina_codegen::history::load(&dir)?;
-                let pending = cloacina_codegen::history::pending(&hist, &schema)?;
-                if pending.is_empty() {
+                let project = project(schema, migrations)?;
+                let written = project
+                    .write_pending(name.as_deref(), &cloacina_codegen::history::SystemClock)?;
+                let Some(written) = written else {
                     eprintln!(
                         "{}: in sync with {}; nothing to write",
-                        path.display(),
-                        dir.display()
+                        project.file().path().display(),
+                        project.migrations_dir().display()
                     );
                     return Ok(());
-                }
-                for w in &pending.changes.warnings {
-                    eprintln!("warning: {w}");
-                }
-                let written = cloacina_codegen::history::write_migration(
-                    &mut hist,
-                    &schema,
-                    &pending,
-                    &allowances,
-                    &path.display().to_string(),
-                    &source,
-                    name.as_deref(),
-                    &cloacina_codegen::history::SystemClock,
-                )?;
+                };
                 eprintln!("wrote migration {}:", written.folder);
                 for f in &written.files {
                     eprintln!("  {}", f.display());
                 }
                 Ok(())
             }
+            MigrationCommand::Rebase { schema, migrations } => {
+                let project = project(schema, migrations)?;
+                let rebased = project.rebase(&cloacina_codegen::history::SystemClock)?;
+                eprintln!(
+                    "removed {} migration(s) planned from the same parent as an earlier one:",
+                    rebased.dropped.len()
+                );
+                for f in &rebased.dropped {
+                    eprintln!("  {f}");
+                }
+                match &rebased.written {
+                    Some(written) => {
+                        eprintln!(
+                            "wrote migration {} on top of {}: review and commit these files",
+                            written.folder, rebased.onto
+                        );
+                        for f in &written.files {
+                            eprintln!("  {}", f.display());
+                        }
+                    }
+                    None => eprintln!(
+                        "{} already equals the schema file; nothing new to write",
+                        rebased.onto
+                    ),
+                }
+                Ok(())
+            }
             MigrationCommand::Rehash { migrations } => {
                 let dir = migrations_path(migrations)?;
+                let _lock =
+                    cloacina_codegen::history::lock(&dir, cloacina_codegen::history::LOCK_WAIT)?;
                 let mut hist = cloacina_codegen::history::load(&dir)?;
                 hist.rehash()?;
                 eprintln!(
@@ -337,6 +362,8 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
             MigrationCommand::Hand { name, migrations } => {
                 let dir = migrations_path(migrations)?;
+                let _lock =
+                    cloacina_codegen::history::lock(&dir, cloacina_codegen::history::LOCK_WAIT)?;
                 let mut hist = cloacina_codegen::history::load(&dir)?;
                 let written = cloacina_codegen::history::write_hand_migration(
                     &mut hist,
@@ -369,16 +396,16 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
             hist.verify()?;
             println!(
-                "integrity: every file matches {}",
+                "integrity: every file matches {}, and the history is one chain",
                 cloacina_codegen::history::INTEGRITY_FILE
             );
-            let schema = cloacina_codegen::load(&path)?;
-            let pending = cloacina_codegen::history::pending(&hist, &schema)?;
+            let project = cloacina_codegen::Project::load(&path, &dir)?;
+            let pending = project.pending(&hist)?;
             if pending.is_empty() {
                 println!("schema: in sync with the history");
                 Ok(())
             } else {
-                Err(pending_error(&path, &dir, &pending))
+                Err(project.pending_error(&pending, "not written"))
             }
         }
         #[cfg(feature = "live")]
@@ -455,20 +482,14 @@ fn run(cli: Cli) -> Result<(), Error> {
     }
 }
 
-fn pending_error(
-    path: &Path,
-    dir: &Path,
-    pending: &cloacina_codegen::history::PendingMigration,
-) -> Error {
-    Error::Migrations(cloacina_codegen::history::HistoryError::Pending {
-        operations: cloacina_codegen::history::describe(&pending.changes.operations),
-        reason: "not written".into(),
-        command: format!(
-            "cloacina-codegen migration new --schema {} --migrations {}",
-            path.display(),
-            dir.display()
-        ),
-    })
+/// The project of `--schema` and `--migrations` (or their defaults), its
+/// schema file read once.
+fn project(
+    schema: Option<PathBuf>,
+    migrations: Option<PathBuf>,
+) -> Result<cloacina_codegen::Project, Error> {
+    let (path, dir) = (schema_path(schema)?, migrations_path(migrations)?);
+    cloacina_codegen::Project::load(path, dir)
 }
 
 /// `--migrations`, or `migrations/` next to the default schema file's

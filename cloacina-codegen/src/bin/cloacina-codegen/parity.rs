@@ -1,5 +1,5 @@
 //! The `check`, `check-parity`, `inspect` and `import` commands of the
-//! binary (included with `#[path]`; not part of the library API).
+//! binary (a module of the binary; not part of the library API).
 
 use std::path::{Path, PathBuf};
 
@@ -95,17 +95,17 @@ pub fn check_parity(
 /// `inspect`.
 #[cfg(feature = "live")]
 pub fn inspect(url: &str, output: Option<&Path>) -> Result<(), Error> {
-    let mut db = cloacina_codegen::introspect::Database::connect(url)?;
+    let mut db = cloacina_codegen::internals::introspect::Database::connect(url)?;
     let intro = db.introspect()?;
     let mut schema = intro.schema.clone();
-    cloacina_codegen::normalize::strip_derived_names(&mut schema);
+    cloacina_codegen::internals::normalize::strip_derived_names(&mut schema);
     let header_owned = header(
         &format!("inspected from {} ({})", db.target(), db.backend()),
         &intro.notes,
         &intro.objects,
     );
     let header: Vec<&str> = header_owned.iter().map(String::as_str).collect();
-    let text = cloacina_codegen::render::neutral::render(&schema, &header);
+    let text = cloacina_codegen::internals::render::neutral::render(&schema, &header);
     for n in &intro.notes {
         eprintln!("note: {}: {}", n.object, n.message);
     }
@@ -115,8 +115,8 @@ pub fn inspect(url: &str, output: Option<&Path>) -> Result<(), Error> {
 #[cfg(feature = "live")]
 fn header(
     source: &str,
-    notes: &[cloacina_codegen::introspect::Note],
-    objects: &[cloacina_codegen::introspect::DbObject],
+    notes: &[cloacina_codegen::internals::introspect::Note],
+    objects: &[cloacina_codegen::internals::introspect::DbObject],
 ) -> Vec<String> {
     let mut h = vec![format!("Schema {source} by cloacina-codegen.")];
     if !notes.is_empty() {
@@ -149,22 +149,22 @@ pub fn import(
     output: Option<PathBuf>,
     json: bool,
 ) -> Result<(), Error> {
-    let imported = cloacina_codegen::import::import(path)?;
+    let imported = cloacina_codegen::internals::import::import(path)?;
     let mut schema = imported.schema.clone();
-    let mut db_differences: Vec<cloacina_codegen::compare::Difference> = Vec::new();
+    let mut db_differences: Vec<cloacina_codegen::internals::compare::Difference> = Vec::new();
     let mut db_notes: Vec<String> = Vec::new();
     if let Some(url) = database {
         #[cfg(feature = "live")]
         {
-            let mut db = cloacina_codegen::introspect::Database::connect(&url)?;
+            let mut db = cloacina_codegen::internals::introspect::Database::connect(&url)?;
             let intro = db.introspect()?;
-            let (merged, diffs) = cloacina_codegen::import::merge_with_database(
+            let (merged, diffs) = cloacina_codegen::internals::import::merge_with_database(
                 &imported.schema,
                 &intro.schema,
                 db.backend(),
             );
             schema = merged;
-            cloacina_codegen::normalize::strip_derived_names(&mut schema);
+            cloacina_codegen::internals::normalize::strip_derived_names(&mut schema);
             db_differences = diffs;
             db_notes = intro
                 .notes
@@ -188,7 +188,7 @@ pub fn import(
         header.push(format!("note: {}: {}", n.at, n.message));
     }
     let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
-    let text = cloacina_codegen::render::neutral::render(&schema, &header_refs);
+    let text = cloacina_codegen::internals::render::neutral::render(&schema, &header_refs);
     if json {
         let value = serde_json::json!({
             "schema": text,
