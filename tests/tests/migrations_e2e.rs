@@ -42,12 +42,19 @@ fn copy_fixture(to: &Path) {
 }
 
 fn cargo_build(dir: &Path, ci: bool) -> (bool, String) {
+    cargo_build_from(dir, dir, ci)
+}
+
+/// `cargo build` of the crate in `dir`, as typed in the shell directory
+/// `pwd` (cargo passes the shell's `PWD` on to build scripts).
+fn cargo_build_from(dir: &Path, pwd: &Path, ci: bool) -> (bool, String) {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.arg("build")
         .arg("--offline")
         .arg("--verbose")
         .current_dir(dir)
+        .env("PWD", pwd)
         .env("CARGO_TARGET_DIR", workspace().join("target"))
         .env_remove("RUSTFLAGS");
     if ci {
@@ -184,6 +191,21 @@ fn editing_the_schema_and_building_writes_the_migration_and_ci_refuses() {
         "{log}"
     );
     assert_eq!(folders(&dir, "postgres"), second);
+    // Run from the folder above the crate, the printed command names the
+    // paths from there, so it works pasted where `cargo build` ran.
+    let above = dir.parent().expect("parent");
+    let crate_dir = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .expect("name");
+    let (ok, log) = cargo_build_from(&dir, above, true);
+    assert!(!ok, "the CI build must fail:\n{log}");
+    assert!(
+        log.contains(&format!(
+            "cloacina-codegen migration new --schema {crate_dir}/schema/app.rs --migrations {crate_dir}/migrations"
+        )),
+        "{log}"
+    );
 
     let _ = std::fs::remove_dir_all(&dir);
 }
