@@ -1341,7 +1341,55 @@ mod tests {
             .insert("postgres/20250101000000_a/up.sql".into(), "ab".into());
         i.checksums.insert(SNAPSHOT_FILE.into(), "cd".into());
         i.hand_written.insert("20250101000000_a".into());
+        i.chain.insert(
+            "20250102000000_b".into(),
+            Link {
+                parent: "0123456789abcdef".into(),
+                state: "fedcba9876543210".into(),
+            },
+        );
         assert_eq!(Integrity::parse(&i.render()), i);
+        // A file written before the chain existed reads as having none.
+        let legacy = "ab  postgres/20250101000000_a/up.sql\nhand 20250101000000_a\n";
+        assert!(Integrity::parse(legacy).chain.is_empty());
+    }
+
+    #[test]
+    fn state_hashes_ignore_rename_hints_and_see_changes() {
+        let parse = |src: &str| crate::parse_str("t.rs", src).map_err(|e| e.render());
+        let a = parse("table! {\n    t (id) {\n        id -> BigInt,\n    }\n}\n");
+        let b = parse(
+            "table! {\n    #[renamed_from(u)]\n    t (id) {\n        id -> BigInt,\n    }\n}\n",
+        );
+        let c = parse("table! {\n    t (id) {\n        id -> Integer,\n    }\n}\n");
+        let (Ok(a), Ok(b), Ok(c)) = (a, b, c) else {
+            panic!("fixtures must parse");
+        };
+        assert_eq!(state_hash(&a), state_hash(&b));
+        assert_ne!(state_hash(&a), state_hash(&c));
+        assert_eq!(state_hash(&a).len(), 16);
+    }
+
+    #[test]
+    fn a_held_lock_times_out_and_a_dead_holder_is_taken_over() {
+        let dir = std::env::temp_dir().join(format!("cloacina-lock-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let held = lock(&dir, Duration::ZERO).map_err(|e| e.to_string());
+        assert!(held.is_ok(), "{held:?}");
+        match lock(&dir, Duration::from_millis(120)) {
+            Err(HistoryError::Locked { holder, .. }) => {
+                assert_eq!(holder, std::process::id().to_string())
+            }
+            other => panic!("expected Locked, got {other:?}"),
+        }
+        drop(held);
+        assert!(!dir.join(LOCK_FILE).exists());
+        if cfg!(target_os = "linux") {
+            // No process has this id (above the kernel's pid_max).
+            let _ = std::fs::write(dir.join(LOCK_FILE), "4194305\n");
+            assert!(lock(&dir, Duration::ZERO).is_ok());
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -413,3 +413,81 @@ fn a_schema_file_is_read_once_with_its_allowances() {
     assert_eq!(file.allowances().len(), 1);
     assert_eq!(file.schema().tables.len(), 1);
 }
+
+#[test]
+fn a_snapshot_that_is_not_the_chain_end_is_refused() {
+    let root = temp_dir("snapshot");
+    let initial = evolve(&root, BASE, 0);
+    evolve(&root, BRANCH_A, 100);
+    let migrations = root.join("migrations");
+    // The snapshot rolled back to an older state, and rehashed so that
+    // every checksum matches.
+    std::fs::copy(
+        migrations.join(format!("snapshots/{initial}.rs")),
+        migrations.join(history::SNAPSHOT_FILE),
+    )
+    .expect("copy");
+    let mut h = history::load(&migrations).expect("history");
+    h.rehash().unwrap_or_else(|e| panic!("{e}"));
+    match history::load(&migrations).expect("history").verify() {
+        Err(HistoryError::Chain { problems }) => {
+            assert!(
+                problems
+                    .iter()
+                    .any(|p| p
+                        .contains("schema.snapshot.rs is not the schema after the last migration")),
+                "{problems:?}"
+            );
+        }
+        other => panic!("expected a chain problem, got {other:?}"),
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn versions_out_of_order_are_named() {
+    let root = temp_dir("order");
+    evolve(&root, BASE, 0);
+    let a = evolve(&root, BRANCH_A, 100);
+    let third = evolve(&root, MERGED, 200);
+    // The third migration, planned on top of A, ends up with a version
+    // before A's (a clock that was behind on another machine).
+    let early = format!("{}{}", history::format_version(1_800_000_050), &third[14..]);
+    let migrations = root.join("migrations");
+    for side in ["postgres", "sqlite"] {
+        std::fs::rename(
+            migrations.join(side).join(&third),
+            migrations.join(side).join(&early),
+        )
+        .expect("rename");
+    }
+    std::fs::rename(
+        migrations.join(format!("snapshots/{third}.rs")),
+        migrations.join(format!("snapshots/{early}.rs")),
+    )
+    .expect("rename");
+    let integrity = std::fs::read_to_string(migrations.join("integrity.txt")).expect("read");
+    std::fs::write(
+        migrations.join("integrity.txt"),
+        integrity.replace(&third, &early),
+    )
+    .expect("write");
+    match history::load(&migrations).expect("history").verify() {
+        Err(HistoryError::Chain { problems }) => {
+            assert!(
+                problems.iter().any(|p| p.contains(&format!(
+                    "migration {early} is out of order: it was planned after {a}"
+                ))),
+                "{problems:?}"
+            );
+            assert!(
+                problems
+                    .iter()
+                    .all(|p| p.contains("cloacina-codegen migration")),
+                "every problem says what to run: {problems:?}"
+            );
+        }
+        other => panic!("expected a chain problem, got {other:?}"),
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}
