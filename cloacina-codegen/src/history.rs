@@ -435,7 +435,9 @@ pub fn adopt(history: &mut History, schema: &Schema) -> Result<Vec<PathBuf>, His
             "Do not edit.",
         ],
     );
-    write(&history.dir.join(SNAPSHOT_FILE), &text, &mut files)?;
+    let path = history.dir.join(SNAPSHOT_FILE);
+    replace_file(&path, &text)?;
+    files.push(path);
     history.snapshot = Some(strip_intent(schema));
     history.rehash()?;
     files.push(history.dir.join(INTEGRITY_FILE));
@@ -973,15 +975,6 @@ fn header(folder: &str, backend: Backend, direction: &str, schema_path: &str) ->
     )
 }
 
-fn write(path: &Path, contents: &str, written: &mut Vec<PathBuf>) -> Result<(), HistoryError> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(io(parent))?;
-    }
-    std::fs::write(path, contents).map_err(io(path))?;
-    written.push(path.to_path_buf());
-    Ok(())
-}
-
 /// Checks the guards, then writes the pending migration as a new pair, its
 /// state file, the new snapshot and the integrity file (with the
 /// migration's chain link), atomically: the folders are built in a staging
@@ -1100,10 +1093,17 @@ struct Staging {
 
 impl Staging {
     fn new(dir: &Path) -> Result<Staging, HistoryError> {
-        let root = dir.join(format!(".staging-{}", std::process::id()));
-        if root.exists() {
-            std::fs::remove_dir_all(&root).map_err(io(&root))?;
+        // Writers stage under the lock, so any staging folder found now was
+        // left by an interrupted write: nothing of it was published.
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for entry in entries.flatten() {
+                if entry.file_name().to_string_lossy().starts_with(".staging-") {
+                    let path = entry.path();
+                    std::fs::remove_dir_all(&path).map_err(io(&path))?;
+                }
+            }
         }
+        let root = dir.join(format!(".staging-{}", std::process::id()));
         std::fs::create_dir_all(&root).map_err(io(&root))?;
         Ok(Staging {
             root,

@@ -311,7 +311,11 @@
 //! `migrations/{postgres,sqlite}/<version>_<name>/` pair (or fails in CI
 //! with the pending operations), and `cloacina-codegen diff`,
 //! `migration new [NAME]`, `migration hand NAME`, `migration rehash` and
-//! `status` do the same on demand. Steps that lose data are refused unless
+//! `status` do the same on demand. The history is a chain (each generated
+//! migration records the state it was planned from): the build, `status`
+//! and `check` refuse edited or unrecorded migrations and two migrations
+//! planned from the same parent, and `migration rebase` repairs such a
+//! branch merge (see [`history`]). Steps that lose data are refused unless
 //! the file says the loss is intended (`guard`):
 //!
 //! - `#![allow_drop(old_table, old_raw_block)]` at the top of the file:

@@ -491,3 +491,23 @@ fn versions_out_of_order_are_named() {
     }
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[test]
+fn an_interrupted_write_leaves_nothing_the_history_uses() {
+    let root = temp_dir("interrupted");
+    evolve(&root, BASE, 0);
+    // A write killed after staging its folders: nothing was published.
+    let staged = root.join("migrations/.staging-4194305/postgres/20990101000000_add_runs_note");
+    std::fs::create_dir_all(&staged).expect("mkdir");
+    std::fs::write(staged.join("up.sql"), "ALTER TABLE runs ADD note TEXT;\n").expect("write");
+    let project = Project::load(root.join("app.rs"), root.join("migrations")).expect("project");
+    assert!(project.history().is_ok(), "a staging folder is not history");
+    // The next writer clears it and writes its own migration.
+    std::fs::write(root.join("app.rs"), BRANCH_A).expect("schema");
+    evolve(&root, BRANCH_A, 100);
+    assert!(!root.join("migrations/.staging-4194305").exists());
+    let hist = history::load(&root.join("migrations")).expect("history");
+    hist.verify().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(hist.migrations.len(), 2);
+    let _ = std::fs::remove_dir_all(&root);
+}

@@ -347,6 +347,8 @@ fn run(cli: Cli) -> Result<(), Error> {
             MigrationCommand::Adopt { schema, migrations } => {
                 let (path, dir) = (schema_path(schema)?, migrations_path(migrations)?);
                 let schema = cloacina_codegen::load(&path)?;
+                let _lock =
+                    cloacina_codegen::history::lock(&dir, cloacina_codegen::history::LOCK_WAIT)?;
                 let mut hist = cloacina_codegen::history::load_for_adoption(&dir)?;
                 let files = cloacina_codegen::history::adopt(&mut hist, &schema)?;
                 eprintln!(
