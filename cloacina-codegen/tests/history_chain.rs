@@ -511,3 +511,27 @@ fn an_interrupted_write_leaves_nothing_the_history_uses() {
     assert_eq!(hist.migrations.len(), 2);
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[test]
+fn migration_rebase_on_the_command_line() {
+    let (root, fa, fb) = merged_branches();
+    let out = cli(&root, &[&["migration", "rebase"][..], &ARGS].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let said = text(&out);
+    assert!(
+        said.contains(&fb) && said.contains(&format!("on top of {fa}")),
+        "{said}"
+    );
+    let out = cli(&root, &[&["status"][..], &ARGS].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("the history is one chain"),
+        "{}",
+        text(&out)
+    );
+    // Nothing left to rebase: exit 5 with the reason.
+    let out = cli(&root, &[&["migration", "rebase"][..], &ARGS].concat());
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    assert!(text(&out).contains("nothing to rebase"), "{}", text(&out));
+    let _ = std::fs::remove_dir_all(&root);
+}
