@@ -29,4 +29,9 @@ scripts/with-postgres.sh bash -c '
   run cargo test -p cloacina --no-default-features --features sqlite --all-targets "$@"
   run cargo build -p cloacina --no-default-features --features postgres --examples
   run cargo test -p cloacina --no-default-features --features postgres --all-targets "$@"
+  # The lean build a build script gets: no CLI, no fancy printer.
+  run cargo test -p cloacina-codegen --no-default-features --lib "$@"
+  if cargo tree -p cloacina-codegen --no-default-features -e normal | grep -E "clap|miette"; then
+    echo "the lean build of cloacina-codegen pulls clap or miette" >&2; exit 1
+  fi
 ' test-suite "${extra[@]}"
