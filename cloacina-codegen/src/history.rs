@@ -1153,7 +1153,9 @@ pub struct Rebased {
 /// whose first migration has the earlier version is kept), removes the
 /// others (the later branch's, both backends and their state files), and
 /// writes one migration from the kept chain's end state to the schema file
-/// `file`. Hand-written and legacy migrations are kept where they are.
+/// `file`. Hand-written and legacy migrations are kept where they are. A
+/// snapshot that is not the state the chain ends in is restored from the
+/// chain's last state file and re-planned the same way.
 /// Hold the [`lock`] ([`crate::Project::rebase`] does). Only rebase
 /// migrations that no shared database has applied yet.
 ///
@@ -1178,10 +1180,21 @@ pub fn rebase(
             _ => reached = Some((link.state.clone(), m.folder.clone())),
         }
     }
-    let (Some((_, onto)), false) = (reached, dropped.is_empty()) else {
-        return Err(HistoryError::NothingToRebase {
-            dir: history.dir.clone(),
-        });
+    // A snapshot that is not the chain's end (a merge kept the other
+    // branch's) is repaired the same way, with nothing to drop.
+    let snapshot_off = |state: &str| {
+        history
+            .snapshot
+            .as_ref()
+            .is_some_and(|s| state_hash(s) != state)
+    };
+    let onto = match reached {
+        Some((state, onto)) if !dropped.is_empty() || snapshot_off(&state) => onto,
+        _ => {
+            return Err(HistoryError::NothingToRebase {
+                dir: history.dir.clone(),
+            })
+        }
     };
     let state_path = history.dir.join(state_file(&onto));
     let text = std::fs::read_to_string(&state_path).map_err(io(&state_path))?;

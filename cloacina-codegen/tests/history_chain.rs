@@ -441,6 +441,15 @@ fn a_snapshot_that_is_not_the_chain_end_is_refused() {
         }
         other => panic!("expected a chain problem, got {other:?}"),
     }
+    // As the message says, `rebase` repairs it: the snapshot is restored
+    // and nothing needs re-planning when the schema file is the chain's end.
+    std::fs::write(root.join("app.rs"), BRANCH_A).expect("schema");
+    let project = Project::load(root.join("app.rs"), &migrations).expect("project");
+    let rebased = project
+        .rebase(&clock(300))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(rebased.dropped.is_empty() && rebased.written.is_none());
+    project.history().unwrap_or_else(|e| panic!("{e}"));
     let _ = std::fs::remove_dir_all(&root);
 }
 
