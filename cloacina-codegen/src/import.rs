@@ -2,26 +2,38 @@
 //!
 //! Reads the file with `syn`: every `table!` / `diesel::table!` at any
 //! module depth (a unified module and per-backend modules may sit in one
-//! file), `joinable!` (a foreign key to the referenced table's primary key),
-//! `allow_tables_to_appear_in_same_query!` (nothing to keep), `#[sql_name]`,
-//! `#[max_length]`, doc comments, and custom SQL types declared in a
-//! `sql_types` module. Diesel types map to neutral types by name
-//! (`Int4`/`Integer` → `Integer`, `Timestamptz` → `Timestamp`, …); a custom
-//! type maps by what its name says (`DbUuid` → `Uuid`, `DbBool` → `Bool`,
-//! `DbTimestamp` → `Timestamp`, `Jsonb`-like → `Json`), and one that says
-//! nothing (a PostgreSQL enum, say) becomes `Text` with a note naming it.
+//! file), `joinable!`, `allow_tables_to_appear_in_same_query!` (nothing to
+//! keep), `#[sql_name]`, `#[max_length]`, doc comments, and custom SQL types
+//! declared in a `sql_types` module.
 //!
-//! When several modules define the same table, they are compared (modulo the
-//! type map: a SQLite module's `Binary` for a `Uuid` is no disagreement) and
-//! every disagreement is reported; the unified module's version is kept
-//! (else PostgreSQL's, else the first), and the report says which.
+//! Nothing is guessed silently. Every construct is
+//! - carried: a Diesel type with a neutral type (`Int4` → `Integer`,
+//!   `Timestamptz` → `Timestamp`, the bridge types `DbUuid`/`DbBool`/
+//!   `DbTimestamp` by their names);
+//! - scoped: a table defined in only one backend's module gets
+//!   `#[backend(..)]`; a column present in only one backend's module, or of
+//!   a type the schema language has no neutral type for but the backend can
+//!   spell (Diesel's naive `Timestamp`, `Date`, `Numeric`, PostgreSQL arrays,
+//!   `Tsvector`, `Inet`, ranges, …), is carried as backend-scoped
+//!   `raw_sql!` (`ALTER TABLE … ADD COLUMN …`) and is then not part of the
+//!   generated Diesel code;
+//! - or reported as left out ([`NoteKind::LeftOut`]: a PostgreSQL enum
+//!   whose definition schema.rs does not hold, a table whose key is such a
+//!   column), with `file:line:column` and what to write instead.
 //!
-//! A `table!` cannot hold defaults, indexes, checks or unique constraints;
-//! [`merge_with_database`] takes them from a live database's introspection
-//! and reports where the file and the database disagree (primary key,
-//! nullability, types, tables on one side only).
+//! `joinable!` is a join hint, never a foreign key: schema.rs cannot say
+//! whether a constraint exists (a polymorphic `owner_id` joins two tables)
+//! nor its actions. Foreign keys, their actions, identities, defaults,
+//! checks and indexes come from [`merge_with_database`]; without a database
+//! the notes say what is unknown ([`NoteKind::Unknown`]).
+//!
+//! When several modules define the same table they are compared (modulo the
+//! type map: a SQLite module's `Binary` for a `Uuid` is no disagreement).
+//! The PostgreSQL module's definition is kept (it spells types most
+//! precisely), else the unified module's, else the first; the disagreements
+//! are listed once per table with that resolution.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use proc_macro2::Span as PmSpan;
 use serde::Serialize;
@@ -35,42 +47,128 @@ use crate::error::{Error, Result};
 use crate::model::*;
 use crate::normalize::normalize;
 
-/// Something the importer read approximately or left out, with its place.
+/// How the importer handled a construct.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteKind {
+    /// Carried as a neutral construct that is close but not identical; the
+    /// message says what changed.
+    Approximate,
+    /// Carried on one backend only (`#[backend(..)]`) or as backend-scoped
+    /// `raw_sql!`.
+    Scoped,
+    /// Not in the written schema; the message says what to write instead.
+    LeftOut,
+    /// Something schema.rs does not say; the written schema does not know it.
+    Unknown,
+    /// A `joinable!`: a join hint, not a constraint.
+    JoinHint,
+}
+
+impl NoteKind {
+    /// A short label for text reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            NoteKind::Approximate => "approximate",
+            NoteKind::Scoped => "scoped",
+            NoteKind::LeftOut => "LEFT OUT",
+            NoteKind::Unknown => "unknown",
+            NoteKind::JoinHint => "join hint",
+        }
+    }
+}
+
+/// Something the importer scoped, approximated, left out or could not know,
+/// with its place.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ImportNote {
     /// `file:line:column`.
     pub at: String,
-    /// What happened.
+    /// How it was handled.
+    pub kind: NoteKind,
+    /// What happened and what to do.
     pub message: String,
 }
 
-/// Modules of one file that define a table differently.
+/// One difference between the kept definition of a table and another
+/// module's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ModuleDifference {
+    /// The other module.
+    pub module: String,
+    /// How it differs: left is the kept module, right the other.
+    #[serde(flatten)]
+    pub difference: Difference,
+}
+
+/// A table that the modules of one file define differently, listed once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Disagreement {
     /// The table (SQL name).
     pub table: String,
+    /// Where the table is defined (`file:line:column` of its first definition).
+    pub at: String,
     /// The module whose version was kept (`(top level)` for none).
     pub kept: String,
-    /// The other module.
-    pub other: String,
-    /// How they differ: left is the kept module, right the other.
-    pub differences: Vec<Difference>,
+    /// The resolution taken, in words.
+    pub resolution: String,
+    /// How the other modules differ from the kept one.
+    pub differences: Vec<ModuleDifference>,
+}
+
+/// A `joinable!(child -> parent (column))`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct JoinHint {
+    /// The table holding the column.
+    pub child: String,
+    /// The table joined to.
+    pub parent: String,
+    /// The joining column of `child`.
+    pub column: String,
+    /// `file:line:column` of the (first) `joinable!`.
+    pub at: String,
 }
 
 /// The result of [`import_str`].
 #[derive(Clone, Debug)]
 pub struct Imported {
-    /// The tables, in file order (first definition of each).
+    /// The tables, in file order (first definition of each), and the
+    /// `raw_sql!` blocks that carry backend-scoped columns.
     pub schema: Schema,
-    /// Approximations and things left out.
+    /// Every construct scoped, approximated, left out or unknown.
     pub notes: Vec<ImportNote>,
     /// Tables that modules of the file define differently.
     pub disagreements: Vec<Disagreement>,
+    /// The `joinable!` hints (deduplicated across modules).
+    pub joins: Vec<JoinHint>,
+    /// Columns carried as raw SQL instead of neutral columns: (table SQL
+    /// name, column SQL name).
+    pub raw_columns: Vec<(String, String)>,
+}
+
+impl Imported {
+    /// Whether something was left out (the caller should exit non-zero).
+    pub fn left_out(&self) -> usize {
+        self.notes
+            .iter()
+            .filter(|n| n.kind == NoteKind::LeftOut)
+            .count()
+    }
+}
+
+/// A column as one module wrote it.
+#[derive(Clone, Debug)]
+struct ColRead {
+    column: Column,
+    read: TypeRead,
+    at: PmSpan,
 }
 
 struct RawTable {
     module: Vec<String>,
     table: Table,
+    cols: Vec<ColRead>,
+    at: PmSpan,
 }
 
 struct Cx<'a> {
@@ -78,7 +176,7 @@ struct Cx<'a> {
     notes: Vec<ImportNote>,
     custom_types: HashMap<String, String>,
     tables: Vec<RawTable>,
-    joins: Vec<(Vec<String>, String, String, String, PmSpan)>,
+    joins: Vec<(String, String, String, PmSpan)>,
 }
 
 impl Cx<'_> {
@@ -87,10 +185,11 @@ impl Cx<'_> {
         format!("{}:{}:{}", self.path, s.line, s.column + 1)
     }
 
-    fn note(&mut self, span: PmSpan, message: impl Into<String>) {
+    fn note(&mut self, span: PmSpan, kind: NoteKind, message: impl Into<String>) {
         let at = self.at(span);
         self.notes.push(ImportNote {
             at,
+            kind,
             message: message.into(),
         });
     }
@@ -200,15 +299,20 @@ fn items(cx: &mut Cx, list: &[syn::Item], module: &[String]) -> Result<()> {
                         let parsed = (|input: ParseStream| parse_table(input))
                             .parse2(tokens)
                             .map_err(|e| syn_error(cx.path, &e, "in a table! macro"))?;
-                        let (table, type_notes) = parsed;
-                        for (span, msg) in type_notes {
-                            cx.note(span, msg);
+                        let (table, mut cols, at) = parsed;
+                        for c in &mut cols {
+                            if let TypeRead::Custom(written) = &c.read {
+                                c.read = custom_type(cx, written);
+                                if let TypeRead::Approx(t, _) = &c.read {
+                                    c.column.ty = *t;
+                                }
+                            }
                         }
-                        let mut table = table;
-                        finish_types(cx, &mut table);
                         cx.tables.push(RawTable {
                             module: module.to_vec(),
                             table,
+                            cols,
+                            at,
                         });
                     }
                     "joinable" => {
@@ -229,14 +333,14 @@ fn items(cx: &mut Cx, list: &[syn::Item], module: &[String]) -> Result<()> {
                                 "in a joinable! macro: expected `child -> parent (column)`",
                             )
                         })?;
-                        cx.joins
-                            .push((module.to_vec(), parsed.0, parsed.1, parsed.2, parsed.3));
+                        cx.joins.push(parsed);
                     }
                     "allow_tables_to_appear_in_same_query"
                     | "allow_columns_to_appear_in_same_group_by_clause" => {}
                     other => cx.note(
                         m.mac.path.span(),
-                        format!("macro `{other}!` is not part of a Diesel schema; ignored"),
+                        NoteKind::LeftOut,
+                        format!("macro `{other}!` is not part of a Diesel schema; left out (move what it declares into the schema file by hand, or into a raw_sql! block)"),
                     ),
                 }
             }
@@ -293,12 +397,7 @@ fn docs(attrs: &[Attribute]) -> Vec<String> {
         .collect()
 }
 
-type TypeNotes = Vec<(PmSpan, String)>;
-
-/// A column type as written, kept until custom types are known.
-const PENDING: &str = "\u{0}pending:";
-
-fn parse_table(input: ParseStream) -> syn::Result<(Table, TypeNotes)> {
+fn parse_table(input: ParseStream) -> syn::Result<(Table, Vec<ColRead>, PmSpan)> {
     while input.peek(Token![use]) {
         input.parse::<syn::ItemUse>()?;
     }
@@ -308,6 +407,7 @@ fn parse_table(input: ParseStream) -> syn::Result<(Table, TypeNotes)> {
         input.parse::<Token![.]>()?;
         name = input.call(Ident::parse_any)?;
     }
+    let at = name.span();
     let primary_key = if input.peek(syn::token::Paren) {
         let content;
         syn::parenthesized!(content in input);
@@ -318,8 +418,7 @@ fn parse_table(input: ParseStream) -> syn::Result<(Table, TypeNotes)> {
     };
     let content;
     syn::braced!(content in input);
-    let mut columns = Vec::new();
-    let mut notes = Vec::new();
+    let mut cols = Vec::new();
     while !content.is_empty() {
         let cattrs = content.call(Attribute::parse_outer)?;
         let cname = content.call(Ident::parse_any)?;
@@ -337,30 +436,28 @@ fn parse_table(input: ParseStream) -> syn::Result<(Table, TypeNotes)> {
             .find(|a| a.path().is_ident("sql_name"))
             .and_then(str_attr);
         let (written, nullable) = unwrap_nullable(&ty);
-        let (col_ty, note) = diesel_type(&written, max_len);
-        if let Some(n) = note {
-            notes.push((
-                ty.span(),
-                format!("{}.{}: {n}", unraw(&name), unraw(&cname)),
-            ));
-        }
-        columns.push(Column {
-            name: unraw(&cname),
-            sql_name,
-            docs: docs(&cattrs),
-            ty: col_ty.unwrap_or(ColumnType::Text { max_len }),
-            nullable,
-            default: None,
-            auto_increment: false,
-            renamed_from: None,
-            span: Span::default(),
-            ty_span: Span::default(),
+        let read = diesel_type(&written, max_len);
+        let neutral = match &read {
+            TypeRead::Neutral(t) | TypeRead::Approx(t, _) => *t,
+            // A placeholder; such columns never reach the neutral table.
+            _ => ColumnType::Text { max_len: None },
+        };
+        cols.push(ColRead {
+            column: Column {
+                name: unraw(&cname),
+                sql_name,
+                docs: docs(&cattrs),
+                ty: neutral,
+                nullable,
+                default: None,
+                auto_increment: false,
+                renamed_from: None,
+                span: Span::default(),
+                ty_span: Span::default(),
+            },
+            read,
+            at: ty.span(),
         });
-        if col_ty.is_none() {
-            // Resolved against the custom types once the whole file is read.
-            let last = columns.len() - 1;
-            columns[last].docs.push(format!("{PENDING}{written}"));
-        }
     }
     let sql_name = attrs
         .iter()
@@ -372,7 +469,7 @@ fn parse_table(input: ParseStream) -> syn::Result<(Table, TypeNotes)> {
             sql_name,
             docs: docs(&attrs),
             scope: BackendScope::Both,
-            columns,
+            columns: Vec::new(),
             primary_key,
             foreign_keys: Vec::new(),
             uniques: Vec::new(),
@@ -381,11 +478,13 @@ fn parse_table(input: ParseStream) -> syn::Result<(Table, TypeNotes)> {
             renamed_from: None,
             span: Span::default(),
         },
-        notes,
+        cols,
+        at,
     ))
 }
 
-/// The type's last path segment, with `Nullable<…>` taken off.
+/// The type's path with `Nullable<…>` taken off (generic arguments kept,
+/// path prefixes dropped: `diesel::sql_types::Array<Text>` → `Array<Text>`).
 fn unwrap_nullable(ty: &syn::Type) -> (String, bool) {
     if let syn::Type::Path(p) = ty {
         if let Some(last) = p.path.segments.last() {
@@ -397,6 +496,17 @@ fn unwrap_nullable(ty: &syn::Type) -> (String, bool) {
                 }
             }
             let args = match &last.arguments {
+                syn::PathArguments::AngleBracketed(a) => {
+                    let inner: Vec<String> = a
+                        .args
+                        .iter()
+                        .map(|g| match g {
+                            syn::GenericArgument::Type(t) => unwrap_nullable(t).0,
+                            other => other.to_token_stream_string().replace(' ', ""),
+                        })
+                        .collect();
+                    format!("<{}>", inner.join(","))
+                }
                 syn::PathArguments::None => String::new(),
                 other => other.to_token_stream_string().replace(' ', ""),
             };
@@ -406,81 +516,228 @@ fn unwrap_nullable(ty: &syn::Type) -> (String, bool) {
     (ty.to_token_stream_string(), false)
 }
 
-/// A Diesel SQL type name as a neutral type; `None` when the name is not a
-/// Diesel built-in (custom types are resolved later).
-fn diesel_type(name: &str, max_len: Option<u32>) -> (Option<ColumnType>, Option<String>) {
-    let ty = match name {
+/// What a Diesel SQL type name says, before custom types are known.
+#[derive(Clone, Debug, PartialEq)]
+enum TypeRead {
+    /// A neutral type, exactly.
+    Neutral(ColumnType),
+    /// A neutral type that holds every value, with what changed.
+    Approx(ColumnType, String),
+    /// No neutral type: how each backend spells it (`None`: that backend
+    /// has no such type), and why it is not a neutral type.
+    Foreign(Foreign),
+    /// A name that is not a Diesel built-in; resolved against the file's
+    /// `sql_types` declarations.
+    Custom(String),
+}
+
+/// A column type the schema language has no neutral type for.
+#[derive(Clone, Debug, PartialEq)]
+struct Foreign {
+    /// The Diesel type as written.
+    diesel: String,
+    /// The PostgreSQL spelling, if PostgreSQL has the type.
+    postgres: Option<String>,
+    /// The SQLite spelling, if SQLite has the type.
+    sqlite: Option<String>,
+    /// Why it is not read as a neutral type.
+    why: String,
+}
+
+fn foreign(diesel: &str, postgres: Option<&str>, sqlite: Option<&str>, why: &str) -> TypeRead {
+    TypeRead::Foreign(Foreign {
+        diesel: diesel.to_string(),
+        postgres: postgres.map(str::to_string),
+        sqlite: sqlite.map(str::to_string),
+        why: why.to_string(),
+    })
+}
+
+const PG_ONLY: &str = "a PostgreSQL-only type; the schema language has no neutral type for it";
+
+/// The PostgreSQL spelling of a Diesel element type inside `Array<…>` or
+/// `Range<…>`.
+fn pg_element(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "Text" | "Varchar" | "VarChar" => "TEXT",
+        "Int2" | "SmallInt" | "Smallint" => "SMALLINT",
+        "Int4" | "Integer" => "INTEGER",
+        "Int8" | "BigInt" | "Bigint" => "BIGINT",
+        "Bool" => "BOOLEAN",
+        "Uuid" => "UUID",
+        "Float4" | "Float" => "REAL",
+        "Float8" | "Double" => "DOUBLE PRECISION",
+        "Numeric" | "Decimal" => "NUMERIC",
+        "Timestamptz" => "TIMESTAMPTZ",
+        "Timestamp" => "TIMESTAMP",
+        "Date" => "DATE",
+        "Time" => "TIME",
+        "Jsonb" => "JSONB",
+        "Json" => "JSON",
+        "Bytea" | "Binary" => "BYTEA",
+        "Inet" => "INET",
+        "Cidr" => "CIDR",
+        "Citext" => "CITEXT",
+        _ => return None,
+    })
+}
+
+/// `Name<Inner>` split into `("Name", Some("Inner"))` (one level; a
+/// `Nullable<…>` inside is taken off).
+fn generic(name: &str) -> (&str, Option<&str>) {
+    match (name.find('<'), name.ends_with('>')) {
+        (Some(i), true) => {
+            let inner = &name[i + 1..name.len() - 1];
+            let inner = inner
+                .strip_prefix("Nullable<")
+                .and_then(|x| x.strip_suffix('>'))
+                .unwrap_or(inner);
+            let inner = inner.rsplit("::").next().unwrap_or(inner);
+            (&name[..i], Some(inner))
+        }
+        _ => (name, None),
+    }
+}
+
+/// A Diesel SQL type name, read.
+fn diesel_type(name: &str, max_len: Option<u32>) -> TypeRead {
+    let (head, inner) = generic(name);
+    let ty = match head {
         "Uuid" => ColumnType::Uuid,
-        "Text" | "Varchar" | "VarChar" | "Char" | "Bpchar" | "Citext" | "Tinytext"
-        | "Mediumtext" | "Longtext" => ColumnType::Text { max_len },
+        "Text" | "Varchar" | "VarChar" | "Char" | "Bpchar" | "Tinytext" | "Mediumtext"
+        | "Longtext" => ColumnType::Text { max_len },
         "Int2" | "SmallInt" | "Smallint" | "TinyInt" | "Tinyint" => ColumnType::SmallInt,
         "Int4" | "Integer" => ColumnType::Integer,
         "Int8" | "BigInt" | "Bigint" => ColumnType::BigInt,
         "Bool" => ColumnType::Bool,
-        "Timestamptz" | "TimestamptzSqlite" | "Timestamp" | "Datetime" => ColumnType::Timestamp,
+        "Timestamptz" | "TimestamptzSqlite" => ColumnType::Timestamp,
+        "Timestamp" | "Datetime" => {
+            return foreign(
+                name,
+                Some("TIMESTAMP"),
+                Some("TEXT"),
+                "Diesel's Timestamp is a timestamp WITHOUT time zone; the neutral Timestamp is a UTC instant (TIMESTAMPTZ on PostgreSQL, canonical UTC text on SQLite that rejects other formats), so reading it as one would change what the column stores",
+            )
+        }
+        "Date" => {
+            return foreign(
+                name,
+                Some("DATE"),
+                Some("TEXT"),
+                "the schema language has no neutral Date type yet",
+            )
+        }
+        "Time" => {
+            return foreign(
+                name,
+                Some("TIME"),
+                Some("TEXT"),
+                "the schema language has no neutral Time type yet",
+            )
+        }
+        "Numeric" | "Decimal" => {
+            return foreign(
+                name,
+                Some("NUMERIC"),
+                Some("NUMERIC"),
+                "the schema language has no exact decimal type yet (Double would round)",
+            )
+        }
         "Float8" | "Double" => ColumnType::Double,
         "Float4" | "Float" => {
-            return (
-                Some(ColumnType::Double),
-                Some(format!(
-                    "{name} read as Double, the only float type of the schema language"
-                )),
+            return TypeRead::Approx(
+                ColumnType::Double,
+                format!("{name} (single precision) read as Double: every value fits, but the column becomes DOUBLE PRECISION on PostgreSQL and f64 in Rust"),
             )
         }
         "Bytea" | "Binary" | "Blob" => ColumnType::Binary,
         "Jsonb" | "Json" => ColumnType::Json,
-        _ => return (None, None),
+        "Array" => {
+            let pg = inner.and_then(pg_element).map(|e| format!("{e}[]"));
+            return TypeRead::Foreign(Foreign {
+                diesel: name.to_string(),
+                postgres: pg,
+                sqlite: None,
+                why: PG_ONLY.into(),
+            });
+        }
+        "Range" => {
+            let pg = match inner {
+                Some("Int4" | "Integer") => Some("INT4RANGE"),
+                Some("Int8" | "BigInt") => Some("INT8RANGE"),
+                Some("Numeric") => Some("NUMRANGE"),
+                Some("Timestamp") => Some("TSRANGE"),
+                Some("Timestamptz") => Some("TSTZRANGE"),
+                Some("Date") => Some("DATERANGE"),
+                _ => None,
+            };
+            return foreign(name, pg, None, PG_ONLY);
+        }
+        "Int4range" => return foreign(name, Some("INT4RANGE"), None, PG_ONLY),
+        "Int8range" => return foreign(name, Some("INT8RANGE"), None, PG_ONLY),
+        "Numrange" => return foreign(name, Some("NUMRANGE"), None, PG_ONLY),
+        "Tsrange" => return foreign(name, Some("TSRANGE"), None, PG_ONLY),
+        "Tstzrange" => return foreign(name, Some("TSTZRANGE"), None, PG_ONLY),
+        "Daterange" => return foreign(name, Some("DATERANGE"), None, PG_ONLY),
+        "Tsvector" | "TsVector" => return foreign(name, Some("TSVECTOR"), None, PG_ONLY),
+        "Tsquery" | "TsQuery" => return foreign(name, Some("TSQUERY"), None, PG_ONLY),
+        "Inet" => return foreign(name, Some("INET"), None, PG_ONLY),
+        "Cidr" => return foreign(name, Some("CIDR"), None, PG_ONLY),
+        "MacAddr" | "Macaddr" => return foreign(name, Some("MACADDR"), None, PG_ONLY),
+        "Money" => return foreign(name, Some("MONEY"), None, PG_ONLY),
+        "Interval" => return foreign(name, Some("INTERVAL"), None, PG_ONLY),
+        "Oid" => return foreign(name, Some("OID"), None, PG_ONLY),
+        "Citext" => {
+            return foreign(
+                name,
+                Some("CITEXT"),
+                None,
+                "a PostgreSQL extension type (case-insensitive text, needs CREATE EXTENSION citext); Text would compare case-sensitively",
+            )
+        }
+        _ => return TypeRead::Custom(name.to_string()),
     };
-    (Some(ty), None)
+    TypeRead::Neutral(ty)
 }
 
-fn finish_types(cx: &mut Cx, table: &mut Table) {
-    let tname = table.name.clone();
-    for c in &mut table.columns {
-        let Some(pos) = c.docs.iter().position(|d| d.starts_with(PENDING)) else {
-            continue;
-        };
-        let written = c.docs.remove(pos)[PENDING.len()..].to_string();
-        let lower = written.to_ascii_lowercase();
-        let guessed = if lower.contains("uuid") {
-            Some(ColumnType::Uuid)
-        } else if lower.contains("bool") {
-            Some(ColumnType::Bool)
-        } else if lower.contains("timestamp") || lower.contains("datetime") {
-            Some(ColumnType::Timestamp)
-        } else if lower.contains("json") {
-            Some(ColumnType::Json)
-        } else if lower.contains("text") || lower.contains("string") {
-            Some(ColumnType::Text { max_len: None })
-        } else {
-            None
-        };
-        let known = cx.custom_types.get(&written).cloned();
-        match (guessed, known) {
-            (Some(ty), _) => c.ty = ty,
-            (None, Some(db)) => {
-                c.ty = ColumnType::Text { max_len: None };
-                cx.notes.push(ImportNote {
-                    at: cx.path.to_string(),
-                    message: format!(
-                        "{tname}.{}: custom SQL type `{written}`{} has no neutral type; imported as Text (add a #[check(in(...))] for its values)",
-                        c.name,
-                        if db.is_empty() { String::new() } else { format!(" (database type `{db}`)") }
-                    ),
-                });
-            }
-            (None, None) => {
-                c.ty = ColumnType::Text { max_len: None };
-                cx.notes.push(ImportNote {
-                    at: cx.path.to_string(),
-                    message: format!(
-                        "{tname}.{}: SQL type `{written}` is neither a Diesel type nor declared in this file; imported as Text",
-                        c.name
-                    ),
-                });
-            }
-        }
+/// A custom SQL type (`sql_types`) read by what its name says: the bridge
+/// types of a multi-backend application (`DbUuid`, `DbBool`,
+/// `DbTimestamp`, `…Json…`). Anything else (a PostgreSQL enum, say) has no
+/// neutral type.
+fn custom_type(cx: &Cx, written: &str) -> TypeRead {
+    let lower = written.to_ascii_lowercase();
+    let guessed = if lower.contains("uuid") {
+        Some(ColumnType::Uuid)
+    } else if lower.contains("bool") {
+        Some(ColumnType::Bool)
+    } else if lower.contains("timestamp") || lower.contains("datetime") {
+        Some(ColumnType::Timestamp)
+    } else if lower.contains("json") {
+        Some(ColumnType::Json)
+    } else {
+        None
+    };
+    if let Some(ty) = guessed {
+        return TypeRead::Approx(
+            ty,
+            format!("custom SQL type `{written}` read as the neutral {} by its name; check that it is that backend bridge", ty.neutral_name()),
+        );
     }
+    let why = match cx.custom_types.get(written) {
+        Some(db) if !db.is_empty() => format!(
+            "custom SQL type `{written}` (database type `{db}`, a PostgreSQL enum or domain) has no neutral type, and its definition is not in schema.rs"
+        ),
+        Some(_) => format!("custom SQL type `{written}` has no neutral type"),
+        None => format!(
+            "SQL type `{written}` is neither a Diesel type nor declared in this file's sql_types"
+        ),
+    };
+    TypeRead::Foreign(Foreign {
+        diesel: written.to_string(),
+        postgres: None,
+        sqlite: None,
+        why,
+    })
 }
 
 fn module_name(m: &[String]) -> String {
@@ -502,112 +759,491 @@ fn module_backend(m: &[String]) -> Option<Backend> {
     }
 }
 
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
 fn assemble(mut cx: Cx) -> Imported {
-    // joinable! -> foreign keys, in the module of the join.
-    let joins = std::mem::take(&mut cx.joins);
-    for (module, child, parent, column, span) in joins {
-        let parent_pk = cx
-            .tables
-            .iter()
-            .find(|t| t.module == module && t.table.name == parent)
-            .map(|t| t.table.primary_key.clone());
-        let Some(child_t) = cx
-            .tables
-            .iter_mut()
-            .find(|t| t.module == module && t.table.name == child)
-        else {
-            cx.note(span, format!("joinable!({child} -> {parent}) names a table not defined in module {}; ignored", module_name(&module)));
-            continue;
-        };
-        match parent_pk {
-            Some(pk) if pk.len() == 1 => child_t.table.foreign_keys.push(ForeignKey {
-                name: None,
-                columns: vec![column],
-                ref_table: parent,
-                ref_columns: pk,
-                on_delete: FkAction::NoAction,
-                on_update: FkAction::NoAction,
-                span: Span::default(),
-            }),
-            _ => cx.note(span, format!("joinable!({child} -> {parent}): {parent} has no single-column primary key in module {}; ignored", module_name(&module))),
-        }
-    }
-    // Group definitions of one table across modules.
+    let joins = join_hints(&mut cx);
+    let modules_of: BTreeSet<Backend> = cx
+        .tables
+        .iter()
+        .filter_map(|t| module_backend(&t.module))
+        .collect();
+    // Group definitions of one table across modules, in file order.
     let mut order: Vec<String> = Vec::new();
-    let mut groups: HashMap<String, Vec<&RawTable>> = HashMap::new();
-    for t in &cx.tables {
+    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, t) in cx.tables.iter().enumerate() {
         let key = t.table.sql_name().to_ascii_lowercase();
         if !groups.contains_key(&key) {
             order.push(key.clone());
         }
-        groups.entry(key).or_default().push(t);
+        groups.entry(key).or_default().push(i);
     }
-    let mut tables = Vec::new();
-    let mut disagreements = Vec::new();
+    let mut out = Assembly::default();
     for key in order {
-        let defs = &groups[&key];
-        let kept = defs
-            .iter()
-            .find(|d| module_backend(&d.module).is_none())
-            .or_else(|| {
-                defs.iter()
-                    .find(|d| module_backend(&d.module) == Some(Backend::Postgres))
-            })
-            .unwrap_or(&defs[0]);
-        for other in defs.iter().filter(|d| !std::ptr::eq(**d, *kept)) {
-            let mut theirs = other.table.clone();
-            if module_backend(&other.module) == Some(Backend::Sqlite) {
-                // Modulo the type map: a SQLite module spells a Uuid as
-                // Binary, a Timestamp as Text, a Bool as Integer.
-                let d = crate::render::ddl::dialect(Backend::Sqlite);
-                for c in &mut theirs.columns {
-                    if let Some(k) = kept
-                        .table
-                        .columns
-                        .iter()
-                        .find(|k| k.sql_name() == c.sql_name())
-                    {
-                        if d.column_type(k.ty) == d.column_type(c.ty) {
-                            c.ty = k.ty;
-                        }
-                    }
-                }
-            }
-            let one = |t: &Table| {
-                let mut t = t.clone();
-                t.foreign_keys.clear();
-                normalize(
-                    &Schema {
-                        tables: vec![t],
-                        raw_blocks: Vec::new(),
-                    },
-                    None,
-                )
-            };
-            let differences = compare_with(
-                &one(&kept.table),
-                &one(&theirs),
-                &CompareOptions { names: false },
-            );
-            if !differences.is_empty() {
-                disagreements.push(Disagreement {
-                    table: key.clone(),
-                    kept: module_name(&kept.module),
-                    other: module_name(&other.module),
-                    differences,
-                });
-            }
-        }
-        tables.push(kept.table.clone());
+        let defs: Vec<&RawTable> = groups[&key].iter().map(|&i| &cx.tables[i]).collect();
+        let mut notes = Vec::new();
+        one_table(&cx, &key, &defs, &modules_of, &mut out, &mut notes);
+        cx.notes.extend(notes);
     }
     Imported {
         schema: Schema {
-            tables,
-            raw_blocks: Vec::new(),
+            tables: out.tables,
+            raw_blocks: out.raw_blocks,
         },
         notes: cx.notes,
-        disagreements,
+        disagreements: out.disagreements,
+        joins,
+        raw_columns: out.raw_columns,
     }
+}
+
+#[derive(Default)]
+struct Assembly {
+    tables: Vec<Table>,
+    raw_blocks: Vec<RawBlock>,
+    disagreements: Vec<Disagreement>,
+    raw_columns: Vec<(String, String)>,
+}
+
+/// `joinable!` as join hints: one per (child, parent, column), a note for
+/// each, and a note for a column joined to more than one table.
+fn join_hints(cx: &mut Cx) -> Vec<JoinHint> {
+    let raw = std::mem::take(&mut cx.joins);
+    let mut hints: Vec<JoinHint> = Vec::new();
+    for (child, parent, column, span) in raw {
+        if hints
+            .iter()
+            .any(|h| h.child == child && h.parent == parent && h.column == column)
+        {
+            continue;
+        }
+        let at = cx.at(span);
+        cx.notes.push(ImportNote {
+            at: at.clone(),
+            kind: NoteKind::JoinHint,
+            message: format!(
+                "joinable!({child} -> {parent} ({column})) is a join hint, not a foreign key: schema.rs says neither that a constraint exists nor its ON DELETE/ON UPDATE; pass --database to read the real foreign keys, or write #[references({parent}.<key>, on_delete = ...)] on {child}.{column}"
+            ),
+        });
+        hints.push(JoinHint {
+            child,
+            parent,
+            column,
+            at,
+        });
+    }
+    let mut seen = HashSet::new();
+    for h in &hints {
+        if !seen.insert((h.child.clone(), h.column.clone())) {
+            continue;
+        }
+        let parents: Vec<&str> = hints
+            .iter()
+            .filter(|o| o.child == h.child && o.column == h.column)
+            .map(|o| o.parent.as_str())
+            .collect();
+        if parents.len() > 1 {
+            cx.notes.push(ImportNote {
+                at: h.at.clone(),
+                kind: NoteKind::JoinHint,
+                message: format!(
+                    "{}.{} joins {} tables ({}): a polymorphic reference, which no single foreign key can express; none is written",
+                    h.child,
+                    h.column,
+                    parents.len(),
+                    parents.join(", ")
+                ),
+            });
+        }
+    }
+    hints
+}
+
+/// Where one column exists and how it is carried.
+enum Carry {
+    /// A neutral column on every backend of the table.
+    Neutral,
+    /// Raw SQL per backend (`None`: not on that backend).
+    Raw(Vec<(Backend, Option<String>)>),
+}
+
+fn one_table(
+    cx: &Cx,
+    key: &str,
+    defs: &[&RawTable],
+    modules_of: &BTreeSet<Backend>,
+    out: &mut Assembly,
+    notes: &mut Vec<ImportNote>,
+) {
+    let first = defs[0];
+    let at = cx.at(first.at);
+    let def_for = |b: Backend| defs.iter().find(|d| module_backend(&d.module) == Some(b));
+    let has_unified = defs.iter().any(|d| module_backend(&d.module).is_none());
+    // Where the table exists: a backend's module, where the file has one,
+    // decides; a backend without a module takes the unified definition.
+    let mut scope_set: BTreeSet<Backend> = Backend::ALL
+        .into_iter()
+        .filter(|b| {
+            if modules_of.contains(b) {
+                def_for(*b).is_some()
+            } else {
+                has_unified || def_for(*b).is_some()
+            }
+        })
+        .collect();
+    if scope_set.is_empty() {
+        // Only in the unified module although both backends have modules.
+        scope_set = Backend::ALL.into_iter().collect();
+        notes.push(ImportNote {
+            at: at.clone(),
+            kind: NoteKind::Unknown,
+            message: format!("table {key} is defined only in the unified module, in neither backend's module; kept on both backends (scope it with #[backend(..)] if one backend does not have it)"),
+        });
+    }
+    let scope = if scope_set.len() == Backend::ALL.len() {
+        BackendScope::Both
+    } else {
+        let b = *scope_set.iter().next().unwrap_or(&Backend::Postgres);
+        notes.push(ImportNote {
+            at: at.clone(),
+            kind: NoteKind::Scoped,
+            message: format!(
+                "table {key} is defined only in the {b} module: scoped with #[backend({b})]; the other backend does not get it"
+            ),
+        });
+        BackendScope::Only(b)
+    };
+    let base = def_for(Backend::Postgres)
+        .or_else(|| defs.iter().find(|d| module_backend(&d.module).is_none()))
+        .unwrap_or(&first);
+    // Columns: the kept definition's, then columns only other modules have.
+    let mut cols: Vec<&ColRead> = base.cols.iter().collect();
+    for d in defs {
+        for c in &d.cols {
+            if !cols.iter().any(|k| {
+                k.column
+                    .sql_name()
+                    .eq_ignore_ascii_case(c.column.sql_name())
+            }) {
+                cols.push(c);
+            }
+        }
+    }
+    let mut table = base.table.clone();
+    table.scope = scope;
+    let mut raw: Vec<(&ColRead, Vec<(Backend, Option<String>)>)> = Vec::new();
+    for c in cols {
+        let sql = c.column.sql_name();
+        let having: Vec<Backend> = scope_set
+            .iter()
+            .copied()
+            .filter(|b| match def_for(*b) {
+                Some(d) => d
+                    .cols
+                    .iter()
+                    .any(|x| x.column.sql_name().eq_ignore_ascii_case(sql)),
+                None => true,
+            })
+            .collect();
+        let carry = match &c.read {
+            TypeRead::Foreign(f) => Carry::Raw(
+                having
+                    .iter()
+                    .map(|b| {
+                        (
+                            *b,
+                            match b {
+                                Backend::Postgres => f.postgres.clone(),
+                                Backend::Sqlite => f.sqlite.clone(),
+                            },
+                        )
+                    })
+                    .collect(),
+            ),
+            TypeRead::Neutral(t) | TypeRead::Approx(t, _) if having.len() < scope_set.len() => {
+                Carry::Raw(
+                    having
+                        .iter()
+                        .map(|b| (*b, Some(crate::render::ddl::dialect(*b).column_type(*t))))
+                        .collect(),
+                )
+            }
+            _ => Carry::Neutral,
+        };
+        match carry {
+            Carry::Neutral => {
+                if let TypeRead::Approx(_, msg) = &c.read {
+                    // A bridge type is noted once, a float per column.
+                    let message = if msg.starts_with("custom SQL type") {
+                        msg.clone()
+                    } else {
+                        format!("{key}.{}: {msg}", c.column.name)
+                    };
+                    if !notes.iter().any(|n| n.message == message)
+                        && !cx.notes.iter().any(|n| n.message == message)
+                    {
+                        notes.push(ImportNote {
+                            at: cx.at(c.at),
+                            kind: NoteKind::Approximate,
+                            message,
+                        });
+                    }
+                }
+                table.columns.push(c.column.clone());
+            }
+            Carry::Raw(per) => raw.push((c, per)),
+        }
+    }
+    // A key column that cannot be neutral: the table cannot be carried.
+    if let Some((c, _)) = raw.iter().find(|(c, _)| {
+        table
+            .primary_key
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(&c.column.name))
+    }) {
+        notes.push(ImportNote {
+            at: cx.at(c.at),
+            kind: NoteKind::LeftOut,
+            message: format!(
+                "table {key} left out: its key column {} is {}; the schema language cannot declare the table. Write it as a raw_sql! block per backend, or change the key to a neutral type",
+                c.column.name,
+                raw_reason(c)
+            ),
+        });
+        return;
+    }
+    assume_identity(cx, key, &mut table, first, notes);
+    let mut parts: Vec<RawPart> = Vec::new();
+    for (c, per) in &raw {
+        carry_raw(cx, key, &table, c, per, &mut parts, notes);
+        if per.iter().any(|(_, s)| s.is_some()) {
+            out.raw_columns.push((
+                table.sql_name().to_string(),
+                c.column.sql_name().to_string(),
+            ));
+        }
+    }
+    if !parts.is_empty() {
+        out.raw_blocks.push(RawBlock {
+            name: format!("{}_backend_columns", table.name),
+            docs: vec![format!(
+                "Columns of {} that the schema language cannot declare neutrally (written by import; see its report).",
+                table.sql_name()
+            )],
+            parts,
+            span: Span::default(),
+        });
+    }
+    let raw_names: Vec<String> = raw
+        .iter()
+        .map(|(c, _)| c.column.sql_name().to_ascii_lowercase())
+        .collect();
+    if let Some(d) = disagreement(key, &at, base, defs, &table, &raw_names) {
+        out.disagreements.push(d);
+    }
+    out.tables.push(table);
+}
+
+fn raw_reason(c: &ColRead) -> String {
+    match &c.read {
+        TypeRead::Foreign(f) => format!("`{}`: {}", f.diesel, f.why),
+        _ => "present in only one backend's module".into(),
+    }
+}
+
+/// Adds the `ALTER TABLE … ADD COLUMN` of one raw-carried column to the
+/// per-backend parts, with a note saying where it went.
+fn carry_raw(
+    cx: &Cx,
+    key: &str,
+    table: &Table,
+    c: &ColRead,
+    per: &[(Backend, Option<String>)],
+    parts: &mut Vec<RawPart>,
+    notes: &mut Vec<ImportNote>,
+) {
+    let col = &c.column;
+    let reason = raw_reason(c);
+    let carried: Vec<(Backend, &String)> = per
+        .iter()
+        .filter_map(|(b, s)| s.as_ref().map(|s| (*b, s)))
+        .collect();
+    if carried.is_empty() {
+        notes.push(ImportNote {
+            at: cx.at(c.at),
+            kind: NoteKind::LeftOut,
+            message: format!(
+                "{key}.{} left out: {reason}. Declare it yourself: a neutral column (for an enum: Text with #[check(in(\"a\", \"b\"))]), or a raw_sql! block that creates the type and adds the column",
+                col.name
+            ),
+        });
+        return;
+    }
+    let mut lost_not_null = false;
+    for (b, ty) in &carried {
+        let not_null = !col.nullable && *b == Backend::Postgres;
+        lost_not_null |= !col.nullable && *b == Backend::Sqlite;
+        let up = format!(
+            "ALTER TABLE {} ADD COLUMN {} {ty}{};\n",
+            quote_ident(table.sql_name()),
+            quote_ident(col.sql_name()),
+            if not_null { " NOT NULL" } else { "" }
+        );
+        let down = format!(
+            "ALTER TABLE {} DROP COLUMN {};\n",
+            quote_ident(table.sql_name()),
+            quote_ident(col.sql_name())
+        );
+        match parts.iter_mut().find(|p| p.backend == *b) {
+            Some(p) => {
+                p.up.push_str(&up);
+                p.down = format!("{down}{}", p.down);
+            }
+            None => parts.push(RawPart {
+                backend: *b,
+                up,
+                down,
+            }),
+        }
+    }
+    let spelled: Vec<String> = carried.iter().map(|(b, ty)| format!("{b} {ty}")).collect();
+    let missing: Vec<&str> = per
+        .iter()
+        .filter(|(_, s)| s.is_none())
+        .map(|(b, _)| b.name())
+        .collect();
+    let mut message = format!(
+        "{key}.{} ({reason}) carried as raw_sql! block {}_backend_columns ({}); it is not in the generated Diesel code",
+        col.name,
+        table.name,
+        spelled.join(", ")
+    );
+    if !missing.is_empty() {
+        message.push_str(&format!(
+            "; {} has no such type, so the column exists only on {}",
+            missing.join(", "),
+            carried
+                .iter()
+                .map(|(b, _)| b.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if lost_not_null {
+        message.push_str("; NOT NULL is kept on PostgreSQL only (SQLite cannot ADD a NOT NULL column without a default)");
+    }
+    notes.push(ImportNote {
+        at: cx.at(c.at),
+        kind: NoteKind::Scoped,
+        message,
+    });
+}
+
+/// A single integer key column is most likely SERIAL/IDENTITY, which
+/// schema.rs does not say: it is written as `#[auto_increment]`, and the
+/// note says that it was assumed.
+fn assume_identity(
+    cx: &Cx,
+    key: &str,
+    table: &mut Table,
+    first: &RawTable,
+    notes: &mut Vec<ImportNote>,
+) {
+    let [pk] = table.primary_key.as_slice() else {
+        return;
+    };
+    let pk = pk.clone();
+    let Some(c) = table
+        .columns
+        .iter_mut()
+        .find(|c| c.name == pk && c.ty.is_integer() && !c.nullable)
+    else {
+        return;
+    };
+    c.auto_increment = true;
+    notes.push(ImportNote {
+        at: cx.at(first.at),
+        kind: NoteKind::Unknown,
+        message: format!(
+            "{key}.{pk}: schema.rs does not say whether the integer key is SERIAL/IDENTITY; written as #[auto_increment] so that inserts without an id keep working. Pass --database to read it, or remove the attribute if the application always supplies ids"
+        ),
+    });
+}
+
+/// Compares the kept definition with every other module's (modulo the type
+/// map; raw-carried columns excluded): one entry for the table.
+fn disagreement(
+    key: &str,
+    at: &str,
+    base: &RawTable,
+    defs: &[&RawTable],
+    kept: &Table,
+    raw_names: &[String],
+) -> Option<Disagreement> {
+    let as_table = |d: &RawTable| {
+        let mut t = d.table.clone();
+        t.columns = d
+            .cols
+            .iter()
+            .filter(|c| !raw_names.contains(&c.column.sql_name().to_ascii_lowercase()))
+            .map(|c| c.column.clone())
+            .collect();
+        t
+    };
+    let mut mine = kept.clone();
+    mine.scope = BackendScope::Both;
+    for c in &mut mine.columns {
+        c.auto_increment = false;
+    }
+    let one = |t: &Table| {
+        normalize(
+            &Schema {
+                tables: vec![t.clone()],
+                raw_blocks: Vec::new(),
+            },
+            None,
+        )
+    };
+    let mut differences = Vec::new();
+    for other in defs.iter().filter(|d| !std::ptr::eq(**d, base)) {
+        let mut theirs = as_table(other);
+        if module_backend(&other.module) == Some(Backend::Sqlite) {
+            // Modulo the type map: a SQLite module spells a Uuid as
+            // Binary, a Timestamp as Text, a Bool as Integer.
+            let d = crate::render::ddl::dialect(Backend::Sqlite);
+            for c in &mut theirs.columns {
+                if let Some(k) = mine.columns.iter().find(|k| k.sql_name() == c.sql_name()) {
+                    if d.column_type(k.ty) == d.column_type(c.ty) {
+                        c.ty = k.ty;
+                    }
+                }
+            }
+        }
+        for difference in compare_with(&one(&mine), &one(&theirs), &CompareOptions { names: false })
+        {
+            differences.push(ModuleDifference {
+                module: module_name(&other.module),
+                difference,
+            });
+        }
+    }
+    (!differences.is_empty()).then(|| Disagreement {
+        table: key.to_string(),
+        at: at.to_string(),
+        kept: module_name(&base.module),
+        resolution: format!(
+            "the {} module's definition was kept{}",
+            module_name(&base.module),
+            if module_backend(&base.module) == Some(Backend::Postgres) {
+                " (PostgreSQL spells types most precisely); check the differences below and edit the written schema where the other module is right"
+            } else {
+                "; check the differences below and edit the written schema where the other module is right"
+            }
+        ),
+        differences,
+    })
 }
 
 /// Combines an imported schema with a live database's schema: tables in
@@ -618,16 +1254,29 @@ fn assemble(mut cx: Cx) -> Imported {
 /// what a `table!` does say: tables, columns, types, nullability, primary
 /// keys, `joinable!` foreign keys. On SQLite, types compare modulo the type
 /// map and the file's more specific type is kept.
-pub fn merge_with_database(
-    imported: &Schema,
-    database: &Schema,
-    backend: Backend,
-) -> (Schema, Vec<Difference>) {
+///
+/// Columns the import carried as backend-scoped raw SQL stay raw (the
+/// database's reading of them, and constraints or indexes naming them, are
+/// left out of the neutral table, with a note); a table scoped away from
+/// `backend` is not expected in the database. The notes of the import that
+/// the database answers (assumed identities, join hints) are replaced by
+/// what the database says.
+pub fn merge_with_database(imported: &Imported, database: &Schema, backend: Backend) -> Merged {
     let sqlite = crate::render::ddl::dialect(Backend::Sqlite);
     let mut merged = Vec::new();
     let mut file_side = Vec::new();
     let mut db_side = Vec::new();
-    for t in &imported.tables {
+    let mut notes: Vec<ImportNote> = imported
+        .notes
+        .iter()
+        .filter(|n| !answered_by_database(n, &imported.schema, database))
+        .cloned()
+        .collect();
+    for t in &imported.schema.tables {
+        if !t.scope.includes(backend) {
+            merged.push(t.clone());
+            continue;
+        }
         let Some(db) = database
             .tables
             .iter()
@@ -637,7 +1286,11 @@ pub fn merge_with_database(
             file_side.push(t.clone());
             continue;
         };
+        let mut db = db.clone();
+        drop_raw_columns(&mut db, &imported.raw_columns, &mut notes);
+        let db = &db;
         let mut m = db.clone();
+        m.scope = t.scope;
         m.name = t.name.clone();
         m.sql_name = t.sql_name.clone();
         if m.docs.is_empty() {
@@ -680,6 +1333,7 @@ pub fn merge_with_database(
     }
     for d in &database.tables {
         if !imported
+            .schema
             .tables
             .iter()
             .any(|t| t.sql_name().eq_ignore_ascii_case(&d.name))
@@ -714,13 +1368,133 @@ pub fn merge_with_database(
             _ => false,
         })
         .collect();
-    (
-        Schema {
+    for h in &imported.joins {
+        let fk = merged
+            .iter()
+            .filter(|t| t.name == h.child)
+            .flat_map(|t| &t.foreign_keys)
+            .find(|fk| fk.columns == [h.column.clone()]);
+        let message = match fk {
+            Some(fk) if fk.ref_table.eq_ignore_ascii_case(&h.parent) => continue,
+            Some(fk) => format!(
+                "joinable!({} -> {} ({})): the {backend} database's foreign key on {}.{} references {}, not {}; the database's foreign key was kept",
+                h.child, h.parent, h.column, h.child, h.column, fk.ref_table, h.parent
+            ),
+            None => format!(
+                "joinable!({} -> {} ({})): the {backend} database has no foreign key on {}.{}; kept as a join hint only, no foreign key written",
+                h.child, h.parent, h.column, h.child, h.column
+            ),
+        };
+        notes.push(ImportNote {
+            at: h.at.clone(),
+            kind: NoteKind::JoinHint,
+            message,
+        });
+    }
+    Merged {
+        schema: Schema {
             tables: merged,
-            raw_blocks: Vec::new(),
+            raw_blocks: imported.schema.raw_blocks.clone(),
         },
-        diffs,
-    )
+        differences: diffs,
+        notes,
+    }
+}
+
+/// The result of [`merge_with_database`].
+#[derive(Clone, Debug)]
+pub struct Merged {
+    /// The merged schema.
+    pub schema: Schema,
+    /// Where the file and the database disagree (left: the file, right: the
+    /// database); the database's version was kept.
+    pub differences: Vec<Difference>,
+    /// The import's notes, without those the database answered, and what
+    /// the merge scoped or left out.
+    pub notes: Vec<ImportNote>,
+}
+
+const ASSUMED_IDENTITY: &str = "does not say whether the integer key is SERIAL/IDENTITY";
+
+/// Whether the database answers what this note says is unknown.
+fn answered_by_database(n: &ImportNote, file: &Schema, database: &Schema) -> bool {
+    let in_db = |table: &str| {
+        file.table(table)
+            .map(|t| {
+                database
+                    .tables
+                    .iter()
+                    .any(|d| d.name.eq_ignore_ascii_case(t.sql_name()))
+            })
+            .unwrap_or(false)
+    };
+    match n.kind {
+        NoteKind::Unknown if n.message.contains(ASSUMED_IDENTITY) => {
+            n.message.split('.').next().is_some_and(in_db)
+        }
+        NoteKind::JoinHint => !n.message.contains("polymorphic"),
+        _ => false,
+    }
+}
+
+/// Takes the columns the import carried as raw SQL out of a database table,
+/// with every constraint and index that names them (noted).
+fn drop_raw_columns(t: &mut Table, raw: &[(String, String)], notes: &mut Vec<ImportNote>) {
+    let gone: Vec<String> = raw
+        .iter()
+        .filter(|(tb, _)| tb.eq_ignore_ascii_case(&t.name))
+        .map(|(_, c)| c.to_ascii_lowercase())
+        .collect();
+    if gone.is_empty() {
+        return;
+    }
+    let hit = |c: &str| gone.contains(&c.to_ascii_lowercase());
+    t.columns.retain(|c| !hit(&c.name));
+    let table = t.name.clone();
+    let mut lost = |what: String| {
+        notes.push(ImportNote {
+            at: format!("database table {table}"),
+            kind: NoteKind::LeftOut,
+            message: format!("{what} names a column carried as raw SQL; left out of the neutral table (add it to that table's raw_sql! block by hand)"),
+        })
+    };
+    t.indexes.retain(|ix| {
+        let keep = !ix.columns.iter().any(|c| hit(&c.column));
+        if !keep {
+            lost(format!(
+                "index {}",
+                ix.name.as_deref().unwrap_or("(unnamed)")
+            ));
+        }
+        keep
+    });
+    t.uniques.retain(|u| {
+        let keep = !u.columns.iter().any(|c| hit(c));
+        if !keep {
+            lost(format!("unique constraint on ({})", u.columns.join(", ")));
+        }
+        keep
+    });
+    t.foreign_keys.retain(|fk| {
+        let keep = !fk.columns.iter().any(|c| hit(c));
+        if !keep {
+            lost(format!("foreign key on ({})", fk.columns.join(", ")));
+        }
+        keep
+    });
+    t.checks.retain(|ck| {
+        let keep = match &ck.expr {
+            CheckExpr::In { column, .. } | CheckExpr::JsonValid { column } => !hit(column),
+            CheckExpr::Raw { .. } => true,
+        };
+        if !keep {
+            lost(format!(
+                "check {}",
+                ck.name.as_deref().unwrap_or("(unnamed)")
+            ));
+        }
+        keep
+    });
 }
 
 /// Column names inside constraints and indexes of `m` (database SQL names)
@@ -802,24 +1576,30 @@ diesel::allow_tables_to_appear_in_same_query!(posts, users,);
                 .as_deref(),
             Some("type")
         );
-        let feeling = users.column("feeling").expect("feeling");
-        assert!(feeling.nullable);
-        assert!(
-            imp.notes
-                .iter()
-                .any(|n| n.message.contains("Mood") && n.message.contains("mood")),
-            "{:?}",
-            imp.notes
-        );
+        // The enum is not rewritten to Text: it is left out, with its place.
+        assert!(users.column("feeling").is_none());
+        let feeling = imp
+            .notes
+            .iter()
+            .find(|n| n.message.contains("Mood") && n.message.contains("mood"))
+            .expect("a note on the enum");
+        assert_eq!(feeling.kind, NoteKind::LeftOut);
+        assert_eq!(feeling.at, "schema.rs:16:20");
+        assert_eq!(imp.left_out(), 1);
+        // Serial keys keep an identity, and say that it was assumed.
+        assert!(users.column("id").is_some_and(|c| c.auto_increment));
         let posts = imp.schema.table("posts").expect("posts");
         assert_eq!(posts.primary_key, ["id"]);
-        assert_eq!(posts.foreign_keys[0].ref_table, "users");
-        assert_eq!(posts.foreign_keys[0].ref_columns, ["id"]);
+        // joinable! is a hint, not a foreign key.
+        assert!(posts.foreign_keys.is_empty());
+        assert_eq!(imp.joins.len(), 1);
+        assert_eq!(imp.joins[0].at, "schema.rs:28:19");
+        assert!(imp.notes.iter().any(|n| n.kind == NoteKind::JoinHint));
         assert!(imp.disagreements.is_empty());
     }
 
     #[test]
-    fn modules_that_disagree_are_reported() {
+    fn modules_that_disagree_are_reported_once_per_table() {
         let src = r#"
 pub mod unified { diesel::table! { t (id) { id -> DbUuid, at -> DbTimestamp, n -> Nullable<Integer>, } } }
 pub mod postgres { diesel::table! { t (id) { id -> Uuid, at -> Timestamptz, n -> Integer, } } }
@@ -828,28 +1608,98 @@ pub mod sqlite { diesel::table! { t (other) { id -> Binary, at -> Text, other ->
         let imp = import_str("schema.rs", src).expect("imports");
         let t = imp.schema.table("t").expect("t");
         assert_eq!(t.column("id").map(|c| c.ty), Some(ColumnType::Uuid));
-        assert_eq!(imp.disagreements.len(), 2, "{:#?}", imp.disagreements);
-        let pg = &imp.disagreements[0];
-        assert_eq!(
-            (pg.kept.as_str(), pg.other.as_str()),
-            ("unified", "postgres")
-        );
-        assert_eq!(pg.differences.len(), 1);
-        assert_eq!(pg.differences[0].attribute, "nullable");
-        let lite = &imp.disagreements[1];
-        assert!(lite
-            .differences
+        // PostgreSQL's definition is kept.
+        assert_eq!(t.column("n").map(|c| c.nullable), Some(false));
+        assert_eq!(imp.disagreements.len(), 1, "{:#?}", imp.disagreements);
+        let d = &imp.disagreements[0];
+        assert_eq!(d.kept, "postgres");
+        assert!(d.resolution.contains("postgres module's definition was kept"));
+        let by = |m: &str| {
+            d.differences
+                .iter()
+                .filter(|x| x.module == m)
+                .map(|x| &x.difference)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(by("unified").len(), 1);
+        assert_eq!(by("unified")[0].attribute, "nullable");
+        assert!(by("sqlite")
             .iter()
-            .any(|d| d.kind == ObjectKind::PrimaryKey));
-        assert!(lite
-            .differences
+            .any(|x| x.kind == ObjectKind::PrimaryKey));
+        assert!(!by("sqlite").iter().any(|x| x.attribute == "type"));
+        // `other` is only in the SQLite module: carried for SQLite only.
+        assert!(t.column("other").is_none());
+        assert_eq!(imp.schema.raw_blocks.len(), 1);
+        let part = imp.schema.raw_blocks[0]
+            .part(Backend::Sqlite)
+            .expect("sqlite part");
+        assert!(part.up.contains(r#"ADD COLUMN "other" INTEGER"#), "{}", part.up);
+        assert!(imp.schema.raw_blocks[0].part(Backend::Postgres).is_none());
+    }
+
+    #[test]
+    fn types_without_a_neutral_type_are_scoped_not_rewritten() {
+        let src = r#"
+pub mod postgres {
+    diesel::table! { t (id) { id -> Int8, tags -> Array<Text>, at -> Timestamp, d -> Nullable<Date>, ok -> Timestamptz, } }
+    diesel::table! { pg_only (id) { id -> Int4, v -> Tsvector, } }
+}
+pub mod sqlite {
+    diesel::table! { t (id) { id -> BigInt, at -> Timestamp, d -> Nullable<Date>, ok -> Text, } }
+}
+"#;
+        let imp = import_str("schema.rs", src).expect("imports");
+        let t = imp.schema.table("t").expect("t");
+        let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["id", "ok"]);
+        assert_eq!(t.column("ok").map(|c| c.ty), Some(ColumnType::Timestamp));
+        let block = &imp.schema.raw_blocks[0];
+        let pg = block.part(Backend::Postgres).expect("pg");
+        assert!(pg.up.contains(r#""tags" TEXT[] NOT NULL"#), "{}", pg.up);
+        assert!(pg.up.contains(r#""at" TIMESTAMP NOT NULL"#), "{}", pg.up);
+        let lite = block.part(Backend::Sqlite).expect("sqlite");
+        assert!(!lite.up.contains("tags"), "{}", lite.up);
+        assert!(lite.up.contains(r#""at" TEXT"#), "{}", lite.up);
+        let pg_only = imp.schema.table("pg_only").expect("pg_only");
+        assert_eq!(pg_only.scope, BackendScope::Only(Backend::Postgres));
+        for col in ["t.tags", "t.at", "t.d", "pg_only.v"] {
+            let n = imp
+                .notes
+                .iter()
+                .find(|n| n.message.starts_with(col))
+                .unwrap_or_else(|| panic!("no note on {col}: {:#?}", imp.notes));
+            assert_eq!(n.kind, NoteKind::Scoped, "{col}");
+            assert!(n.at.starts_with("schema.rs:"), "{col}: {}", n.at);
+        }
+        assert!(imp.notes.iter().any(|n| n.kind == NoteKind::Scoped
+            && n.message.contains("table pg_only")));
+        assert_eq!(imp.left_out(), 0);
+    }
+
+    #[test]
+    fn a_key_of_a_foreign_type_leaves_the_table_out() {
+        let src = "diesel::table! { t (day) { day -> Date, v -> Text, } }";
+        let imp = import_str("schema.rs", src).expect("imports");
+        assert!(imp.schema.tables.is_empty());
+        assert_eq!(imp.left_out(), 1);
+        assert!(imp.notes[0].message.contains("table t left out"));
+    }
+
+    #[test]
+    fn polymorphic_joins_are_named() {
+        let src = r#"
+diesel::table! { a (id) { id -> Int8, } }
+diesel::table! { b (id) { id -> Int8, } }
+diesel::table! { n (id) { id -> Int8, owner_id -> Int8, } }
+diesel::joinable!(n -> a (owner_id));
+diesel::joinable!(n -> b (owner_id));
+"#;
+        let imp = import_str("schema.rs", src).expect("imports");
+        assert!(imp.schema.tables.iter().all(|t| t.foreign_keys.is_empty()));
+        assert!(imp
+            .notes
             .iter()
-            .any(|d| d.object.as_deref() == Some("other")));
-        assert!(
-            !lite.differences.iter().any(|d| d.attribute == "type"),
-            "{:#?}",
-            lite.differences
-        );
+            .any(|n| n.message.contains("polymorphic") && n.message.contains("a, b")));
     }
 
     #[test]

@@ -103,14 +103,19 @@ enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
-    /// Turn a Diesel schema.rs into the neutral schema file. Exits 6 when
-    /// its modules (or the --database) disagree; the file is still written.
+    /// Turn a Diesel schema.rs into the neutral schema file. Every construct
+    /// is carried, scoped to a backend, or reported with file:line:col.
+    /// Exits 6 when its modules (or the --database) disagree or something
+    /// was left out; the file is still written.
     Import {
         /// The Diesel schema.rs.
         schema_rs: PathBuf,
-        /// A live database whose defaults, indexes and constraints to keep.
+        /// A live database whose foreign keys, identities, defaults, indexes
+        /// and constraints to keep; give it twice for one of each backend
+        /// (the first one's definitions are kept, the second's differences
+        /// reported).
         #[arg(long)]
-        database: Option<String>,
+        database: Vec<String>,
         /// Write the schema here instead of stdout.
         #[arg(long)]
         output: Option<PathBuf>,

@@ -145,109 +145,159 @@ fn header(
 #[cfg_attr(not(feature = "live"), allow(unused_mut))]
 pub fn import(
     path: &Path,
-    database: Option<String>,
+    databases: Vec<String>,
     output: Option<PathBuf>,
     json: bool,
 ) -> Result<(), Error> {
+    use cloacina_codegen::internals::import::{ImportNote, NoteKind};
     let imported = cloacina_codegen::internals::import::import(path)?;
     let mut schema = imported.schema.clone();
-    let mut db_differences: Vec<cloacina_codegen::internals::compare::Difference> = Vec::new();
+    let mut notes: Vec<ImportNote> = imported.notes.clone();
+    // (database, differences): the first database's version is kept.
+    let mut db_reports: Vec<(
+        String,
+        Vec<cloacina_codegen::internals::compare::Difference>,
+    )> = Vec::new();
     let mut db_notes: Vec<String> = Vec::new();
-    if let Some(url) = database {
-        #[cfg(feature = "live")]
-        {
-            let mut db = cloacina_codegen::internals::introspect::Database::connect(&url)?;
+    if databases.is_empty() {
+        notes.push(ImportNote {
+            at: path.display().to_string(),
+            kind: NoteKind::Unknown,
+            message: "schema.rs holds no defaults, foreign keys (nor their ON DELETE/ON UPDATE), unique constraints, checks or indexes: the written schema has none. Pass --database (PostgreSQL, SQLite, or one of each) to read them".into(),
+        });
+    }
+    #[cfg(feature = "live")]
+    {
+        let mut first: Option<cloacina_codegen::internals::import::Merged> = None;
+        for url in &databases {
+            let mut db = cloacina_codegen::internals::introspect::Database::connect(url)?;
             let intro = db.introspect()?;
-            let (merged, diffs) = cloacina_codegen::internals::import::merge_with_database(
-                &imported.schema,
+            let merged = cloacina_codegen::internals::import::merge_with_database(
+                &imported,
                 &intro.schema,
                 db.backend(),
             );
-            schema = merged;
-            cloacina_codegen::internals::normalize::strip_derived_names(&mut schema);
-            db_differences = diffs;
-            db_notes = intro
-                .notes
-                .iter()
-                .map(|n| format!("{}: {}", n.object, n.message))
-                .collect();
-        }
-        #[cfg(not(feature = "live"))]
-        {
-            let _ = url;
-            return Err(Error::Config(
-                "--database needs the `live` feature of cloacina-codegen (on by default)".into(),
+            db_notes.extend(intro.notes.iter().map(|n| {
+                format!(
+                    "{} ({}): {}: {}",
+                    db.target(),
+                    db.backend(),
+                    n.object,
+                    n.message
+                )
+            }));
+            db_reports.push((
+                format!("{} ({})", db.target(), db.backend()),
+                merged.differences.clone(),
             ));
+            if first.is_none() {
+                first = Some(merged);
+            }
         }
+        if let Some(m) = first {
+            schema = m.schema;
+            cloacina_codegen::internals::normalize::strip_derived_names(&mut schema);
+            notes = m.notes;
+        }
+    }
+    #[cfg(not(feature = "live"))]
+    if !databases.is_empty() {
+        return Err(Error::Config(
+            "--database needs the `live` feature of cloacina-codegen (on by default)".into(),
+        ));
     }
     let mut header = vec![format!(
         "Imported from {} by cloacina-codegen.",
         path.display()
     )];
-    for n in &imported.notes {
-        header.push(format!("note: {}: {}", n.at, n.message));
+    for n in &notes {
+        header.push(format!("{} {}: {}", n.kind.label(), n.at, n.message));
     }
     let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
     let text = cloacina_codegen::internals::render::neutral::render(&schema, &header_refs);
+    let db_differences: usize = db_reports.iter().map(|(_, d)| d.len()).sum();
+    let left_out = notes.iter().filter(|n| n.kind == NoteKind::LeftOut).count();
     if json {
         let value = serde_json::json!({
             "schema": text,
-            "notes": imported.notes,
+            "notes": notes,
             "disagreements": imported.disagreements,
-            "database_differences": db_differences,
+            "joins": imported.joins,
+            "databases": db_reports.iter().map(|(db, d)| serde_json::json!({
+                "database": db,
+                "resolution": "where schema.rs and the database differ, the first --database's definition was kept",
+                "differences": d,
+            })).collect::<Vec<_>>(),
+            "database_differences": db_reports.first().map(|(_, d)| d.clone()).unwrap_or_default(),
             "database_notes": db_notes,
         });
         if let Some(p) = &output {
             write_or_print(Some(p), &text)?;
         }
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&value).unwrap_or_default()
-        );
+        match serde_json::to_string_pretty(&value) {
+            Ok(t) => println!("{t}"),
+            Err(e) => eprintln!("error: the report could not be written as JSON: {e}"),
+        }
     } else {
         write_or_print(output.as_deref(), &text)?;
-        for n in &imported.notes {
-            eprintln!("note: {}: {}", n.at, n.message);
+        for n in &notes {
+            eprintln!("{}: {}: {}", n.kind.label(), n.at, n.message);
         }
         for n in &db_notes {
             eprintln!("note (database): {n}");
         }
         for d in &imported.disagreements {
             eprintln!(
-                "disagreement: table {}: module {} (kept) vs module {}:",
-                d.table, d.kept, d.other
+                "disagreement: table {} ({}): {}:",
+                d.table, d.at, d.resolution
             );
             for x in &d.differences {
+                let x_d = &x.difference;
                 eprintln!(
-                    "  {:?} {}: {}: {} | {}",
-                    x.kind,
-                    x.object.as_deref().unwrap_or(""),
-                    x.attribute,
-                    x.left.as_deref().unwrap_or("(absent)"),
-                    x.right.as_deref().unwrap_or("(absent)")
+                    "  module {}: {:?} {}: {}: kept {} | {}",
+                    x.module,
+                    x_d.kind,
+                    x_d.object.as_deref().unwrap_or(""),
+                    x_d.attribute,
+                    x_d.left.as_deref().unwrap_or("(absent)"),
+                    x_d.right.as_deref().unwrap_or("(absent)")
                 );
             }
         }
-        for x in &db_differences {
-            eprintln!(
-                "schema.rs vs database: table {}: {:?} {}: {}: schema.rs {} | database {}",
-                x.table,
-                x.kind,
-                x.object.as_deref().unwrap_or(""),
-                x.attribute,
-                x.left.as_deref().unwrap_or("(absent)"),
-                x.right.as_deref().unwrap_or("(absent)")
-            );
+        for (i, (db, diffs)) in db_reports.iter().enumerate() {
+            let mut tables: Vec<&str> = diffs.iter().map(|d| d.table.as_str()).collect();
+            tables.dedup();
+            for t in tables {
+                eprintln!(
+                    "schema.rs vs database {db}: table {t}: {}:",
+                    if i == 0 {
+                        "the database's definition was kept"
+                    } else {
+                        "reported only; the first --database's definition was kept"
+                    }
+                );
+                for x in diffs.iter().filter(|d| d.table == t) {
+                    eprintln!(
+                        "  {:?} {}: {}: schema.rs {} | database {}",
+                        x.kind,
+                        x.object.as_deref().unwrap_or(""),
+                        x.attribute,
+                        x.left.as_deref().unwrap_or("(absent)"),
+                        x.right.as_deref().unwrap_or("(absent)")
+                    );
+                }
+            }
         }
     }
-    if imported.disagreements.is_empty() && db_differences.is_empty() {
+    if imported.disagreements.is_empty() && db_differences == 0 && left_out == 0 {
         Ok(())
     } else {
         Err(Error::Parity {
             summary: format!(
-                "import wrote the schema, but {} table(s) disagree between modules and {} difference(s) with the database need a decision",
+                "import wrote the schema, but {} table(s) disagree between modules, {} difference(s) with the database(s) and {} construct(s) left out need a decision (see the report)",
                 imported.disagreements.len(),
-                db_differences.len()
+                db_differences,
+                left_out
             ),
         })
     }
