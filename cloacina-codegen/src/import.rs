@@ -1613,7 +1613,9 @@ pub mod sqlite { diesel::table! { t (other) { id -> Binary, at -> Text, other ->
         assert_eq!(imp.disagreements.len(), 1, "{:#?}", imp.disagreements);
         let d = &imp.disagreements[0];
         assert_eq!(d.kept, "postgres");
-        assert!(d.resolution.contains("postgres module's definition was kept"));
+        assert!(d
+            .resolution
+            .contains("postgres module's definition was kept"));
         let by = |m: &str| {
             d.differences
                 .iter()
@@ -1633,7 +1635,11 @@ pub mod sqlite { diesel::table! { t (other) { id -> Binary, at -> Text, other ->
         let part = imp.schema.raw_blocks[0]
             .part(Backend::Sqlite)
             .expect("sqlite part");
-        assert!(part.up.contains(r#"ADD COLUMN "other" INTEGER"#), "{}", part.up);
+        assert!(
+            part.up.contains(r#"ADD COLUMN "other" INTEGER"#),
+            "{}",
+            part.up
+        );
         assert!(imp.schema.raw_blocks[0].part(Backend::Postgres).is_none());
     }
 
@@ -1671,8 +1677,10 @@ pub mod sqlite {
             assert_eq!(n.kind, NoteKind::Scoped, "{col}");
             assert!(n.at.starts_with("schema.rs:"), "{col}: {}", n.at);
         }
-        assert!(imp.notes.iter().any(|n| n.kind == NoteKind::Scoped
-            && n.message.contains("table pg_only")));
+        assert!(imp
+            .notes
+            .iter()
+            .any(|n| n.kind == NoteKind::Scoped && n.message.contains("table pg_only")));
         assert_eq!(imp.left_out(), 0);
     }
 
