@@ -861,6 +861,9 @@ fn join_hints(cx: &mut Cx) -> Vec<JoinHint> {
     hints
 }
 
+/// The SQL type of a raw-carried column per backend (`None`: not there).
+type PerBackend = Vec<(Backend, Option<String>)>;
+
 /// Where one column exists and how it is carried.
 enum Carry {
     /// A neutral column on every backend of the table.
@@ -933,7 +936,7 @@ fn one_table(
     }
     let mut table = base.table.clone();
     table.scope = scope;
-    let mut raw: Vec<(&ColRead, Vec<(Backend, Option<String>)>)> = Vec::new();
+    let mut raw: Vec<(&ColRead, PerBackend)> = Vec::new();
     for c in cols {
         let sql = c.column.sql_name();
         let having: Vec<Backend> = scope_set
