@@ -356,7 +356,13 @@ pub mod names;
 pub mod normalize;
 pub mod parse;
 pub mod plan;
+#[cfg(feature = "live")]
+pub mod proof;
 pub mod render;
+#[cfg(feature = "live")]
+pub(crate) mod rows;
+#[cfg(feature = "live")]
+pub(crate) mod seed;
 pub mod validate;
 
 use std::path::Path;
