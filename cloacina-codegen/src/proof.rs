@@ -443,6 +443,17 @@ pub fn replay_with_rows(
             action: "prepare the session".into(),
             message,
         })?;
+    // Throwaway databases: no need to wait for the disk.
+    lite.execute(
+        "PRAGMA synchronous = OFF; PRAGMA journal_mode = MEMORY",
+        false,
+    )
+    .map_err(|message| Error::Database {
+        backend: Backend::Sqlite,
+        target: lite.target().to_string(),
+        action: "prepare the connection".into(),
+        message,
+    })?;
     let pg_now = pg.introspect()?;
     let lite_now = lite.introspect()?;
     let mut p = Side {
@@ -465,10 +476,31 @@ pub fn replay_with_rows(
     let mut carried: Vec<Divergence> = Vec::new();
     for step in steps {
         let label = step.label();
-        let pg_before = p.seed_and_read(&label, &mut report.not_seeded)?;
-        let lite_before = l.seed_and_read(&label, &mut report.not_seeded)?;
-        let pg_after = p.migrate(step.postgres.as_ref())?;
-        let lite_after = l.migrate(step.sqlite.as_ref())?;
+        // The two backends are independent until compared: run them side by side.
+        let (pg_side, lite_side) = std::thread::scope(|scope| {
+            let pg_job = scope.spawn(|| -> Result<(Snapshot, Snapshot, Vec<SeedNote>)> {
+                let mut notes = Vec::new();
+                let before = p.seed_and_read(&label, &mut notes)?;
+                let after = p.migrate(step.postgres.as_ref())?;
+                Ok((before, after, notes))
+            });
+            let lite_result = (|| -> Result<(Snapshot, Snapshot, Vec<SeedNote>)> {
+                let mut notes = Vec::new();
+                let before = l.seed_and_read(&label, &mut notes)?;
+                let after = l.migrate(step.sqlite.as_ref())?;
+                Ok((before, after, notes))
+            })();
+            let pg_result = pg_job.join().unwrap_or_else(|_| {
+                Err(Error::Config(
+                    "the PostgreSQL side of the data-carrying replay stopped unexpectedly; please report this".into(),
+                ))
+            });
+            (pg_result, lite_result)
+        });
+        let (pg_before, pg_after, pg_notes) = pg_side?;
+        let (lite_before, lite_after, lite_notes) = lite_side?;
+        report.not_seeded.extend(pg_notes);
+        report.not_seeded.extend(lite_notes);
 
         let pg_changes = rows::lost_or_changed(&pg_before, &pg_after);
         let lite_changes = rows::lost_or_changed(&lite_before, &lite_after);
