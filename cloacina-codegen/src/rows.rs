@@ -334,11 +334,21 @@ pub enum Change {
 }
 
 /// How the columns of a table map across a migration: for each column
-/// before, its name after (following a rename), or `None` when dropped or
-/// converted to another type (both intended).
+/// before, its position after (following a rename), or `None` when dropped
+/// or converted to another type (both intended).
+///
+/// A column that disappeared is taken as renamed to a new column of the
+/// same type that holds its values in more than half of the surviving rows
+/// (and in at least one that is not `NULL`); its other rows are then
+/// compared like any other column, so a rename that also changes values is
+/// reported, not mistaken for a drop.
 fn column_map(before: &TableRows, after: &TableRows) -> Vec<Option<usize>> {
     let b_keyed = before.by_key(&before.key);
     let a_keyed = after.by_key(&before_key_in(before, after));
+    let pairs: Vec<(&Vec<Value>, &Vec<Value>)> = b_keyed
+        .iter()
+        .filter_map(|(k, r)| Some((*r, *a_keyed.get(k)?)))
+        .collect();
     let mut used: Vec<bool> = after
         .columns
         .iter()
@@ -352,16 +362,17 @@ fn column_map(before: &TableRows, after: &TableRows) -> Vec<Option<usize>> {
             if let Some(j) = after.column(name) {
                 return (after.columns[j].1 == *ty).then_some(j);
             }
-            // A column that disappeared: renamed when a new column of the
-            // same type holds its values in every surviving row.
-            let j = (0..after.columns.len()).find(|&j| {
-                !used[j]
-                    && after.columns[j].1 == *ty
-                    && b_keyed
-                        .iter()
-                        .filter_map(|(k, r)| Some((r, a_keyed.get(k)?)))
-                        .all(|(r, a)| r.get(i) == a.get(j))
-            })?;
+            let score = |j: usize| -> (usize, usize) {
+                let same = pairs.iter().filter(|(r, a)| r.get(i) == a.get(j));
+                let non_null = same.clone().filter(|(r, _)| r.get(i) != Some(&Value::Null));
+                (same.count(), non_null.count())
+            };
+            let j = (0..after.columns.len())
+                .filter(|&j| !used[j] && after.columns[j].1 == *ty)
+                .map(|j| (j, score(j)))
+                .filter(|(_, (same, non_null))| *non_null > 0 && *same * 2 > pairs.len())
+                .max_by_key(|(_, (same, _))| *same)
+                .map(|(j, _)| j)?;
             used[j] = true;
             Some(j)
         })
@@ -614,13 +625,35 @@ mod tests {
                 missing: vec!["id=3".into()]
             }]
         );
-        let mut changed = after.clone();
-        if let Some(t) = changed.get_mut("t") {
-            t.rows[1][1] = Value::Text("B".into());
-        }
-        // "old" no longer matches "new" everywhere, so it counts as dropped
-        // and "new" as added: nothing to report but the lost row.
-        assert_eq!(lost_or_changed(&before, &changed).len(), 1);
+        // All three rows kept, one value changed on the way through a
+        // rename: "old" still matches "new" in most rows, so the change is
+        // reported under the new name.
+        let renamed = |values: [&str; 3]| -> Snapshot {
+            [(
+                "t".to_string(),
+                rows(
+                    &[("id", ColumnType::Integer), ("new", text)],
+                    &[0],
+                    (1..=3)
+                        .zip(values)
+                        .map(|(i, v)| vec![Value::Int(i), Value::Text(v.into())])
+                        .collect(),
+                ),
+            )]
+            .into()
+        };
+        let got = lost_or_changed(&before, &renamed(["a", "B", "c"]));
+        assert!(
+            matches!(
+                got.as_slice(),
+                [Change::Value { row, column, before: Value::Text(b), after: Value::Text(a), .. }]
+                    if row == "id=2" && column == "new" && b == "b" && a == "B"
+            ),
+            "{got:?}"
+        );
+        // A new column that matches in fewer than half the rows is an added
+        // column, and the old one was dropped: nothing to report.
+        assert!(lost_or_changed(&before, &renamed(["A", "B", "c"])).is_empty());
         assert!(lost_or_changed(&before, &before).is_empty());
         let d = diverging(&before, &after, &|_, _, _| false);
         assert_eq!(d.len(), 1);

@@ -602,6 +602,47 @@ mod tests {
     }
 
     #[test]
+    fn a_refusal_names_the_columns_of_its_check() {
+        use crate::model::Check;
+        let raw = |name: Option<&str>, sql: &str| Check {
+            name: name.map(str::to_string),
+            expr: CheckExpr::Raw {
+                sql: Some(sql.into()),
+                postgres: None,
+                sqlite: None,
+            },
+            span: Default::default(),
+        };
+        let t = Table {
+            name: "posts".into(),
+            sql_name: None,
+            docs: vec![],
+            scope: Default::default(),
+            columns: vec![
+                col("score", ColumnType::Integer, false),
+                col("title", ColumnType::Text { max_len: None }, false),
+            ],
+            primary_key: vec![],
+            foreign_keys: vec![],
+            uniques: vec![],
+            checks: vec![
+                raw(Some("posts_score_check"), "score >= 0"),
+                raw(None, "length(title) > 0"),
+            ],
+            indexes: vec![],
+            renamed_from: None,
+            span: Default::default(),
+        };
+        let cols = |m: &str| refused_columns(&t, m).into_iter().collect::<Vec<_>>();
+        assert_eq!(
+            cols("new row for relation \"posts\" violates check constraint \"posts_score_check\""),
+            ["score"]
+        );
+        assert_eq!(cols("CHECK constraint failed: length(title)>0"), ["title"]);
+        assert!(cols("UNIQUE constraint failed: posts.title").is_empty());
+    }
+
+    #[test]
     fn literals_per_backend() {
         let u = Value::Bytes(vec![0xab; 16]);
         assert_eq!(
