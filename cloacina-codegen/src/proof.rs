@@ -231,36 +231,75 @@ impl DataReport {
 /// The most rows or values reported per table and migration.
 const SAMPLE: usize = 5;
 
-/// SQLite tables that are ordinary (not virtual, not shadow tables of a
-/// virtual table) and whether each is `STRICT`.
-fn sqlite_tables(db: &mut Database) -> Result<Vec<(String, bool)>> {
-    #[derive(serde::Deserialize)]
-    struct T {
-        name: String,
-        strict: i64,
-    }
+/// What `pragma_table_list` says about one SQLite table, with its columns
+/// for virtual tables.
+#[derive(serde::Deserialize)]
+struct ListedTable {
+    name: String,
+    #[serde(rename = "type")]
+    kind: String,
+    strict: i64,
+    columns: Option<String>,
+}
+
+/// SQLite tables by kind (`table`, `virtual`; shadow tables of virtual
+/// tables are left out), whether each is `STRICT`, and the columns of the
+/// virtual ones (comma-separated, as `pragma_table_info` lists them).
+fn sqlite_tables(db: &mut Database) -> Result<Vec<ListedTable>> {
     let Database::Sqlite { conn, target } = db else {
         return Ok(Vec::new());
     };
-    let row: JsonRow = diesel::sql_query(
-        "SELECT json_group_array(json_object('name', name, 'strict', strict)) AS j \
-         FROM pragma_table_list WHERE schema = 'main' AND type = 'table'",
-    )
-    .get_result(conn.as_mut())
-    .map_err(|e| Error::Database {
+    let fail = |message: String| Error::Database {
         backend: Backend::Sqlite,
         target: target.clone(),
         action: "list tables".into(),
-        message: e.to_string(),
-    })?;
-    let list: Vec<T> =
-        serde_json::from_str(row.j.as_deref().unwrap_or("[]")).map_err(|e| Error::Database {
-            backend: Backend::Sqlite,
-            target: target.clone(),
-            action: "list tables".into(),
-            message: e.to_string(),
-        })?;
-    Ok(list.into_iter().map(|t| (t.name, t.strict != 0)).collect())
+        message,
+    };
+    let row: JsonRow = diesel::sql_query(
+        "SELECT json_group_array(json_object('name', l.name, 'type', l.type, 'strict', l.strict, \
+           'columns', CASE WHEN l.type = 'virtual' THEN \
+             (SELECT group_concat(i.name, ',') FROM pragma_table_info(l.name) i) END)) AS j \
+         FROM pragma_table_list l WHERE l.schema = 'main' AND l.type IN ('table', 'virtual') \
+           AND l.name NOT LIKE 'sqlite_%'",
+    )
+    .get_result(conn.as_mut())
+    .map_err(|e| fail(e.to_string()))?;
+    serde_json::from_str(row.j.as_deref().unwrap_or("[]")).map_err(|e| fail(e.to_string()))
+}
+
+/// A virtual table (FTS5 and the like) as the seeder and reader see it:
+/// nullable text columns, no key (rows are compared by content).
+fn virtual_table(name: &str, columns: &str) -> crate::model::Table {
+    let column = |c: &str| crate::model::Column {
+        name: c.to_string(),
+        sql_name: None,
+        docs: Vec::new(),
+        ty: crate::model::ColumnType::Text { max_len: None },
+        nullable: true,
+        default: None,
+        auto_increment: false,
+        renamed_from: None,
+        span: Default::default(),
+        ty_span: Default::default(),
+    };
+    crate::model::Table {
+        name: name.to_string(),
+        sql_name: None,
+        docs: Vec::new(),
+        scope: Default::default(),
+        columns: columns
+            .split(',')
+            .filter(|c| !c.is_empty())
+            .map(column)
+            .collect(),
+        primary_key: Vec::new(),
+        foreign_keys: Vec::new(),
+        uniques: Vec::new(),
+        checks: Vec::new(),
+        indexes: Vec::new(),
+        renamed_from: None,
+        span: Default::default(),
+    }
 }
 
 /// One backend's side of the replay.
@@ -272,21 +311,36 @@ struct Side<'a> {
 }
 
 impl Side<'_> {
-    /// Seeds every seedable table and reads everything back.
-    fn seed_and_read(&mut self, step: &str, notes: &mut Vec<SeedNote>) -> Result<Snapshot> {
+    /// The tables to seed and read: the introspected ones and, on SQLite,
+    /// virtual tables (not their shadow tables); with the SQLite tables that
+    /// are not `STRICT`.
+    fn seedable(&mut self) -> Result<(Schema, BTreeSet<String>)> {
         let mut schema: Schema = self.now.schema.clone();
         let mut legacy = BTreeSet::new();
         if self.db.backend() == Backend::Sqlite {
             let tables = sqlite_tables(self.db)?;
             schema
                 .tables
-                .retain(|t| tables.iter().any(|(n, _)| *n == t.name));
+                .retain(|t| tables.iter().any(|l| l.kind == "table" && l.name == t.name));
+            for l in &tables {
+                if l.kind == "virtual" {
+                    schema
+                        .tables
+                        .push(virtual_table(&l.name, l.columns.as_deref().unwrap_or("")));
+                }
+            }
             legacy = tables
                 .into_iter()
-                .filter(|(_, strict)| !strict)
-                .map(|(n, _)| n)
+                .filter(|l| l.strict == 0)
+                .map(|l| l.name)
                 .collect();
         }
+        Ok((schema, legacy))
+    }
+
+    /// Seeds every seedable table and reads everything back.
+    fn seed_and_read(&mut self, step: &str, notes: &mut Vec<SeedNote>) -> Result<Snapshot> {
+        let (schema, legacy) = self.seedable()?;
         let backend = self.db.backend();
         let got =
             seed::seed(self.db, &schema, &legacy, &mut self.seed, step).map_err(|message| {
@@ -328,13 +382,7 @@ impl Side<'_> {
             })?;
             self.now = self.db.introspect()?;
         }
-        let mut schema = self.now.schema.clone();
-        if self.db.backend() == Backend::Sqlite {
-            let tables = sqlite_tables(self.db)?;
-            schema
-                .tables
-                .retain(|t| tables.iter().any(|(n, _)| *n == t.name));
-        }
+        let (schema, _) = self.seedable()?;
         rows::read(self.db, &schema)
     }
 }
