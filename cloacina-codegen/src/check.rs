@@ -257,7 +257,7 @@ pub fn replay_and_introspect(
     }
 }
 
-/// Replays both sides step by step on fresh databases that hold rows in
+/// Replays the steps ([`crate::proof::pair_steps`]) on fresh databases that hold rows in
 /// every table ([`crate::proof`]), and reads both back. The databases are
 /// gone when this returns.
 ///
@@ -266,14 +266,12 @@ pub fn replay_and_introspect(
 /// As [`crate::proof::replay_with_rows`]; [`Error::Database`] when the
 /// scratch databases cannot be made.
 pub fn replay_pair_with_rows(
-    postgres: &[Migration],
-    sqlite: &[Migration],
+    steps: &[crate::proof::Step],
     postgres_url: &str,
 ) -> Result<(Introspection, Introspection, DataReport)> {
     let (pg_guard, mut pg_db) = ScratchPostgres::new(postgres_url)?;
     let (_lite_guard, mut lite_db) = ScratchSqlite::new()?;
-    let steps = crate::proof::pair_steps(postgres, sqlite);
-    let result = crate::proof::replay_with_rows(&mut pg_db, &mut lite_db, &steps);
+    let result = crate::proof::replay_with_rows(&mut pg_db, &mut lite_db, steps);
     drop(pg_db);
     drop(pg_guard);
     result
@@ -394,7 +392,8 @@ pub fn check_parity(
             });
         }
     }
-    let (pg_i, lite_i, data) = replay_pair_with_rows(&pg, &lite, postgres_url)?;
+    let steps = crate::proof::pair_steps(&pg, &lite);
+    let (pg_i, lite_i, data) = replay_pair_with_rows(&steps, postgres_url)?;
     let l = normalize(&pg_i.schema, None);
     let r = normalize(&lite_i.schema, None);
     let report = Report {
@@ -648,7 +647,19 @@ pub fn check(schema_path: &Path, migrations_dir: &Path, postgres_url: &str) -> R
     let history = history_status(&schema, migrations_dir);
     let pg_migrations = list_migrations(&migrations_dir.join("postgres"))?;
     let lite_migrations = list_migrations(&migrations_dir.join("sqlite"))?;
-    let (pg, lite, data) = replay_pair_with_rows(&pg_migrations, &lite_migrations, postgres_url)?;
+    // Migrations not marked hand-written in the integrity file are generated.
+    let hand = crate::history::load(migrations_dir)
+        .map(|h| h.integrity.hand_written)
+        .ok();
+    let mut steps = crate::proof::pair_steps(&pg_migrations, &lite_migrations);
+    for s in &mut steps {
+        let folder = s.postgres.as_ref().or(s.sqlite.as_ref()).map(|m| &m.folder);
+        s.hand_written = match (&hand, folder) {
+            (Some(hand), Some(f)) => hand.contains(f),
+            _ => true,
+        };
+    }
+    let (pg, lite, data) = replay_pair_with_rows(&steps, postgres_url)?;
 
     let want_pg = normalize(&schema, Some(Backend::Postgres));
     let want_lite = normalize(&schema, Some(Backend::Sqlite));

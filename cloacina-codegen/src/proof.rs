@@ -39,6 +39,10 @@ pub struct Step {
     pub postgres: Option<Migration>,
     /// The SQLite migration, if that side has one.
     pub sqlite: Option<Migration>,
+    /// Written by hand (or kept by hand): a value both backends change the
+    /// same way is a data fix it meant. A generated migration changes no
+    /// value of a column whose type it keeps, so there every change counts.
+    pub hand_written: bool,
 }
 
 impl Step {
@@ -55,7 +59,8 @@ impl Step {
 }
 
 /// Pairs the two sides by name, in PostgreSQL order; a migration of one
-/// side only becomes a step of its own where it stands.
+/// side only becomes a step of its own where it stands. Every step counts
+/// as hand-written until the caller says otherwise.
 pub fn pair_steps(postgres: &[Migration], sqlite: &[Migration]) -> Vec<Step> {
     let mut steps = Vec::new();
     let mut used = vec![false; sqlite.len()];
@@ -71,6 +76,7 @@ pub fn pair_steps(postgres: &[Migration], sqlite: &[Migration]) -> Vec<Step> {
                         name: sqlite[next_lite].name.clone(),
                         postgres: None,
                         sqlite: Some(sqlite[next_lite].clone()),
+                        hand_written: true,
                     });
                 }
                 next_lite += 1;
@@ -81,6 +87,7 @@ pub fn pair_steps(postgres: &[Migration], sqlite: &[Migration]) -> Vec<Step> {
             name: p.name.clone(),
             postgres: Some(p.clone()),
             sqlite: partner.map(|j| sqlite[j].clone()),
+            hand_written: true,
         });
     }
     for (j, s) in sqlite.iter().enumerate() {
@@ -89,6 +96,7 @@ pub fn pair_steps(postgres: &[Migration], sqlite: &[Migration]) -> Vec<Step> {
                 name: s.name.clone(),
                 postgres: None,
                 sqlite: Some(s.clone()),
+                hand_written: true,
             });
         }
     }
@@ -101,7 +109,8 @@ pub fn pair_steps(postgres: &[Migration], sqlite: &[Migration]) -> Vec<Step> {
 pub enum DataKind {
     /// Rows of a table that still exists are gone.
     RowsLost,
-    /// A value changed on one backend and not (or not the same way) on the other.
+    /// A value changed on one backend and not (or not the same way) on the
+    /// other; for a generated migration, any value changed.
     ValueChanged,
     /// The backends hold different rows or values.
     BackendsDiffer,
@@ -155,7 +164,7 @@ impl DataFinding {
                 }
             ),
             DataKind::ValueChanged => format!(
-                "migration {} changed {}.{} of row {} on {} only: {} -> {}",
+                "migration {} changed {}.{} of row {} on {}: {} -> {}",
                 self.migration,
                 self.table,
                 self.column.as_deref().unwrap_or("?"),
@@ -388,6 +397,7 @@ impl Side<'_> {
 }
 
 fn changes_to_findings(
+    step: &Step,
     migration: &str,
     backend: Backend,
     mine: &[Change],
@@ -421,8 +431,9 @@ fn changes_to_findings(
                 before,
                 after,
             } => {
-                // The same change on both backends is a data fix both sides make.
-                if theirs.contains(c) {
+                // The same change on both backends is a data fix both sides
+                // of a hand-written migration make.
+                if step.hand_written && theirs.contains(c) {
                     continue;
                 }
                 let n = per_table.entry(table.as_str()).or_default();
@@ -553,6 +564,7 @@ pub fn replay_with_rows(
         let pg_changes = rows::lost_or_changed(&pg_before, &pg_after);
         let lite_changes = rows::lost_or_changed(&lite_before, &lite_after);
         changes_to_findings(
+            step,
             &label,
             Backend::Postgres,
             &pg_changes,
@@ -560,6 +572,7 @@ pub fn replay_with_rows(
             &mut report.findings,
         );
         changes_to_findings(
+            step,
             &label,
             Backend::Sqlite,
             &lite_changes,

@@ -414,10 +414,12 @@ pub fn lost_or_changed(before: &Snapshot, after: &Snapshot) -> Vec<Change> {
         let map = column_map(b, a);
         let b_rows = b.by_key(&b.key);
         let a_rows = a.by_key(&a_key);
-        let missing: Vec<String> = b_rows
-            .keys()
-            .filter(|k| !a_rows.contains_key(*k))
-            .cloned()
+        // In the order the rows were read (insertion order on both backends).
+        let missing: Vec<String> = b
+            .rows
+            .iter()
+            .map(|r| key_text(b, &b.key, r))
+            .filter(|k| !a_rows.contains_key(k))
             .collect();
         if !missing.is_empty() && !b.key.is_empty() {
             out.push(Change::RowsLost {
