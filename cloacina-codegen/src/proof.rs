@@ -194,13 +194,22 @@ impl DataFinding {
     }
 }
 
+/// Rows seeded over a replay, per backend.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RowsSeeded {
+    /// On PostgreSQL.
+    pub postgres: usize,
+    /// On SQLite.
+    pub sqlite: usize,
+}
+
 /// What the data-carrying replay found.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct DataReport {
     /// Migrations replayed.
     pub steps: usize,
-    /// Rows seeded over the whole replay, per backend (PostgreSQL, SQLite).
-    pub rows_seeded: (usize, usize),
+    /// Rows seeded over the whole replay, per backend.
+    pub rows_seeded: RowsSeeded,
     /// Rows lost, values changed, backends differing.
     pub findings: Vec<DataFinding>,
     /// Tables that could not be (fully) seeded, and why.
@@ -217,7 +226,7 @@ impl DataReport {
     pub fn render(&self) -> String {
         let mut out = format!(
             "\ndata: {} migration(s) replayed over seeded rows ({} rows on postgres, {} on sqlite): ",
-            self.steps, self.rows_seeded.0, self.rows_seeded.1
+            self.steps, self.rows_seeded.postgres, self.rows_seeded.sqlite
         );
         if self.findings.is_empty() {
             out.push_str("every row and value kept\n");
@@ -650,7 +659,10 @@ pub fn replay_with_rows(
             report.findings.push(divergence_finding(&last, d));
         }
     }
-    report.rows_seeded = (p.seeded, l.seeded);
+    report.rows_seeded = RowsSeeded {
+        postgres: p.seeded,
+        sqlite: l.seeded,
+    };
     Ok((p.now, l.now, report))
 }
 
