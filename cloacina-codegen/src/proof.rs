@@ -622,10 +622,20 @@ pub fn replay_with_rows(
                     _ => false,
                 })
         };
+        // Rows a migration inserted itself (seed data) may carry keys or
+        // instants each backend makes its own way: those are compared by
+        // count, the rows that were there before by value.
+        let existed = |d: &&Divergence| {
+            [&pg_before, &lite_before].iter().any(|snap| {
+                snap.get(&d.table)
+                    .is_some_and(|t| t.by_key(&t.key).contains_key(&d.row))
+            })
+        };
         let migrated_new = after
             .iter()
             .filter(|d| !at_seed.contains(d))
             .filter(|d| !reported(d))
+            .filter(existed)
             .map(|d| (label.clone(), d));
         for (at, d) in seeded_new.chain(migrated_new) {
             let n = per_table.entry(d.table.clone()).or_default();
@@ -634,6 +644,13 @@ pub fn replay_with_rows(
                 report.findings.push(divergence_finding(&at, d.clone()));
             }
         }
+        report.findings.extend(added_rows_differ(
+            &label,
+            &pg_before,
+            &pg_after,
+            &lite_before,
+            &lite_after,
+        ));
         carried = after;
     }
     // A last round over the final structure: the same rows must be
@@ -664,6 +681,50 @@ pub fn replay_with_rows(
         sqlite: l.seeded,
     };
     Ok((p.now, l.now, report))
+}
+
+/// Tables into which the migration inserted a different number of rows on
+/// each backend.
+fn added_rows_differ(
+    migration: &str,
+    pg_before: &Snapshot,
+    pg_after: &Snapshot,
+    lite_before: &Snapshot,
+    lite_after: &Snapshot,
+) -> Vec<DataFinding> {
+    let added = |before: &Snapshot, after: &Snapshot, table: &str| -> usize {
+        let Some(a) = after.get(table) else { return 0 };
+        let known = before
+            .get(table)
+            .map(|b| b.by_key(&b.key))
+            .unwrap_or_default();
+        a.by_key(&a.key)
+            .keys()
+            .filter(|k| !known.contains_key(*k))
+            .count()
+    };
+    pg_after
+        .keys()
+        .filter(|t| lite_after.contains_key(*t))
+        .filter_map(|t| {
+            let (p, l) = (
+                added(pg_before, pg_after, t),
+                added(lite_before, lite_after, t),
+            );
+            (p != l).then(|| DataFinding {
+                migration: migration.to_string(),
+                backend: "both".into(),
+                kind: DataKind::BackendsDiffer,
+                table: t.clone(),
+                rows_before: None,
+                rows_after: None,
+                rows: vec!["(rows the migration inserted)".into()],
+                column: None,
+                before: Some(format!("{p} row(s)")),
+                after: Some(format!("{l} row(s)")),
+            })
+        })
+        .collect()
 }
 
 fn divergence_finding(migration: &str, d: Divergence) -> DataFinding {

@@ -452,3 +452,42 @@ fn check_parity_seeds_a_sqlite_fts5_table_and_sees_a_rebuild_empty_it() {
     // The virtual table's shadow tables are not seeded behind its back.
     assert!(report.data.not_seeded.is_empty(), "{}", report.render());
 }
+
+#[test]
+fn rows_a_migration_inserts_are_compared_by_count_not_by_their_random_keys() {
+    let run = |lite_insert: &str| {
+        let dir = TempDir::new("data-inserted");
+        dir.write(
+            "pg/001_create_states/up.sql",
+            "CREATE TABLE states (id UUID PRIMARY KEY DEFAULT gen_random_uuid(), name TEXT NOT NULL, at TIMESTAMPTZ NOT NULL DEFAULT now());",
+        );
+        dir.write(
+            "pg/002_seed_states/up.sql",
+            "INSERT INTO states (name) VALUES ('Pending');",
+        );
+        dir.write(
+            "lite/001_create_states/up.sql",
+            "CREATE TABLE states (id BLOB PRIMARY KEY NOT NULL DEFAULT (randomblob(16)) CHECK (length(id) = 16), name TEXT NOT NULL, at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%f000Z', 'now')));",
+        );
+        dir.write("lite/002_seed_states/up.sql", lite_insert);
+        check_parity(
+            &dir.path().join("pg"),
+            &dir.path().join("lite"),
+            &live_support::postgres_url(),
+        )
+        .expect("check-parity runs")
+    };
+    // The same seed data, each backend with its own random key and instant.
+    let same = run("INSERT INTO states (name) VALUES ('Pending');");
+    assert!(same.data.is_clean(), "{}", same.render());
+    // One row more on SQLite.
+    let more = run("INSERT INTO states (name) VALUES ('Pending'), ('Running');");
+    let differ = of_kind(&more.data.findings, DataKind::BackendsDiffer);
+    assert_eq!(differ.len(), 1, "{}", more.render());
+    assert_eq!(differ[0].table, "states");
+    assert_eq!(differ[0].migration, "002_seed_states");
+    assert_eq!(
+        (differ[0].before.as_deref(), differ[0].after.as_deref()),
+        (Some("1 row(s)"), Some("2 row(s)"))
+    );
+}
