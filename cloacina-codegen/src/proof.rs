@@ -1,8 +1,8 @@
 //! The data-carrying replay: migrations applied step by step on a
 //! PostgreSQL and a SQLite database that hold rows in every table.
 //!
-//! Before each migration every table is seeded ([`crate::seed`]) and read
-//! back ([`crate::rows`]); after it, both databases are introspected and
+//! Before each migration every table is seeded (module `seed`) and read
+//! back (module `rows`); after it, both databases are introspected and
 //! read again. Intent is derived from the structure before and after: a
 //! table that is gone was dropped, a column that is gone was dropped (or
 //! renamed, when a new column of the same type holds its values), a column
@@ -15,7 +15,16 @@
 //!   differently) is a finding ([`DataKind::ValueChanged`]); a value both
 //!   backends changed the same way is a hand-written data fix and passes;
 //! - rows or values that differ between the backends after a migration and
-//!   did not differ before it are a finding ([`DataKind::BackendsDiffer`]).
+//!   did not differ before it are a finding ([`DataKind::BackendsDiffer`]);
+//!   rows a migration inserted itself (seed data, whose keys and instants
+//!   each backend may make its own way) are compared by count.
+//!
+//! A value both backends change the same way passes only in a hand-written
+//! migration (marked in `integrity.txt`, or any migration of a hand-kept
+//! pair): it is the data fix the migration was written for. Cells a
+//! database filled itself with a `now` or random default are not compared
+//! across backends. Rows are followed by their primary key; a table without
+//! one is judged by its row count.
 
 use std::collections::{BTreeSet, HashSet};
 
