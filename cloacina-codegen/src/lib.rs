@@ -372,6 +372,9 @@ pub mod history;
 pub mod model;
 pub mod parse;
 pub mod project;
+/// The data-carrying replay: seeded rows through every migration on both backends.
+#[cfg(feature = "live")]
+pub mod proof;
 
 // The pipeline's inner steps: crate-private, reachable from outside only
 // through the unstable `internals` tier below.
@@ -385,6 +388,10 @@ mod names;
 mod normalize;
 mod plan;
 mod render;
+#[cfg(feature = "live")]
+mod rows;
+#[cfg(feature = "live")]
+mod seed;
 mod validate;
 
 /// The pipeline's inner steps (diff, plan, render, compare, introspection,
