@@ -387,13 +387,10 @@ pub fn parse_str(path: &str, source: &str) -> Result<Schema, SchemaError> {
 ///
 /// # Errors
 ///
-/// [`Error::Read`] when the file cannot be read, [`Error::Schema`] when it
-/// has problems.
+/// [`Error::Read`] when the file cannot be read, [`Error::NotUtf8`] when
+/// it is not UTF-8 text, [`Error::Schema`] when it has problems.
 pub fn load(path: impl AsRef<Path>) -> Result<Schema, Error> {
     let path = path.as_ref();
-    let source = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let source = parse::read_source(path)?;
     Ok(parse_str(&path.display().to_string(), &source)?)
 }

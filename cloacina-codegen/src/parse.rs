@@ -14,7 +14,9 @@ use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
 use syn::{Attribute, Ident, LitStr, Token};
 
-use crate::error::{DiagCode, Diagnostic};
+use std::path::Path;
+
+use crate::error::{DiagCode, Diagnostic, Error};
 use crate::guard::{AllowKind, Allowance};
 use crate::model::*;
 
@@ -34,6 +36,33 @@ pub fn parse_with_allowances(source: &str) -> (Schema, Vec<Allowance>, Vec<Diagn
     let mut cx = Cx::new(source);
     let schema = cx.file();
     (schema, cx.allowances, cx.diags)
+}
+
+/// Reads a schema file as text.
+///
+/// # Errors
+///
+/// [`Error::Read`] when the file cannot be read; [`Error::NotUtf8`] with
+/// the byte offset, line and column of the first byte that is not UTF-8.
+pub fn read_source(path: &Path) -> Result<String, Error> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let offset = e.utf8_error().valid_up_to();
+        // The prefix is valid UTF-8 by definition of `valid_up_to`.
+        let valid = std::str::from_utf8(&bytes[..offset]).unwrap_or_default();
+        let (line, column) = crate::error::line_col(valid, offset);
+        Error::NotUtf8 {
+            path: path.to_path_buf(),
+            offset,
+            line,
+            column,
+            byte: bytes.get(offset).copied().unwrap_or_default(),
+        }
+    })
 }
 
 struct Cx<'s> {
@@ -152,8 +181,10 @@ impl<'s> Cx<'s> {
             );
             return schema;
         }
-        let file = match syn::parse_file(self.source) {
-            Ok(f) => f,
+        let file = match self.lex_and_parse_file() {
+            Ok(Some(f)) => f,
+            // Too deeply nested: reported, and not given to syn.
+            Ok(None) => return schema,
             Err(e) => {
                 self.syn_err(
                     e,
@@ -228,6 +259,36 @@ impl<'s> Cx<'s> {
             }
         }
         schema
+    }
+
+    /// `syn::parse_file`, split so the token stream can be checked by
+    /// [`nesting_problem`] before syn's recursive parser sees it. The BOM and
+    /// shebang handling is syn's, so spans are the same as before.
+    fn lex_and_parse_file(&mut self) -> syn::Result<Option<syn::File>> {
+        let mut content = self.source;
+        if let Some(rest) = content.strip_prefix('\u{feff}') {
+            content = rest;
+        }
+        let mut shebang = None;
+        if content.starts_with("#!") && !content[2..].trim_start().starts_with('[') {
+            let idx = content.find('\n').unwrap_or(content.len());
+            shebang = Some(content[..idx].to_string());
+            content = &content[idx..];
+        }
+        let tokens: proc_macro2::TokenStream = content.parse().map_err(syn::Error::from)?;
+        if let Some(span) = nesting_problem(&tokens) {
+            self.err(
+                DiagCode::Syntax,
+                span,
+                format!("nested too deeply: more than {MAX_NESTING} levels of brackets, `<`, operators and words without a `,` or `;` between them"),
+                "too deep",
+                Some(NESTING_HELP.into()),
+            );
+            return Ok(None);
+        }
+        let mut file: syn::File = syn::parse2(tokens)?;
+        file.shebang = shebang;
+        Ok(Some(file))
     }
 
     fn reject_item_attrs(&mut self, attrs: &[Attribute], what: &str) {
@@ -1313,12 +1374,108 @@ fn parse_raw_part(input: ParseStream, backend: Backend) -> syn::Result<RawPart> 
     }
 }
 
+/// How deeply a schema file may nest. Deeper input is refused with a
+/// located error before `syn` parses it, because `syn`'s parser (and what it
+/// builds) is recursive: without a limit, a few hundred nested `<` or
+/// brackets overflow the stack of a build script. The measure is
+/// conservative (see [`nesting_problem`]): every token counts one, a `,` or
+/// `;` (or a finished `{ ... }` block) ends the run, an attribute `#[...]`
+/// counts nothing, and a bracket adds the run before it to everything
+/// inside. Real schema files stay far below it (this project's file: 14).
+pub const MAX_NESTING: usize = 32;
+
+const NESTING_HELP: &str = "a schema file never needs this much nesting: check for runaway brackets, repeated `<` or `Nullable<`, or a long run of operators; separate list items with `,`";
+
+/// The first token whose nesting cost exceeds [`MAX_NESTING`], if any.
+///
+/// Cost of a token = the cost its enclosing bracket group started with +
+/// the number of tokens since the last `,` / `;` at this level (the token
+/// included). Inside a group the start is the group's own cost. A `{ ... }`
+/// group ends the run unless an operator or `else` follows it (`{} = {}`,
+/// `else if` chains). `#` and the `[...]` of an attribute count nothing and
+/// do not end the run. Every level of syn's recursion consumes at least one
+/// token on the way down, so the cost bounds its depth. Iterative: it must
+/// not itself overflow.
+fn nesting_problem(tokens: &proc_macro2::TokenStream) -> Option<PmSpan> {
+    use proc_macro2::{Delimiter, TokenTree};
+
+    struct Level {
+        iter: proc_macro2::token_stream::IntoIter,
+        /// The cost the group started with.
+        base: usize,
+        /// Tokens since the last `,` or `;`.
+        run: usize,
+        /// A `{ ... }` just closed: the run ends unless the next token continues it.
+        after_brace: bool,
+        /// The last token was a `#` (an attribute may follow).
+        after_hash: bool,
+    }
+    let mut stack = vec![Level {
+        iter: tokens.clone().into_iter(),
+        base: 0,
+        run: 0,
+        after_brace: false,
+        after_hash: false,
+    }];
+    while let Some(level) = stack.last_mut() {
+        let Some(tt) = level.iter.next() else {
+            stack.pop();
+            continue;
+        };
+        let after_hash = std::mem::take(&mut level.after_hash);
+        // An attribute `#[...]` (or `#![...]`): free, and transparent to
+        // `after_brace`.
+        let is_attr_part = match &tt {
+            TokenTree::Punct(p) => p.as_char() == '#' || (after_hash && p.as_char() == '!'),
+            TokenTree::Group(g) => after_hash && g.delimiter() == Delimiter::Bracket,
+            _ => false,
+        };
+        if !is_attr_part && std::mem::take(&mut level.after_brace) {
+            let continues = match &tt {
+                TokenTree::Punct(p) => !matches!(p.as_char(), ',' | ';'),
+                TokenTree::Ident(i) => i == "else",
+                _ => false,
+            };
+            if !continues {
+                level.run = 0;
+            }
+        }
+        match &tt {
+            TokenTree::Punct(p) if matches!(p.as_char(), ',' | ';') => {
+                level.run = 0;
+                continue;
+            }
+            TokenTree::Punct(p) if is_attr_part => {
+                level.after_hash = p.as_char() == '#' || after_hash;
+                continue;
+            }
+            _ => {}
+        }
+        if !is_attr_part {
+            level.run += 1;
+        }
+        let cost = level.base + level.run + usize::from(is_attr_part);
+        if cost > MAX_NESTING {
+            return Some(tt.span());
+        }
+        if let TokenTree::Group(g) = tt {
+            level.after_brace = g.delimiter() == Delimiter::Brace;
+            stack.push(Level {
+                iter: g.stream().into_iter(),
+                base: cost,
+                run: 0,
+                after_brace: false,
+                after_hash: false,
+            });
+        }
+    }
+    None
+}
+
 /// Finds the first lexical problem (unclosed or mismatched bracket,
 /// unterminated string or block comment) with its byte offset, so the
 /// diagnostic points at the real place instead of syn's generic
 /// "cannot parse string into token stream".
-/// Deeper nesting than this is refused before syn could overflow the stack.
-const MAX_NESTING: usize = 128;
 
 fn lex_problem(src: &str) -> Option<(usize, usize, String, String, String)> {
     let b = src.as_bytes();
@@ -1440,8 +1597,7 @@ fn lex_problem(src: &str) -> Option<(usize, usize, String, String, String)> {
                         1,
                         format!("brackets nested more than {MAX_NESTING} deep"),
                         "too deep".into(),
-                        "a schema file never needs this much nesting: check for runaway brackets"
-                            .into(),
+                        NESTING_HELP.into(),
                     ));
                 }
             }

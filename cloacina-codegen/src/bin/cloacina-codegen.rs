@@ -273,10 +273,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                 migrations,
             } => {
                 let (path, dir) = (schema_path(schema)?, migrations_path(migrations)?);
-                let source = std::fs::read_to_string(&path).map_err(|source| Error::Read {
-                    path: path.clone(),
-                    source,
-                })?;
+                let source = cloacina_codegen::parse::read_source(&path)?;
                 let schema = cloacina_codegen::parse_str(&path.display().to_string(), &source)?;
                 let (_, allowances, _) = cloacina_codegen::parse::parse_with_allowances(&source);
                 let mut hist = cloacina_codegen::history::load(&dir)?;
