@@ -1476,7 +1476,6 @@ fn nesting_problem(tokens: &proc_macro2::TokenStream) -> Option<PmSpan> {
 /// unterminated string or block comment) with its byte offset, so the
 /// diagnostic points at the real place instead of syn's generic
 /// "cannot parse string into token stream".
-
 fn lex_problem(src: &str) -> Option<(usize, usize, String, String, String)> {
     let b = src.as_bytes();
     let mut stack: Vec<(u8, usize)> = Vec::new();

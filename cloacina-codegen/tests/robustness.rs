@@ -35,9 +35,15 @@ enum Outcome {
 /// for a valid schema) on a 2 MiB thread. A panic is returned as `Err`; a
 /// stack overflow aborts the process.
 fn run_small_stack(source: String) -> Result<Outcome, String> {
+    run_small_stack_with(source, true)
+}
+
+/// As [`run_small_stack`]; `generate` says whether a valid schema is also
+/// rendered (about 80 ms each in a debug build, so not for every depth).
+fn run_small_stack_with(source: String, generate: bool) -> Result<Outcome, String> {
     let handle = std::thread::Builder::new()
         .stack_size(STACK)
-        .spawn(move || check_one(&source))
+        .spawn(move || check_one(&source, generate))
         .map_err(|e| format!("cannot spawn: {e}"))?;
     handle.join().map_err(|p| {
         p.downcast_ref::<String>()
@@ -47,8 +53,9 @@ fn run_small_stack(source: String) -> Result<Outcome, String> {
     })
 }
 
-fn check_one(source: &str) -> Outcome {
+fn check_one(source: &str, generate: bool) -> Outcome {
     match cloacina_codegen::parse_str("fuzz.rs", source) {
+        Ok(_) if !generate => Outcome::Valid,
         Ok(schema) => {
             let generated = Builder::new()
                 .generate_from(Path::new("fuzz.rs"), schema)
@@ -232,9 +239,9 @@ fn every_recursive_construct_at_every_depth_is_safe_on_a_small_stack() {
     ];
     for (name, make) in families {
         let mut refused = false;
-        for n in (1..=3 * MAX_NESTING).chain([1_000, 50_000]) {
+        for n in (1..=MAX_NESTING + 4).chain([2 * MAX_NESTING, 1_000, 5_000]) {
             let src = make(n);
-            let outcome = run_small_stack(src.clone())
+            let outcome = run_small_stack_with(src.clone(), false)
                 .unwrap_or_else(|p| panic!("{name} at depth {n} panicked: {p}: {}", short(&src)));
             if let Outcome::Invalid { rendered, .. } = outcome {
                 refused |= rendered.contains("nested too deeply")
@@ -489,6 +496,13 @@ enum Mutation {
     Truncate {
         at: usize,
     },
+    /// A line longer than miette can lay out (an identifier, a string or a
+    /// comment).
+    LongLine {
+        at: usize,
+        len: usize,
+        kind: u8,
+    },
 }
 
 fn mutation() -> impl Strategy<Value = Mutation> {
@@ -534,6 +548,8 @@ fn mutation() -> impl Strategy<Value = Mutation> {
                 }
             ),
         any::<usize>().prop_map(|at| Mutation::Truncate { at }),
+        (any::<usize>(), 60_000..120_000usize, 0..3u8)
+            .prop_map(|(at, len, kind)| Mutation::LongLine { at, len, kind }),
     ]
 }
 
@@ -584,6 +600,16 @@ fn apply(text: &str, mutations: &[Mutation]) -> String {
             Mutation::Truncate { at } => {
                 let at = at % (toks.len() + 1);
                 toks.truncate(at);
+            }
+            Mutation::LongLine { at, len, kind } => {
+                let at = at % (toks.len() + 1);
+                let body = "x".repeat(*len);
+                let s = match kind {
+                    0 => body,
+                    1 => format!("\"{body}\""),
+                    _ => format!("// {body}\n"),
+                };
+                toks.insert(at, s);
             }
         }
     }
