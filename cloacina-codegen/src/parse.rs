@@ -261,34 +261,22 @@ impl<'s> Cx<'s> {
         schema
     }
 
-    /// `syn::parse_file`, split so the token stream can be checked by
-    /// [`nesting_problem`] before syn's recursive parser sees it. The BOM and
-    /// shebang handling is syn's, so spans are the same as before.
+    /// [`parse_file`]; a too-deep file is reported here and gives `None`.
     fn lex_and_parse_file(&mut self) -> syn::Result<Option<syn::File>> {
-        let mut content = self.source;
-        if let Some(rest) = content.strip_prefix('\u{feff}') {
-            content = rest;
+        match parse_file(self.source) {
+            Ok(file) => Ok(Some(file)),
+            Err(FileError::Syn(e)) => Err(e),
+            Err(FileError::TooDeep(span)) => {
+                self.err(
+                    DiagCode::Syntax,
+                    span,
+                    too_deep_message(),
+                    "too deep",
+                    Some(NESTING_HELP.into()),
+                );
+                Ok(None)
+            }
         }
-        let mut shebang = None;
-        if content.starts_with("#!") && !content[2..].trim_start().starts_with('[') {
-            let idx = content.find('\n').unwrap_or(content.len());
-            shebang = Some(content[..idx].to_string());
-            content = &content[idx..];
-        }
-        let tokens: proc_macro2::TokenStream = content.parse().map_err(syn::Error::from)?;
-        if let Some(span) = nesting_problem(&tokens) {
-            self.err(
-                DiagCode::Syntax,
-                span,
-                format!("nested too deeply: more than {MAX_NESTING} levels of brackets, `<`, operators and words without a `,` or `;` between them"),
-                "too deep",
-                Some(NESTING_HELP.into()),
-            );
-            return Ok(None);
-        }
-        let mut file: syn::File = syn::parse2(tokens)?;
-        file.shebang = shebang;
-        Ok(Some(file))
     }
 
     fn reject_item_attrs(&mut self, attrs: &[Attribute], what: &str) {
@@ -1374,6 +1362,45 @@ fn parse_raw_part(input: ParseStream, backend: Backend) -> syn::Result<RawPart> 
     }
 }
 
+/// Why [`parse_file`] failed.
+pub(crate) enum FileError {
+    /// Not valid Rust tokens or items.
+    Syn(syn::Error),
+    /// The token at this span is nested deeper than [`MAX_NESTING`].
+    TooDeep(PmSpan),
+}
+
+/// `syn::parse_file` with the nesting guard: the text is lexed (an
+/// iterative lexer), the token stream checked by [`nesting_problem`], and
+/// only then given to syn's recursive parser. The BOM and shebang handling
+/// is syn's, so spans are the same as `syn::parse_file`'s.
+pub(crate) fn parse_file(source: &str) -> Result<syn::File, FileError> {
+    let mut content = source;
+    if let Some(rest) = content.strip_prefix('\u{feff}') {
+        content = rest;
+    }
+    let mut shebang = None;
+    if content.starts_with("#!") && !content[2..].trim_start().starts_with('[') {
+        let idx = content.find('\n').unwrap_or(content.len());
+        shebang = Some(content[..idx].to_string());
+        content = &content[idx..];
+    }
+    let tokens: proc_macro2::TokenStream = content
+        .parse()
+        .map_err(|e| FileError::Syn(syn::Error::from(e)))?;
+    if let Some(span) = nesting_problem(&tokens) {
+        return Err(FileError::TooDeep(span));
+    }
+    let mut file: syn::File = syn::parse2(tokens).map_err(FileError::Syn)?;
+    file.shebang = shebang;
+    Ok(file)
+}
+
+/// The message for input nested deeper than [`MAX_NESTING`].
+pub(crate) fn too_deep_message() -> String {
+    format!("nested too deeply: more than {MAX_NESTING} levels of brackets, `<`, operators and words without a `,` or `;` between them")
+}
+
 /// How deeply a schema file may nest. Deeper input is refused with a
 /// located error before `syn` parses it, because `syn`'s parser (and what it
 /// builds) is recursive: without a limit, a few hundred nested `<` or
@@ -1384,7 +1411,7 @@ fn parse_raw_part(input: ParseStream, backend: Backend) -> syn::Result<RawPart> 
 /// inside. Real schema files stay far below it (this project's file: 14).
 pub const MAX_NESTING: usize = 32;
 
-const NESTING_HELP: &str = "a schema file never needs this much nesting: check for runaway brackets, repeated `<` or `Nullable<`, or a long run of operators; separate list items with `,`";
+pub(crate) const NESTING_HELP: &str = "a schema file never needs this much nesting: check for runaway brackets, repeated `<` or `Nullable<`, or a long run of operators; separate list items with `,`";
 
 /// The first token whose nesting cost exceeds [`MAX_NESTING`], if any.
 ///

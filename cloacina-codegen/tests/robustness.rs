@@ -54,6 +54,9 @@ fn run_small_stack_with(source: String, generate: bool) -> Result<Outcome, Strin
 }
 
 fn check_one(source: &str, generate: bool) -> Outcome {
+    // The Diesel `schema.rs` importer reads the same syntax: it must not
+    // break either (its result does not matter here).
+    let _ = cloacina_codegen::import::import_str("fuzz.rs", source);
     match cloacina_codegen::parse_str("fuzz.rs", source) {
         Ok(_) if !generate => Outcome::Valid,
         Ok(schema) => {
@@ -256,6 +259,30 @@ fn every_recursive_construct_at_every_depth_is_safe_on_a_small_stack() {
 }
 
 #[test]
+fn the_diesel_importer_refuses_deep_input_with_a_location() {
+    for n in [MAX_NESTING + 1, 163, 100_000] {
+        let src = format!(
+            "diesel::table! {{\n    t (id) {{\n        id -> Int4,\n        x -> {}Text{},\n    }}\n}}\n",
+            "Nullable<".repeat(n),
+            ">".repeat(n)
+        );
+        let result = std::thread::Builder::new()
+            .stack_size(STACK)
+            .spawn(move || {
+                cloacina_codegen::import::import_str("schema.rs", &src)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            })
+            .expect("spawn")
+            .join()
+            .expect("no panic");
+        let msg = result.expect_err("too deep");
+        assert!(msg.starts_with("schema.rs:4:"), "{msg}");
+        assert!(msg.contains("nested too deeply"), "{msg}");
+    }
+}
+
+#[test]
 fn the_project_schema_is_well_below_the_nesting_limit() {
     let src = include_str!("../../schema/cloacina.rs");
     // Wrapping everything in 10 more levels still parses.
@@ -422,6 +449,8 @@ fn the_cli_and_the_builder_refuse_deep_input_without_crashing() {
 // ---- mutation test ----------------------------------------------------------
 
 fn corpus() -> Vec<String> {
+    // The project's schema, the fixtures (schema files and Diesel
+    // `schema.rs` files for the importer).
     let mut out = vec![include_str!("../../schema/cloacina.rs").to_string()];
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut paths: Vec<PathBuf> = walkdir::WalkDir::new(root)
