@@ -448,9 +448,10 @@ fn the_cli_and_the_builder_refuse_deep_input_without_crashing() {
 
 // ---- mutation test ----------------------------------------------------------
 
-fn corpus() -> Vec<String> {
-    // The project's schema, the fixtures (schema files and Diesel
-    // `schema.rs` files for the importer).
+/// The project's schema and the fixtures (schema files, and Diesel
+/// `schema.rs` files for the importer), the valid schemas first; and how
+/// many valid ones lead.
+fn corpus() -> (Vec<String>, usize) {
     let mut out = vec![include_str!("../../schema/cloacina.rs").to_string()];
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut paths: Vec<PathBuf> = walkdir::WalkDir::new(root)
@@ -459,11 +460,16 @@ fn corpus() -> Vec<String> {
         .map(|e| e.into_path())
         .filter(|p| p.extension().is_some_and(|x| x == "rs"))
         .collect();
-    paths.sort();
+    // Valid schemas first.
+    paths.sort_by_key(|p| (!p.to_string_lossy().contains("/valid/"), p.clone()));
+    let valid = 1 + paths
+        .iter()
+        .filter(|p| p.to_string_lossy().contains("/valid/"))
+        .count();
     for p in paths {
         out.push(std::fs::read_to_string(&p).expect("read fixture"));
     }
-    out
+    (out, valid)
 }
 
 /// Splits text into rough tokens: runs of word characters, runs of
@@ -654,14 +660,17 @@ fn fuzz_cases() -> u32 {
 
 #[test]
 fn mutated_schemas_never_panic_or_overflow() {
-    let corpus = corpus();
+    let (corpus, valid_seeds) = corpus();
     let cases = fuzz_cases();
     let mut runner = TestRunner::new(Config {
         cases,
         failure_persistence: None,
         ..Config::default()
     });
-    let strategy = (0..corpus.len(), prop::collection::vec(mutation(), 1..6));
+    // Mostly mutations of valid schemas, which reach validation and
+    // generation; the invalid fixtures and the importer's files too.
+    let seed = prop_oneof![3 => 0..valid_seeds, 1 => 0..corpus.len()];
+    let strategy = (seed, prop::collection::vec(mutation(), 1..4));
     let started = std::time::Instant::now();
     let counts = std::cell::Cell::new((0u32, 0u32));
     let result = runner.run(&strategy, |(which, muts)| {
