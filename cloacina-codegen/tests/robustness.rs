@@ -283,6 +283,19 @@ fn the_diesel_importer_refuses_deep_input_with_a_location() {
 }
 
 #[test]
+fn the_diesel_fixtures_still_import() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).expect("fixture dir") {
+        let path = entry.expect("entry").path();
+        let imported = cloacina_codegen::import::import(&path);
+        assert!(imported.is_ok(), "{}: {imported:?}", path.display());
+        n += 1;
+    }
+    assert!(n >= 3, "only {n} import fixtures");
+}
+
+#[test]
 fn the_project_schema_is_well_below_the_nesting_limit() {
     let src = include_str!("../../schema/cloacina.rs");
     // Wrapping everything in 10 more levels still parses.
