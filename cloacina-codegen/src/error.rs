@@ -18,7 +18,7 @@ use crate::model::Span;
 #[non_exhaustive]
 pub enum Error {
     /// The schema file (or another input) could not be read.
-    #[error("cannot read {}: {source}; check the path (relative paths are resolved against the crate's manifest directory in build scripts)", path.display())]
+    #[error("cannot read {}: {source}{}", path.display(), read_hint(source))]
     Read {
         /// The file.
         path: PathBuf,
@@ -109,6 +109,17 @@ pub enum Error {
         /// The parser's message.
         message: String,
     },
+}
+
+/// What to do about a read error: the path hint only where the path can be
+/// the problem.
+fn read_hint(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "; check the path (relative paths are resolved against the crate's manifest directory in build scripts)",
+        std::io::ErrorKind::PermissionDenied => "; check the file's permissions",
+        std::io::ErrorKind::InvalidData => "; save the file as UTF-8",
+        _ => "",
+    }
 }
 
 /// What kind of problem a diagnostic reports. Stable, so tools can match on it.
@@ -488,6 +499,21 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn read_errors_hint_at_the_path_only_when_it_is_missing() {
+        let read = |kind| {
+            Error::Read {
+                path: PathBuf::from("schema.rs"),
+                source: std::io::Error::from(kind),
+            }
+            .to_string()
+        };
+        assert!(read(std::io::ErrorKind::NotFound).contains("check the path"));
+        let denied = read(std::io::ErrorKind::PermissionDenied);
+        assert!(!denied.contains("relative paths"), "{denied}");
+        assert!(denied.contains("permissions"), "{denied}");
+    }
 
     #[test]
     fn line_col_counts_characters() {
