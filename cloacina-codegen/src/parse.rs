@@ -8,13 +8,13 @@
 //! after an error where it can, so one run shows as many problems as
 //! possible.
 
+use std::path::Path;
+
 use proc_macro2::{LineColumn, Span as PmSpan};
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
 use syn::{Attribute, Ident, LitStr, Token};
-
-use std::path::Path;
 
 use crate::error::{DiagCode, Diagnostic, Error};
 use crate::guard::{AllowKind, Allowance};
