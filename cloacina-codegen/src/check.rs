@@ -638,10 +638,7 @@ fn migration_location(migrations: &[Migration], table: &str) -> Option<String> {
 /// [`Error::Schema`] when the schema file has errors (part a); the errors of
 /// [`replay_and_introspect`] otherwise.
 pub fn check(schema_path: &Path, migrations_dir: &Path, postgres_url: &str) -> Result<CheckReport> {
-    let source = std::fs::read_to_string(schema_path).map_err(|source| Error::Read {
-        path: schema_path.to_path_buf(),
-        source,
-    })?;
+    let source = crate::parse::read_source(schema_path)?;
     let path = schema_path.display().to_string();
     let schema = crate::parse_str(&path, &source)?;
     let history = history_status(&schema, migrations_dir);
