@@ -9,6 +9,12 @@
 //! - [`check_parity`] is for projects with hand-kept migration pairs: pair
 //!   the folders by name, replay each side, report every divergence.
 //!
+//! Both replay the history step by step over rows ([`crate::proof`]): every
+//! table is seeded before each migration, and a row or value that a
+//! migration lost or changed without the structure asking for it, or that
+//! differs between the backends, is reported with the migration, table,
+//! row key and values.
+//!
 //! Every replay runs in a database created for it and dropped afterwards
 //! ([`ScratchPostgres`], [`ScratchSqlite`]), so existing data is never
 //! touched.
@@ -23,6 +29,7 @@ use crate::error::{line_col, Error, Result};
 use crate::introspect::{redact, Database, DbObject, Introspection, Note};
 use crate::model::{Backend, Schema};
 use crate::normalize::normalize;
+use crate::proof::DataReport;
 
 /// One migration folder: `<version>_<name>/up.sql`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -250,6 +257,26 @@ pub fn replay_and_introspect(
     }
 }
 
+/// Replays the steps ([`crate::proof::pair_steps`]) on fresh databases that hold rows in
+/// every table ([`crate::proof`]), and reads both back. The databases are
+/// gone when this returns.
+///
+/// # Errors
+///
+/// As [`crate::proof::replay_with_rows`]; [`Error::Database`] when the
+/// scratch databases cannot be made.
+pub fn replay_pair_with_rows(
+    steps: &[crate::proof::Step],
+    postgres_url: &str,
+) -> Result<(Introspection, Introspection, DataReport)> {
+    let (pg_guard, mut pg_db) = ScratchPostgres::new(postgres_url)?;
+    let (_lite_guard, mut lite_db) = ScratchSqlite::new()?;
+    let result = crate::proof::replay_with_rows(&mut pg_db, &mut lite_db, steps);
+    drop(pg_db);
+    drop(pg_guard);
+    result
+}
+
 // ----- check-parity -----------------------------------------------------------
 
 /// A migration name found on one side only.
@@ -278,12 +305,14 @@ pub struct ParityReport {
     pub postgres_objects: Vec<DbObject>,
     /// Objects outside the model on SQLite.
     pub sqlite_objects: Vec<DbObject>,
+    /// What the rows went through, migration by migration.
+    pub data: DataReport,
 }
 
 impl ParityReport {
     /// True when the pairs agree and every folder is paired.
     pub fn is_clean(&self) -> bool {
-        self.unpaired.is_empty() && self.report.is_empty()
+        self.unpaired.is_empty() && self.report.is_empty() && self.data.is_clean()
     }
 
     /// The readable report.
@@ -305,6 +334,7 @@ impl ParityReport {
             &self.postgres_objects,
         );
         render_notes(&mut out, "sqlite", &self.sqlite_notes, &self.sqlite_objects);
+        out.push_str(&self.data.render());
         out
     }
 }
@@ -362,8 +392,8 @@ pub fn check_parity(
             });
         }
     }
-    let pg_i = replay_and_introspect(Backend::Postgres, &pg, Some(postgres_url))?;
-    let lite_i = replay_and_introspect(Backend::Sqlite, &lite, None)?;
+    let steps = crate::proof::pair_steps(&pg, &lite);
+    let (pg_i, lite_i, data) = replay_pair_with_rows(&steps, postgres_url)?;
     let l = normalize(&pg_i.schema, None);
     let r = normalize(&lite_i.schema, None);
     let report = Report {
@@ -378,6 +408,7 @@ pub fn check_parity(
         sqlite_notes: lite_i.notes,
         postgres_objects: pg_i.objects,
         sqlite_objects: lite_i.objects,
+        data,
     })
 }
 
@@ -472,6 +503,8 @@ pub struct CheckReport {
     pub sections: Vec<Section>,
     /// Notes from introspection, per backend.
     pub notes: Vec<(String, Note)>,
+    /// What the rows went through, migration by migration.
+    pub data: DataReport,
 }
 
 impl CheckReport {
@@ -480,6 +513,7 @@ impl CheckReport {
     pub fn is_clean(&self) -> bool {
         self.sections.iter().all(|s| s.findings.is_empty())
             && !matches!(self.history, HistoryStatus::Problems { .. })
+            && self.data.is_clean()
     }
 
     /// The readable report.
@@ -534,6 +568,7 @@ impl CheckReport {
         for (b, n) in &self.notes {
             out.push_str(&format!("note ({b}): {}: {}\n", n.object, n.message));
         }
+        out.push_str(&self.data.render());
         out
     }
 }
@@ -603,17 +638,25 @@ fn migration_location(migrations: &[Migration], table: &str) -> Option<String> {
 /// [`Error::Schema`] when the schema file has errors (part a); the errors of
 /// [`replay_and_introspect`] otherwise.
 pub fn check(schema_path: &Path, migrations_dir: &Path, postgres_url: &str) -> Result<CheckReport> {
-    let source = std::fs::read_to_string(schema_path).map_err(|source| Error::Read {
-        path: schema_path.to_path_buf(),
-        source,
-    })?;
+    let source = crate::parse::read_source(schema_path)?;
     let path = schema_path.display().to_string();
     let schema = crate::parse_str(&path, &source)?;
     let history = history_status(&schema, migrations_dir);
     let pg_migrations = list_migrations(&migrations_dir.join("postgres"))?;
     let lite_migrations = list_migrations(&migrations_dir.join("sqlite"))?;
-    let pg = replay_and_introspect(Backend::Postgres, &pg_migrations, Some(postgres_url))?;
-    let lite = replay_and_introspect(Backend::Sqlite, &lite_migrations, None)?;
+    // Migrations not marked hand-written in the integrity file are generated.
+    let hand = crate::history::load(migrations_dir)
+        .map(|h| h.integrity.hand_written)
+        .ok();
+    let mut steps = crate::proof::pair_steps(&pg_migrations, &lite_migrations);
+    for s in &mut steps {
+        let folder = s.postgres.as_ref().or(s.sqlite.as_ref()).map(|m| &m.folder);
+        s.hand_written = match (&hand, folder) {
+            (Some(hand), Some(f)) => hand.contains(f),
+            _ => true,
+        };
+    }
+    let (pg, lite, data) = replay_pair_with_rows(&steps, postgres_url)?;
 
     let want_pg = normalize(&schema, Some(Backend::Postgres));
     let want_lite = normalize(&schema, Some(Backend::Sqlite));
@@ -694,6 +737,7 @@ pub fn check(schema_path: &Path, migrations_dir: &Path, postgres_url: &str) -> R
         history,
         sections,
         notes,
+        data,
     })
 }
 

@@ -19,13 +19,27 @@ use crate::model::Span;
 #[non_exhaustive]
 pub enum Error {
     /// The schema file (or another input) could not be read.
-    #[error("cannot read {}: {source}; check the path (relative paths are resolved against the crate's manifest directory in build scripts)", path.display())]
+    #[error("cannot read {}: {source}{}", path.display(), read_hint(source))]
     Read {
         /// The file.
         path: PathBuf,
         /// What the OS said.
         #[source]
         source: std::io::Error,
+    },
+    /// The schema file is not UTF-8 text.
+    #[error("{}:{line}:{column}: the file is not valid UTF-8: byte 0x{byte:02x} at byte offset {offset} (line {line}, column {column}) does not start or continue a UTF-8 character; save the file as UTF-8, or remove that byte", path.display())]
+    NotUtf8 {
+        /// The file.
+        path: PathBuf,
+        /// Byte offset of the first invalid byte.
+        offset: usize,
+        /// Its 1-based line.
+        line: usize,
+        /// Its 1-based column, in characters of the valid text before it.
+        column: usize,
+        /// The byte.
+        byte: u8,
     },
     /// A generated file could not be written.
     #[error("cannot write {}: {source}; check that the directory exists and is writable", path.display())]
@@ -96,6 +110,17 @@ pub enum Error {
         /// The parser's message.
         message: String,
     },
+}
+
+/// What to do about a read error: the path hint only where the path can be
+/// the problem.
+fn read_hint(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "; check the path (relative paths are resolved against the crate's manifest directory in build scripts)",
+        std::io::ErrorKind::PermissionDenied => "; check the file's permissions",
+        std::io::ErrorKind::InvalidData => "; save the file as UTF-8",
+        _ => "",
+    }
 }
 
 /// What kind of problem a diagnostic reports. Stable, so tools can match on it.
@@ -351,6 +376,12 @@ impl SchemaError {
                 col,
                 diag.message
             ));
+            // miette cannot lay out very long lines (it panics past 65,535
+            // columns); show a window of such a line plainly instead.
+            if let Some(plain) = self.render_long_line(diag) {
+                out.push_str(&plain);
+                continue;
+            }
             let report = Rendered {
                 diag,
                 source: &named,
@@ -359,6 +390,89 @@ impl SchemaError {
             let _ = handler.render_report(&mut out, &report);
         }
         out
+    }
+}
+
+/// Lines longer than this (in bytes) around a diagnostic are shown as a
+/// window around the column, without miette.
+const LONG_LINE: usize = 400;
+/// Characters shown on each side of the column in such a window.
+const WINDOW: usize = 60;
+
+impl SchemaError {
+    /// The diagnostic in miette's layout, drawn by hand, when a line it
+    /// would show (the line before, the span's lines, the line after) is
+    /// longer than [`LONG_LINE`]: only a window of the span's first line
+    /// around the column is shown. `None` when all lines are short.
+    fn render_long_line(&self, diag: &Diagnostic) -> Option<String> {
+        let src = self.source.as_str();
+        let start = floor_char_boundary(src, diag.span.start.min(src.len()));
+        let end = floor_char_boundary(src, diag.span.end.clamp(start, src.len()));
+        let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = src[start..].find('\n').map_or(src.len(), |i| start + i);
+        // From the line before the span to the line after it.
+        let from = src[..line_start.saturating_sub(1)]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let after_end = src[end..].find('\n').map_or(src.len(), |i| end + i);
+        let to = src
+            .get(after_end + 1..)
+            .and_then(|rest| rest.find('\n'))
+            .map_or(src.len(), |i| after_end + 1 + i);
+        if !src[from..to].split('\n').any(|l| l.len() > LONG_LINE) {
+            return None;
+        }
+        let (line, col) = line_col(src, start);
+        let text = &src[line_start..line_end];
+        let chars: Vec<char> = text.chars().collect();
+        let at = col - 1;
+        let first = at.saturating_sub(WINDOW);
+        let last = (at + WINDOW).min(chars.len());
+        let mut shown: String = chars[first..last]
+            .iter()
+            .map(|&c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let mut caret_at = at - first;
+        if first > 0 {
+            shown.insert(0, '…');
+            caret_at += 1;
+        }
+        if last < chars.len() {
+            shown.push('…');
+        }
+        let width = src[start..end.min(line_end)]
+            .chars()
+            .count()
+            .clamp(1, (last - at).max(1));
+        let gutter = line.to_string().len();
+        let note = if first > 0 || last < chars.len() {
+            format!(
+                " (line {line} is {} characters long; columns {}..{} shown)",
+                chars.len(),
+                first + 1,
+                last
+            )
+        } else {
+            String::new()
+        };
+        let pad = " ".repeat(caret_at);
+        let mut out = format!(
+            "  × {}\n{:w$}╭─[{}:{line}:{col}]\n {line} │ {shown}\n",
+            diag.message,
+            "",
+            self.path,
+            w = gutter + 2
+        );
+        out.push_str(&format!(" {:gutter$} · {pad}{}\n", "", "─".repeat(width)));
+        out.push_str(&format!(
+            " {:gutter$} · {pad}╰── {}{note}\n",
+            "", diag.label
+        ));
+        out.push_str(&format!("{:w$}╰────\n", "", w = gutter + 2));
+        if let Some(help) = &diag.help {
+            out.push_str(&format!("  help: {help}\n"));
+        }
+        Some(out)
     }
 }
 
@@ -456,6 +570,21 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn read_errors_hint_at_the_path_only_when_it_is_missing() {
+        let read = |kind| {
+            Error::Read {
+                path: PathBuf::from("schema.rs"),
+                source: std::io::Error::from(kind),
+            }
+            .to_string()
+        };
+        assert!(read(std::io::ErrorKind::NotFound).contains("check the path"));
+        let denied = read(std::io::ErrorKind::PermissionDenied);
+        assert!(!denied.contains("relative paths"), "{denied}");
+        assert!(denied.contains("permissions"), "{denied}");
+    }
 
     #[test]
     fn line_col_counts_characters() {

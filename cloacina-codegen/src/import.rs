@@ -209,12 +209,10 @@ fn syn_error(path: &str, e: &syn::Error, what: &str) -> Error {
 ///
 /// # Errors
 ///
-/// [`Error::Read`] when the file cannot be read; see [`import_str`].
+/// [`Error::Read`] when the file cannot be read, [`Error::NotUtf8`] when
+/// it is not UTF-8 text; see [`import_str`].
 pub fn import(path: &std::path::Path) -> Result<Imported> {
-    let source = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let source = crate::parse::read_source(path)?;
     import_str(&path.display().to_string(), &source)
 }
 
@@ -225,7 +223,20 @@ pub fn import(path: &std::path::Path) -> Result<Imported> {
 /// [`Error::Import`] with the line and column when the file is not Rust or
 /// a `table!` cannot be read.
 pub fn import_str(path: &str, source: &str) -> Result<Imported> {
-    let file = syn::parse_file(source).map_err(|e| syn_error(path, &e, "not valid Rust"))?;
+    let file = crate::parse::parse_file(source).map_err(|e| match e {
+        crate::parse::FileError::Syn(e) => syn_error(path, &e, "not valid Rust"),
+        crate::parse::FileError::TooDeep(span) => {
+            let e = syn::Error::new(
+                span,
+                format!(
+                    "{}; {}",
+                    crate::parse::too_deep_message(),
+                    crate::parse::NESTING_HELP
+                ),
+            );
+            syn_error(path, &e, "refused before parsing")
+        }
+    })?;
     let mut cx = Cx {
         path,
         notes: Vec::new(),

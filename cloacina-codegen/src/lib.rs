@@ -359,6 +359,13 @@
 //! assert!(text.contains("unknown column type `Strng`"));
 //! assert!(text.contains("did you mean `Text`?") || text.contains("help:"));
 //! ```
+//!
+//! No input makes the parser panic or overflow the stack: nesting deeper
+//! than [`parse::MAX_NESTING`] (brackets, `<`, or a long run of operators
+//! between two `,`) is refused with a located error before it is parsed, a
+//! file that is not UTF-8 is refused with the byte offset of the first bad
+//! byte ([`Error::NotUtf8`]), and a diagnostic on a very long line shows a
+//! window of the line around the column.
 #![warn(missing_docs)]
 #![warn(rustdoc::broken_intra_doc_links)]
 
@@ -372,6 +379,9 @@ pub mod history;
 pub mod model;
 pub mod parse;
 pub mod project;
+/// The data-carrying replay: seeded rows through every migration on both backends.
+#[cfg(feature = "live")]
+pub mod proof;
 
 // The pipeline's inner steps: crate-private, reachable from outside only
 // through the unstable `internals` tier below.
@@ -385,6 +395,10 @@ mod names;
 mod normalize;
 mod plan;
 mod render;
+#[cfg(feature = "live")]
+mod rows;
+#[cfg(feature = "live")]
+mod seed;
 mod validate;
 
 /// The pipeline's inner steps (diff, plan, render, compare, introspection,
@@ -468,8 +482,8 @@ pub fn parse_str(path: &str, source: &str) -> Result<Schema, SchemaError> {
 ///
 /// # Errors
 ///
-/// [`Error::Read`] when the file cannot be read, [`Error::Schema`] when it
-/// has problems.
+/// [`Error::Read`] when the file cannot be read, [`Error::NotUtf8`] when
+/// it is not UTF-8 text, [`Error::Schema`] when it has problems.
 pub fn load(path: impl AsRef<Path>) -> Result<Schema, Error> {
     Ok(SchemaFile::load(path)?.into_schema())
 }

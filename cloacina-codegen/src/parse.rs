@@ -8,13 +8,15 @@
 //! after an error where it can, so one run shows as many problems as
 //! possible.
 
+use std::path::Path;
+
 use proc_macro2::{LineColumn, Span as PmSpan};
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
 use syn::{Attribute, Ident, LitStr, Token};
 
-use crate::error::{DiagCode, Diagnostic};
+use crate::error::{DiagCode, Diagnostic, Error};
 use crate::guard::{AllowKind, Allowance};
 use crate::model::*;
 
@@ -34,6 +36,33 @@ pub fn parse_with_allowances(source: &str) -> (Schema, Vec<Allowance>, Vec<Diagn
     let mut cx = Cx::new(source);
     let schema = cx.file();
     (schema, cx.allowances, cx.diags)
+}
+
+/// Reads a schema file as text.
+///
+/// # Errors
+///
+/// [`Error::Read`] when the file cannot be read; [`Error::NotUtf8`] with
+/// the byte offset, line and column of the first byte that is not UTF-8.
+pub fn read_source(path: &Path) -> Result<String, Error> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let offset = e.utf8_error().valid_up_to();
+        // The prefix is valid UTF-8 by definition of `valid_up_to`.
+        let valid = std::str::from_utf8(&bytes[..offset]).unwrap_or_default();
+        let (line, column) = crate::error::line_col(valid, offset);
+        Error::NotUtf8 {
+            path: path.to_path_buf(),
+            offset,
+            line,
+            column,
+            byte: bytes.get(offset).copied().unwrap_or_default(),
+        }
+    })
 }
 
 struct Cx<'s> {
@@ -152,8 +181,10 @@ impl<'s> Cx<'s> {
             );
             return schema;
         }
-        let file = match syn::parse_file(self.source) {
-            Ok(f) => f,
+        let file = match self.lex_and_parse_file() {
+            Ok(Some(f)) => f,
+            // Too deeply nested: reported, and not given to syn.
+            Ok(None) => return schema,
             Err(e) => {
                 self.syn_err(
                     e,
@@ -228,6 +259,24 @@ impl<'s> Cx<'s> {
             }
         }
         schema
+    }
+
+    /// [`parse_file`]; a too-deep file is reported here and gives `None`.
+    fn lex_and_parse_file(&mut self) -> syn::Result<Option<syn::File>> {
+        match parse_file(self.source) {
+            Ok(file) => Ok(Some(file)),
+            Err(FileError::Syn(e)) => Err(e),
+            Err(FileError::TooDeep(span)) => {
+                self.err(
+                    DiagCode::Syntax,
+                    span,
+                    too_deep_message(),
+                    "too deep",
+                    Some(NESTING_HELP.into()),
+                );
+                Ok(None)
+            }
+        }
     }
 
     fn reject_item_attrs(&mut self, attrs: &[Attribute], what: &str) {
@@ -1313,13 +1362,153 @@ fn parse_raw_part(input: ParseStream, backend: Backend) -> syn::Result<RawPart> 
     }
 }
 
+/// Why [`parse_file`] failed.
+pub(crate) enum FileError {
+    /// Not valid Rust tokens or items.
+    Syn(syn::Error),
+    /// The token at this span is nested deeper than [`MAX_NESTING`].
+    TooDeep(PmSpan),
+}
+
+/// `syn::parse_file` with the nesting guard: the text is lexed (an
+/// iterative lexer), the token stream checked by [`nesting_problem`], and
+/// only then given to syn's recursive parser. The BOM and shebang handling
+/// is syn's, so spans are the same as `syn::parse_file`'s.
+pub(crate) fn parse_file(source: &str) -> Result<syn::File, FileError> {
+    let mut content = source;
+    if let Some(rest) = content.strip_prefix('\u{feff}') {
+        content = rest;
+    }
+    let mut shebang = None;
+    if content.starts_with("#!") && !content[2..].trim_start().starts_with('[') {
+        let idx = content.find('\n').unwrap_or(content.len());
+        shebang = Some(content[..idx].to_string());
+        content = &content[idx..];
+    }
+    let tokens: proc_macro2::TokenStream = content
+        .parse()
+        .map_err(|e| FileError::Syn(syn::Error::from(e)))?;
+    if let Some(span) = nesting_problem(&tokens) {
+        return Err(FileError::TooDeep(span));
+    }
+    let mut file: syn::File = syn::parse2(tokens).map_err(FileError::Syn)?;
+    file.shebang = shebang;
+    Ok(file)
+}
+
+/// The message for input nested deeper than [`MAX_NESTING`].
+pub(crate) fn too_deep_message() -> String {
+    format!("nested too deeply: more than {MAX_NESTING} levels of brackets, `<`, operators and words without a `,` or `;` between them")
+}
+
+/// How deeply a schema file may nest. Deeper input is refused with a
+/// located error before `syn` parses it, because `syn`'s parser (and what it
+/// builds) is recursive: without a limit, a few hundred nested `<` or
+/// brackets overflow the stack of a build script. The measure is
+/// conservative (see [`nesting_problem`]): every token counts one, a `,` or
+/// `;` (or a finished `{ ... }` block) ends the run, an attribute `#[...]`
+/// counts nothing, and a bracket adds the run before it to everything
+/// inside. Real schema files stay far below it (this project's file and
+/// the richest fixture need 13).
+pub const MAX_NESTING: usize = 32;
+
+pub(crate) const NESTING_HELP: &str = "a schema file never needs this much nesting: check for runaway brackets, repeated `<` or `Nullable<`, or a long run of operators; separate list items with `,`";
+
+/// The first token whose nesting cost exceeds [`MAX_NESTING`], if any.
+///
+/// Cost of a token = the cost its enclosing bracket group started with +
+/// the number of tokens since the last `,` / `;` at this level (the token
+/// included). Inside a group the start is the group's own cost. A `{ ... }`
+/// group ends the run unless an operator or `else` follows it (`{} = {}`,
+/// `else if` chains). `#` and the `[...]` of an attribute count nothing and
+/// do not end the run. Every level of syn's recursion consumes at least one
+/// token on the way down, so the cost bounds its depth. Iterative: it must
+/// not itself overflow.
+fn nesting_problem(tokens: &proc_macro2::TokenStream) -> Option<PmSpan> {
+    first_deeper_than(tokens, MAX_NESTING)
+}
+
+/// The first token whose nesting cost exceeds `limit`.
+fn first_deeper_than(tokens: &proc_macro2::TokenStream, limit: usize) -> Option<PmSpan> {
+    use proc_macro2::{Delimiter, TokenTree};
+
+    struct Level {
+        iter: proc_macro2::token_stream::IntoIter,
+        /// The cost the group started with.
+        base: usize,
+        /// Tokens since the last `,` or `;`.
+        run: usize,
+        /// A `{ ... }` just closed: the run ends unless the next token continues it.
+        after_brace: bool,
+        /// The last token was a `#` (an attribute may follow).
+        after_hash: bool,
+    }
+    let mut stack = vec![Level {
+        iter: tokens.clone().into_iter(),
+        base: 0,
+        run: 0,
+        after_brace: false,
+        after_hash: false,
+    }];
+    while let Some(level) = stack.last_mut() {
+        let Some(tt) = level.iter.next() else {
+            stack.pop();
+            continue;
+        };
+        let after_hash = std::mem::take(&mut level.after_hash);
+        // An attribute `#[...]` (or `#![...]`): free, and transparent to
+        // `after_brace`.
+        let is_attr_part = match &tt {
+            TokenTree::Punct(p) => p.as_char() == '#' || (after_hash && p.as_char() == '!'),
+            TokenTree::Group(g) => after_hash && g.delimiter() == Delimiter::Bracket,
+            _ => false,
+        };
+        if !is_attr_part && std::mem::take(&mut level.after_brace) {
+            let continues = match &tt {
+                TokenTree::Punct(p) => !matches!(p.as_char(), ',' | ';'),
+                TokenTree::Ident(i) => i == "else",
+                _ => false,
+            };
+            if !continues {
+                level.run = 0;
+            }
+        }
+        match &tt {
+            TokenTree::Punct(p) if matches!(p.as_char(), ',' | ';') => {
+                level.run = 0;
+                continue;
+            }
+            TokenTree::Punct(p) if is_attr_part => {
+                level.after_hash = p.as_char() == '#' || after_hash;
+                continue;
+            }
+            _ => {}
+        }
+        if !is_attr_part {
+            level.run += 1;
+        }
+        let cost = level.base + level.run + usize::from(is_attr_part);
+        if cost > limit {
+            return Some(tt.span());
+        }
+        if let TokenTree::Group(g) = tt {
+            level.after_brace = g.delimiter() == Delimiter::Brace;
+            stack.push(Level {
+                iter: g.stream().into_iter(),
+                base: cost,
+                run: 0,
+                after_brace: false,
+                after_hash: false,
+            });
+        }
+    }
+    None
+}
+
 /// Finds the first lexical problem (unclosed or mismatched bracket,
 /// unterminated string or block comment) with its byte offset, so the
 /// diagnostic points at the real place instead of syn's generic
 /// "cannot parse string into token stream".
-/// Deeper nesting than this is refused before syn could overflow the stack.
-const MAX_NESTING: usize = 128;
-
 fn lex_problem(src: &str) -> Option<(usize, usize, String, String, String)> {
     let b = src.as_bytes();
     let mut stack: Vec<(u8, usize)> = Vec::new();
@@ -1440,8 +1629,7 @@ fn lex_problem(src: &str) -> Option<(usize, usize, String, String, String)> {
                         1,
                         format!("brackets nested more than {MAX_NESTING} deep"),
                         "too deep".into(),
-                        "a schema file never needs this much nesting: check for runaway brackets"
-                            .into(),
+                        NESTING_HELP.into(),
                     ));
                 }
             }
@@ -1496,5 +1684,69 @@ fn closing(open: u8) -> char {
         b'(' => ')',
         b'[' => ']',
         _ => '}',
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The smallest limit under which `source` passes the nesting guard.
+    fn needed(source: &str) -> usize {
+        let tokens: proc_macro2::TokenStream = source.parse().expect("lexes");
+        (0..=MAX_NESTING)
+            .find(|&k| first_deeper_than(&tokens, k).is_none())
+            .unwrap_or(usize::MAX)
+    }
+
+    #[test]
+    fn real_schemas_stay_far_below_the_nesting_limit() {
+        let project = needed(include_str!("../../schema/cloacina.rs"));
+        let everything = needed(include_str!("../tests/fixtures/valid/everything.rs"));
+        // At least twice the room the richest files need.
+        assert!(project * 2 <= MAX_NESTING, "project schema needs {project}");
+        assert!(
+            everything * 2 <= MAX_NESTING,
+            "everything.rs needs {everything}"
+        );
+    }
+
+    #[test]
+    fn nesting_cost_table() {
+        // (source, cost of its deepest token)
+        let cases = [
+            ("", 0),
+            ("a", 1),
+            ("a b c", 3),
+            ("a, b, c", 1),
+            ("a; b c", 2),
+            ("(a)", 2),
+            ("a (b c)", 4),
+            ("a, (b, c)", 2),
+            ("Nullable<Nullable<Text>>", 7),
+            ("#[doc = \"x\"] a", 4),
+            ("#![allow_drop(a)] b", 4),
+            ("table! {} table! {}", 3),
+            ("{} = {} = {}", 5),
+            ("if a {} else if b {}", 7),
+            ("!!!!x", 5),
+        ];
+        for (src, cost) in cases {
+            assert_eq!(needed(src), cost, "{src}");
+        }
+    }
+
+    #[test]
+    fn too_deep_input_is_one_located_diagnostic() {
+        let src = format!(
+            "table! {{\n    t (id) {{\n        x -> {}Text,\n    }}\n}}\n",
+            "<".repeat(40)
+        );
+        let (_, diags) = parse(&src);
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(diags[0].code, DiagCode::Syntax);
+        assert!(diags[0].message.contains("nested too deeply"));
+        let (line, _) = crate::error::line_col(&src, diags[0].span.start);
+        assert_eq!(line, 3);
     }
 }

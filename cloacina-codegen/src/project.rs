@@ -42,14 +42,11 @@ impl SchemaFile {
     ///
     /// # Errors
     ///
-    /// [`Error::Read`] when the file cannot be read, [`Error::Schema`] when
-    /// it has problems.
+    /// [`Error::Read`] when the file cannot be read, [`Error::NotUtf8`]
+    /// when it is not UTF-8 text, [`Error::Schema`] when it has problems.
     pub fn load(path: impl AsRef<Path>) -> Result<SchemaFile> {
         let path = path.as_ref();
-        let source = std::fs::read_to_string(path).map_err(|source| Error::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let source = crate::parse::read_source(path)?;
         // Diagnostics name the file as given; generated headers never show
         // an absolute path of this machine.
         let mut file = SchemaFile::from_source(&path.display().to_string(), source)?;

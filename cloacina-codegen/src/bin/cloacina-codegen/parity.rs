@@ -63,7 +63,7 @@ pub fn check(
     } else {
         let n: usize = report.sections.iter().map(|s| s.findings.len()).sum();
         Err(Error::Parity {
-            summary: format!("check failed: {n} difference(s) between the schema file and the replayed migrations, or the history is not in sync"),
+            summary: format!("check failed: {n} difference(s) between the schema file and the replayed migrations, {} row or value finding(s) in the data-carrying replay, or the history is not in sync", report.data.findings.len()),
         })
     }
 }
@@ -84,9 +84,10 @@ pub fn check_parity(
     } else {
         Err(Error::Parity {
             summary: format!(
-                "the migration folders diverge: {} difference(s), {} unpaired migration(s)",
+                "the migration folders diverge: {} difference(s), {} unpaired migration(s), {} row or value finding(s)",
                 report.report.differences.len(),
-                report.unpaired.len()
+                report.unpaired.len(),
+                report.data.findings.len()
             ),
         })
     }

@@ -1,0 +1,483 @@
+//! The data-carrying replay of `check` and `check-parity`, live on real
+//! SQLite and real PostgreSQL: every table holds seeded rows before each
+//! migration, and a migration that loses rows or changes values on one
+//! backend is named with the table, the rows and the values.
+//!
+//! PostgreSQL comes from `CLOACINA_TEST_POSTGRES_URL` (or `DATABASE_URL`);
+//! without a server the tests fail with instructions; they never skip.
+
+#![cfg(feature = "live")]
+
+mod live_support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use cloacina_codegen::check::{check, check_parity, list_migrations, replay_and_introspect};
+use cloacina_codegen::proof::{DataFinding, DataKind};
+use cloacina_codegen::Backend;
+use live_support::TempDir;
+use serde_json::Value;
+
+fn bin(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cloacina-codegen"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("run the binary")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
+}
+
+#[test]
+fn check_on_this_projects_history_keeps_every_seeded_row() {
+    let root = workspace();
+    let report = check(
+        &root.join("schema/cloacina.rs"),
+        &root.join("migrations"),
+        &live_support::postgres_url(),
+    )
+    .expect("check runs");
+    let data = &report.data;
+    assert!(report.is_clean(), "{}", report.render());
+    assert!(data.findings.is_empty(), "{}", data.render());
+    assert!(data.not_seeded.is_empty(), "{}", data.render());
+    assert!(data.steps >= 1);
+    // Every table of the schema got rows on both backends, the same number.
+    assert!(data.rows_seeded.postgres >= 8 * 12, "{}", data.render());
+    assert_eq!(data.rows_seeded.postgres, data.rows_seeded.sqlite);
+    assert!(report.render().contains("every row and value kept"));
+}
+
+/// A generated history of the fixture that uses every construct, plus
+/// hand-written migrations whose `up.sql` per backend is given.
+fn history_with_hand_written(dir: &TempDir, hand: &[(&str, &str, &str)]) -> (PathBuf, PathBuf) {
+    let schema_src = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid/everything.rs"),
+    )
+    .expect("fixture");
+    let schema = dir.write("schema/app.rs", &schema_src);
+    let migrations = dir.path().join("migrations");
+    let out = bin(&[
+        "migration",
+        "new",
+        "--schema",
+        s(&schema),
+        "--migrations",
+        s(&migrations),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    for (name, pg, lite) in hand {
+        // Versions come from the clock; keep them apart.
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let out = bin(&["migration", "hand", name, "--migrations", s(&migrations)]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        for (backend, sql) in [("postgres", pg), ("sqlite", lite)] {
+            let folder = std::fs::read_dir(migrations.join(backend))
+                .expect("list")
+                .flatten()
+                .map(|e| e.path())
+                .find(|p| p.to_string_lossy().ends_with(name))
+                .expect("hand-written folder");
+            std::fs::write(folder.join("up.sql"), sql).expect("write");
+        }
+    }
+    let out = bin(&["migration", "rehash", "--migrations", s(&migrations)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    (schema, migrations)
+}
+
+fn of_kind(findings: &[DataFinding], kind: DataKind) -> Vec<&DataFinding> {
+    findings.iter().filter(|f| f.kind == kind).collect()
+}
+
+#[test]
+fn every_type_is_seeded_and_kept_through_a_generated_history() {
+    let dir = TempDir::new("data-everything");
+    let (schema, migrations) = history_with_hand_written(&dir, &[]);
+    let report = check(&schema, &migrations, &live_support::postgres_url()).expect("check runs");
+    assert!(report.is_clean(), "{}", report.render());
+    // Raw checks (`small_n >= 0`, `length(label) > 0`) refuse the boundary
+    // rows; the seeder retries them tame, so every table is seeded.
+    assert!(
+        report.data.not_seeded.is_empty(),
+        "{}",
+        report.data.render()
+    );
+    assert!(report.data.rows_seeded.sqlite > 0);
+}
+
+#[test]
+fn a_row_losing_or_value_changing_sqlite_migration_fails_check_with_names_and_counts() {
+    let dir = TempDir::new("data-lose");
+    let (schema, migrations) = history_with_hand_written(
+        &dir,
+        &[
+            (
+                "prune_events",
+                "SELECT 1;",
+                // Loses the events of every other seeded row on SQLite only.
+                "DELETE FROM events WHERE seq % 2 = 0;",
+            ),
+            (
+                "fix_notes",
+                "SELECT 1;",
+                "UPDATE everything SET big_n = big_n + 1 WHERE big_n = 0;",
+            ),
+            (
+                // A data fix both backends make alike: intended, not reported.
+                "fix_both",
+                "UPDATE everything SET note = 'fixed' WHERE note IS NULL;",
+                "UPDATE everything SET note = 'fixed' WHERE note IS NULL;",
+            ),
+        ],
+    );
+    let report = check(&schema, &migrations, &live_support::postgres_url()).expect("check runs");
+    assert!(!report.is_clean(), "{}", report.render());
+    let data = &report.data;
+    let lost = of_kind(&data.findings, DataKind::RowsLost);
+    assert_eq!(lost.len(), 1, "{}", data.render());
+    let l = lost[0];
+    assert!(l.migration.ends_with("_prune_events"), "{}", data.render());
+    assert_eq!(l.backend, "sqlite");
+    assert_eq!(l.table, "events");
+    assert_eq!(l.rows_before, Some(12));
+    assert_eq!(l.rows_after, Some(6));
+    assert!(l.rows.iter().all(|k| k.starts_with("seq=")), "{:?}", l.rows);
+    let line = l.message();
+    assert!(
+        line.contains("lost 6 row(s) of table events on sqlite: 12 before, 6 after"),
+        "{line}"
+    );
+
+    let changed = of_kind(&data.findings, DataKind::ValueChanged);
+    assert!(!changed.is_empty(), "{}", data.render());
+    assert!(changed.iter().all(|c| c.migration.ends_with("_fix_notes")
+        && c.backend == "sqlite"
+        && c.table == "everything"
+        && c.column.as_deref() == Some("big_n")));
+    assert!(
+        changed
+            .iter()
+            .any(|c| c.before.as_deref() == Some("0") && c.after.as_deref() == Some("1")),
+        "{}",
+        data.render()
+    );
+    assert!(
+        data.findings
+            .iter()
+            .all(|f| !f.migration.ends_with("_fix_both")),
+        "{}",
+        data.render()
+    );
+    // Reported once, for the backend that did it, not again as a
+    // difference between the backends.
+    assert!(
+        of_kind(&data.findings, DataKind::BackendsDiffer).is_empty(),
+        "{}",
+        data.render()
+    );
+
+    // The CLI fails and carries the same in its JSON report.
+    let url = live_support::postgres_url();
+    let out = bin(&[
+        "check",
+        "--schema",
+        s(&schema),
+        "--migrations",
+        s(&migrations),
+        "--postgres",
+        &url,
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(6), "{}", text(&out.stderr));
+    let json: Value = serde_json::from_slice(&out.stdout).expect("json report");
+    let findings = json["data"]["findings"].as_array().expect("findings");
+    assert!(findings.iter().any(|f| f["kind"] == "rows_lost"
+        && f["table"] == "events"
+        && f["backend"] == "sqlite"
+        && f["rows_before"] == 12
+        && f["rows_after"] == 6));
+    assert!(json["data"]["rows_seeded"]["sqlite"].as_u64() > Some(0));
+}
+
+const PG_FLAGS: &str = "\
+CREATE TABLE flags (
+  id INTEGER PRIMARY KEY,
+  name VARCHAR(50) NOT NULL,
+  flag BOOLEAN NOT NULL DEFAULT FALSE,
+  seen_at TIMESTAMPTZ
+);
+";
+
+const LITE_FLAGS: &str = "\
+CREATE TABLE flags (
+  id INTEGER PRIMARY KEY,
+  name VARCHAR(50) NOT NULL,
+  flag BOOLEAN NOT NULL DEFAULT 0,
+  seen_at TIMESTAMP
+);
+";
+
+fn flags_pair(dir: &TempDir, lite_rebuild: &str) {
+    dir.write("pg/2024-01-01-000000_create_flags/up.sql", PG_FLAGS);
+    dir.write(
+        "pg/2024-02-01-000000_add_note/up.sql",
+        "ALTER TABLE flags ADD COLUMN note TEXT;",
+    );
+    dir.write("lite/001_create_flags/up.sql", LITE_FLAGS);
+    dir.write("lite/002_add_note/up.sql", lite_rebuild);
+}
+
+#[test]
+fn check_parity_catches_a_sqlite_rebuild_that_keeps_only_t_f_booleans() {
+    let dir = TempDir::new("data-flags");
+    flags_pair(
+        &dir,
+        "CREATE TABLE flags_new (
+           id INTEGER PRIMARY KEY,
+           name VARCHAR(50) NOT NULL,
+           flag BOOLEAN NOT NULL DEFAULT 0,
+           seen_at TIMESTAMP,
+           note TEXT
+         );
+         INSERT INTO flags_new (id, name, flag, seen_at)
+           SELECT id, name, flag, seen_at FROM flags WHERE flag = 't' OR flag = 'f';
+         DROP TABLE flags;
+         ALTER TABLE flags_new RENAME TO flags;",
+    );
+    let report = check_parity(
+        &dir.path().join("pg"),
+        &dir.path().join("lite"),
+        &live_support::postgres_url(),
+    )
+    .expect("check-parity runs");
+    // The structure agrees: only the rows tell.
+    assert!(report.report.is_empty(), "{}", report.render());
+    assert!(!report.is_clean());
+    let lost = of_kind(&report.data.findings, DataKind::RowsLost);
+    assert_eq!(lost.len(), 1, "{}", report.render());
+    let l = lost[0];
+    assert_eq!(l.migration, "2024-02-01-000000_add_note / 002_add_note");
+    assert_eq!((l.backend.as_str(), l.table.as_str()), ("sqlite", "flags"));
+    assert_eq!((l.rows_before, l.rows_after), (Some(12), Some(6)));
+    assert_eq!(l.rows.len(), 5, "the first rows lost are named");
+    assert!(report.render().contains(
+        "migration 2024-02-01-000000_add_note / 002_add_note lost 6 row(s) of table flags on sqlite: 12 before, 6 after; missing: id="
+    ));
+    // PostgreSQL kept everything.
+    assert!(report.data.findings.iter().all(|f| f.backend != "postgres"));
+}
+
+#[test]
+fn check_parity_passes_a_faithful_sqlite_rebuild_of_legacy_booleans() {
+    let dir = TempDir::new("data-flags-ok");
+    flags_pair(
+        &dir,
+        "CREATE TABLE flags_new (
+           id INTEGER PRIMARY KEY,
+           name VARCHAR(50) NOT NULL,
+           flag BOOLEAN NOT NULL DEFAULT 0,
+           seen_at TIMESTAMP,
+           note TEXT
+         );
+         INSERT INTO flags_new (id, name, flag, seen_at) SELECT id, name, flag, seen_at FROM flags;
+         DROP TABLE flags;
+         ALTER TABLE flags_new RENAME TO flags;",
+    );
+    let report = check_parity(
+        &dir.path().join("pg"),
+        &dir.path().join("lite"),
+        &live_support::postgres_url(),
+    )
+    .expect("check-parity runs");
+    assert!(report.is_clean(), "{}", report.render());
+    assert_eq!(report.data.steps, 2);
+    assert_eq!(
+        (
+            report.data.rows_seeded.postgres,
+            report.data.rows_seeded.sqlite
+        ),
+        (24, 24)
+    );
+}
+
+/// The schema of the synthetic history after `step` edits: additive
+/// columns (plain `ADD COLUMN`), defaults that change (SQLite rebuilds of
+/// a parent whose children cascade), new tables, a rename.
+fn synthetic_schema(step: usize) -> String {
+    let mut parents = vec![
+        "#[default(uuid)] id -> Uuid,".to_string(),
+        "name -> Text,".into(),
+        "#[default(true)] active -> Bool,".into(),
+        "#[default(now)] created_at -> Timestamp,".into(),
+        if step >= 5 {
+            "#[renamed_from(score)] points -> BigInt,".into()
+        } else {
+            "score -> BigInt,".into()
+        },
+        "ratio -> Double,".into(),
+        "doc -> Json,".into(),
+        "payload -> Binary,".into(),
+        format!("#[default({})] level -> Integer,", step / 4 * 4 + 1),
+    ];
+    let mut children = vec![
+        "#[auto_increment] id -> BigInt,".to_string(),
+        "#[references(parents.id, on_delete = cascade)] parent_id -> Uuid,".into(),
+        "#[check(in(\"a\", \"b\"))] #[default(\"a\")] kind -> Text,".into(),
+        "note -> Nullable<Text>,".into(),
+    ];
+    let mut extra = String::new();
+    for i in 1..=step {
+        match i % 4 {
+            1 => parents.push(format!("extra_{i} -> Nullable<Text>,")),
+            2 => children.push(format!("#[default(false)] flag_{i} -> Bool,")),
+            3 => children.push(format!("#[default(\"x{i}\")] label_{i} -> Text,")),
+            _ => extra.push_str(&format!(
+                "table! {{\n    side_{i} (id) {{\n        #[default(uuid)] id -> Uuid,\n        #[references(parents.id, on_delete = set_null)] parent_id -> Nullable<Uuid>,\n        at -> Nullable<Timestamp>,\n    }}\n}}\n"
+            )),
+        }
+    }
+    format!(
+        "table! {{\n    parents (id) {{\n        {}\n    }}\n}}\n\ntable! {{\n    children (id) {{\n        {}\n    }}\n}}\n\n{extra}",
+        parents.join("\n        "),
+        children.join("\n        ")
+    )
+}
+
+/// Writes the synthetic history of `steps + 1` migrations into `dir`.
+fn synthetic_history(dir: &TempDir, steps: usize) -> (PathBuf, PathBuf) {
+    use cloacina_codegen::history;
+    let migrations = dir.path().join("migrations");
+    let mut schema_path = PathBuf::new();
+    for step in 0..=steps {
+        let source = synthetic_schema(step);
+        schema_path = dir.write("schema/app.rs", &source);
+        let path = schema_path.display().to_string();
+        let file = cloacina_codegen::SchemaFile::from_source(&path, source.as_str())
+            .unwrap_or_else(|e| panic!("step {step}: {}\n{source}", e.render()));
+        let mut hist = history::load(&migrations).expect("load history");
+        let pending = history::pending(&hist, file.schema()).expect("pending");
+        assert!(!pending.is_empty(), "step {step} changes nothing");
+        let clock = history::FixedClock(
+            std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_780_000_000 + step as u64),
+        );
+        history::write_migration(&mut hist, &pending, &file, None, &clock)
+            .unwrap_or_else(|e| panic!("step {step}: {e}"));
+    }
+    (schema_path, migrations)
+}
+
+#[test]
+fn a_generated_history_of_twenty_one_migrations_keeps_every_row() {
+    let dir = TempDir::new("data-synthetic");
+    let (schema, migrations) = synthetic_history(&dir, 20);
+    let started = std::time::Instant::now();
+    let report = check(&schema, &migrations, &live_support::postgres_url()).expect("check runs");
+    let took = started.elapsed();
+    assert!(report.is_clean(), "{}", report.render());
+    assert_eq!(report.data.steps, 21);
+    assert!(
+        report.data.not_seeded.is_empty(),
+        "{}",
+        report.data.render()
+    );
+    // The structure-only replay that `check` did before, for comparison.
+    let started = std::time::Instant::now();
+    let url = live_support::postgres_url();
+    for (backend, folder) in [(Backend::Postgres, "postgres"), (Backend::Sqlite, "sqlite")] {
+        let list = list_migrations(&migrations.join(folder)).expect("list");
+        replay_and_introspect(backend, &list, Some(&url)).expect("replay");
+    }
+    let structure_only = started.elapsed();
+    eprintln!(
+        "check of a 21-migration history with {} rows seeded per backend: {took:?} \
+         (structure-only replay of both backends: {structure_only:?})",
+        report.data.rows_seeded.postgres
+    );
+}
+
+#[test]
+fn check_parity_seeds_a_sqlite_fts5_table_and_sees_a_rebuild_empty_it() {
+    let dir = TempDir::new("data-fts");
+    let docs = "CREATE TABLE docs (id INTEGER PRIMARY KEY, body TEXT NOT NULL);";
+    dir.write("pg/001_create_docs/up.sql", docs);
+    dir.write("pg/002_retokenize/up.sql", "SELECT 1;");
+    dir.write(
+        "lite/001_create_docs/up.sql",
+        &format!("{docs}\nCREATE VIRTUAL TABLE docs_fts USING fts5(body);"),
+    );
+    dir.write(
+        "lite/002_retokenize/up.sql",
+        "DROP TABLE docs_fts; CREATE VIRTUAL TABLE docs_fts USING fts5(body, tokenize = 'porter');",
+    );
+    let report = check_parity(
+        &dir.path().join("pg"),
+        &dir.path().join("lite"),
+        &live_support::postgres_url(),
+    )
+    .expect("check-parity runs");
+    let lost = of_kind(&report.data.findings, DataKind::RowsLost);
+    assert_eq!(lost.len(), 1, "{}", report.render());
+    let l = lost[0];
+    assert_eq!(
+        (l.migration.as_str(), l.backend.as_str(), l.table.as_str()),
+        ("002_retokenize", "sqlite", "docs_fts")
+    );
+    assert_eq!((l.rows_before, l.rows_after), (Some(12), Some(0)));
+    // The virtual table's shadow tables are not seeded behind its back.
+    assert!(report.data.not_seeded.is_empty(), "{}", report.render());
+}
+
+#[test]
+fn rows_a_migration_inserts_are_compared_by_count_not_by_their_random_keys() {
+    let run = |lite_insert: &str| {
+        let dir = TempDir::new("data-inserted");
+        dir.write(
+            "pg/001_create_states/up.sql",
+            "CREATE TABLE states (id UUID PRIMARY KEY DEFAULT gen_random_uuid(), name TEXT NOT NULL, at TIMESTAMPTZ NOT NULL DEFAULT now());",
+        );
+        dir.write(
+            "pg/002_seed_states/up.sql",
+            "INSERT INTO states (name) VALUES ('Pending');",
+        );
+        dir.write(
+            "lite/001_create_states/up.sql",
+            "CREATE TABLE states (id BLOB PRIMARY KEY NOT NULL DEFAULT (randomblob(16)) CHECK (length(id) = 16), name TEXT NOT NULL, at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%f000Z', 'now')));",
+        );
+        dir.write("lite/002_seed_states/up.sql", lite_insert);
+        check_parity(
+            &dir.path().join("pg"),
+            &dir.path().join("lite"),
+            &live_support::postgres_url(),
+        )
+        .expect("check-parity runs")
+    };
+    // The same seed data, each backend with its own random key and instant.
+    let same = run("INSERT INTO states (name) VALUES ('Pending');");
+    assert!(same.data.is_clean(), "{}", same.render());
+    // One row more on SQLite.
+    let more = run("INSERT INTO states (name) VALUES ('Pending'), ('Running');");
+    let differ = of_kind(&more.data.findings, DataKind::BackendsDiffer);
+    assert_eq!(differ.len(), 1, "{}", more.render());
+    assert_eq!(differ[0].table, "states");
+    assert_eq!(differ[0].migration, "002_seed_states");
+    assert_eq!(
+        (differ[0].before.as_deref(), differ[0].after.as_deref()),
+        (Some("1 row(s)"), Some("2 row(s)"))
+    );
+}
