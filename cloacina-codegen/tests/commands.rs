@@ -139,7 +139,8 @@ fn import_of_diesel_schemas_applies_on_both_backends() {
     );
     // joinable! is a hint, not a foreign key.
     assert!(
-        !pg.lines().any(|l| l.trim_start().starts_with("#[references")),
+        !pg.lines()
+            .any(|l| l.trim_start().starts_with("#[references")),
         "{pg}"
     );
     assert!(pg.contains("join hint"), "{pg}");

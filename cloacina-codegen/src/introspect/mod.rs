@@ -13,8 +13,11 @@
 //! No diesel_cli, no `print-schema`: plain catalog queries, each returning
 //! one JSON document that serde reads.
 
+mod carry;
 pub mod postgres;
 pub mod sqlite;
+
+pub use carry::{for_inspect, Carried, Inspected, Replaced};
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};
@@ -34,6 +37,9 @@ pub struct Introspection {
     pub objects: Vec<DbObject>,
     /// What could only be read approximately, or not at all.
     pub notes: Vec<Note>,
+    /// Objects the neutral model cannot hold, with the SQL that recreates
+    /// them on this backend (`inspect` writes them as `raw_sql!` blocks).
+    pub carried: Vec<Carried>,
 }
 
 /// A database object outside the neutral model (a trigger, a function, a

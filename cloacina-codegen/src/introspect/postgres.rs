@@ -16,7 +16,9 @@ use diesel::connection::SimpleConnection;
 use diesel::{PgConnection, RunQueryDsl};
 use serde::Deserialize;
 
-use super::{from_json, is_bookkeeping_table, DbObject, Introspection, JsonRow, Note};
+use super::{
+    from_json, is_bookkeeping_table, Carried, DbObject, Introspection, JsonRow, Note, Replaced,
+};
 use crate::error::{Error, Result};
 use crate::model::*;
 use crate::normalize::{canonical_expr, canonical_tokens, check_from_sql, Tok};
@@ -64,6 +66,8 @@ struct ColRow {
 #[derive(Deserialize)]
 struct ConRow {
     table: String,
+    deferrable: bool,
+    validated: bool,
     name: String,
     contype: String,
     columns: Option<Vec<String>>,
@@ -105,6 +109,44 @@ struct ObjRow {
 
 const NS: &str = "n.nspname = current_schema()";
 
+/// Relations that no extension owns (pg_depend deptype `e`).
+const NOT_EXT_REL: &str = "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')";
+
+#[derive(Deserialize)]
+struct EnumRow {
+    name: String,
+    labels: Vec<String>,
+}
+
+fn q(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn lit(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// Objects of the catalog that the model cannot hold, with their SQL.
+fn carry(
+    rank: u8,
+    kind: &str,
+    name: impl Into<String>,
+    up: String,
+    down: String,
+    why: &str,
+    replaces: Option<Replaced>,
+) -> Carried {
+    Carried {
+        rank,
+        kind: kind.into(),
+        name: name.into(),
+        up,
+        down,
+        why: why.into(),
+        replaces,
+    }
+}
+
 /// Reads the current schema of a PostgreSQL connection.
 ///
 /// # Errors
@@ -126,7 +168,7 @@ pub fn introspect(conn: &mut PgConnection, target: &str) -> Result<Introspection
             "SELECT c.relname AS name, c.relkind::text AS kind, obj_description(c.oid, 'pg_class') AS comment, \
              CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS definition \
              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE {NS} AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY c.relname"
+             WHERE {NS} AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {NOT_EXT_REL} ORDER BY c.relname"
         ),
     )?;
     let cols: Vec<ColRow> = query(
@@ -159,7 +201,8 @@ pub fn introspect(conn: &mut PgConnection, target: &str) -> Result<Introspection
              CASE WHEN con.contype = 'f' THEN con.confdeltype::text END AS on_delete, \
              CASE WHEN con.contype = 'f' THEN con.confupdtype::text END AS on_update, \
              CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END AS expr, \
-             pg_get_constraintdef(con.oid) AS definition \
+             pg_get_constraintdef(con.oid) AS definition, con.condeferrable AS deferrable, \
+             con.convalidated AS validated \
              FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
              JOIN pg_namespace n ON n.oid = c.relnamespace \
              LEFT JOIN pg_class fc ON fc.oid = con.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace \
@@ -195,12 +238,15 @@ pub fn introspect(conn: &mut PgConnection, target: &str) -> Result<Introspection
              WHERE {NS} AND NOT t.tgisinternal \
              UNION ALL \
              SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END AS kind, \
-             p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS name, NULL AS table, NULL AS definition \
+             p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS name, NULL AS table, \
+             CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) END AS definition \
              FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE {NS} \
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e') \
              UNION ALL \
              SELECT 'type' AS kind, t.typname::text AS name, NULL AS table, NULL AS definition \
              FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
              WHERE {NS} AND t.typtype IN ('e', 'd', 'r', 'm') \
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e') \
              ORDER BY 1, 2"
         ),
     )?
@@ -213,6 +259,84 @@ pub fn introspect(conn: &mut PgConnection, target: &str) -> Result<Introspection
     })
     .collect();
 
+    let extensions: Vec<String> = query::<ObjRow>(
+        conn,
+        target,
+        "extensions",
+        "SELECT 'extension' AS kind, extname::text AS name, NULL AS table, NULL AS definition \
+         FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 2",
+    )?
+    .into_iter()
+    .map(|o| o.name)
+    .collect();
+    let enums: Vec<EnumRow> = query(
+        conn,
+        target,
+        "enum types",
+        &format!(
+            "SELECT t.typname::text AS name, \
+             (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid) AS labels \
+             FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+             WHERE {NS} AND t.typtype = 'e' \
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e') \
+             ORDER BY 1"
+        ),
+    )?;
+    let mut carried: Vec<Carried> = Vec::new();
+    for e in extensions {
+        carried.push(carry(
+            0,
+            "extension",
+            e.clone(),
+            format!("CREATE EXTENSION IF NOT EXISTS {};\n", q(&e)),
+            format!("DROP EXTENSION IF EXISTS {};\n", q(&e)),
+            "the schema language has no extensions (the objects it owns are not listed)",
+            None,
+        ));
+    }
+    for e in enums {
+        let labels: Vec<String> = e.labels.iter().map(|l| lit(l)).collect();
+        carried.push(carry(
+            1,
+            "enum type",
+            e.name.clone(),
+            format!(
+                "CREATE TYPE {} AS ENUM ({});\n",
+                q(&e.name),
+                labels.join(", ")
+            ),
+            format!("DROP TYPE {};\n", q(&e.name)),
+            "a PostgreSQL enum; the schema language has no enum type",
+            None,
+        ));
+    }
+    for o in &objects {
+        match (o.kind.as_str(), &o.definition) {
+            ("function" | "procedure", Some(def)) => carried.push(carry(
+                2,
+                &o.kind,
+                o.name.clone(),
+                format!("{};\n", def.trim_end().trim_end_matches(';')),
+                format!("DROP {} {};\n", o.kind.to_ascii_uppercase(), o.name),
+                "a PostgreSQL function",
+                None,
+            )),
+            ("trigger", Some(def)) => carried.push(carry(
+                9,
+                "trigger",
+                o.name.clone(),
+                format!("{def};\n"),
+                format!(
+                    "DROP TRIGGER {} ON {};\n",
+                    q(&o.name),
+                    q(o.table.as_deref().unwrap_or_default())
+                ),
+                "a trigger; the schema language has none",
+                None,
+            )),
+            _ => {}
+        }
+    }
     let mut notes: Vec<Note> = Vec::new();
     let mut tables: Vec<Table> = Vec::new();
     let mut index_of: HashMap<String, usize> = HashMap::new();
@@ -242,27 +366,77 @@ pub fn introspect(conn: &mut PgConnection, target: &str) -> Result<Introspection
                     span: Span::default(),
                 });
             }
-            kind => objects.push(DbObject {
-                kind: match kind {
+            kind => {
+                let what = match kind {
                     "v" => "view",
                     "m" => "materialized view",
                     _ => "foreign table",
+                };
+                let definition = r.definition.map(|d| d.trim().to_string());
+                match &definition {
+                    Some(def) if kind == "v" || kind == "m" => {
+                        let def = def.trim_end_matches(';');
+                        carried.push(carry(
+                            if kind == "v" { 7 } else { 8 },
+                            what,
+                            r.name.clone(),
+                            format!(
+                                "CREATE {} {} AS\n{def};\n",
+                                what.to_ascii_uppercase(),
+                                q(&r.name)
+                            ),
+                            format!("DROP {} {};\n", what.to_ascii_uppercase(), q(&r.name)),
+                            "the schema language has no views",
+                            None,
+                        ));
+                    }
+                    _ => notes.push(Note::new(
+                        &r.name,
+                        format!("a {what}; the schema language cannot hold it; left out"),
+                    )),
                 }
-                .into(),
-                name: r.name,
-                table: None,
-                definition: r.definition.map(|d| d.trim().to_string()),
-            }),
+                objects.push(DbObject {
+                    kind: what.into(),
+                    name: r.name,
+                    table: None,
+                    definition,
+                });
+            }
         }
     }
 
+    let mut raw_columns: Vec<(String, String)> = Vec::new();
     for c in cols {
         let Some(&ti) = index_of.get(&c.table) else {
             continue;
         };
         let object = format!("{}.{}", c.table, c.name);
-        let Some(ty) = column_type(&c, &object, &mut notes) else {
-            continue;
+        let ty = match column_type(&c, &object, &mut notes) {
+            Ok(ty) => ty,
+            Err(why) => {
+                let default = c
+                    .default
+                    .as_deref()
+                    .map(|d| format!(" DEFAULT {d}"))
+                    .unwrap_or_default();
+                carried.push(carry(
+                    3,
+                    "column",
+                    object.clone(),
+                    format!(
+                        "ALTER TABLE {} ADD COLUMN {} {}{}{default};\n",
+                        q(&c.table),
+                        q(&c.name),
+                        c.formatted,
+                        if c.notnull { " NOT NULL" } else { "" }
+                    ),
+                    format!("ALTER TABLE {} DROP COLUMN {};\n", q(&c.table), q(&c.name)),
+                    &why,
+                    None,
+                ));
+                raw_columns.push((c.table.clone(), c.name.clone()));
+                continue;
+            }
         };
         if c.generated == "s" {
             notes.push(Note::new(&object, "a generated column; read as a plain column (the schema language has no generated columns)"));
@@ -309,6 +483,41 @@ pub fn introspect(conn: &mut PgConnection, target: &str) -> Result<Introspection
         };
         let columns = con.columns.clone().unwrap_or_default();
         let t = &mut tables[ti];
+        let names_raw = columns
+            .iter()
+            .any(|c| raw_columns.contains(&(con.table.clone(), c.clone())));
+        let why = if con.contype == "x" {
+            Some("an exclusion constraint")
+        } else if con.deferrable {
+            Some("a DEFERRABLE constraint; the schema language's constraints are immediate")
+        } else if !con.validated {
+            Some("a NOT VALID constraint (rows before it were never checked)")
+        } else if names_raw && con.contype != "p" {
+            Some("it names a column carried as raw SQL")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            carried.push(carry(
+                5,
+                "constraint",
+                format!("{}.{}", con.table, con.name),
+                format!(
+                    "ALTER TABLE {} ADD CONSTRAINT {} {};\n",
+                    q(&con.table),
+                    q(&con.name),
+                    con.definition
+                ),
+                format!(
+                    "ALTER TABLE {} DROP CONSTRAINT {};\n",
+                    q(&con.table),
+                    q(&con.name)
+                ),
+                why,
+                None,
+            ));
+            continue;
+        }
         match con.contype.as_str() {
             "p" => t.primary_key = columns,
             "u" => t.uniques.push(Unique {
@@ -335,6 +544,30 @@ pub fn introspect(conn: &mut PgConnection, target: &str) -> Result<Introspection
             }
             "c" => {
                 let expr = con.expr.unwrap_or_default();
+                let check = check_from_sql(&expr);
+                if let CheckExpr::Raw { sql: Some(sql), .. } = &check {
+                    if !portable(sql) {
+                        // Kept for comparisons; `inspect` writes it as raw SQL.
+                        carried.push(carry(
+                            5,
+                            "constraint",
+                            format!("{}.{}", con.table, con.name),
+                            format!(
+                                "ALTER TABLE {} ADD CONSTRAINT {} {};\n",
+                                q(&con.table),
+                                q(&con.name),
+                                con.definition
+                            ),
+                            format!(
+                                "ALTER TABLE {} DROP CONSTRAINT {};\n",
+                                q(&con.table),
+                                q(&con.name)
+                            ),
+                            "a check in PostgreSQL's own SQL (casts, JSON or regex operators, PostgreSQL functions) that SQLite cannot evaluate; a neutral check must mean the same on both backends",
+                            Some(Replaced::Constraint(con.table.clone(), con.name.clone())),
+                        ));
+                    }
+                }
                 t.checks.push(Check {
                     name: Some(con.name),
                     expr: check_from_sql(&expr),
@@ -350,31 +583,54 @@ pub fn introspect(conn: &mut PgConnection, target: &str) -> Result<Introspection
     }
 
     for ix in idxs {
-        let Some(&ti) = index_of.get(&ix.table) else {
-            continue;
-        };
         if ix.constraint_backed {
             continue; // the primary key's or a unique constraint's own index
         }
+        let on_table = index_of.get(&ix.table).copied();
         let columns = ix.columns.unwrap_or_default();
-        if ix.expression || columns.iter().any(|c| c.column.is_none()) {
-            objects.push(DbObject {
-                kind: "expression index".into(),
-                name: ix.name,
-                table: Some(ix.table),
-                definition: Some(ix.definition),
-            });
+        let names_raw = columns.iter().any(|c| {
+            c.column
+                .as_ref()
+                .is_some_and(|n| raw_columns.contains(&(ix.table.clone(), n.clone())))
+        });
+        let expression = ix.expression || columns.iter().any(|c| c.column.is_none());
+        let why = if on_table.is_none() {
+            Some("an index on a view or materialized view".to_string())
+        } else if expression {
+            Some("an expression index; the schema language indexes columns".to_string())
+        } else if ix.method != "btree" {
+            Some(format!(
+                "a {} index; the schema language's indexes are B-tree",
+                ix.method
+            ))
+        } else if names_raw {
+            Some("it names a column carried as raw SQL".to_string())
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            if expression {
+                objects.push(DbObject {
+                    kind: "expression index".into(),
+                    name: ix.name.clone(),
+                    table: Some(ix.table.clone()),
+                    definition: Some(ix.definition.clone()),
+                });
+            }
+            carried.push(carry(
+                if on_table.is_none() { 9 } else { 6 },
+                "index",
+                format!("{}.{}", ix.table, ix.name),
+                format!("{};\n", ix.definition),
+                format!("DROP INDEX {};\n", q(&ix.name)),
+                &why,
+                None,
+            ));
             continue;
         }
-        if ix.method != "btree" {
-            notes.push(Note::new(
-                format!("{}.{}", ix.table, ix.name),
-                format!(
-                    "a {} index, read as a plain (btree) index: {}",
-                    ix.method, ix.definition
-                ),
-            ));
-        }
+        let Some(ti) = on_table else {
+            continue;
+        };
         tables[ti].indexes.push(Index {
             name: Some(ix.name),
             columns: columns
@@ -390,6 +646,31 @@ pub fn introspect(conn: &mut PgConnection, target: &str) -> Result<Introspection
         });
     }
 
+    // An identity that is not the whole key: the column is neutral, its
+    // identity is carried.
+    for t in &tables {
+        for c in &t.columns {
+            if c.auto_increment && t.primary_key != [c.name.clone()] {
+                carried.push(carry(
+                    4,
+                    "identity",
+                    format!("{}.{}", t.name, c.name),
+                    format!(
+                        "ALTER TABLE {} ALTER COLUMN {} ADD GENERATED BY DEFAULT AS IDENTITY;\n",
+                        q(&t.name),
+                        q(&c.name)
+                    ),
+                    format!(
+                        "ALTER TABLE {} ALTER COLUMN {} DROP IDENTITY;\n",
+                        q(&t.name),
+                        q(&c.name)
+                    ),
+                    "an identity column that is not the whole primary key",
+                    Some(Replaced::Identity(t.name.clone(), c.name.clone())),
+                ));
+            }
+        }
+    }
     Ok(Introspection {
         backend: Backend::Postgres,
         schema: Schema {
@@ -398,7 +679,36 @@ pub fn introspect(conn: &mut PgConnection, target: &str) -> Result<Introspection
         },
         objects,
         notes,
+        carried,
     })
+}
+
+/// Whether a check expression (canonical form) reads the same on SQLite:
+/// no casts, no PostgreSQL-only operators or functions.
+fn portable(sql: &str) -> bool {
+    let lower = sql.to_ascii_lowercase();
+    ![
+        "::",
+        "jsonb",
+        "json_",
+        "~",
+        "ilike",
+        "similar to",
+        "array",
+        "any (",
+        "any(",
+        "@>",
+        "<@",
+        "?",
+        "regexp",
+        "to_tsvector",
+        "now()",
+        "current_date",
+        "interval",
+        "date_trunc",
+    ]
+    .iter()
+    .any(|p| lower.contains(p))
 }
 
 fn comment_docs(comment: Option<&str>) -> Vec<String> {
@@ -417,7 +727,11 @@ fn action(code: Option<&str>) -> FkAction {
     }
 }
 
-fn column_type(c: &ColRow, object: &str, notes: &mut Vec<Note>) -> Option<ColumnType> {
+fn column_type(
+    c: &ColRow,
+    object: &str,
+    notes: &mut Vec<Note>,
+) -> std::result::Result<ColumnType, String> {
     let approx = |notes: &mut Vec<Note>, ty: &str| {
         notes.push(Note::new(
             object,
@@ -439,7 +753,7 @@ fn column_type(c: &ColRow, object: &str, notes: &mut Vec<Note>) -> Option<Column
                 max_len: (c.typmod >= 4).then(|| (c.typmod - 4) as u32),
             }
         }
-        "citext" | "name" => {
+        "name" => {
             approx(notes, "Text");
             ColumnType::Text { max_len: None }
         }
@@ -448,10 +762,10 @@ fn column_type(c: &ColRow, object: &str, notes: &mut Vec<Note>) -> Option<Column
         "int8" => ColumnType::BigInt,
         "bool" => ColumnType::Bool,
         "timestamptz" => ColumnType::Timestamp,
-        "timestamp" => {
-            approx(notes, "Timestamp (a UTC instant, TIMESTAMPTZ)");
-            ColumnType::Timestamp
-        }
+        "timestamp" => return Err(
+            "a timestamp WITHOUT time zone; the neutral Timestamp is a UTC instant (TIMESTAMPTZ), which would change what the column means".into(),
+        ),
+        "citext" => return Err("case-insensitive text (extension citext); Text would compare case-sensitively".into()),
         "float8" => ColumnType::Double,
         "float4" => {
             approx(notes, "Double");
@@ -464,17 +778,13 @@ fn column_type(c: &ColRow, object: &str, notes: &mut Vec<Note>) -> Option<Column
             ColumnType::Json
         }
         _ => {
-            notes.push(Note::new(
-                object,
-                format!(
-                    "type {} has no neutral type (Uuid, Text, SmallInt, Integer, BigInt, Bool, Timestamp, Double, Binary, Json); column left out",
-                    c.formatted
-                ),
-            ));
-            return None;
+            return Err(format!(
+                "type {} has no neutral type (Uuid, Text, SmallInt, Integer, BigInt, Bool, Timestamp, Double, Binary, Json)",
+                c.formatted
+            ))
         }
     };
-    Some(ty)
+    Ok(ty)
 }
 
 /// Reads a PostgreSQL default expression (as `pg_get_expr` prints it, in a

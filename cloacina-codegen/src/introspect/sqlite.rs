@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use diesel::{RunQueryDsl, SqliteConnection};
 use serde::Deserialize;
 
-use super::{from_json, is_bookkeeping_table, DbObject, Introspection, JsonRow, Note};
+use super::{from_json, is_bookkeeping_table, Carried, DbObject, Introspection, JsonRow, Note};
 use crate::error::{Error, Result};
 use crate::model::*;
 use crate::normalize::{
@@ -291,6 +291,7 @@ pub fn introspect(conn: &mut SqliteConnection, target: &str) -> Result<Introspec
     )?;
     let mut notes = Vec::new();
     let mut objects = Vec::new();
+    let mut carried: Vec<Carried> = Vec::new();
     let mut tables = Vec::new();
     let mut pk_of: HashMap<String, Vec<String>> = HashMap::new();
     let mut raw_tables: Vec<&MasterRow> = Vec::new();
@@ -307,6 +308,14 @@ pub fn introspect(conn: &mut SqliteConnection, target: &str) -> Result<Introspec
                     .as_deref()
                     .is_some_and(|s| s.to_ascii_lowercase().contains("create virtual table"))
                 {
+                    carried.push(verbatim(
+                        7,
+                        "virtual table",
+                        &m.name,
+                        m.sql.as_deref(),
+                        "DROP TABLE",
+                        "a virtual table; the schema language has none",
+                    ));
                     objects.push(DbObject {
                         kind: "virtual table".into(),
                         name: m.name.clone(),
@@ -317,12 +326,33 @@ pub fn introspect(conn: &mut SqliteConnection, target: &str) -> Result<Introspec
                     raw_tables.push(m);
                 }
             }
-            "view" | "trigger" => objects.push(DbObject {
-                kind: m.kind.clone(),
-                name: m.name.clone(),
-                table: (m.kind == "trigger").then(|| m.tbl.clone()),
-                definition: m.sql.clone(),
-            }),
+            "view" | "trigger" => {
+                if m.kind == "view" {
+                    carried.push(verbatim(
+                        7,
+                        "view",
+                        &m.name,
+                        m.sql.as_deref(),
+                        "DROP VIEW",
+                        "the schema language has no views",
+                    ));
+                } else {
+                    carried.push(verbatim(
+                        9,
+                        "trigger",
+                        &m.name,
+                        m.sql.as_deref(),
+                        "DROP TRIGGER",
+                        "a trigger; the schema language has none",
+                    ));
+                }
+                objects.push(DbObject {
+                    kind: m.kind.clone(),
+                    name: m.name.clone(),
+                    table: (m.kind == "trigger").then(|| m.tbl.clone()),
+                    definition: m.sql.clone(),
+                })
+            }
             _ => {}
         }
     }
@@ -426,6 +456,15 @@ pub fn introspect(conn: &mut SqliteConnection, target: &str) -> Result<Introspec
         }
         pk.sort();
         t.primary_key = pk.into_iter().map(|(_, n)| n).collect();
+        // INTEGER PRIMARY KEY is the rowid: it never holds NULL, whatever
+        // the declaration says.
+        if let [k] = t.primary_key.as_slice() {
+            if let Some(c) = t.columns.iter_mut().find(|c| &c.name == k) {
+                if c.ty.is_integer() {
+                    c.nullable = false;
+                }
+            }
+        }
         for (name, sql) in &info.checks {
             t.checks.push(Check {
                 name: name.clone(),
@@ -434,6 +473,15 @@ pub fn introspect(conn: &mut SqliteConnection, target: &str) -> Result<Introspec
             });
         }
         pk_of.insert(t.name.clone(), t.primary_key.clone());
+        if m.sql
+            .as_deref()
+            .is_some_and(|s| s.to_ascii_lowercase().contains("deferrable"))
+        {
+            notes.push(Note::new(
+                &m.name,
+                "a DEFERRABLE foreign key, read as an immediate one: the schema language's constraints are immediate, and SQLite cannot add a constraint to an existing table, so it cannot ride along as raw SQL either",
+            ));
+        }
 
         // Foreign keys.
         let fks: Vec<FkRow> = query(
@@ -507,6 +555,14 @@ pub fn introspect(conn: &mut SqliteConnection, target: &str) -> Result<Introspec
             )?;
             let sql = sql_of.get(ix.name.as_str()).copied();
             if icols.iter().any(|c| c.cid < 0 || c.name.is_none()) {
+                carried.push(verbatim(
+                    6,
+                    "index",
+                    &ix.name,
+                    sql,
+                    "DROP INDEX",
+                    "an expression index; the schema language indexes columns",
+                ));
                 objects.push(DbObject {
                     kind: "expression index".into(),
                     name: ix.name.clone(),
@@ -562,7 +618,24 @@ pub fn introspect(conn: &mut SqliteConnection, target: &str) -> Result<Introspec
         },
         objects,
         notes,
+        carried,
     })
+}
+
+/// An object carried with the SQL `sqlite_schema` holds for it.
+fn verbatim(rank: u8, kind: &str, name: &str, sql: Option<&str>, drop: &str, why: &str) -> Carried {
+    Carried {
+        rank,
+        kind: kind.into(),
+        name: name.into(),
+        up: format!(
+            "{};\n",
+            sql.unwrap_or_default().trim_end().trim_end_matches(';')
+        ),
+        down: format!("{drop} \"{}\";\n", name.replace('"', "\"\"")),
+        why: why.into(),
+        replaces: None,
+    }
 }
 
 fn action(s: &str) -> FkAction {

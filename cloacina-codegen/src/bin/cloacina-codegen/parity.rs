@@ -98,46 +98,53 @@ pub fn check_parity(
 pub fn inspect(url: &str, output: Option<&Path>) -> Result<(), Error> {
     let mut db = cloacina_codegen::internals::introspect::Database::connect(url)?;
     let intro = db.introspect()?;
-    let mut schema = intro.schema.clone();
-    cloacina_codegen::internals::normalize::strip_derived_names(&mut schema);
+    let inspected = cloacina_codegen::internals::introspect::for_inspect(&intro);
     let header_owned = header(
         &format!("inspected from {} ({})", db.target(), db.backend()),
-        &intro.notes,
-        &intro.objects,
+        &inspected.notes,
+        &inspected.problems,
     );
     let header: Vec<&str> = header_owned.iter().map(String::as_str).collect();
-    let text = cloacina_codegen::internals::render::neutral::render(&schema, &header);
-    for n in &intro.notes {
+    let text = cloacina_codegen::internals::render::neutral::render(&inspected.schema, &header);
+    for n in &inspected.notes {
         eprintln!("note: {}: {}", n.object, n.message);
     }
-    write_or_print(output, &text)
+    write_or_print(output, &text)?;
+    if inspected.problems.is_empty() {
+        Ok(())
+    } else {
+        for p in &inspected.problems {
+            eprintln!("cannot express: {p}");
+        }
+        Err(Error::Parity {
+            summary: format!(
+                "inspect wrote the schema, but {} thing(s) in the database cannot be expressed in it (listed above); the file does not describe the database",
+                inspected.problems.len()
+            ),
+        })
+    }
 }
 
 #[cfg(feature = "live")]
 fn header(
     source: &str,
     notes: &[cloacina_codegen::internals::introspect::Note],
-    objects: &[cloacina_codegen::internals::introspect::DbObject],
+    problems: &[String],
 ) -> Vec<String> {
     let mut h = vec![format!("Schema {source} by cloacina-codegen.")];
     if !notes.is_empty() {
         h.push(String::new());
-        h.push("Read approximately or left out:".into());
+        h.push("Read approximately, carried as backend-scoped raw SQL, or left out:".into());
         h.extend(
             notes
                 .iter()
                 .map(|n| format!("  {}: {}", n.object, n.message)),
         );
     }
-    if !objects.is_empty() {
+    if !problems.is_empty() {
         h.push(String::new());
-        h.push(
-            "Objects the schema language holds only as raw_sql! blocks (not written here):".into(),
-        );
-        h.extend(objects.iter().map(|o| match &o.table {
-            Some(t) => format!("  {} {} on {t}", o.kind, o.name),
-            None => format!("  {} {}", o.kind, o.name),
-        }));
+        h.push("NOT EXPRESSED (inspect failed):".into());
+        h.extend(problems.iter().map(|p| format!("  {p}")));
     }
     h
 }

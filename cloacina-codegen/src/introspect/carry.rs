@@ -1,0 +1,368 @@
+//! What `inspect` writes: the introspected tables, plus every object the
+//! neutral model cannot hold carried as backend-scoped `raw_sql!` (the
+//! catalog's own definition), and a last check that the result validates.
+//!
+//! An object is carried when the backend can recreate it from SQL the
+//! catalog prints (a column of a type without a neutral type, an enum type,
+//! a deferrable or `NOT VALID` constraint, an expression, partial-with-method
+//! or GIN/GiST index, a view or materialized view, a function, a trigger,
+//! an extension). What cannot be carried is a problem: `inspect` then exits
+//! non-zero and names it.
+
+use serde::Serialize;
+
+use super::{Introspection, Note};
+use crate::model::*;
+
+/// An object the neutral model cannot hold, with the SQL that recreates it
+/// on the backend it was read from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Carried {
+    /// Creation order: extensions, types, functions, columns, column
+    /// properties, constraints, indexes, views, triggers.
+    pub rank: u8,
+    /// `column`, `index`, `constraint`, `materialized view`, …
+    pub kind: String,
+    /// Its name (`table.column` for a column).
+    pub name: String,
+    /// The SQL that creates it.
+    pub up: String,
+    /// The SQL that removes it again.
+    pub down: String,
+    /// Why it is not a neutral construct.
+    pub why: String,
+    /// What it replaces in the neutral tables.
+    pub replaces: Option<Replaced>,
+}
+
+/// The neutral construct a carried object stands for (taken out of the
+/// table so that nothing is declared twice).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum Replaced {
+    /// A column (table, column).
+    Column(String, String),
+    /// An index (table, index name).
+    Index(String, String),
+    /// A constraint (table, constraint name).
+    Constraint(String, String),
+    /// The identity of a column that is not the whole key (table, column).
+    Identity(String, String),
+}
+
+/// The schema `inspect` writes, with what it carried and what it could not.
+#[derive(Clone, Debug)]
+pub struct Inspected {
+    /// Tables and `raw_sql!` blocks.
+    pub schema: Schema,
+    /// Everything read approximately, carried as raw SQL, or left out.
+    pub notes: Vec<Note>,
+    /// What the written schema could not express; non-empty means the
+    /// command must fail.
+    pub problems: Vec<String>,
+}
+
+/// The sanitized name of a raw block for `kind` and `name`.
+fn block_name(kind: &str, name: &str) -> String {
+    let mut s: String = format!("{}_{}", kind.replace(' ', "_"), name)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    while s.contains("__") {
+        s = s.replace("__", "_");
+    }
+    let s = s.trim_matches('_').to_string();
+    if s.len() > 60 {
+        s[..60].trim_end_matches('_').to_string()
+    } else {
+        s
+    }
+}
+
+/// Turns an introspection into the schema `inspect` writes.
+pub fn for_inspect(intro: &Introspection) -> Inspected {
+    let backend = intro.backend;
+    let mut schema = intro.schema.clone();
+    let mut notes = intro.notes.clone();
+    let mut problems = Vec::new();
+    let mut carried = intro.carried.clone();
+    carried.sort_by_key(|c| c.rank);
+    for c in &carried {
+        if let Some(r) = &c.replaces {
+            take_out(&mut schema, r);
+        }
+    }
+    booleans(&mut schema, &mut notes);
+    dangling(&mut schema, &mut notes, &mut problems);
+    let mut used: Vec<String> = Vec::new();
+    for c in &carried {
+        let mut name = block_name(&c.kind, &c.name);
+        let base = name.clone();
+        let mut i = 2;
+        while used.contains(&name) {
+            name = format!("{base}_{i}");
+            i += 1;
+        }
+        used.push(name.clone());
+        notes.push(Note::new(
+            &c.name,
+            format!(
+                "{} carried as raw_sql! block `{name}` for {backend} only: {}",
+                c.kind, c.why
+            ),
+        ));
+        schema.raw_blocks.push(RawBlock {
+            name,
+            docs: vec![format!(
+                "{} {} ({}), as the {backend} catalog prints it.",
+                c.kind, c.name, c.why
+            )],
+            parts: vec![RawPart {
+                backend,
+                up: c.up.clone(),
+                down: c.down.clone(),
+            }],
+            span: Span::default(),
+        });
+    }
+    crate::normalize::strip_derived_names(&mut schema);
+    let mut diags = crate::validate::validate(&schema);
+    if !diags.is_empty() {
+        fix_names(&mut schema, &mut notes);
+        diags = crate::validate::validate(&schema);
+    }
+    problems.extend(diags.iter().map(|d| match &d.help {
+        Some(h) => format!("{} ({h})", d.message),
+        None => d.message.clone(),
+    }));
+    Inspected {
+        schema,
+        notes,
+        problems,
+    }
+}
+
+fn take_out(schema: &mut Schema, r: &Replaced) {
+    let (Replaced::Column(t, _)
+    | Replaced::Index(t, _)
+    | Replaced::Constraint(t, _)
+    | Replaced::Identity(t, _)) = r;
+    let Some(table) = schema.tables.iter_mut().find(|x| &x.name == t) else {
+        return;
+    };
+    match r {
+        Replaced::Column(_, c) => table.columns.retain(|x| &x.name != c),
+        Replaced::Index(_, n) => table.indexes.retain(|x| x.name.as_ref() != Some(n)),
+        Replaced::Constraint(_, n) => {
+            table.foreign_keys.retain(|x| x.name.as_ref() != Some(n));
+            table.uniques.retain(|x| x.name.as_ref() != Some(n));
+            table.checks.retain(|x| x.name.as_ref() != Some(n));
+        }
+        Replaced::Identity(_, c) => {
+            if let Some(col) = table.columns.iter_mut().find(|x| &x.name == c) {
+                col.auto_increment = false;
+            }
+        }
+    }
+}
+
+/// A boolean spelled as text or a number, if it is one.
+fn bool_spelling(s: &str) -> Option<bool> {
+    match s.to_ascii_lowercase().as_str() {
+        "t" | "true" | "1" | "yes" | "y" | "on" => Some(true),
+        "f" | "false" | "0" | "no" | "n" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// Boolean defaults and checks in either spelling (`'t'`/`'f'`, `0`/`1`,
+/// `true`/`false`) read as booleans: a default becomes the boolean it
+/// spells (noted, since SQLite stores the text `'t'` as it is), a check
+/// that only lists boolean spellings is the type's own and goes.
+fn booleans(schema: &mut Schema, notes: &mut Vec<Note>) {
+    for t in &mut schema.tables {
+        let bools: Vec<String> = t
+            .columns
+            .iter()
+            .filter(|c| c.ty == ColumnType::Bool)
+            .map(|c| c.name.clone())
+            .collect();
+        for c in &mut t.columns {
+            if c.ty != ColumnType::Bool {
+                continue;
+            }
+            let spelled = match &c.default {
+                Some(DefaultValue::Text(s)) => bool_spelling(s).map(|b| (b, s.clone())),
+                Some(DefaultValue::Int(i @ (0 | 1))) => Some((*i == 1, i.to_string())),
+                _ => None,
+            };
+            if let Some((b, s)) = spelled {
+                notes.push(Note::new(
+                    format!("{}.{}", t.name, c.name),
+                    format!("boolean default written as `{s}` read as {b}; the generated DDL spells it as the backend's boolean (on SQLite a text '{s}' in an INTEGER column does not read as {b})"),
+                ));
+                c.default = Some(DefaultValue::Bool(b));
+            }
+        }
+        let name = t.name.clone();
+        t.checks.retain(|ck| {
+            let CheckExpr::In { column, values } = &ck.expr else {
+                return true;
+            };
+            let all_bool = values.iter().all(|v| match v {
+                Literal::Text(s) => bool_spelling(s).is_some(),
+                Literal::Int(i) => *i == 0 || *i == 1,
+            });
+            if bools.contains(column) && all_bool {
+                notes.push(Note::new(
+                    format!("{name}.{column}"),
+                    "a check that the boolean holds a boolean: the type's own, not written",
+                ));
+                return false;
+            }
+            true
+        });
+    }
+}
+
+/// Whatever still names a column that is not in its table is left out
+/// (noted); a key that does so is a problem.
+fn dangling(schema: &mut Schema, notes: &mut Vec<Note>, problems: &mut Vec<String>) {
+    for t in &mut schema.tables {
+        let has = |c: &str| t.columns.iter().any(|x| x.name == c);
+        let missing: Vec<String> = t.primary_key.iter().filter(|k| !has(k)).cloned().collect();
+        if !missing.is_empty() {
+            problems.push(format!(
+                "table {}: its primary key names column(s) {} that the schema language cannot declare; write the table as a raw_sql! block",
+                t.name,
+                missing.join(", ")
+            ));
+        }
+        let cols: Vec<String> = t.columns.iter().map(|c| c.name.clone()).collect();
+        let ok = |c: &String| cols.contains(c);
+        let name = t.name.clone();
+        let mut lost = |what: String| {
+            notes.push(Note::new(
+                &name,
+                format!("{what} names a column that is not in the neutral table; left out"),
+            ));
+        };
+        t.indexes.retain(|ix| {
+            let keep = ix.columns.iter().all(|c| ok(&c.column));
+            if !keep {
+                lost(format!(
+                    "index {}",
+                    ix.name.as_deref().unwrap_or("(unnamed)")
+                ));
+            }
+            keep
+        });
+        t.uniques.retain(|u| {
+            let keep = u.columns.iter().all(ok);
+            if !keep {
+                lost(format!("unique ({})", u.columns.join(", ")));
+            }
+            keep
+        });
+        t.foreign_keys.retain(|f| {
+            let keep = f.columns.iter().all(ok);
+            if !keep {
+                lost(format!("foreign key ({})", f.columns.join(", ")));
+            }
+            keep
+        });
+        t.checks.retain(|ck| {
+            let keep = match &ck.expr {
+                CheckExpr::In { column, .. } | CheckExpr::JsonValid { column } => ok(column),
+                CheckExpr::Raw { .. } => true,
+            };
+            if !keep {
+                lost(format!(
+                    "check {}",
+                    ck.name.as_deref().unwrap_or("(unnamed)")
+                ));
+            }
+            keep
+        });
+        // An identity that is not the whole key cannot be declared.
+        let pk = t.primary_key.clone();
+        for c in &mut t.columns {
+            if c.auto_increment && pk != [c.name.clone()] {
+                c.auto_increment = false;
+                problems.push(format!(
+                    "{}.{}: an auto-increment column that is not the whole primary key; the schema language cannot declare it",
+                    t.name, c.name
+                ));
+            }
+            if pk.contains(&c.name) && c.nullable {
+                c.nullable = false;
+            }
+        }
+    }
+}
+
+/// A name that fits 63 bytes: the start of `name` and a stable hash of
+/// all of it, so that two long names never meet.
+fn shorten(name: &str) -> String {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in name.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    let head: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .take(50)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    format!("{}_{h:08x}", head.trim_end_matches('_'))
+}
+
+/// Names that do not fit (too long, not plain, used twice), explicit or
+/// derived, are replaced by a short one that is (noted), so that the file
+/// validates and names the same objects.
+fn fix_names(schema: &mut Schema, notes: &mut Vec<Note>) {
+    for t in &mut schema.tables {
+        let snapshot = t.clone();
+        let mut seen: Vec<String> = Vec::new();
+        let tname = t.name.clone();
+        let mut fix = |n: &mut Option<String>,
+                       derived: String,
+                       what: &str,
+                       notes: &mut Vec<Note>| {
+            let name = n.clone().unwrap_or(derived);
+            if crate::names::check_ident(&name).is_err() || seen.contains(&name) {
+                let short = shorten(&format!("{name}{}", seen.len()));
+                notes.push(Note::new(
+                    &tname,
+                    format!("{what} name `{name}` is too long, not plain, or used twice; written as `{short}`"),
+                ));
+                seen.push(short.clone());
+                *n = Some(short);
+            } else {
+                seen.push(name);
+            }
+        };
+        for f in &mut t.foreign_keys {
+            let d = crate::names::foreign_key_name(&snapshot, f);
+            fix(&mut f.name, d, "foreign key", notes);
+        }
+        for u in &mut t.uniques {
+            let d = crate::names::unique_name(&snapshot, u);
+            fix(&mut u.name, d, "unique constraint", notes);
+        }
+        for i in 0..t.checks.len() {
+            let d = crate::names::check_name(&snapshot, i);
+            fix(&mut t.checks[i].name, d, "check", notes);
+        }
+        for ix in &mut t.indexes {
+            let d = crate::names::index_name(&snapshot, ix);
+            fix(&mut ix.name, d, "index", notes);
+        }
+    }
+}
