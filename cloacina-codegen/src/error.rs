@@ -41,6 +41,17 @@ pub enum Error {
     /// The builder was used without a required setting.
     #[error("{0}")]
     Config(String),
+    /// A builder setting for the generated Rust (`types_path`, an attribute
+    /// hook) is not valid Rust or matches nothing in the schema.
+    #[error("builder setting `{setting}({value})`: {message}")]
+    Setting {
+        /// The builder method, e.g. `model_attribute`.
+        setting: &'static str,
+        /// What was passed to it.
+        value: String,
+        /// What is wrong and what to write instead.
+        message: String,
+    },
     /// The migrations folder is out of step with the schema, or damaged.
     #[error(transparent)]
     Migrations(#[from] crate::history::HistoryError),
