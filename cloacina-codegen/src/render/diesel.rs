@@ -964,6 +964,122 @@ fn enum_item(e: &EnumColumn<'_>, hooks: &[Hook]) -> TokenStream {
 mod tests {
     use super::*;
 
+    const JOBS: &str = r#"
+        table! {
+            jobs (id) {
+                id -> Integer,
+                #[check(in("queued", "run_once", "2fast", "Self", "run-once", ""))]
+                state -> Text,
+                #[check(in(1, 2))]
+                tier -> Integer,
+                note -> Nullable<Text>,
+            }
+        }
+    "#;
+
+    fn jobs() -> Schema {
+        crate::parse_str("jobs.rs", JOBS).expect("valid schema")
+    }
+
+    fn render_with(options: &RustOptions) -> Result<String> {
+        render(&jobs(), "jobs.rs", &[], options)
+    }
+
+    #[test]
+    fn variant_names_are_rust_identifiers() {
+        let names: Vec<String> =
+            variant_names(&["queued", "run_once", "2fast", "Self", "run-once", ""])
+                .iter()
+                .map(|i| i.to_string())
+                .collect();
+        assert_eq!(
+            names,
+            ["Queued", "RunOnce", "V2fast", "Self_", "Value5", "Value6"]
+        );
+    }
+
+    #[test]
+    fn only_text_columns_with_a_string_list_get_an_enum() {
+        let schema = jobs();
+        let enums = enum_columns(&schema);
+        let names: Vec<String> = enums.iter().map(|e| e.ident.to_string()).collect();
+        assert_eq!(names, ["JobState"]);
+    }
+
+    #[test]
+    fn typed_enums_switch_the_field_types() {
+        let plain = render_with(&RustOptions::default()).expect("render");
+        assert!(plain.contains("pub state: String,"), "{plain}");
+        assert!(plain.contains("pub enum JobState"), "{plain}");
+        let typed = render_with(&RustOptions {
+            typed_enums: true,
+            ..RustOptions::default()
+        })
+        .expect("render");
+        assert!(typed.contains("pub state: JobState,"), "{typed}");
+        assert!(typed.contains("state: impl Into<JobState>,"), "{typed}");
+    }
+
+    #[test]
+    fn hooks_add_attributes_where_their_paths_point() {
+        let out = render_with(&RustOptions {
+            model_attributes: vec![("NewJob".into(), "#[derive(Default)]".into())],
+            enum_attributes: vec![("jobs.state".into(), "#[non_exhaustive]".into())],
+            field_attributes: vec![("Job.note".into(), "#[doc(alias = \"remark\")]".into())],
+            ..RustOptions::default()
+        })
+        .expect("render");
+        assert_eq!(out.matches("#[derive(Default)]").count(), 1, "{out}");
+        assert_eq!(out.matches("#[non_exhaustive]").count(), 1, "{out}");
+        assert_eq!(
+            out.matches("#[doc(alias = \"remark\")]").count(),
+            1,
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn bad_settings_are_located_errors() {
+        for (options, setting, says) in [
+            (
+                RustOptions {
+                    model_attributes: vec![("*".into(), "derive(Clone)".into())],
+                    ..RustOptions::default()
+                },
+                "model_attribute",
+                "not an outer Rust attribute",
+            ),
+            (
+                RustOptions {
+                    enum_attributes: vec![("jobs.tier".into(), "#[derive(Default)]".into())],
+                    ..RustOptions::default()
+                },
+                "enum_attribute",
+                "matches nothing generated",
+            ),
+            (
+                RustOptions {
+                    types_path: "not a path".into(),
+                    ..RustOptions::default()
+                },
+                "types_path",
+                "not a Rust path",
+            ),
+        ] {
+            match render_with(&options) {
+                Err(Error::Setting {
+                    setting: got,
+                    message,
+                    ..
+                }) => {
+                    assert_eq!(got, setting);
+                    assert!(message.contains(says), "{message}");
+                }
+                other => panic!("{setting}: expected a Setting error, got {other:?}"),
+            }
+        }
+    }
+
     #[test]
     fn model_names() {
         for (table, want) in [
