@@ -28,8 +28,10 @@
 //!
 //! The generated Rust needs these dependencies in the consuming crate:
 //! `diesel` (features `postgres` and/or `sqlite`, plus `32-column-tables` for
-//! tables with more than 16 columns), `chrono` (`clock`), `uuid` (`v4`) and
-//! `serde_json`. `compile()` also writes `app.postgres.sql` and
+//! tables with more than 16 columns) and the runtime types crate
+//! `cloacina-types` (same backend features; `serde` for serde derives on
+//! models), which the generated file re-exports as `types` (see
+//! [`Builder::types_path`]). `compile()` also writes `app.postgres.sql` and
 //! `app.sqlite.sql`, the full DDL per backend, next to it.
 //!
 //! # Features and API tiers
