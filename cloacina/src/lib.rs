@@ -38,6 +38,7 @@ mod url;
 
 pub use dal::Dal;
 pub use database::{Database, DatabaseConfig, PooledConnection};
+pub use error::LockHolder;
 pub use error::{Error, Result};
-pub use migrate::MigrationReport;
-pub use url::{Backend, Target};
+pub use migrate::{MigrationMode, MigrationReport, PG_MIGRATION_LOCK_KEY};
+pub use url::{Backend, PgTarget, Target};
