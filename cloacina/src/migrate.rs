@@ -245,12 +245,20 @@ fn judge(
     backend: &'static str,
     allow_out_of_order: bool,
 ) -> Result<Verdict> {
+    // A database a newer build migrated is the first thing to say.
+    if let Some(version) = history
+        .applied
+        .iter()
+        .find(|v| !plan.iter().any(|p| &p.version == *v))
+    {
+        return Err(Error::UnknownMigration {
+            version: version.clone(),
+            backend,
+        });
+    }
     for version in &history.applied {
         let Some(p) = plan.iter().find(|p| &p.version == version) else {
-            return Err(Error::UnknownMigration {
-                version: version.clone(),
-                backend,
-            });
+            continue;
         };
         if let Some(r) = history.recorded.iter().find(|r| &r.version == version) {
             if r.checksum != p.checksum {
