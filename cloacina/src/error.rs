@@ -79,7 +79,7 @@ pub enum Error {
         /// How long this process waited.
         waited: Duration,
         /// Who holds the lock, as far as the database can tell.
-        holder: LockHolder,
+        holder: Box<LockHolder>,
     },
     /// An embedded migration is older than the newest applied one but was
     /// never applied itself.

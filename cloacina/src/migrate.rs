@@ -488,7 +488,7 @@ fn lock(
                     return Err(Error::MigrationLockTimeout {
                         backend: name,
                         waited: now - start,
-                        holder,
+                        holder: Box::new(holder),
                     });
                 }
                 std::thread::sleep(backoff.min(deadline - now));
@@ -532,7 +532,7 @@ fn lock(
                             break Err(Error::MigrationLockTimeout {
                                 backend: name,
                                 waited: now - start,
-                                holder: LockHolder {
+                                holder: Box::new(LockHolder {
                                     since: Some(format!(
                                         "at least {:?} ago (when this process started waiting)",
                                         now - start
@@ -541,7 +541,7 @@ fn lock(
                                         "another connection holds the write lock of the SQLite database {target} (a migration running in another process, or a long write transaction); SQLite does not record which process: `fuser` or `lsof` on the file lists the processes that have it open"
                                     ),
                                     ..LockHolder::default()
-                                },
+                                }),
                             });
                         }
                     }
