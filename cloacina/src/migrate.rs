@@ -443,7 +443,7 @@ fn lock(
     conn: &mut AnyConnection,
     backend: Backend,
     config: &crate::DatabaseConfig,
-    target: &str,
+    #[cfg_attr(not(feature = "sqlite"), allow(unused_variables))] target: &str,
 ) -> Result<()> {
     let name = backend.name();
     let start = Instant::now();

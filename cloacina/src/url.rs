@@ -113,6 +113,7 @@ impl PgTarget {
     }
 
     /// Sets `key` unless the connection string already set it.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     pub(crate) fn set_default(&mut self, key: &str, value: &str) {
         if !self.params.iter().any(|(k, _)| k == key) {
             self.params.push((key.to_string(), value.to_string()));
@@ -121,6 +122,7 @@ impl PgTarget {
 
     /// The keyword/value string handed to libpq (holds the password: never
     /// show it).
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     pub(crate) fn conninfo(&self) -> String {
         let mut out = String::new();
         for (k, v) in &self.params {
@@ -136,6 +138,7 @@ impl PgTarget {
 
     /// `message` (a driver's words, which may echo the connection string)
     /// with every form of the password replaced by `***`.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     pub(crate) fn scrub(&self, message: &str) -> String {
         scrub_secrets(message, &self.secrets)
     }
@@ -143,6 +146,7 @@ impl PgTarget {
 
 /// Replaces every secret (longest first, so a secret that contains another
 /// is removed whole) with `***`.
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
 pub(crate) fn scrub_secrets(message: &str, secrets: &[String]) -> String {
     let mut sorted: Vec<&String> = secrets.iter().filter(|s| !s.is_empty()).collect();
     sorted.sort_by_key(|s| std::cmp::Reverse(s.len()));

@@ -129,6 +129,14 @@ fn known_leaks_stay_closed() {
     }
     // A well-formed keyword/value string reaches PostgreSQL (and fails to
     // connect there, with libpq's words, not a file).
+    #[cfg(feature = "postgres")]
+    {
+        keyword_value_strings_reach_postgres();
+    }
+}
+
+#[cfg(feature = "postgres")]
+fn keyword_value_strings_reach_postgres() {
     let err = Database::connect("host=127.0.0.1 port=1 user=u password='p w' dbname=d")
         .expect_err("nothing listens on port 1");
     match &err {
