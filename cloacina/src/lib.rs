@@ -10,6 +10,14 @@
 //! # Ok(()) }
 //! ```
 //!
+//! The connection string is a PostgreSQL URL or libpq keyword/value string,
+//! or a SQLite `sqlite:`/`file:` URI, `:memory:` or path ([`Target::parse`]);
+//! no password it holds ever reaches an error or `Debug` output.
+//! [`Database::migrate`] waits for other migrating processes up to a
+//! deadline and names them, and [`DatabaseConfig`] chooses one transaction
+//! per run or per migration ([`MigrationMode`]) and whether out-of-order
+//! versions may be applied.
+//!
 //! Everything schema-shaped here is generated at build time by
 //! `cloacina-codegen` from `schema/cloacina.rs` (see `build.rs`): the
 //! [`types`], the `table!` modules under [`schema`], the [`models`] and the
