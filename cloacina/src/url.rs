@@ -374,15 +374,21 @@ fn first_keyword_at(s: &str) -> Option<usize> {
 /// the last `@` and everything from a `password` keyword on is hidden.
 pub(crate) fn redact_unparsed(s: &str) -> String {
     let mut out = s.to_string();
-    if let Some(at) = out.rfind('@') {
-        let start = out.find("://").map(|i| i + 3).unwrap_or(0);
-        if at >= start {
-            out = format!("{}***{}", &out[..start], &out[at..]);
-        }
-    }
     let lower = out.to_ascii_lowercase();
     if let Some(p) = lower.find("password") {
         out = format!("{}password=*** …", &out[..p]);
+    }
+    if let Some(at) = out.rfind('@') {
+        let start = out.find("://").map(|i| i + 3).unwrap_or(0);
+        if at >= start {
+            // The `@` may be inside a query value: show no query after it.
+            let tail = &out[at..];
+            let tail = match tail.find(['?', '&', '=']) {
+                Some(q) => format!("{}…", &tail[..q]),
+                None => tail.to_string(),
+            };
+            out = format!("{}***{tail}", &out[..start]);
+        }
     }
     out
 }
@@ -420,12 +426,7 @@ fn parse_pg_url(url: &str) -> Result<PgTarget> {
     let rest = &url[scheme_end + 3..];
     // Everything before the last `@` is (or may be) credentials: it is what
     // an error shows as `***` until it is known to be well formed.
-    let unsure = || {
-        format!(
-            "{scheme}://***{}",
-            rest.rfind('@').map_or("", |at| &rest[at..])
-        )
-    };
+    let unsure = || redact_unparsed(url);
     let bad = |display: String, reason: String| Error::BadUrl {
         url: display,
         reason,
@@ -437,7 +438,7 @@ fn parse_pg_url(url: &str) -> Result<PgTarget> {
             if ui.contains(['/', '?', '@', '#']) {
                 return Err(bad(
                     unsure(),
-                    "the user:password part before the last `@` holds a raw `/`, `?`, `#` or `@`; percent-encode them in the password (`/` as %2F, `?` as %3F, `#` as %23, `@` as %40), or use a keyword/value string such as host=… user=… password='…'".into(),
+                    "the user:password part before the last `@` holds a raw `/`, `?`, `#` or `@` (or a query value holds a raw `@`); percent-encode them in the password (`/` as %2F, `?` as %3F, `#` as %23, `@` as %40), or use a keyword/value string such as host=… user=… password='…'".into(),
                 ));
             }
             (Some(ui), &rest[at + 1..])
@@ -476,6 +477,13 @@ fn parse_pg_url(url: &str) -> Result<PgTarget> {
         Some((h, d)) => (h, Some(d)),
         None => (before_query, None),
     };
+    // Until the host part is known to be well formed, it may hold a
+    // password written without its `@`: errors about it do not show it.
+    let hidden_hosts = format!(
+        "{display}***{}",
+        dbname.map(|d| format!("/{d}")).unwrap_or_default()
+    );
+    let bad_host = |reason: String| bad(hidden_hosts.clone(), reason);
     display.push_str(before_query);
     let shown = display.clone();
     let bad_shown = |reason: String| bad(shown.clone(), reason);
@@ -493,7 +501,7 @@ fn parse_pg_url(url: &str) -> Result<PgTarget> {
     for h in hostspec.split(',').filter(|h| !h.is_empty()) {
         let (host, port) = if let Some(v6) = h.strip_prefix('[') {
             let Some((addr, tail)) = v6.split_once(']') else {
-                return Err(bad_shown("an IPv6 host in `[` has no closing `]`".into()));
+                return Err(bad_host("an IPv6 host in `[` has no closing `]`".into()));
             };
             (addr.to_string(), tail.strip_prefix(':').unwrap_or(""))
         } else {
@@ -502,12 +510,12 @@ fn parse_pg_url(url: &str) -> Result<PgTarget> {
                 None => (h.to_string(), ""),
             }
         };
-        if !port.chars().all(|c| c.is_ascii_digit()) {
-            return Err(bad_shown(
-                "a port is not a number; if a password was meant, it goes before an `@` (postgres://USER:PASSWORD@HOST:PORT/DB)".into(),
+        if !port.is_empty() && port.parse::<u16>().is_err() {
+            return Err(bad_host(
+                "a port is not a number from 1 to 65535; if a password was meant, it goes before an `@` (postgres://USER:PASSWORD@HOST:PORT/DB)".into(),
             ));
         }
-        hosts.push(percent_decode(&host, "host").map_err(bad_shown)?);
+        hosts.push(percent_decode(&host, "host").map_err(bad_host)?);
         ports.push(port.to_string());
     }
     if !hosts.is_empty() && hosts.iter().any(|h| !h.is_empty()) {
@@ -849,6 +857,11 @@ mod tests {
             "user:WRONGPW@h/d",
             "pgsql://u:WRONGPW@h/d",
             "x password=WRONGPW",
+            "postgres://h/d?password=@WRONGPW",
+            "postgres://h/d?user=u&password=x@WRONGPW&sslmode=require",
+            "mysql://h/d?password=@WRONGPW",
+            "postgres://user:WRONGPW/d",
+            "postgres://user:WRONGPW%zz/d",
         ] {
             let e = Target::parse(bad).expect_err(bad).to_string();
             for piece in ["WRONGPW", "WR/ONGPW", "ONGPW", "WRONG"] {
