@@ -385,15 +385,24 @@ impl Database {
             let step = locked_step(&mut conn, backend, &config, plan);
             match step {
                 Ok((before, newly, more)) => {
-                    crate::with_native!(&mut *conn, c => AnsiTransactionManager::commit_transaction(c))
-                        .map_err(|e| Error::Migration {
-                            backend: name,
-                            migration: newly.last().cloned().unwrap_or_else(|| "(history)".into()),
-                            file: newly.last().map(|n| up_sql_path(name, n)).unwrap_or_default(),
-                            line: None,
-                            message: format!("the commit failed: {}", describe(&e)),
-                            run_rolled_back: config.migration_mode == MigrationMode::PerRun,
-                        })?;
+                    let committed = crate::with_native!(&mut *conn, c => AnsiTransactionManager::commit_transaction(c));
+                    if let Err(e) = committed {
+                        // A full disk or an I/O error often shows at commit.
+                        return Err(match newly.last() {
+                            Some(last) => Error::Migration {
+                                backend: name,
+                                migration: last.clone(),
+                                file: up_sql_path(name, last),
+                                line: None,
+                                message: format!("the commit failed: {}", describe(&e)),
+                                run_rolled_back: newly.len() > 1,
+                            },
+                            None => Error::MigrationHistory {
+                                backend: name,
+                                message: format!("the commit failed: {}", describe(&e)),
+                            },
+                        });
+                    }
                     already_applied.get_or_insert(before);
                     applied.extend(
                         newly
