@@ -305,7 +305,18 @@ fn judge(
 impl Database {
     /// Applies every embedded migration of this database's backend that is
     /// not applied yet, under a lock that makes concurrent runs from several
-    /// processes apply each migration once (see the [module docs](self)).
+    /// processes apply each migration once.
+    ///
+    /// - With nothing pending (every embedded migration applied, checksums
+    ///   recorded and equal) it returns at once, without the lock.
+    /// - Otherwise it waits for the migration lock up to
+    ///   [`DatabaseConfig::migration_lock_timeout`](crate::DatabaseConfig::migration_lock_timeout)
+    ///   (on SQLite past the busy timeout), then re-reads the history under
+    ///   the lock and applies what is pending, in one transaction per run or
+    ///   per migration ([`MigrationMode`]). On PostgreSQL the transaction
+    ///   shows as `<application_name> migrate (pid N)` in
+    ///   `pg_stat_activity` and runs with the configured `lock_timeout` and
+    ///   `statement_timeout`.
     ///
     /// # Errors
     ///
