@@ -105,29 +105,7 @@ fn exists_on(s: &Schema, table: &str, backend: Backend) -> bool {
 /// The value every row gets when a `NOT NULL` column without a default is
 /// added, or `NULL`s are forbidden: the type's zero value.
 pub fn fill_value(d: &dyn Dialect, column: &Column) -> String {
-    let v = match column.ty {
-        ColumnType::Uuid => DefaultValue::Text("00000000-0000-0000-0000-000000000000".into()),
-        ColumnType::Text { .. } => DefaultValue::Text(String::new()),
-        ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt => DefaultValue::Int(0),
-        ColumnType::Bool => DefaultValue::Bool(false),
-        ColumnType::Timestamp => DefaultValue::Text("1970-01-01T00:00:00.000000Z".into()),
-        ColumnType::Double => DefaultValue::Float(0.0),
-        ColumnType::Json => DefaultValue::Text("{}".into()),
-        ColumnType::Binary => {
-            return match d.backend() {
-                Backend::Postgres => "'\\x'::bytea".into(),
-                Backend::Sqlite => "X''".into(),
-            }
-        }
-    };
-    d.default_sql(column, &v)
-}
-
-fn value_for_missing(d: &dyn Dialect, column: &Column) -> String {
-    match &column.default {
-        Some(def) => d.default_sql(column, def),
-        None => fill_value(d, column),
-    }
+    d.fill_value(column)
 }
 
 /// Statements, blank-line separated, newline terminated.
@@ -219,74 +197,6 @@ fn loss_comment(op: &Operation, down: bool) -> Option<String> {
 
 // ----- PostgreSQL ------------------------------------------------------------
 
-fn pg_using(column_sql: &str, from: ColumnType, to: ColumnType) -> Option<String> {
-    use ColumnType as T;
-    let c = column_sql;
-    let pg_type = crate::render::postgres::Postgres.column_type(to);
-    match (from, to) {
-        (a, b) if a == b => None,
-        (T::Text { .. }, T::Text { .. }) => None,
-        (a, b) if a.is_integer() && b.is_integer() => None,
-        (a, T::Double) if a.is_integer() => None,
-        (T::Double, b) if b.is_integer() => Some(format!("trunc({c})::{pg_type}")),
-        (T::Bool, b) if b.is_integer() => {
-            Some(format!("(CASE WHEN {c} THEN 1 ELSE 0 END)::{pg_type}"))
-        }
-        (T::Bool, T::Text { .. }) => Some(format!(
-            "(CASE WHEN {c} THEN 'true' ELSE 'false' END)::{pg_type}"
-        )),
-        (T::Timestamp, T::Text { .. }) => Some(format!(
-            "to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')::{pg_type}"
-        )),
-        (_, T::Text { .. }) => Some(format!("{c}::text::{pg_type}")),
-        (T::Text { .. }, T::Json) => Some(format!("{c}::jsonb")),
-        (T::Text { .. }, T::Uuid) => Some(format!("{c}::uuid")),
-        // Down directions of the conversions above.
-        (a, T::Bool) if a.is_integer() => Some(format!(
-            "CASE {c} WHEN 1 THEN TRUE WHEN 0 THEN FALSE ELSE ({c}::text)::boolean END"
-        )),
-        _ => Some(format!("{c}::{pg_type}")),
-    }
-}
-
-/// `ALTER … RENAME` statements for every derived name that differs between
-/// `before` and `after` (the same table before and after a rename).
-fn pg_rename_derived(before: &Table, after: &Table) -> Vec<String> {
-    let t = after.sql_name();
-    let mut out = Vec::new();
-    let mut rename = |a: String, b: String| {
-        if a != b {
-            out.push(format!("ALTER TABLE {t} RENAME CONSTRAINT {a} TO {b};"));
-        }
-    };
-    rename(
-        names::primary_key_name(before),
-        names::primary_key_name(after),
-    );
-    for (a, b) in before.uniques.iter().zip(&after.uniques) {
-        rename(names::unique_name(before, a), names::unique_name(after, b));
-    }
-    for (a, b) in before.foreign_keys.iter().zip(&after.foreign_keys) {
-        rename(
-            names::foreign_key_name(before, a),
-            names::foreign_key_name(after, b),
-        );
-    }
-    for i in 0..before.checks.len().min(after.checks.len()) {
-        let d = dialect(Backend::Postgres);
-        if d.check_expr(before, &before.checks[i].expr).is_some() {
-            rename(names::check_name(before, i), names::check_name(after, i));
-        }
-    }
-    for (a, b) in before.indexes.iter().zip(&after.indexes) {
-        let (x, y) = (names::index_name(before, a), names::index_name(after, b));
-        if x != y {
-            out.push(format!("ALTER INDEX {x} RENAME TO {y};"));
-        }
-    }
-    out
-}
-
 fn pg_wraps_raw(ops: &[Operation]) -> bool {
     ops.iter().any(|op| match op {
         Operation::AlterColumn { from, to, .. } => from.ty != to.ty,
@@ -332,11 +242,47 @@ fn drop_kept_blocks(
     kept
 }
 
+/// Recreates the kept raw blocks that the migration does not add itself.
+fn restore_kept_blocks(
+    kept: &[RawBlock],
+    added_by_op: &HashSet<&str>,
+    backend: Backend,
+    out: &mut Vec<String>,
+) {
+    for b in kept {
+        if !added_by_op.contains(b.name.as_str()) {
+            out.extend(raw_up(b, backend));
+        }
+    }
+}
+
+/// Puts the operation's data-loss note above its first statement and adds
+/// the statements to `out`.
+fn emit_op(op: &Operation, down: bool, mut stmts: Vec<String>, out: &mut Vec<String>) {
+    if stmts.is_empty() {
+        return;
+    }
+    if let Some(c) = loss_comment(op, down) {
+        stmts[0] = format!("{c}\n{}", stmts[0]);
+    }
+    out.extend(stmts);
+}
+
+/// Whether `op` touches this backend (its table exists there, or it
+/// creates one that does).
+fn on_backend(op: &Operation, before: &Schema, backend: Backend) -> bool {
+    op.table().is_none_or(|t| {
+        exists_on(before, t, backend)
+            || op_created_table(op).is_some_and(|t| t.scope.includes(backend))
+    })
+}
+
 fn render_postgres(start: &Schema, ops: &[Operation], down: bool) -> String {
     let backend = Backend::Postgres;
     let d = dialect(backend);
     let mut state = start.clone();
     let mut out: Vec<String> = Vec::new();
+    // A type change or drop runs beneath the views and triggers of raw blocks.
     let wrap = pg_wraps_raw(ops);
     let (dropped_by_op, added_by_op) = raw_block_changes(ops);
     let kept_blocks: Vec<RawBlock> = if wrap {
@@ -344,238 +290,91 @@ fn render_postgres(start: &Schema, ops: &[Operation], down: bool) -> String {
     } else {
         Vec::new()
     };
-    let mut restored = false;
+    let mut restored = !wrap;
     for op in ops {
-        if wrap && !restored && matches!(op, Operation::AddRawBlock { .. }) {
-            for b in &kept_blocks {
-                if !added_by_op.contains(b.name.as_str()) {
-                    out.extend(raw_up(b, backend));
-                }
-            }
+        if !restored && matches!(op, Operation::AddRawBlock { .. }) {
+            restore_kept_blocks(&kept_blocks, &added_by_op, backend, &mut out);
             restored = true;
         }
         let before = state.clone();
         apply(&mut state, op);
-        let after = &state;
-        if let Some(t) = op.table() {
-            let on = exists_on(&before, t, backend)
-                || op_created_table(op).is_some_and(|t| t.scope.includes(backend));
-            if !on {
-                continue;
-            }
+        if on_backend(op, &before, backend) {
+            emit_op(op, down, pg_statements(d, op, &before, &state), &mut out);
         }
-        let mut stmts: Vec<String> = Vec::new();
-        match op {
-            Operation::CreateTable { table } => {
-                stmts.push(d.create_table(after, table, &[]));
-                stmts.extend(d.comment_statements(table));
-                for ix in &table.indexes {
-                    stmts.push(d.create_index(table, ix));
-                }
-            }
-            Operation::DropTable { table } => stmts.push(d.drop_table(table)),
-            Operation::RenameTable { from, to, .. } => {
-                let (Some(bt), Some(at)) = (before.table(from), after.table(to)) else {
-                    continue;
-                };
-                if bt.sql_name() != at.sql_name() {
-                    stmts.push(format!(
-                        "ALTER TABLE {} RENAME TO {};",
-                        bt.sql_name(),
-                        at.sql_name()
-                    ));
-                }
-                stmts.extend(pg_rename_derived(bt, at));
-            }
-            Operation::RenameColumn {
-                table, from, to, ..
-            } => {
-                let (Some(bt), Some(at)) = (before.table(table), after.table(table)) else {
-                    continue;
-                };
-                let (a, b) = (bt.column_sql_name(from), at.column_sql_name(to));
-                if a != b {
-                    stmts.push(format!(
-                        "ALTER TABLE {} RENAME COLUMN {a} TO {b};",
-                        at.sql_name()
-                    ));
-                }
-                stmts.extend(pg_rename_derived(bt, at));
-            }
-            Operation::AddColumn { table, column } => {
-                let Some(at) = after.table(table) else {
-                    continue;
-                };
-                let mut def = d.column_definition(at, column);
-                if !column.insert_optional() {
-                    def.push_str(&format!(" DEFAULT {}", fill_value(d, column)));
-                }
-                stmts.push(format!("ALTER TABLE {} ADD COLUMN {def};", at.sql_name()));
-                if !column.insert_optional() {
-                    stmts.push(format!(
-                        "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT;",
-                        at.sql_name(),
-                        column.sql_name()
-                    ));
-                }
-                stmts.extend(d.column_comment(at, column));
-            }
-            Operation::DropColumn { table, column } => {
-                let Some(bt) = before.table(table) else {
-                    continue;
-                };
-                stmts.push(format!(
-                    "ALTER TABLE {} DROP COLUMN {};",
-                    bt.sql_name(),
-                    column.sql_name()
-                ));
-            }
-            Operation::AlterColumn { table, from, to } => {
-                let Some(at) = after.table(table) else {
-                    continue;
-                };
-                let t = at.sql_name();
-                let c = to.sql_name();
-                let retype = from.ty != to.ty;
-                if retype && from.default.is_some() {
-                    stmts.push(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT;"));
-                }
-                if retype {
-                    let ty = d.column_type(to.ty);
-                    match pg_using(c, from.ty, to.ty) {
-                        Some(using) => stmts.push(format!(
-                            "ALTER TABLE {t} ALTER COLUMN {c} TYPE {ty} USING {using};"
-                        )),
-                        None => stmts.push(format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {ty};")),
-                    }
-                }
-                if from.nullable && !to.nullable {
-                    stmts.push(format!(
-                        "UPDATE {t} SET {c} = {} WHERE {c} IS NULL;",
-                        value_for_missing(d, to)
-                    ));
-                    stmts.push(format!("ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL;"));
-                } else if !from.nullable && to.nullable {
-                    stmts.push(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP NOT NULL;"));
-                }
-                match &to.default {
-                    Some(def) if retype || from.default.as_ref() != Some(def) => {
-                        stmts.push(format!(
-                            "ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {};",
-                            d.default_sql(to, def)
-                        ))
-                    }
-                    None if from.default.is_some() && !retype => {
-                        stmts.push(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT;"))
-                    }
-                    _ => {}
-                }
-            }
-            Operation::AddPrimaryKey { table, .. } => {
-                let Some(at) = after.table(table) else {
-                    continue;
-                };
-                if let Some(pk) = d.primary_key_constraint(at) {
-                    stmts.push(format!("ALTER TABLE {} ADD {pk};", at.sql_name()));
-                }
-            }
-            Operation::DropPrimaryKey { table, .. } => {
-                let Some(bt) = before.table(table) else {
-                    continue;
-                };
-                stmts.push(format!(
-                    "ALTER TABLE {} DROP CONSTRAINT {};",
-                    bt.sql_name(),
-                    names::primary_key_name(bt)
-                ));
-            }
-            Operation::AddForeignKey { table, foreign_key } => {
-                let Some(at) = after.table(table) else {
-                    continue;
-                };
-                stmts.extend(d.add_foreign_key(after, at, foreign_key));
-            }
-            Operation::DropForeignKey { table, foreign_key } => {
-                let Some(bt) = before.table(table) else {
-                    continue;
-                };
-                stmts.extend(d.drop_foreign_key(bt, foreign_key));
-            }
-            Operation::AddUnique { table, unique } => {
-                let Some(at) = after.table(table) else {
-                    continue;
-                };
-                stmts.push(format!(
-                    "ALTER TABLE {} ADD {};",
-                    at.sql_name(),
-                    d.unique_constraint(at, unique)
-                ));
-            }
-            Operation::DropUnique { table, unique } => {
-                let Some(bt) = before.table(table) else {
-                    continue;
-                };
-                stmts.push(format!(
-                    "ALTER TABLE {} DROP CONSTRAINT {};",
-                    bt.sql_name(),
-                    names::unique_name(bt, unique)
-                ));
-            }
-            Operation::AddCheck { table, check } => {
-                let Some(at) = after.table(table) else {
-                    continue;
-                };
-                if let Some(expr) = d.check_expr(at, &check.expr) {
-                    stmts.push(format!(
-                        "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({expr});",
-                        at.sql_name(),
-                        check.name.clone().unwrap_or_default()
-                    ));
-                }
-            }
-            Operation::DropCheck { table, check } => {
-                let Some(bt) = before.table(table) else {
-                    continue;
-                };
-                if d.check_expr(bt, &check.expr).is_some() {
-                    stmts.push(format!(
-                        "ALTER TABLE {} DROP CONSTRAINT {};",
-                        bt.sql_name(),
-                        check.name.clone().unwrap_or_default()
-                    ));
-                }
-            }
-            Operation::AddIndex { table, index } => {
-                let Some(at) = after.table(table) else {
-                    continue;
-                };
-                stmts.push(d.create_index(at, index));
-            }
-            Operation::DropIndex { table, index } => {
-                let Some(bt) = before.table(table) else {
-                    continue;
-                };
-                stmts.push(d.drop_index(bt, index));
-            }
-            Operation::AddRawBlock { block } => stmts.extend(raw_up(block, backend)),
-            Operation::DropRawBlock { block } => stmts.extend(raw_down(block, backend)),
-        }
-        if stmts.is_empty() {
-            continue;
-        }
-        if let Some(c) = loss_comment(op, down) {
-            stmts[0] = format!("{c}\n{}", stmts[0]);
-        }
-        out.extend(stmts);
     }
-    if wrap && !restored {
-        for b in &kept_blocks {
-            if !added_by_op.contains(b.name.as_str()) {
-                out.extend(raw_up(b, backend));
-            }
-        }
+    if !restored {
+        restore_kept_blocks(&kept_blocks, &added_by_op, backend, &mut out);
     }
     join(&out)
+}
+
+/// The PostgreSQL statements of one operation, given the schema `before`
+/// and `after` it.
+fn pg_statements(d: &dyn Dialect, op: &Operation, before: &Schema, after: &Schema) -> Vec<String> {
+    let backend = d.backend();
+    let (bt, at) = match op.table() {
+        Some(t) => (before.table(t), after.table(t)),
+        None => (None, None),
+    };
+    let mut stmts: Vec<String> = Vec::new();
+    match op {
+        Operation::CreateTable { table } => {
+            stmts.push(d.create_table(after, table, &[]));
+            stmts.extend(d.comment_statements(table));
+            stmts.extend(table.indexes.iter().map(|ix| d.create_index(table, ix)));
+        }
+        Operation::DropTable { table } => stmts.push(d.drop_table(table)),
+        Operation::RenameTable { from, to, .. } => {
+            if let (Some(bt), Some(at)) = (before.table(from), after.table(to)) {
+                if bt.sql_name() != at.sql_name() {
+                    stmts.push(d.rename_table(bt.sql_name(), at.sql_name()));
+                }
+                stmts.extend(d.rename_derived_names(bt, at));
+            }
+        }
+        Operation::RenameColumn { from, to, .. } => {
+            if let (Some(bt), Some(at)) = (bt, at) {
+                let (a, b) = (bt.column_sql_name(from), at.column_sql_name(to));
+                if a != b {
+                    stmts.push(d.rename_column(at.sql_name(), a, b));
+                }
+                stmts.extend(d.rename_derived_names(bt, at));
+            }
+        }
+        Operation::AddColumn { column, .. } => {
+            stmts.extend(at.map(|at| d.add_column(at, column)).unwrap_or_default())
+        }
+        Operation::DropColumn { column, .. } => {
+            stmts.extend(bt.map(|bt| d.drop_column(bt, column)))
+        }
+        Operation::AlterColumn { from, to, .. } => stmts.extend(
+            at.map(|at| d.alter_column(at, from, to))
+                .unwrap_or_default(),
+        ),
+        Operation::AddPrimaryKey { .. } => stmts.extend(at.and_then(|at| d.add_primary_key(at))),
+        Operation::DropPrimaryKey { .. } => {
+            stmts.extend(bt.map(|bt| d.drop_constraint(bt, &names::primary_key_name(bt))))
+        }
+        Operation::AddForeignKey { foreign_key, .. } => {
+            stmts.extend(at.and_then(|at| d.add_foreign_key(after, at, foreign_key)))
+        }
+        Operation::DropForeignKey { foreign_key, .. } => {
+            stmts.extend(bt.and_then(|bt| d.drop_foreign_key(bt, foreign_key)))
+        }
+        Operation::AddUnique { unique, .. } => stmts.extend(at.map(|at| d.add_unique(at, unique))),
+        Operation::DropUnique { unique, .. } => {
+            stmts.extend(bt.map(|bt| d.drop_constraint(bt, &names::unique_name(bt, unique))))
+        }
+        Operation::AddCheck { check, .. } => stmts.extend(at.and_then(|at| d.add_check(at, check))),
+        Operation::DropCheck { check, .. } => {
+            stmts.extend(bt.and_then(|bt| d.drop_check(bt, check)))
+        }
+        Operation::AddIndex { index, .. } => stmts.extend(at.map(|at| d.create_index(at, index))),
+        Operation::DropIndex { index, .. } => stmts.extend(bt.map(|bt| d.drop_index(bt, index))),
+        Operation::AddRawBlock { block } => stmts.extend(raw_up(block, backend)),
+        Operation::DropRawBlock { block } => stmts.extend(raw_down(block, backend)),
+    }
+    stmts
 }
 
 fn op_created_table(op: &Operation) -> Option<&Table> {
@@ -672,311 +471,521 @@ struct Rebuild {
     columns: HashMap<String, Source>,
 }
 
-/// The SQLite expression converting `src` (a column of type `from`) to `to`.
-fn sqlite_convert(src: &str, from: &Column, to: &Column) -> String {
-    use ColumnType as T;
-    let e = src;
-    let converted = match (from.ty, to.ty) {
-        (a, b) if a == b => e.to_string(),
-        (T::Double, b) if b.is_integer() => format!("CAST({e} AS INTEGER)"),
-        (T::Uuid, T::Text { .. }) => format!(
-            "CASE WHEN {e} IS NULL THEN NULL ELSE lower(substr(hex({e}), 1, 8) || '-' || substr(hex({e}), 9, 4) || '-' || substr(hex({e}), 13, 4) || '-' || substr(hex({e}), 17, 4) || '-' || substr(hex({e}), 21, 12)) END"
-        ),
-        (T::Bool, T::Text { .. }) => {
-            format!("CASE {e} WHEN 1 THEN 'true' WHEN 0 THEN 'false' END")
+impl Rebuild {
+    fn of(t: &Table) -> Self {
+        Rebuild {
+            source_sql: t.sql_name().to_string(),
+            target: t.name.clone(),
+            columns: t
+                .columns
+                .iter()
+                .map(|c| (c.name.clone(), Source::Column(c.clone())))
+                .collect(),
         }
-        (a, T::Text { .. }) if a.is_integer() => format!("CAST({e} AS TEXT)"),
-        (T::Text { .. }, T::Uuid) => format!(
-            "CASE WHEN {e} IS NULL THEN NULL ELSE coalesce(unhex(replace({e}, '-', '')), X'00') END"
-        ),
-        (a, T::Double) if a.is_integer() => format!("CAST({e} AS REAL)"),
-        // Down directions of the conversions above; a value that does not
-        // convert stays as it is, so the STRICT column or its check refuses it.
-        (T::Text { .. }, T::Bool) => {
-            format!("CASE {e} WHEN 'true' THEN 1 WHEN 'false' THEN 0 ELSE {e} END")
-        }
-        (T::Text { .. }, b) if b.is_integer() => format!(
-            "CASE WHEN CAST(CAST({e} AS INTEGER) AS TEXT) = {e} THEN CAST({e} AS INTEGER) ELSE {e} END"
-        ),
-        _ => e.to_string(),
-    };
-    if from.nullable && !to.nullable {
-        format!(
-            "coalesce({converted}, {})",
-            value_for_missing(dialect(Backend::Sqlite), to)
-        )
-    } else {
-        converted
     }
-}
 
-fn render_sqlite(start: &Schema, ops: &[Operation], down: bool) -> String {
-    let backend = Backend::Sqlite;
-    let d = dialect(backend);
-
-    // Pass 1: which tables are rebuilt, created, dropped; final state.
-    // Names are tracked to the end of the migration.
-    let mut state = start.clone();
-    let mut origin: HashMap<String, String> = HashMap::new(); // current name -> original name
-    for t in &start.tables {
-        origin.insert(t.name.clone(), t.name.clone());
-    }
-    let mut dirty_origins: HashSet<String> = HashSet::new();
-    let mut created_now: HashSet<String> = HashSet::new(); // current names
-    let mut rebuilds: HashMap<String, Rebuild> = HashMap::new(); // by origin
-    for t in start.tables_for(backend) {
-        rebuilds.insert(
-            t.name.clone(),
-            Rebuild {
-                source_sql: t.sql_name().to_string(),
-                target: t.name.clone(),
-                columns: t
-                    .columns
-                    .iter()
-                    .map(|c| (c.name.clone(), Source::Column(c.clone())))
-                    .collect(),
-            },
-        );
-    }
-    let mut absorbed: Vec<bool> = Vec::with_capacity(ops.len());
-    for op in ops {
-        let before = state.clone();
-        apply(&mut state, op);
-        let table = op.table().map(str::to_string);
-        let on = table.as_deref().is_none_or(|t| {
-            exists_on(&before, t, backend)
-                || op_created_table(op).is_some_and(|t| t.scope.includes(backend))
-        });
-        if !on {
-            absorbed.push(true);
-            continue;
-        }
-        let org = table.as_deref().and_then(|t| origin.get(t).cloned());
-        let in_created = table.as_deref().is_some_and(|t| created_now.contains(t));
-        // Track the column sources of pre-existing tables.
-        if let Some(o) = &org {
-            if let Some(r) = rebuilds.get_mut(o) {
-                match op {
-                    Operation::RenameTable { to, .. } => r.target = to.clone(),
-                    Operation::RenameColumn { from, to, .. } => {
-                        if let Some(s) = r.columns.remove(from) {
-                            r.columns.insert(to.clone(), s);
-                        }
-                    }
-                    Operation::DropColumn { column, .. } => {
-                        r.columns.remove(&column.name);
-                    }
-                    Operation::AddColumn { column, .. } => {
-                        r.columns.insert(column.name.clone(), Source::New);
-                    }
-                    _ => {}
-                }
-            }
-        }
+    /// Follows a column's or the table's rename, drop or addition.
+    fn track(&mut self, op: &Operation) {
         match op {
-            Operation::RenameTable { from, to, .. } => {
-                if let Some(o) = origin.remove(from) {
-                    origin.insert(to.clone(), o);
-                }
-                if created_now.remove(from) {
-                    created_now.insert(to.clone());
+            Operation::RenameTable { to, .. } => self.target = to.clone(),
+            Operation::RenameColumn { from, to, .. } => {
+                if let Some(s) = self.columns.remove(from) {
+                    self.columns.insert(to.clone(), s);
                 }
             }
-            Operation::CreateTable { table } => {
-                created_now.insert(table.name.clone());
-                origin.remove(&table.name);
+            Operation::DropColumn { column, .. } => {
+                self.columns.remove(&column.name);
             }
-            Operation::DropTable { table } => {
-                origin.remove(&table.name);
+            Operation::AddColumn { column, .. } => {
+                self.columns.insert(column.name.clone(), Source::New);
             }
             _ => {}
         }
-        let simple = sqlite_simple(op, &before, &state);
-        let is_absorbed = if in_created && !matches!(op, Operation::CreateTable { .. }) {
-            // A table created in this migration is created in its final form.
-            true
-        } else if let (Some(o), false) = (&org, simple) {
-            dirty_origins.insert(o.clone());
-            true
-        } else {
-            false
-        };
-        absorbed.push(is_absorbed);
     }
-    let final_state = state;
-    // Ops on dirty tables are all absorbed into the rebuild.
-    let mut state = start.clone();
-    let mut origin: HashMap<String, String> = start
-        .tables
-        .iter()
-        .map(|t| (t.name.clone(), t.name.clone()))
-        .collect();
-    for (i, op) in ops.iter().enumerate() {
-        if let Some(t) = op.table() {
-            if let Some(o) = origin.get(t) {
-                if dirty_origins.contains(o) && !matches!(op, Operation::DropTable { .. }) {
-                    absorbed[i] = true;
+}
+
+/// The SQLite plan of one migration direction: first [`SqlitePlan::analyse`]
+/// decides which operations SQLite can `ALTER` in place and which tables
+/// must be rebuilt, then [`SqlitePlan::emit`] writes the statements.
+struct SqlitePlan<'a> {
+    start: &'a Schema,
+    ops: &'a [Operation],
+    /// The schema after every operation.
+    final_state: Schema,
+    /// Pre-existing tables (by their name before the migration) that are rebuilt.
+    dirty: HashSet<String>,
+    /// Every pre-existing table, by its name before the migration: how it
+    /// would be rebuilt.
+    rebuilds: HashMap<String, Rebuild>,
+    /// Per operation: true when the rebuild (or the final `CREATE` of a new
+    /// table) already does it, or it does not apply to SQLite.
+    absorbed: Vec<bool>,
+}
+
+/// Tracks table names through a migration: each current name's name
+/// before the migration, and the tables the migration creates.
+#[derive(Default)]
+struct NameTracker {
+    /// Current name -> name before the migration (pre-existing tables only).
+    origin: HashMap<String, String>,
+    /// Current names of tables created by this migration.
+    created: HashSet<String>,
+}
+
+impl NameTracker {
+    fn new(start: &Schema) -> Self {
+        NameTracker {
+            origin: start
+                .tables
+                .iter()
+                .map(|t| (t.name.clone(), t.name.clone()))
+                .collect(),
+            created: HashSet::new(),
+        }
+    }
+
+    fn track(&mut self, op: &Operation) {
+        match op {
+            Operation::RenameTable { from, to, .. } => {
+                if let Some(o) = self.origin.remove(from) {
+                    self.origin.insert(to.clone(), o);
+                }
+                if self.created.remove(from) {
+                    self.created.insert(to.clone());
                 }
             }
-        }
-        if let Operation::RenameTable { from, to, .. } = op {
-            if let Some(o) = origin.remove(from) {
-                origin.insert(to.clone(), o);
+            Operation::CreateTable { table } => {
+                self.created.insert(table.name.clone());
+                self.origin.remove(&table.name);
             }
+            Operation::DropTable { table } => {
+                self.origin.remove(&table.name);
+            }
+            _ => {}
         }
-        apply(&mut state, op);
+    }
+}
+
+impl<'a> SqlitePlan<'a> {
+    /// Pass 1: which tables are rebuilt, created and dropped, and the final
+    /// state. Names are tracked to the end of the migration.
+    fn analyse(start: &'a Schema, ops: &'a [Operation]) -> Self {
+        let backend = Backend::Sqlite;
+        let mut plan = SqlitePlan {
+            start,
+            ops,
+            final_state: start.clone(),
+            dirty: HashSet::new(),
+            rebuilds: start
+                .tables_for(backend)
+                .map(|t| (t.name.clone(), Rebuild::of(t)))
+                .collect(),
+            absorbed: Vec::with_capacity(ops.len()),
+        };
+        let mut names = NameTracker::new(start);
+        let mut state = start.clone();
+        for op in ops {
+            let before = state.clone();
+            apply(&mut state, op);
+            if !on_backend(op, &before, backend) {
+                plan.absorbed.push(true);
+                continue;
+            }
+            let org = op.table().and_then(|t| names.origin.get(t).cloned());
+            let in_created = op.table().is_some_and(|t| names.created.contains(t));
+            if let Some(r) = org.as_ref().and_then(|o| plan.rebuilds.get_mut(o)) {
+                r.track(op);
+            }
+            names.track(op);
+            let simple = sqlite_simple(op, &before, &state);
+            let absorbed = if in_created && !matches!(op, Operation::CreateTable { .. }) {
+                // A table created in this migration is created in its final form.
+                true
+            } else if let (Some(o), false) = (&org, simple) {
+                plan.dirty.insert(o.clone());
+                true
+            } else {
+                false
+            };
+            plan.absorbed.push(absorbed);
+        }
+        plan.final_state = state;
+        plan.absorb_ops_on_dirty_tables();
+        plan
     }
 
-    let group = !dirty_origins.is_empty();
-    let (dropped_by_op, added_by_op) = raw_block_changes(ops);
+    /// Every operation on a rebuilt table (but its drop) is done by the rebuild.
+    fn absorb_ops_on_dirty_tables(&mut self) {
+        let mut names = NameTracker::new(self.start);
+        for (i, op) in self.ops.iter().enumerate() {
+            let dirty = op
+                .table()
+                .and_then(|t| names.origin.get(t))
+                .is_some_and(|o| self.dirty.contains(o));
+            if dirty && !matches!(op, Operation::DropTable { .. }) {
+                self.absorbed[i] = true;
+            }
+            if let Operation::RenameTable { .. } = op {
+                names.track(op);
+            }
+        }
+    }
 
-    // Pass 2: render.
-    let mut out: Vec<String> = Vec::new();
-    let kept_blocks: Vec<RawBlock> = if group {
-        drop_kept_blocks(start, &dropped_by_op, backend, &mut out)
-    } else {
-        Vec::new()
-    };
-    let mut state = start.clone();
-    let mut deferred_drops: Vec<Table> = Vec::new();
-    let mut group_done = false;
-    for (i, op) in ops.iter().enumerate() {
-        if group && !group_done && matches!(op, Operation::AddRawBlock { .. }) {
-            out.extend(rebuild_step(
-                start,
-                &final_state,
-                &dirty_origins,
-                &rebuilds,
-                &deferred_drops,
-                &kept_blocks,
-                &added_by_op,
-            ));
-            group_done = true;
+    /// Pass 2: the statements.
+    fn emit(&self, down: bool) -> String {
+        let backend = Backend::Sqlite;
+        let group = !self.dirty.is_empty();
+        let (dropped_by_op, added_by_op) = raw_block_changes(self.ops);
+        let mut out: Vec<String> = Vec::new();
+        let kept_blocks: Vec<RawBlock> = if group {
+            drop_kept_blocks(self.start, &dropped_by_op, backend, &mut out)
+        } else {
+            Vec::new()
+        };
+        let mut state = self.start.clone();
+        let mut deferred_drops: Vec<Table> = Vec::new();
+        let mut group_done = !group;
+        for (i, op) in self.ops.iter().enumerate() {
+            if !group_done && matches!(op, Operation::AddRawBlock { .. }) {
+                out.extend(self.rebuild(&deferred_drops, &kept_blocks, &added_by_op));
+                group_done = true;
+            }
+            let before = state.clone();
+            apply(&mut state, op);
+            if self.absorbed[i] {
+                continue;
+            }
+            if let (true, Operation::DropTable { table }) = (group, op) {
+                deferred_drops.push(table.clone());
+                continue;
+            }
+            emit_op(op, down, self.statements(i, op, &before, &state), &mut out);
         }
-        let before = state.clone();
-        apply(&mut state, op);
-        if absorbed[i] {
-            continue;
+        if !group_done {
+            out.extend(self.rebuild(&deferred_drops, &kept_blocks, &added_by_op));
         }
+        // Data-loss notes for absorbed destructive operations.
+        let notes: Vec<String> = self
+            .ops
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.absorbed[*i])
+            .filter_map(|(_, op)| loss_comment(op, down))
+            .collect();
+        if !notes.is_empty() {
+            out.insert(0, notes.join("\n"));
+        }
+        join(&out)
+    }
+
+    /// The statements of one operation SQLite does in place.
+    fn statements(&self, i: usize, op: &Operation, before: &Schema, after: &Schema) -> Vec<String> {
+        let backend = Backend::Sqlite;
+        let d = dialect(backend);
+        let (bt, at) = match op.table() {
+            Some(t) => (before.table(t), after.table(t)),
+            None => (None, None),
+        };
         let mut stmts: Vec<String> = Vec::new();
         match op {
             Operation::CreateTable { table } => {
                 // Created in its final form (later operations on it are absorbed).
-                let fin = final_state
+                let fin = self
+                    .final_state
                     .tables
                     .iter()
-                    .find(|t| t.name == final_name_of(ops, i, &table.name))
+                    .find(|t| t.name == final_name_of(self.ops, i, &table.name))
                     .unwrap_or(table);
-                stmts.push(d.create_table(&final_state, fin, &[]));
-                for ix in &fin.indexes {
-                    stmts.push(d.create_index(fin, ix));
-                }
+                stmts.push(d.create_table(&self.final_state, fin, &[]));
+                stmts.extend(fin.indexes.iter().map(|ix| d.create_index(fin, ix)));
             }
             Operation::DropTable { table } => {
-                if group {
-                    deferred_drops.push(table.clone());
-                    continue;
-                }
                 let referenced = before.tables.iter().any(|o| {
                     o.name != table.name && o.foreign_keys.iter().any(|f| f.ref_table == table.name)
                 });
                 if referenced {
-                    stmts.push("PRAGMA defer_foreign_keys = ON;".into());
+                    stmts.extend(d.defer_foreign_key_checks());
                 }
                 stmts.push(d.drop_table(table));
             }
             Operation::RenameTable { from, to, .. } => {
-                let (Some(bt), Some(at)) = (before.table(from), state.table(to)) else {
-                    continue;
-                };
-                if bt.sql_name() != at.sql_name() {
-                    stmts.push(format!(
-                        "ALTER TABLE {} RENAME TO {};",
-                        bt.sql_name(),
-                        at.sql_name()
-                    ));
+                if let (Some(bt), Some(at)) = (before.table(from), after.table(to)) {
+                    if bt.sql_name() != at.sql_name() {
+                        stmts.push(d.rename_table(bt.sql_name(), at.sql_name()));
+                    }
                 }
             }
-            Operation::RenameColumn {
-                table, from, to, ..
-            } => {
-                let (Some(bt), Some(at)) = (before.table(table), state.table(table)) else {
-                    continue;
-                };
-                let (a, b) = (bt.column_sql_name(from), at.column_sql_name(to));
-                if a != b {
-                    stmts.push(format!(
-                        "ALTER TABLE {} RENAME COLUMN {a} TO {b};",
-                        at.sql_name()
-                    ));
+            Operation::RenameColumn { from, to, .. } => {
+                if let (Some(bt), Some(at)) = (bt, at) {
+                    let (a, b) = (bt.column_sql_name(from), at.column_sql_name(to));
+                    if a != b {
+                        stmts.push(d.rename_column(at.sql_name(), a, b));
+                    }
                 }
             }
-            Operation::AddColumn { table, column } => {
-                let Some(at) = state.table(table) else {
-                    continue;
-                };
-                stmts.push(format!(
-                    "ALTER TABLE {} ADD COLUMN {};",
-                    at.sql_name(),
-                    d.column_definition(at, column)
-                ));
+            Operation::AddColumn { column, .. } => {
+                stmts.extend(at.map(|at| d.add_column(at, column)).unwrap_or_default())
             }
-            Operation::DropColumn { table, column } => {
-                let Some(bt) = before.table(table) else {
-                    continue;
-                };
-                stmts.push(format!(
-                    "ALTER TABLE {} DROP COLUMN {};",
-                    bt.sql_name(),
-                    column.sql_name()
-                ));
+            Operation::DropColumn { column, .. } => {
+                stmts.extend(bt.map(|bt| d.drop_column(bt, column)))
             }
-            Operation::AddIndex { table, index } => {
-                let Some(at) = state.table(table) else {
-                    continue;
-                };
-                stmts.push(d.create_index(at, index));
+            Operation::AddIndex { index, .. } => {
+                stmts.extend(at.map(|at| d.create_index(at, index)))
             }
-            Operation::DropIndex { table, index } => {
-                let Some(bt) = before.table(table) else {
-                    continue;
-                };
-                stmts.push(d.drop_index(bt, index));
+            Operation::DropIndex { index, .. } => {
+                stmts.extend(bt.map(|bt| d.drop_index(bt, index)))
             }
             Operation::AddRawBlock { block } => stmts.extend(raw_up(block, backend)),
             Operation::DropRawBlock { block } => stmts.extend(raw_down(block, backend)),
             _ => {}
         }
-        if stmts.is_empty() {
-            continue;
+        stmts
+    }
+
+    /// The one rebuild of every dirty table, the tables that reference them,
+    /// and the drop of tables dropped by this migration.
+    fn rebuild(
+        &self,
+        drops: &[Table],
+        kept_blocks: &[RawBlock],
+        added_by_op: &HashSet<&str>,
+    ) -> Vec<String> {
+        let group = RebuildGroup::new(self, drops);
+        let mut out = vec![group.header()];
+        out.extend(group.create_new_tables());
+        out.extend(group.copy_rows());
+        out.extend(group.guard_unknown_objects());
+        out.extend(group.drop_old_tables());
+        out.extend(group.rename_new_tables());
+        out.extend(group.create_indexes());
+        restore_kept_blocks(kept_blocks, added_by_op, Backend::Sqlite, &mut out);
+        out.extend(group.check_foreign_keys());
+        out
+    }
+}
+
+/// The tables of one SQLite rebuild, and its steps in order.
+struct RebuildGroup<'p> {
+    d: &'static dyn Dialect,
+    final_state: &'p Schema,
+    /// Final tables in creation order (parents first).
+    order: Vec<&'p Table>,
+    /// The rebuild of each dirty table, by final name.
+    by_target: HashMap<&'p str, &'p Rebuild>,
+    /// The tables in the database before the rebuild that it drops: the
+    /// sources of the rebuilt tables, then the tables the migration drops.
+    old_tables: Vec<Table>,
+    /// Tables the migration drops.
+    drops: &'p [Table],
+}
+
+impl<'p> RebuildGroup<'p> {
+    fn new(plan: &'p SqlitePlan<'_>, drops: &'p [Table]) -> Self {
+        let backend = Backend::Sqlite;
+        let final_state = &plan.final_state;
+        let mut members: Vec<String> = plan
+            .dirty
+            .iter()
+            .filter_map(|o| plan.rebuilds.get(o).map(|r| r.target.clone()))
+            .filter(|n| final_state.table(n).is_some())
+            .collect();
+        // Add every table that references a member, transitively.
+        loop {
+            let mut added = false;
+            for t in final_state.tables_for(backend) {
+                if members.contains(&t.name) {
+                    continue;
+                }
+                if t.foreign_keys
+                    .iter()
+                    .any(|f| f.ref_table != t.name && members.contains(&f.ref_table))
+                {
+                    members.push(t.name.clone());
+                    added = true;
+                }
+            }
+            if !added {
+                break;
+            }
         }
-        if let Some(c) = loss_comment(op, down) {
-            stmts[0] = format!("{c}\n{}", stmts[0]);
+        let by_target: HashMap<&str, &Rebuild> = plan
+            .rebuilds
+            .iter()
+            .filter(|(o, _)| plan.dirty.contains(*o))
+            .map(|(_, r)| (r.target.as_str(), r))
+            .collect();
+        let order: Vec<&Table> = crate::render::ddl::table_order(final_state, backend)
+            .into_iter()
+            .filter(|t| members.contains(&t.name))
+            .collect();
+        let mut old_tables: Vec<Table> = Vec::new();
+        for t in &order {
+            match by_target.get(t.name.as_str()) {
+                Some(r) => old_tables.extend(
+                    plan.start
+                        .tables
+                        .iter()
+                        .find(|s| s.sql_name() == r.source_sql)
+                        .cloned(),
+                ),
+                None => old_tables.push((*t).clone()),
+            }
         }
-        out.extend(stmts);
+        old_tables.extend(drops.iter().cloned());
+        RebuildGroup {
+            d: dialect(backend),
+            final_state,
+            order,
+            by_target,
+            old_tables,
+            drops,
+        }
     }
-    if group && !group_done {
-        out.extend(rebuild_step(
-            start,
-            &final_state,
-            &dirty_origins,
-            &rebuilds,
-            &deferred_drops,
-            &kept_blocks,
-            &added_by_op,
-        ));
+
+    fn is_dropped(&self, t: &Table) -> bool {
+        self.drops.iter().any(|x| x.name == t.name)
     }
-    // Data-loss notes for absorbed destructive operations.
-    let notes: Vec<String> = ops
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| absorbed[*i])
-        .filter_map(|(_, op)| loss_comment(op, down))
-        .collect();
-    if !notes.is_empty() {
-        out.insert(0, notes.join("\n"));
+
+    fn header(&self) -> String {
+        let words: Vec<&str> = self.order.iter().map(|t| t.name.as_str()).collect();
+        format!(
+            "-- Rebuild {} (SQLite cannot ALTER these changes in place); every row is copied.\n\
+             -- Tables that reference a rebuilt table are rebuilt with it, so that no DROP\n\
+             -- deletes a referenced row (no ON DELETE action fires).\n\
+             {}",
+            words.join(", "),
+            self.d.defer_foreign_key_checks().unwrap_or_default()
+        )
     }
-    join(&out)
+
+    fn member_sql_names(&self) -> Vec<&str> {
+        self.order.iter().map(|t| t.sql_name()).collect()
+    }
+
+    /// `CREATE TABLE t__cloacina_new (…)` for each member, parents first.
+    fn create_new_tables(&self) -> Vec<String> {
+        let members = self.member_sql_names();
+        self.order
+            .iter()
+            .map(|t| {
+                let sql = self.d.create_table(self.final_state, t, &[]);
+                self.d
+                    .rebuild_create_table(t, &sql, &members, REBUILD_SUFFIX)
+            })
+            .collect()
+    }
+
+    /// One `INSERT … SELECT` per member, converting changed columns.
+    fn copy_rows(&self) -> Vec<String> {
+        self.order
+            .iter()
+            .map(|t| {
+                let (source_sql, mapping) = match self.by_target.get(t.name.as_str()) {
+                    Some(r) => (r.source_sql.clone(), self.column_sources(t, r)),
+                    None => (
+                        t.sql_name().to_string(),
+                        t.columns
+                            .iter()
+                            .map(|c| (c.sql_name().to_string(), c.sql_name().to_string()))
+                            .collect(),
+                    ),
+                };
+                self.d.copy_rows(
+                    &format!("{}{REBUILD_SUFFIX}", t.sql_name()),
+                    &mapping,
+                    &source_sql,
+                )
+            })
+            .collect()
+    }
+
+    /// Each final column of a rebuilt table with the expression that fills it.
+    fn column_sources(&self, t: &Table, r: &Rebuild) -> Vec<(String, String)> {
+        let mut cols = Vec::new();
+        for c in &t.columns {
+            match r.columns.get(&c.name) {
+                Some(Source::Column(old)) => cols.push((
+                    c.sql_name().to_string(),
+                    self.d.copy_expr(old.sql_name(), old, c),
+                )),
+                Some(Source::New) | None => {
+                    if !c.insert_optional() {
+                        cols.push((c.sql_name().to_string(), self.d.fill_value(c)));
+                    }
+                }
+            }
+        }
+        cols
+    }
+
+    /// Guard: DROP TABLE takes every index and trigger of the table with it,
+    /// and only the schema's own are recreated. An index or trigger added by
+    /// a hand-written migration would vanish silently (a lost unique index
+    /// is lost integrity), so the migration fails instead and says so.
+    fn guard_unknown_objects(&self) -> Option<String> {
+        let rebuilt: Vec<&Table> = self
+            .old_tables
+            .iter()
+            .filter(|t| !self.is_dropped(t))
+            .collect();
+        if rebuilt.is_empty() {
+            return None;
+        }
+        let known: Vec<String> = rebuilt
+            .iter()
+            .flat_map(|t| t.indexes.iter().map(|ix| names::index_name(t, ix)))
+            .collect();
+        let tables: Vec<&str> = rebuilt.iter().map(|t| t.sql_name()).collect();
+        self.d.unknown_objects_guard(&tables, &known)
+    }
+
+    /// Drops the old tables and the dropped ones, children first.
+    fn drop_old_tables(&self) -> Vec<String> {
+        let tmp = Schema {
+            tables: self.old_tables.clone(),
+            raw_blocks: vec![],
+        };
+        crate::render::ddl::table_order(&tmp, Backend::Sqlite)
+            .into_iter()
+            .rev()
+            .map(|t| {
+                let s = self.d.drop_table(t);
+                if self.is_dropped(t) {
+                    format!(
+                        "-- DATA LOSS: the rows of {} are deleted with the table.\n{s}",
+                        t.sql_name()
+                    )
+                } else {
+                    s
+                }
+            })
+            .collect()
+    }
+
+    fn rename_new_tables(&self) -> Vec<String> {
+        self.order
+            .iter()
+            .map(|t| {
+                self.d
+                    .rename_table(&format!("{}{REBUILD_SUFFIX}", t.sql_name()), t.sql_name())
+            })
+            .collect()
+    }
+
+    fn create_indexes(&self) -> Vec<String> {
+        self.order
+            .iter()
+            .flat_map(|t| t.indexes.iter().map(|ix| self.d.create_index(t, ix)))
+            .collect()
+    }
+
+    fn check_foreign_keys(&self) -> Option<String> {
+        self.d.foreign_key_check()
+    }
+}
+
+fn render_sqlite(start: &Schema, ops: &[Operation], down: bool) -> String {
+    SqlitePlan::analyse(start, ops).emit(down)
 }
 
 /// The name the table created by `ops[i]` has at the end of `ops`.
@@ -990,215 +999,4 @@ fn final_name_of(ops: &[Operation], i: usize, name: &str) -> String {
         }
     }
     n
-}
-
-/// The one rebuild of every dirty table, the tables that reference them,
-/// and the drop of tables dropped by this migration.
-fn rebuild_step(
-    start: &Schema,
-    final_state: &Schema,
-    dirty: &HashSet<String>,
-    rebuilds: &HashMap<String, Rebuild>,
-    drops: &[Table],
-    kept_blocks: &[RawBlock],
-    added_by_op: &HashSet<&str>,
-) -> Vec<String> {
-    let backend = Backend::Sqlite;
-    let d = dialect(backend);
-    // Group members by final name, with their sources.
-    let mut members: Vec<String> = dirty
-        .iter()
-        .filter_map(|o| rebuilds.get(o).map(|r| r.target.clone()))
-        .filter(|n| final_state.table(n).is_some())
-        .collect();
-    // Add every table that references a member, transitively.
-    loop {
-        let mut added = false;
-        for t in final_state.tables_for(backend) {
-            if members.contains(&t.name) {
-                continue;
-            }
-            if t.foreign_keys
-                .iter()
-                .any(|f| f.ref_table != t.name && members.contains(&f.ref_table))
-            {
-                members.push(t.name.clone());
-                added = true;
-            }
-        }
-        if !added {
-            break;
-        }
-    }
-    let by_target: HashMap<&str, &Rebuild> = rebuilds
-        .iter()
-        .filter(|(o, _)| dirty.contains(*o))
-        .map(|(_, r)| (r.target.as_str(), r))
-        .collect();
-    // Final tables in creation order (parents first).
-    let order: Vec<&Table> = crate::render::ddl::table_order(final_state, backend)
-        .into_iter()
-        .filter(|t| members.contains(&t.name))
-        .collect();
-    let temp = |sql: &str| format!("{sql}{REBUILD_SUFFIX}");
-    let member_sql: Vec<String> = order.iter().map(|t| t.sql_name().to_string()).collect();
-
-    let mut out = Vec::new();
-    let words: Vec<&str> = order.iter().map(|t| t.name.as_str()).collect();
-    out.push(format!(
-        "-- Rebuild {} (SQLite cannot ALTER these changes in place); every row is copied.\n\
-         -- Tables that reference a rebuilt table are rebuilt with it, so that no DROP\n\
-         -- deletes a referenced row (no ON DELETE action fires).\n\
-         PRAGMA defer_foreign_keys = ON;",
-        words.join(", ")
-    ));
-    for t in &order {
-        let mut sql = d.create_table(final_state, t, &[]);
-        // Strip doc comment lines before CREATE: they stay with the final table.
-        let header = format!("CREATE TABLE {} (", t.sql_name());
-        if let Some(pos) = sql.find(&header) {
-            sql = format!(
-                "CREATE TABLE {} ({}",
-                temp(t.sql_name()),
-                &sql[pos + header.len()..]
-            );
-        }
-        for m in &member_sql {
-            sql = sql.replace(
-                &format!("REFERENCES {m} ("),
-                &format!("REFERENCES {} (", temp(m)),
-            );
-        }
-        out.push(sql);
-    }
-    for t in &order {
-        let (source_sql, mapping): (String, Vec<(String, String)>) =
-            match by_target.get(t.name.as_str()) {
-                Some(r) => {
-                    let mut cols = Vec::new();
-                    for c in &t.columns {
-                        match r.columns.get(&c.name) {
-                            Some(Source::Column(old)) => cols.push((
-                                c.sql_name().to_string(),
-                                sqlite_convert(old.sql_name(), old, c),
-                            )),
-                            Some(Source::New) | None => {
-                                if !c.insert_optional() {
-                                    cols.push((c.sql_name().to_string(), fill_value(d, c)));
-                                }
-                            }
-                        }
-                    }
-                    (r.source_sql.clone(), cols)
-                }
-                None => (
-                    t.sql_name().to_string(),
-                    t.columns
-                        .iter()
-                        .map(|c| (c.sql_name().to_string(), c.sql_name().to_string()))
-                        .collect(),
-                ),
-            };
-        let names: Vec<&str> = mapping.iter().map(|(n, _)| n.as_str()).collect();
-        let exprs: Vec<&str> = mapping.iter().map(|(_, e)| e.as_str()).collect();
-        out.push(format!(
-            "INSERT INTO {} ({})\nSELECT {}\nFROM {source_sql};",
-            temp(t.sql_name()),
-            names.join(", "),
-            exprs.join(", ")
-        ));
-    }
-    // Drop the old tables and the dropped ones, children first.
-    let mut old_tables: Vec<Table> = Vec::new();
-    for t in &order {
-        match by_target.get(t.name.as_str()) {
-            Some(r) => {
-                if let Some(src) = start.tables.iter().find(|s| s.sql_name() == r.source_sql) {
-                    old_tables.push(src.clone());
-                }
-            }
-            None => old_tables.push((*t).clone()),
-        }
-    }
-    old_tables.extend(drops.iter().cloned());
-    // Guard: DROP TABLE takes every index and trigger of the table with it,
-    // and only the schema's own are recreated. An index or trigger added by a
-    // hand-written migration would vanish silently (a lost unique index is
-    // lost integrity), so the migration fails instead and says so.
-    let rebuilt: Vec<&Table> = old_tables
-        .iter()
-        .filter(|t| !drops.iter().any(|x| x.name == t.name))
-        .collect();
-    if !rebuilt.is_empty() {
-        let tables: Vec<String> = rebuilt
-            .iter()
-            .map(|t| crate::render::ddl::quote_literal(t.sql_name()))
-            .collect();
-        let mut known: Vec<String> = rebuilt
-            .iter()
-            .flat_map(|t| {
-                t.indexes
-                    .iter()
-                    .map(|ix| crate::render::ddl::quote_literal(&crate::names::index_name(t, ix)))
-            })
-            .collect();
-        known.push("''".into());
-        out.push(format!(
-            "-- Fail the migration if a rebuilt table carries an index or trigger that the schema\n\
-             -- does not know (one added by a hand-written migration): DROP TABLE would lose it.\n\
-             -- Declare it in the schema file (or drop it in a hand-written migration first).\n\
-             CREATE TEMP TABLE cloacina_unknown_objects (\n    \
-             unknown INTEGER NOT NULL,\n    \
-             CONSTRAINT rebuilt_tables_have_no_unknown_indexes_or_triggers CHECK (unknown = 0)\n);\n\n\
-             INSERT INTO cloacina_unknown_objects SELECT count(*) FROM sqlite_schema\n\
-             WHERE type IN ('index', 'trigger') AND tbl_name IN ({})\n\
-             AND name NOT LIKE 'sqlite_autoindex_%' AND name NOT IN ({});\n\n\
-             DROP TABLE cloacina_unknown_objects;",
-            tables.join(", "),
-            known.join(", ")
-        ));
-    }
-    let tmp = Schema {
-        tables: old_tables,
-        raw_blocks: vec![],
-    };
-    for t in crate::render::ddl::table_order(&tmp, backend)
-        .into_iter()
-        .rev()
-    {
-        let mut s = d.drop_table(t);
-        if drops.iter().any(|x| x.name == t.name) {
-            s = format!(
-                "-- DATA LOSS: the rows of {} are deleted with the table.\n{s}",
-                t.sql_name()
-            );
-        }
-        out.push(s);
-    }
-    for t in &order {
-        out.push(format!(
-            "ALTER TABLE {} RENAME TO {};",
-            temp(t.sql_name()),
-            t.sql_name()
-        ));
-    }
-    for t in &order {
-        for ix in &t.indexes {
-            out.push(d.create_index(t, ix));
-        }
-    }
-    for b in kept_blocks {
-        if !added_by_op.contains(b.name.as_str()) {
-            out.extend(raw_up(b, backend));
-        }
-    }
-    out.push(String::from(
-        "-- Fail the migration if any foreign key is violated (works with foreign keys off, too).\n\
-         CREATE TEMP TABLE cloacina_fk_check (\n    \
-         violations INTEGER NOT NULL,\n    \
-         CONSTRAINT foreign_keys_hold CHECK (violations = 0)\n);\n\n\
-         INSERT INTO cloacina_fk_check SELECT count(*) FROM pragma_foreign_key_check();\n\n\
-         DROP TABLE cloacina_fk_check;"
-    ));
-    out
 }

@@ -131,6 +131,66 @@ impl Dialect for Sqlite {
         false
     }
 
+    fn copy_conversion(&self, source_sql: &str, from: ColumnType, to: ColumnType) -> String {
+        use ColumnType as T;
+        let e = source_sql;
+        match (from, to) {
+            (a, b) if a == b => e.to_string(),
+            (T::Double, b) if b.is_integer() => format!("CAST({e} AS INTEGER)"),
+            (T::Uuid, T::Text { .. }) => format!(
+                "CASE WHEN {e} IS NULL THEN NULL ELSE lower(substr(hex({e}), 1, 8) || '-' || substr(hex({e}), 9, 4) || '-' || substr(hex({e}), 13, 4) || '-' || substr(hex({e}), 17, 4) || '-' || substr(hex({e}), 21, 12)) END"
+            ),
+            (T::Bool, T::Text { .. }) => {
+                format!("CASE {e} WHEN 1 THEN 'true' WHEN 0 THEN 'false' END")
+            }
+            (a, T::Text { .. }) if a.is_integer() => format!("CAST({e} AS TEXT)"),
+            (T::Text { .. }, T::Uuid) => format!(
+                "CASE WHEN {e} IS NULL THEN NULL ELSE coalesce(unhex(replace({e}, '-', '')), X'00') END"
+            ),
+            (a, T::Double) if a.is_integer() => format!("CAST({e} AS REAL)"),
+            // Down directions of the conversions above; a value that does not
+            // convert stays as it is, so the STRICT column or its check refuses it.
+            (T::Text { .. }, T::Bool) => {
+                format!("CASE {e} WHEN 'true' THEN 1 WHEN 'false' THEN 0 ELSE {e} END")
+            }
+            (T::Text { .. }, b) if b.is_integer() => format!(
+                "CASE WHEN CAST(CAST({e} AS INTEGER) AS TEXT) = {e} THEN CAST({e} AS INTEGER) ELSE {e} END"
+            ),
+            _ => e.to_string(),
+        }
+    }
+
+    fn unknown_objects_guard(&self, tables: &[&str], known: &[String]) -> Option<String> {
+        let tables: Vec<String> = tables.iter().map(|t| quote_literal(t)).collect();
+        let mut known: Vec<String> = known.iter().map(|k| quote_literal(k)).collect();
+        known.push("''".into());
+        Some(format!(
+            "-- Fail the migration if a rebuilt table carries an index or trigger that the schema\n\
+             -- does not know (one added by a hand-written migration): DROP TABLE would lose it.\n\
+             -- Declare it in the schema file (or drop it in a hand-written migration first).\n\
+             CREATE TEMP TABLE cloacina_unknown_objects (\n    \
+             unknown INTEGER NOT NULL,\n    \
+             CONSTRAINT rebuilt_tables_have_no_unknown_indexes_or_triggers CHECK (unknown = 0)\n);\n\n\
+             INSERT INTO cloacina_unknown_objects SELECT count(*) FROM sqlite_schema\n\
+             WHERE type IN ('index', 'trigger') AND tbl_name IN ({})\n\
+             AND name NOT LIKE 'sqlite_autoindex_%' AND name NOT IN ({});\n\n\
+             DROP TABLE cloacina_unknown_objects;",
+            tables.join(", "),
+            known.join(", ")
+        ))
+    }
+
+    fn foreign_key_check(&self) -> Option<String> {
+        Some(String::from(
+            "-- Fail the migration if any foreign key is violated (works with foreign keys off, too).\n\
+             CREATE TEMP TABLE cloacina_fk_check (\n    \
+             violations INTEGER NOT NULL,\n    \
+             CONSTRAINT foreign_keys_hold CHECK (violations = 0)\n);\n\n\
+             INSERT INTO cloacina_fk_check SELECT count(*) FROM pragma_foreign_key_check();\n\n\
+             DROP TABLE cloacina_fk_check;",
+        ))
+    }
+
     fn defer_foreign_key_checks(&self) -> Option<String> {
         // Dropping a table deletes its rows first; in a cycle some other
         // table still references them until it is dropped too.
