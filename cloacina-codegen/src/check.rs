@@ -369,7 +369,7 @@ pub fn check_parity(
     let report = Report {
         left: format!("postgres ({})", postgres_dir.display()),
         right: format!("sqlite ({})", sqlite_dir.display()),
-        differences: compare_with(&l, &r, &CompareOptions { names: false }),
+        differences: compare_with(&l, &r, &CompareOptions::without_names()),
     };
     Ok(ParityReport {
         unpaired,
@@ -619,7 +619,13 @@ pub fn check(schema_path: &Path, migrations_dir: &Path, postgres_url: &str) -> R
     let want_lite = normalize(&schema, Some(Backend::Sqlite));
     let got_pg = normalize(&pg.schema, None);
     let got_lite = normalize(&lite.schema, None);
-    let opts = CompareOptions { names: true };
+    let opts = CompareOptions::default();
+    // The schema file against a database: column order is not compared (a
+    // column added to an existing table goes last on both backends).
+    let file_opts = CompareOptions {
+        column_order: false,
+        ..CompareOptions::default()
+    };
     let locate = |diffs: Vec<Difference>, migrations: &[Migration]| -> Vec<Finding> {
         diffs
             .into_iter()
@@ -659,7 +665,7 @@ pub fn check(schema_path: &Path, migrations_dir: &Path, postgres_url: &str) -> R
                 migrations_dir.join("postgres").display()
             ),
             findings: locate(
-                compare_with(&want_pg, &got_pg, &opts)
+                compare_with(&want_pg, &got_pg, &file_opts)
                     .into_iter()
                     .filter(|d| !declared_by_raw_sql(&schema, Backend::Postgres, d))
                     .collect(),
@@ -670,7 +676,7 @@ pub fn check(schema_path: &Path, migrations_dir: &Path, postgres_url: &str) -> R
             left: format!("schema file {path}"),
             right: format!("sqlite after {}", migrations_dir.join("sqlite").display()),
             findings: locate(
-                compare_with(&want_lite, &got_lite, &opts)
+                compare_with(&want_lite, &got_lite, &file_opts)
                     .into_iter()
                     .filter(|d| !declared_by_raw_sql(&schema, Backend::Sqlite, d))
                     .collect(),

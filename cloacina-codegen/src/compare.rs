@@ -147,11 +147,30 @@ pub struct CompareOptions {
     /// Compare constraint and index names too. Off for hand-kept migration
     /// pairs, whose catalogs name unnamed constraints differently.
     pub names: bool,
+    /// Compare the order of the columns both sides have. On between two
+    /// databases (both backends append an added column, so their orders
+    /// agree); off between the schema file and a database: a column added
+    /// to an existing table goes last, wherever the file declares it (see
+    /// the crate docs, "Column order").
+    pub column_order: bool,
+}
+
+impl CompareOptions {
+    /// Everything but constraint and index names (hand-kept migration pairs).
+    pub fn without_names() -> Self {
+        CompareOptions {
+            names: false,
+            ..CompareOptions::default()
+        }
+    }
 }
 
 impl Default for CompareOptions {
     fn default() -> Self {
-        CompareOptions { names: true }
+        CompareOptions {
+            names: true,
+            column_order: true,
+        }
     }
 }
 
@@ -176,7 +195,7 @@ pub fn compare_with(left: &Schema, right: &Schema, opts: &CompareOptions) -> Vec
     let mut out = Vec::new();
     for name in names {
         match (left.table(name), right.table(name)) {
-            (Some(l), Some(r)) => compare_table(l, r, opts.names, &mut out),
+            (Some(l), Some(r)) => compare_table(l, r, opts, &mut out),
             (l, r) => out.push(Difference {
                 table: name.to_string(),
                 kind: ObjectKind::Table,
@@ -264,7 +283,8 @@ fn default_text(d: &Option<DefaultValue>) -> Option<String> {
     })
 }
 
-fn compare_table(l: &Table, r: &Table, names: bool, out: &mut Vec<Difference>) {
+fn compare_table(l: &Table, r: &Table, opts: &CompareOptions, out: &mut Vec<Difference>) {
+    let names = opts.names;
     let mut d = TableDiffs {
         table: l.name.as_str(),
         out,
@@ -310,8 +330,10 @@ fn compare_table(l: &Table, r: &Table, names: bool, out: &mut Vec<Difference>) {
             .collect();
         Some(list(&v))
     };
-    d.at(K::Table, None)
-        .attr("column order", shared(l, r), shared(r, l));
+    if opts.column_order {
+        d.at(K::Table, None)
+            .attr("column order", shared(l, r), shared(r, l));
+    }
 
     // Primary key.
     let pk = |t: &Table| (!t.primary_key.is_empty()).then(|| list(&t.primary_key));

@@ -631,23 +631,43 @@ impl<'a> SqlitePlan<'a> {
         }
     }
 
+    /// Tables the migration drops (during a rebuild, the rebuild drops them).
+    fn dropped_tables(&self) -> Vec<Table> {
+        self.ops
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !self.absorbed[*i])
+            .filter_map(|(_, op)| match op {
+                Operation::DropTable { table } => Some(table.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Pass 2: the statements.
     fn emit(&self, down: bool) -> String {
-        let backend = Backend::Sqlite;
-        let group = !self.dirty.is_empty();
-        let (dropped_by_op, added_by_op) = raw_block_changes(self.ops);
-        let mut out: Vec<String> = Vec::new();
-        let kept_blocks: Vec<RawBlock> = if group {
-            drop_kept_blocks(self.start, &dropped_by_op, backend, &mut out)
-        } else {
+        let drops = if self.dirty.is_empty() {
             Vec::new()
+        } else {
+            self.dropped_tables()
         };
+        let group = (!self.dirty.is_empty()).then(|| RebuildGroup::new(self, &drops));
+        let (dropped_by_op, added_by_op) = raw_block_changes(self.ops);
+        let carry = group
+            .as_ref()
+            .map(|g| RawCarry::new(self.start, g, &dropped_by_op));
+        let mut out: Vec<String> = Vec::new();
+        if let (Some(g), Some(c)) = (&group, &carry) {
+            out.extend(g.guard_before(self, c));
+            out.extend(c.save_and_drop());
+        }
         let mut state = self.start.clone();
-        let mut deferred_drops: Vec<Table> = Vec::new();
-        let mut group_done = !group;
+        let mut group_done = group.is_none();
         for (i, op) in self.ops.iter().enumerate() {
-            if !group_done && matches!(op, Operation::AddRawBlock { .. }) {
-                out.extend(self.rebuild(&deferred_drops, &kept_blocks, &added_by_op));
+            if let (false, Operation::AddRawBlock { .. }, Some(g), Some(c)) =
+                (group_done, op, &group, &carry)
+            {
+                out.extend(self.rebuild(g, c, &added_by_op));
                 group_done = true;
             }
             let before = state.clone();
@@ -655,14 +675,14 @@ impl<'a> SqlitePlan<'a> {
             if self.absorbed[i] {
                 continue;
             }
-            if let (true, Operation::DropTable { table }) = (group, op) {
-                deferred_drops.push(table.clone());
+            if let (Some(_), Operation::DropTable { .. }) = (&group, op) {
+                // Dropped by the rebuild, children first.
                 continue;
             }
             emit_op(op, down, self.statements(i, op, &before, &state), &mut out);
         }
-        if !group_done {
-            out.extend(self.rebuild(&deferred_drops, &kept_blocks, &added_by_op));
+        if let (false, Some(g), Some(c)) = (group_done, &group, &carry) {
+            out.extend(self.rebuild(g, c, &added_by_op));
         }
         // Data-loss notes for absorbed destructive operations.
         let notes: Vec<String> = self
@@ -743,25 +763,205 @@ impl<'a> SqlitePlan<'a> {
     }
 
     /// The one rebuild of every dirty table, the tables that reference them,
-    /// and the drop of tables dropped by this migration.
+    /// and the drop of tables dropped by this migration; then the raw blocks
+    /// it had to lift are put back with their rows, and the guard checks
+    /// row counts and foreign keys.
     fn rebuild(
         &self,
-        drops: &[Table],
-        kept_blocks: &[RawBlock],
+        group: &RebuildGroup<'_>,
+        carry: &RawCarry,
         added_by_op: &HashSet<&str>,
     ) -> Vec<String> {
-        let group = RebuildGroup::new(self, drops);
         let mut out = vec![group.header()];
+        out.extend(group.guard_unknown_objects());
         out.extend(group.create_new_tables());
         out.extend(group.copy_rows());
-        out.extend(group.guard_unknown_objects());
         out.extend(group.drop_old_tables());
         out.extend(group.rename_new_tables());
         out.extend(group.create_indexes());
-        restore_kept_blocks(kept_blocks, added_by_op, Backend::Sqlite, &mut out);
-        out.extend(group.check_foreign_keys());
+        out.extend(carry.restore(added_by_op));
+        out.extend(group.guard_after(self, carry));
         out
     }
+
+    /// Every table that exists before the migration and after it (on
+    /// SQLite), as (SQL name before, SQL name after): the schema's tables
+    /// that the migration does not drop, then the tables of raw blocks it
+    /// keeps.
+    fn surviving_tables(&self, carry: &RawCarry) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        for t in self.start.tables_for(Backend::Sqlite) {
+            let Some(r) = self.rebuilds.get(&t.name) else {
+                continue;
+            };
+            if let Some(fin) = self
+                .final_state
+                .table(&r.target)
+                .filter(|f| f.scope.includes(Backend::Sqlite))
+            {
+                out.push((t.sql_name().to_string(), fin.sql_name().to_string()));
+            }
+        }
+        for name in &carry.kept_tables {
+            if !out.iter().any(|(a, _)| a == name) {
+                out.push((name.clone(), name.clone()));
+            }
+        }
+        out
+    }
+}
+
+/// The raw SQL blocks a rebuild touches. SQLite refuses to rename a table
+/// while a view or trigger names a missing one, and `DROP TABLE` of a
+/// parent deletes the rows of a child that references it, so the raw
+/// blocks that name a rebuilt or dropped table (and, transitively, the
+/// blocks that name what those create) are dropped before the rebuild and
+/// recreated after it, with the rows of the tables they create saved in
+/// temporary tables and put back. Every other raw block is left alone.
+struct RawCarry {
+    /// The related blocks, in file order.
+    blocks: Vec<RawBlock>,
+    /// The (non-temporary) tables the related blocks create.
+    tables: Vec<String>,
+    /// The tables that every raw block the migration keeps creates.
+    kept_tables: Vec<String>,
+}
+
+impl RawCarry {
+    fn new(start: &Schema, group: &RebuildGroup<'_>, dropped_by_op: &HashSet<&str>) -> Self {
+        let backend = Backend::Sqlite;
+        let kept: Vec<&RawBlock> = start
+            .raw_blocks
+            .iter()
+            .filter(|b| !dropped_by_op.contains(b.name.as_str()) && b.part(backend).is_some())
+            .collect();
+        let mut names: HashSet<String> = group
+            .old_tables
+            .iter()
+            .map(|t| t.sql_name().to_ascii_lowercase())
+            .chain(
+                group
+                    .order
+                    .iter()
+                    .map(|t| t.sql_name().to_ascii_lowercase()),
+            )
+            .collect();
+        let mut related = vec![false; kept.len()];
+        loop {
+            let mut grew = false;
+            for (i, b) in kept.iter().enumerate() {
+                if related[i] {
+                    continue;
+                }
+                let Some(part) = b.part(backend) else {
+                    continue;
+                };
+                let words = sql_words(&format!("{}\n{}", part.up, part.down));
+                if words.iter().any(|w| names.contains(w)) {
+                    related[i] = true;
+                    grew = true;
+                    names.extend(created_objects(&part.up).into_iter().map(|(_, n)| n));
+                }
+            }
+            if !grew {
+                break;
+            }
+        }
+        let tables_of = |b: &RawBlock| -> Vec<String> {
+            b.part(backend)
+                .map(|p| {
+                    created_objects(&p.up)
+                        .into_iter()
+                        .filter(|(kind, _)| kind == "table")
+                        .map(|(_, n)| n)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let blocks: Vec<RawBlock> = kept
+            .iter()
+            .zip(&related)
+            .filter(|(_, r)| **r)
+            .map(|(b, _)| (*b).clone())
+            .collect();
+        RawCarry {
+            tables: blocks.iter().flat_map(tables_of).collect(),
+            kept_tables: kept.iter().flat_map(|b| tables_of(b)).collect(),
+            blocks,
+        }
+    }
+
+    /// Saves the rows of the related blocks' tables, then drops the blocks
+    /// (newest first).
+    fn save_and_drop(&self) -> Vec<String> {
+        let d = dialect(Backend::Sqlite);
+        let mut out: Vec<String> = self.tables.iter().filter_map(|t| d.save_rows(t)).collect();
+        for b in self.blocks.iter().rev() {
+            out.extend(raw_down(b, Backend::Sqlite));
+        }
+        out
+    }
+
+    /// Recreates the related blocks (those the migration does not add
+    /// itself) and puts their tables' rows back.
+    fn restore(&self, added_by_op: &HashSet<&str>) -> Vec<String> {
+        let d = dialect(Backend::Sqlite);
+        let mut out = Vec::new();
+        restore_kept_blocks(&self.blocks, added_by_op, Backend::Sqlite, &mut out);
+        out.extend(self.tables.iter().filter_map(|t| d.restore_rows(t)));
+        out
+    }
+}
+
+/// The identifier words of SQL text, lowercased (quotes dropped).
+fn sql_words(sql: &str) -> Vec<String> {
+    sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect()
+}
+
+/// The objects that SQL text creates, as (`table` | `view` | `trigger` |
+/// `index`, lowercased name); temporary objects are left out.
+fn created_objects(sql: &str) -> Vec<(String, String)> {
+    let words = sql_words(sql);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        if words[i] != "create" {
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        let mut temp = false;
+        while let Some(w) = words.get(j) {
+            match w.as_str() {
+                "temp" | "temporary" => temp = true,
+                "virtual" | "unique" => {}
+                _ => break,
+            }
+            j += 1;
+        }
+        let Some(kind) = words
+            .get(j)
+            .filter(|k| matches!(k.as_str(), "table" | "view" | "trigger" | "index"))
+        else {
+            i = j;
+            continue;
+        };
+        j += 1;
+        if words.get(j).map(String::as_str) == Some("if") {
+            j += 3; // if not exists
+        }
+        if words.get(j).map(String::as_str) == Some("main") && words.len() > j + 1 {
+            j += 1;
+        }
+        if let (Some(name), false) = (words.get(j), temp) {
+            out.push((kind.clone(), name.clone()));
+        }
+        i = j + 1;
+    }
+    out
 }
 
 /// The tables of one SQLite rebuild, and its steps in order.
@@ -979,8 +1179,30 @@ impl<'p> RebuildGroup<'p> {
             .collect()
     }
 
-    fn check_foreign_keys(&self) -> Option<String> {
-        self.d.foreign_key_check()
+    /// Before anything changes: refuse a table the plan does not know that
+    /// references a rebuilt or dropped table (DROP TABLE would delete its
+    /// rows), and record the row count of every table that survives.
+    fn guard_before(&self, plan: &SqlitePlan<'_>, carry: &RawCarry) -> Vec<String> {
+        let touched: Vec<&str> = self.old_tables.iter().map(|t| t.sql_name()).collect();
+        let mut carried: Vec<&str> = touched.clone();
+        carried.extend(carry.tables.iter().map(String::as_str));
+        let counts = plan.surviving_tables(carry);
+        let mut out: Vec<String> = self.d.guard_setup().into_iter().collect();
+        out.extend(self.d.refuse_unknown_children(&touched, &carried));
+        out.extend(self.d.save_row_counts(&counts));
+        out
+    }
+
+    /// After the rebuild: every surviving table holds the rows it held
+    /// before, and the foreign keys of the rebuilt and carried tables hold.
+    fn guard_after(&self, plan: &SqlitePlan<'_>, carry: &RawCarry) -> Vec<String> {
+        let counts = plan.surviving_tables(carry);
+        let mut checked: Vec<&str> = self.order.iter().map(|t| t.sql_name()).collect();
+        checked.extend(carry.tables.iter().map(String::as_str));
+        let mut out: Vec<String> = self.d.check_row_counts(&counts).into_iter().collect();
+        out.extend(self.d.foreign_key_check(&checked));
+        out.extend(self.d.guard_teardown());
+        out
     }
 }
 

@@ -612,9 +612,60 @@ pub trait Dialect: Send + Sync {
         None
     }
 
-    /// Statements that fail the migration when a foreign key is violated
-    /// after a rebuild. None by default (a backend that never rebuilds).
-    fn foreign_key_check(&self) -> Option<String> {
+    /// Statements that fail the migration, naming the first offending row
+    /// and its foreign key, when a foreign key of one of `tables` is
+    /// violated after a rebuild. None by default (a backend that never
+    /// rebuilds).
+    fn foreign_key_check(&self, tables: &[&str]) -> Option<String> {
+        let _ = tables;
+        None
+    }
+
+    /// Sets up the guard that the checks of a rebuild report through: a
+    /// failed check aborts the migration with a message that names the
+    /// table and what went wrong. None by default.
+    fn guard_setup(&self) -> Option<String> {
+        None
+    }
+
+    /// Removes what [`Dialect::guard_setup`] and [`Dialect::save_row_counts`] made.
+    fn guard_teardown(&self) -> Option<String> {
+        None
+    }
+
+    /// Fails the migration when a table other than `carried` references one
+    /// of `touched` (tables rebuilt or dropped): dropping the parent would
+    /// delete or orphan its rows. None by default.
+    fn refuse_unknown_children(&self, touched: &[&str], carried: &[&str]) -> Option<String> {
+        let _ = (touched, carried);
+        None
+    }
+
+    /// Records the row count of each table (SQL name before, SQL name
+    /// after the migration). None by default.
+    fn save_row_counts(&self, tables: &[(String, String)]) -> Option<String> {
+        let _ = tables;
+        None
+    }
+
+    /// Fails the migration, naming the table and both counts, when a table
+    /// recorded by [`Dialect::save_row_counts`] lost or gained rows. None by
+    /// default.
+    fn check_row_counts(&self, tables: &[(String, String)]) -> Option<String> {
+        let _ = tables;
+        None
+    }
+
+    /// Copies a table's rows aside before the raw block that creates it is
+    /// dropped and recreated. None by default.
+    fn save_rows(&self, table: &str) -> Option<String> {
+        let _ = table;
+        None
+    }
+
+    /// Puts back the rows [`Dialect::save_rows`] copied aside. None by default.
+    fn restore_rows(&self, table: &str) -> Option<String> {
+        let _ = table;
         None
     }
 
