@@ -619,10 +619,9 @@ pub fn check(schema_path: &Path, migrations_dir: &Path, postgres_url: &str) -> R
     let want_lite = normalize(&schema, Some(Backend::Sqlite));
     let got_pg = normalize(&pg.schema, None);
     let got_lite = normalize(&lite.schema, None);
-    let opts = CompareOptions::default();
-    // The schema file against a database: column order is not compared (a
-    // column added to an existing table goes last on both backends).
-    let file_opts = CompareOptions {
+    // Column order is not part of the contract (see the crate docs): an
+    // added column goes last, a SQLite rebuild writes the file's order.
+    let opts = CompareOptions {
         column_order: false,
         ..CompareOptions::default()
     };
@@ -665,7 +664,7 @@ pub fn check(schema_path: &Path, migrations_dir: &Path, postgres_url: &str) -> R
                 migrations_dir.join("postgres").display()
             ),
             findings: locate(
-                compare_with(&want_pg, &got_pg, &file_opts)
+                compare_with(&want_pg, &got_pg, &opts)
                     .into_iter()
                     .filter(|d| !declared_by_raw_sql(&schema, Backend::Postgres, d))
                     .collect(),
@@ -676,7 +675,7 @@ pub fn check(schema_path: &Path, migrations_dir: &Path, postgres_url: &str) -> R
             left: format!("schema file {path}"),
             right: format!("sqlite after {}", migrations_dir.join("sqlite").display()),
             findings: locate(
-                compare_with(&want_lite, &got_lite, &file_opts)
+                compare_with(&want_lite, &got_lite, &opts)
                     .into_iter()
                     .filter(|d| !declared_by_raw_sql(&schema, Backend::Sqlite, d))
                     .collect(),

@@ -22,13 +22,17 @@
 //! migration for all such tables:
 //!
 //! ```text
+//! -- guard: refuse an undeclared table that references a rebuilt one;
+//! --        record the row count of every table that survives
+//! -- lift the raw_sql! blocks that name a rebuilt table (their rows saved)
 //! PRAGMA defer_foreign_keys = ON;
 //! CREATE TABLE t__cloacina_new (…final definition…);      -- parents first
 //! INSERT INTO t__cloacina_new (…) SELECT …conversions… FROM t;
 //! DROP TABLE t;                                             -- children first
 //! ALTER TABLE t__cloacina_new RENAME TO t;
 //! CREATE INDEX …;                                           -- final indexes
-//! -- fail unless pragma_foreign_key_check() is empty
+//! -- recreate the lifted raw blocks, put their rows back
+//! -- guard: same row counts; foreign keys of the rebuilt tables hold
 //! ```
 //!
 //! It runs inside the migration's transaction (Diesel wraps each migration
@@ -41,11 +45,23 @@
 //! the new parents, the old children are dropped before the old parents, and
 //! no dropped row is referenced by anything when it goes; no action fires and
 //! no violation is counted. `defer_foreign_keys` lets the copies run in any
-//! order; the final check fails the migration (through a `CHECK`
-//! constraint on a temporary table) if any foreign key is violated, even on
-//! a connection with foreign keys off. Views and triggers (raw SQL blocks)
-//! are dropped before a rebuild and recreated after it, since SQLite
-//! refuses to rename a table while a view names a missing one.
+//! order.
+//!
+//! A table the schema file does not declare (made by a hand-written
+//! migration) that references a rebuilt or dropped table would lose its rows,
+//! so the migration refuses to run, naming it. `raw_sql!` blocks that name a
+//! rebuilt or dropped table (directly, or through an object another such
+//! block creates) are dropped before the rebuild and recreated after it,
+//! since SQLite refuses to rename a table while a view names a missing one;
+//! the rows of the tables they create are copied to temporary tables first
+//! and put back. Every other raw block is left alone.
+//!
+//! The guard's checks report through a temporary table whose trigger
+//! `RAISE`s the message (an expression, which the bundled SQLite allows):
+//! the migration fails, rolled back, naming the table and both row counts,
+//! or the first row whose foreign key is violated. Only the foreign keys of
+//! the rebuilt and carried tables are checked, so an old orphan elsewhere
+//! does not block a rebuild.
 
 use std::collections::{HashMap, HashSet};
 
@@ -977,6 +993,8 @@ struct RebuildGroup<'p> {
     old_tables: Vec<Table>,
     /// Tables the migration drops.
     drops: &'p [Table],
+    /// The schema before the migration.
+    start: &'p Schema,
 }
 
 impl<'p> RebuildGroup<'p> {
@@ -1039,6 +1057,7 @@ impl<'p> RebuildGroup<'p> {
             by_target,
             old_tables,
             drops,
+            start: plan.start,
         }
     }
 
@@ -1090,13 +1109,91 @@ impl<'p> RebuildGroup<'p> {
                             .collect(),
                     ),
                 };
-                self.d.copy_rows(
+                let copy = self.d.copy_rows(
                     &format!("{}{REBUILD_SUFFIX}", t.sql_name()),
                     &mapping,
                     &source_sql,
-                )
+                );
+                if self.checks_already_hold(t) {
+                    self.d.copy_rows_trusting_checks(&copy)
+                } else {
+                    copy
+                }
             })
             .collect()
+    }
+
+    /// The old table a member is copied from, and where each of its final
+    /// columns comes from (`None`: a new column).
+    fn source_of(&self, t: &Table) -> Option<(&'p Table, HashMap<String, Option<Column>>)> {
+        let start = self.start;
+        match self.by_target.get(t.name.as_str()) {
+            Some(r) => {
+                let old = start.tables.iter().find(|s| s.sql_name() == r.source_sql)?;
+                let cols = t
+                    .columns
+                    .iter()
+                    .map(|c| {
+                        let src = match r.columns.get(&c.name) {
+                            Some(Source::Column(o)) => Some(o.clone()),
+                            _ => None,
+                        };
+                        (c.name.clone(), src)
+                    })
+                    .collect();
+                Some((old, cols))
+            }
+            None => {
+                let old = start.tables.iter().find(|s| s.sql_name() == t.sql_name())?;
+                let cols = t
+                    .columns
+                    .iter()
+                    .map(|c| (c.name.clone(), old.column(&c.name).cloned()))
+                    .collect();
+                Some((old, cols))
+            }
+        }
+    }
+
+    /// True when every CHECK of the final table `t` (the implicit type
+    /// checks and the table's own) provably holds for every copied row,
+    /// because the row already passed the same check in the old table,
+    /// and the copy cannot fail on anything else the old table did not
+    /// enforce: same primary key and unique constraints, no column that
+    /// becomes `NOT NULL`, no type change but a widening between integer
+    /// types, and no check on a new column. Re-evaluating such checks per
+    /// row is most of a rebuild's cost (a timestamp's `GLOB`), so the copy
+    /// then skips them.
+    fn checks_already_hold(&self, t: &Table) -> bool {
+        let Some((old, sources)) = self.source_of(t) else {
+            return false;
+        };
+        let d = self.d;
+        let rendered = |tb: &Table| -> Vec<Option<String>> {
+            tb.checks
+                .iter()
+                .map(|k| d.check_expr(tb, &k.expr))
+                .collect()
+        };
+        let columns_ok = t.columns.iter().all(|c| match sources.get(&c.name) {
+            Some(Some(o)) => {
+                let same_type = o.ty == c.ty || (o.ty.is_integer() && c.ty == ColumnType::BigInt);
+                let keeps_nulls_allowed = c.nullable || !o.nullable;
+                let check = d.implicit_check(c);
+                same_type
+                    && keeps_nulls_allowed
+                    && o.sql_name() == c.sql_name()
+                    && (check.is_none() || check == d.implicit_check(o))
+            }
+            _ => d.implicit_check(c).is_none(),
+        });
+        columns_ok
+            && rendered(t) == rendered(old)
+            && t.primary_key == old.primary_key
+            && resolved_uniques(t)
+                .iter()
+                .map(|u| &u.columns)
+                .eq(resolved_uniques(old).iter().map(|u| &u.columns))
     }
 
     /// Each final column of a rebuilt table with the expression that fills it.
@@ -1221,4 +1318,39 @@ fn final_name_of(ops: &[Operation], i: usize, name: &str) -> String {
         }
     }
     n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn created_objects_reads_every_create_form() {
+        let cases: &[(&str, &[(&str, &str)])] = &[
+            ("CREATE TABLE kv (k TEXT);", &[("table", "kv")]),
+            (
+                "create virtual table if not exists Search using fts5(a);",
+                &[("table", "search")],
+            ),
+            (
+                "CREATE UNIQUE INDEX kv_k ON kv (k); CREATE VIEW v AS SELECT 1;",
+                &[("index", "kv_k"), ("view", "v")],
+            ),
+            (
+                "CREATE TRIGGER t AFTER INSERT ON tasks BEGIN SELECT 1; END;",
+                &[("trigger", "t")],
+            ),
+            ("CREATE TEMP TABLE scratch (a INTEGER);", &[]),
+            ("CREATE TABLE main.kv2 (a INTEGER);", &[("table", "kv2")]),
+            ("INSERT INTO kv VALUES ('create', 'table');", &[]),
+        ];
+        for (sql, want) in cases {
+            let got = created_objects(sql);
+            let want: Vec<(String, String)> = want
+                .iter()
+                .map(|(k, n)| (k.to_string(), n.to_string()))
+                .collect();
+            assert_eq!(got, want, "{sql}");
+        }
+    }
 }

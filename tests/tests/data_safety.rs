@@ -221,6 +221,14 @@ fn a_related_rebuild_carries_the_raw_child_with_its_rows() {
     assert_eq!(sqlite_counts(&mut c), before);
     c.run_next_migration(migrations).expect("up again");
     assert_eq!(sqlite_counts(&mut c), before);
+    // The copy skipped re-checking rows that passed the same checks before;
+    // the checks are on again for everything after it.
+    assert!(
+        up.contains("PRAGMA ignore_check_constraints = OFF;"),
+        "{up}"
+    );
+    c.batch_execute("INSERT INTO tasks (id, project_id, max_attempts) VALUES (99, 1, 4294967296);")
+        .expect_err("the Integer range check holds after the rebuild");
     c.batch_execute("DELETE FROM tasks WHERE id = 3;")
         .expect("delete");
     assert_eq!(
