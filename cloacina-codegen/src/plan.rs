@@ -11,7 +11,11 @@
 //! value needs converting), `CREATE`/`DROP`, or a rename; derived constraint
 //! and index names follow table and column renames (`RENAME CONSTRAINT`,
 //! `ALTER INDEX … RENAME`), so the catalog always holds the names the schema
-//! derives.
+//! derives. A type change, column drop or table drop runs beneath the
+//! `raw_sql!` blocks that name its table (dropped first, recreated after,
+//! the rows of the tables they create copied aside and put back); every
+//! other raw block is left alone. Every step is in place, so no row is lost
+//! that the schema did not ask to drop.
 //!
 //! # SQLite
 //!
@@ -213,14 +217,6 @@ fn loss_comment(op: &Operation, down: bool) -> Option<String> {
 
 // ----- PostgreSQL ------------------------------------------------------------
 
-fn pg_wraps_raw(ops: &[Operation]) -> bool {
-    ops.iter().any(|op| match op {
-        Operation::AlterColumn { from, to, .. } => from.ty != to.ty,
-        Operation::DropColumn { .. } | Operation::DropTable { .. } => true,
-        _ => false,
-    })
-}
-
 /// The names of the raw blocks that `ops` drop and add.
 fn raw_block_changes(ops: &[Operation]) -> (HashSet<&str>, HashSet<&str>) {
     let mut dropped = HashSet::new();
@@ -237,25 +233,6 @@ fn raw_block_changes(ops: &[Operation]) -> (HashSet<&str>, HashSet<&str>) {
         }
     }
     (dropped, added)
-}
-
-/// Drops (into `out`, newest first) every raw block of `start` that the
-/// migration keeps, so that a rebuild or type change can run beneath the
-/// views and triggers; returns them in file order, to recreate afterwards.
-fn drop_kept_blocks(
-    start: &Schema,
-    dropped_by_op: &HashSet<&str>,
-    backend: Backend,
-    out: &mut Vec<String>,
-) -> Vec<RawBlock> {
-    let mut kept = Vec::new();
-    for b in start.raw_blocks.iter().rev() {
-        if !dropped_by_op.contains(b.name.as_str()) {
-            out.extend(raw_down(b, backend));
-            kept.insert(0, b.clone());
-        }
-    }
-    kept
 }
 
 /// Recreates the kept raw blocks that the migration does not add itself.
@@ -298,18 +275,20 @@ fn render_postgres(start: &Schema, ops: &[Operation], down: bool) -> String {
     let d = dialect(backend);
     let mut state = start.clone();
     let mut out: Vec<String> = Vec::new();
-    // A type change or drop runs beneath the views and triggers of raw blocks.
-    let wrap = pg_wraps_raw(ops);
+    // A type change or drop runs beneath the views and triggers of the raw
+    // blocks that name its table; their tables' rows are put back after.
     let (dropped_by_op, added_by_op) = raw_block_changes(ops);
-    let kept_blocks: Vec<RawBlock> = if wrap {
-        drop_kept_blocks(start, &dropped_by_op, backend, &mut out)
-    } else {
-        Vec::new()
-    };
-    let mut restored = !wrap;
+    let carry = RawCarry::new(
+        start,
+        pg_wrapped_tables(start, ops),
+        &dropped_by_op,
+        backend,
+    );
+    out.extend(carry.save_and_drop());
+    let mut restored = carry.blocks.is_empty();
     for op in ops {
         if !restored && matches!(op, Operation::AddRawBlock { .. }) {
-            restore_kept_blocks(&kept_blocks, &added_by_op, backend, &mut out);
+            out.extend(carry.restore(&added_by_op));
             restored = true;
         }
         let before = state.clone();
@@ -319,9 +298,29 @@ fn render_postgres(start: &Schema, ops: &[Operation], down: bool) -> String {
         }
     }
     if !restored {
-        restore_kept_blocks(&kept_blocks, &added_by_op, backend, &mut out);
+        out.extend(carry.restore(&added_by_op));
     }
     join(&out)
+}
+
+/// The SQL names (lowercased) of the tables whose type changes, column
+/// drops or drop a raw block's view or trigger may stand in the way of.
+fn pg_wrapped_tables(start: &Schema, ops: &[Operation]) -> HashSet<String> {
+    let mut state = start.clone();
+    let mut names = HashSet::new();
+    for op in ops {
+        let wraps = match op {
+            Operation::AlterColumn { from, to, .. } => from.ty != to.ty,
+            Operation::DropColumn { .. } | Operation::DropTable { .. } => true,
+            _ => false,
+        };
+        if let (true, Some(t)) = (wraps, op.table().and_then(|t| state.table(t))) {
+            names.insert(t.sql_name().to_ascii_lowercase());
+            names.insert(t.name.to_ascii_lowercase());
+        }
+        apply(&mut state, op);
+    }
+    names
 }
 
 /// The PostgreSQL statements of one operation, given the schema `before`
@@ -671,7 +670,7 @@ impl<'a> SqlitePlan<'a> {
         let (dropped_by_op, added_by_op) = raw_block_changes(self.ops);
         let carry = group
             .as_ref()
-            .map(|g| RawCarry::new(self.start, g, &dropped_by_op));
+            .map(|g| RawCarry::for_rebuild(self.start, g, &dropped_by_op));
         let mut out: Vec<String> = Vec::new();
         if let (Some(g), Some(c)) = (&group, &carry) {
             out.extend(g.guard_before(self, c));
@@ -835,6 +834,7 @@ impl<'a> SqlitePlan<'a> {
 /// recreated after it, with the rows of the tables they create saved in
 /// temporary tables and put back. Every other raw block is left alone.
 struct RawCarry {
+    backend: Backend,
     /// The related blocks, in file order.
     blocks: Vec<RawBlock>,
     /// The (non-temporary) tables the related blocks create.
@@ -844,14 +844,13 @@ struct RawCarry {
 }
 
 impl RawCarry {
-    fn new(start: &Schema, group: &RebuildGroup<'_>, dropped_by_op: &HashSet<&str>) -> Self {
-        let backend = Backend::Sqlite;
-        let kept: Vec<&RawBlock> = start
-            .raw_blocks
-            .iter()
-            .filter(|b| !dropped_by_op.contains(b.name.as_str()) && b.part(backend).is_some())
-            .collect();
-        let mut names: HashSet<String> = group
+    /// For a SQLite rebuild: the blocks related to the tables it rebuilds or drops.
+    fn for_rebuild(
+        start: &Schema,
+        group: &RebuildGroup<'_>,
+        dropped_by_op: &HashSet<&str>,
+    ) -> Self {
+        let names = group
             .old_tables
             .iter()
             .map(|t| t.sql_name().to_ascii_lowercase())
@@ -861,6 +860,22 @@ impl RawCarry {
                     .iter()
                     .map(|t| t.sql_name().to_ascii_lowercase()),
             )
+            .collect();
+        Self::new(start, names, dropped_by_op, Backend::Sqlite)
+    }
+
+    /// The raw blocks of `start` on `backend` that the migration keeps and
+    /// that name one of `names` (lowercased SQL names), transitively.
+    fn new(
+        start: &Schema,
+        mut names: HashSet<String>,
+        dropped_by_op: &HashSet<&str>,
+        backend: Backend,
+    ) -> Self {
+        let kept: Vec<&RawBlock> = start
+            .raw_blocks
+            .iter()
+            .filter(|b| !dropped_by_op.contains(b.name.as_str()) && b.part(backend).is_some())
             .collect();
         let mut related = vec![false; kept.len()];
         loop {
@@ -901,6 +916,7 @@ impl RawCarry {
             .map(|(b, _)| (*b).clone())
             .collect();
         RawCarry {
+            backend,
             tables: blocks.iter().flat_map(tables_of).collect(),
             kept_tables: kept.iter().flat_map(|b| tables_of(b)).collect(),
             blocks,
@@ -910,10 +926,10 @@ impl RawCarry {
     /// Saves the rows of the related blocks' tables, then drops the blocks
     /// (newest first).
     fn save_and_drop(&self) -> Vec<String> {
-        let d = dialect(Backend::Sqlite);
+        let d = dialect(self.backend);
         let mut out: Vec<String> = self.tables.iter().filter_map(|t| d.save_rows(t)).collect();
         for b in self.blocks.iter().rev() {
-            out.extend(raw_down(b, Backend::Sqlite));
+            out.extend(raw_down(b, self.backend));
         }
         out
     }
@@ -921,9 +937,9 @@ impl RawCarry {
     /// Recreates the related blocks (those the migration does not add
     /// itself) and puts their tables' rows back.
     fn restore(&self, added_by_op: &HashSet<&str>) -> Vec<String> {
-        let d = dialect(Backend::Sqlite);
+        let d = dialect(self.backend);
         let mut out = Vec::new();
-        restore_kept_blocks(&self.blocks, added_by_op, Backend::Sqlite, &mut out);
+        restore_kept_blocks(&self.blocks, added_by_op, self.backend, &mut out);
         out.extend(self.tables.iter().filter_map(|t| d.restore_rows(t)));
         out
     }

@@ -80,6 +80,16 @@ fn unrelated_change() -> String {
     BASE.replace("#[default(\"\")]", "#[default(\"none\")]")
 }
 
+/// `tasks.max_attempts` widens to `BigInt`: a rebuild on SQLite, and on
+/// PostgreSQL a type change, which runs beneath the raw blocks that name
+/// `tasks` (the raw child is lifted and its rows put back).
+fn widening_change() -> String {
+    BASE.replace(
+        "        max_attempts -> Integer,",
+        "        max_attempts -> BigInt,",
+    )
+}
+
 /// `tasks.max_attempts` changes its default: a rebuild of `tasks`, which
 /// the raw child `task_tags` references.
 fn related_change() -> String {
@@ -161,14 +171,30 @@ fn sqlite_after_first(dir: &Path, to: &str) -> (SqliteConnection, FileBasedMigra
     (c, migrations)
 }
 
-fn second_up(dir: &Path) -> String {
-    let mut folders: Vec<PathBuf> = std::fs::read_dir(dir.join("migrations").join("sqlite"))
+fn second_folder(dir: &Path, backend: &str) -> PathBuf {
+    let mut folders: Vec<PathBuf> = std::fs::read_dir(dir.join("migrations").join(backend))
         .expect("folders")
         .map(|e| e.expect("entry").path())
         .filter(|p| p.is_dir())
         .collect();
     folders.sort();
-    std::fs::read_to_string(folders[1].join("up.sql")).expect("up.sql")
+    folders.swap_remove(1)
+}
+
+fn second_up(dir: &Path) -> String {
+    std::fs::read_to_string(second_folder(dir, "sqlite").join("up.sql")).expect("up.sql")
+}
+
+#[test]
+fn a_widening_rebuild_keeps_every_row_on_sqlite() {
+    let dir = temp_dir("widen");
+    let (mut c, migrations) = sqlite_after_first(&dir, &widening_change());
+    let before = sqlite_counts(&mut c);
+    c.run_next_migration(migrations.clone()).expect("rebuild");
+    assert_eq!(sqlite_counts(&mut c), before);
+    c.revert_last_migration(migrations).expect("down");
+    assert_eq!(sqlite_counts(&mut c), before);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -307,7 +333,11 @@ fn a_failing_row_count_guard_names_the_table_and_the_counts() {
 
 #[test]
 fn postgres_keeps_every_row_through_the_same_history() {
-    for (tag, to) in [("unrel", unrelated_change()), ("rel", related_change())] {
+    for (tag, to) in [
+        ("unrel", unrelated_change()),
+        ("rel", related_change()),
+        ("widen", widening_change()),
+    ] {
         let dir = temp_dir(&format!("pg-{tag}"));
         write_history(&dir.join("migrations"), &[BASE, &to]);
         let migrations =
@@ -321,6 +351,12 @@ fn postgres_keeps_every_row_through_the_same_history() {
         c.run_next_migration(migrations.clone()).expect("second");
         let after: Vec<i64> = tables.iter().map(|t| count(c, t)).collect();
         assert_eq!(after, before, "{tag}");
+        let pg_up = std::fs::read_to_string(second_folder(&dir, "postgres").join("up.sql"))
+            .expect("up.sql");
+        assert!(
+            !pg_up.contains("DROP TABLE kv"),
+            "{tag}: kv lifted:\n{pg_up}"
+        );
         c.revert_last_migration(migrations.clone()).expect("down");
         let down: Vec<i64> = tables.iter().map(|t| count(c, t)).collect();
         assert_eq!(down, before, "{tag} after down");

@@ -664,17 +664,23 @@ pub trait Dialect: Send + Sync {
         None
     }
 
-    /// Copies a table's rows aside before the raw block that creates it is
-    /// dropped and recreated. None by default.
+    /// Copies a table's rows aside (a temporary table) before the raw block
+    /// that creates it is dropped and recreated.
     fn save_rows(&self, table: &str) -> Option<String> {
-        let _ = table;
-        None
+        Some(format!(
+            "-- Keep the rows of {table} (a raw_sql! table lifted for this migration).\n\
+             CREATE TEMP TABLE cloacina_keep_{table} AS SELECT * FROM {table};"
+        ))
     }
 
-    /// Puts back the rows [`Dialect::save_rows`] copied aside. None by default.
+    /// Puts back the rows [`Dialect::save_rows`] copied aside.
     fn restore_rows(&self, table: &str) -> Option<String> {
-        let _ = table;
-        None
+        Some(format!(
+            "-- Put back the rows of {table}.\n\
+             DELETE FROM {table};\n\n\
+             INSERT INTO {table} SELECT * FROM cloacina_keep_{table};\n\n\
+             DROP TABLE cloacina_keep_{table};"
+        ))
     }
 
     // ----- docs ----------------------------------------------------------

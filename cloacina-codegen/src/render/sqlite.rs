@@ -322,22 +322,6 @@ impl Dialect for Sqlite {
         ))
     }
 
-    fn save_rows(&self, table: &str) -> Option<String> {
-        Some(format!(
-            "-- Keep the rows of {table} (a raw_sql! table lifted for the rebuild).\n\
-             CREATE TEMP TABLE cloacina_keep_{table} AS SELECT * FROM {table};"
-        ))
-    }
-
-    fn restore_rows(&self, table: &str) -> Option<String> {
-        Some(format!(
-            "-- Put back the rows of {table}.\n\
-             DELETE FROM {table};\n\n\
-             INSERT INTO {table} SELECT * FROM temp.cloacina_keep_{table};\n\n\
-             DROP TABLE temp.cloacina_keep_{table};"
-        ))
-    }
-
     fn defer_foreign_key_checks(&self) -> Option<String> {
         // Dropping a table deletes its rows first; in a cycle some other
         // table still references them until it is dropped too.
