@@ -598,7 +598,7 @@ fn assemble(mut cx: Cx) -> Imported {
             let differences = compare_with(
                 &one(&kept.table),
                 &one(&theirs),
-                &CompareOptions { names: false },
+                &CompareOptions::without_names(),
             );
             if !differences.is_empty() {
                 disagreements.push(Disagreement {
@@ -713,7 +713,7 @@ pub fn merge_with_database(
         },
         None,
     );
-    let diffs = compare_with(&file_n, &db_n, &CompareOptions { names: false })
+    let diffs = compare_with(&file_n, &db_n, &CompareOptions::without_names())
         .into_iter()
         .filter(|d| match d.kind {
             ObjectKind::Table => true,

@@ -348,6 +348,24 @@
 //! assert_eq!(schema.tables.len(), 1);
 //! ```
 //!
+//! ## Migrations: what is kept, and column order
+//!
+//! Rows of every table survive every generated migration unless the file
+//! allows the drop: a SQLite rebuild carries the tables that reference a
+//! rebuilt table, lifts only the `raw_sql!` blocks that name it (putting the
+//! rows of their tables back), and checks before it commits that every table
+//! kept its row count and that the rebuilt tables' foreign keys hold; see
+//! [`plan`].
+//!
+//! Column order is not part of the contract: a column added to an existing
+//! table goes last on both backends (and a dropped column restored by
+//! `down.sql` too), wherever the file declares it, while a SQLite rebuild
+//! writes the file's order. The generated code names every column, and
+//! `check` compares tables by column names
+//! ([`compare::CompareOptions::column_order`] off), so the planner never
+//! writes a migration that `check` rejects for order, and `down` restores
+//! what `up` changed by the same comparison.
+//!
 //! ## Diagnostics
 //!
 //! Every problem names the file, line and column, shows the line with a
