@@ -13,11 +13,11 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
 
-use cloacina_codegen::compare::{compare_with, CompareOptions};
 use cloacina_codegen::history::{self, FixedClock};
-use cloacina_codegen::introspect::Database;
+use cloacina_codegen::internals::compare::{compare_with, CompareOptions};
+use cloacina_codegen::internals::introspect::Database;
+use cloacina_codegen::internals::normalize::normalize;
 use cloacina_codegen::model::Backend;
-use cloacina_codegen::normalize::normalize;
 use cloacina_tests::support::PgScratch;
 use diesel::connection::SimpleConnection;
 use diesel::sql_types::BigInt;
@@ -107,17 +107,14 @@ fn temp_dir(tag: &str) -> PathBuf {
 /// Writes one generated migration per schema source, in order.
 fn write_history(dir: &Path, sources: &[&str]) {
     for (i, src) in sources.iter().enumerate() {
-        let (schema, allowances, diags) = cloacina_codegen::parse::parse_with_allowances(src);
-        assert!(diags.is_empty(), "schema {i}: {diags:?}");
+        let file = cloacina_codegen::SchemaFile::from_source("schema.rs", *src)
+            .unwrap_or_else(|e| panic!("schema {i}: {}", e.render()));
         let mut h = history::load(dir).expect("history");
-        let pending = history::pending(&h, &schema).expect("pending");
+        let pending = history::pending(&h, file.schema()).expect("pending");
         history::write_migration(
             &mut h,
-            &schema,
             &pending,
-            &allowances,
-            "schema.rs",
-            src,
+            &file,
             None,
             &FixedClock(UNIX_EPOCH + Duration::from_secs(1_700_000_000 + i as u64)),
         )
