@@ -147,11 +147,30 @@ pub struct CompareOptions {
     /// Compare constraint and index names too. Off for hand-kept migration
     /// pairs, whose catalogs name unnamed constraints differently.
     pub names: bool,
+    /// Compare the order of the columns both sides have. Column order is
+    /// not part of the schema contract (an added column goes last on both
+    /// backends, a SQLite rebuild writes the schema file's order), so
+    /// `check` turns it off; `check-parity` keeps it for hand-kept pairs,
+    /// whose hand-written SQL may rely on it.
+    pub column_order: bool,
+}
+
+impl CompareOptions {
+    /// Everything but constraint and index names (hand-kept migration pairs).
+    pub fn without_names() -> Self {
+        CompareOptions {
+            names: false,
+            ..CompareOptions::default()
+        }
+    }
 }
 
 impl Default for CompareOptions {
     fn default() -> Self {
-        CompareOptions { names: true }
+        CompareOptions {
+            names: true,
+            column_order: true,
+        }
     }
 }
 
@@ -176,7 +195,7 @@ pub fn compare_with(left: &Schema, right: &Schema, opts: &CompareOptions) -> Vec
     let mut out = Vec::new();
     for name in names {
         match (left.table(name), right.table(name)) {
-            (Some(l), Some(r)) => compare_table(l, r, opts.names, &mut out),
+            (Some(l), Some(r)) => compare_table(l, r, opts, &mut out),
             (l, r) => out.push(Difference {
                 table: name.to_string(),
                 kind: ObjectKind::Table,
@@ -190,25 +209,67 @@ pub fn compare_with(left: &Schema, right: &Schema, opts: &CompareOptions) -> Vec
     out
 }
 
-fn push(
-    out: &mut Vec<Difference>,
-    table: &str,
+/// Records the differences of one table: `at(kind, object)` names the
+/// object, then each comparison is one call.
+struct TableDiffs<'a> {
+    table: &'a str,
+    out: &'a mut Vec<Difference>,
+}
+
+/// One object of a table, ready to compare attribute by attribute.
+struct ObjectDiffs<'a, 'b> {
+    diffs: &'b mut TableDiffs<'a>,
     kind: ObjectKind,
     object: Option<String>,
-    attribute: &str,
-    left: Option<String>,
-    right: Option<String>,
-) {
-    if left != right {
-        out.push(Difference {
-            table: table.to_string(),
+}
+
+impl<'a> TableDiffs<'a> {
+    fn at<'b>(&'b mut self, kind: ObjectKind, object: Option<String>) -> ObjectDiffs<'a, 'b> {
+        ObjectDiffs {
+            diffs: self,
             kind,
             object,
-            attribute: attribute.to_string(),
-            left,
-            right,
-        });
+        }
     }
+}
+
+impl ObjectDiffs<'_, '_> {
+    /// Records `attribute` when the two sides differ.
+    fn attr(&mut self, attribute: &str, left: Option<String>, right: Option<String>) -> &mut Self {
+        if left != right {
+            self.diffs.out.push(Difference {
+                table: self.diffs.table.to_string(),
+                kind: self.kind,
+                object: self.object.clone(),
+                attribute: attribute.to_string(),
+                left,
+                right,
+            });
+        }
+        self
+    }
+
+    /// Records a name difference when both sides have a name (and names are compared).
+    fn name(&mut self, compare: bool, left: &Option<String>, right: &Option<String>) -> &mut Self {
+        if compare && left.is_some() && right.is_some() {
+            self.attr("name", left.clone(), right.clone());
+        }
+        self
+    }
+
+    /// The object exists on the left side only.
+    fn only_left(&mut self, value: impl Into<String>) {
+        self.attr("exists", Some(value.into()), None);
+    }
+
+    /// The object exists on the right side only.
+    fn only_right(&mut self, value: impl Into<String>) {
+        self.attr("exists", None, Some(value.into()));
+    }
+}
+
+fn yes() -> String {
+    "yes".into()
 }
 
 fn list(v: &[String]) -> String {
@@ -222,106 +283,61 @@ fn default_text(d: &Option<DefaultValue>) -> Option<String> {
     })
 }
 
-fn compare_table(l: &Table, r: &Table, names: bool, out: &mut Vec<Difference>) {
-    let t = l.name.as_str();
+fn compare_table(l: &Table, r: &Table, opts: &CompareOptions, out: &mut Vec<Difference>) {
+    let names = opts.names;
+    let mut d = TableDiffs {
+        table: l.name.as_str(),
+        out,
+    };
+    use ObjectKind as K;
     // Columns.
     for lc in &l.columns {
+        let mut c = d.at(K::Column, Some(lc.name.clone()));
         let Some(rc) = r.column(&lc.name) else {
-            push(
-                out,
-                t,
-                ObjectKind::Column,
-                Some(lc.name.clone()),
-                "exists",
-                Some("yes".into()),
-                None,
-            );
+            c.only_left(yes());
             continue;
         };
-        let obj = || Some(lc.name.clone());
-        push(
-            out,
-            t,
-            ObjectKind::Column,
-            obj(),
+        c.attr(
             "type",
             Some(lc.ty.neutral_name()),
             Some(rc.ty.neutral_name()),
-        );
-        push(
-            out,
-            t,
-            ObjectKind::Column,
-            obj(),
+        )
+        .attr(
             "nullable",
             Some(lc.nullable.to_string()),
             Some(rc.nullable.to_string()),
-        );
-        push(
-            out,
-            t,
-            ObjectKind::Column,
-            obj(),
+        )
+        .attr(
             "default",
             default_text(&lc.default),
             default_text(&rc.default),
-        );
-        push(
-            out,
-            t,
-            ObjectKind::Column,
-            obj(),
+        )
+        .attr(
             "auto_increment",
             Some(lc.auto_increment.to_string()),
             Some(rc.auto_increment.to_string()),
         );
     }
-    for rc in &r.columns {
-        if l.column(&rc.name).is_none() {
-            push(
-                out,
-                t,
-                ObjectKind::Column,
-                Some(rc.name.clone()),
-                "exists",
-                None,
-                Some("yes".into()),
-            );
-        }
+    for rc in r.columns.iter().filter(|rc| l.column(&rc.name).is_none()) {
+        d.at(K::Column, Some(rc.name.clone())).only_right(yes());
     }
-    let shared_l: Vec<String> = l
-        .columns
-        .iter()
-        .filter(|c| r.column(&c.name).is_some())
-        .map(|c| c.name.clone())
-        .collect();
-    let shared_r: Vec<String> = r
-        .columns
-        .iter()
-        .filter(|c| l.column(&c.name).is_some())
-        .map(|c| c.name.clone())
-        .collect();
-    push(
-        out,
-        t,
-        ObjectKind::Table,
-        None,
-        "column order",
-        Some(list(&shared_l)),
-        Some(list(&shared_r)),
-    );
+    let shared = |a: &Table, b: &Table| {
+        let v: Vec<String> = a
+            .columns
+            .iter()
+            .filter(|c| b.column(&c.name).is_some())
+            .map(|c| c.name.clone())
+            .collect();
+        Some(list(&v))
+    };
+    if opts.column_order {
+        d.at(K::Table, None)
+            .attr("column order", shared(l, r), shared(r, l));
+    }
 
     // Primary key.
     let pk = |t: &Table| (!t.primary_key.is_empty()).then(|| list(&t.primary_key));
-    push(
-        out,
-        t,
-        ObjectKind::PrimaryKey,
-        None,
-        "columns",
-        pk(l),
-        pk(r),
-    );
+    d.at(K::PrimaryKey, None).attr("columns", pk(l), pk(r));
 
     // Foreign keys, matched by their columns.
     let mut used = vec![false; r.foreign_keys.len()];
@@ -339,155 +355,64 @@ fn compare_table(l: &Table, r: &Table, names: bool, out: &mut Vec<Difference>) {
                     .enumerate()
                     .position(|(i, rf)| !used[i] && rf.columns == lf.columns)
             });
-        let obj = Some(format!("({})", list(&lf.columns)));
+        let mut f = d.at(K::ForeignKey, Some(format!("({})", list(&lf.columns))));
         let Some(i) = found else {
-            push(
-                out,
-                t,
-                ObjectKind::ForeignKey,
-                obj,
-                "exists",
-                Some(fk_text(lf)),
-                None,
-            );
+            f.only_left(fk_text(lf));
             continue;
         };
         used[i] = true;
         let rf = &r.foreign_keys[i];
-        push(
-            out,
-            t,
-            ObjectKind::ForeignKey,
-            obj.clone(),
-            "references",
-            Some(fk_target(lf)),
-            Some(fk_target(rf)),
-        );
-        push(
-            out,
-            t,
-            ObjectKind::ForeignKey,
-            obj.clone(),
-            "on_delete",
-            Some(lf.on_delete.sql().into()),
-            Some(rf.on_delete.sql().into()),
-        );
-        push(
-            out,
-            t,
-            ObjectKind::ForeignKey,
-            obj.clone(),
-            "on_update",
-            Some(lf.on_update.sql().into()),
-            Some(rf.on_update.sql().into()),
-        );
-        if names && lf.name.is_some() && rf.name.is_some() {
-            push(
-                out,
-                t,
-                ObjectKind::ForeignKey,
-                obj,
-                "name",
-                lf.name.clone(),
-                rf.name.clone(),
-            );
-        }
+        f.attr("references", Some(fk_target(lf)), Some(fk_target(rf)))
+            .attr(
+                "on_delete",
+                Some(lf.on_delete.sql().into()),
+                Some(rf.on_delete.sql().into()),
+            )
+            .attr(
+                "on_update",
+                Some(lf.on_update.sql().into()),
+                Some(rf.on_update.sql().into()),
+            )
+            .name(names, &lf.name, &rf.name);
     }
     for (i, rf) in r.foreign_keys.iter().enumerate() {
         if !used[i] {
-            push(
-                out,
-                t,
-                ObjectKind::ForeignKey,
-                Some(format!("({})", list(&rf.columns))),
-                "exists",
-                None,
-                Some(fk_text(rf)),
-            );
+            d.at(K::ForeignKey, Some(format!("({})", list(&rf.columns))))
+                .only_right(fk_text(rf));
         }
     }
 
     // Unique constraints, matched by their columns.
     for lu in &l.uniques {
-        let obj = Some(format!("({})", list(&lu.columns)));
+        let mut u = d.at(K::Unique, Some(format!("({})", list(&lu.columns))));
         match r.uniques.iter().find(|ru| ru.columns == lu.columns) {
-            None => push(
-                out,
-                t,
-                ObjectKind::Unique,
-                obj,
-                "exists",
-                Some("yes".into()),
-                None,
-            ),
+            None => u.only_left(yes()),
             Some(ru) => {
-                if names && lu.name.is_some() && ru.name.is_some() {
-                    push(
-                        out,
-                        t,
-                        ObjectKind::Unique,
-                        obj,
-                        "name",
-                        lu.name.clone(),
-                        ru.name.clone(),
-                    );
-                }
+                u.name(names, &lu.name, &ru.name);
             }
         }
     }
     for ru in &r.uniques {
         if !l.uniques.iter().any(|lu| lu.columns == ru.columns) {
-            push(
-                out,
-                t,
-                ObjectKind::Unique,
-                Some(format!("({})", list(&ru.columns))),
-                "exists",
-                None,
-                Some("yes".into()),
-            );
+            d.at(K::Unique, Some(format!("({})", list(&ru.columns))))
+                .only_right(yes());
         }
     }
 
     // Checks, matched by expression.
     for lc in &l.checks {
-        let text = check_display(&lc.expr);
+        let mut c = d.at(K::Check, Some(check_display(&lc.expr)));
         match r.checks.iter().find(|rc| rc.expr == lc.expr) {
-            None => push(
-                out,
-                t,
-                ObjectKind::Check,
-                Some(text),
-                "exists",
-                Some("yes".into()),
-                None,
-            ),
+            None => c.only_left(yes()),
             Some(rc) => {
-                if names && lc.name.is_some() && rc.name.is_some() {
-                    push(
-                        out,
-                        t,
-                        ObjectKind::Check,
-                        Some(text),
-                        "name",
-                        lc.name.clone(),
-                        rc.name.clone(),
-                    );
-                }
+                c.name(names, &lc.name, &rc.name);
             }
         }
     }
     for rc in &r.checks {
         if !l.checks.iter().any(|lc| lc.expr == rc.expr) {
-            push(
-                out,
-                t,
-                ObjectKind::Check,
-                Some(check_display(&rc.expr)),
-                "exists",
-                None,
-                Some("yes".into()),
-            );
+            d.at(K::Check, Some(check_display(&rc.expr)))
+                .only_right(yes());
         }
     }
 
@@ -526,70 +451,25 @@ fn compare_table(l: &Table, r: &Table, names: bool, out: &mut Vec<Difference>) {
         }
     }
     for (li, lx) in l.indexes.iter().enumerate() {
-        let obj = Some(index_label(lx));
+        let mut x = d.at(K::Index, Some(index_label(lx)));
         let Some(&(_, ri)) = matched.iter().find(|(a, _)| *a == li) else {
-            push(
-                out,
-                t,
-                ObjectKind::Index,
-                obj,
-                "exists",
-                Some(index_text(lx)),
-                None,
-            );
+            x.only_left(index_text(lx));
             continue;
         };
         let rx = &r.indexes[ri];
-        push(
-            out,
-            t,
-            ObjectKind::Index,
-            obj.clone(),
-            "columns",
-            Some(index_columns(lx)),
-            Some(index_columns(rx)),
-        );
-        push(
-            out,
-            t,
-            ObjectKind::Index,
-            obj.clone(),
-            "unique",
-            Some(lx.unique.to_string()),
-            Some(rx.unique.to_string()),
-        );
-        push(
-            out,
-            t,
-            ObjectKind::Index,
-            obj.clone(),
-            "predicate",
-            lx.predicate.clone(),
-            rx.predicate.clone(),
-        );
-        if names && lx.name.is_some() && rx.name.is_some() {
-            push(
-                out,
-                t,
-                ObjectKind::Index,
-                obj,
-                "name",
-                lx.name.clone(),
-                rx.name.clone(),
-            );
-        }
+        x.attr("columns", Some(index_columns(lx)), Some(index_columns(rx)))
+            .attr(
+                "unique",
+                Some(lx.unique.to_string()),
+                Some(rx.unique.to_string()),
+            )
+            .attr("predicate", lx.predicate.clone(), rx.predicate.clone())
+            .name(names, &lx.name, &rx.name);
     }
     for (ri, rx) in r.indexes.iter().enumerate() {
         if !used[ri] {
-            push(
-                out,
-                t,
-                ObjectKind::Index,
-                Some(index_label(rx)),
-                "exists",
-                None,
-                Some(index_text(rx)),
-            );
+            d.at(K::Index, Some(index_label(rx)))
+                .only_right(index_text(rx));
         }
     }
 }

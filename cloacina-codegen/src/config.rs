@@ -24,6 +24,7 @@ pub struct Builder {
     migrations: Option<PathBuf>,
     strict: bool,
     migration_checksums: bool,
+    rust: render::diesel::RustOptions,
 }
 
 impl Default for Builder {
@@ -115,7 +116,91 @@ impl Builder {
             migrations: None,
             strict: false,
             migration_checksums: false,
+            rust: render::diesel::RustOptions::default(),
         }
+    }
+
+    /// The path by which generated code names the runtime types crate
+    /// (default `::cloacina_types`), like prost-build's `prost_path`. The
+    /// generated file re-exports it as its `types` module. Set it when the
+    /// consuming crate reaches the types through another crate, for example
+    /// `::cloacina::types`.
+    pub fn types_path(&mut self, path: impl Into<String>) -> &mut Self {
+        self.rust.types_path = path.into();
+        self
+    }
+
+    /// Whether model fields of a column with a generated enum hold the enum
+    /// (`true`) or its text as `String` (`false`, the default, so turning
+    /// enums on changes no existing field type).
+    ///
+    /// The enum is generated either way for every `Text` column with one
+    /// `#[check(in(...))]` listing strings: `task_executions.status`
+    /// becomes `models::TaskExecutionStatus` (`<Model><Column>`, with `Enum`
+    /// appended if a model already has that name). It converts to and from
+    /// the text (`as_str`, `FromStr`, `Into<String>`), compares with `str`
+    /// and `String`, and is a Diesel `Text` expression on every backend, so
+    /// `column.eq(TaskExecutionStatus::Ready)` works with `String` fields too.
+    pub fn typed_enums(&mut self, typed: bool) -> &mut Self {
+        self.rust.typed_enums = typed;
+        self
+    }
+
+    /// Adds `attribute` (e.g. `"#[derive(serde::Serialize)]"`) to the
+    /// generated model structs that `path` names:
+    ///
+    /// - `"*"`: every model struct (read and insert);
+    /// - a table name, e.g. `"task_executions"`: both structs of that table;
+    /// - a struct name, e.g. `"TaskExecution"` or `"NewTaskExecution"`: that
+    ///   struct only.
+    ///
+    /// A path that matches nothing fails generation (a typo would otherwise
+    /// drop the attribute silently). With serde derives on models, enable
+    /// the `serde` feature of the types crate and derive on the enums too
+    /// ([`Builder::enum_attribute`]) when [`Builder::typed_enums`] is on.
+    pub fn model_attribute(
+        &mut self,
+        path: impl Into<String>,
+        attribute: impl Into<String>,
+    ) -> &mut Self {
+        self.rust
+            .model_attributes
+            .push((path.into(), attribute.into()));
+        self
+    }
+
+    /// Adds `attribute` to the generated enums that `path` names: `"*"`
+    /// (every enum), a table name (its enums), `"table.column"` (that
+    /// column's enum) or an enum name (`"TaskExecutionStatus"`). A path that
+    /// matches nothing fails generation. Note that a serde derive spells a
+    /// variant by its Rust name (`RunOnce`), not its stored text
+    /// (`run_once`); derive `serde_with::SerializeDisplay` /
+    /// `DeserializeFromStr` instead to use the text.
+    pub fn enum_attribute(
+        &mut self,
+        path: impl Into<String>,
+        attribute: impl Into<String>,
+    ) -> &mut Self {
+        self.rust
+            .enum_attributes
+            .push((path.into(), attribute.into()));
+        self
+    }
+
+    /// Adds `attribute` to the model fields that `path` names:
+    /// `"*"` (every field), `"table.column"` (that column's field in both
+    /// structs), `"Struct.column"` (one struct's field), or `"table.*"` /
+    /// `"Struct.*"` (every field of the table's structs or of one struct). A
+    /// path that matches nothing fails generation.
+    pub fn field_attribute(
+        &mut self,
+        path: impl Into<String>,
+        attribute: impl Into<String>,
+    ) -> &mut Self {
+        self.rust
+            .field_attributes
+            .push((path.into(), attribute.into()));
+        self
     }
 
     /// For crates that embed the migrations (`diesel_migrations::embed_migrations!`)
@@ -221,13 +306,15 @@ impl Builder {
     ///
     /// # Errors
     ///
-    /// [`Error::GeneratedCode`] if rendering produced invalid Rust (a bug).
+    /// [`Error::Setting`] when a types path or attribute hook is invalid or
+    /// matches nothing; [`Error::GeneratedCode`] if rendering produced
+    /// invalid Rust (a bug).
     pub fn generate_from(&self, path: &Path, schema: Schema) -> Result<Generated> {
         let stem = self.stem(path);
         let shown = display_path(path);
         let mut files = vec![GeneratedFile {
             name: format!("{stem}.rs"),
-            contents: render::diesel::render(&schema, &shown, &self.backends)?,
+            contents: render::diesel::render(&schema, &shown, &self.backends, &self.rust)?,
         }];
         for backend in Backend::ALL {
             files.push(GeneratedFile {

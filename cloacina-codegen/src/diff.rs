@@ -432,22 +432,8 @@ pub fn diff(old: &Schema, new: &Schema) -> Result<Vec<Operation>, DiffError> {
 /// As [`diff`].
 pub fn changes(old: &Schema, new: &Schema) -> Result<Changes, DiffError> {
     let mut out = Changes::default();
-    // Phases, in the order they are emitted.
-    let mut p: [Vec<Operation>; 14] = Default::default();
-    const DROP_RAW: usize = 0;
-    const DROP_FK: usize = 1;
-    const DROP_CONSTRAINT: usize = 2;
-    const RENAME_TABLE: usize = 3;
-    const RENAME_COLUMN: usize = 4;
-    const DROP_COLUMN: usize = 5;
-    const DROP_TABLE: usize = 6;
-    const CREATE_TABLE: usize = 7;
-    const ADD_COLUMN: usize = 8;
-    const ALTER_COLUMN: usize = 9;
-    const ADD_CONSTRAINT: usize = 10;
-    const ADD_FK: usize = 11;
-    const ADD_INDEX: usize = 12;
-    const ADD_RAW: usize = 13;
+    // Operations in the order they are found; sorted by phase at the end.
+    let mut p: Vec<Operation> = Vec::new();
 
     // --- match tables -------------------------------------------------------
     let mut table_map: HashMap<String, String> = HashMap::new(); // old name -> new name
@@ -541,7 +527,7 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Changes, DiffError> {
         let m = &mapped[&n.name];
         let cmap = &column_maps[&n.name];
         if o.name != n.name || o.sql_name() != n.sql_name() {
-            p[RENAME_TABLE].push(Operation::RenameTable {
+            p.push(Operation::RenameTable {
                 from: o.name.clone(),
                 to: n.name.clone(),
                 from_sql_name: o.sql_name.clone(),
@@ -553,7 +539,7 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Changes, DiffError> {
                 Some(new_name) => {
                     let nc = n.column(new_name).unwrap_or(oc);
                     if oc.name != nc.name || oc.sql_name() != nc.sql_name() {
-                        p[RENAME_COLUMN].push(Operation::RenameColumn {
+                        p.push(Operation::RenameColumn {
                             table: n.name.clone(),
                             from: oc.name.clone(),
                             to: nc.name.clone(),
@@ -562,7 +548,7 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Changes, DiffError> {
                         });
                     }
                 }
-                None => p[DROP_COLUMN].push(Operation::DropColumn {
+                None => p.push(Operation::DropColumn {
                     table: n.name.clone(),
                     column: oc.clone(),
                 }),
@@ -571,7 +557,7 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Changes, DiffError> {
         let mapped_names: HashSet<&String> = cmap.values().collect();
         for nc in &n.columns {
             if !mapped_names.contains(&nc.name) {
-                p[ADD_COLUMN].push(Operation::AddColumn {
+                p.push(Operation::AddColumn {
                     table: n.name.clone(),
                     column: nc.clone(),
                 });
@@ -598,7 +584,7 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Changes, DiffError> {
                 retyped.insert((n.name.clone(), nc.name.clone()));
             }
             if mc.ty != nc.ty || mc.nullable != nc.nullable || mc.default != nc.default {
-                p[ALTER_COLUMN].push(Operation::AlterColumn {
+                p.push(Operation::AlterColumn {
                     table: n.name.clone(),
                     from: Column {
                         docs: nc.docs.clone(),
@@ -630,11 +616,11 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Changes, DiffError> {
             }
         }
         if m.primary_key != n.primary_key {
-            p[DROP_CONSTRAINT].push(Operation::DropPrimaryKey {
+            p.push(Operation::DropPrimaryKey {
                 table: n.name.clone(),
                 columns: m.primary_key.clone(),
             });
-            p[ADD_CONSTRAINT].push(Operation::AddPrimaryKey {
+            p.push(Operation::AddPrimaryKey {
                 table: n.name.clone(),
                 columns: n.primary_key.clone(),
             });
@@ -643,26 +629,26 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Changes, DiffError> {
         let (mu, nu) = (resolved_uniques(m), resolved_uniques(n));
         for u in mu.iter().filter(|u| !nu.contains(u)) {
             rekeyed.insert((n.name.clone(), sorted(&u.columns)));
-            p[DROP_CONSTRAINT].push(Operation::DropUnique {
+            p.push(Operation::DropUnique {
                 table: n.name.clone(),
                 unique: u.clone(),
             });
         }
         for u in nu.iter().filter(|u| !mu.contains(u)) {
-            p[ADD_CONSTRAINT].push(Operation::AddUnique {
+            p.push(Operation::AddUnique {
                 table: n.name.clone(),
                 unique: u.clone(),
             });
         }
         let (mc, nc) = (resolved_checks(m), resolved_checks(n));
         for c in mc.iter().filter(|c| !nc.contains(c)) {
-            p[DROP_CONSTRAINT].push(Operation::DropCheck {
+            p.push(Operation::DropCheck {
                 table: n.name.clone(),
                 check: c.clone(),
             });
         }
         for c in nc.iter().filter(|c| !mc.contains(c)) {
-            p[ADD_CONSTRAINT].push(Operation::AddCheck {
+            p.push(Operation::AddCheck {
                 table: n.name.clone(),
                 check: c.clone(),
             });
@@ -680,13 +666,13 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Changes, DiffError> {
                     ),
                 ));
             }
-            p[DROP_CONSTRAINT].push(Operation::DropIndex {
+            p.push(Operation::DropIndex {
                 table: n.name.clone(),
                 index: ix.clone(),
             });
         }
         for ix in ni.iter().filter(|ix| !mi.contains(ix)) {
-            p[ADD_INDEX].push(Operation::AddIndex {
+            p.push(Operation::AddIndex {
                 table: n.name.clone(),
                 index: ix.clone(),
             });
@@ -709,13 +695,13 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Changes, DiffError> {
                 || rekeyed.contains(&(fk.ref_table.clone(), sorted(&fk.ref_columns)))
         };
         for fk in mf.iter().filter(|fk| !nf.contains(fk) || touched(fk)) {
-            p[DROP_FK].push(Operation::DropForeignKey {
+            p.push(Operation::DropForeignKey {
                 table: n.name.clone(),
                 foreign_key: fk.clone(),
             });
         }
         for fk in nf.iter().filter(|fk| !mf.contains(fk) || touched(fk)) {
-            p[ADD_FK].push(Operation::AddForeignKey {
+            p.push(Operation::AddForeignKey {
                 table: n.name.clone(),
                 foreign_key: fk.clone(),
             });
@@ -726,14 +712,14 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Changes, DiffError> {
     let (drop_order, drop_forward) = creation_order(&dropped);
     for (t, forward) in drop_order.iter().zip(&drop_forward) {
         for fk in forward {
-            p[DROP_FK].push(Operation::DropForeignKey {
+            p.push(Operation::DropForeignKey {
                 table: t.name.clone(),
                 foreign_key: fk.clone(),
             });
         }
     }
     for t in drop_order.iter().rev() {
-        p[DROP_TABLE].push(Operation::DropTable {
+        p.push(Operation::DropTable {
             table: (*t).clone(),
         });
     }
@@ -752,9 +738,9 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Changes, DiffError> {
         table
             .foreign_keys
             .retain(|fk| !forward_names.contains(&Some(names::foreign_key_name(t, fk))));
-        p[CREATE_TABLE].push(Operation::CreateTable { table });
+        p.push(Operation::CreateTable { table });
         for fk in forward {
-            p[ADD_FK].push(Operation::AddForeignKey {
+            p.push(Operation::AddForeignKey {
                 table: t.name.clone(),
                 foreign_key: fk.clone(),
             });
@@ -770,22 +756,22 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Changes, DiffError> {
     }
 
     // --- raw blocks ---------------------------------------------------------
-    for b in &old.raw_blocks {
+    // Raw blocks are dropped in reverse file order.
+    for b in old.raw_blocks.iter().rev() {
         let kept = new.raw_blocks.iter().find(|n| n.name == b.name);
         if kept.is_none_or(|n| n.parts != b.parts) {
-            p[DROP_RAW].push(Operation::DropRawBlock { block: b.clone() });
+            p.push(Operation::DropRawBlock { block: b.clone() });
         }
     }
     for b in &new.raw_blocks {
         let had = old.raw_blocks.iter().find(|o| o.name == b.name);
         if had.is_none_or(|o| o.parts != b.parts) {
-            p[ADD_RAW].push(Operation::AddRawBlock { block: b.clone() });
+            p.push(Operation::AddRawBlock { block: b.clone() });
         }
     }
-    // Raw blocks are dropped in reverse file order.
-    p[DROP_RAW].reverse();
-
-    out.operations = p.into_iter().flatten().collect();
+    // A stable sort: within a phase, operations keep the order found.
+    p.sort_by_key(Operation::phase);
+    out.operations = p;
     Ok(out)
 }
 
@@ -1176,7 +1162,69 @@ fn index_words(ix: &Index) -> String {
     s
 }
 
+/// When an operation runs within a migration. Operations are ordered by
+/// phase (a stable sort, so operations of one phase keep the order the
+/// differ found them in): everything that could stand in the way of a
+/// change is dropped first, and what depends on the changed tables is added
+/// last.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Phase {
+    /// Drop raw SQL blocks (views and triggers may name anything below).
+    DropRaw,
+    /// Drop foreign keys (changed ones, and keys inside dropped cycles).
+    DropForeignKey,
+    /// Drop primary keys, uniques, checks and indexes.
+    DropConstraint,
+    /// Rename tables.
+    RenameTable,
+    /// Rename columns.
+    RenameColumn,
+    /// Drop columns.
+    DropColumn,
+    /// Drop tables (children first).
+    DropTable,
+    /// Create tables (parents first).
+    CreateTable,
+    /// Add columns.
+    AddColumn,
+    /// Change a column's type, nullability or default.
+    AlterColumn,
+    /// Add primary keys, uniques and checks.
+    AddConstraint,
+    /// Add foreign keys.
+    AddForeignKey,
+    /// Add indexes.
+    AddIndex,
+    /// Add raw SQL blocks.
+    AddRaw,
+}
+
 impl Operation {
+    /// The phase the operation runs in.
+    pub fn phase(&self) -> Phase {
+        match self {
+            Operation::DropRawBlock { .. } => Phase::DropRaw,
+            Operation::DropForeignKey { .. } => Phase::DropForeignKey,
+            Operation::DropPrimaryKey { .. }
+            | Operation::DropUnique { .. }
+            | Operation::DropCheck { .. }
+            | Operation::DropIndex { .. } => Phase::DropConstraint,
+            Operation::RenameTable { .. } => Phase::RenameTable,
+            Operation::RenameColumn { .. } => Phase::RenameColumn,
+            Operation::DropColumn { .. } => Phase::DropColumn,
+            Operation::DropTable { .. } => Phase::DropTable,
+            Operation::CreateTable { .. } => Phase::CreateTable,
+            Operation::AddColumn { .. } => Phase::AddColumn,
+            Operation::AlterColumn { .. } => Phase::AlterColumn,
+            Operation::AddPrimaryKey { .. }
+            | Operation::AddUnique { .. }
+            | Operation::AddCheck { .. } => Phase::AddConstraint,
+            Operation::AddForeignKey { .. } => Phase::AddForeignKey,
+            Operation::AddIndex { .. } => Phase::AddIndex,
+            Operation::AddRawBlock { .. } => Phase::AddRaw,
+        }
+    }
+
     /// The table the operation works on (its name at that moment), if any.
     pub fn table(&self) -> Option<&str> {
         match self {

@@ -56,6 +56,17 @@ pub enum Error {
     /// The builder was used without a required setting.
     #[error("{0}")]
     Config(String),
+    /// A builder setting for the generated Rust (`types_path`, an attribute
+    /// hook) is not valid Rust or matches nothing in the schema.
+    #[error("builder setting `{setting}({value})`: {message}")]
+    Setting {
+        /// The builder method, e.g. `model_attribute`.
+        setting: &'static str,
+        /// What was passed to it.
+        value: String,
+        /// What is wrong and what to write instead.
+        message: String,
+    },
     /// The migrations folder is out of step with the schema, or damaged.
     #[error(transparent)]
     Migrations(#[from] crate::history::HistoryError),
@@ -325,6 +336,17 @@ impl SchemaError {
                 out.push('\n');
             }
             let (line, col) = self.line_col(diag.span.start);
+            // A very long line is shown as a window around the column.
+            if let Some(window) = self.render_long_line(diag) {
+                out.push_str(&format!(
+                    "error[{}]: {}:{line}:{col}: {}\n",
+                    diag.code.name(),
+                    self.path,
+                    diag.message
+                ));
+                out.push_str(&window);
+                continue;
+            }
             let text = self
                 .source
                 .lines()

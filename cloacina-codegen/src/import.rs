@@ -1235,7 +1235,7 @@ fn disagreement(
                 }
             }
         }
-        for difference in compare_with(&one(&mine), &one(&theirs), &CompareOptions { names: false })
+        for difference in compare_with(&one(&mine), &one(&theirs), &CompareOptions::without_names())
         {
             differences.push(ModuleDifference {
                 module: module_name(&other.module),
@@ -1370,7 +1370,7 @@ pub fn merge_with_database(imported: &Imported, database: &Schema, backend: Back
         },
         None,
     );
-    let diffs = compare_with(&file_n, &db_n, &CompareOptions { names: false })
+    let diffs = compare_with(&file_n, &db_n, &CompareOptions::without_names())
         .into_iter()
         .filter(|d| match d.kind {
             ObjectKind::Table => true,

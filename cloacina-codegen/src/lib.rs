@@ -28,8 +28,10 @@
 //!
 //! The generated Rust needs these dependencies in the consuming crate:
 //! `diesel` (features `postgres` and/or `sqlite`, plus `32-column-tables` for
-//! tables with more than 16 columns), `chrono` (`clock`), `uuid` (`v4`) and
-//! `serde_json`. `compile()` also writes `app.postgres.sql` and
+//! tables with more than 16 columns) and the runtime types crate
+//! `cloacina-types` (same backend features; `serde` for serde derives on
+//! models), which the generated file re-exports as `types` (see
+//! [`Builder::types_path`]). `compile()` also writes `app.postgres.sql` and
 //! `app.sqlite.sql`, the full DDL per backend, next to it.
 //!
 //! # Features and API tiers
@@ -345,6 +347,24 @@
 //! assert_eq!(allowances.len(), 3);
 //! assert_eq!(schema.tables.len(), 1);
 //! ```
+//!
+//! ## Migrations: what is kept, and column order
+//!
+//! Rows of every table survive every generated migration unless the file
+//! allows the drop: a SQLite rebuild carries the tables that reference a
+//! rebuilt table, lifts only the `raw_sql!` blocks that name it (putting the
+//! rows of their tables back), and checks before it commits that every table
+//! kept its row count and that the rebuilt tables' foreign keys hold; see
+//! [`plan`].
+//!
+//! Column order is not part of the contract: a column added to an existing
+//! table goes last on both backends (and a dropped column restored by
+//! `down.sql` too), wherever the file declares it, while a SQLite rebuild
+//! writes the file's order. The generated code names every column, and
+//! `check` compares tables by column names
+//! ([`compare::CompareOptions::column_order`] off), so the planner never
+//! writes a migration that `check` rejects for order, and `down` restores
+//! what `up` changed by the same comparison.
 //!
 //! ## Diagnostics
 //!

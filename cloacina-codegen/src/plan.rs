@@ -11,7 +11,11 @@
 //! value needs converting), `CREATE`/`DROP`, or a rename; derived constraint
 //! and index names follow table and column renames (`RENAME CONSTRAINT`,
 //! `ALTER INDEX … RENAME`), so the catalog always holds the names the schema
-//! derives.
+//! derives. A type change, column drop or table drop runs beneath the
+//! `raw_sql!` blocks that name its table (dropped first, recreated after,
+//! the rows of the tables they create copied aside and put back); every
+//! other raw block is left alone. Every step is in place, so no row is lost
+//! that the schema did not ask to drop.
 //!
 //! # SQLite
 //!
@@ -22,13 +26,17 @@
 //! migration for all such tables:
 //!
 //! ```text
+//! -- guard: refuse an undeclared table that references a rebuilt one;
+//! --        record the row count of every table that survives
+//! -- lift the raw_sql! blocks that name a rebuilt table (their rows saved)
 //! PRAGMA defer_foreign_keys = ON;
 //! CREATE TABLE t__cloacina_new (…final definition…);      -- parents first
 //! INSERT INTO t__cloacina_new (…) SELECT …conversions… FROM t;
 //! DROP TABLE t;                                             -- children first
 //! ALTER TABLE t__cloacina_new RENAME TO t;
 //! CREATE INDEX …;                                           -- final indexes
-//! -- fail unless pragma_foreign_key_check() is empty
+//! -- recreate the lifted raw blocks, put their rows back
+//! -- guard: same row counts; foreign keys of the rebuilt tables hold
 //! ```
 //!
 //! It runs inside the migration's transaction (Diesel wraps each migration
@@ -41,11 +49,23 @@
 //! the new parents, the old children are dropped before the old parents, and
 //! no dropped row is referenced by anything when it goes; no action fires and
 //! no violation is counted. `defer_foreign_keys` lets the copies run in any
-//! order; the final check fails the migration (through a `CHECK`
-//! constraint on a temporary table) if any foreign key is violated, even on
-//! a connection with foreign keys off. Views and triggers (raw SQL blocks)
-//! are dropped before a rebuild and recreated after it, since SQLite
-//! refuses to rename a table while a view names a missing one.
+//! order.
+//!
+//! A table the schema file does not declare (made by a hand-written
+//! migration) that references a rebuilt or dropped table would lose its rows,
+//! so the migration refuses to run, naming it. `raw_sql!` blocks that name a
+//! rebuilt or dropped table (directly, or through an object another such
+//! block creates) are dropped before the rebuild and recreated after it,
+//! since SQLite refuses to rename a table while a view names a missing one;
+//! the rows of the tables they create are copied to temporary tables first
+//! and put back. Every other raw block is left alone.
+//!
+//! The guard's checks report through a temporary table whose trigger
+//! `RAISE`s the message (an expression, which the bundled SQLite allows):
+//! the migration fails, rolled back, naming the table and both row counts,
+//! or the first row whose foreign key is violated. Only the foreign keys of
+//! the rebuilt and carried tables are checked, so an old orphan elsewhere
+//! does not block a rebuild.
 
 use std::collections::{HashMap, HashSet};
 
@@ -105,29 +125,7 @@ fn exists_on(s: &Schema, table: &str, backend: Backend) -> bool {
 /// The value every row gets when a `NOT NULL` column without a default is
 /// added, or `NULL`s are forbidden: the type's zero value.
 pub fn fill_value(d: &dyn Dialect, column: &Column) -> String {
-    let v = match column.ty {
-        ColumnType::Uuid => DefaultValue::Text("00000000-0000-0000-0000-000000000000".into()),
-        ColumnType::Text { .. } => DefaultValue::Text(String::new()),
-        ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt => DefaultValue::Int(0),
-        ColumnType::Bool => DefaultValue::Bool(false),
-        ColumnType::Timestamp => DefaultValue::Text("1970-01-01T00:00:00.000000Z".into()),
-        ColumnType::Double => DefaultValue::Float(0.0),
-        ColumnType::Json => DefaultValue::Text("{}".into()),
-        ColumnType::Binary => {
-            return match d.backend() {
-                Backend::Postgres => "'\\x'::bytea".into(),
-                Backend::Sqlite => "X''".into(),
-            }
-        }
-    };
-    d.default_sql(column, &v)
-}
-
-fn value_for_missing(d: &dyn Dialect, column: &Column) -> String {
-    match &column.default {
-        Some(def) => d.default_sql(column, def),
-        None => fill_value(d, column),
-    }
+    d.fill_value(column)
 }
 
 /// Statements, blank-line separated, newline terminated.
@@ -219,82 +217,6 @@ fn loss_comment(op: &Operation, down: bool) -> Option<String> {
 
 // ----- PostgreSQL ------------------------------------------------------------
 
-fn pg_using(column_sql: &str, from: ColumnType, to: ColumnType) -> Option<String> {
-    use ColumnType as T;
-    let c = column_sql;
-    let pg_type = crate::render::postgres::Postgres.column_type(to);
-    match (from, to) {
-        (a, b) if a == b => None,
-        (T::Text { .. }, T::Text { .. }) => None,
-        (a, b) if a.is_integer() && b.is_integer() => None,
-        (a, T::Double) if a.is_integer() => None,
-        (T::Double, b) if b.is_integer() => Some(format!("trunc({c})::{pg_type}")),
-        (T::Bool, b) if b.is_integer() => {
-            Some(format!("(CASE WHEN {c} THEN 1 ELSE 0 END)::{pg_type}"))
-        }
-        (T::Bool, T::Text { .. }) => Some(format!(
-            "(CASE WHEN {c} THEN 'true' ELSE 'false' END)::{pg_type}"
-        )),
-        (T::Timestamp, T::Text { .. }) => Some(format!(
-            "to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')::{pg_type}"
-        )),
-        (_, T::Text { .. }) => Some(format!("{c}::text::{pg_type}")),
-        (T::Text { .. }, T::Json) => Some(format!("{c}::jsonb")),
-        (T::Text { .. }, T::Uuid) => Some(format!("{c}::uuid")),
-        // Down directions of the conversions above.
-        (a, T::Bool) if a.is_integer() => Some(format!(
-            "CASE {c} WHEN 1 THEN TRUE WHEN 0 THEN FALSE ELSE ({c}::text)::boolean END"
-        )),
-        _ => Some(format!("{c}::{pg_type}")),
-    }
-}
-
-/// `ALTER … RENAME` statements for every derived name that differs between
-/// `before` and `after` (the same table before and after a rename).
-fn pg_rename_derived(before: &Table, after: &Table) -> Vec<String> {
-    let t = after.sql_name();
-    let mut out = Vec::new();
-    let mut rename = |a: String, b: String| {
-        if a != b {
-            out.push(format!("ALTER TABLE {t} RENAME CONSTRAINT {a} TO {b};"));
-        }
-    };
-    rename(
-        names::primary_key_name(before),
-        names::primary_key_name(after),
-    );
-    for (a, b) in before.uniques.iter().zip(&after.uniques) {
-        rename(names::unique_name(before, a), names::unique_name(after, b));
-    }
-    for (a, b) in before.foreign_keys.iter().zip(&after.foreign_keys) {
-        rename(
-            names::foreign_key_name(before, a),
-            names::foreign_key_name(after, b),
-        );
-    }
-    for i in 0..before.checks.len().min(after.checks.len()) {
-        let d = dialect(Backend::Postgres);
-        if d.check_expr(before, &before.checks[i].expr).is_some() {
-            rename(names::check_name(before, i), names::check_name(after, i));
-        }
-    }
-    for (a, b) in before.indexes.iter().zip(&after.indexes) {
-        let (x, y) = (names::index_name(before, a), names::index_name(after, b));
-        if x != y {
-            out.push(format!("ALTER INDEX {x} RENAME TO {y};"));
-        }
-    }
-    out
-}
-
-fn pg_wraps_raw(ops: &[Operation]) -> bool {
-    ops.iter().any(|op| match op {
-        Operation::AlterColumn { from, to, .. } => from.ty != to.ty,
-        Operation::DropColumn { .. } | Operation::DropTable { .. } => true,
-        _ => false,
-    })
-}
-
 /// The names of the raw blocks that `ops` drop and add.
 fn raw_block_changes(ops: &[Operation]) -> (HashSet<&str>, HashSet<&str>) {
     let mut dropped = HashSet::new();
@@ -313,23 +235,39 @@ fn raw_block_changes(ops: &[Operation]) -> (HashSet<&str>, HashSet<&str>) {
     (dropped, added)
 }
 
-/// Drops (into `out`, newest first) every raw block of `start` that the
-/// migration keeps, so that a rebuild or type change can run beneath the
-/// views and triggers; returns them in file order, to recreate afterwards.
-fn drop_kept_blocks(
-    start: &Schema,
-    dropped_by_op: &HashSet<&str>,
+/// Recreates the kept raw blocks that the migration does not add itself.
+fn restore_kept_blocks(
+    kept: &[RawBlock],
+    added_by_op: &HashSet<&str>,
     backend: Backend,
     out: &mut Vec<String>,
-) -> Vec<RawBlock> {
-    let mut kept = Vec::new();
-    for b in start.raw_blocks.iter().rev() {
-        if !dropped_by_op.contains(b.name.as_str()) {
-            out.extend(raw_down(b, backend));
-            kept.insert(0, b.clone());
+) {
+    for b in kept {
+        if !added_by_op.contains(b.name.as_str()) {
+            out.extend(raw_up(b, backend));
         }
     }
-    kept
+}
+
+/// Puts the operation's data-loss note above its first statement and adds
+/// the statements to `out`.
+fn emit_op(op: &Operation, down: bool, mut stmts: Vec<String>, out: &mut Vec<String>) {
+    if stmts.is_empty() {
+        return;
+    }
+    if let Some(c) = loss_comment(op, down) {
+        stmts[0] = format!("{c}\n{}", stmts[0]);
+    }
+    out.extend(stmts);
+}
+
+/// Whether `op` touches this backend (its table exists there, or it
+/// creates one that does).
+fn on_backend(op: &Operation, before: &Schema, backend: Backend) -> bool {
+    op.table().is_none_or(|t| {
+        exists_on(before, t, backend)
+            || op_created_table(op).is_some_and(|t| t.scope.includes(backend))
+    })
 }
 
 fn render_postgres(start: &Schema, ops: &[Operation], down: bool) -> String {
@@ -337,245 +275,121 @@ fn render_postgres(start: &Schema, ops: &[Operation], down: bool) -> String {
     let d = dialect(backend);
     let mut state = start.clone();
     let mut out: Vec<String> = Vec::new();
-    let wrap = pg_wraps_raw(ops);
+    // A type change or drop runs beneath the views and triggers of the raw
+    // blocks that name its table; their tables' rows are put back after.
     let (dropped_by_op, added_by_op) = raw_block_changes(ops);
-    let kept_blocks: Vec<RawBlock> = if wrap {
-        drop_kept_blocks(start, &dropped_by_op, backend, &mut out)
-    } else {
-        Vec::new()
-    };
-    let mut restored = false;
+    let carry = RawCarry::new(
+        start,
+        pg_wrapped_tables(start, ops),
+        &dropped_by_op,
+        backend,
+    );
+    out.extend(carry.save_and_drop());
+    let mut restored = carry.blocks.is_empty();
     for op in ops {
-        if wrap && !restored && matches!(op, Operation::AddRawBlock { .. }) {
-            for b in &kept_blocks {
-                if !added_by_op.contains(b.name.as_str()) {
-                    out.extend(raw_up(b, backend));
-                }
-            }
+        if !restored && matches!(op, Operation::AddRawBlock { .. }) {
+            out.extend(carry.restore(&added_by_op));
             restored = true;
         }
         let before = state.clone();
         apply(&mut state, op);
-        let after = &state;
-        if let Some(t) = op.table() {
-            let on = exists_on(&before, t, backend)
-                || op_created_table(op).is_some_and(|t| t.scope.includes(backend));
-            if !on {
-                continue;
-            }
+        if on_backend(op, &before, backend) {
+            emit_op(op, down, pg_statements(d, op, &before, &state), &mut out);
         }
-        let mut stmts: Vec<String> = Vec::new();
-        match op {
-            Operation::CreateTable { table } => {
-                stmts.push(d.create_table(after, table, &[]));
-                stmts.extend(d.comment_statements(table));
-                for ix in &table.indexes {
-                    stmts.push(d.create_index(table, ix));
-                }
-            }
-            Operation::DropTable { table } => stmts.push(d.drop_table(table)),
-            Operation::RenameTable { from, to, .. } => {
-                let (Some(bt), Some(at)) = (before.table(from), after.table(to)) else {
-                    continue;
-                };
-                if bt.sql_name() != at.sql_name() {
-                    stmts.push(format!(
-                        "ALTER TABLE {} RENAME TO {};",
-                        bt.sql_name(),
-                        at.sql_name()
-                    ));
-                }
-                stmts.extend(pg_rename_derived(bt, at));
-            }
-            Operation::RenameColumn {
-                table, from, to, ..
-            } => {
-                let (Some(bt), Some(at)) = (before.table(table), after.table(table)) else {
-                    continue;
-                };
-                let (a, b) = (bt.column_sql_name(from), at.column_sql_name(to));
-                if a != b {
-                    stmts.push(format!(
-                        "ALTER TABLE {} RENAME COLUMN {a} TO {b};",
-                        at.sql_name()
-                    ));
-                }
-                stmts.extend(pg_rename_derived(bt, at));
-            }
-            Operation::AddColumn { table, column } => {
-                let Some(at) = after.table(table) else {
-                    continue;
-                };
-                let mut def = d.column_definition(at, column);
-                if !column.insert_optional() {
-                    def.push_str(&format!(" DEFAULT {}", fill_value(d, column)));
-                }
-                stmts.push(format!("ALTER TABLE {} ADD COLUMN {def};", at.sql_name()));
-                if !column.insert_optional() {
-                    stmts.push(format!(
-                        "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT;",
-                        at.sql_name(),
-                        column.sql_name()
-                    ));
-                }
-                stmts.extend(d.column_comment(at, column));
-            }
-            Operation::DropColumn { table, column } => {
-                let Some(bt) = before.table(table) else {
-                    continue;
-                };
-                stmts.push(format!(
-                    "ALTER TABLE {} DROP COLUMN {};",
-                    bt.sql_name(),
-                    column.sql_name()
-                ));
-            }
-            Operation::AlterColumn { table, from, to } => {
-                let Some(at) = after.table(table) else {
-                    continue;
-                };
-                let t = at.sql_name();
-                let c = to.sql_name();
-                let retype = from.ty != to.ty;
-                if retype && from.default.is_some() {
-                    stmts.push(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT;"));
-                }
-                if retype {
-                    let ty = d.column_type(to.ty);
-                    match pg_using(c, from.ty, to.ty) {
-                        Some(using) => stmts.push(format!(
-                            "ALTER TABLE {t} ALTER COLUMN {c} TYPE {ty} USING {using};"
-                        )),
-                        None => stmts.push(format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {ty};")),
-                    }
-                }
-                if from.nullable && !to.nullable {
-                    stmts.push(format!(
-                        "UPDATE {t} SET {c} = {} WHERE {c} IS NULL;",
-                        value_for_missing(d, to)
-                    ));
-                    stmts.push(format!("ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL;"));
-                } else if !from.nullable && to.nullable {
-                    stmts.push(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP NOT NULL;"));
-                }
-                match &to.default {
-                    Some(def) if retype || from.default.as_ref() != Some(def) => {
-                        stmts.push(format!(
-                            "ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {};",
-                            d.default_sql(to, def)
-                        ))
-                    }
-                    None if from.default.is_some() && !retype => {
-                        stmts.push(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT;"))
-                    }
-                    _ => {}
-                }
-            }
-            Operation::AddPrimaryKey { table, .. } => {
-                let Some(at) = after.table(table) else {
-                    continue;
-                };
-                if let Some(pk) = d.primary_key_constraint(at) {
-                    stmts.push(format!("ALTER TABLE {} ADD {pk};", at.sql_name()));
-                }
-            }
-            Operation::DropPrimaryKey { table, .. } => {
-                let Some(bt) = before.table(table) else {
-                    continue;
-                };
-                stmts.push(format!(
-                    "ALTER TABLE {} DROP CONSTRAINT {};",
-                    bt.sql_name(),
-                    names::primary_key_name(bt)
-                ));
-            }
-            Operation::AddForeignKey { table, foreign_key } => {
-                let Some(at) = after.table(table) else {
-                    continue;
-                };
-                stmts.extend(d.add_foreign_key(after, at, foreign_key));
-            }
-            Operation::DropForeignKey { table, foreign_key } => {
-                let Some(bt) = before.table(table) else {
-                    continue;
-                };
-                stmts.extend(d.drop_foreign_key(bt, foreign_key));
-            }
-            Operation::AddUnique { table, unique } => {
-                let Some(at) = after.table(table) else {
-                    continue;
-                };
-                stmts.push(format!(
-                    "ALTER TABLE {} ADD {};",
-                    at.sql_name(),
-                    d.unique_constraint(at, unique)
-                ));
-            }
-            Operation::DropUnique { table, unique } => {
-                let Some(bt) = before.table(table) else {
-                    continue;
-                };
-                stmts.push(format!(
-                    "ALTER TABLE {} DROP CONSTRAINT {};",
-                    bt.sql_name(),
-                    names::unique_name(bt, unique)
-                ));
-            }
-            Operation::AddCheck { table, check } => {
-                let Some(at) = after.table(table) else {
-                    continue;
-                };
-                if let Some(expr) = d.check_expr(at, &check.expr) {
-                    stmts.push(format!(
-                        "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({expr});",
-                        at.sql_name(),
-                        check.name.clone().unwrap_or_default()
-                    ));
-                }
-            }
-            Operation::DropCheck { table, check } => {
-                let Some(bt) = before.table(table) else {
-                    continue;
-                };
-                if d.check_expr(bt, &check.expr).is_some() {
-                    stmts.push(format!(
-                        "ALTER TABLE {} DROP CONSTRAINT {};",
-                        bt.sql_name(),
-                        check.name.clone().unwrap_or_default()
-                    ));
-                }
-            }
-            Operation::AddIndex { table, index } => {
-                let Some(at) = after.table(table) else {
-                    continue;
-                };
-                stmts.push(d.create_index(at, index));
-            }
-            Operation::DropIndex { table, index } => {
-                let Some(bt) = before.table(table) else {
-                    continue;
-                };
-                stmts.push(d.drop_index(bt, index));
-            }
-            Operation::AddRawBlock { block } => stmts.extend(raw_up(block, backend)),
-            Operation::DropRawBlock { block } => stmts.extend(raw_down(block, backend)),
-        }
-        if stmts.is_empty() {
-            continue;
-        }
-        if let Some(c) = loss_comment(op, down) {
-            stmts[0] = format!("{c}\n{}", stmts[0]);
-        }
-        out.extend(stmts);
     }
-    if wrap && !restored {
-        for b in &kept_blocks {
-            if !added_by_op.contains(b.name.as_str()) {
-                out.extend(raw_up(b, backend));
-            }
-        }
+    if !restored {
+        out.extend(carry.restore(&added_by_op));
     }
     join(&out)
+}
+
+/// The SQL names (lowercased) of the tables whose type changes, column
+/// drops or drop a raw block's view or trigger may stand in the way of.
+fn pg_wrapped_tables(start: &Schema, ops: &[Operation]) -> HashSet<String> {
+    let mut state = start.clone();
+    let mut names = HashSet::new();
+    for op in ops {
+        let wraps = match op {
+            Operation::AlterColumn { from, to, .. } => from.ty != to.ty,
+            Operation::DropColumn { .. } | Operation::DropTable { .. } => true,
+            _ => false,
+        };
+        if let (true, Some(t)) = (wraps, op.table().and_then(|t| state.table(t))) {
+            names.insert(t.sql_name().to_ascii_lowercase());
+            names.insert(t.name.to_ascii_lowercase());
+        }
+        apply(&mut state, op);
+    }
+    names
+}
+
+/// The PostgreSQL statements of one operation, given the schema `before`
+/// and `after` it.
+fn pg_statements(d: &dyn Dialect, op: &Operation, before: &Schema, after: &Schema) -> Vec<String> {
+    let backend = d.backend();
+    let (bt, at) = match op.table() {
+        Some(t) => (before.table(t), after.table(t)),
+        None => (None, None),
+    };
+    let mut stmts: Vec<String> = Vec::new();
+    match op {
+        Operation::CreateTable { table } => {
+            stmts.push(d.create_table(after, table, &[]));
+            stmts.extend(d.comment_statements(table));
+            stmts.extend(table.indexes.iter().map(|ix| d.create_index(table, ix)));
+        }
+        Operation::DropTable { table } => stmts.push(d.drop_table(table)),
+        Operation::RenameTable { from, to, .. } => {
+            if let (Some(bt), Some(at)) = (before.table(from), after.table(to)) {
+                if bt.sql_name() != at.sql_name() {
+                    stmts.push(d.rename_table(bt.sql_name(), at.sql_name()));
+                }
+                stmts.extend(d.rename_derived_names(bt, at));
+            }
+        }
+        Operation::RenameColumn { from, to, .. } => {
+            if let (Some(bt), Some(at)) = (bt, at) {
+                let (a, b) = (bt.column_sql_name(from), at.column_sql_name(to));
+                if a != b {
+                    stmts.push(d.rename_column(at.sql_name(), a, b));
+                }
+                stmts.extend(d.rename_derived_names(bt, at));
+            }
+        }
+        Operation::AddColumn { column, .. } => {
+            stmts.extend(at.map(|at| d.add_column(at, column)).unwrap_or_default())
+        }
+        Operation::DropColumn { column, .. } => {
+            stmts.extend(bt.map(|bt| d.drop_column(bt, column)))
+        }
+        Operation::AlterColumn { from, to, .. } => stmts.extend(
+            at.map(|at| d.alter_column(at, from, to))
+                .unwrap_or_default(),
+        ),
+        Operation::AddPrimaryKey { .. } => stmts.extend(at.and_then(|at| d.add_primary_key(at))),
+        Operation::DropPrimaryKey { .. } => {
+            stmts.extend(bt.map(|bt| d.drop_constraint(bt, &names::primary_key_name(bt))))
+        }
+        Operation::AddForeignKey { foreign_key, .. } => {
+            stmts.extend(at.and_then(|at| d.add_foreign_key(after, at, foreign_key)))
+        }
+        Operation::DropForeignKey { foreign_key, .. } => {
+            stmts.extend(bt.and_then(|bt| d.drop_foreign_key(bt, foreign_key)))
+        }
+        Operation::AddUnique { unique, .. } => stmts.extend(at.map(|at| d.add_unique(at, unique))),
+        Operation::DropUnique { unique, .. } => {
+            stmts.extend(bt.map(|bt| d.drop_constraint(bt, &names::unique_name(bt, unique))))
+        }
+        Operation::AddCheck { check, .. } => stmts.extend(at.and_then(|at| d.add_check(at, check))),
+        Operation::DropCheck { check, .. } => {
+            stmts.extend(bt.and_then(|bt| d.drop_check(bt, check)))
+        }
+        Operation::AddIndex { index, .. } => stmts.extend(at.map(|at| d.create_index(at, index))),
+        Operation::DropIndex { index, .. } => stmts.extend(bt.map(|bt| d.drop_index(bt, index))),
+        Operation::AddRawBlock { block } => stmts.extend(raw_up(block, backend)),
+        Operation::DropRawBlock { block } => stmts.extend(raw_down(block, backend)),
+    }
+    stmts
 }
 
 fn op_created_table(op: &Operation) -> Option<&Table> {
@@ -672,311 +486,841 @@ struct Rebuild {
     columns: HashMap<String, Source>,
 }
 
-/// The SQLite expression converting `src` (a column of type `from`) to `to`.
-fn sqlite_convert(src: &str, from: &Column, to: &Column) -> String {
-    use ColumnType as T;
-    let e = src;
-    let converted = match (from.ty, to.ty) {
-        (a, b) if a == b => e.to_string(),
-        (T::Double, b) if b.is_integer() => format!("CAST({e} AS INTEGER)"),
-        (T::Uuid, T::Text { .. }) => format!(
-            "CASE WHEN {e} IS NULL THEN NULL ELSE lower(substr(hex({e}), 1, 8) || '-' || substr(hex({e}), 9, 4) || '-' || substr(hex({e}), 13, 4) || '-' || substr(hex({e}), 17, 4) || '-' || substr(hex({e}), 21, 12)) END"
-        ),
-        (T::Bool, T::Text { .. }) => {
-            format!("CASE {e} WHEN 1 THEN 'true' WHEN 0 THEN 'false' END")
+impl Rebuild {
+    fn of(t: &Table) -> Self {
+        Rebuild {
+            source_sql: t.sql_name().to_string(),
+            target: t.name.clone(),
+            columns: t
+                .columns
+                .iter()
+                .map(|c| (c.name.clone(), Source::Column(c.clone())))
+                .collect(),
         }
-        (a, T::Text { .. }) if a.is_integer() => format!("CAST({e} AS TEXT)"),
-        (T::Text { .. }, T::Uuid) => format!(
-            "CASE WHEN {e} IS NULL THEN NULL ELSE coalesce(unhex(replace({e}, '-', '')), X'00') END"
-        ),
-        (a, T::Double) if a.is_integer() => format!("CAST({e} AS REAL)"),
-        // Down directions of the conversions above; a value that does not
-        // convert stays as it is, so the STRICT column or its check refuses it.
-        (T::Text { .. }, T::Bool) => {
-            format!("CASE {e} WHEN 'true' THEN 1 WHEN 'false' THEN 0 ELSE {e} END")
-        }
-        (T::Text { .. }, b) if b.is_integer() => format!(
-            "CASE WHEN CAST(CAST({e} AS INTEGER) AS TEXT) = {e} THEN CAST({e} AS INTEGER) ELSE {e} END"
-        ),
-        _ => e.to_string(),
-    };
-    if from.nullable && !to.nullable {
-        format!(
-            "coalesce({converted}, {})",
-            value_for_missing(dialect(Backend::Sqlite), to)
-        )
-    } else {
-        converted
     }
-}
 
-fn render_sqlite(start: &Schema, ops: &[Operation], down: bool) -> String {
-    let backend = Backend::Sqlite;
-    let d = dialect(backend);
-
-    // Pass 1: which tables are rebuilt, created, dropped; final state.
-    // Names are tracked to the end of the migration.
-    let mut state = start.clone();
-    let mut origin: HashMap<String, String> = HashMap::new(); // current name -> original name
-    for t in &start.tables {
-        origin.insert(t.name.clone(), t.name.clone());
-    }
-    let mut dirty_origins: HashSet<String> = HashSet::new();
-    let mut created_now: HashSet<String> = HashSet::new(); // current names
-    let mut rebuilds: HashMap<String, Rebuild> = HashMap::new(); // by origin
-    for t in start.tables_for(backend) {
-        rebuilds.insert(
-            t.name.clone(),
-            Rebuild {
-                source_sql: t.sql_name().to_string(),
-                target: t.name.clone(),
-                columns: t
-                    .columns
-                    .iter()
-                    .map(|c| (c.name.clone(), Source::Column(c.clone())))
-                    .collect(),
-            },
-        );
-    }
-    let mut absorbed: Vec<bool> = Vec::with_capacity(ops.len());
-    for op in ops {
-        let before = state.clone();
-        apply(&mut state, op);
-        let table = op.table().map(str::to_string);
-        let on = table.as_deref().is_none_or(|t| {
-            exists_on(&before, t, backend)
-                || op_created_table(op).is_some_and(|t| t.scope.includes(backend))
-        });
-        if !on {
-            absorbed.push(true);
-            continue;
-        }
-        let org = table.as_deref().and_then(|t| origin.get(t).cloned());
-        let in_created = table.as_deref().is_some_and(|t| created_now.contains(t));
-        // Track the column sources of pre-existing tables.
-        if let Some(o) = &org {
-            if let Some(r) = rebuilds.get_mut(o) {
-                match op {
-                    Operation::RenameTable { to, .. } => r.target = to.clone(),
-                    Operation::RenameColumn { from, to, .. } => {
-                        if let Some(s) = r.columns.remove(from) {
-                            r.columns.insert(to.clone(), s);
-                        }
-                    }
-                    Operation::DropColumn { column, .. } => {
-                        r.columns.remove(&column.name);
-                    }
-                    Operation::AddColumn { column, .. } => {
-                        r.columns.insert(column.name.clone(), Source::New);
-                    }
-                    _ => {}
-                }
-            }
-        }
+    /// Follows a column's or the table's rename, drop or addition.
+    fn track(&mut self, op: &Operation) {
         match op {
-            Operation::RenameTable { from, to, .. } => {
-                if let Some(o) = origin.remove(from) {
-                    origin.insert(to.clone(), o);
-                }
-                if created_now.remove(from) {
-                    created_now.insert(to.clone());
+            Operation::RenameTable { to, .. } => self.target = to.clone(),
+            Operation::RenameColumn { from, to, .. } => {
+                if let Some(s) = self.columns.remove(from) {
+                    self.columns.insert(to.clone(), s);
                 }
             }
-            Operation::CreateTable { table } => {
-                created_now.insert(table.name.clone());
-                origin.remove(&table.name);
+            Operation::DropColumn { column, .. } => {
+                self.columns.remove(&column.name);
             }
-            Operation::DropTable { table } => {
-                origin.remove(&table.name);
+            Operation::AddColumn { column, .. } => {
+                self.columns.insert(column.name.clone(), Source::New);
             }
             _ => {}
         }
-        let simple = sqlite_simple(op, &before, &state);
-        let is_absorbed = if in_created && !matches!(op, Operation::CreateTable { .. }) {
-            // A table created in this migration is created in its final form.
-            true
-        } else if let (Some(o), false) = (&org, simple) {
-            dirty_origins.insert(o.clone());
-            true
-        } else {
-            false
-        };
-        absorbed.push(is_absorbed);
     }
-    let final_state = state;
-    // Ops on dirty tables are all absorbed into the rebuild.
-    let mut state = start.clone();
-    let mut origin: HashMap<String, String> = start
-        .tables
-        .iter()
-        .map(|t| (t.name.clone(), t.name.clone()))
-        .collect();
-    for (i, op) in ops.iter().enumerate() {
-        if let Some(t) = op.table() {
-            if let Some(o) = origin.get(t) {
-                if dirty_origins.contains(o) && !matches!(op, Operation::DropTable { .. }) {
-                    absorbed[i] = true;
+}
+
+/// The SQLite plan of one migration direction: first [`SqlitePlan::analyse`]
+/// decides which operations SQLite can `ALTER` in place and which tables
+/// must be rebuilt, then [`SqlitePlan::emit`] writes the statements.
+struct SqlitePlan<'a> {
+    start: &'a Schema,
+    ops: &'a [Operation],
+    /// The schema after every operation.
+    final_state: Schema,
+    /// Pre-existing tables (by their name before the migration) that are rebuilt.
+    dirty: HashSet<String>,
+    /// Every pre-existing table, by its name before the migration: how it
+    /// would be rebuilt.
+    rebuilds: HashMap<String, Rebuild>,
+    /// Per operation: true when the rebuild (or the final `CREATE` of a new
+    /// table) already does it, or it does not apply to SQLite.
+    absorbed: Vec<bool>,
+}
+
+/// Tracks table names through a migration: each current name's name
+/// before the migration, and the tables the migration creates.
+#[derive(Default)]
+struct NameTracker {
+    /// Current name -> name before the migration (pre-existing tables only).
+    origin: HashMap<String, String>,
+    /// Current names of tables created by this migration.
+    created: HashSet<String>,
+}
+
+impl NameTracker {
+    fn new(start: &Schema) -> Self {
+        NameTracker {
+            origin: start
+                .tables
+                .iter()
+                .map(|t| (t.name.clone(), t.name.clone()))
+                .collect(),
+            created: HashSet::new(),
+        }
+    }
+
+    fn track(&mut self, op: &Operation) {
+        match op {
+            Operation::RenameTable { from, to, .. } => {
+                if let Some(o) = self.origin.remove(from) {
+                    self.origin.insert(to.clone(), o);
+                }
+                if self.created.remove(from) {
+                    self.created.insert(to.clone());
                 }
             }
-        }
-        if let Operation::RenameTable { from, to, .. } = op {
-            if let Some(o) = origin.remove(from) {
-                origin.insert(to.clone(), o);
+            Operation::CreateTable { table } => {
+                self.created.insert(table.name.clone());
+                self.origin.remove(&table.name);
             }
+            Operation::DropTable { table } => {
+                self.origin.remove(&table.name);
+            }
+            _ => {}
         }
-        apply(&mut state, op);
+    }
+}
+
+impl<'a> SqlitePlan<'a> {
+    /// Pass 1: which tables are rebuilt, created and dropped, and the final
+    /// state. Names are tracked to the end of the migration.
+    fn analyse(start: &'a Schema, ops: &'a [Operation]) -> Self {
+        let backend = Backend::Sqlite;
+        let mut plan = SqlitePlan {
+            start,
+            ops,
+            final_state: start.clone(),
+            dirty: HashSet::new(),
+            rebuilds: start
+                .tables_for(backend)
+                .map(|t| (t.name.clone(), Rebuild::of(t)))
+                .collect(),
+            absorbed: Vec::with_capacity(ops.len()),
+        };
+        let mut names = NameTracker::new(start);
+        let mut state = start.clone();
+        for op in ops {
+            let before = state.clone();
+            apply(&mut state, op);
+            if !on_backend(op, &before, backend) {
+                plan.absorbed.push(true);
+                continue;
+            }
+            let org = op.table().and_then(|t| names.origin.get(t).cloned());
+            let in_created = op.table().is_some_and(|t| names.created.contains(t));
+            if let Some(r) = org.as_ref().and_then(|o| plan.rebuilds.get_mut(o)) {
+                r.track(op);
+            }
+            names.track(op);
+            let simple = sqlite_simple(op, &before, &state);
+            let absorbed = if in_created && !matches!(op, Operation::CreateTable { .. }) {
+                // A table created in this migration is created in its final form.
+                true
+            } else if let (Some(o), false) = (&org, simple) {
+                plan.dirty.insert(o.clone());
+                true
+            } else {
+                false
+            };
+            plan.absorbed.push(absorbed);
+        }
+        plan.final_state = state;
+        plan.absorb_ops_on_dirty_tables();
+        plan
     }
 
-    let group = !dirty_origins.is_empty();
-    let (dropped_by_op, added_by_op) = raw_block_changes(ops);
+    /// Every operation on a rebuilt table (but its drop) is done by the rebuild.
+    fn absorb_ops_on_dirty_tables(&mut self) {
+        let mut names = NameTracker::new(self.start);
+        for (i, op) in self.ops.iter().enumerate() {
+            let dirty = op
+                .table()
+                .and_then(|t| names.origin.get(t))
+                .is_some_and(|o| self.dirty.contains(o));
+            if dirty && !matches!(op, Operation::DropTable { .. }) {
+                self.absorbed[i] = true;
+            }
+            if let Operation::RenameTable { .. } = op {
+                names.track(op);
+            }
+        }
+    }
 
-    // Pass 2: render.
-    let mut out: Vec<String> = Vec::new();
-    let kept_blocks: Vec<RawBlock> = if group {
-        drop_kept_blocks(start, &dropped_by_op, backend, &mut out)
-    } else {
-        Vec::new()
-    };
-    let mut state = start.clone();
-    let mut deferred_drops: Vec<Table> = Vec::new();
-    let mut group_done = false;
-    for (i, op) in ops.iter().enumerate() {
-        if group && !group_done && matches!(op, Operation::AddRawBlock { .. }) {
-            out.extend(rebuild_step(
-                start,
-                &final_state,
-                &dirty_origins,
-                &rebuilds,
-                &deferred_drops,
-                &kept_blocks,
-                &added_by_op,
-            ));
-            group_done = true;
+    /// Tables the migration drops (during a rebuild, the rebuild drops them).
+    fn dropped_tables(&self) -> Vec<Table> {
+        self.ops
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !self.absorbed[*i])
+            .filter_map(|(_, op)| match op {
+                Operation::DropTable { table } => Some(table.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Pass 2: the statements.
+    fn emit(&self, down: bool) -> String {
+        let drops = if self.dirty.is_empty() {
+            Vec::new()
+        } else {
+            self.dropped_tables()
+        };
+        let group = (!self.dirty.is_empty()).then(|| RebuildGroup::new(self, &drops));
+        let (dropped_by_op, added_by_op) = raw_block_changes(self.ops);
+        let carry = group
+            .as_ref()
+            .map(|g| RawCarry::for_rebuild(self.start, g, &dropped_by_op));
+        let mut out: Vec<String> = Vec::new();
+        if let (Some(g), Some(c)) = (&group, &carry) {
+            out.extend(g.guard_before(self, c));
+            out.extend(c.save_and_drop());
         }
-        let before = state.clone();
-        apply(&mut state, op);
-        if absorbed[i] {
-            continue;
+        let mut state = self.start.clone();
+        let mut group_done = group.is_none();
+        for (i, op) in self.ops.iter().enumerate() {
+            if let (false, Operation::AddRawBlock { .. }, Some(g), Some(c)) =
+                (group_done, op, &group, &carry)
+            {
+                out.extend(self.rebuild(g, c, &added_by_op));
+                group_done = true;
+            }
+            let before = state.clone();
+            apply(&mut state, op);
+            if self.absorbed[i] {
+                continue;
+            }
+            if let (Some(_), Operation::DropTable { .. }) = (&group, op) {
+                // Dropped by the rebuild, children first.
+                continue;
+            }
+            emit_op(op, down, self.statements(i, op, &before, &state), &mut out);
         }
+        if let (false, Some(g), Some(c)) = (group_done, &group, &carry) {
+            out.extend(self.rebuild(g, c, &added_by_op));
+        }
+        // Data-loss notes for absorbed destructive operations.
+        let notes: Vec<String> = self
+            .ops
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.absorbed[*i])
+            .filter_map(|(_, op)| loss_comment(op, down))
+            .collect();
+        if !notes.is_empty() {
+            out.insert(0, notes.join("\n"));
+        }
+        join(&out)
+    }
+
+    /// The statements of one operation SQLite does in place.
+    fn statements(&self, i: usize, op: &Operation, before: &Schema, after: &Schema) -> Vec<String> {
+        let backend = Backend::Sqlite;
+        let d = dialect(backend);
+        let (bt, at) = match op.table() {
+            Some(t) => (before.table(t), after.table(t)),
+            None => (None, None),
+        };
         let mut stmts: Vec<String> = Vec::new();
         match op {
             Operation::CreateTable { table } => {
                 // Created in its final form (later operations on it are absorbed).
-                let fin = final_state
+                let fin = self
+                    .final_state
                     .tables
                     .iter()
-                    .find(|t| t.name == final_name_of(ops, i, &table.name))
+                    .find(|t| t.name == final_name_of(self.ops, i, &table.name))
                     .unwrap_or(table);
-                stmts.push(d.create_table(&final_state, fin, &[]));
-                for ix in &fin.indexes {
-                    stmts.push(d.create_index(fin, ix));
-                }
+                stmts.push(d.create_table(&self.final_state, fin, &[]));
+                stmts.extend(fin.indexes.iter().map(|ix| d.create_index(fin, ix)));
             }
             Operation::DropTable { table } => {
-                if group {
-                    deferred_drops.push(table.clone());
-                    continue;
-                }
                 let referenced = before.tables.iter().any(|o| {
                     o.name != table.name && o.foreign_keys.iter().any(|f| f.ref_table == table.name)
                 });
                 if referenced {
-                    stmts.push("PRAGMA defer_foreign_keys = ON;".into());
+                    stmts.extend(d.defer_foreign_key_checks());
                 }
                 stmts.push(d.drop_table(table));
             }
             Operation::RenameTable { from, to, .. } => {
-                let (Some(bt), Some(at)) = (before.table(from), state.table(to)) else {
-                    continue;
-                };
-                if bt.sql_name() != at.sql_name() {
-                    stmts.push(format!(
-                        "ALTER TABLE {} RENAME TO {};",
-                        bt.sql_name(),
-                        at.sql_name()
-                    ));
+                if let (Some(bt), Some(at)) = (before.table(from), after.table(to)) {
+                    if bt.sql_name() != at.sql_name() {
+                        stmts.push(d.rename_table(bt.sql_name(), at.sql_name()));
+                    }
                 }
             }
-            Operation::RenameColumn {
-                table, from, to, ..
-            } => {
-                let (Some(bt), Some(at)) = (before.table(table), state.table(table)) else {
-                    continue;
-                };
-                let (a, b) = (bt.column_sql_name(from), at.column_sql_name(to));
-                if a != b {
-                    stmts.push(format!(
-                        "ALTER TABLE {} RENAME COLUMN {a} TO {b};",
-                        at.sql_name()
-                    ));
+            Operation::RenameColumn { from, to, .. } => {
+                if let (Some(bt), Some(at)) = (bt, at) {
+                    let (a, b) = (bt.column_sql_name(from), at.column_sql_name(to));
+                    if a != b {
+                        stmts.push(d.rename_column(at.sql_name(), a, b));
+                    }
                 }
             }
-            Operation::AddColumn { table, column } => {
-                let Some(at) = state.table(table) else {
-                    continue;
-                };
-                stmts.push(format!(
-                    "ALTER TABLE {} ADD COLUMN {};",
-                    at.sql_name(),
-                    d.column_definition(at, column)
-                ));
+            Operation::AddColumn { column, .. } => {
+                stmts.extend(at.map(|at| d.add_column(at, column)).unwrap_or_default())
             }
-            Operation::DropColumn { table, column } => {
-                let Some(bt) = before.table(table) else {
-                    continue;
-                };
-                stmts.push(format!(
-                    "ALTER TABLE {} DROP COLUMN {};",
-                    bt.sql_name(),
-                    column.sql_name()
-                ));
+            Operation::DropColumn { column, .. } => {
+                stmts.extend(bt.map(|bt| d.drop_column(bt, column)))
             }
-            Operation::AddIndex { table, index } => {
-                let Some(at) = state.table(table) else {
-                    continue;
-                };
-                stmts.push(d.create_index(at, index));
+            Operation::AddIndex { index, .. } => {
+                stmts.extend(at.map(|at| d.create_index(at, index)))
             }
-            Operation::DropIndex { table, index } => {
-                let Some(bt) = before.table(table) else {
-                    continue;
-                };
-                stmts.push(d.drop_index(bt, index));
+            Operation::DropIndex { index, .. } => {
+                stmts.extend(bt.map(|bt| d.drop_index(bt, index)))
             }
             Operation::AddRawBlock { block } => stmts.extend(raw_up(block, backend)),
             Operation::DropRawBlock { block } => stmts.extend(raw_down(block, backend)),
             _ => {}
         }
-        if stmts.is_empty() {
+        stmts
+    }
+
+    /// The one rebuild of every dirty table, the tables that reference them,
+    /// and the drop of tables dropped by this migration; then the raw blocks
+    /// it had to lift are put back with their rows, and the guard checks
+    /// row counts and foreign keys.
+    fn rebuild(
+        &self,
+        group: &RebuildGroup<'_>,
+        carry: &RawCarry,
+        added_by_op: &HashSet<&str>,
+    ) -> Vec<String> {
+        let mut out = vec![group.header()];
+        out.extend(group.guard_unknown_objects());
+        out.extend(group.create_new_tables());
+        out.extend(group.copy_rows());
+        out.extend(group.drop_old_tables());
+        out.extend(group.rename_new_tables());
+        out.extend(group.create_indexes());
+        out.extend(carry.restore(added_by_op));
+        out.extend(group.guard_after(self, carry));
+        out
+    }
+
+    /// Every table that exists before the migration and after it (on
+    /// SQLite), as (SQL name before, SQL name after): the schema's tables
+    /// that the migration does not drop, then the tables of raw blocks it
+    /// keeps.
+    fn surviving_tables(&self, carry: &RawCarry) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        for t in self.start.tables_for(Backend::Sqlite) {
+            let Some(r) = self.rebuilds.get(&t.name) else {
+                continue;
+            };
+            if let Some(fin) = self
+                .final_state
+                .table(&r.target)
+                .filter(|f| f.scope.includes(Backend::Sqlite))
+            {
+                out.push((t.sql_name().to_string(), fin.sql_name().to_string()));
+            }
+        }
+        for name in &carry.kept_tables {
+            if !out.iter().any(|(a, _)| a == name) {
+                out.push((name.clone(), name.clone()));
+            }
+        }
+        out
+    }
+}
+
+/// The raw SQL blocks a rebuild touches. SQLite refuses to rename a table
+/// while a view or trigger names a missing one, and `DROP TABLE` of a
+/// parent deletes the rows of a child that references it, so the raw
+/// blocks that name a rebuilt or dropped table (and, transitively, the
+/// blocks that name what those create) are dropped before the rebuild and
+/// recreated after it, with the rows of the tables they create saved in
+/// temporary tables and put back. Every other raw block is left alone.
+struct RawCarry {
+    backend: Backend,
+    /// The related blocks, in file order.
+    blocks: Vec<RawBlock>,
+    /// The (non-temporary) tables the related blocks create.
+    tables: Vec<String>,
+    /// The tables that every raw block the migration keeps creates.
+    kept_tables: Vec<String>,
+}
+
+impl RawCarry {
+    /// For a SQLite rebuild: the blocks related to the tables it rebuilds or drops.
+    fn for_rebuild(
+        start: &Schema,
+        group: &RebuildGroup<'_>,
+        dropped_by_op: &HashSet<&str>,
+    ) -> Self {
+        let names = group
+            .old_tables
+            .iter()
+            .map(|t| t.sql_name().to_ascii_lowercase())
+            .chain(
+                group
+                    .order
+                    .iter()
+                    .map(|t| t.sql_name().to_ascii_lowercase()),
+            )
+            .collect();
+        Self::new(start, names, dropped_by_op, Backend::Sqlite)
+    }
+
+    /// The raw blocks of `start` on `backend` that the migration keeps and
+    /// that name one of `names` (lowercased SQL names), transitively.
+    fn new(
+        start: &Schema,
+        mut names: HashSet<String>,
+        dropped_by_op: &HashSet<&str>,
+        backend: Backend,
+    ) -> Self {
+        let kept: Vec<&RawBlock> = start
+            .raw_blocks
+            .iter()
+            .filter(|b| !dropped_by_op.contains(b.name.as_str()) && b.part(backend).is_some())
+            .collect();
+        let mut related = vec![false; kept.len()];
+        loop {
+            let mut grew = false;
+            for (i, b) in kept.iter().enumerate() {
+                if related[i] {
+                    continue;
+                }
+                let Some(part) = b.part(backend) else {
+                    continue;
+                };
+                let words = sql_words(&format!("{}\n{}", part.up, part.down));
+                if words.iter().any(|w| names.contains(w)) {
+                    related[i] = true;
+                    grew = true;
+                    names.extend(created_objects(&part.up).into_iter().map(|(_, n)| n));
+                }
+            }
+            if !grew {
+                break;
+            }
+        }
+        let tables_of = |b: &RawBlock| -> Vec<String> {
+            b.part(backend)
+                .map(|p| {
+                    created_objects(&p.up)
+                        .into_iter()
+                        .filter(|(kind, _)| kind == "table")
+                        .map(|(_, n)| n)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let blocks: Vec<RawBlock> = kept
+            .iter()
+            .zip(&related)
+            .filter(|(_, r)| **r)
+            .map(|(b, _)| (*b).clone())
+            .collect();
+        RawCarry {
+            backend,
+            tables: blocks.iter().flat_map(tables_of).collect(),
+            kept_tables: kept.iter().flat_map(|b| tables_of(b)).collect(),
+            blocks,
+        }
+    }
+
+    /// Saves the rows of the related blocks' tables, then drops the blocks
+    /// (newest first).
+    fn save_and_drop(&self) -> Vec<String> {
+        let d = dialect(self.backend);
+        let mut out: Vec<String> = self.tables.iter().filter_map(|t| d.save_rows(t)).collect();
+        for b in self.blocks.iter().rev() {
+            out.extend(raw_down(b, self.backend));
+        }
+        out
+    }
+
+    /// Recreates the related blocks (those the migration does not add
+    /// itself) and puts their tables' rows back.
+    fn restore(&self, added_by_op: &HashSet<&str>) -> Vec<String> {
+        let d = dialect(self.backend);
+        let mut out = Vec::new();
+        restore_kept_blocks(&self.blocks, added_by_op, self.backend, &mut out);
+        out.extend(self.tables.iter().filter_map(|t| d.restore_rows(t)));
+        out
+    }
+}
+
+/// The identifier words of SQL text, lowercased (quotes dropped).
+fn sql_words(sql: &str) -> Vec<String> {
+    sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect()
+}
+
+/// The objects that SQL text creates, as (`table` | `view` | `trigger` |
+/// `index`, lowercased name); temporary objects are left out.
+fn created_objects(sql: &str) -> Vec<(String, String)> {
+    let words = sql_words(sql);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        if words[i] != "create" {
+            i += 1;
             continue;
         }
-        if let Some(c) = loss_comment(op, down) {
-            stmts[0] = format!("{c}\n{}", stmts[0]);
+        let mut j = i + 1;
+        let mut temp = false;
+        while let Some(w) = words.get(j) {
+            match w.as_str() {
+                "temp" | "temporary" => temp = true,
+                "virtual" | "unique" => {}
+                _ => break,
+            }
+            j += 1;
         }
-        out.extend(stmts);
+        let Some(kind) = words
+            .get(j)
+            .filter(|k| matches!(k.as_str(), "table" | "view" | "trigger" | "index"))
+        else {
+            i = j;
+            continue;
+        };
+        j += 1;
+        if words.get(j).map(String::as_str) == Some("if") {
+            j += 3; // if not exists
+        }
+        if words.get(j).map(String::as_str) == Some("main") && words.len() > j + 1 {
+            j += 1;
+        }
+        if let (Some(name), false) = (words.get(j), temp) {
+            out.push((kind.clone(), name.clone()));
+        }
+        i = j + 1;
     }
-    if group && !group_done {
-        out.extend(rebuild_step(
-            start,
-            &final_state,
-            &dirty_origins,
-            &rebuilds,
-            &deferred_drops,
-            &kept_blocks,
-            &added_by_op,
-        ));
+    out
+}
+
+/// The tables of one SQLite rebuild, and its steps in order.
+struct RebuildGroup<'p> {
+    d: &'static dyn Dialect,
+    final_state: &'p Schema,
+    /// Final tables in creation order (parents first).
+    order: Vec<&'p Table>,
+    /// The rebuild of each dirty table, by final name.
+    by_target: HashMap<&'p str, &'p Rebuild>,
+    /// The tables in the database before the rebuild that it drops: the
+    /// sources of the rebuilt tables, then the tables the migration drops.
+    old_tables: Vec<Table>,
+    /// Tables the migration drops.
+    drops: &'p [Table],
+    /// The schema before the migration.
+    start: &'p Schema,
+}
+
+impl<'p> RebuildGroup<'p> {
+    fn new(plan: &'p SqlitePlan<'_>, drops: &'p [Table]) -> Self {
+        let backend = Backend::Sqlite;
+        let final_state = &plan.final_state;
+        let mut members: Vec<String> = plan
+            .dirty
+            .iter()
+            .filter_map(|o| plan.rebuilds.get(o).map(|r| r.target.clone()))
+            .filter(|n| final_state.table(n).is_some())
+            .collect();
+        // Add every table that references a member, transitively.
+        loop {
+            let mut added = false;
+            for t in final_state.tables_for(backend) {
+                if members.contains(&t.name) {
+                    continue;
+                }
+                if t.foreign_keys
+                    .iter()
+                    .any(|f| f.ref_table != t.name && members.contains(&f.ref_table))
+                {
+                    members.push(t.name.clone());
+                    added = true;
+                }
+            }
+            if !added {
+                break;
+            }
+        }
+        let by_target: HashMap<&str, &Rebuild> = plan
+            .rebuilds
+            .iter()
+            .filter(|(o, _)| plan.dirty.contains(*o))
+            .map(|(_, r)| (r.target.as_str(), r))
+            .collect();
+        let order: Vec<&Table> = crate::render::ddl::table_order(final_state, backend)
+            .into_iter()
+            .filter(|t| members.contains(&t.name))
+            .collect();
+        let mut old_tables: Vec<Table> = Vec::new();
+        for t in &order {
+            match by_target.get(t.name.as_str()) {
+                Some(r) => old_tables.extend(
+                    plan.start
+                        .tables
+                        .iter()
+                        .find(|s| s.sql_name() == r.source_sql)
+                        .cloned(),
+                ),
+                None => old_tables.push((*t).clone()),
+            }
+        }
+        old_tables.extend(drops.iter().cloned());
+        RebuildGroup {
+            d: dialect(backend),
+            final_state,
+            order,
+            by_target,
+            old_tables,
+            drops,
+            start: plan.start,
+        }
     }
-    // Data-loss notes for absorbed destructive operations.
-    let notes: Vec<String> = ops
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| absorbed[*i])
-        .filter_map(|(_, op)| loss_comment(op, down))
-        .collect();
-    if !notes.is_empty() {
-        out.insert(0, notes.join("\n"));
+
+    fn is_dropped(&self, t: &Table) -> bool {
+        self.drops.iter().any(|x| x.name == t.name)
     }
-    join(&out)
+
+    fn header(&self) -> String {
+        let words: Vec<&str> = self.order.iter().map(|t| t.name.as_str()).collect();
+        format!(
+            "-- Rebuild {} (SQLite cannot ALTER these changes in place); every row is copied.\n\
+             -- Tables that reference a rebuilt table are rebuilt with it, so that no DROP\n\
+             -- deletes a referenced row (no ON DELETE action fires).\n\
+             {}",
+            words.join(", "),
+            self.d.defer_foreign_key_checks().unwrap_or_default()
+        )
+    }
+
+    fn member_sql_names(&self) -> Vec<&str> {
+        self.order.iter().map(|t| t.sql_name()).collect()
+    }
+
+    /// `CREATE TABLE t__cloacina_new (…)` for each member, parents first.
+    fn create_new_tables(&self) -> Vec<String> {
+        let members = self.member_sql_names();
+        self.order
+            .iter()
+            .map(|t| {
+                let sql = self.d.create_table(self.final_state, t, &[]);
+                self.d
+                    .rebuild_create_table(t, &sql, &members, REBUILD_SUFFIX)
+            })
+            .collect()
+    }
+
+    /// One `INSERT … SELECT` per member, converting changed columns.
+    fn copy_rows(&self) -> Vec<String> {
+        self.order
+            .iter()
+            .map(|t| {
+                let (source_sql, mapping) = match self.by_target.get(t.name.as_str()) {
+                    Some(r) => (r.source_sql.clone(), self.column_sources(t, r)),
+                    None => (
+                        t.sql_name().to_string(),
+                        t.columns
+                            .iter()
+                            .map(|c| (c.sql_name().to_string(), c.sql_name().to_string()))
+                            .collect(),
+                    ),
+                };
+                let copy = self.d.copy_rows(
+                    &format!("{}{REBUILD_SUFFIX}", t.sql_name()),
+                    &mapping,
+                    &source_sql,
+                );
+                if self.checks_already_hold(t) {
+                    self.d.copy_rows_trusting_checks(&copy)
+                } else {
+                    copy
+                }
+            })
+            .collect()
+    }
+
+    /// The old table a member is copied from, and where each of its final
+    /// columns comes from (`None`: a new column).
+    fn source_of(&self, t: &Table) -> Option<(&'p Table, HashMap<String, Option<Column>>)> {
+        let start = self.start;
+        match self.by_target.get(t.name.as_str()) {
+            Some(r) => {
+                let old = start.tables.iter().find(|s| s.sql_name() == r.source_sql)?;
+                let cols = t
+                    .columns
+                    .iter()
+                    .map(|c| {
+                        let src = match r.columns.get(&c.name) {
+                            Some(Source::Column(o)) => Some(o.clone()),
+                            _ => None,
+                        };
+                        (c.name.clone(), src)
+                    })
+                    .collect();
+                Some((old, cols))
+            }
+            None => {
+                let old = start.tables.iter().find(|s| s.sql_name() == t.sql_name())?;
+                let cols = t
+                    .columns
+                    .iter()
+                    .map(|c| (c.name.clone(), old.column(&c.name).cloned()))
+                    .collect();
+                Some((old, cols))
+            }
+        }
+    }
+
+    /// True when every CHECK of the final table `t` (the implicit type
+    /// checks and the table's own) provably holds for every copied row,
+    /// because the row already passed the same check in the old table,
+    /// and the copy cannot fail on anything else the old table did not
+    /// enforce: same primary key and unique constraints, no column that
+    /// becomes `NOT NULL`, no type change but a widening between integer
+    /// types, and no check on a new column. Re-evaluating such checks per
+    /// row is most of a rebuild's cost (a timestamp's `GLOB`), so the copy
+    /// then skips them.
+    fn checks_already_hold(&self, t: &Table) -> bool {
+        let Some((old, sources)) = self.source_of(t) else {
+            return false;
+        };
+        let d = self.d;
+        let rendered = |tb: &Table| -> Vec<Option<String>> {
+            tb.checks
+                .iter()
+                .map(|k| d.check_expr(tb, &k.expr))
+                .collect()
+        };
+        let columns_ok = t.columns.iter().all(|c| match sources.get(&c.name) {
+            Some(Some(o)) => {
+                let same_type = o.ty == c.ty || (o.ty.is_integer() && c.ty == ColumnType::BigInt);
+                let keeps_nulls_allowed = c.nullable || !o.nullable;
+                let check = d.implicit_check(c);
+                same_type
+                    && keeps_nulls_allowed
+                    && o.sql_name() == c.sql_name()
+                    && (check.is_none() || check == d.implicit_check(o))
+            }
+            _ => d.implicit_check(c).is_none(),
+        });
+        columns_ok
+            && rendered(t) == rendered(old)
+            && t.primary_key == old.primary_key
+            && resolved_uniques(t)
+                .iter()
+                .map(|u| &u.columns)
+                .eq(resolved_uniques(old).iter().map(|u| &u.columns))
+    }
+
+    /// Each final column of a rebuilt table with the expression that fills it.
+    fn column_sources(&self, t: &Table, r: &Rebuild) -> Vec<(String, String)> {
+        let mut cols = Vec::new();
+        for c in &t.columns {
+            match r.columns.get(&c.name) {
+                Some(Source::Column(old)) => cols.push((
+                    c.sql_name().to_string(),
+                    self.d.copy_expr(old.sql_name(), old, c),
+                )),
+                Some(Source::New) | None => {
+                    if !c.insert_optional() {
+                        cols.push((c.sql_name().to_string(), self.d.fill_value(c)));
+                    }
+                }
+            }
+        }
+        cols
+    }
+
+    /// Guard: DROP TABLE takes every index and trigger of the table with it,
+    /// and only the schema's own are recreated. An index or trigger added by
+    /// a hand-written migration would vanish silently (a lost unique index
+    /// is lost integrity), so the migration fails instead and says so.
+    fn guard_unknown_objects(&self) -> Option<String> {
+        let rebuilt: Vec<&Table> = self
+            .old_tables
+            .iter()
+            .filter(|t| !self.is_dropped(t))
+            .collect();
+        if rebuilt.is_empty() {
+            return None;
+        }
+        let known: Vec<String> = rebuilt
+            .iter()
+            .flat_map(|t| t.indexes.iter().map(|ix| names::index_name(t, ix)))
+            .collect();
+        let tables: Vec<&str> = rebuilt.iter().map(|t| t.sql_name()).collect();
+        self.d.unknown_objects_guard(&tables, &known)
+    }
+
+    /// Drops the old tables and the dropped ones, children first.
+    fn drop_old_tables(&self) -> Vec<String> {
+        let tmp = Schema {
+            tables: self.old_tables.clone(),
+            raw_blocks: vec![],
+        };
+        crate::render::ddl::table_order(&tmp, Backend::Sqlite)
+            .into_iter()
+            .rev()
+            .map(|t| {
+                let s = self.d.drop_table(t);
+                if self.is_dropped(t) {
+                    format!(
+                        "-- DATA LOSS: the rows of {} are deleted with the table.\n{s}",
+                        t.sql_name()
+                    )
+                } else {
+                    s
+                }
+            })
+            .collect()
+    }
+
+    fn rename_new_tables(&self) -> Vec<String> {
+        self.order
+            .iter()
+            .map(|t| {
+                self.d
+                    .rename_table(&format!("{}{REBUILD_SUFFIX}", t.sql_name()), t.sql_name())
+            })
+            .collect()
+    }
+
+    fn create_indexes(&self) -> Vec<String> {
+        self.order
+            .iter()
+            .flat_map(|t| t.indexes.iter().map(|ix| self.d.create_index(t, ix)))
+            .collect()
+    }
+
+    /// Before anything changes: refuse a table the plan does not know that
+    /// references a rebuilt or dropped table (DROP TABLE would delete its
+    /// rows), and record the row count of every table that survives.
+    fn guard_before(&self, plan: &SqlitePlan<'_>, carry: &RawCarry) -> Vec<String> {
+        let touched: Vec<&str> = self.old_tables.iter().map(|t| t.sql_name()).collect();
+        let mut carried: Vec<&str> = touched.clone();
+        carried.extend(carry.tables.iter().map(String::as_str));
+        let counts = plan.surviving_tables(carry);
+        let mut out: Vec<String> = self.d.guard_setup().into_iter().collect();
+        out.extend(self.d.refuse_unknown_children(&touched, &carried));
+        out.extend(self.d.save_row_counts(&counts));
+        out
+    }
+
+    /// After the rebuild: every surviving table holds the rows it held
+    /// before, and the foreign keys of the rebuilt and carried tables hold.
+    fn guard_after(&self, plan: &SqlitePlan<'_>, carry: &RawCarry) -> Vec<String> {
+        let counts = plan.surviving_tables(carry);
+        let mut checked: Vec<&str> = self.order.iter().map(|t| t.sql_name()).collect();
+        checked.extend(carry.tables.iter().map(String::as_str));
+        let mut out: Vec<String> = self.d.check_row_counts(&counts).into_iter().collect();
+        out.extend(self.d.foreign_key_check(&checked));
+        out.extend(self.d.guard_teardown());
+        out
+    }
+}
+
+fn render_sqlite(start: &Schema, ops: &[Operation], down: bool) -> String {
+    SqlitePlan::analyse(start, ops).emit(down)
 }
 
 /// The name the table created by `ops[i]` has at the end of `ops`.
@@ -992,213 +1336,37 @@ fn final_name_of(ops: &[Operation], i: usize, name: &str) -> String {
     n
 }
 
-/// The one rebuild of every dirty table, the tables that reference them,
-/// and the drop of tables dropped by this migration.
-fn rebuild_step(
-    start: &Schema,
-    final_state: &Schema,
-    dirty: &HashSet<String>,
-    rebuilds: &HashMap<String, Rebuild>,
-    drops: &[Table],
-    kept_blocks: &[RawBlock],
-    added_by_op: &HashSet<&str>,
-) -> Vec<String> {
-    let backend = Backend::Sqlite;
-    let d = dialect(backend);
-    // Group members by final name, with their sources.
-    let mut members: Vec<String> = dirty
-        .iter()
-        .filter_map(|o| rebuilds.get(o).map(|r| r.target.clone()))
-        .filter(|n| final_state.table(n).is_some())
-        .collect();
-    // Add every table that references a member, transitively.
-    loop {
-        let mut added = false;
-        for t in final_state.tables_for(backend) {
-            if members.contains(&t.name) {
-                continue;
-            }
-            if t.foreign_keys
-                .iter()
-                .any(|f| f.ref_table != t.name && members.contains(&f.ref_table))
-            {
-                members.push(t.name.clone());
-                added = true;
-            }
-        }
-        if !added {
-            break;
-        }
-    }
-    let by_target: HashMap<&str, &Rebuild> = rebuilds
-        .iter()
-        .filter(|(o, _)| dirty.contains(*o))
-        .map(|(_, r)| (r.target.as_str(), r))
-        .collect();
-    // Final tables in creation order (parents first).
-    let order: Vec<&Table> = crate::render::ddl::table_order(final_state, backend)
-        .into_iter()
-        .filter(|t| members.contains(&t.name))
-        .collect();
-    let temp = |sql: &str| format!("{sql}{REBUILD_SUFFIX}");
-    let member_sql: Vec<String> = order.iter().map(|t| t.sql_name().to_string()).collect();
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    let mut out = Vec::new();
-    let words: Vec<&str> = order.iter().map(|t| t.name.as_str()).collect();
-    out.push(format!(
-        "-- Rebuild {} (SQLite cannot ALTER these changes in place); every row is copied.\n\
-         -- Tables that reference a rebuilt table are rebuilt with it, so that no DROP\n\
-         -- deletes a referenced row (no ON DELETE action fires).\n\
-         PRAGMA defer_foreign_keys = ON;",
-        words.join(", ")
-    ));
-    for t in &order {
-        let mut sql = d.create_table(final_state, t, &[]);
-        // Strip doc comment lines before CREATE: they stay with the final table.
-        let header = format!("CREATE TABLE {} (", t.sql_name());
-        if let Some(pos) = sql.find(&header) {
-            sql = format!(
-                "CREATE TABLE {} ({}",
-                temp(t.sql_name()),
-                &sql[pos + header.len()..]
-            );
-        }
-        for m in &member_sql {
-            sql = sql.replace(
-                &format!("REFERENCES {m} ("),
-                &format!("REFERENCES {} (", temp(m)),
-            );
-        }
-        out.push(sql);
-    }
-    for t in &order {
-        let (source_sql, mapping): (String, Vec<(String, String)>) =
-            match by_target.get(t.name.as_str()) {
-                Some(r) => {
-                    let mut cols = Vec::new();
-                    for c in &t.columns {
-                        match r.columns.get(&c.name) {
-                            Some(Source::Column(old)) => cols.push((
-                                c.sql_name().to_string(),
-                                sqlite_convert(old.sql_name(), old, c),
-                            )),
-                            Some(Source::New) | None => {
-                                if !c.insert_optional() {
-                                    cols.push((c.sql_name().to_string(), fill_value(d, c)));
-                                }
-                            }
-                        }
-                    }
-                    (r.source_sql.clone(), cols)
-                }
-                None => (
-                    t.sql_name().to_string(),
-                    t.columns
-                        .iter()
-                        .map(|c| (c.sql_name().to_string(), c.sql_name().to_string()))
-                        .collect(),
-                ),
-            };
-        let names: Vec<&str> = mapping.iter().map(|(n, _)| n.as_str()).collect();
-        let exprs: Vec<&str> = mapping.iter().map(|(_, e)| e.as_str()).collect();
-        out.push(format!(
-            "INSERT INTO {} ({})\nSELECT {}\nFROM {source_sql};",
-            temp(t.sql_name()),
-            names.join(", "),
-            exprs.join(", ")
-        ));
-    }
-    // Drop the old tables and the dropped ones, children first.
-    let mut old_tables: Vec<Table> = Vec::new();
-    for t in &order {
-        match by_target.get(t.name.as_str()) {
-            Some(r) => {
-                if let Some(src) = start.tables.iter().find(|s| s.sql_name() == r.source_sql) {
-                    old_tables.push(src.clone());
-                }
-            }
-            None => old_tables.push((*t).clone()),
+    #[test]
+    fn created_objects_reads_every_create_form() {
+        let cases: &[(&str, &[(&str, &str)])] = &[
+            ("CREATE TABLE kv (k TEXT);", &[("table", "kv")]),
+            (
+                "create virtual table if not exists Search using fts5(a);",
+                &[("table", "search")],
+            ),
+            (
+                "CREATE UNIQUE INDEX kv_k ON kv (k); CREATE VIEW v AS SELECT 1;",
+                &[("index", "kv_k"), ("view", "v")],
+            ),
+            (
+                "CREATE TRIGGER t AFTER INSERT ON tasks BEGIN SELECT 1; END;",
+                &[("trigger", "t")],
+            ),
+            ("CREATE TEMP TABLE scratch (a INTEGER);", &[]),
+            ("CREATE TABLE main.kv2 (a INTEGER);", &[("table", "kv2")]),
+            ("INSERT INTO kv VALUES ('create', 'table');", &[]),
+        ];
+        for (sql, want) in cases {
+            let got = created_objects(sql);
+            let want: Vec<(String, String)> = want
+                .iter()
+                .map(|(k, n)| (k.to_string(), n.to_string()))
+                .collect();
+            assert_eq!(got, want, "{sql}");
         }
     }
-    old_tables.extend(drops.iter().cloned());
-    // Guard: DROP TABLE takes every index and trigger of the table with it,
-    // and only the schema's own are recreated. An index or trigger added by a
-    // hand-written migration would vanish silently (a lost unique index is
-    // lost integrity), so the migration fails instead and says so.
-    let rebuilt: Vec<&Table> = old_tables
-        .iter()
-        .filter(|t| !drops.iter().any(|x| x.name == t.name))
-        .collect();
-    if !rebuilt.is_empty() {
-        let tables: Vec<String> = rebuilt
-            .iter()
-            .map(|t| crate::render::ddl::quote_literal(t.sql_name()))
-            .collect();
-        let mut known: Vec<String> = rebuilt
-            .iter()
-            .flat_map(|t| {
-                t.indexes
-                    .iter()
-                    .map(|ix| crate::render::ddl::quote_literal(&crate::names::index_name(t, ix)))
-            })
-            .collect();
-        known.push("''".into());
-        out.push(format!(
-            "-- Fail the migration if a rebuilt table carries an index or trigger that the schema\n\
-             -- does not know (one added by a hand-written migration): DROP TABLE would lose it.\n\
-             -- Declare it in the schema file (or drop it in a hand-written migration first).\n\
-             CREATE TEMP TABLE cloacina_unknown_objects (\n    \
-             unknown INTEGER NOT NULL,\n    \
-             CONSTRAINT rebuilt_tables_have_no_unknown_indexes_or_triggers CHECK (unknown = 0)\n);\n\n\
-             INSERT INTO cloacina_unknown_objects SELECT count(*) FROM sqlite_schema\n\
-             WHERE type IN ('index', 'trigger') AND tbl_name IN ({})\n\
-             AND name NOT LIKE 'sqlite_autoindex_%' AND name NOT IN ({});\n\n\
-             DROP TABLE cloacina_unknown_objects;",
-            tables.join(", "),
-            known.join(", ")
-        ));
-    }
-    let tmp = Schema {
-        tables: old_tables,
-        raw_blocks: vec![],
-    };
-    for t in crate::render::ddl::table_order(&tmp, backend)
-        .into_iter()
-        .rev()
-    {
-        let mut s = d.drop_table(t);
-        if drops.iter().any(|x| x.name == t.name) {
-            s = format!(
-                "-- DATA LOSS: the rows of {} are deleted with the table.\n{s}",
-                t.sql_name()
-            );
-        }
-        out.push(s);
-    }
-    for t in &order {
-        out.push(format!(
-            "ALTER TABLE {} RENAME TO {};",
-            temp(t.sql_name()),
-            t.sql_name()
-        ));
-    }
-    for t in &order {
-        for ix in &t.indexes {
-            out.push(d.create_index(t, ix));
-        }
-    }
-    for b in kept_blocks {
-        if !added_by_op.contains(b.name.as_str()) {
-            out.extend(raw_up(b, backend));
-        }
-    }
-    out.push(String::from(
-        "-- Fail the migration if any foreign key is violated (works with foreign keys off, too).\n\
-         CREATE TEMP TABLE cloacina_fk_check (\n    \
-         violations INTEGER NOT NULL,\n    \
-         CONSTRAINT foreign_keys_hold CHECK (violations = 0)\n);\n\n\
-         INSERT INTO cloacina_fk_check SELECT count(*) FROM pragma_foreign_key_check();\n\n\
-         DROP TABLE cloacina_fk_check;"
-    ));
-    out
 }

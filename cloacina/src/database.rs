@@ -10,7 +10,9 @@ use crate::dal::Dal;
 use crate::error::{Error, Result};
 use crate::url::{Backend, Target};
 
-/// Pool and connection settings.
+/// Pool, connection and migration settings.
+///
+/// Holds no secret: its `Debug` output is safe to log.
 #[derive(Clone, Debug)]
 pub struct DatabaseConfig {
     /// Most connections the pool opens (an in-memory SQLite database always
@@ -19,9 +21,36 @@ pub struct DatabaseConfig {
     pub max_size: u32,
     /// How long `get` waits for a free connection.
     pub connection_timeout: Duration,
-    /// How long SQLite waits for a lock held by another connection or
-    /// process before giving up with "database is locked".
+    /// How long one SQLite statement waits for a lock held by another
+    /// connection or process before giving up with "database is locked".
+    /// (The migration runner waits up to [`DatabaseConfig::migration_lock_timeout`]
+    /// instead.)
     pub sqlite_busy_timeout: Duration,
+    /// PostgreSQL `application_name` of every connection (unless the
+    /// connection string sets one), so operators can tell them apart in
+    /// `pg_stat_activity`. The migration runner's transaction shows
+    /// `<this> migrate (pid N)` while it runs.
+    pub application_name: String,
+    /// How long [`Database::migrate`](crate::Database::migrate) waits for
+    /// another process's migration run to finish before it gives up with
+    /// [`Error::MigrationLockTimeout`], naming the holder.
+    pub migration_lock_timeout: Duration,
+    /// PostgreSQL `lock_timeout` for the statements of a migration: how long
+    /// one statement waits for a table lock held by the application before
+    /// the migration fails (and is rolled back) rather than queueing every
+    /// other query behind it. `None` keeps the server's setting.
+    pub migration_statement_lock_timeout: Option<Duration>,
+    /// PostgreSQL `statement_timeout` for the statements of a migration.
+    /// `None` keeps the server's setting.
+    pub migration_statement_timeout: Option<Duration>,
+    /// One transaction for the whole run, or one per migration.
+    pub migration_mode: crate::migrate::MigrationMode,
+    /// Apply an embedded migration whose version is older than the newest
+    /// applied one (it was merged after a later migration had already run).
+    /// Off by default: the result could differ from a fresh database, so
+    /// [`Database::migrate`](crate::Database::migrate) refuses with
+    /// [`Error::OutOfOrderMigration`].
+    pub allow_out_of_order: bool,
 }
 
 impl Default for DatabaseConfig {
@@ -30,6 +59,12 @@ impl Default for DatabaseConfig {
             max_size: 8,
             connection_timeout: Duration::from_secs(30),
             sqlite_busy_timeout: Duration::from_secs(10),
+            application_name: "cloacina".into(),
+            migration_lock_timeout: Duration::from_secs(60),
+            migration_statement_lock_timeout: Some(Duration::from_secs(30)),
+            migration_statement_timeout: None,
+            migration_mode: crate::migrate::MigrationMode::PerRun,
+            allow_out_of_order: false,
         }
     }
 }
@@ -40,6 +75,8 @@ pub struct Manager {
     target: Target,
     #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     busy_timeout: Duration,
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    application_name: String,
 }
 
 /// Why a connection could not be opened or set up.
@@ -58,21 +95,20 @@ impl Manager {
     fn open(&self) -> std::result::Result<AnyConnection, ConnectError> {
         match &self.target {
             #[cfg(feature = "postgres")]
-            Target::Postgres(url) => {
+            Target::Postgres(pg) => {
                 // A host that drops packets must not stall start-up for the OS's
-                // TCP timeout: bound the connect unless the URL says otherwise.
-                let url = if url.contains("connect_timeout=") {
-                    url.clone()
-                } else if url.contains('?') {
-                    format!("{url}&connect_timeout=10")
-                } else {
-                    format!("{url}?connect_timeout=10")
-                };
-                let mut c = diesel::PgConnection::establish(&url)
-                    .map_err(|e| ConnectError(e.to_string()))?;
+                // TCP timeout: bound the connect unless the string says otherwise.
+                // libpq gets a normalized keyword/value string, never the URL
+                // as typed (see `url.rs`), and whatever it says is scrubbed of
+                // the password before anyone sees it.
+                let mut pg = pg.clone();
+                pg.set_default("connect_timeout", "10");
+                pg.set_default("application_name", &self.application_name);
+                let mut c = diesel::PgConnection::establish(&pg.conninfo())
+                    .map_err(|e| ConnectError(pg.scrub(&e.to_string())))?;
                 // Every session sees UTC, whatever the server's default.
                 c.batch_execute("SET TIME ZONE 'UTC'")
-                    .map_err(|e| ConnectError(e.to_string()))?;
+                    .map_err(|e| ConnectError(pg.scrub(&e.to_string())))?;
                 Ok(AnyConnection::Postgresql(c))
             }
             #[cfg(feature = "sqlite")]
@@ -206,6 +242,7 @@ impl Database {
         let manager = Manager {
             target,
             busy_timeout: config.sqlite_busy_timeout,
+            application_name: config.application_name.clone(),
         };
         let first = manager.open().map_err(|e| Error::Connect {
             backend: backend.name(),
@@ -236,6 +273,11 @@ impl Database {
         // Warm the pool with one connection; for `:memory:` this is THE database.
         drop(db.get()?);
         Ok(db)
+    }
+
+    /// The settings this database was opened with.
+    pub fn config(&self) -> &DatabaseConfig {
+        &self.config
     }
 
     /// The backend the URL selected.

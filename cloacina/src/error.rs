@@ -8,7 +8,7 @@ use std::time::Duration;
 #[non_exhaustive]
 pub enum Error {
     /// The URL names no supported backend.
-    #[error("unsupported database URL `{url}`: {reason}; accepted forms are postgres://USER@HOST[:PORT]/DB, postgresql://…, sqlite://PATH, sqlite::memory:, file:PATH, :memory:, or a plain file path")]
+    #[error("unsupported database URL `{url}`: {reason}; accepted forms are postgres://USER[:PASSWORD]@HOST[:PORT]/DB (percent-encode `/ @ ? # %` in the password), postgresql://…, a libpq keyword/value string such as host=HOST user=USER password='…' dbname=DB, sqlite://PATH, sqlite::memory:, file:PATH, :memory:, or a plain file path")]
     BadUrl {
         /// The URL, password removed.
         url: String,
@@ -43,13 +43,54 @@ pub enum Error {
         /// The pool's last error.
         message: String,
     },
-    /// A migration failed to apply; the database is unchanged by it.
-    #[error("migration failed on {backend}: {message}")]
+    /// A migration failed to apply; the database is unchanged by it (and,
+    /// with [`MigrationMode::PerRun`](crate::MigrationMode::PerRun), by the
+    /// rest of the run).
+    #[error("migration {migration} failed on {backend} ({file}{}): {message}; it was rolled back{}", line.map(|l| format!(" line {l}")).unwrap_or_default(), if *run_rolled_back { ", with the migrations before it in this run" } else { "" })]
     Migration {
         /// The backend.
         backend: &'static str,
-        /// What failed.
+        /// The migration folder name (`<version>_<name>`).
+        migration: String,
+        /// Its `up.sql`, relative to the repository root.
+        file: String,
+        /// Line of the failing statement in `up.sql`, when it could be found.
+        line: Option<usize>,
+        /// What the database said (a full disk or an I/O error included).
         message: String,
+        /// Whether migrations applied earlier in the same run were rolled
+        /// back with it (one transaction per run).
+        run_rolled_back: bool,
+    },
+    /// The migration history could not be read or written.
+    #[error("cannot read or record the migration history of the {backend} database: {message}")]
+    MigrationHistory {
+        /// The backend.
+        backend: &'static str,
+        /// What the database said.
+        message: String,
+    },
+    /// Another process held the migration lock for longer than
+    /// [`DatabaseConfig::migration_lock_timeout`](crate::DatabaseConfig::migration_lock_timeout).
+    #[error("gave up after {waited:?} waiting for the {backend} migration lock: {holder}; wait for that migration to finish (or stop that process if it is stuck), or raise DatabaseConfig::migration_lock_timeout")]
+    MigrationLockTimeout {
+        /// The backend.
+        backend: &'static str,
+        /// How long this process waited.
+        waited: Duration,
+        /// Who holds the lock, as far as the database can tell.
+        holder: Box<LockHolder>,
+    },
+    /// An embedded migration is older than the newest applied one but was
+    /// never applied itself.
+    #[error("migration {version} is not applied to this {backend} database, but the newer migration {newest_applied} is: applying it now would run it out of order, and this database could end up different from a fresh one; check that it neither depends on nor conflicts with {newest_applied} and set DatabaseConfig::allow_out_of_order, or give it a version after {newest_applied}")]
+    OutOfOrderMigration {
+        /// The backend.
+        backend: &'static str,
+        /// The pending migration.
+        version: String,
+        /// The newest applied migration.
+        newest_applied: String,
     },
     /// An applied migration's files changed after it ran.
     #[error("migration {version} was previously applied to this {backend} database but has been modified since (recorded checksum {recorded}, embedded {embedded}); restore the original files, or add a new migration instead of editing an applied one")]
@@ -95,6 +136,42 @@ pub enum Error {
     /// corrupt stored timestamp: the message names the column).
     #[error("database error: {}", describe(.0))]
     Query(#[from] diesel::result::Error),
+}
+
+/// Who holds the migration lock, as far as the database can tell.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LockHolder {
+    /// PostgreSQL: the backend process id (`pg_stat_activity.pid`).
+    pub pid: Option<i32>,
+    /// PostgreSQL: its `application_name`.
+    pub application_name: Option<String>,
+    /// Since when it holds the lock (PostgreSQL: its transaction start; SQLite:
+    /// at least since this process started waiting), UTC.
+    pub since: Option<String>,
+    /// PostgreSQL: its state (`active`, `idle in transaction`, …) and client.
+    pub state: Option<String>,
+    /// What else is known, in words.
+    pub detail: String,
+}
+
+impl std::fmt::Display for LockHolder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.detail)?;
+        if let Some(pid) = self.pid {
+            write!(f, "; held by backend process pid {pid}")?;
+        }
+        if let Some(app) = &self.application_name {
+            write!(f, ", application_name '{app}'")?;
+        }
+        if let Some(state) = &self.state {
+            write!(f, ", {state}")?;
+        }
+        if let Some(since) = &self.since {
+            write!(f, ", since {since}")?;
+        }
+        Ok(())
+    }
 }
 
 /// Diesel's deserialization errors hide the cause behind "Error

@@ -10,6 +10,14 @@
 //! # Ok(()) }
 //! ```
 //!
+//! The connection string is a PostgreSQL URL or libpq keyword/value string,
+//! or a SQLite `sqlite:`/`file:` URI, `:memory:` or path ([`Target::parse`]);
+//! no password it holds ever reaches an error or `Debug` output.
+//! [`Database::migrate`] waits for other migrating processes up to a
+//! deadline and names them, and [`DatabaseConfig`] chooses one transaction
+//! per run or per migration ([`MigrationMode`]) and whether out-of-order
+//! versions may be applied.
+//!
 //! Everything schema-shaped here is generated at build time by
 //! `cloacina-codegen` from `schema/cloacina.rs` (see `build.rs`): the
 //! [`types`], the `table!` modules under [`schema`], the [`models`] and the
@@ -38,6 +46,7 @@ mod url;
 
 pub use dal::Dal;
 pub use database::{Database, DatabaseConfig, PooledConnection};
+pub use error::LockHolder;
 pub use error::{Error, Result};
-pub use migrate::MigrationReport;
-pub use url::{Backend, Target};
+pub use migrate::{MigrationMode, MigrationReport, PG_MIGRATION_LOCK_KEY};
+pub use url::{Backend, PgTarget, Target};

@@ -9,7 +9,7 @@ use std::sync::{Arc, Barrier};
 
 use cloacina::dal::{NewWorkflowRun, Page, TaskStatus, WorkflowStatus};
 use cloacina::models::NewSchedule;
-use cloacina::types::{UniversalBool, UniversalTimestamp, UniversalUuid};
+use cloacina::types::{UniversalTimestamp, UniversalUuid};
 use cloacina::{Backend, Database, Error};
 use common::Target;
 
@@ -257,28 +257,16 @@ fn suite(db: &Database) -> Vec<String> {
     ));
 
     // schedules
-    let mk = |name: &str, next: Option<&str>, enabled: bool, paused: bool| NewSchedule {
-        id: None,
-        schedule_type: "cron".into(),
-        workflow_name: name.into(),
-        enabled: Some(UniversalBool(enabled)),
-        cron_expression: Some("0 * * * *".into()),
-        timezone: Some("UTC".into()),
-        catchup_policy: Some("skip".into()),
-        start_date: None,
-        end_date: None,
-        trigger_name: None,
-        poll_interval_ms: None,
-        allow_concurrent: Some(UniversalBool(false)),
-        next_run_at: next.map(ts),
-        last_run_at: None,
-        last_poll_at: None,
-        created_at: None,
-        updated_at: None,
-        paused: Some(UniversalBool(paused)),
-        paused_at: None,
-        params: None,
-        instance_name: None,
+    let mk = |name: &str, next: Option<&str>, enabled: bool, paused: bool| {
+        let mut new = NewSchedule::new("cron", name)
+            .with_enabled(enabled)
+            .with_cron_expression("0 * * * *")
+            .with_timezone("UTC")
+            .with_catchup_policy("skip")
+            .with_allow_concurrent(false)
+            .with_paused(paused);
+        new.next_run_at = next.map(ts);
+        new
     };
     let due1 = dal
         .create_schedule(&mk(

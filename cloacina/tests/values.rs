@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use cloacina::dal::NewWorkflowRun;
 use cloacina::models::{Context, NewContext, NewSchedule};
 use cloacina::schema::unified::contexts;
-use cloacina::types::{UniversalBool, UniversalJson, UniversalTimestamp, UniversalUuid};
+use cloacina::types::{UniversalBool, UniversalTimestamp, UniversalUuid};
 use cloacina::{with_native, Database};
 use diesel::prelude::*;
 use proptest::prelude::*;
@@ -113,29 +113,15 @@ proptest! {
             prop_assert_eq!(claimed.claimed_by, Some(worker), "{}", backend);
             dal.mark_task_completed(claimed.id).expect("complete");
             // Timestamps (µs, years 1..=9999), booleans, i32 extremes
-            let s = dal.create_schedule(&NewSchedule {
-                id: None,
-                schedule_type: "trigger".into(),
-                workflow_name: name.clone(),
-                enabled: Some(UniversalBool(enabled)),
-                cron_expression: None,
-                timezone: None,
-                catchup_policy: None,
-                start_date: Some(start),
-                end_date: None,
-                trigger_name: Some(name.clone()),
-                poll_interval_ms: Some(poll),
-                allow_concurrent: concurrent.map(UniversalBool),
-                next_run_at: Some(next),
-                last_run_at: None,
-                last_poll_at: None,
-                created_at: None,
-                updated_at: None,
-                paused: None,
-                paused_at: None,
-                params: Some(UniversalJson(doc.clone())),
-                instance_name: None,
-            }).expect("schedule");
+            let mut new = NewSchedule::new("trigger", name.clone())
+                .with_enabled(enabled)
+                .with_start_date(start)
+                .with_trigger_name(name.clone())
+                .with_poll_interval_ms(poll)
+                .with_next_run_at(next)
+                .with_params(doc.clone());
+            new.allow_concurrent = concurrent.map(UniversalBool);
+            let s = dal.create_schedule(&new).expect("schedule");
             prop_assert_eq!(s.start_date, Some(start), "{}", backend);
             prop_assert_eq!(s.next_run_at, Some(next), "{}", backend);
             prop_assert_eq!(s.enabled, UniversalBool(enabled), "{}", backend);
@@ -157,14 +143,10 @@ fn ordered_labels(db: &Database, extra_default_rows: &mut dyn FnMut(usize)) -> V
             continue;
         }
         let explicit = i % 3 == 1;
-        let new = NewContext {
-            id: Some(UniversalUuid::new_v4()),
-            value: Some(UniversalJson(
-                serde_json::json!({"label": format!("row{i:02}")}),
-            )),
-            created_at: explicit.then(UniversalTimestamp::now),
-            updated_at: None,
-        };
+        let mut new = NewContext::new()
+            .with_id(UniversalUuid::new_v4())
+            .with_value(serde_json::json!({"label": format!("row{i:02}")}));
+        new.created_at = explicit.then(UniversalTimestamp::now);
         with_native!(&mut *conn, c => diesel::insert_into(contexts::table).values(&new).execute(c).expect("insert"));
     }
     let rows: Vec<Context> = with_native!(&mut *conn, c => contexts::table
@@ -206,14 +188,9 @@ fn timestamps_order_alike_on_both_backends_including_defaults_and_foreign_time_z
         let got = ordered_labels(&db, &mut |i| {
             // A row written through the derived MultiConnection, also from the DEFAULT.
             let mut conn = dal_db.get().expect("conn");
-            let new = NewContext {
-                id: Some(UniversalUuid::new_v4()),
-                value: Some(UniversalJson(
-                    serde_json::json!({"label": format!("row{i:02}")}),
-                )),
-                created_at: None,
-                updated_at: None,
-            };
+            let new = NewContext::new()
+                .with_id(UniversalUuid::new_v4())
+                .with_value(serde_json::json!({"label": format!("row{i:02}")}));
             diesel::insert_into(contexts::table)
                 .values(&new)
                 .execute(&mut *conn)

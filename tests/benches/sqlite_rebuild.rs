@@ -122,6 +122,50 @@ fn main() {
     c.batch_execute("DROP TABLE events_copy;")
         .expect("drop copy");
 
+    // The same copy into the generated table definition (its CHECKs), to
+    // tell the per-row constraint cost apart from the rebuild's own steps.
+    let up_sql = second_up_sql(&dir.join("migrations/sqlite"));
+    let create = up_sql
+        .split("\n\n")
+        .find(|s| s.contains("CREATE TABLE events__cloacina_new"))
+        .expect("the rebuild creates events__cloacina_new")
+        .replace("events__cloacina_new", "events_checked");
+    let t = Instant::now();
+    c.batch_execute(&format!(
+        "BEGIN;
+         {create}
+         INSERT INTO events_checked (id, kind, n, at) SELECT id, kind, n, at FROM events;
+         COMMIT;"
+    ))
+    .expect("checked copy");
+    let checked = t.elapsed();
+    c.batch_execute("DROP TABLE events_checked;")
+        .expect("drop checked copy");
+
+    // Where the time goes: each statement of the generated up.sql, timed
+    // alone inside a transaction that is rolled back.
+    // Off by default (`CLOACINA_BENCH_PROFILE=1`): the rolled-back run
+    // leaves its pages in the WAL, which slows the timed run after it.
+    let up = second_up_sql(&dir.join("migrations/sqlite"));
+    let profile = std::env::var_os("CLOACINA_BENCH_PROFILE").is_some();
+    let mut steps: Vec<(f64, String)> = Vec::new();
+    if profile {
+        c.batch_execute("BEGIN;").expect("begin");
+    }
+    for statement in up.split("\n\n").filter(|s| profile && !s.trim().is_empty()) {
+        let t = Instant::now();
+        c.batch_execute(statement).expect("statement");
+        let first = statement
+            .lines()
+            .find(|l| !l.starts_with("--"))
+            .unwrap_or("")
+            .to_string();
+        steps.push((t.elapsed().as_secs_f64(), first));
+    }
+    if profile {
+        c.batch_execute("ROLLBACK;").expect("rollback");
+    }
+
     // The generated rebuild (events and marks, which references it).
     let t = Instant::now();
     c.run_next_migration(migrations.clone())
@@ -146,6 +190,11 @@ fn main() {
         plain.as_secs_f64()
     );
     println!(
+        "  the same copy into the generated table (CHECKs): {:>8.2} s  ({:.2}x the plain copy)",
+        checked.as_secs_f64(),
+        checked.as_secs_f64() / plain.as_secs_f64()
+    );
+    println!(
         "  generated rebuild migration (up.sql):  {:>8.2} s  ({:.2}x the plain copy)",
         rebuild.as_secs_f64(),
         rebuild.as_secs_f64() / plain.as_secs_f64()
@@ -154,6 +203,26 @@ fn main() {
         "  rows before/after: {} / {}; sum(n) {} / {}",
         before.0, after.0, before.1, after.1
     );
+    if profile {
+        println!("  profile of up.sql (statements over 10 ms, run alone, rolled back):");
+    }
+    for (secs, first) in steps.iter().filter(|(secs, _)| *secs > 0.01) {
+        println!(
+            "    {secs:>6.3} s  {}",
+            first.chars().take(90).collect::<String>()
+        );
+    }
     drop(c);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The `up.sql` of the second (rebuild) migration.
+fn second_up_sql(sqlite_dir: &std::path::Path) -> String {
+    let mut folders: Vec<std::path::PathBuf> = std::fs::read_dir(sqlite_dir)
+        .expect("migration folders")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    folders.sort();
+    std::fs::read_to_string(folders[1].join("up.sql")).expect("up.sql")
 }

@@ -372,6 +372,317 @@ pub trait Dialect: Send + Sync {
         None
     }
 
+    // ----- migrations ----------------------------------------------------
+    //
+    // The migration planner ([`crate::plan`]) decides what each step does;
+    // these methods say how the backend spells it.
+
+    /// The value every existing row gets when a `NOT NULL` column without a
+    /// default is added, or `NULL`s are forbidden: the type's zero value.
+    fn fill_value(&self, column: &Column) -> String {
+        let v = match column.ty {
+            ColumnType::Uuid => DefaultValue::Text("00000000-0000-0000-0000-000000000000".into()),
+            ColumnType::Text { .. } => DefaultValue::Text(String::new()),
+            ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt => DefaultValue::Int(0),
+            ColumnType::Bool => DefaultValue::Bool(false),
+            ColumnType::Timestamp => DefaultValue::Text("1970-01-01T00:00:00.000000Z".into()),
+            ColumnType::Double => DefaultValue::Float(0.0),
+            ColumnType::Json => DefaultValue::Text("{}".into()),
+            ColumnType::Binary => return self.empty_binary(),
+        };
+        self.default_sql(column, &v)
+    }
+
+    /// An empty binary value.
+    fn empty_binary(&self) -> String {
+        "X''".into()
+    }
+
+    /// The value a row gets for `column` when it has none: the column's
+    /// default, else [`Dialect::fill_value`].
+    fn value_for_missing(&self, column: &Column) -> String {
+        match &column.default {
+            Some(def) => self.default_sql(column, def),
+            None => self.fill_value(column),
+        }
+    }
+
+    /// `ALTER TABLE a RENAME TO b;`
+    fn rename_table(&self, from_sql: &str, to_sql: &str) -> String {
+        format!("ALTER TABLE {from_sql} RENAME TO {to_sql};")
+    }
+
+    /// `ALTER TABLE t RENAME COLUMN a TO b;`
+    fn rename_column(&self, table_sql: &str, from_sql: &str, to_sql: &str) -> String {
+        format!("ALTER TABLE {table_sql} RENAME COLUMN {from_sql} TO {to_sql};")
+    }
+
+    /// Statements that rename every derived constraint and index name that
+    /// differs between `before` and `after` (one table before and after a
+    /// rename). None by default: a backend that cannot rename constraints
+    /// rebuilds the table instead.
+    fn rename_derived_names(&self, before: &Table, after: &Table) -> Vec<String> {
+        let _ = (before, after);
+        Vec::new()
+    }
+
+    /// `ALTER TABLE t ADD COLUMN …;` (and whatever else the backend needs
+    /// to fill existing rows or document the column).
+    fn add_column(&self, table: &Table, column: &Column) -> Vec<String> {
+        vec![format!(
+            "ALTER TABLE {} ADD COLUMN {};",
+            table.sql_name(),
+            self.column_definition(table, column)
+        )]
+    }
+
+    /// `ALTER TABLE t DROP COLUMN c;`
+    fn drop_column(&self, table: &Table, column: &Column) -> String {
+        format!(
+            "ALTER TABLE {} DROP COLUMN {};",
+            table.sql_name(),
+            column.sql_name()
+        )
+    }
+
+    /// The `USING` expression that converts `column_sql` from `from` to
+    /// `to` in an `ALTER COLUMN … TYPE`, or `None` when the backend converts
+    /// implicitly.
+    fn using_cast(&self, column_sql: &str, from: ColumnType, to: ColumnType) -> Option<String> {
+        let _ = (column_sql, from, to);
+        None
+    }
+
+    /// The statements that change a column's type, nullability and default
+    /// in place (`ALTER TABLE t ALTER COLUMN …`), in the order that keeps
+    /// every row valid. A backend without `ALTER COLUMN` never gets here
+    /// (the planner rebuilds the table instead).
+    fn alter_column(&self, table: &Table, from: &Column, to: &Column) -> Vec<String> {
+        let mut stmts = Vec::new();
+        let t = table.sql_name();
+        let c = to.sql_name();
+        let retype = from.ty != to.ty;
+        if retype && from.default.is_some() {
+            stmts.push(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT;"));
+        }
+        if retype {
+            let ty = self.column_type(to.ty);
+            match self.using_cast(c, from.ty, to.ty) {
+                Some(using) => stmts.push(format!(
+                    "ALTER TABLE {t} ALTER COLUMN {c} TYPE {ty} USING {using};"
+                )),
+                None => stmts.push(format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {ty};")),
+            }
+        }
+        if from.nullable && !to.nullable {
+            stmts.push(format!(
+                "UPDATE {t} SET {c} = {} WHERE {c} IS NULL;",
+                self.value_for_missing(to)
+            ));
+            stmts.push(format!("ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL;"));
+        } else if !from.nullable && to.nullable {
+            stmts.push(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP NOT NULL;"));
+        }
+        match &to.default {
+            Some(def) if retype || from.default.as_ref() != Some(def) => stmts.push(format!(
+                "ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {};",
+                self.default_sql(to, def)
+            )),
+            None if from.default.is_some() && !retype => {
+                stmts.push(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT;"))
+            }
+            _ => {}
+        }
+        stmts
+    }
+
+    /// `ALTER TABLE t DROP CONSTRAINT name;`
+    fn drop_constraint(&self, table: &Table, name: &str) -> String {
+        format!("ALTER TABLE {} DROP CONSTRAINT {name};", table.sql_name())
+    }
+
+    /// `ALTER TABLE t ADD CONSTRAINT name PRIMARY KEY (…);`, if the table
+    /// has a separate primary key constraint.
+    fn add_primary_key(&self, table: &Table) -> Option<String> {
+        self.primary_key_constraint(table)
+            .map(|pk| format!("ALTER TABLE {} ADD {pk};", table.sql_name()))
+    }
+
+    /// `ALTER TABLE t ADD CONSTRAINT name UNIQUE (…);`
+    fn add_unique(&self, table: &Table, unique: &Unique) -> String {
+        format!(
+            "ALTER TABLE {} ADD {};",
+            table.sql_name(),
+            self.unique_constraint(table, unique)
+        )
+    }
+
+    /// `ALTER TABLE t ADD CONSTRAINT name CHECK (…);`, or `None` when the
+    /// check does not apply to this backend.
+    fn add_check(&self, table: &Table, check: &crate::model::Check) -> Option<String> {
+        self.check_expr(table, &check.expr).map(|expr| {
+            format!(
+                "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({expr});",
+                table.sql_name(),
+                check.name.clone().unwrap_or_default()
+            )
+        })
+    }
+
+    /// `ALTER TABLE t DROP CONSTRAINT name;` for a check, or `None` when the
+    /// check does not apply to this backend.
+    fn drop_check(&self, table: &Table, check: &crate::model::Check) -> Option<String> {
+        self.check_expr(table, &check.expr)
+            .map(|_| self.drop_constraint(table, &check.name.clone().unwrap_or_default()))
+    }
+
+    // ----- table rebuild (a backend without ALTER for a change) -------------
+
+    /// The expression that copies `source_sql` (a column defined as `from`)
+    /// into a rebuilt column defined as `to`: the type conversion, and the
+    /// fill value where `NULL`s become forbidden.
+    fn copy_expr(&self, source_sql: &str, from: &Column, to: &Column) -> String {
+        let converted = self.copy_conversion(source_sql, from.ty, to.ty);
+        if from.nullable && !to.nullable {
+            format!("coalesce({converted}, {})", self.value_for_missing(to))
+        } else {
+            converted
+        }
+    }
+
+    /// The conversion of a value of type `from` to type `to` when a table
+    /// is copied. The value as it is by default.
+    fn copy_conversion(&self, source_sql: &str, from: ColumnType, to: ColumnType) -> String {
+        let _ = (from, to);
+        source_sql.to_string()
+    }
+
+    /// `INSERT INTO target (a, b) SELECT x, y FROM source;` — one copy of a
+    /// rebuilt table's rows, `columns` pairing each target column with the
+    /// expression that fills it.
+    fn copy_rows(
+        &self,
+        target_sql: &str,
+        columns: &[(String, String)],
+        source_sql: &str,
+    ) -> String {
+        let names: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
+        let exprs: Vec<&str> = columns.iter().map(|(_, e)| e.as_str()).collect();
+        format!(
+            "INSERT INTO {target_sql} ({})\nSELECT {}\nFROM {source_sql};",
+            names.join(", "),
+            exprs.join(", ")
+        )
+    }
+
+    /// A rebuild's row copy (from [`Dialect::copy_rows`]) whose CHECK
+    /// constraints the planner has proved to hold already (the rows passed
+    /// the same checks in the old table), so the backend may skip
+    /// evaluating them per row. The copy as it is by default.
+    fn copy_rows_trusting_checks(&self, copy: &str) -> String {
+        copy.to_string()
+    }
+
+    /// The `CREATE TABLE` of a table being rebuilt: `create_sql` (the final
+    /// table's definition) under the temporary name `<name><suffix>`, its doc
+    /// lines left to the final table, and its references to other tables of
+    /// the rebuild (`members`) pointed at their temporary names.
+    fn rebuild_create_table(
+        &self,
+        table: &Table,
+        create_sql: &str,
+        members: &[&str],
+        suffix: &str,
+    ) -> String {
+        let mut sql = create_sql.to_string();
+        let header = format!("CREATE TABLE {} (", table.sql_name());
+        if let Some(pos) = sql.find(&header) {
+            sql = format!(
+                "CREATE TABLE {}{suffix} ({}",
+                table.sql_name(),
+                &sql[pos + header.len()..]
+            );
+        }
+        for m in members {
+            sql = sql.replace(
+                &format!("REFERENCES {m} ("),
+                &format!("REFERENCES {m}{suffix} ("),
+            );
+        }
+        sql
+    }
+
+    /// Statements that fail the migration when one of `tables` (about to be
+    /// rebuilt) carries an index or trigger not named in `known`, which the
+    /// rebuild would lose. None by default (a backend that never rebuilds).
+    fn unknown_objects_guard(&self, tables: &[&str], known: &[String]) -> Option<String> {
+        let _ = (tables, known);
+        None
+    }
+
+    /// Statements that fail the migration, naming the first offending row
+    /// and its foreign key, when a foreign key of one of `tables` is
+    /// violated after a rebuild. None by default (a backend that never
+    /// rebuilds).
+    fn foreign_key_check(&self, tables: &[&str]) -> Option<String> {
+        let _ = tables;
+        None
+    }
+
+    /// Sets up the guard that the checks of a rebuild report through: a
+    /// failed check aborts the migration with a message that names the
+    /// table and what went wrong. None by default.
+    fn guard_setup(&self) -> Option<String> {
+        None
+    }
+
+    /// Removes what [`Dialect::guard_setup`] and [`Dialect::save_row_counts`] made.
+    fn guard_teardown(&self) -> Option<String> {
+        None
+    }
+
+    /// Fails the migration when a table other than `carried` references one
+    /// of `touched` (tables rebuilt or dropped): dropping the parent would
+    /// delete or orphan its rows. None by default.
+    fn refuse_unknown_children(&self, touched: &[&str], carried: &[&str]) -> Option<String> {
+        let _ = (touched, carried);
+        None
+    }
+
+    /// Records the row count of each table (SQL name before, SQL name
+    /// after the migration). None by default.
+    fn save_row_counts(&self, tables: &[(String, String)]) -> Option<String> {
+        let _ = tables;
+        None
+    }
+
+    /// Fails the migration, naming the table and both counts, when a table
+    /// recorded by [`Dialect::save_row_counts`] lost or gained rows. None by
+    /// default.
+    fn check_row_counts(&self, tables: &[(String, String)]) -> Option<String> {
+        let _ = tables;
+        None
+    }
+
+    /// Copies a table's rows aside (a temporary table) before the raw block
+    /// that creates it is dropped and recreated.
+    fn save_rows(&self, table: &str) -> Option<String> {
+        Some(format!(
+            "-- Keep the rows of {table} (a raw_sql! table lifted for this migration).\n\
+             CREATE TEMP TABLE cloacina_keep_{table} AS SELECT * FROM {table};"
+        ))
+    }
+
+    /// Puts back the rows [`Dialect::save_rows`] copied aside.
+    fn restore_rows(&self, table: &str) -> Option<String> {
+        Some(format!(
+            "-- Put back the rows of {table}.\n\
+             DELETE FROM {table};\n\n\
+             INSERT INTO {table} SELECT * FROM cloacina_keep_{table};\n\n\
+             DROP TABLE cloacina_keep_{table};"
+        ))
+    }
+
     // ----- docs ----------------------------------------------------------
 
     /// Doc lines as SQL `-- ` comment lines (no trailing newline on each).

@@ -7,13 +7,22 @@
 //! consuming crate:
 //!
 //! ```text
-//! types        DbUuid, DbTimestamp, DbBool, DbJson (SQL types) and
-//!              UniversalUuid, UniversalTimestamp, UniversalBool, UniversalJson
+//! types        a re-export of the runtime types crate (`cloacina-types` by
+//!              default, see `Builder::types_path`): DbUuid, DbTimestamp, DbBool,
+//!              DbJson and UniversalUuid, UniversalTimestamp, UniversalBool, UniversalJson
 //! schema       unified (custom types, serves every backend through AnyConnection),
 //!              postgres and sqlite (native Diesel SQL types)
-//! models       <Table> (Queryable, Selectable, Identifiable) and New<Table> (Insertable)
+//! models       <Table> (Queryable, Selectable, Identifiable), New<Table> (Insertable,
+//!              with `new(required columns)` and `with_<column>` setters) and one
+//!              enum per `Text` column with a `#[check(in(...))]` of strings
 //! connection   AnyConnection (#[derive(MultiConnection)]) + MultiBackend impls
 //! ```
+//!
+//! The runtime types live in a compiled crate; what is generated is what
+//! depends on the schema, plus the `MultiBackend` impls of the custom SQL
+//! types: `MultiBackend` is defined by the derive in the consumer's crate,
+//! so Rust's orphan rule lets only that crate implement `HasSqlType`,
+//! `FromSql` and `ToSql` for it with the types crate's types.
 //!
 //! Everything but the `table!` modules is built with `quote` and printed by
 //! `prettyplease`; the `table!` modules are laid out by hand (prettyplease
@@ -25,24 +34,52 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::error::{Error, Result};
-use crate::model::{Backend, Column, ColumnType, Schema, Table};
+use crate::model::{Backend, CheckExpr, Column, ColumnType, Literal, Schema, Table};
 
-/// Static support code: the custom SQL types and their value types.
-const SUPPORT_COMMON: &str = include_str!("support/common.rs");
-/// Wire formats for PostgreSQL.
-const SUPPORT_POSTGRES: &str = include_str!("support/postgres.rs");
-/// Wire formats for SQLite.
-const SUPPORT_SQLITE: &str = include_str!("support/sqlite.rs");
-/// The `MultiBackend` glue (only with more than one backend... and also with
-/// one: the derive always generates a `MultiBackend`).
-const SUPPORT_MULTI: &str = include_str!("support/multi.rs");
+/// How the Rust file is rendered: the settings of [`crate::Builder`] that
+/// shape the generated Rust (see the builder's methods of the same names).
+#[derive(Clone, Debug)]
+pub struct RustOptions {
+    /// The path of the runtime types crate, e.g. `::cloacina_types`.
+    pub types_path: String,
+    /// Model fields of enum columns hold the generated enum, not `String`.
+    pub typed_enums: bool,
+    /// `(path, attribute)` pairs added to model structs.
+    pub model_attributes: Vec<(String, String)>,
+    /// `(path, attribute)` pairs added to generated enums.
+    pub enum_attributes: Vec<(String, String)>,
+    /// `(path, attribute)` pairs added to model fields.
+    pub field_attributes: Vec<(String, String)>,
+}
+
+/// The default path of the runtime types crate.
+pub const DEFAULT_TYPES_PATH: &str = "::cloacina_types";
+
+impl Default for RustOptions {
+    fn default() -> Self {
+        RustOptions {
+            types_path: DEFAULT_TYPES_PATH.into(),
+            typed_enums: false,
+            model_attributes: Vec::new(),
+            enum_attributes: Vec::new(),
+            field_attributes: Vec::new(),
+        }
+    }
+}
 
 /// Renders the whole Rust file for `schema`, with wiring for `backends`.
 ///
 /// # Errors
 ///
+/// [`Error::Setting`] when `options` holds a types path or an attribute
+/// that is not valid Rust, or an attribute path that matches nothing;
 /// [`Error::GeneratedCode`] if the result is not valid Rust (a bug).
-pub fn render(schema: &Schema, schema_path: &str, backends: &[Backend]) -> Result<String> {
+pub fn render(
+    schema: &Schema,
+    schema_path: &str,
+    backends: &[Backend],
+    options: &RustOptions,
+) -> Result<String> {
     let backends: Vec<Backend> = if backends.is_empty() {
         Backend::ALL.to_vec()
     } else {
@@ -51,12 +88,12 @@ pub fn render(schema: &Schema, schema_path: &str, backends: &[Backend]) -> Resul
     let mut out = String::new();
     out.push_str(&rust_header(schema_path));
 
-    let types = types_module(&backends)?;
-    out.push_str(&types);
+    let models = models_module(schema, options)?;
+    out.push_str(&pretty("types", types_reexport(&options.types_path)?)?);
     out.push('\n');
     out.push_str(&schema_module(schema, &backends));
     out.push('\n');
-    out.push_str(&pretty("models", models_module(schema))?);
+    out.push_str(&pretty("models", models)?);
     out.push('\n');
     out.push_str(&pretty("connection", connection_module(&backends)?)?);
 
@@ -83,31 +120,21 @@ fn pretty(what: &str, tokens: TokenStream) -> Result<String> {
     Ok(prettyplease::unparse(&file))
 }
 
-fn types_module(backends: &[Backend]) -> Result<String> {
-    let mut body = String::from(SUPPORT_COMMON);
-    if backends.contains(&Backend::Postgres) {
-        body.push('\n');
-        body.push_str(SUPPORT_POSTGRES);
-    }
-    if backends.contains(&Backend::Sqlite) {
-        body.push('\n');
-        body.push_str(SUPPORT_SQLITE);
-    }
-    let file: syn::File = syn::parse_str(&body).map_err(|e| Error::GeneratedCode {
-        what: "types module".into(),
-        message: e.to_string(),
+/// `pub use <types_path> as types;`: the runtime types crate under the
+/// name the rest of the file uses.
+fn types_reexport(types_path: &str) -> Result<TokenStream> {
+    let path: syn::Path = syn::parse_str(types_path).map_err(|e| Error::Setting {
+        setting: "types_path",
+        value: types_path.into(),
+        message: format!(
+            "not a Rust path ({e}); write the crate's path as the generated code should name it, e.g. `::cloacina_types` or `::cloacina::types`"
+        ),
     })?;
-    let items = &file.items;
-    pretty(
-        "types",
-        quote! {
-            /// Custom SQL types that bridge the backends, and the Rust values
-            /// that read and write them identically on each.
-            pub mod types {
-                #(#items)*
-            }
-        },
-    )
+    Ok(quote! {
+        /// The runtime types (custom SQL types and the values that read and
+        /// write them identically on every backend), from their crate.
+        pub use #path as types;
+    })
 }
 
 fn connection_module(backends: &[Backend]) -> Result<TokenStream> {
@@ -121,11 +148,7 @@ fn connection_module(backends: &[Backend]) -> Result<TokenStream> {
             Sqlite(diesel::SqliteConnection)
         },
     });
-    let multi: syn::File = syn::parse_str(SUPPORT_MULTI).map_err(|e| Error::GeneratedCode {
-        what: "connection module".into(),
-        message: e.to_string(),
-    })?;
-    let items = &multi.items;
+    let multi = multi_backend_impls();
     Ok(quote! {
         /// The connection enum that picks its backend at run time.
         pub mod connection {
@@ -138,9 +161,59 @@ fn connection_module(backends: &[Backend]) -> Result<TokenStream> {
                 #(#variants),*
             }
 
-            #(#items)*
+            #multi
         }
     })
+}
+
+/// The `MultiBackend` glue of the `connection` module: three impls per custom
+/// SQL type. Everything else (`Nullable<_>`, `Option<_>`, `&T`,
+/// `AsExpression`, `Queryable`) comes from blanket impls and the derives.
+/// They must be generated: `MultiBackend` is defined in the consumer's crate.
+fn multi_backend_impls() -> TokenStream {
+    let pairs = [
+        ("DbUuid", "UniversalUuid"),
+        ("DbTimestamp", "UniversalTimestamp"),
+        ("DbBool", "UniversalBool"),
+        ("DbJson", "UniversalJson"),
+    ];
+    let impls = pairs.iter().map(|(sql, value)| {
+        let sql = format_ident!("{sql}");
+        let value = format_ident!("{value}");
+        quote! {
+            impl HasSqlType<#sql> for MultiBackend {
+                fn metadata(lookup: &mut Self::MetadataLookup) -> Self::TypeMetadata {
+                    MultiBackend::lookup_sql_type::<#sql>(lookup)
+                }
+            }
+
+            impl FromSql<#sql, MultiBackend> for #value {
+                fn from_sql(bytes: <MultiBackend as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+                    bytes.from_sql::<#value, #sql>()
+                }
+            }
+
+            impl ToSql<#sql, MultiBackend> for #value {
+                fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, MultiBackend>) -> serialize::Result {
+                    out.set_value((#sql, self));
+                    Ok(IsNull::No)
+                }
+            }
+        }
+    });
+    quote! {
+        use diesel::backend::Backend;
+        use diesel::deserialize::{self, FromSql};
+        use diesel::serialize::{self, IsNull, Output, ToSql};
+        use diesel::sql_types::HasSqlType;
+
+        use super::types::{
+            DbBool, DbJson, DbTimestamp, DbUuid, UniversalBool, UniversalJson, UniversalTimestamp,
+            UniversalUuid,
+        };
+
+        #(#impls)*
+    }
 }
 
 /// The Rust identifier for a schema name (raw when it is a keyword).
@@ -388,19 +461,215 @@ fn doc_attrs(docs: &[String]) -> TokenStream {
     quote!(#(#lines)*)
 }
 
-fn models_module(schema: &Schema) -> TokenStream {
+/// The generated enum of one column: a `Text` column with exactly one
+/// `#[check(in(...))]` whose values are all strings.
+struct EnumColumn<'a> {
+    table: &'a Table,
+    column: &'a Column,
+    ident: Ident,
+    values: Vec<&'a str>,
+}
+
+/// The allowed values of `column` when it gets an enum.
+fn enum_values<'a>(table: &'a Table, column: &Column) -> Option<Vec<&'a str>> {
+    if !matches!(column.ty, ColumnType::Text { .. }) {
+        return None;
+    }
+    let mut lists = table.checks.iter().filter_map(|ch| match &ch.expr {
+        CheckExpr::In {
+            column: col,
+            values,
+        } if *col == column.name => Some(values),
+        _ => None,
+    });
+    let values = lists.next()?;
+    if lists.next().is_some() || values.is_empty() {
+        return None;
+    }
+    values
+        .iter()
+        .map(|v| match v {
+            Literal::Text(t) => Some(t.as_str()),
+            Literal::Int(_) => None,
+        })
+        .collect()
+}
+
+/// UpperCamelCase of a schema name or value: `run_once` → `RunOnce`,
+/// `NotStarted` stays. Empty when nothing alphanumeric is left.
+fn camel(text: &str) -> String {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut cs = p.chars();
+            cs.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + cs.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// The variant names of an enum's values: UpperCamelCase, `V` before a
+/// leading digit, `_` after `Self`; `Value<n>` (1-based position) for a
+/// value that gives no name or a name already taken.
+fn variant_names(values: &[&str]) -> Vec<Ident> {
+    let mut taken: Vec<String> = Vec::new();
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let mut name = camel(v);
+            if name.starts_with(|c: char| c.is_ascii_digit()) {
+                name = format!("V{name}");
+            }
+            if name == "Self" {
+                name.push('_');
+            }
+            if name.is_empty() || taken.contains(&name) {
+                name = format!("Value{}", i + 1);
+            }
+            taken.push(name.clone());
+            format_ident!("{name}")
+        })
+        .collect()
+}
+
+/// Every generated enum of the schema, in table and column order. An enum
+/// is called `<Model><Column>` (`task_executions.status` →
+/// `TaskExecutionStatus`), with `Enum` appended when that name is taken by a
+/// model struct or another enum.
+fn enum_columns(schema: &Schema) -> Vec<EnumColumn<'_>> {
+    let mut taken: Vec<String> = schema
+        .tables
+        .iter()
+        .flat_map(|t| [model_name(&t.name), format!("New{}", model_name(&t.name))])
+        .collect();
+    let mut out = Vec::new();
+    for table in &schema.tables {
+        for column in &table.columns {
+            let Some(values) = enum_values(table, column) else {
+                continue;
+            };
+            let mut name = format!("{}{}", model_name(&table.name), camel(&column.name));
+            if taken.contains(&name) {
+                name.push_str("Enum");
+            }
+            taken.push(name.clone());
+            out.push(EnumColumn {
+                table,
+                column,
+                ident: format_ident!("{name}"),
+                values,
+            });
+        }
+    }
+    out
+}
+
+/// One attribute hook of the builder: the attribute, parsed, and whether it
+/// matched anything yet.
+struct Hook {
+    setting: &'static str,
+    path: String,
+    text: String,
+    attrs: Vec<syn::Attribute>,
+    used: std::cell::Cell<bool>,
+}
+
+fn hooks(setting: &'static str, pairs: &[(String, String)]) -> Result<Vec<Hook>> {
+    use syn::parse::Parser;
+    pairs
+        .iter()
+        .map(|(path, text)| {
+            let attrs = syn::Attribute::parse_outer
+                .parse_str(text)
+                .ok()
+                .filter(|a| !a.is_empty())
+                .ok_or_else(|| Error::Setting {
+                    setting,
+                    value: format!("{path:?}, {text:?}"),
+                    message: "the attribute is not an outer Rust attribute; write it whole, e.g. `#[derive(serde::Serialize)]`".into(),
+                })?;
+            Ok(Hook {
+                setting,
+                path: path.clone(),
+                text: text.clone(),
+                attrs,
+                used: std::cell::Cell::new(false),
+            })
+        })
+        .collect()
+}
+
+/// The attributes of every hook whose path is `*` or one of `names`.
+fn hooked(hooks: &[Hook], names: &[String]) -> TokenStream {
+    let attrs = hooks
+        .iter()
+        .filter(|h| h.path == "*" || names.contains(&h.path))
+        .flat_map(|h| {
+            h.used.set(true);
+            h.attrs.iter()
+        });
+    quote!(#(#attrs)*)
+}
+
+/// A hook whose path matched nothing is a typo: say so.
+fn unused_hooks(hooks: &[Hook]) -> Result<()> {
+    match hooks.iter().find(|h| h.path != "*" && !h.used.get()) {
+        None => Ok(()),
+        Some(h) => Err(Error::Setting {
+            setting: h.setting,
+            value: format!("{:?}, {:?}", h.path, h.text),
+            message: format!(
+                "the path `{}` matches nothing generated; see the builder method's documentation for what a path may name (`*`, a table, a struct or enum name, `table.column`)",
+                h.path
+            ),
+        }),
+    }
+}
+
+fn models_module(schema: &Schema, options: &RustOptions) -> Result<TokenStream> {
+    let model_hooks = hooks("model_attribute", &options.model_attributes)?;
+    let enum_hooks = hooks("enum_attribute", &options.enum_attributes)?;
+    let field_hooks = hooks("field_attribute", &options.field_attributes)?;
+    let enums = enum_columns(schema);
+    let enum_items: Vec<TokenStream> = enums.iter().map(|e| enum_item(e, &enum_hooks)).collect();
+    let enum_of = |t: &Table, c: &Column| -> Option<Ident> {
+        if !options.typed_enums {
+            return None;
+        }
+        enums
+            .iter()
+            .find(|e| e.table.name == t.name && e.column.name == c.name)
+            .map(|e| e.ident.clone())
+    };
     let structs = schema.tables.iter().map(|t| {
         let table = rust_ident(&t.name);
-        let model = format_ident!("{}", model_name(&t.name));
-        let new_model = format_ident!("New{}", model_name(&t.name));
+        let model_text = model_name(&t.name);
+        let new_text = format!("New{model_text}");
+        let model = format_ident!("{model_text}");
+        let new_model = format_ident!("{new_text}");
         let docs = doc_attrs(&t.docs);
         let pk = t.primary_key.iter().map(|k| rust_ident(k));
-        let fields = t.columns.iter().map(|c| field(c, false));
-        let new_fields = t.columns.iter().map(|c| field(c, true));
+        let hook_names = |strukt: &str| vec![t.name.clone(), strukt.to_string()];
+        let model_attrs = hooked(&model_hooks, &hook_names(&model_text));
+        let new_attrs = hooked(&model_hooks, &hook_names(&new_text));
+        let fields = t.columns.iter().map(|c| {
+            let attrs = hooked(&field_hooks, &field_names(t, c, &model_text));
+            field(c, false, enum_of(t, c), attrs)
+        });
+        let new_fields = t.columns.iter().map(|c| {
+            let attrs = hooked(&field_hooks, &field_names(t, c, &new_text));
+            field(c, true, enum_of(t, c), attrs)
+        });
+        let builder = insert_builder(t, &new_model, |c| enum_of(t, c));
         let model_doc = format!(" A row of `{}`.", t.sql_name());
         let new_doc = format!(
             " A row to insert into `{}`; `None` leaves a column to its default (or NULL).",
             t.sql_name()
+        );
+        let new_doc2 = format!(
+            " Build it with [`{new_text}::new`], which takes the columns that have no default, and the `with_<column>` setters: code written so keeps compiling when a column with a default or a nullable column is added."
         );
         quote! {
             #[doc = #model_doc]
@@ -408,29 +677,54 @@ fn models_module(schema: &Schema) -> TokenStream {
             #[derive(Debug, Clone, PartialEq, diesel::Queryable, diesel::Selectable, diesel::Identifiable)]
             #[diesel(table_name = super::schema::unified::#table)]
             #[diesel(primary_key(#(#pk),*))]
+            #model_attrs
             pub struct #model {
                 #(#fields)*
             }
 
             #[doc = #new_doc]
+            #[doc = ""]
+            #[doc = #new_doc2]
             #[derive(Debug, Clone, PartialEq, diesel::Insertable)]
             #[diesel(table_name = super::schema::unified::#table)]
+            #new_attrs
             pub struct #new_model {
                 #(#new_fields)*
             }
+
+            #builder
         }
     });
-    quote! {
-        /// Model structs: one to read each table, one to insert into it.
+    let structs: Vec<TokenStream> = structs.collect();
+    unused_hooks(&model_hooks)?;
+    unused_hooks(&enum_hooks)?;
+    unused_hooks(&field_hooks)?;
+    Ok(quote! {
+        /// Model structs: one to read each table, one to insert into it; and
+        /// one enum per `Text` column whose check lists its values.
         pub mod models {
             #(#structs)*
+            #(#enum_items)*
         }
-    }
+    })
 }
 
-fn field(c: &Column, for_insert: bool) -> TokenStream {
+/// The names a field answers to in `field_attribute` paths.
+fn field_names(t: &Table, c: &Column, strukt: &str) -> Vec<String> {
+    vec![
+        format!("{}.{}", t.name, c.name),
+        format!("{strukt}.{}", c.name),
+        format!("{}.*", t.name),
+        format!("{strukt}.*"),
+    ]
+}
+
+fn field(c: &Column, for_insert: bool, enum_ty: Option<Ident>, attrs: TokenStream) -> TokenStream {
     let name = rust_ident(&c.name);
-    let base = rust_type(c.ty);
+    let base = match enum_ty {
+        Some(e) => quote!(#e),
+        None => rust_type(c.ty),
+    };
     let ty = if c.nullable || (for_insert && c.insert_optional()) {
         quote!(Option<#base>)
     } else {
@@ -439,13 +733,352 @@ fn field(c: &Column, for_insert: bool) -> TokenStream {
     let docs = doc_attrs(&c.docs);
     quote! {
         #docs
+        #attrs
         pub #name: #ty,
+    }
+}
+
+/// `impl New<Table> { fn new(required…) ; fn with_<column>(…) }`: `new`
+/// takes the columns an insert must give (NOT NULL, no default, not
+/// auto-increment); every other column starts as `None` (its default, or
+/// NULL) and has a setter.
+fn insert_builder(
+    t: &Table,
+    new_model: &Ident,
+    enum_of: impl Fn(&Column) -> Option<Ident>,
+) -> TokenStream {
+    let value_type = |c: &Column| match enum_of(c) {
+        Some(e) => quote!(#e),
+        None => rust_type(c.ty),
+    };
+    let required: Vec<&Column> = t.columns.iter().filter(|c| !c.insert_optional()).collect();
+    let params = required.iter().map(|c| {
+        let name = rust_ident(&c.name);
+        let ty = value_type(c);
+        quote!(#name: impl Into<#ty>)
+    });
+    let inits = t.columns.iter().map(|c| {
+        let name = rust_ident(&c.name);
+        if c.insert_optional() {
+            quote!(#name: None)
+        } else {
+            quote!(#name: #name.into())
+        }
+    });
+    let setters = t.columns.iter().filter(|c| c.insert_optional()).map(|c| {
+        let name = rust_ident(&c.name);
+        let setter = format_ident!("with_{}", c.name);
+        let ty = value_type(c);
+        let when_unset = if c.default.is_some() || c.auto_increment {
+            "its default"
+        } else {
+            "NULL"
+        };
+        let doc = format!(
+            " Sets `{}` (left unset, it gets {when_unset}).",
+            c.sql_name()
+        );
+        quote! {
+            #[doc = #doc]
+            #[must_use]
+            pub fn #setter(mut self, value: impl Into<#ty>) -> Self {
+                self.#name = Some(value.into());
+                self
+            }
+        }
+    });
+    let new_doc = if required.is_empty() {
+        " A row with every column left to its default (or NULL).".to_string()
+    } else {
+        let names: Vec<String> = required
+            .iter()
+            .map(|c| format!("`{}`", c.sql_name()))
+            .collect();
+        format!(
+            " A row with the columns that have no default ({}); every other column is left to its default (or NULL) unless set with a `with_` method.",
+            names.join(", ")
+        )
+    };
+    // Diesel's own limit is far above clippy's: a wide table is not a smell here.
+    let allow_many = (required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    let default_impl = required.is_empty().then(|| {
+        quote! {
+            impl ::std::default::Default for #new_model {
+                fn default() -> Self {
+                    Self::new()
+                }
+            }
+        }
+    });
+    quote! {
+        #default_impl
+
+        impl #new_model {
+            #[doc = #new_doc]
+            #allow_many
+            pub fn new(#(#params),*) -> Self {
+                Self {
+                    #(#inits),*
+                }
+            }
+
+            #(#setters)*
+        }
+    }
+}
+
+/// The enum of one `Text` column with a check list: variants, `ALL`,
+/// `as_str`, `Display`, `FromStr`, conversions and comparisons with text,
+/// and the Diesel impls that read and write it as `Text` on every backend
+/// (one generic impl each, so `Pg`, `Sqlite` and the consumer's
+/// `MultiBackend` are all served).
+fn enum_item(e: &EnumColumn<'_>, hooks: &[Hook]) -> TokenStream {
+    let ident = &e.ident;
+    let name = ident.to_string();
+    let variants = variant_names(&e.values);
+    let values = &e.values;
+    let n = proc_macro2::Literal::usize_unsuffixed(values.len());
+    let attrs = hooked(
+        hooks,
+        &[
+            e.table.name.clone(),
+            format!("{}.{}", e.table.name, e.column.name),
+            name.clone(),
+        ],
+    );
+    let doc = format!(
+        " The values of `{}.{}` (its `CHECK` lists them); stored as text.",
+        e.table.sql_name(),
+        e.column.sql_name()
+    );
+    let variant_defs = variants.iter().zip(values).map(|(v, text)| {
+        let d = format!(" `{text:?}`");
+        quote! {
+            #[doc = #d]
+            #v
+        }
+    });
+    let arms = variants
+        .iter()
+        .zip(values)
+        .map(|(v, text)| quote!(#ident::#v => #text));
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        #attrs
+        pub enum #ident {
+            #(#variant_defs),*
+        }
+
+        impl #ident {
+            /// Every value, in the order of the schema's check.
+            pub const ALL: [#ident; #n] = [#(#ident::#variants),*];
+
+            /// The stored text of every value, in the same order.
+            pub const VALUES: [&'static str; #n] = [#(#values),*];
+
+            /// The stored text.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    #(#arms),*
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for #ident {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for #ident {
+            type Err = super::types::UnknownVariant;
+
+            fn from_str(s: &str) -> ::std::result::Result<Self, Self::Err> {
+                #ident::ALL
+                    .into_iter()
+                    .find(|v| v.as_str() == s)
+                    .ok_or_else(|| super::types::UnknownVariant {
+                        type_name: #name,
+                        value: s.to_string(),
+                        expected: &#ident::VALUES,
+                    })
+            }
+        }
+
+        impl ::std::convert::From<#ident> for String {
+            fn from(v: #ident) -> Self {
+                v.as_str().to_string()
+            }
+        }
+
+        impl ::std::cmp::PartialEq<str> for #ident {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+
+        impl ::std::cmp::PartialEq<&str> for #ident {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
+        impl ::std::cmp::PartialEq<String> for #ident {
+            fn eq(&self, other: &String) -> bool {
+                self.as_str() == other.as_str()
+            }
+        }
+
+        impl ::std::cmp::PartialEq<#ident> for String {
+            fn eq(&self, other: &#ident) -> bool {
+                self.as_str() == other.as_str()
+            }
+        }
+
+        impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for #ident
+        where
+            DB: diesel::backend::Backend,
+            str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut diesel::serialize::Output<'b, '_, DB>) -> diesel::serialize::Result {
+                <str as diesel::serialize::ToSql<diesel::sql_types::Text, DB>>::to_sql(self.as_str(), out)
+            }
+        }
+
+        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for #ident
+        where
+            DB: diesel::backend::Backend,
+            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+        {
+            fn from_sql(bytes: <DB as diesel::backend::Backend>::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+                let text = <String as diesel::deserialize::FromSql<diesel::sql_types::Text, DB>>::from_sql(bytes)?;
+                Ok(text.parse::<#ident>()?)
+            }
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const JOBS: &str = r#"
+        table! {
+            jobs (id) {
+                id -> Integer,
+                #[check(in("queued", "run_once", "2fast", "Self", "run-once", ""))]
+                state -> Text,
+                #[check(in(1, 2))]
+                tier -> Integer,
+                note -> Nullable<Text>,
+            }
+        }
+    "#;
+
+    fn jobs() -> Schema {
+        crate::parse_str("jobs.rs", JOBS).expect("valid schema")
+    }
+
+    fn render_with(options: &RustOptions) -> Result<String> {
+        render(&jobs(), "jobs.rs", &[], options)
+    }
+
+    #[test]
+    fn variant_names_are_rust_identifiers() {
+        let names: Vec<String> =
+            variant_names(&["queued", "run_once", "2fast", "Self", "run-once", ""])
+                .iter()
+                .map(|i| i.to_string())
+                .collect();
+        assert_eq!(
+            names,
+            ["Queued", "RunOnce", "V2fast", "Self_", "Value5", "Value6"]
+        );
+    }
+
+    #[test]
+    fn only_text_columns_with_a_string_list_get_an_enum() {
+        let schema = jobs();
+        let enums = enum_columns(&schema);
+        let names: Vec<String> = enums.iter().map(|e| e.ident.to_string()).collect();
+        assert_eq!(names, ["JobState"]);
+    }
+
+    #[test]
+    fn typed_enums_switch_the_field_types() {
+        let plain = render_with(&RustOptions::default()).expect("render");
+        assert!(plain.contains("pub state: String,"), "{plain}");
+        assert!(plain.contains("pub enum JobState"), "{plain}");
+        let typed = render_with(&RustOptions {
+            typed_enums: true,
+            ..RustOptions::default()
+        })
+        .expect("render");
+        assert!(typed.contains("pub state: JobState,"), "{typed}");
+        assert!(typed.contains("state: impl Into<JobState>,"), "{typed}");
+    }
+
+    #[test]
+    fn hooks_add_attributes_where_their_paths_point() {
+        let out = render_with(&RustOptions {
+            model_attributes: vec![("NewJob".into(), "#[derive(Default)]".into())],
+            enum_attributes: vec![("jobs.state".into(), "#[non_exhaustive]".into())],
+            field_attributes: vec![("Job.note".into(), "#[doc(alias = \"remark\")]".into())],
+            ..RustOptions::default()
+        })
+        .expect("render");
+        assert_eq!(out.matches("#[derive(Default)]").count(), 1, "{out}");
+        assert_eq!(out.matches("#[non_exhaustive]").count(), 1, "{out}");
+        assert_eq!(
+            out.matches("#[doc(alias = \"remark\")]").count(),
+            1,
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn bad_settings_are_located_errors() {
+        for (options, setting, says) in [
+            (
+                RustOptions {
+                    model_attributes: vec![("*".into(), "derive(Clone)".into())],
+                    ..RustOptions::default()
+                },
+                "model_attribute",
+                "not an outer Rust attribute",
+            ),
+            (
+                RustOptions {
+                    enum_attributes: vec![("jobs.tier".into(), "#[derive(Default)]".into())],
+                    ..RustOptions::default()
+                },
+                "enum_attribute",
+                "matches nothing generated",
+            ),
+            (
+                RustOptions {
+                    types_path: "not a path".into(),
+                    ..RustOptions::default()
+                },
+                "types_path",
+                "not a Rust path",
+            ),
+        ] {
+            match render_with(&options) {
+                Err(Error::Setting {
+                    setting: got,
+                    message,
+                    ..
+                }) => {
+                    assert_eq!(got, setting);
+                    assert!(message.contains(says), "{message}");
+                }
+                other => panic!("{setting}: expected a Setting error, got {other:?}"),
+            }
+        }
+    }
 
     #[test]
     fn model_names() {

@@ -11,6 +11,7 @@
 //! `gen_random_uuid()` is built in from PostgreSQL 13.
 
 use crate::model::{Backend, Column, ColumnType, Table};
+use crate::names;
 
 use super::ddl::{doc_lines, quote_literal, Dialect};
 
@@ -60,6 +61,98 @@ impl Dialect for Postgres {
         // A cast of invalid JSON raises an error, which rejects the row just
         // as a false check would.
         format!("{column_sql} IS NULL OR ({column_sql})::jsonb IS NOT NULL")
+    }
+
+    fn empty_binary(&self) -> String {
+        "'\\x'::bytea".into()
+    }
+
+    fn rename_derived_names(&self, before: &Table, after: &Table) -> Vec<String> {
+        let t = after.sql_name();
+        let mut out = Vec::new();
+        let mut rename = |a: String, b: String| {
+            if a != b {
+                out.push(format!("ALTER TABLE {t} RENAME CONSTRAINT {a} TO {b};"));
+            }
+        };
+        rename(
+            names::primary_key_name(before),
+            names::primary_key_name(after),
+        );
+        for (a, b) in before.uniques.iter().zip(&after.uniques) {
+            rename(names::unique_name(before, a), names::unique_name(after, b));
+        }
+        for (a, b) in before.foreign_keys.iter().zip(&after.foreign_keys) {
+            rename(
+                names::foreign_key_name(before, a),
+                names::foreign_key_name(after, b),
+            );
+        }
+        for i in 0..before.checks.len().min(after.checks.len()) {
+            if self.check_expr(before, &before.checks[i].expr).is_some() {
+                rename(names::check_name(before, i), names::check_name(after, i));
+            }
+        }
+        for (a, b) in before.indexes.iter().zip(&after.indexes) {
+            let (x, y) = (names::index_name(before, a), names::index_name(after, b));
+            if x != y {
+                out.push(format!("ALTER INDEX {x} RENAME TO {y};"));
+            }
+        }
+        out
+    }
+
+    /// A `NOT NULL` column without a default is added with the fill value
+    /// as a temporary default (existing rows get it), which is then dropped.
+    fn add_column(&self, table: &Table, column: &Column) -> Vec<String> {
+        let mut stmts = Vec::new();
+        let mut def = self.column_definition(table, column);
+        if !column.insert_optional() {
+            def.push_str(&format!(" DEFAULT {}", self.fill_value(column)));
+        }
+        stmts.push(format!(
+            "ALTER TABLE {} ADD COLUMN {def};",
+            table.sql_name()
+        ));
+        if !column.insert_optional() {
+            stmts.push(format!(
+                "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT;",
+                table.sql_name(),
+                column.sql_name()
+            ));
+        }
+        stmts.extend(self.column_comment(table, column));
+        stmts
+    }
+
+    fn using_cast(&self, column_sql: &str, from: ColumnType, to: ColumnType) -> Option<String> {
+        use ColumnType as T;
+        let c = column_sql;
+        let pg_type = self.column_type(to);
+        match (from, to) {
+            (a, b) if a == b => None,
+            (T::Text { .. }, T::Text { .. }) => None,
+            (a, b) if a.is_integer() && b.is_integer() => None,
+            (a, T::Double) if a.is_integer() => None,
+            (T::Double, b) if b.is_integer() => Some(format!("trunc({c})::{pg_type}")),
+            (T::Bool, b) if b.is_integer() => {
+                Some(format!("(CASE WHEN {c} THEN 1 ELSE 0 END)::{pg_type}"))
+            }
+            (T::Bool, T::Text { .. }) => Some(format!(
+                "(CASE WHEN {c} THEN 'true' ELSE 'false' END)::{pg_type}"
+            )),
+            (T::Timestamp, T::Text { .. }) => Some(format!(
+                "to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')::{pg_type}"
+            )),
+            (_, T::Text { .. }) => Some(format!("{c}::text::{pg_type}")),
+            (T::Text { .. }, T::Json) => Some(format!("{c}::jsonb")),
+            (T::Text { .. }, T::Uuid) => Some(format!("{c}::uuid")),
+            // Down directions of the conversions above.
+            (a, T::Bool) if a.is_integer() => Some(format!(
+                "CASE {c} WHEN 1 THEN TRUE WHEN 0 THEN FALSE ELSE ({c}::text)::boolean END"
+            )),
+            _ => Some(format!("{c}::{pg_type}")),
+        }
     }
 
     fn doc_comment_lines(&self, docs: &[String]) -> Vec<String> {

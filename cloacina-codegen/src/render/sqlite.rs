@@ -37,6 +37,18 @@ use crate::model::{Backend, Column, ColumnType};
 
 use super::ddl::{quote_literal, Dialect};
 
+/// `'a', 'b'` (or `''` for none, which `IN` accepts).
+fn literal_list(items: &[&str]) -> String {
+    if items.is_empty() {
+        return "''".into();
+    }
+    items
+        .iter()
+        .map(|t| quote_literal(t))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The SQLite dialect.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Sqlite;
@@ -129,6 +141,185 @@ impl Dialect for Sqlite {
 
     fn alters_foreign_keys(&self) -> bool {
         false
+    }
+
+    fn copy_conversion(&self, source_sql: &str, from: ColumnType, to: ColumnType) -> String {
+        use ColumnType as T;
+        let e = source_sql;
+        match (from, to) {
+            (a, b) if a == b => e.to_string(),
+            (T::Double, b) if b.is_integer() => format!("CAST({e} AS INTEGER)"),
+            (T::Uuid, T::Text { .. }) => format!(
+                "CASE WHEN {e} IS NULL THEN NULL ELSE lower(substr(hex({e}), 1, 8) || '-' || substr(hex({e}), 9, 4) || '-' || substr(hex({e}), 13, 4) || '-' || substr(hex({e}), 17, 4) || '-' || substr(hex({e}), 21, 12)) END"
+            ),
+            (T::Bool, T::Text { .. }) => {
+                format!("CASE {e} WHEN 1 THEN 'true' WHEN 0 THEN 'false' END")
+            }
+            (a, T::Text { .. }) if a.is_integer() => format!("CAST({e} AS TEXT)"),
+            (T::Text { .. }, T::Uuid) => format!(
+                "CASE WHEN {e} IS NULL THEN NULL ELSE coalesce(unhex(replace({e}, '-', '')), X'00') END"
+            ),
+            (a, T::Double) if a.is_integer() => format!("CAST({e} AS REAL)"),
+            // Down directions of the conversions above; a value that does not
+            // convert stays as it is, so the STRICT column or its check refuses it.
+            (T::Text { .. }, T::Bool) => {
+                format!("CASE {e} WHEN 'true' THEN 1 WHEN 'false' THEN 0 ELSE {e} END")
+            }
+            (T::Text { .. }, b) if b.is_integer() => format!(
+                "CASE WHEN CAST(CAST({e} AS INTEGER) AS TEXT) = {e} THEN CAST({e} AS INTEGER) ELSE {e} END"
+            ),
+            _ => e.to_string(),
+        }
+    }
+
+    fn unknown_objects_guard(&self, tables: &[&str], known: &[String]) -> Option<String> {
+        let mut known: Vec<String> = known.iter().map(|k| quote_literal(k)).collect();
+        known.push("''".into());
+        Some(format!(
+            "-- Fail the migration if a rebuilt table carries an index or trigger that the schema\n\
+             -- does not know (one added by a hand-written migration): DROP TABLE would lose it.\n\
+             INSERT INTO temp.cloacina_guard (message)\n\
+             SELECT 'cloacina: rebuilt_tables_have_no_unknown_indexes_or_triggers: ' || type || ' ' || name\n    \
+             || ' on table ' || tbl_name || ' is not declared in the schema file, and rebuilding the table would lose it. '\n    \
+             || 'Declare it in the schema file (or drop it in a hand-written migration first).'\n\
+             FROM sqlite_schema\n\
+             WHERE type IN ('index', 'trigger') AND tbl_name IN ({})\n\
+             AND name NOT LIKE 'sqlite_autoindex_%' AND name NOT IN ({})\n\
+             LIMIT 1;",
+            literal_list(tables),
+            known.join(", ")
+        ))
+    }
+
+    fn copy_rows_trusting_checks(&self, copy: &str) -> String {
+        // Only the copy runs with checks off; it cannot fail on a check, a
+        // key, NULL or a type (the planner proved it), so the flag is back
+        // on before anything else runs.
+        format!(
+            "-- Every CHECK of this table already held for these rows in the old table:\n\
+             -- skip re-evaluating them per row (most of a rebuild's cost).\n\
+             PRAGMA ignore_check_constraints = ON;\n\
+             {copy}\n\
+             PRAGMA ignore_check_constraints = OFF;"
+        )
+    }
+
+    fn foreign_key_check(&self, tables: &[&str]) -> Option<String> {
+        if tables.is_empty() {
+            return None;
+        }
+        let checks: Vec<String> = tables
+            .iter()
+            .map(|t| {
+                format!(
+                    "SELECT * FROM pragma_foreign_key_check({})",
+                    quote_literal(t)
+                )
+            })
+            .collect();
+        Some(format!(
+            "-- Fail the migration if a foreign key of a rebuilt table is violated (works with\n\
+             -- foreign keys off, too); rows of other tables are not this migration's business.\n\
+             INSERT INTO temp.cloacina_guard (message)\n\
+             SELECT 'cloacina: foreign_keys_hold: foreign key violated after the rebuild: row ' || coalesce(v.rowid, '?') || ' of '\n    \
+             || v.\"table\" || ' (' || coalesce((SELECT group_concat(f.\"from\", ', ') FROM pragma_foreign_key_list(v.\"table\") AS f\n    \
+             WHERE f.id = v.fkid), '?') || ') references a missing row of ' || v.parent\n    \
+             || '; the migration is rolled back. Fix or delete that row, then migrate again.'\n\
+             FROM (\n    {}\n) AS v\n\
+             LIMIT 1;",
+            checks.join("\n    UNION ALL ")
+        ))
+    }
+
+    fn guard_setup(&self) -> Option<String> {
+        Some(
+            "-- Guard: each check below inserts a message when it fails, and the trigger aborts\n\
+             -- the migration (rolled back: nothing changes) with that message.\n\
+             PRAGMA ignore_check_constraints = OFF;\n\n\
+             CREATE TEMP TABLE cloacina_guard (message TEXT NOT NULL);\n\n\
+             CREATE TEMP TRIGGER cloacina_guard_abort BEFORE INSERT ON cloacina_guard\n\
+             BEGIN\n    \
+             SELECT RAISE(ABORT, NEW.message);\n\
+             END;"
+                .into(),
+        )
+    }
+
+    fn guard_teardown(&self) -> Option<String> {
+        Some("DROP TABLE temp.cloacina_row_counts;\n\nDROP TABLE temp.cloacina_guard;".into())
+    }
+
+    fn refuse_unknown_children(&self, touched: &[&str], carried: &[&str]) -> Option<String> {
+        let touched: Vec<String> = touched.iter().map(|t| t.to_ascii_lowercase()).collect();
+        let carried: Vec<String> = carried.iter().map(|t| t.to_ascii_lowercase()).collect();
+        let touched: Vec<&str> = touched.iter().map(String::as_str).collect();
+        let carried: Vec<&str> = carried.iter().map(String::as_str).collect();
+        Some(format!(
+            "-- Refuse to run if a table that the schema file does not declare (one made by a\n\
+             -- hand-written migration) references a table this migration rebuilds or drops:\n\
+             -- DROP TABLE would delete or orphan its rows.\n\
+             INSERT INTO temp.cloacina_guard (message)\n\
+             SELECT 'cloacina: table ' || s.name || ' references ' || f.\"table\"\n    \
+             || ', which this migration rebuilds or drops, but the schema file does not declare '\n    \
+             || s.name || ': the rebuild would delete its rows. Declare the table in the schema file '\n    \
+             || '(table! or raw_sql!) so that the rebuild carries it, or drop its foreign key in a '\n    \
+             || 'hand-written migration first.'\n\
+             FROM sqlite_schema AS s, pragma_foreign_key_list(s.name) AS f\n\
+             WHERE s.type = 'table' AND lower(f.\"table\") IN ({})\n\
+             AND lower(s.name) NOT IN ({})\n\
+             LIMIT 1;",
+            literal_list(&touched),
+            literal_list(&carried)
+        ))
+    }
+
+    fn save_row_counts(&self, tables: &[(String, String)]) -> Option<String> {
+        let mut sql = String::from(
+            "-- Row counts before the migration, checked before it commits.\n\
+             CREATE TEMP TABLE cloacina_row_counts (name TEXT PRIMARY KEY, rows_before INTEGER NOT NULL);",
+        );
+        if !tables.is_empty() {
+            let rows: Vec<String> = tables
+                .iter()
+                .map(|(before, after)| {
+                    format!(
+                        "    ({}, (SELECT count(*) FROM {before}))",
+                        quote_literal(after)
+                    )
+                })
+                .collect();
+            sql.push_str(&format!(
+                "\n\nINSERT INTO temp.cloacina_row_counts (name, rows_before) VALUES\n{};",
+                rows.join(",\n")
+            ));
+        }
+        Some(sql)
+    }
+
+    fn check_row_counts(&self, tables: &[(String, String)]) -> Option<String> {
+        if tables.is_empty() {
+            return None;
+        }
+        let rows: Vec<String> = tables
+            .iter()
+            .map(|(_, after)| {
+                format!(
+                    "SELECT {} AS name, (SELECT count(*) FROM {after}) AS rows_after",
+                    quote_literal(after)
+                )
+            })
+            .collect();
+        Some(format!(
+            "-- Fail the migration if a table that existed before it lost (or gained) rows.\n\
+             INSERT INTO temp.cloacina_guard (message)\n\
+             SELECT 'cloacina: table ' || c.name || ' held ' || c.rows_before || ' rows before this migration and '\n    \
+             || a.rows_after || ' after it; the migration is rolled back and nothing is changed.'\n\
+             FROM temp.cloacina_row_counts AS c\n\
+             JOIN (\n    {}\n) AS a ON a.name = c.name\n\
+             WHERE a.rows_after <> c.rows_before\n\
+             LIMIT 1;",
+            rows.join("\n    UNION ALL ")
+        ))
     }
 
     fn defer_foreign_key_checks(&self) -> Option<String> {

@@ -24,12 +24,9 @@ impl Dal<'_> {
     /// [`Error::Query`] when the insert fails.
     pub fn create_context(&self, value: serde_json::Value) -> Result<Context> {
         let mut conn = self.db.get()?;
-        let new = NewContext {
-            id: Some(UniversalUuid::new_v4()),
-            value: Some(UniversalJson(value)),
-            created_at: None,
-            updated_at: None,
-        };
+        let new = NewContext::new()
+            .with_id(UniversalUuid::new_v4())
+            .with_value(value);
         with_native!(&mut *conn, c => {
             diesel::insert_into(contexts::table)
                 .values(&new)

@@ -24,19 +24,11 @@ impl Dal<'_> {
         worker_id: Option<&str>,
     ) -> Result<ExecutionEvent> {
         let mut conn = self.db.get()?;
-        let new = NewExecutionEvent {
-            sequence_num: None,
-            id: Some(UniversalUuid::new_v4()),
-            workflow_execution_id,
-            task_execution_id,
-            event_type: event_type.to_string(),
-            event_data: event_data.map(UniversalJson),
-            worker_id: worker_id.map(str::to_string),
-            created_at: None,
-            request_id: None,
-            runner_id: None,
-            tenant_id: None,
-        };
+        let mut new = NewExecutionEvent::new(workflow_execution_id, event_type)
+            .with_id(UniversalUuid::new_v4());
+        new.task_execution_id = task_execution_id;
+        new.event_data = event_data.map(UniversalJson);
+        new.worker_id = worker_id.map(str::to_string);
         with_native!(&mut *conn, c => {
             diesel::insert_into(ev::table)
                 .values(&new)

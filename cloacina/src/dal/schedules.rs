@@ -70,21 +70,15 @@ impl Dal<'_> {
     ) -> Result<ScheduleExecution> {
         let mut conn = self.db.get()?;
         let now = UniversalTimestamp::now();
-        let new = NewScheduleExecution {
-            id: Some(UniversalUuid::new_v4()),
-            schedule_id,
-            workflow_execution_id,
-            scheduled_time: Some(scheduled_time),
-            claimed_at: Some(now),
-            context_hash: None,
-            started_at: Some(now),
-            completed_at: None,
-            created_at: Some(now),
-            updated_at: Some(now),
-            recovery_attempts: Some(0),
-            recovery_claimed_by: None,
-            recovery_heartbeat_at: None,
-        };
+        let mut new = NewScheduleExecution::new(schedule_id)
+            .with_id(UniversalUuid::new_v4())
+            .with_scheduled_time(scheduled_time)
+            .with_claimed_at(now)
+            .with_started_at(now)
+            .with_created_at(now)
+            .with_updated_at(now)
+            .with_recovery_attempts(0);
+        new.workflow_execution_id = workflow_execution_id;
         with_native!(&mut *conn, c => c.transaction::<_, Error, _>(|c| {
             // Compare-and-set on the run being recorded: of two schedulers that
             // both saw the schedule due, only one records the run.

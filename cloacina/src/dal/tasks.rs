@@ -1,9 +1,6 @@
 //! Task executions: listing, state changes with attempt counting, atomic
 //! claiming by workers, heartbeats.
 
-use std::fmt;
-use std::str::FromStr;
-
 use diesel::prelude::*;
 
 use super::Dal;
@@ -14,66 +11,10 @@ use crate::schema::unified::task_executions as te;
 use crate::types::{UniversalTimestamp, UniversalUuid};
 use crate::with_native;
 
-/// The states of a task execution (the schema's `CHECK` lists them).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum TaskStatus {
-    /// Waiting for its dependencies.
-    NotStarted,
-    /// May be claimed by a worker (now, or from `retry_at` on).
-    Ready,
-    /// Claimed and running.
-    Running,
-    /// Done.
-    Completed,
-    /// Failed for good (attempts exhausted).
-    Failed,
-    /// Not run because its trigger rules said so.
-    Skipped,
-    /// Stopped by a user.
-    Cancelled,
-}
-
-impl TaskStatus {
-    /// Every status.
-    pub const ALL: [TaskStatus; 7] = [
-        TaskStatus::NotStarted,
-        TaskStatus::Ready,
-        TaskStatus::Running,
-        TaskStatus::Completed,
-        TaskStatus::Failed,
-        TaskStatus::Skipped,
-        TaskStatus::Cancelled,
-    ];
-
-    /// The stored text.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TaskStatus::NotStarted => "NotStarted",
-            TaskStatus::Ready => "Ready",
-            TaskStatus::Running => "Running",
-            TaskStatus::Completed => "Completed",
-            TaskStatus::Failed => "Failed",
-            TaskStatus::Skipped => "Skipped",
-            TaskStatus::Cancelled => "Cancelled",
-        }
-    }
-}
-
-impl fmt::Display for TaskStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for TaskStatus {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
-        TaskStatus::ALL
-            .into_iter()
-            .find(|t| t.as_str() == s)
-            .ok_or_else(|| format!("unknown task status {s:?}"))
-    }
-}
+/// The states of a task execution: the enum generated from the schema's
+/// `#[check(in(...))]` on `task_executions.status` (so the two cannot
+/// drift), under the DAL's name.
+pub use crate::models::TaskExecutionStatus as TaskStatus;
 
 /// The refusal for a compare-and-set update that matched no row: either the
 /// task does not exist or it is in another state.
@@ -103,7 +44,7 @@ macro_rules! refuse {
 /// explains why it could not (missing, or in another state).
 macro_rules! cas {
     ($c:expr, $id:expr, $from:expr, $set:expr, $action:expr) => {{
-        let updated = diesel::update(te::table.find($id).filter(te::status.eq($from.as_str())))
+        let updated = diesel::update(te::table.find($id).filter(te::status.eq($from)))
             .set($set)
             .returning(TaskExecution::as_returning())
             .get_result($c)
@@ -119,7 +60,7 @@ macro_rules! cas {
 macro_rules! claimable {
     ($now:expr) => {
         te::table
-            .filter(te::status.eq(TaskStatus::Ready.as_str()))
+            .filter(te::status.eq(TaskStatus::Ready))
             .filter(te::retry_at.is_null().or(te::retry_at.le($now)))
             .order((te::created_at.asc(), te::id.asc()))
             .select(te::id)
@@ -132,23 +73,19 @@ macro_rules! claim {
     ($c:expr, $id:expr, $worker:expr, $now:expr) => {{
         match $id {
             None => Ok(None),
-            Some(id) => diesel::update(
-                te::table
-                    .find(id)
-                    .filter(te::status.eq(TaskStatus::Ready.as_str())),
-            )
-            .set((
-                te::status.eq(TaskStatus::Running.as_str()),
-                te::claimed_by.eq(Some($worker)),
-                te::attempt.eq(te::attempt + 1),
-                te::started_at.eq(Some($now)),
-                te::heartbeat_at.eq(Some($now)),
-                te::updated_at.eq($now),
-            ))
-            .returning(TaskExecution::as_returning())
-            .get_result($c)
-            .optional()
-            .map_err(Error::from),
+            Some(id) => diesel::update(te::table.find(id).filter(te::status.eq(TaskStatus::Ready)))
+                .set((
+                    te::status.eq(TaskStatus::Running),
+                    te::claimed_by.eq(Some($worker)),
+                    te::attempt.eq(te::attempt + 1),
+                    te::started_at.eq(Some($now)),
+                    te::heartbeat_at.eq(Some($now)),
+                    te::updated_at.eq($now),
+                ))
+                .returning(TaskExecution::as_returning())
+                .get_result($c)
+                .optional()
+                .map_err(Error::from),
         }
     }};
 }
@@ -197,7 +134,7 @@ impl Dal<'_> {
         let mut conn = self.db.get()?;
         let now = UniversalTimestamp::now();
         with_native!(&mut *conn, c => c.transaction::<_, Error, _>(|c| {
-            cas!(c, id, TaskStatus::NotStarted, (te::status.eq(TaskStatus::Ready.as_str()), te::updated_at.eq(now)), "mark it ready")
+            cas!(c, id, TaskStatus::NotStarted, (te::status.eq(TaskStatus::Ready), te::updated_at.eq(now)), "mark it ready")
         }))
     }
 
@@ -215,7 +152,7 @@ impl Dal<'_> {
                 id,
                 TaskStatus::Ready,
                 (
-                    te::status.eq(TaskStatus::Running.as_str()),
+                    te::status.eq(TaskStatus::Running),
                     te::attempt.eq(te::attempt + 1),
                     te::started_at.eq(Some(now)),
                     te::updated_at.eq(now),
@@ -239,7 +176,7 @@ impl Dal<'_> {
                 id,
                 TaskStatus::Running,
                 (
-                    te::status.eq(TaskStatus::Completed.as_str()),
+                    te::status.eq(TaskStatus::Completed),
                     te::completed_at.eq(Some(now)),
                     te::claimed_by.eq(None::<UniversalUuid>),
                     te::updated_at.eq(now),
@@ -265,11 +202,11 @@ impl Dal<'_> {
         let now = UniversalTimestamp::now();
         let retry_at = retry_at.unwrap_or(now);
         with_native!(&mut *conn, c => c.transaction::<_, Error, _>(|c| {
-            let running = te::table.find(id).filter(te::status.eq(TaskStatus::Running.as_str()));
+            let running = te::table.find(id).filter(te::status.eq(TaskStatus::Running));
             // Attempts left: back to Ready with a retry time.
             let retried = diesel::update(running.filter(te::attempt.lt(te::max_attempts)))
                 .set((
-                    te::status.eq(TaskStatus::Ready.as_str()),
+                    te::status.eq(TaskStatus::Ready),
                     te::retry_at.eq(Some(retry_at)),
                     te::last_error.eq(Some(error)),
                     te::claimed_by.eq(None::<UniversalUuid>),
@@ -283,7 +220,7 @@ impl Dal<'_> {
             }
             let failed = diesel::update(running)
                 .set((
-                    te::status.eq(TaskStatus::Failed.as_str()),
+                    te::status.eq(TaskStatus::Failed),
                     te::completed_at.eq(Some(now)),
                     te::error_details.eq(Some(error)),
                     te::last_error.eq(Some(error)),
@@ -345,7 +282,7 @@ impl Dal<'_> {
                 te::table
                     .find(task)
                     .filter(te::claimed_by.eq(worker))
-                    .filter(te::status.eq(TaskStatus::Running.as_str())),
+                    .filter(te::status.eq(TaskStatus::Running)),
             )
             .set((te::heartbeat_at.eq(Some(now)), te::updated_at.eq(now)))
             .execute(c)?

@@ -1,9 +1,6 @@
 //! Workflow executions: create (with their tasks, in one transaction), get,
 //! list by status with pagination, status changes, pause and resume.
 
-use std::fmt;
-use std::str::FromStr;
-
 use diesel::prelude::*;
 
 use super::Dal;
@@ -15,68 +12,18 @@ use crate::schema::unified::{contexts, task_executions, workflow_executions};
 use crate::types::{UniversalJson, UniversalTimestamp, UniversalUuid};
 use crate::with_native;
 
-/// The states of a workflow execution (the schema's `CHECK` lists them).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum WorkflowStatus {
-    /// Created, not started.
-    Pending,
-    /// Running.
-    Running,
-    /// Finished successfully.
-    Completed,
-    /// Finished with an error.
-    Failed,
-    /// Stopped by a user.
-    Cancelled,
-    /// Paused; resumes to `Running`.
-    Paused,
-}
+/// The states of a workflow execution: the enum generated from the
+/// schema's `#[check(in(...))]` on `workflow_executions.status` (so the two
+/// cannot drift), under the DAL's name.
+pub use crate::models::WorkflowExecutionStatus as WorkflowStatus;
 
 impl WorkflowStatus {
-    /// Every status.
-    pub const ALL: [WorkflowStatus; 6] = [
-        WorkflowStatus::Pending,
-        WorkflowStatus::Running,
-        WorkflowStatus::Completed,
-        WorkflowStatus::Failed,
-        WorkflowStatus::Cancelled,
-        WorkflowStatus::Paused,
-    ];
-
-    /// The stored text.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WorkflowStatus::Pending => "Pending",
-            WorkflowStatus::Running => "Running",
-            WorkflowStatus::Completed => "Completed",
-            WorkflowStatus::Failed => "Failed",
-            WorkflowStatus::Cancelled => "Cancelled",
-            WorkflowStatus::Paused => "Paused",
-        }
-    }
-
     /// Whether the execution is over.
     pub fn is_terminal(self) -> bool {
         matches!(
             self,
             WorkflowStatus::Completed | WorkflowStatus::Failed | WorkflowStatus::Cancelled
         )
-    }
-}
-
-impl fmt::Display for WorkflowStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for WorkflowStatus {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
-        WorkflowStatus::ALL
-            .into_iter()
-            .find(|w| w.as_str() == s)
-            .ok_or_else(|| format!("unknown workflow status {s:?}"))
     }
 }
 
@@ -190,56 +137,46 @@ impl Dal<'_> {
         let now = UniversalTimestamp::now();
         let exec_id = UniversalUuid::new_v4();
         let context_id = run.context.as_ref().map(|_| UniversalUuid::new_v4());
-        let new_context = run.context.clone().map(|v| NewContext {
-            id: context_id,
-            value: Some(UniversalJson(v)),
-            created_at: Some(now),
-            updated_at: Some(now),
+        // Built with the generated constructors: a column added with a
+        // default (or nullable) later leaves this code compiling.
+        let new_context = run.context.clone().map(|v| {
+            NewContext::new()
+                .with_value(v)
+                .with_created_at(now)
+                .with_updated_at(now)
         });
-        let new_exec = NewWorkflowExecution {
-            id: Some(exec_id),
-            workflow_name: run.workflow_name.clone(),
-            workflow_version: run.workflow_version.clone(),
-            status: Some(WorkflowStatus::Pending.as_str().into()),
-            context_id,
-            started_at: Some(now),
-            completed_at: None,
-            error_details: None,
-            recovery_attempts: Some(0),
-            last_recovery_at: None,
-            paused_at: None,
-            pause_reason: None,
-            created_at: Some(now),
-            updated_at: Some(now),
-            trigger_origin: run.trigger_origin.clone(),
-        };
+        let new_context = new_context.map(|ctx| match context_id {
+            Some(id) => ctx.with_id(id),
+            None => ctx,
+        });
+        let mut new_exec = NewWorkflowExecution::new(run.workflow_name.clone())
+            .with_id(exec_id)
+            .with_status(WorkflowStatus::Pending)
+            .with_started_at(now)
+            .with_recovery_attempts(0)
+            .with_created_at(now)
+            .with_updated_at(now);
+        new_exec.workflow_version = run.workflow_version.clone();
+        new_exec.context_id = context_id;
+        new_exec.trigger_origin = run.trigger_origin.clone();
         let task_ids: Vec<UniversalUuid> =
             run.tasks.iter().map(|_| UniversalUuid::new_v4()).collect();
         let new_tasks: Vec<NewTaskExecution> = run
             .tasks
             .iter()
             .zip(&task_ids)
-            .map(|(t, id)| NewTaskExecution {
-                id: Some(*id),
-                workflow_execution_id: exec_id,
-                task_name: t.task_name.clone(),
-                status: Some(super::TaskStatus::NotStarted.as_str().into()),
-                started_at: None,
-                completed_at: None,
-                attempt: Some(0),
-                max_attempts: t.max_attempts,
-                error_details: None,
-                trigger_rules: t.trigger_rules.clone().map(UniversalJson),
-                task_configuration: t.task_configuration.clone().map(UniversalJson),
-                retry_at: None,
-                last_error: None,
-                recovery_attempts: Some(0),
-                last_recovery_at: None,
-                sub_status: None,
-                claimed_by: None,
-                heartbeat_at: None,
-                created_at: Some(now),
-                updated_at: Some(now),
+            .map(|(t, id)| {
+                let mut task = NewTaskExecution::new(exec_id, t.task_name.clone())
+                    .with_id(*id)
+                    .with_status(super::TaskStatus::NotStarted)
+                    .with_attempt(0)
+                    .with_recovery_attempts(0)
+                    .with_created_at(now)
+                    .with_updated_at(now);
+                task.max_attempts = t.max_attempts;
+                task.trigger_rules = t.trigger_rules.clone().map(UniversalJson);
+                task.task_configuration = t.task_configuration.clone().map(UniversalJson);
+                task
             })
             .collect();
         with_native!(&mut *conn, c => c.transaction::<_, Error, _>(|c| {
@@ -294,7 +231,7 @@ impl Dal<'_> {
         let mut conn = self.db.get()?;
         with_native!(&mut *conn, c => {
             workflow_executions::table
-                .filter(workflow_executions::status.eq(status.as_str()))
+                .filter(workflow_executions::status.eq(status))
                 .order((workflow_executions::created_at.asc(), workflow_executions::id.asc()))
                 .offset(page.offset)
                 .limit(page.limit)
@@ -322,7 +259,7 @@ impl Dal<'_> {
         with_native!(&mut *conn, c => {
             diesel::update(workflow_executions::table.find(id))
                 .set((
-                    workflow_executions::status.eq(status.as_str()),
+                    workflow_executions::status.eq(status),
                     workflow_executions::completed_at.eq(completed),
                     workflow_executions::error_details.eq(error),
                     workflow_executions::updated_at.eq(now),
@@ -394,7 +331,7 @@ impl Dal<'_> {
                     .filter(workflow_executions::status.eq_any(&from)),
             )
             .set((
-                workflow_executions::status.eq(to.as_str()),
+                workflow_executions::status.eq(to),
                 workflow_executions::paused_at.eq(paused_at),
                 workflow_executions::pause_reason.eq(&reason),
                 workflow_executions::updated_at.eq(now),

@@ -1,17 +1,54 @@
-// Shared part of the generated `types` module: SQL types and value types.
-// Not compiled as part of cloacina-codegen: render::diesel includes it as text
-// (tests/ compiles the result against diesel).
+//! Runtime types for the code that `cloacina-codegen` generates.
+//!
+//! The generated `table!` modules name the custom SQL types of this crate
+//! ([`DbUuid`], [`DbTimestamp`], [`DbBool`], [`DbJson`]); the generated models
+//! hold its values ([`UniversalUuid`], [`UniversalTimestamp`],
+//! [`UniversalBool`], [`UniversalJson`]), which read and write identically on
+//! PostgreSQL and SQLite. A consuming crate depends on this crate next to
+//! `diesel` and includes the generated file:
+//!
+//! ```toml
+//! [dependencies]
+//! cloacina-types = { version = "0.1", features = ["postgres", "sqlite", "serde"] }
+//! diesel = { version = "2.3", features = ["postgres", "sqlite"] }
+//!
+//! [build-dependencies]
+//! cloacina-codegen = { version = "0.1", default-features = false }
+//! ```
+//!
+//! ```text
+//! // build.rs
+//! cloacina_codegen::Builder::new().schema("schema/app.rs").compile()?;
+//! // src/lib.rs
+//! mod db { include!(concat!(env!("OUT_DIR"), "/app.rs")); }
+//! ```
+//!
+//! The generated file re-exports this crate as its `types` module (under
+//! the path set by `Builder::types_path`, `::cloacina_types` by default) and
+//! adds only what depends on the schema or must live in the consumer: the
+//! `table!` modules, the models, the status enums, the `AnyConnection` enum
+//! and the `MultiBackend` impls of these types (Rust's orphan rule puts
+//! those in the crate that defines `MultiBackend`).
+//!
+//! # Features
+//!
+//! - `postgres`: the PostgreSQL wire formats (`ToSql`/`FromSql` for `Pg`);
+//! - `sqlite`: the SQLite storage formats (`ToSql`/`FromSql` for `Sqlite`);
+//! - `serde`: `Serialize`/`Deserialize` for the universal value types (UUIDs
+//!   as hyphenated text, timestamps in the canonical
+//!   `YYYY-MM-DDTHH:MM:SS.ffffffZ` form, JSON as itself).
+//!
+//! Enable the features of every backend the generator was asked for (its
+//! `Builder::backends`); `postgres` and `sqlite` are on by default.
+#![warn(missing_docs)]
 
-#[allow(unused_imports)]
 use std::fmt;
 
-#[allow(unused_imports)]
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 
 #[allow(unused_imports)]
 use diesel::deserialize::{self, FromSql, FromSqlRow};
 
-#[allow(unused_imports)]
 use diesel::expression::AsExpression;
 
 #[allow(unused_imports)]
@@ -20,8 +57,31 @@ use diesel::serialize::{self, IsNull, Output, ToSql};
 #[allow(unused_imports)]
 use diesel::sql_types;
 
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "serde")]
+mod serde_impls;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+/// Text that names none of the values of a generated enum (the `FromStr`
+/// error of every enum that `cloacina-codegen` generates for a
+/// `#[check(in(...))]` column).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{value:?} is not a {type_name}: expected one of {}", .expected.join(", "))]
+pub struct UnknownVariant {
+    /// The enum's name, e.g. `TaskExecutionStatus`.
+    pub type_name: &'static str,
+    /// The text that was not recognised.
+    pub value: String,
+    /// Every accepted text, in schema order.
+    pub expected: &'static [&'static str],
+}
+
 /// PostgreSQL `uuid`; SQLite `BLOB` of exactly 16 bytes.
-#[derive(Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId)]
+#[derive(
+    Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId,
+)]
 #[diesel(postgres_type(oid = 2950, array_oid = 2951))]
 #[diesel(sqlite_type(name = "Binary"))]
 pub struct DbUuid;
@@ -58,14 +118,17 @@ impl fmt::Display for UniversalUuid {
     }
 }
 
+#[allow(dead_code)] // used by the backend features
 fn uuid_from_bytes(bytes: &[u8]) -> deserialize::Result<UniversalUuid> {
-    uuid::Uuid::from_slice(bytes).map(UniversalUuid).map_err(|_| {
-        format!("DbUuid: expected exactly 16 bytes, got {}", bytes.len()).into()
-    })
+    uuid::Uuid::from_slice(bytes)
+        .map(UniversalUuid)
+        .map_err(|_| format!("DbUuid: expected exactly 16 bytes, got {}", bytes.len()).into())
 }
 
 /// PostgreSQL `timestamptz`; SQLite `TEXT` `YYYY-MM-DDTHH:MM:SS.ffffffZ` (UTC, 27 chars).
-#[derive(Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId)]
+#[derive(
+    Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId,
+)]
 #[diesel(postgres_type(oid = 1184, array_oid = 1185))]
 #[diesel(sqlite_type(name = "Text"))]
 pub struct DbTimestamp;
@@ -197,7 +260,9 @@ impl fmt::Display for UniversalTimestamp {
 }
 
 /// PostgreSQL `boolean`; SQLite `INTEGER` 0/1.
-#[derive(Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId)]
+#[derive(
+    Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId,
+)]
 #[diesel(postgres_type(oid = 16, array_oid = 1000))]
 #[diesel(sqlite_type(name = "Integer"))]
 pub struct DbBool;
@@ -228,7 +293,9 @@ impl fmt::Display for UniversalBool {
 }
 
 /// PostgreSQL `jsonb`; SQLite `TEXT` (JSON text).
-#[derive(Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId)]
+#[derive(
+    Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId,
+)]
 #[diesel(postgres_type(oid = 3802, array_oid = 3807))]
 #[diesel(sqlite_type(name = "Text"))]
 pub struct DbJson;

@@ -1,8 +1,16 @@
-// PostgreSQL wire formats of the generated `types` module.
+//! PostgreSQL wire formats of the universal types.
 
 use std::io::Write;
 
+use chrono::DateTime;
+use diesel::deserialize::{self, FromSql};
 use diesel::pg::{Pg, PgValue};
+use diesel::serialize::{self, IsNull, Output, ToSql};
+
+use crate::{
+    uuid_from_bytes, DbBool, DbJson, DbTimestamp, DbUuid, UniversalBool, UniversalJson,
+    UniversalTimestamp, UniversalUuid,
+};
 
 impl ToSql<DbUuid, Pg> for UniversalUuid {
     fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {

@@ -1,6 +1,14 @@
-// SQLite storage formats of the generated `types` module.
+//! SQLite storage formats of the universal types.
 
+use diesel::deserialize::{self, FromSql};
+use diesel::serialize::{self, IsNull, Output, ToSql};
+use diesel::sql_types;
 use diesel::sqlite::{Sqlite, SqliteType, SqliteValue};
+
+use crate::{
+    uuid_from_bytes, DbBool, DbJson, DbTimestamp, DbUuid, UniversalBool, UniversalJson,
+    UniversalTimestamp, UniversalUuid,
+};
 
 /// Fails with a clear message unless SQLite reports the expected storage class.
 fn expect_sqlite_type(

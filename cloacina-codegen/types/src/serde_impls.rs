@@ -1,0 +1,109 @@
+//! `Serialize`/`Deserialize` for the universal value types (feature `serde`).
+//!
+//! Each type serializes as the text or value a person reads: a UUID as
+//! hyphenated text, a timestamp in the canonical
+//! `YYYY-MM-DDTHH:MM:SS.ffffffZ` form (the lenient forms of
+//! [`UniversalTimestamp::parse_text`] are accepted back), a boolean as a
+//! boolean and a JSON document as itself.
+
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::{UniversalBool, UniversalJson, UniversalTimestamp, UniversalUuid};
+
+impl Serialize for UniversalUuid {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for UniversalUuid {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        uuid::Uuid::parse_str(&text)
+            .map(Self)
+            .map_err(|e| D::Error::custom(format!("UniversalUuid: {e}")))
+    }
+}
+
+impl Serialize for UniversalTimestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_canonical_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for UniversalTimestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Self::parse_text(&text).map_err(D::Error::custom)
+    }
+}
+
+impl Serialize for UniversalBool {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bool(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for UniversalBool {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        bool::deserialize(d).map(Self)
+    }
+}
+
+impl Serialize for UniversalJson {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for UniversalJson {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        serde_json::Value::deserialize(d).map(Self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{UniversalBool, UniversalJson, UniversalTimestamp, UniversalUuid};
+
+    #[test]
+    fn values_round_trip_through_json() {
+        let id = UniversalUuid(uuid::Uuid::from_u128(
+            0x0123_4567_89ab_cdef_0123_4567_89ab_cdef,
+        ));
+        let text = serde_json::to_string(&id).expect("serialize uuid");
+        assert_eq!(text, "\"01234567-89ab-cdef-0123-456789abcdef\"");
+        assert_eq!(
+            serde_json::from_str::<UniversalUuid>(&text).expect("uuid"),
+            id
+        );
+
+        let at = UniversalTimestamp::parse_text("2024-02-29T23:59:59.123456Z").expect("parse");
+        let text = serde_json::to_string(&at).expect("serialize timestamp");
+        assert_eq!(text, "\"2024-02-29T23:59:59.123456Z\"");
+        assert_eq!(
+            serde_json::from_str::<UniversalTimestamp>(&text).expect("ts"),
+            at
+        );
+
+        assert_eq!(
+            serde_json::to_string(&UniversalBool(true)).expect("bool"),
+            "true"
+        );
+        let doc = UniversalJson(serde_json::json!({"a": [1, null]}));
+        let text = serde_json::to_string(&doc).expect("json");
+        assert_eq!(
+            serde_json::from_str::<UniversalJson>(&text).expect("json"),
+            doc
+        );
+    }
+
+    #[test]
+    fn bad_text_is_a_clear_error() {
+        let err = serde_json::from_str::<UniversalUuid>("\"nope\"").expect_err("bad uuid");
+        assert!(err.to_string().contains("UniversalUuid"), "{err}");
+        let err = serde_json::from_str::<UniversalTimestamp>("\"yesterday\"").expect_err("bad ts");
+        assert!(err.to_string().contains("YYYY-MM-DD"), "{err}");
+    }
+}
