@@ -655,12 +655,7 @@ fn diesel_type(name: &str, max_len: Option<u32>) -> TypeRead {
             )
         }
         "Float8" | "Double" => ColumnType::Double,
-        "Float4" | "Float" => {
-            return TypeRead::Approx(
-                ColumnType::Double,
-                format!("{name} (single precision) read as Double: every value fits, but the column becomes DOUBLE PRECISION on PostgreSQL and f64 in Rust"),
-            )
-        }
+        "Float4" | "Float" => ColumnType::Float,
         "Bytea" | "Binary" | "Blob" => ColumnType::Binary,
         "Jsonb" | "Json" => ColumnType::Json,
         "Array" => {

@@ -227,6 +227,9 @@ pub enum ColumnType {
     Timestamp,
     /// A 64-bit float.
     Double,
+    /// A 32-bit float: `REAL` on PostgreSQL, `REAL` with the 32-bit range
+    /// checked on SQLite; `f32` in Rust.
+    Float,
     /// Bytes.
     Binary,
     /// A JSON document: `JSONB` on PostgreSQL, checked `TEXT` on SQLite.
@@ -246,6 +249,7 @@ impl ColumnType {
             ColumnType::Bool => "Bool".into(),
             ColumnType::Timestamp => "Timestamp".into(),
             ColumnType::Double => "Double".into(),
+            ColumnType::Float => "Float".into(),
             ColumnType::Binary => "Binary".into(),
             ColumnType::Json => "Json".into(),
         }
@@ -260,7 +264,7 @@ impl ColumnType {
     }
 
     /// The neutral type names the parser accepts (for help texts).
-    pub const NAMES: [&'static str; 10] = [
+    pub const NAMES: [&'static str; 11] = [
         "Uuid",
         "Text",
         "SmallInt",
@@ -269,6 +273,7 @@ impl ColumnType {
         "Bool",
         "Timestamp",
         "Double",
+        "Float",
         "Binary",
         "Json",
     ];

@@ -244,7 +244,9 @@ pub fn check_display(e: &CheckExpr) -> String {
 /// The canonical spelling of a default for a column of type `ty`.
 pub fn normalize_default(ty: ColumnType, d: &DefaultValue) -> DefaultValue {
     match (ty, d) {
-        (ColumnType::Double, DefaultValue::Int(i)) => DefaultValue::Float(*i as f64),
+        (ColumnType::Double | ColumnType::Float, DefaultValue::Int(i)) => {
+            DefaultValue::Float(*i as f64)
+        }
         (ColumnType::Uuid, DefaultValue::Text(s)) => {
             let hex: String = s
                 .chars()
@@ -376,6 +378,8 @@ pub enum ImplicitCheck {
     TimestampGlob,
     /// `json_valid(c)` on TEXT: JSON.
     JsonValid,
+    /// The 32-bit float range on REAL: `Float`.
+    FloatRange,
 }
 
 /// Recognizes one of the type map's implicit checks on `column`.
@@ -398,6 +402,15 @@ pub fn fold_implicit_check(column: &str, sql: &str) -> Option<ImplicitCheck> {
     }
     if canon == format!("{c} between -2147483648 and 2147483647") {
         return Some(ImplicitCheck::IntegerRange);
+    }
+    if canon
+        == canonical_expr(&format!(
+            "{c} BETWEEN {} AND {}",
+            crate::render::sqlite::F32_MIN,
+            crate::render::sqlite::F32_MAX
+        ))
+    {
+        return Some(ImplicitCheck::FloatRange);
     }
     if canon == format!("{c} in (0, 1)") {
         return Some(ImplicitCheck::Bool);

@@ -465,6 +465,7 @@ impl<'s> Cx<'s> {
                     "Bool" => Some(ColumnType::Bool),
                     "Timestamp" => Some(ColumnType::Timestamp),
                     "Double" => Some(ColumnType::Double),
+                    "Float" => Some(ColumnType::Float),
                     "Binary" => Some(ColumnType::Binary),
                     "Json" => Some(ColumnType::Json),
                     _ => None,

@@ -138,6 +138,13 @@ fn decode(backend: Backend, ty: ColumnType, j: serde_json::Value) -> Value {
         }
         (ColumnType::Double, J::Number(n)) => n.as_f64().map_or_else(|| other(&j), Value::Float),
         (ColumnType::Double, J::String(s)) => s.parse().map_or_else(|_| other(&j), Value::Float),
+        // A 32-bit float compares as the f32 it is, however a backend prints it.
+        (ColumnType::Float, J::Number(n)) => n
+            .as_f64()
+            .map_or_else(|| other(&j), |f| Value::Float(f64::from(f as f32))),
+        (ColumnType::Float, J::String(s)) => s
+            .parse::<f32>()
+            .map_or_else(|_| other(&j), |f| Value::Float(f64::from(f))),
         (ColumnType::Bool, J::Bool(b)) => Value::Bool(*b),
         (ColumnType::Bool, J::Number(n)) if backend == Backend::Sqlite => match n.as_i64() {
             Some(0) => Value::Bool(false),
@@ -220,12 +227,12 @@ fn expression(backend: Backend, name: &str, ty: ColumnType) -> String {
             format!("to_char({c}, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
         }
         (Backend::Postgres, ColumnType::Json) => format!("{c}::text"),
-        (Backend::Postgres, ColumnType::Double) => format!("{c}::text"),
+        (Backend::Postgres, ColumnType::Double | ColumnType::Float) => format!("{c}::text"),
         (Backend::Postgres, _) => c,
         (Backend::Sqlite, ColumnType::Uuid | ColumnType::Binary) => {
             format!("CASE WHEN {c} IS NULL THEN NULL ELSE hex({c}) END")
         }
-        (Backend::Sqlite, ColumnType::Double) => format!(
+        (Backend::Sqlite, ColumnType::Double | ColumnType::Float) => format!(
             "CASE typeof({c}) WHEN 'real' THEN printf('%!.17g', {c}) WHEN 'blob' THEN 'x' || hex({c}) ELSE {c} END"
         ),
         (Backend::Sqlite, _) => {

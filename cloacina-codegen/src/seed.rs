@@ -214,6 +214,14 @@ fn generate(
             // 2020-01-01T00:00:00Z plus n seconds and n microseconds.
             None => Value::Instant(1_577_836_800_000_000 + n as i64 * 1_000_001),
         },
+        // Values a 32-bit float holds exactly, printed alike by both backends.
+        ColumnType::Float => {
+            let b = [0.0f32, 65504.0, -0.5, 1.0e-3, 16_777_216.0];
+            match (boundary, b.get(n as usize)) {
+                (true, Some(v)) => Value::Float(f64::from(*v)),
+                _ => Value::Float(f64::from(n as f32) + 0.25),
+            }
+        }
         ColumnType::Double => {
             let b = [0.0, f64::MAX, f64::MIN_POSITIVE, -1.5e300, 1.0e-300, -0.5];
             match (boundary, b.get(n as usize)) {

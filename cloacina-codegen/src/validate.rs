@@ -337,7 +337,12 @@ impl Validator {
                     )
                     .help(format!("remove `Nullable<...>` from `{k}`; primary keys are NOT NULL on both backends")),
                 ),
-                Some(c) if c.ty == ColumnType::Json || c.ty == ColumnType::Double => self.push(
+                Some(c)
+                    if c.ty == ColumnType::Json
+                        || c.ty == ColumnType::Double
+                        || c.ty == ColumnType::Float =>
+                {
+                    self.push(
                     Diagnostic::new(
                         DiagCode::PrimaryKey,
                         c.ty_span,
@@ -345,7 +350,8 @@ impl Validator {
                         "unsuitable key type",
                     )
                     .help("use Uuid, Text, an integer type or Timestamp for key columns"),
-                ),
+                    )
+                }
                 Some(_) => {}
             }
         }
@@ -418,6 +424,7 @@ impl Validator {
                 .then(|| (format!("{i} does not fit an Integer"), "use a 32-bit value or make the column BigInt".into())),
             (DefaultValue::Int(_), ColumnType::BigInt | ColumnType::Double) => None,
             (DefaultValue::Float(_), ColumnType::Double) => None,
+            (DefaultValue::Int(_) | DefaultValue::Float(_), ColumnType::Float) => None,
             (DefaultValue::Bool(_), ColumnType::Bool) => None,
             (_, ColumnType::Binary) => Some(("Binary columns cannot have a default".into(), "remove the default and set the value on insert".into())),
             (d, ty) => Some((

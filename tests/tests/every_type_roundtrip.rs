@@ -32,6 +32,7 @@ fn full_row(context: UniversalUuid) -> NewEverything {
         epoch_at: Some(ts("9999-12-31T23:59:59.999999Z")),
         seen_at: Some(ts("2026-11-27T01:02:03.456789Z")),
         ratio: Some(-1.0e300),
+        weight: Some(f32::MAX),
         payload: (0..=255u8).collect(),
         doc: UniversalJson(
             serde_json::json!({"nested": {"list": [1, 2.5, null, true, "x"], "big": i64::MAX}}),
@@ -59,6 +60,7 @@ fn defaults_row() -> NewEverything {
         epoch_at: None,
         seen_at: None,
         ratio: None,
+        weight: None,
         payload: Vec::new(),
         doc: UniversalJson(serde_json::json!(null)),
         maybe_doc: None,
@@ -124,6 +126,7 @@ fn scenario(conn: &mut AnyConnection, postgres: bool) -> Vec<Everything> {
     assert_eq!(Some(got.epoch_at), full.epoch_at);
     assert_eq!(got.seen_at, full.seen_at);
     assert_eq!(Some(got.ratio.to_bits()), full.ratio.map(f64::to_bits));
+    assert_eq!(Some(got.weight.to_bits()), full.weight.map(f32::to_bits));
     assert_eq!(got.payload, full.payload);
     assert_eq!(got.doc, full.doc);
     assert_eq!(got.maybe_doc, full.maybe_doc);
@@ -141,6 +144,7 @@ fn scenario(conn: &mut AnyConnection, postgres: bool) -> Vec<Everything> {
     assert_eq!(d.maybe_flag, None);
     assert_eq!(d.epoch_at, ts("2000-01-01T00:00:00.000000Z"));
     assert_eq!(d.ratio, 1.5);
+    assert_eq!(d.weight, 0.25);
     assert_eq!(
         d.external_id,
         UniversalUuid(

@@ -249,7 +249,7 @@ fn seed_sql(backend: Backend, c: &Column, i: i64) -> String {
             (true, b) => b.to_string().to_uppercase(),
             (false, b) => i64::from(b).to_string(),
         },
-        ColumnType::Double => format!("{i}.5"),
+        ColumnType::Double | ColumnType::Float => format!("{i}.5"),
         ColumnType::Timestamp if pg => format!("'2024-01-0{i}T10:00:00.123456Z'::timestamptz"),
         ColumnType::Timestamp => format!("'2024-01-0{i}T10:00:00.123456Z'"),
         ColumnType::Uuid if pg => format!("'00000000-0000-4000-8000-00000000000{i}'::uuid"),
@@ -270,7 +270,7 @@ fn seed_text(ty: ColumnType, nullable: bool, i: i64) -> String {
         ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt => i.to_string(),
         ColumnType::Text { .. } => format!("v{i}"),
         ColumnType::Bool => (i % 2 == 1).to_string(),
-        ColumnType::Double => format!("{i}.500"),
+        ColumnType::Double | ColumnType::Float => format!("{i}.500"),
         ColumnType::Timestamp => format!("2024-01-0{i}T10:00:00.123456Z"),
         ColumnType::Uuid => format!("0000000000004000800000000000000{i}"),
         ColumnType::Json => format!("{{\"i\":{i}}}"),
@@ -283,7 +283,7 @@ fn zero_text(ty: ColumnType) -> String {
         ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt => "0".into(),
         ColumnType::Text { .. } => String::new(),
         ColumnType::Bool => "false".into(),
-        ColumnType::Double => "0.000".into(),
+        ColumnType::Double | ColumnType::Float => "0.000".into(),
         ColumnType::Timestamp => "1970-01-01T00:00:00.000000Z".into(),
         ColumnType::Uuid => "0".repeat(32),
         ColumnType::Json => "{}".into(),
@@ -343,7 +343,7 @@ fn norm_sql(backend: Backend, c: &Column) -> String {
     let n = c.sql_name();
     let e = match (backend, c.ty) {
         (Backend::Sqlite, t) if t.is_integer() => format!("CAST({n} AS TEXT)"),
-        (Backend::Sqlite, ColumnType::Double) => format!("printf('%.3f', {n})"),
+        (Backend::Sqlite, ColumnType::Double | ColumnType::Float) => format!("printf('%.3f', {n})"),
         (Backend::Sqlite, ColumnType::Bool) => {
             format!("CASE {n} WHEN 1 THEN 'true' WHEN 0 THEN 'false' END")
         }
@@ -351,7 +351,9 @@ fn norm_sql(backend: Backend, c: &Column) -> String {
         (Backend::Sqlite, ColumnType::Json) => format!("replace({n}, ' ', '')"),
         (Backend::Sqlite, _) => n.to_string(),
         (Backend::Postgres, t) if t.is_integer() => format!("{n}::text"),
-        (Backend::Postgres, ColumnType::Double) => format!("to_char({n}, 'FM999999990.000')"),
+        (Backend::Postgres, ColumnType::Double | ColumnType::Float) => {
+            format!("to_char({n}, 'FM999999990.000')")
+        }
         (Backend::Postgres, ColumnType::Bool) => {
             format!("CASE WHEN {n} THEN 'true' WHEN NOT {n} THEN 'false' END")
         }

@@ -86,6 +86,7 @@ prop_compose! {
         created_at in timestamp(),
         seen_at in proptest::option::of(timestamp()),
         ratio in any::<f64>().prop_filter("finite", |f| f.is_finite()),
+        weight in any::<f32>().prop_filter("finite", |f| f.is_finite()),
         payload in proptest::collection::vec(any::<u8>(), 0..64),
         doc in json(),
         maybe_doc in proptest::option::of(json()),
@@ -104,6 +105,7 @@ prop_compose! {
             epoch_at: Some(created_at),
             seen_at,
             ratio: Some(ratio),
+            weight: Some(weight),
             payload,
             doc: UniversalJson(doc),
             maybe_doc: maybe_doc.map(UniversalJson),
@@ -140,6 +142,8 @@ proptest! {
             // the sign). A known, documented gap of the type map.
             let want = new.ratio.unwrap_or_default();
             prop_assert!(got.ratio == want && (want == 0.0 || got.ratio.to_bits() == want.to_bits()), "{} != {}", got.ratio, want);
+            let want = new.weight.unwrap_or_default();
+            prop_assert!(got.weight == want && (want == 0.0 || got.weight.to_bits() == want.to_bits()), "{} != {}", got.weight, want);
             prop_assert_eq!(&got.payload, &new.payload);
             prop_assert_eq!(&got.doc, &new.doc);
             prop_assert_eq!(&got.maybe_doc, &new.maybe_doc);
@@ -147,6 +151,9 @@ proptest! {
         }
         if read[0].ratio == 0.0 {
             read[1].ratio = read[0].ratio;
+        }
+        if read[0].weight == 0.0 {
+            read[1].weight = read[0].weight;
         }
         prop_assert_eq!(&read[0], &read[1]);
     }

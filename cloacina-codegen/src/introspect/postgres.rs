@@ -767,10 +767,7 @@ fn column_type(
         ),
         "citext" => return Err("case-insensitive text (extension citext); Text would compare case-sensitively".into()),
         "float8" => ColumnType::Double,
-        "float4" => {
-            approx(notes, "Double");
-            ColumnType::Double
-        }
+        "float4" => ColumnType::Float,
         "bytea" => ColumnType::Binary,
         "jsonb" => ColumnType::Json,
         "json" => {
@@ -820,11 +817,11 @@ pub fn parse_default(ty: ColumnType, expr: &str) -> Option<DefaultValue> {
             ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt => {
                 DefaultValue::Int(s.trim().parse().ok()?)
             }
-            ColumnType::Double => DefaultValue::Float(s.trim().parse().ok()?),
+            ColumnType::Double | ColumnType::Float => DefaultValue::Float(s.trim().parse().ok()?),
             _ => DefaultValue::Text(s.clone()),
         }),
         [Tok::Num(n)] => match ty {
-            ColumnType::Double => n.parse().ok().map(DefaultValue::Float),
+            ColumnType::Double | ColumnType::Float => n.parse().ok().map(DefaultValue::Float),
             ColumnType::Bool => None,
             _ => n.parse().ok().map(DefaultValue::Int),
         },

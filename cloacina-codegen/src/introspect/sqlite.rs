@@ -713,6 +713,7 @@ fn fold(ty: ColumnType, k: ImplicitCheck) -> Option<ColumnType> {
             Some(T::Timestamp)
         }
         (T::Text { max_len: None } | T::Json, ImplicitCheck::JsonValid) => Some(T::Json),
+        (T::Double | T::Float, ImplicitCheck::FloatRange) => Some(T::Float),
         _ => None,
     }
 }
@@ -737,7 +738,7 @@ pub fn parse_default(ty: ColumnType, expr: &str) -> Option<DefaultValue> {
                 Ok(i) => DefaultValue::Int(i),
                 Err(_) => DefaultValue::Text(s.clone()),
             },
-            ColumnType::Double => match s.parse() {
+            ColumnType::Double | ColumnType::Float => match s.parse() {
                 Ok(f) => DefaultValue::Float(f),
                 Err(_) => DefaultValue::Text(s.clone()),
             },
@@ -746,7 +747,7 @@ pub fn parse_default(ty: ColumnType, expr: &str) -> Option<DefaultValue> {
             _ => DefaultValue::Text(s.clone()),
         }),
         [Tok::Num(n)] => match ty {
-            ColumnType::Double => n.parse().ok().map(DefaultValue::Float),
+            ColumnType::Double | ColumnType::Float => n.parse().ok().map(DefaultValue::Float),
             ColumnType::Bool if n == "0" || n == "1" => Some(DefaultValue::Bool(n == "1")),
             _ => n
                 .parse()

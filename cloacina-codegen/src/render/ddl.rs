@@ -112,7 +112,9 @@ pub trait Dialect: Send + Sync {
             DefaultValue::Now => self.now_default(),
             DefaultValue::Uuid => self.random_uuid_default(),
             DefaultValue::Text(text) => self.text_default(column.ty, text),
-            DefaultValue::Int(i) if column.ty == ColumnType::Double => format_float(*i as f64),
+            DefaultValue::Int(i) if matches!(column.ty, ColumnType::Double | ColumnType::Float) => {
+                format_float(*i as f64)
+            }
             DefaultValue::Int(i) => i.to_string(),
             DefaultValue::Float(f) => format_float(*f),
             DefaultValue::Bool(b) => self.bool_literal(*b),
@@ -386,7 +388,7 @@ pub trait Dialect: Send + Sync {
             ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt => DefaultValue::Int(0),
             ColumnType::Bool => DefaultValue::Bool(false),
             ColumnType::Timestamp => DefaultValue::Text("1970-01-01T00:00:00.000000Z".into()),
-            ColumnType::Double => DefaultValue::Float(0.0),
+            ColumnType::Double | ColumnType::Float => DefaultValue::Float(0.0),
             ColumnType::Json => DefaultValue::Text("{}".into()),
             ColumnType::Binary => return self.empty_binary(),
         };

@@ -240,6 +240,7 @@ fn unified_sql_type(ty: ColumnType) -> &'static str {
         ColumnType::Bool => "DbBool",
         ColumnType::Timestamp => "DbTimestamp",
         ColumnType::Double => "Double",
+        ColumnType::Float => "Float",
         ColumnType::Binary => "Binary",
         ColumnType::Json => "DbJson",
     }
@@ -260,6 +261,7 @@ fn native_sql_type(ty: ColumnType, backend: Backend) -> &'static str {
         (_, ColumnType::BigInt) => "BigInt",
         (_, ColumnType::Bool) => "Bool",
         (_, ColumnType::Double) => "Double",
+        (_, ColumnType::Float) => "Float",
         (_, ColumnType::Binary) => "Binary",
     }
 }
@@ -407,6 +409,7 @@ fn rust_type(ty: ColumnType) -> TokenStream {
         ColumnType::Bool => quote!(super::types::UniversalBool),
         ColumnType::Timestamp => quote!(super::types::UniversalTimestamp),
         ColumnType::Double => quote!(f64),
+        ColumnType::Float => quote!(f32),
         ColumnType::Binary => quote!(Vec<u8>),
         ColumnType::Json => quote!(super::types::UniversalJson),
     }

@@ -35,6 +35,7 @@ impl Dialect for Postgres {
             ColumnType::Bool => "BOOLEAN".into(),
             ColumnType::Timestamp => "TIMESTAMPTZ".into(),
             ColumnType::Double => "DOUBLE PRECISION".into(),
+            ColumnType::Float => "REAL".into(),
             ColumnType::Binary => "BYTEA".into(),
             ColumnType::Json => "JSONB".into(),
         }

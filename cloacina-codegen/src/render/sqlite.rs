@@ -53,6 +53,12 @@ fn literal_list(items: &[&str]) -> String {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Sqlite;
 
+/// The range of a 32-bit float, as SQLite's implicit check on a `Float`
+/// column spells it (a `REAL` is 64-bit there).
+pub const F32_MAX: &str = "3.4028234663852886e38";
+/// The negative end of [`F32_MAX`]'s range.
+pub const F32_MIN: &str = "-3.4028234663852886e38";
+
 /// The `GLOB` pattern of the canonical timestamp text.
 pub const TIMESTAMP_GLOB: &str =
     "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]Z";
@@ -79,7 +85,7 @@ impl Dialect for Sqlite {
             ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt | ColumnType::Bool => {
                 "INTEGER"
             }
-            ColumnType::Double => "REAL",
+            ColumnType::Double | ColumnType::Float => "REAL",
         }
         .into()
     }
@@ -94,6 +100,7 @@ impl Dialect for Sqlite {
             ColumnType::Bool => Some(format!("{c} IN (0, 1)")),
             ColumnType::Timestamp => Some(format!("{c} GLOB '{TIMESTAMP_GLOB}'")),
             ColumnType::Json => Some(self.json_valid_expr(c)),
+            ColumnType::Float => Some(format!("{c} BETWEEN {F32_MIN} AND {F32_MAX}")),
             ColumnType::Text { max_len: None }
             | ColumnType::BigInt
             | ColumnType::Double
