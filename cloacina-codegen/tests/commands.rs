@@ -925,3 +925,128 @@ fn inspect_of_a_legacy_sqlite_database_carries_everything_and_is_a_fixpoint() {
     assert_eq!(without_comments(&written), without_comments(&written2));
     assert_eq!(schema, schema2);
 }
+
+/// Fails unless `condition` (SQL) holds on `db`: a CHECK that both backends
+/// enforce.
+fn assert_sql(db: &mut Database, condition: &str) {
+    db.execute(
+        &format!(
+            "CREATE TEMP TABLE probe (ok INTEGER CHECK (ok = 1)); \
+             INSERT INTO probe SELECT CASE WHEN {condition} THEN 1 ELSE 0 END; DROP TABLE probe;"
+        ),
+        true,
+    )
+    .unwrap_or_else(|e| panic!("does not hold: {condition}: {e}"));
+}
+
+#[test]
+fn adoption_road_inspect_adopt_then_a_generated_migration_keeps_the_rows_on_both_backends() {
+    let dir = TempDir::new("adoption-road");
+    // An application with hand-kept migration folders, one per backend.
+    let legacy = [
+        (
+            Backend::Postgres,
+            "CREATE TABLE accounts (id SERIAL PRIMARY KEY, name TEXT NOT NULL, \
+             active BOOLEAN NOT NULL DEFAULT 't');\n",
+        ),
+        (
+            Backend::Sqlite,
+            "CREATE TABLE accounts (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, \
+             active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)));\n",
+        ),
+    ];
+    let migrations = dir.path().join("migrations");
+    for (b, up) in legacy {
+        let m = migrations
+            .join(b.name())
+            .join("20240101000000_create_accounts");
+        std::fs::create_dir_all(&m).expect("mkdir");
+        std::fs::write(m.join("up.sql"), up).expect("write");
+        std::fs::write(m.join("down.sql"), "DROP TABLE accounts;\n").expect("write");
+    }
+    // Databases the old folders migrated, holding rows.
+    let rows = "INSERT INTO accounts (name) VALUES ('ada'), ('grace'); \
+                INSERT INTO accounts (name, active) VALUES ('off', false);";
+    let url = live_support::postgres_url();
+    let (guard, mut pg) = ScratchPostgres::new(&url).expect("postgres");
+    pg.execute(legacy[0].1, true).expect("pg legacy");
+    pg.execute(rows, true).expect("pg rows");
+    let lite_path = dir.path().join("app.sqlite3");
+    let mut lite = Database::open_sqlite(s(&lite_path)).expect("sqlite");
+    lite.execute(legacy[1].1, true).expect("sqlite legacy");
+    lite.execute(rows, true).expect("sqlite rows");
+
+    // 1. Inspect: the schema file of what the old folders built.
+    let schema_path = dir.path().join("app.rs");
+    let (written, schema) = inspect_ok(&with_database(&url, &guard.name), &schema_path);
+    let accounts = schema.table("accounts").expect("accounts");
+    assert!(
+        accounts.column("id").is_some_and(|c| c.auto_increment),
+        "{written}"
+    );
+    // The SQLite database says the same.
+    let (_, from_sqlite) = inspect_ok(s(&lite_path), &dir.path().join("lite.rs"));
+    assert_eq!(
+        compare(&normalize(&schema, None), &normalize(&from_sqlite, None)),
+        []
+    );
+    // 2. Adopt the hand-kept folders: nothing pending, nothing re-run.
+    let args = |cmd: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = cmd.iter().map(|s| s.to_string()).collect();
+        v.extend([
+            "--schema".into(),
+            s(&schema_path).into(),
+            "--migrations".into(),
+            s(&migrations).into(),
+        ]);
+        v
+    };
+    let run = |cmd: &[&str]| {
+        let a = args(cmd);
+        bin(&a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let o = run(&["migration", "adopt"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let o = run(&["status"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    // 3. The schema evolves; the next migration is generated for both.
+    let evolved = std::fs::read_to_string(&schema_path)
+        .expect("read")
+        .replace(
+            "        name -> Text,\n",
+            "        name -> Text,\n        #[default(\"\")]\n        bio -> Text,\n",
+        );
+    assert!(evolved.contains("bio -> Text"), "{evolved}");
+    std::fs::write(&schema_path, evolved).expect("write");
+    let o = run(&["migration", "new", "add_bio"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    // 4. Only the new migration is pending on the adopted databases; it
+    //    applies to both and keeps every row.
+    for (b, db) in [(Backend::Postgres, &mut pg), (Backend::Sqlite, &mut lite)] {
+        let folders: Vec<String> = std::fs::read_dir(migrations.join(b.name()))
+            .expect("list")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| !n.starts_with("20240101000000"))
+            .collect();
+        assert_eq!(folders.len(), 1, "{b}: {folders:?}");
+        let up =
+            std::fs::read_to_string(migrations.join(b.name()).join(&folders[0]).join("up.sql"))
+                .expect("up.sql");
+        db.execute(&up, false).unwrap_or_else(|e| {
+            panic!("{b}: generated migration fails on the adopted database: {e}\n{up}")
+        });
+        assert_sql(db, "(SELECT count(*) FROM accounts) = 3");
+        assert_sql(db, "(SELECT count(*) FROM accounts WHERE bio = '') = 3");
+        assert_sql(
+            db,
+            "EXISTS (SELECT 1 FROM accounts WHERE name = 'off' AND NOT active)",
+        );
+        // New rows still get their ids.
+        db.execute("INSERT INTO accounts (name) VALUES ('new')", true)
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_sql(db, "(SELECT max(id) FROM accounts) = 4");
+    }
+    let o = run(&["status"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+}
