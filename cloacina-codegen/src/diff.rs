@@ -431,58 +431,109 @@ pub fn diff(old: &Schema, new: &Schema) -> Result<Vec<Operation>, DiffError> {
 ///
 /// As [`diff`].
 pub fn changes(old: &Schema, new: &Schema) -> Result<Changes, DiffError> {
-    let mut out = Changes::default();
-    // Operations in the order they are found; sorted by phase at the end.
-    let mut p: Vec<Operation> = Vec::new();
-
-    // --- match tables -------------------------------------------------------
-    let mut table_map: HashMap<String, String> = HashMap::new(); // old name -> new name
-    let mut pairs: Vec<(&Table, &Table)> = Vec::new();
-    let mut created: Vec<&Table> = Vec::new();
-    for n in &new.tables {
-        let by_name = old.table(&n.name);
-        let by_hint = n.renamed_from.as_deref().and_then(|r| old.table(r));
-        let o = match (by_name, by_hint, &n.renamed_from) {
-            (Some(_), Some(_), Some(from)) => {
-                return Err(DiffError::AmbiguousTableRename {
-                    table: n.name.clone(),
-                    from: from.clone(),
-                })
-            }
-            (Some(o), None, _) | (None, Some(o), _) => Some(o),
-            (None, None, Some(from)) => {
-                return Err(DiffError::StaleTableRename {
-                    table: n.name.clone(),
-                    from: from.clone(),
-                })
-            }
-            _ => None,
-        };
-        match o {
-            Some(o) => {
-                if o.scope != n.scope {
-                    return Err(DiffError::ScopeChange {
-                        table: n.name.clone(),
-                        from: scope_name(o.scope),
-                        to: scope_name(n.scope),
-                    });
-                }
-                table_map.insert(o.name.clone(), n.name.clone());
-                pairs.push((o, n));
-            }
-            None => created.push(n),
-        }
-    }
-    let dropped: Vec<&Table> = old
-        .tables
+    let tables = TableMatch::of(old, new)?;
+    let column_maps = match_columns(&tables.pairs)?;
+    // Old tables under their new names, so what is left to compare are real
+    // changes.
+    let mapped: HashMap<String, Table> = tables
+        .pairs
         .iter()
-        .filter(|o| !table_map.contains_key(&o.name))
+        .map(|(o, n)| {
+            let m = map_table(o, n, &tables.renames, &column_maps);
+            (n.name.clone(), m)
+        })
         .collect();
 
-    // --- match columns --------------------------------------------------------
-    // Per new table: old column name -> new column name.
-    let mut column_maps: HashMap<String, HashMap<String, String>> = HashMap::new();
-    for (o, n) in &pairs {
+    let mut found = Found::default();
+    for (o, n) in &tables.pairs {
+        let (m, cmap) = (&mapped[&n.name], &column_maps[&n.name]);
+        found.table_renamed(o, n);
+        found.columns(o, n, m, cmap)?;
+        found.keys_checks_and_indexes(n, m);
+    }
+    // Foreign keys after the rest: a key whose target key or whose column
+    // types change is dropped and re-added around them.
+    for (_, n) in &tables.pairs {
+        found.foreign_keys(n, &mapped[&n.name]);
+    }
+    found.dropped_tables(&tables.dropped);
+    found.created_tables(&tables.created);
+    found.table_rename_warnings(&tables.dropped, &tables.created);
+    found.raw_blocks(old, new);
+    Ok(found.finish())
+}
+
+/// Which tables of the old schema became which of the new one.
+struct TableMatch<'a> {
+    /// Old name -> new name, for every table kept (renamed or not).
+    renames: HashMap<String, String>,
+    /// (old, new) for every table kept.
+    pairs: Vec<(&'a Table, &'a Table)>,
+    /// New tables with no old counterpart.
+    created: Vec<&'a Table>,
+    /// Old tables with no new counterpart.
+    dropped: Vec<&'a Table>,
+}
+
+impl<'a> TableMatch<'a> {
+    /// Matches tables by name, or by a `#[renamed_from]` hint.
+    fn of(old: &'a Schema, new: &'a Schema) -> Result<Self, DiffError> {
+        let mut renames = HashMap::new();
+        let mut pairs = Vec::new();
+        let mut created = Vec::new();
+        for n in &new.tables {
+            let by_name = old.table(&n.name);
+            let by_hint = n.renamed_from.as_deref().and_then(|r| old.table(r));
+            let o = match (by_name, by_hint, &n.renamed_from) {
+                (Some(_), Some(_), Some(from)) => {
+                    return Err(DiffError::AmbiguousTableRename {
+                        table: n.name.clone(),
+                        from: from.clone(),
+                    })
+                }
+                (Some(o), None, _) | (None, Some(o), _) => o,
+                (None, None, Some(from)) => {
+                    return Err(DiffError::StaleTableRename {
+                        table: n.name.clone(),
+                        from: from.clone(),
+                    })
+                }
+                _ => {
+                    created.push(n);
+                    continue;
+                }
+            };
+            if o.scope != n.scope {
+                return Err(DiffError::ScopeChange {
+                    table: n.name.clone(),
+                    from: scope_name(o.scope),
+                    to: scope_name(n.scope),
+                });
+            }
+            renames.insert(o.name.clone(), n.name.clone());
+            pairs.push((o, n));
+        }
+        let dropped = old
+            .tables
+            .iter()
+            .filter(|o| !renames.contains_key(&o.name))
+            .collect();
+        Ok(TableMatch {
+            renames,
+            pairs,
+            created,
+            dropped,
+        })
+    }
+}
+
+/// Per new table name: old column name -> new column name, matched by name
+/// or by a `#[renamed_from]` hint.
+fn match_columns(
+    pairs: &[(&Table, &Table)],
+) -> Result<HashMap<String, HashMap<String, String>>, DiffError> {
+    let mut maps = HashMap::new();
+    for (o, n) in pairs {
         let mut map = HashMap::new();
         for c in &n.columns {
             let by_name = o.column(&c.name);
@@ -495,7 +546,7 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Changes, DiffError> {
                         from: from.clone(),
                     })
                 }
-                (Some(oc), None, _) | (None, Some(oc), _) => Some(oc),
+                (Some(oc), None, _) | (None, Some(oc), _) => oc,
                 (None, None, Some(from)) => {
                     return Err(DiffError::StaleColumnRename {
                         table: n.name.clone(),
@@ -503,276 +554,322 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Changes, DiffError> {
                         from: from.clone(),
                     })
                 }
-                _ => None,
+                _ => continue,
             };
-            if let Some(oc) = oc {
-                map.insert(oc.name.clone(), c.name.clone());
-            }
+            map.insert(oc.name.clone(), c.name.clone());
         }
-        column_maps.insert(n.name.clone(), map);
+        maps.insert(n.name.clone(), map);
     }
+    Ok(maps)
+}
 
-    // --- old tables mapped onto new names -------------------------------------
-    let mapped: HashMap<String, Table> = pairs
-        .iter()
-        .map(|(o, n)| (n.name.clone(), map_table(o, n, &table_map, &column_maps)))
-        .collect();
+/// What [`changes`] has found so far: operations in the order found (sorted
+/// by [`Phase`] at the end), warnings, and what the foreign-key pass needs
+/// to know about the tables compared before it.
+#[derive(Default)]
+struct Found {
+    ops: Vec<Operation>,
+    warnings: Vec<String>,
+    /// Columns whose type changes (new table name, new column name).
+    retyped: HashSet<(String, String)>,
+    /// Keys (table, sorted columns) that are dropped and re-added.
+    rekeyed: HashSet<(String, Vec<String>)>,
+}
 
-    // Columns whose type changes (new table name, new column name).
-    let mut retyped: HashSet<(String, String)> = HashSet::new();
-    // Keys (table, sorted columns) that are dropped and re-added.
-    let mut rekeyed: HashSet<(String, Vec<String>)> = HashSet::new();
-
-    for (o, n) in &pairs {
-        let m = &mapped[&n.name];
-        let cmap = &column_maps[&n.name];
+impl Found {
+    /// The table itself renamed (schema-file or SQL name).
+    fn table_renamed(&mut self, o: &Table, n: &Table) {
         if o.name != n.name || o.sql_name() != n.sql_name() {
-            p.push(Operation::RenameTable {
+            self.ops.push(Operation::RenameTable {
                 from: o.name.clone(),
                 to: n.name.clone(),
                 from_sql_name: o.sql_name.clone(),
                 to_sql_name: n.sql_name.clone(),
             });
         }
+    }
+
+    /// Columns renamed, dropped, added and altered; drop+add pairs that look
+    /// like renames become warnings. `m` is the old table under new names,
+    /// `cmap` its column map.
+    fn columns(
+        &mut self,
+        o: &Table,
+        n: &Table,
+        m: &Table,
+        cmap: &HashMap<String, String>,
+    ) -> Result<(), DiffError> {
         for oc in &o.columns {
-            match cmap.get(&oc.name) {
-                Some(new_name) => {
-                    let nc = n.column(new_name).unwrap_or(oc);
-                    if oc.name != nc.name || oc.sql_name() != nc.sql_name() {
-                        p.push(Operation::RenameColumn {
-                            table: n.name.clone(),
-                            from: oc.name.clone(),
-                            to: nc.name.clone(),
-                            from_sql_name: oc.sql_name.clone(),
-                            to_sql_name: nc.sql_name.clone(),
-                        });
-                    }
-                }
-                None => p.push(Operation::DropColumn {
+            let Some(new_name) = cmap.get(&oc.name) else {
+                self.ops.push(Operation::DropColumn {
                     table: n.name.clone(),
                     column: oc.clone(),
-                }),
+                });
+                continue;
+            };
+            let nc = n.column(new_name).unwrap_or(oc);
+            if oc.name != nc.name || oc.sql_name() != nc.sql_name() {
+                self.ops.push(Operation::RenameColumn {
+                    table: n.name.clone(),
+                    from: oc.name.clone(),
+                    to: nc.name.clone(),
+                    from_sql_name: oc.sql_name.clone(),
+                    to_sql_name: nc.sql_name.clone(),
+                });
             }
         }
         let mapped_names: HashSet<&String> = cmap.values().collect();
         for nc in &n.columns {
             if !mapped_names.contains(&nc.name) {
-                p.push(Operation::AddColumn {
+                self.ops.push(Operation::AddColumn {
                     table: n.name.clone(),
                     column: nc.clone(),
                 });
-                continue;
-            }
-            let Some(mc) = m.column(&nc.name) else {
-                continue;
-            };
-            if mc.auto_increment != nc.auto_increment {
-                return Err(DiffError::AutoIncrementChange {
-                    table: n.name.clone(),
-                    column: nc.name.clone(),
-                });
-            }
-            if mc.ty != nc.ty && conversion(mc.ty, nc.ty) == Conversion::Unsupported {
-                return Err(DiffError::UnsupportedTypeChange {
-                    table: n.name.clone(),
-                    column: nc.name.clone(),
-                    from: mc.ty.neutral_name(),
-                    to: nc.ty.neutral_name(),
-                });
-            }
-            if mc.ty != nc.ty {
-                retyped.insert((n.name.clone(), nc.name.clone()));
-            }
-            if mc.ty != nc.ty || mc.nullable != nc.nullable || mc.default != nc.default {
-                p.push(Operation::AlterColumn {
-                    table: n.name.clone(),
-                    from: Column {
-                        docs: nc.docs.clone(),
-                        renamed_from: None,
-                        ..mc.clone()
-                    },
-                    to: Column {
-                        renamed_from: None,
-                        ..nc.clone()
-                    },
-                });
+            } else if let Some(mc) = m.column(&nc.name) {
+                self.column_altered(&n.name, mc, nc)?;
             }
         }
-        // Drop+add pairs that look like renames.
-        let dropped_cols: Vec<&Column> = o
+        let dropped: Vec<&Column> = o
             .columns
             .iter()
             .filter(|c| !cmap.contains_key(&c.name))
             .collect();
         for nc in n.columns.iter().filter(|c| !mapped_names.contains(&c.name)) {
-            if let Some(dc) = dropped_cols
+            if let Some(dc) = dropped
                 .iter()
                 .find(|d| d.ty == nc.ty && d.nullable == nc.nullable)
             {
-                out.warnings.push(format!(
+                self.warnings.push(format!(
                     "column `{}.{}` is dropped and `{}.{}` added with the same type; if it is a rename, write `#[renamed_from({})]` on `{}`",
                     n.name, dc.name, n.name, nc.name, dc.name, nc.name
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// One kept column: `mc` as it was (under its new name), `nc` as it is.
+    fn column_altered(&mut self, table: &str, mc: &Column, nc: &Column) -> Result<(), DiffError> {
+        if mc.auto_increment != nc.auto_increment {
+            return Err(DiffError::AutoIncrementChange {
+                table: table.to_string(),
+                column: nc.name.clone(),
+            });
+        }
+        if mc.ty != nc.ty && conversion(mc.ty, nc.ty) == Conversion::Unsupported {
+            return Err(DiffError::UnsupportedTypeChange {
+                table: table.to_string(),
+                column: nc.name.clone(),
+                from: mc.ty.neutral_name(),
+                to: nc.ty.neutral_name(),
+            });
+        }
+        if mc.ty != nc.ty {
+            self.retyped.insert((table.to_string(), nc.name.clone()));
+        }
+        if mc.ty != nc.ty || mc.nullable != nc.nullable || mc.default != nc.default {
+            self.ops.push(Operation::AlterColumn {
+                table: table.to_string(),
+                from: Column {
+                    docs: nc.docs.clone(),
+                    renamed_from: None,
+                    ..mc.clone()
+                },
+                to: Column {
+                    renamed_from: None,
+                    ..nc.clone()
+                },
+            });
+        }
+        Ok(())
+    }
+
+    /// Primary key, unique constraints, checks and indexes, compared as sets
+    /// with resolved names. Keys dropped here are remembered, so foreign keys
+    /// that point at them are dropped and re-added around the change.
+    fn keys_checks_and_indexes(&mut self, n: &Table, m: &Table) {
+        let table = || n.name.clone();
         if m.primary_key != n.primary_key {
-            p.push(Operation::DropPrimaryKey {
-                table: n.name.clone(),
+            self.ops.push(Operation::DropPrimaryKey {
+                table: table(),
                 columns: m.primary_key.clone(),
             });
-            p.push(Operation::AddPrimaryKey {
-                table: n.name.clone(),
+            self.ops.push(Operation::AddPrimaryKey {
+                table: table(),
                 columns: n.primary_key.clone(),
             });
-            rekeyed.insert((n.name.clone(), sorted(&m.primary_key)));
+            self.rekeyed.insert((table(), sorted(&m.primary_key)));
         }
         let (mu, nu) = (resolved_uniques(m), resolved_uniques(n));
-        for u in mu.iter().filter(|u| !nu.contains(u)) {
-            rekeyed.insert((n.name.clone(), sorted(&u.columns)));
-            p.push(Operation::DropUnique {
-                table: n.name.clone(),
-                unique: u.clone(),
+        for unique in mu.iter().filter(|u| !nu.contains(u)).cloned() {
+            self.rekeyed.insert((table(), sorted(&unique.columns)));
+            self.ops.push(Operation::DropUnique {
+                table: table(),
+                unique,
             });
         }
-        for u in nu.iter().filter(|u| !mu.contains(u)) {
-            p.push(Operation::AddUnique {
-                table: n.name.clone(),
-                unique: u.clone(),
+        for unique in nu.iter().filter(|u| !mu.contains(u)).cloned() {
+            self.ops.push(Operation::AddUnique {
+                table: table(),
+                unique,
             });
         }
         let (mc, nc) = (resolved_checks(m), resolved_checks(n));
-        for c in mc.iter().filter(|c| !nc.contains(c)) {
-            p.push(Operation::DropCheck {
-                table: n.name.clone(),
-                check: c.clone(),
+        for check in mc.iter().filter(|c| !nc.contains(c)).cloned() {
+            self.ops.push(Operation::DropCheck {
+                table: table(),
+                check,
             });
         }
-        for c in nc.iter().filter(|c| !mc.contains(c)) {
-            p.push(Operation::AddCheck {
-                table: n.name.clone(),
-                check: c.clone(),
+        for check in nc.iter().filter(|c| !mc.contains(c)).cloned() {
+            self.ops.push(Operation::AddCheck {
+                table: table(),
+                check,
             });
         }
         let (mi, ni) = (resolved_indexes(m), resolved_indexes(n));
-        for ix in mi.iter().filter(|ix| !ni.contains(ix)) {
-            if ix.unique && ix.predicate.is_none() {
-                rekeyed.insert((
-                    n.name.clone(),
-                    sorted(
-                        &ix.columns
-                            .iter()
-                            .map(|c| c.column.clone())
-                            .collect::<Vec<_>>(),
-                    ),
-                ));
+        for index in mi.iter().filter(|ix| !ni.contains(ix)).cloned() {
+            if index.unique && index.predicate.is_none() {
+                let columns: Vec<String> = index.columns.iter().map(|c| c.column.clone()).collect();
+                self.rekeyed.insert((table(), sorted(&columns)));
             }
-            p.push(Operation::DropIndex {
-                table: n.name.clone(),
-                index: ix.clone(),
+            self.ops.push(Operation::DropIndex {
+                table: table(),
+                index,
             });
         }
-        for ix in ni.iter().filter(|ix| !mi.contains(ix)) {
-            p.push(Operation::AddIndex {
-                table: n.name.clone(),
-                index: ix.clone(),
+        for index in ni.iter().filter(|ix| !mi.contains(ix)).cloned() {
+            self.ops.push(Operation::AddIndex {
+                table: table(),
+                index,
             });
         }
     }
 
-    // Foreign keys: compared after the rest, because a key whose target key
-    // or whose column types change is dropped and re-added around them.
-    for (_, n) in &pairs {
-        let m = &mapped[&n.name];
+    /// Foreign keys of a kept table: changed ones, and unchanged ones whose
+    /// columns or target key change type or are re-keyed (dropped and
+    /// re-added around that change).
+    fn foreign_keys(&mut self, n: &Table, m: &Table) {
         let (mf, nf) = (resolved_foreign_keys(m), resolved_foreign_keys(n));
         let touched = |fk: &ForeignKey| {
             fk.columns
                 .iter()
-                .any(|c| retyped.contains(&(n.name.clone(), c.clone())))
+                .any(|c| self.retyped.contains(&(n.name.clone(), c.clone())))
                 || fk
                     .ref_columns
                     .iter()
-                    .any(|c| retyped.contains(&(fk.ref_table.clone(), c.clone())))
-                || rekeyed.contains(&(fk.ref_table.clone(), sorted(&fk.ref_columns)))
+                    .any(|c| self.retyped.contains(&(fk.ref_table.clone(), c.clone())))
+                || self
+                    .rekeyed
+                    .contains(&(fk.ref_table.clone(), sorted(&fk.ref_columns)))
         };
-        for fk in mf.iter().filter(|fk| !nf.contains(fk) || touched(fk)) {
-            p.push(Operation::DropForeignKey {
+        let drops: Vec<ForeignKey> = mf
+            .iter()
+            .filter(|fk| !nf.contains(fk) || touched(fk))
+            .cloned()
+            .collect();
+        let adds: Vec<ForeignKey> = nf
+            .iter()
+            .filter(|fk| !mf.contains(fk) || touched(fk))
+            .cloned()
+            .collect();
+        for foreign_key in drops {
+            self.ops.push(Operation::DropForeignKey {
                 table: n.name.clone(),
-                foreign_key: fk.clone(),
+                foreign_key,
             });
         }
-        for fk in nf.iter().filter(|fk| !mf.contains(fk) || touched(fk)) {
-            p.push(Operation::AddForeignKey {
+        for foreign_key in adds {
+            self.ops.push(Operation::AddForeignKey {
                 table: n.name.clone(),
-                foreign_key: fk.clone(),
+                foreign_key,
             });
         }
     }
 
-    // --- dropped tables: children first; keys inside a cycle dropped before --
-    let (drop_order, drop_forward) = creation_order(&dropped);
-    for (t, forward) in drop_order.iter().zip(&drop_forward) {
-        for fk in forward {
-            p.push(Operation::DropForeignKey {
-                table: t.name.clone(),
-                foreign_key: fk.clone(),
+    /// Dropped tables: children first; keys inside a cycle dropped before.
+    fn dropped_tables(&mut self, dropped: &[&Table]) {
+        let (order, forward) = creation_order(dropped);
+        for (t, keys) in order.iter().zip(forward) {
+            for foreign_key in keys {
+                self.ops.push(Operation::DropForeignKey {
+                    table: t.name.clone(),
+                    foreign_key,
+                });
+            }
+        }
+        for t in order.iter().rev() {
+            self.ops.push(Operation::DropTable {
+                table: (*t).clone(),
             });
         }
     }
-    for t in drop_order.iter().rev() {
-        p.push(Operation::DropTable {
-            table: (*t).clone(),
-        });
-    }
 
-    // --- created tables: parents first; keys forward in a cycle added later --
-    let (create_order, create_forward) = creation_order(&created);
-    for (t, forward) in create_order.iter().zip(&create_forward) {
-        let mut table = Table {
-            renamed_from: None,
-            ..(*t).clone()
-        };
-        for c in &mut table.columns {
-            c.renamed_from = None;
-        }
-        let forward_names: Vec<Option<String>> = forward.iter().map(|f| f.name.clone()).collect();
-        table
-            .foreign_keys
-            .retain(|fk| !forward_names.contains(&Some(names::foreign_key_name(t, fk))));
-        p.push(Operation::CreateTable { table });
-        for fk in forward {
-            p.push(Operation::AddForeignKey {
-                table: t.name.clone(),
-                foreign_key: fk.clone(),
-            });
-        }
-    }
-    for d in &dropped {
-        if let Some(c) = created.iter().find(|c| same_columns(d, c)) {
-            out.warnings.push(format!(
-                "table `{}` is dropped and `{}` created with the same columns; if it is a rename, write `#[renamed_from({})]` on `{}`",
-                d.name, c.name, d.name, c.name
-            ));
+    /// Created tables: parents first; keys pointing forward in a cycle added
+    /// after the tables.
+    fn created_tables(&mut self, created: &[&Table]) {
+        let (order, forward) = creation_order(created);
+        for (t, keys) in order.iter().zip(forward) {
+            let mut table = Table {
+                renamed_from: None,
+                ..(*t).clone()
+            };
+            for c in &mut table.columns {
+                c.renamed_from = None;
+            }
+            let forward_names: Vec<Option<String>> = keys.iter().map(|f| f.name.clone()).collect();
+            table
+                .foreign_keys
+                .retain(|fk| !forward_names.contains(&Some(names::foreign_key_name(t, fk))));
+            self.ops.push(Operation::CreateTable { table });
+            for foreign_key in keys {
+                self.ops.push(Operation::AddForeignKey {
+                    table: t.name.clone(),
+                    foreign_key,
+                });
+            }
         }
     }
 
-    // --- raw blocks ---------------------------------------------------------
-    // Raw blocks are dropped in reverse file order.
-    for b in old.raw_blocks.iter().rev() {
-        let kept = new.raw_blocks.iter().find(|n| n.name == b.name);
-        if kept.is_none_or(|n| n.parts != b.parts) {
-            p.push(Operation::DropRawBlock { block: b.clone() });
+    /// A dropped and a created table with the same columns look like a
+    /// rename: say which hint to write.
+    fn table_rename_warnings(&mut self, dropped: &[&Table], created: &[&Table]) {
+        for d in dropped {
+            if let Some(c) = created.iter().find(|c| same_columns(d, c)) {
+                self.warnings.push(format!(
+                    "table `{}` is dropped and `{}` created with the same columns; if it is a rename, write `#[renamed_from({})]` on `{}`",
+                    d.name, c.name, d.name, c.name
+                ));
+            }
         }
     }
-    for b in &new.raw_blocks {
-        let had = old.raw_blocks.iter().find(|o| o.name == b.name);
-        if had.is_none_or(|o| o.parts != b.parts) {
-            p.push(Operation::AddRawBlock { block: b.clone() });
+
+    /// Raw blocks: a changed block is dropped (in reverse file order) and
+    /// added again.
+    fn raw_blocks(&mut self, old: &Schema, new: &Schema) {
+        for b in old.raw_blocks.iter().rev() {
+            let kept = new.raw_blocks.iter().find(|n| n.name == b.name);
+            if kept.is_none_or(|n| n.parts != b.parts) {
+                self.ops.push(Operation::DropRawBlock { block: b.clone() });
+            }
+        }
+        for b in &new.raw_blocks {
+            let had = old.raw_blocks.iter().find(|o| o.name == b.name);
+            if had.is_none_or(|o| o.parts != b.parts) {
+                self.ops.push(Operation::AddRawBlock { block: b.clone() });
+            }
         }
     }
-    // A stable sort: within a phase, operations keep the order found.
-    p.sort_by_key(Operation::phase);
-    out.operations = p;
-    Ok(out)
+
+    /// The operations in phase order; within a phase (a stable sort) they
+    /// keep the order found.
+    fn finish(mut self) -> Changes {
+        self.ops.sort_by_key(Operation::phase);
+        Changes {
+            operations: self.ops,
+            warnings: self.warnings,
+        }
+    }
 }
 
 fn scope_name(s: BackendScope) -> String {
