@@ -53,6 +53,18 @@ fn literal_list(items: &[&str]) -> String {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Sqlite;
 
+impl Sqlite {
+    /// `DROP <kind> IF EXISTS "<name>";` for an object a hand-written
+    /// migration made (`kind`: `table`, `view`, `trigger` or `index`).
+    pub fn drop_object(&self, kind: &str, name: &str) -> String {
+        format!(
+            "DROP {} IF EXISTS \"{}\";",
+            kind.to_ascii_uppercase(),
+            name.replace('"', "\"\"")
+        )
+    }
+}
+
 /// The `GLOB` pattern of the canonical timestamp text.
 pub const TIMESTAMP_GLOB: &str =
     "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]Z";
