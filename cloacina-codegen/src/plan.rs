@@ -1705,6 +1705,134 @@ fn final_name_of(ops: &[Operation], i: usize, name: &str) -> String {
 mod tests {
     use super::*;
 
+    fn built(kind: ObjectKind, name: &str, table: &str, sql: &str, refs: &[&str]) -> BuiltObject {
+        BuiltObject {
+            kind,
+            name: name.into(),
+            table: table.into(),
+            sql: sql.into(),
+            created_by: "20240101000000_hand".into(),
+            hand_written: true,
+            references: refs.iter().map(|r| r.to_string()).collect(),
+        }
+    }
+
+    const TWO_TABLES: &str =
+        "table! { parents (id) { id -> BigInt, #[default(1)] n -> Integer, } }\n\
+         table! { others (id) { id -> BigInt, } }";
+
+    /// The history as the replay reads it: the schema's tables, then a
+    /// hand-made child of `parents` with an index, a view over `parents`,
+    /// and an unrelated table with its own view.
+    fn hand_history() -> BuiltObjects {
+        use ObjectKind::*;
+        BuiltObjects {
+            objects: vec![
+                built(
+                    Table,
+                    "parents",
+                    "parents",
+                    "CREATE TABLE parents (id INTEGER PRIMARY KEY, n INTEGER)",
+                    &[],
+                ),
+                built(
+                    Table,
+                    "others",
+                    "others",
+                    "CREATE TABLE others (id INTEGER PRIMARY KEY)",
+                    &[],
+                ),
+                built(
+                    Table,
+                    "kids",
+                    "kids",
+                    "CREATE TABLE kids (p INTEGER REFERENCES parents (id))",
+                    &["parents"],
+                ),
+                built(
+                    Index,
+                    "kids_p",
+                    "kids",
+                    "CREATE INDEX kids_p ON kids (p)",
+                    &[],
+                ),
+                built(
+                    View,
+                    "parent_view",
+                    "parent_view",
+                    "CREATE VIEW parent_view AS SELECT id FROM parents",
+                    &[],
+                ),
+                built(Table, "loose", "loose", "CREATE TABLE loose (a TEXT)", &[]),
+                built(
+                    View,
+                    "loose_view",
+                    "loose_view",
+                    "CREATE VIEW loose_view AS SELECT a FROM loose",
+                    &[],
+                ),
+            ],
+        }
+    }
+
+    fn plan_of(to: &str) -> (Schema, Vec<Operation>) {
+        let old = crate::parse_str("old.rs", TWO_TABLES).expect("old");
+        let new = crate::parse_str("new.rs", to).expect("new");
+        let ops = crate::diff::changes(&old, &new).expect("diff").operations;
+        (old, ops)
+    }
+
+    #[test]
+    fn a_rebuild_carries_hand_made_children_and_views_and_nothing_else() {
+        let (old, ops) = plan_of(&TWO_TABLES.replace("#[default(1)]", "#[default(2)]"));
+        let built = hand_history();
+        assert_eq!(hand_made_refusal(&old, &ops, &built), None);
+        let up = render_with(&old, &ops, Backend::Sqlite, &built).up;
+        for want in [
+            "CREATE TEMP TABLE cloacina_keep_kids AS SELECT * FROM kids;",
+            "DROP TABLE IF EXISTS \"kids\";",
+            "DROP VIEW IF EXISTS \"parent_view\";",
+            "CREATE TABLE kids (p INTEGER REFERENCES parents (id));",
+            "CREATE INDEX kids_p ON kids (p);",
+            "CREATE VIEW parent_view AS SELECT id FROM parents;",
+        ] {
+            assert!(up.contains(want), "{want} missing:\n{up}");
+        }
+        assert!(
+            !up.contains("loose"),
+            "unrelated objects are never touched:\n{up}"
+        );
+        // The view is dropped before the table it names, and re-created last.
+        let pos = |s: &str| up.find(s).unwrap_or(usize::MAX);
+        assert!(pos("DROP VIEW IF EXISTS") < pos("DROP TABLE IF EXISTS \"kids\""));
+        assert!(pos("CREATE INDEX kids_p") < pos("CREATE VIEW parent_view"));
+        // Without the replay, the plan is what it was (the run-time guard refuses).
+        let plain = render(&old, &ops, Backend::Sqlite).up;
+        assert!(!plain.contains("kids"), "{plain}");
+    }
+
+    #[test]
+    fn dropping_the_parent_of_a_hand_made_child_is_refused() {
+        let (old, ops) = plan_of("table! { others (id) { id -> BigInt, } }");
+        let refusal = hand_made_refusal(&old, &ops, &hand_history()).expect("refused");
+        assert_eq!(refusal.kind, ObjectKind::Table);
+        assert_eq!(refusal.name, "kids");
+        assert_eq!(refusal.created_by, "20240101000000_hand");
+        assert_eq!(
+            refusal.problem,
+            "references table parents, which this migration drops: its rows would be deleted"
+        );
+        assert!(
+            refusal.fix.contains("Declare kids in the schema file"),
+            "{}",
+            refusal.fix
+        );
+        // Nothing hand-made depends on `others`: dropping it is not refused.
+        let (old, ops) =
+            plan_of("table! { parents (id) { id -> BigInt, #[default(1)] n -> Integer, } }");
+        assert_eq!(hand_made_refusal(&old, &ops, &hand_history()), None);
+    }
+
     #[test]
     fn created_objects_reads_every_create_form() {
         let cases: &[(&str, &[(&str, &str)])] = &[

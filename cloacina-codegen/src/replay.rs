@@ -331,3 +331,79 @@ mod ffi {
         }
     }
 }
+
+#[cfg(all(test, feature = "replay"))]
+mod tests {
+    use super::*;
+
+    fn history(tag: &str, migrations: &[(&str, &str)]) -> std::path::PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("cloacina-replay-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for (folder, up) in migrations {
+            let d = dir.join("sqlite").join(folder);
+            std::fs::create_dir_all(&d).expect("dir");
+            std::fs::write(d.join("up.sql"), up).expect("up.sql");
+        }
+        dir
+    }
+
+    #[test]
+    fn replay_reads_every_object_with_the_migration_that_made_it() {
+        let dir = history(
+            "ok",
+            &[
+                ("20240101000000_initial", "CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE gone (a INTEGER);"),
+                (
+                    "20240102000000_hand",
+                    "CREATE TABLE c (p INTEGER REFERENCES p (id));\nCREATE INDEX c_p ON c (p);\n\
+                     CREATE VIEW v AS SELECT * FROM c;\nCREATE VIRTUAL TABLE s USING fts5(x);\nDROP TABLE gone;",
+                ),
+            ],
+        );
+        let folders = [
+            ("20240101000000_initial".to_string(), false),
+            ("20240102000000_hand".to_string(), true),
+        ];
+        let built = replay_sqlite(&dir, &folders).expect("replay");
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(built.get("gone").is_none(), "dropped objects are gone");
+        let p = built.get("p").expect("p");
+        assert_eq!(
+            (p.created_by.as_str(), p.hand_written),
+            ("20240101000000_initial", false)
+        );
+        let c = built.get("C").expect("c, case-insensitive");
+        assert_eq!(
+            (c.created_by.as_str(), c.hand_written),
+            ("20240102000000_hand", true)
+        );
+        assert_eq!(c.references, ["p"]);
+        let ix = built.get("c_p").expect("index");
+        assert_eq!((ix.kind, ix.table.as_str()), (ObjectKind::Index, "c"));
+        assert_eq!(built.get("v").map(|v| v.kind), Some(ObjectKind::View));
+        assert!(built.get("s").is_some_and(BuiltObject::is_virtual));
+        assert!(!c.is_virtual());
+    }
+
+    #[test]
+    fn a_failing_migration_is_named() {
+        let dir = history(
+            "bad",
+            &[(
+                "20240101000000_bad",
+                "CREATE TABLE t (a INTEGER);\nINSERT INTO nope VALUES (1);",
+            )],
+        );
+        let err =
+            replay_sqlite(&dir, &[("20240101000000_bad".to_string(), true)]).expect_err("fails");
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(err.folder, "20240101000000_bad");
+        assert!(
+            err.to_string()
+                .contains("migrations/sqlite/20240101000000_bad/up.sql"),
+            "{err}"
+        );
+        assert!(err.message.contains("no such table: nope"), "{err}");
+    }
+}

@@ -47,8 +47,8 @@ table! {
 "#;
 
 /// What the hand-written migration makes on SQLite: a child of `tasks`
-/// with an index and a trigger, a view over `tasks`, and a table that has
-/// nothing to do with any rebuild.
+/// with an index and a trigger, a view over `tasks`, an index on `tasks`,
+/// and a table that has nothing to do with any rebuild.
 const HAND_SQLITE: &str = "
 CREATE TABLE audit (task_id INTEGER NOT NULL REFERENCES tasks (id) ON DELETE CASCADE, what TEXT NOT NULL) STRICT;
 CREATE INDEX audit_task ON audit (task_id);
@@ -60,6 +60,7 @@ CREATE VIEW task_events AS
     SELECT t.id AS task_id, t.max_attempts, count(a.task_id) AS events
     FROM tasks t LEFT JOIN audit a ON a.task_id = t.id GROUP BY t.id;
 CREATE TABLE scratch (k TEXT PRIMARY KEY, v TEXT NOT NULL) STRICT;
+CREATE INDEX tasks_by_attempts ON tasks (max_attempts);
 ";
 
 const HAND_POSTGRES: &str = "
@@ -69,9 +70,10 @@ CREATE VIEW task_events AS
     SELECT t.id AS task_id, t.max_attempts, count(a.task_id) AS events
     FROM tasks t LEFT JOIN audit a ON a.task_id = t.id GROUP BY t.id, t.max_attempts;
 CREATE TABLE scratch (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE INDEX tasks_by_attempts ON tasks (max_attempts);
 ";
 
-const HAND_DOWN: &str = "DROP VIEW task_events;\nDROP TABLE audit;\nDROP TABLE scratch;\n";
+const HAND_DOWN: &str = "DROP INDEX tasks_by_attempts;\nDROP VIEW task_events;\nDROP TABLE audit;\nDROP TABLE scratch;\n";
 
 const SEED: &str = "
 INSERT INTO projects (id, name) VALUES (1, 'a'), (2, 'b');
@@ -165,7 +167,7 @@ const AUDIT: &str = "SELECT task_id || ':' || what AS v FROM audit ORDER BY rowi
 const EVENTS: &str =
     "SELECT task_id || ':' || max_attempts || ':' || events AS v FROM task_events ORDER BY task_id";
 const SCRATCH: &str = "SELECT k || '=' || v AS v FROM scratch ORDER BY k";
-const OBJECTS: &str = "SELECT type || ' ' || name || ' ' || coalesce(sql, '') AS v FROM sqlite_schema WHERE name IN ('audit', 'audit_task', 'audit_not_empty', 'task_events', 'scratch') ORDER BY name";
+const OBJECTS: &str = "SELECT type || ' ' || name || ' ' || coalesce(sql, '') AS v FROM sqlite_schema WHERE name IN ('audit', 'audit_task', 'audit_not_empty', 'task_events', 'scratch', 'tasks_by_attempts') ORDER BY name";
 
 #[test]
 fn a_rebuild_carries_the_hand_made_child_and_view_with_every_row() {
@@ -242,6 +244,12 @@ fn a_rebuild_carries_the_hand_made_child_and_view_with_every_row() {
         .get_result::<Count>(&mut c)
         .expect("fk check");
     assert_eq!(fk.n, 0);
+    // down rebuilds `tasks` again and carries the same objects.
+    let (audit, objects) = (rows(&mut c, AUDIT), rows(&mut c, OBJECTS));
+    c.revert_last_migration(migrations).expect("down");
+    assert_eq!(rows(&mut c, AUDIT), audit, "down keeps the child's rows");
+    assert_eq!(rows(&mut c, OBJECTS), objects, "down keeps the objects");
+    assert_eq!(rows(&mut c, SCRATCH), scratch);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
