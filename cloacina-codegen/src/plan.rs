@@ -1505,6 +1505,18 @@ fn schema_objects(start: &Schema) -> HashSet<String> {
     known
 }
 
+/// The objects of the replayed history that the schema `start` does not
+/// create itself (its tables, their indexes, its `raw_sql!` blocks): the
+/// ones hand-written migrations made.
+pub fn hand_made_objects<'b>(start: &Schema, built: &'b BuiltObjects) -> Vec<&'b BuiltObject> {
+    let known = schema_objects(start);
+    built
+        .objects
+        .iter()
+        .filter(|o| !known.contains(&o.name.to_ascii_lowercase()))
+        .collect()
+}
+
 /// The objects made by hand-written migrations (anything the replayed
 /// history holds that the schema does not create) that a SQLite rebuild
 /// must carry: the tables that reference a dropped table (transitively),
@@ -1528,13 +1540,8 @@ struct HandCarry {
 
 impl HandCarry {
     fn new(start: &Schema, touched: &Touched, built: &BuiltObjects) -> Self {
-        let known = schema_objects(start);
         let lower = |o: &BuiltObject| o.name.to_ascii_lowercase();
-        let hand: Vec<&BuiltObject> = built
-            .objects
-            .iter()
-            .filter(|o| !known.contains(&lower(o)))
-            .collect();
+        let hand = hand_made_objects(start, built);
         let mut out = HandCarry::default();
         let mut seen: HashSet<String> = HashSet::new();
         // Names whose dependents are lifted: the touched tables, then every

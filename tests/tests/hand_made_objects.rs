@@ -323,3 +323,26 @@ fn postgres_keeps_the_hand_made_objects_through_the_same_history() {
     drop(scratch);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// On this project's own history the replay finds only what the schema
+/// creates: nothing is taken for hand-made (which a rebuild would then
+/// re-create twice).
+#[test]
+fn this_projects_history_holds_only_the_schemas_own_objects() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let h = history::load(&root.join("migrations")).expect("history");
+    let folders: Vec<(String, bool)> = h
+        .migrations
+        .iter()
+        .map(|m| (m.folder.clone(), m.hand_written))
+        .collect();
+    let built = cloacina_codegen::internals::replay::replay_sqlite(&h.dir, &folders)
+        .expect("the history replays");
+    assert!(built.get("task_executions").is_some(), "{built:?}");
+    let snapshot = h.current_schema();
+    let hand: Vec<String> = cloacina_codegen::internals::plan::hand_made_objects(&snapshot, &built)
+        .into_iter()
+        .map(|o| format!("{} {}", o.kind.word(), o.name))
+        .collect();
+    assert_eq!(hand, Vec::<String>::new());
+}
