@@ -696,10 +696,10 @@ impl<'a> SqlitePlan<'a> {
         let carry = group
             .as_ref()
             .map(|g| RawCarry::for_rebuild(self.start, g, &dropped_by_op));
-        let hand = group
-            .as_ref()
-            .map(|g| HandCarry::new(self.start, &g.touched(), self.built))
-            .unwrap_or_default();
+        let hand = match (&group, &carry) {
+            (Some(g), Some(c)) => HandCarry::new(self.start, &g.touched(c), self.built),
+            _ => HandCarry::default(),
+        };
         let mut out: Vec<String> = Vec::new();
         if let (Some(g), Some(c)) = (&group, &carry) {
             out.extend(g.guard_before(self, c, &hand));
@@ -1110,11 +1110,17 @@ impl<'p> RebuildGroup<'p> {
     }
 
     /// The tables the rebuild drops (lowercased SQL names before the
-    /// migration), which of them it drops for good, and which it renames.
-    fn touched(&self) -> Touched {
+    /// migration; the tables of the raw blocks it lifts included), which
+    /// of them it drops for good, and which it renames.
+    fn touched(&self, carry: &RawCarry) -> Touched {
         let lower = |t: &Table| t.sql_name().to_ascii_lowercase();
         Touched {
-            all: self.old_tables.iter().map(lower).collect(),
+            all: self
+                .old_tables
+                .iter()
+                .map(lower)
+                .chain(carry.tables.iter().map(|t| t.to_ascii_lowercase()))
+                .collect(),
             dropped: self.drops.iter().map(lower).collect(),
             renamed: self
                 .order
@@ -1477,7 +1483,9 @@ pub fn hand_made_refusal(
         }
     } else {
         let drops = plan.dropped_tables();
-        RebuildGroup::new(&plan, &drops).touched()
+        let group = RebuildGroup::new(&plan, &drops);
+        let (dropped_by_op, _) = raw_block_changes(ops);
+        group.touched(&RawCarry::for_rebuild(old, &group, &dropped_by_op))
     };
     HandCarry::new(old, &touched, built)
         .refusals
@@ -1816,6 +1824,46 @@ mod tests {
         // Without the replay, the plan is what it was (the run-time guard refuses).
         let plain = render(&old, &ops, Backend::Sqlite).up;
         assert!(!plain.contains("kids"), "{plain}");
+    }
+
+    #[test]
+    fn a_hand_made_child_of_a_lifted_raw_table_is_carried_too() {
+        let raw = "\nraw_sql! {\n    #[sqlite(up = \"CREATE TABLE tags (p INTEGER REFERENCES parents (id));\", down = \"DROP TABLE tags;\")]\n    tags;\n}\n";
+        let old = crate::parse_str("old.rs", &format!("{TWO_TABLES}{raw}")).expect("old");
+        let to = format!("{TWO_TABLES}{raw}").replace("#[default(1)]", "#[default(2)]");
+        let new = crate::parse_str("new.rs", &to).expect("new");
+        let ops = crate::diff::changes(&old, &new).expect("diff").operations;
+        let mut built = hand_history();
+        built.objects.push(built_object_of_raw_child());
+        assert_eq!(hand_made_refusal(&old, &ops, &built), None);
+        let up = render_with(&old, &ops, Backend::Sqlite, &built).up;
+        for want in [
+            "DROP TABLE tags;",
+            "CREATE TABLE tag_notes (",
+            "cloacina_keep_tag_notes",
+        ] {
+            assert!(up.contains(want), "{want} missing:\n{up}");
+        }
+        let pos = |s: &str| up.find(s).unwrap_or(usize::MAX);
+        // Saved and dropped before the raw table it references goes.
+        assert!(
+            pos("DROP TABLE IF EXISTS \"tag_notes\"") < pos("DROP TABLE tags;"),
+            "{up}"
+        );
+        assert!(
+            pos("CREATE TABLE tags (") < pos("CREATE TABLE tag_notes ("),
+            "{up}"
+        );
+    }
+
+    fn built_object_of_raw_child() -> BuiltObject {
+        built(
+            ObjectKind::Table,
+            "tag_notes",
+            "tag_notes",
+            "CREATE TABLE tag_notes (t INTEGER REFERENCES tags (rowid))",
+            &["tags"],
+        )
     }
 
     #[test]
