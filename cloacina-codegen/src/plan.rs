@@ -51,8 +51,19 @@
 //! no violation is counted. `defer_foreign_keys` lets the copies run in any
 //! order.
 //!
-//! A table the schema file does not declare (made by a hand-written
-//! migration) that references a rebuilt or dropped table would lose its rows,
+//! Objects made by hand-written migrations are known from the replayed
+//! history ([`crate::replay`], passed in as [`BuiltObjects`] through
+//! [`render_with`]): a hand-made table that references a rebuilt table
+//! (or a lifted raw table, transitively) is carried like a raw table (rows
+//! saved, dropped, re-created from its own SQL, rows put back), its indexes
+//! and triggers and the hand-made indexes and triggers on rebuilt tables
+//! are re-created, and hand-made views and triggers that name any of them
+//! are dropped before the rebuild and re-created after it. What cannot be
+//! carried (a child of a table the migration drops or renames, a view that
+//! names one) is refused at plan time by [`hand_made_refusal`]; `down.sql`
+//! is planned the same way but not refused. Every other hand-made object is
+//! left alone. A table the plan still does not know (made outside the
+//! history) that references a rebuilt or dropped table would lose its rows,
 //! so the migration refuses to run, naming it. `raw_sql!` blocks that name a
 //! rebuilt or dropped table (directly, or through an object another such
 //! block creates) are dropped before the rebuild and recreated after it,
