@@ -66,6 +66,7 @@ use crate::guard::{self, Refused};
 use crate::model::{Backend, Schema};
 use crate::plan;
 use crate::render;
+use crate::replay::BuiltObjects;
 
 /// The snapshot's file name.
 pub const SNAPSHOT_FILE: &str = "schema.snapshot.rs";
@@ -201,6 +202,26 @@ pub enum HistoryError {
     NothingToRebase {
         /// The migrations folder.
         dir: PathBuf,
+    },
+    /// A migration of the SQLite history fails when replayed in memory
+    /// (planning needs what the history really built).
+    #[error(transparent)]
+    Replay(#[from] crate::replay::ReplayError),
+    /// A SQLite rebuild cannot carry an object that a hand-written
+    /// migration made (a child table of a dropped or renamed table, a view
+    /// that names one): the migration is not planned.
+    #[error("cannot plan the SQLite migration: {kind} {name} (created by migrations/sqlite/{created_by}/up.sql) {problem}. {fix}")]
+    HandMadeObject {
+        /// `table`, `view`, `trigger` or `index`.
+        kind: String,
+        /// Its name.
+        name: String,
+        /// The migration folder that created it.
+        created_by: String,
+        /// What stops the rebuild from carrying it.
+        problem: String,
+        /// What to do.
+        fix: String,
     },
     /// A migration name that is not a plain snake_case word.
     #[error(
@@ -937,6 +958,18 @@ pub fn pending(history: &History, schema: &Schema) -> Result<PendingMigration, H
     } else {
         diff::changes(&old, schema)?
     };
+    let built = built_objects(history, initial || changes.operations.is_empty())?;
+    if !initial {
+        if let Some(r) = plan::hand_made_refusal(&old, &changes.operations, &built) {
+            return Err(HistoryError::HandMadeObject {
+                kind: r.kind.word().to_string(),
+                name: r.name,
+                created_by: r.created_by,
+                problem: r.problem,
+                fix: r.fix,
+            });
+        }
+    }
     let sql = Backend::ALL
         .iter()
         .map(|&b| {
@@ -947,7 +980,7 @@ pub fn pending(history: &History, schema: &Schema) -> Result<PendingMigration, H
                     down: render::ddl::render_drop_schema(schema, b),
                 }
             } else {
-                plan::render(&old, &changes.operations, b)
+                plan::render_with(&old, &changes.operations, b, &built)
             }
         })
         .collect();
@@ -956,6 +989,22 @@ pub fn pending(history: &History, schema: &Schema) -> Result<PendingMigration, H
         initial,
         sql,
     })
+}
+
+/// What the SQLite history really built (tables, views, triggers and
+/// indexes of hand-written migrations included), by replaying it in
+/// memory; nothing when `skip` (no migration to plan, or the first one) or
+/// without the `replay` feature.
+fn built_objects(history: &History, skip: bool) -> Result<BuiltObjects, HistoryError> {
+    if skip {
+        return Ok(BuiltObjects::default());
+    }
+    let folders: Vec<(String, bool)> = history
+        .migrations
+        .iter()
+        .map(|m| (m.folder.clone(), m.hand_written))
+        .collect();
+    Ok(crate::replay::replay_sqlite(&history.dir, &folders)?)
 }
 
 /// What [`write_migration`] wrote.

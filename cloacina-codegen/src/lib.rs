@@ -415,6 +415,7 @@ mod names;
 mod normalize;
 mod plan;
 mod render;
+mod replay;
 #[cfg(feature = "live")]
 mod rows;
 #[cfg(feature = "live")]
@@ -462,6 +463,10 @@ pub mod internals {
     /// Operations to SQL per backend.
     pub mod plan {
         pub use crate::plan::*;
+    }
+    /// What the SQLite history really built (an in-memory replay).
+    pub mod replay {
+        pub use crate::replay::*;
     }
     /// Renderers: Diesel code, DDL per backend, the neutral schema language.
     pub mod render {

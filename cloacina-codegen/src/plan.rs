@@ -51,8 +51,19 @@
 //! no violation is counted. `defer_foreign_keys` lets the copies run in any
 //! order.
 //!
-//! A table the schema file does not declare (made by a hand-written
-//! migration) that references a rebuilt or dropped table would lose its rows,
+//! Objects made by hand-written migrations are known from the replayed
+//! history ([`crate::replay`], passed in as [`BuiltObjects`] through
+//! [`render_with`]): a hand-made table that references a rebuilt table
+//! (or a lifted raw table, transitively) is carried like a raw table (rows
+//! saved, dropped, re-created from its own SQL, rows put back), its indexes
+//! and triggers and the hand-made indexes and triggers on rebuilt tables
+//! are re-created, and hand-made views and triggers that name any of them
+//! are dropped before the rebuild and re-created after it. What cannot be
+//! carried (a child of a table the migration drops or renames, a view that
+//! names one) is refused at plan time by [`hand_made_refusal`]; `down.sql`
+//! is planned the same way but not refused. Every other hand-made object is
+//! left alone. A table the plan still does not know (made outside the
+//! history) that references a rebuilt or dropped table would lose its rows,
 //! so the migration refuses to run, naming it. `raw_sql!` blocks that name a
 //! rebuilt or dropped table (directly, or through an object another such
 //! block creates) are dropped before the rebuild and recreated after it,
@@ -76,6 +87,7 @@ use crate::diff::{
 use crate::model::*;
 use crate::names;
 use crate::render::ddl::{dialect, Dialect};
+use crate::replay::{BuiltObject, BuiltObjects, ObjectKind};
 
 /// The SQL of one migration on one backend.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,8 +103,23 @@ pub struct MigrationSql {
 /// Suffix of the temporary name of a table being rebuilt on SQLite.
 pub const REBUILD_SUFFIX: &str = "__cloacina_new";
 
-/// Renders `ops` (which lead from `old` to the new schema) for `backend`.
+/// Renders `ops` (which lead from `old` to the new schema) for `backend`,
+/// knowing only the schema (no object made by a hand-written migration).
 pub fn render(old: &Schema, ops: &[Operation], backend: Backend) -> MigrationSql {
+    render_with(old, ops, backend, &BuiltObjects::default())
+}
+
+/// Renders `ops` (which lead from `old` to the new schema) for `backend`,
+/// knowing what the history really built on SQLite (`built`): a SQLite
+/// rebuild carries the tables, indexes, triggers and views that
+/// hand-written migrations made around the tables it rebuilds. Check
+/// [`hand_made_refusal`] first: what it names cannot be carried.
+pub fn render_with(
+    old: &Schema,
+    ops: &[Operation],
+    backend: Backend,
+    built: &BuiltObjects,
+) -> MigrationSql {
     let mut new = old.clone();
     for op in ops {
         apply(&mut new, op);
@@ -100,8 +127,8 @@ pub fn render(old: &Schema, ops: &[Operation], backend: Backend) -> MigrationSql
     let inverse = invert_all(ops);
     MigrationSql {
         backend,
-        up: render_direction(old, ops, backend, false),
-        down: render_direction(&new, &inverse, backend, true),
+        up: render_direction(old, ops, backend, false, built),
+        down: render_direction(&new, &inverse, backend, true, built),
     }
 }
 
@@ -150,10 +177,16 @@ fn raw_down(block: &RawBlock, backend: Backend) -> Option<String> {
     (!sql.is_empty()).then(|| format!("-- raw_sql: {} (down)\n{sql}", block.name))
 }
 
-fn render_direction(start: &Schema, ops: &[Operation], backend: Backend, down: bool) -> String {
+fn render_direction(
+    start: &Schema,
+    ops: &[Operation],
+    backend: Backend,
+    down: bool,
+    built: &BuiltObjects,
+) -> String {
     match backend {
         Backend::Postgres => render_postgres(start, ops, down),
-        Backend::Sqlite => render_sqlite(start, ops, down),
+        Backend::Sqlite => SqlitePlan::analyse(start, ops, built).emit(down),
     }
 }
 
@@ -525,6 +558,8 @@ impl Rebuild {
 struct SqlitePlan<'a> {
     start: &'a Schema,
     ops: &'a [Operation],
+    /// What the history really built (objects of hand-written migrations).
+    built: &'a BuiltObjects,
     /// The schema after every operation.
     final_state: Schema,
     /// Pre-existing tables (by their name before the migration) that are rebuilt.
@@ -584,11 +619,12 @@ impl NameTracker {
 impl<'a> SqlitePlan<'a> {
     /// Pass 1: which tables are rebuilt, created and dropped, and the final
     /// state. Names are tracked to the end of the migration.
-    fn analyse(start: &'a Schema, ops: &'a [Operation]) -> Self {
+    fn analyse(start: &'a Schema, ops: &'a [Operation], built: &'a BuiltObjects) -> Self {
         let backend = Backend::Sqlite;
         let mut plan = SqlitePlan {
             start,
             ops,
+            built,
             final_state: start.clone(),
             dirty: HashSet::new(),
             rebuilds: start
@@ -671,9 +707,14 @@ impl<'a> SqlitePlan<'a> {
         let carry = group
             .as_ref()
             .map(|g| RawCarry::for_rebuild(self.start, g, &dropped_by_op));
+        let hand = match (&group, &carry) {
+            (Some(g), Some(c)) => HandCarry::new(self.start, &g.touched(c), self.built),
+            _ => HandCarry::default(),
+        };
         let mut out: Vec<String> = Vec::new();
         if let (Some(g), Some(c)) = (&group, &carry) {
-            out.extend(g.guard_before(self, c));
+            out.extend(g.guard_before(self, c, &hand));
+            out.extend(hand.save_and_drop());
             out.extend(c.save_and_drop());
         }
         let mut state = self.start.clone();
@@ -682,7 +723,7 @@ impl<'a> SqlitePlan<'a> {
             if let (false, Operation::AddRawBlock { .. }, Some(g), Some(c)) =
                 (group_done, op, &group, &carry)
             {
-                out.extend(self.rebuild(g, c, &added_by_op));
+                out.extend(self.rebuild(g, c, &hand, &added_by_op));
                 group_done = true;
             }
             let before = state.clone();
@@ -697,7 +738,7 @@ impl<'a> SqlitePlan<'a> {
             emit_op(op, down, self.statements(i, op, &before, &state), &mut out);
         }
         if let (false, Some(g), Some(c)) = (group_done, &group, &carry) {
-            out.extend(self.rebuild(g, c, &added_by_op));
+            out.extend(self.rebuild(g, c, &hand, &added_by_op));
         }
         // Data-loss notes for absorbed destructive operations.
         let notes: Vec<String> = self
@@ -785,17 +826,19 @@ impl<'a> SqlitePlan<'a> {
         &self,
         group: &RebuildGroup<'_>,
         carry: &RawCarry,
+        hand: &HandCarry,
         added_by_op: &HashSet<&str>,
     ) -> Vec<String> {
         let mut out = vec![group.header()];
-        out.extend(group.guard_unknown_objects());
+        out.extend(group.guard_unknown_objects(&hand.recreated_on_rebuilt()));
         out.extend(group.create_new_tables());
         out.extend(group.copy_rows());
         out.extend(group.drop_old_tables());
         out.extend(group.rename_new_tables());
         out.extend(group.create_indexes());
         out.extend(carry.restore(added_by_op));
-        out.extend(group.guard_after(self, carry));
+        out.extend(hand.restore());
+        out.extend(group.guard_after(self, carry, hand));
         out
     }
 
@@ -803,7 +846,7 @@ impl<'a> SqlitePlan<'a> {
     /// SQLite), as (SQL name before, SQL name after): the schema's tables
     /// that the migration does not drop, then the tables of raw blocks it
     /// keeps.
-    fn surviving_tables(&self, carry: &RawCarry) -> Vec<(String, String)> {
+    fn surviving_tables(&self, carry: &RawCarry, hand: &HandCarry) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = Vec::new();
         for t in self.start.tables_for(Backend::Sqlite) {
             let Some(r) = self.rebuilds.get(&t.name) else {
@@ -817,7 +860,7 @@ impl<'a> SqlitePlan<'a> {
                 out.push((t.sql_name().to_string(), fin.sql_name().to_string()));
             }
         }
-        for name in &carry.kept_tables {
+        for name in carry.kept_tables.iter().chain(hand.table_names()) {
             if !out.iter().any(|(a, _)| a == name) {
                 out.push((name.clone(), name.clone()));
             }
@@ -1077,6 +1120,29 @@ impl<'p> RebuildGroup<'p> {
         }
     }
 
+    /// The tables the rebuild drops (lowercased SQL names before the
+    /// migration; the tables of the raw blocks it lifts included), which
+    /// of them it drops for good, and which it renames.
+    fn touched(&self, carry: &RawCarry) -> Touched {
+        let lower = |t: &Table| t.sql_name().to_ascii_lowercase();
+        Touched {
+            all: self
+                .old_tables
+                .iter()
+                .map(lower)
+                .chain(carry.tables.iter().map(|t| t.to_ascii_lowercase()))
+                .collect(),
+            dropped: self.drops.iter().map(lower).collect(),
+            renamed: self
+                .order
+                .iter()
+                .filter_map(|t| self.by_target.get(t.name.as_str()).map(|r| (t, r)))
+                .filter(|(t, r)| !r.source_sql.eq_ignore_ascii_case(t.sql_name()))
+                .map(|(_, r)| r.source_sql.to_ascii_lowercase())
+                .collect(),
+        }
+    }
+
     fn is_dropped(&self, t: &Table) -> bool {
         self.drops.iter().any(|x| x.name == t.name)
     }
@@ -1235,7 +1301,7 @@ impl<'p> RebuildGroup<'p> {
     /// and only the schema's own are recreated. An index or trigger added by
     /// a hand-written migration would vanish silently (a lost unique index
     /// is lost integrity), so the migration fails instead and says so.
-    fn guard_unknown_objects(&self) -> Option<String> {
+    fn guard_unknown_objects(&self, recreated: &[String]) -> Option<String> {
         let rebuilt: Vec<&Table> = self
             .old_tables
             .iter()
@@ -1247,6 +1313,7 @@ impl<'p> RebuildGroup<'p> {
         let known: Vec<String> = rebuilt
             .iter()
             .flat_map(|t| t.indexes.iter().map(|ix| names::index_name(t, ix)))
+            .chain(recreated.iter().cloned())
             .collect();
         let tables: Vec<&str> = rebuilt.iter().map(|t| t.sql_name()).collect();
         self.d.unknown_objects_guard(&tables, &known)
@@ -1295,11 +1362,17 @@ impl<'p> RebuildGroup<'p> {
     /// Before anything changes: refuse a table the plan does not know that
     /// references a rebuilt or dropped table (DROP TABLE would delete its
     /// rows), and record the row count of every table that survives.
-    fn guard_before(&self, plan: &SqlitePlan<'_>, carry: &RawCarry) -> Vec<String> {
+    fn guard_before(
+        &self,
+        plan: &SqlitePlan<'_>,
+        carry: &RawCarry,
+        hand: &HandCarry,
+    ) -> Vec<String> {
         let touched: Vec<&str> = self.old_tables.iter().map(|t| t.sql_name()).collect();
         let mut carried: Vec<&str> = touched.clone();
         carried.extend(carry.tables.iter().map(String::as_str));
-        let counts = plan.surviving_tables(carry);
+        carried.extend(hand.table_names().map(String::as_str));
+        let counts = plan.surviving_tables(carry, hand);
         let mut out: Vec<String> = self.d.guard_setup().into_iter().collect();
         out.extend(self.d.refuse_unknown_children(&touched, &carried));
         out.extend(self.d.save_row_counts(&counts));
@@ -1308,10 +1381,16 @@ impl<'p> RebuildGroup<'p> {
 
     /// After the rebuild: every surviving table holds the rows it held
     /// before, and the foreign keys of the rebuilt and carried tables hold.
-    fn guard_after(&self, plan: &SqlitePlan<'_>, carry: &RawCarry) -> Vec<String> {
-        let counts = plan.surviving_tables(carry);
+    fn guard_after(
+        &self,
+        plan: &SqlitePlan<'_>,
+        carry: &RawCarry,
+        hand: &HandCarry,
+    ) -> Vec<String> {
+        let counts = plan.surviving_tables(carry, hand);
         let mut checked: Vec<&str> = self.order.iter().map(|t| t.sql_name()).collect();
         checked.extend(carry.tables.iter().map(String::as_str));
+        checked.extend(hand.table_names().map(String::as_str));
         let mut out: Vec<String> = self.d.check_row_counts(&counts).into_iter().collect();
         out.extend(self.d.foreign_key_check(&checked));
         out.extend(self.d.guard_teardown());
@@ -1319,8 +1398,320 @@ impl<'p> RebuildGroup<'p> {
     }
 }
 
-fn render_sqlite(start: &Schema, ops: &[Operation], down: bool) -> String {
-    SqlitePlan::analyse(start, ops).emit(down)
+/// The tables a SQLite migration drops (lowercased SQL names before it).
+#[derive(Clone, Debug, Default)]
+struct Touched {
+    /// Every table dropped: rebuilt, carried along, or dropped for good.
+    all: HashSet<String>,
+    /// Dropped for good.
+    dropped: HashSet<String>,
+    /// Rebuilt under another name.
+    renamed: HashSet<String>,
+}
+
+impl Touched {
+    /// Why an object that depends on `table` cannot be carried, if so.
+    fn problem(&self, table: &str) -> Option<&'static str> {
+        if self.dropped.contains(table) {
+            Some("which this migration drops")
+        } else if self.renamed.contains(table) {
+            Some("which this migration rebuilds under a new name")
+        } else {
+            None
+        }
+    }
+}
+
+/// An object made by a hand-written migration that a SQLite migration
+/// cannot carry: planning refuses, naming it and the fix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HandRefusal {
+    /// Its kind.
+    pub kind: ObjectKind,
+    /// Its name.
+    pub name: String,
+    /// The migration folder that created it.
+    pub created_by: String,
+    /// What stops the migration from carrying it.
+    pub problem: String,
+    /// What to do.
+    pub fix: String,
+}
+
+impl HandRefusal {
+    fn new(o: &BuiltObject, problem: String) -> Self {
+        let fix = match o.kind {
+            ObjectKind::Table => format!(
+                "Declare {} in the schema file (table! or raw_sql!) so that the planner carries it, \
+                 or drop the table or its foreign key in a hand-written migration \
+                 (`cloacina-codegen migration hand`) before this change",
+                o.name
+            ),
+            _ => format!(
+                "Declare {} in a raw_sql! block so that the planner re-creates it, or drop it in a \
+                 hand-written migration (`cloacina-codegen migration hand`) before this change",
+                o.name
+            ),
+        };
+        HandRefusal {
+            kind: o.kind,
+            name: o.name.clone(),
+            created_by: o.created_by.clone(),
+            problem,
+            fix,
+        }
+    }
+}
+
+/// The first object made by a hand-written migration (known from the
+/// replayed history, `built`) that the SQLite plan of `ops` cannot carry:
+/// a table whose foreign key references a table the migration drops or
+/// rebuilds under a new name (its rows would be deleted), or a view or
+/// trigger that names one. `None` when everything can be carried.
+pub fn hand_made_refusal(
+    old: &Schema,
+    ops: &[Operation],
+    built: &BuiltObjects,
+) -> Option<HandRefusal> {
+    if built.objects.is_empty() {
+        return None;
+    }
+    let plan = SqlitePlan::analyse(old, ops, built);
+    let touched = if plan.dirty.is_empty() {
+        let dropped: HashSet<String> = ops
+            .iter()
+            .filter_map(|op| match op {
+                Operation::DropTable { table } if table.scope.includes(Backend::Sqlite) => {
+                    Some(table.sql_name().to_ascii_lowercase())
+                }
+                _ => None,
+            })
+            .collect();
+        Touched {
+            all: dropped.clone(),
+            dropped,
+            renamed: HashSet::new(),
+        }
+    } else {
+        let drops = plan.dropped_tables();
+        let group = RebuildGroup::new(&plan, &drops);
+        let (dropped_by_op, _) = raw_block_changes(ops);
+        group.touched(&RawCarry::for_rebuild(old, &group, &dropped_by_op))
+    };
+    HandCarry::new(old, &touched, built)
+        .refusals
+        .into_iter()
+        .next()
+}
+
+/// The lowercased names of what the schema itself creates on SQLite: its
+/// tables, their indexes, and every object of its `raw_sql!` blocks.
+fn schema_objects(start: &Schema) -> HashSet<String> {
+    let mut known: HashSet<String> = HashSet::new();
+    for t in start.tables_for(Backend::Sqlite) {
+        known.insert(t.sql_name().to_ascii_lowercase());
+        known.extend(
+            t.indexes
+                .iter()
+                .map(|ix| names::index_name(t, ix).to_ascii_lowercase()),
+        );
+    }
+    for b in &start.raw_blocks {
+        if let Some(part) = b.part(Backend::Sqlite) {
+            known.extend(created_objects(&part.up).into_iter().map(|(_, n)| n));
+        }
+    }
+    known
+}
+
+/// The objects of the replayed history that the schema `start` does not
+/// create itself (its tables, their indexes, its `raw_sql!` blocks): the
+/// ones hand-written migrations made.
+pub fn hand_made_objects<'b>(start: &Schema, built: &'b BuiltObjects) -> Vec<&'b BuiltObject> {
+    let known = schema_objects(start);
+    built
+        .objects
+        .iter()
+        .filter(|o| !known.contains(&o.name.to_ascii_lowercase()))
+        .collect()
+}
+
+/// The objects made by hand-written migrations (anything the replayed
+/// history holds that the schema does not create) that a SQLite rebuild
+/// must carry: the tables that reference a dropped table (transitively),
+/// whose rows are saved and put back; the indexes and triggers on those
+/// tables and on the rebuilt tables, which `DROP TABLE` takes along; and
+/// the views and triggers elsewhere that name any of them, which SQLite's
+/// rename would reject. Each is dropped before the rebuild and re-created
+/// after it from the SQL the replay read back. Hand-made objects unrelated
+/// to the rebuild are never touched.
+#[derive(Clone, Debug, Default)]
+struct HandCarry {
+    /// Hand-made tables carried with their rows, in creation order.
+    tables: Vec<BuiltObject>,
+    /// Indexes and triggers that go with a dropped table, in creation order.
+    attached: Vec<BuiltObject>,
+    /// Views and triggers on other tables that name a carried one.
+    dependents: Vec<BuiltObject>,
+    /// What cannot be carried.
+    refusals: Vec<HandRefusal>,
+}
+
+impl HandCarry {
+    fn new(start: &Schema, touched: &Touched, built: &BuiltObjects) -> Self {
+        let lower = |o: &BuiltObject| o.name.to_ascii_lowercase();
+        let hand = hand_made_objects(start, built);
+        let mut out = HandCarry::default();
+        let mut seen: HashSet<String> = HashSet::new();
+        // Names whose dependents are lifted: the touched tables, then every
+        // carried object.
+        let mut lifted: HashSet<String> = touched.all.clone();
+        // Child tables, transitively.
+        loop {
+            let mut grew = false;
+            for o in hand
+                .iter()
+                .filter(|o| o.kind == ObjectKind::Table && !o.is_virtual())
+            {
+                if seen.contains(&lower(o)) || touched.all.contains(&lower(o)) {
+                    continue;
+                }
+                let Some(parent) = o.references.iter().find(|r| lifted.contains(*r)) else {
+                    continue;
+                };
+                seen.insert(lower(o));
+                grew = true;
+                if let Some(problem) = touched.problem(parent) {
+                    out.refusals.push(HandRefusal::new(
+                        o,
+                        format!("references table {parent}, {problem}: its rows would be deleted"),
+                    ));
+                    continue;
+                }
+                lifted.insert(lower(o));
+                out.tables.push((*o).clone());
+            }
+            if !grew {
+                break;
+            }
+        }
+        // Indexes and triggers on a carried or rebuilt table.
+        for o in &hand {
+            let table = o.table.to_ascii_lowercase();
+            let on_rebuilt = touched.all.contains(&table) && !touched.dropped.contains(&table);
+            let on_carried = out.tables.iter().any(|t| lower(t) == table);
+            if !matches!(o.kind, ObjectKind::Index | ObjectKind::Trigger)
+                || o.sql.is_empty()
+                || !(on_rebuilt || on_carried)
+            {
+                continue;
+            }
+            seen.insert(lower(o));
+            if let Some(problem) = touched.problem(&table) {
+                out.refusals.push(HandRefusal::new(
+                    o,
+                    format!("is on table {table}, {problem}"),
+                ));
+                continue;
+            }
+            out.attached.push((*o).clone());
+        }
+        // Views and triggers elsewhere that name a lifted object, transitively.
+        loop {
+            let mut grew = false;
+            for o in &hand {
+                if !matches!(o.kind, ObjectKind::View | ObjectKind::Trigger)
+                    || seen.contains(&lower(o))
+                {
+                    continue;
+                }
+                let own = lower(o);
+                let words = sql_words(&o.sql);
+                let Some(named) = words.iter().find(|w| **w != own && lifted.contains(*w)) else {
+                    continue;
+                };
+                seen.insert(own.clone());
+                grew = true;
+                if let Some(problem) = touched.problem(named) {
+                    out.refusals.push(HandRefusal::new(
+                        o,
+                        format!("names table {named}, {problem}"),
+                    ));
+                    continue;
+                }
+                lifted.insert(own);
+                out.dependents.push((*o).clone());
+            }
+            if !grew {
+                break;
+            }
+        }
+        let position = |o: &BuiltObject| built.objects.iter().position(|b| b == o);
+        out.tables.sort_by_key(position);
+        out.dependents.sort_by_key(position);
+        out
+    }
+
+    /// The carried tables' names.
+    fn table_names(&self) -> impl Iterator<Item = &String> {
+        self.tables.iter().map(|t| &t.name)
+    }
+
+    /// The hand-made indexes and triggers re-created after the rebuild
+    /// (so the guard against unknown ones lets them pass).
+    fn recreated_on_rebuilt(&self) -> Vec<String> {
+        self.attached.iter().map(|o| o.name.clone()).collect()
+    }
+
+    /// Drops the dependents (newest first), saves the carried tables' rows
+    /// and drops the tables (children first).
+    fn save_and_drop(&self) -> Vec<String> {
+        let sqlite = crate::render::sqlite::Sqlite;
+        let d = dialect(Backend::Sqlite);
+        let mut out = Vec::new();
+        for o in self.dependents.iter().rev() {
+            out.push(format!(
+                "-- {} {} (made by migration {}) names a table this migration rebuilds:\n\
+                 -- dropped here, re-created from its own SQL after the rebuild.\n{}",
+                o.kind.word(),
+                o.name,
+                o.created_by,
+                sqlite.drop_object(o.kind.word(), &o.name)
+            ));
+        }
+        for o in self.tables.iter().rev() {
+            out.push(format!(
+                "-- {} (made by migration {}) references a table this migration rebuilds:\n\
+                 -- carried through the rebuild with its rows, indexes and triggers.",
+                o.name, o.created_by
+            ));
+            out.extend(d.save_rows(&o.name));
+            out.push(sqlite.drop_object("table", &o.name));
+        }
+        out
+    }
+
+    /// Re-creates the carried tables (parents first) from their own SQL,
+    /// puts their rows back, then re-creates the indexes, triggers and
+    /// views.
+    fn restore(&self) -> Vec<String> {
+        let d = dialect(Backend::Sqlite);
+        let mut out = Vec::new();
+        let create = |o: &BuiltObject| {
+            format!(
+                "-- Re-create {} {} (made by migration {}).\n{};",
+                o.kind.word(),
+                o.name,
+                o.created_by,
+                o.sql.trim().trim_end_matches(';')
+            )
+        };
+        out.extend(self.tables.iter().map(create));
+        out.extend(self.tables.iter().filter_map(|o| d.restore_rows(&o.name)));
+        out.extend(self.attached.iter().map(create));
+        out.extend(self.dependents.iter().map(create));
+        out
+    }
 }
 
 /// The name the table created by `ops[i]` has at the end of `ops`.
@@ -1339,6 +1730,174 @@ fn final_name_of(ops: &[Operation], i: usize, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn built(kind: ObjectKind, name: &str, table: &str, sql: &str, refs: &[&str]) -> BuiltObject {
+        BuiltObject {
+            kind,
+            name: name.into(),
+            table: table.into(),
+            sql: sql.into(),
+            created_by: "20240101000000_hand".into(),
+            hand_written: true,
+            references: refs.iter().map(|r| r.to_string()).collect(),
+        }
+    }
+
+    const TWO_TABLES: &str =
+        "table! { parents (id) { id -> BigInt, #[default(1)] n -> Integer, } }\n\
+         table! { others (id) { id -> BigInt, } }";
+
+    /// The history as the replay reads it: the schema's tables, then a
+    /// hand-made child of `parents` with an index, a view over `parents`,
+    /// and an unrelated table with its own view.
+    fn hand_history() -> BuiltObjects {
+        use ObjectKind::*;
+        BuiltObjects {
+            objects: vec![
+                built(
+                    Table,
+                    "parents",
+                    "parents",
+                    "CREATE TABLE parents (id INTEGER PRIMARY KEY, n INTEGER)",
+                    &[],
+                ),
+                built(
+                    Table,
+                    "others",
+                    "others",
+                    "CREATE TABLE others (id INTEGER PRIMARY KEY)",
+                    &[],
+                ),
+                built(
+                    Table,
+                    "kids",
+                    "kids",
+                    "CREATE TABLE kids (p INTEGER REFERENCES parents (id))",
+                    &["parents"],
+                ),
+                built(
+                    Index,
+                    "kids_p",
+                    "kids",
+                    "CREATE INDEX kids_p ON kids (p)",
+                    &[],
+                ),
+                built(
+                    View,
+                    "parent_view",
+                    "parent_view",
+                    "CREATE VIEW parent_view AS SELECT id FROM parents",
+                    &[],
+                ),
+                built(Table, "loose", "loose", "CREATE TABLE loose (a TEXT)", &[]),
+                built(
+                    View,
+                    "loose_view",
+                    "loose_view",
+                    "CREATE VIEW loose_view AS SELECT a FROM loose",
+                    &[],
+                ),
+            ],
+        }
+    }
+
+    fn plan_of(to: &str) -> (Schema, Vec<Operation>) {
+        let old = crate::parse_str("old.rs", TWO_TABLES).expect("old");
+        let new = crate::parse_str("new.rs", to).expect("new");
+        let ops = crate::diff::changes(&old, &new).expect("diff").operations;
+        (old, ops)
+    }
+
+    #[test]
+    fn a_rebuild_carries_hand_made_children_and_views_and_nothing_else() {
+        let (old, ops) = plan_of(&TWO_TABLES.replace("#[default(1)]", "#[default(2)]"));
+        let built = hand_history();
+        assert_eq!(hand_made_refusal(&old, &ops, &built), None);
+        let up = render_with(&old, &ops, Backend::Sqlite, &built).up;
+        for want in [
+            "CREATE TEMP TABLE cloacina_keep_kids AS SELECT * FROM kids;",
+            "DROP TABLE IF EXISTS \"kids\";",
+            "DROP VIEW IF EXISTS \"parent_view\";",
+            "CREATE TABLE kids (p INTEGER REFERENCES parents (id));",
+            "CREATE INDEX kids_p ON kids (p);",
+            "CREATE VIEW parent_view AS SELECT id FROM parents;",
+        ] {
+            assert!(up.contains(want), "{want} missing:\n{up}");
+        }
+        assert!(
+            !up.contains("loose"),
+            "unrelated objects are never touched:\n{up}"
+        );
+        // The view is dropped before the table it names, and re-created last.
+        let pos = |s: &str| up.find(s).unwrap_or(usize::MAX);
+        assert!(pos("DROP VIEW IF EXISTS") < pos("DROP TABLE IF EXISTS \"kids\""));
+        assert!(pos("CREATE INDEX kids_p") < pos("CREATE VIEW parent_view"));
+        // Without the replay, the plan is what it was (the run-time guard refuses).
+        let plain = render(&old, &ops, Backend::Sqlite).up;
+        assert!(!plain.contains("kids"), "{plain}");
+    }
+
+    #[test]
+    fn a_hand_made_child_of_a_lifted_raw_table_is_carried_too() {
+        let raw = "\nraw_sql! {\n    #[sqlite(up = \"CREATE TABLE tags (p INTEGER REFERENCES parents (id));\", down = \"DROP TABLE tags;\")]\n    tags;\n}\n";
+        let old = crate::parse_str("old.rs", &format!("{TWO_TABLES}{raw}")).expect("old");
+        let to = format!("{TWO_TABLES}{raw}").replace("#[default(1)]", "#[default(2)]");
+        let new = crate::parse_str("new.rs", &to).expect("new");
+        let ops = crate::diff::changes(&old, &new).expect("diff").operations;
+        let mut built = hand_history();
+        built.objects.push(built_object_of_raw_child());
+        assert_eq!(hand_made_refusal(&old, &ops, &built), None);
+        let up = render_with(&old, &ops, Backend::Sqlite, &built).up;
+        for want in [
+            "DROP TABLE tags;",
+            "CREATE TABLE tag_notes (",
+            "cloacina_keep_tag_notes",
+        ] {
+            assert!(up.contains(want), "{want} missing:\n{up}");
+        }
+        let pos = |s: &str| up.find(s).unwrap_or(usize::MAX);
+        // Saved and dropped before the raw table it references goes.
+        assert!(
+            pos("DROP TABLE IF EXISTS \"tag_notes\"") < pos("DROP TABLE tags;"),
+            "{up}"
+        );
+        assert!(
+            pos("CREATE TABLE tags (") < pos("CREATE TABLE tag_notes ("),
+            "{up}"
+        );
+    }
+
+    fn built_object_of_raw_child() -> BuiltObject {
+        built(
+            ObjectKind::Table,
+            "tag_notes",
+            "tag_notes",
+            "CREATE TABLE tag_notes (t INTEGER REFERENCES tags (rowid))",
+            &["tags"],
+        )
+    }
+
+    #[test]
+    fn dropping_the_parent_of_a_hand_made_child_is_refused() {
+        let (old, ops) = plan_of("table! { others (id) { id -> BigInt, } }");
+        let refusal = hand_made_refusal(&old, &ops, &hand_history()).expect("refused");
+        assert_eq!(refusal.kind, ObjectKind::Table);
+        assert_eq!(refusal.name, "kids");
+        assert_eq!(refusal.created_by, "20240101000000_hand");
+        assert_eq!(
+            refusal.problem,
+            "references table parents, which this migration drops: its rows would be deleted"
+        );
+        assert!(
+            refusal.fix.contains("Declare kids in the schema file"),
+            "{}",
+            refusal.fix
+        );
+        // Nothing hand-made depends on `others`: dropping it is not refused.
+        let (old, ops) =
+            plan_of("table! { parents (id) { id -> BigInt, #[default(1)] n -> Integer, } }");
+        assert_eq!(hand_made_refusal(&old, &ops, &hand_history()), None);
+    }
 
     #[test]
     fn created_objects_reads_every_create_form() {

@@ -59,6 +59,18 @@ pub const F32_MAX: &str = "3.4028234663852886e38";
 /// The negative end of [`F32_MAX`]'s range.
 pub const F32_MIN: &str = "-3.4028234663852886e38";
 
+impl Sqlite {
+    /// `DROP <kind> IF EXISTS "<name>";` for an object a hand-written
+    /// migration made (`kind`: `table`, `view`, `trigger` or `index`).
+    pub fn drop_object(&self, kind: &str, name: &str) -> String {
+        format!(
+            "DROP {} IF EXISTS \"{}\";",
+            kind.to_ascii_uppercase(),
+            name.replace('"', "\"\"")
+        )
+    }
+}
+
 /// The `GLOB` pattern of the canonical timestamp text.
 pub const TIMESTAMP_GLOB: &str =
     "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]Z";
