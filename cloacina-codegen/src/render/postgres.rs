@@ -24,6 +24,25 @@ impl Dialect for Postgres {
         Backend::Postgres
     }
 
+    /// The shared restore, plus a count check before the saved copy goes:
+    /// a trigger or rule of the re-created raw block that swallowed rows
+    /// aborts the migration (rolled back) naming the table and both counts.
+    fn restore_rows(&self, table: &str) -> Option<String> {
+        Some(format!(
+            "-- Put back the rows of {table}.\n\
+             DELETE FROM {table};\n\n\
+             INSERT INTO {table} SELECT * FROM cloacina_keep_{table};\n\n\
+             DO $cloacina$ DECLARE before bigint; after bigint; BEGIN\n\
+             \x20   SELECT count(*) INTO before FROM cloacina_keep_{table};\n\
+             \x20   SELECT count(*) INTO after FROM {table};\n\
+             \x20   IF before <> after THEN\n\
+             \x20       RAISE EXCEPTION 'table {table} held % rows before this migration and % after it; the migration was rolled back', before, after;\n\
+             \x20   END IF;\n\
+             END $cloacina$;\n\n\
+             DROP TABLE cloacina_keep_{table};"
+        ))
+    }
+
     fn column_type(&self, ty: ColumnType) -> String {
         match ty {
             ColumnType::Uuid => "UUID".into(),
