@@ -24,7 +24,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use serde::Serialize;
 
-use crate::compare::{compare_with, CompareOptions, Difference, Report};
+use crate::compare::{
+    classify, compare_with, render_entries, Accepted, Baseline, CompareOptions, Difference, Entry,
+    Report, Summary,
+};
 use crate::error::{line_col, Error, Result};
 use crate::introspect::{redact, Database, DbObject, Introspection, Note};
 use crate::model::{Backend, Schema};
@@ -102,14 +105,169 @@ pub fn replay(db: &mut Database, migrations: &[Migration]) -> Result<()> {
             path: m.up.clone(),
             source,
         })?;
-        db.execute(&sql, m.run_in_transaction)
-            .map_err(|message| Error::Migration {
+        if let Err(message) = db.execute(&sql, m.run_in_transaction) {
+            // Find the failing statement (the script was rolled back; run
+            // it again statement by statement in a transaction that is
+            // rolled back too) and name its line.
+            let message = match m
+                .run_in_transaction
+                .then(|| failing_statement(db, &sql))
+                .flatten()
+            {
+                Some((line, stmt)) => format!(
+                    "line {line} (`{}`): {message}",
+                    stmt.lines().next().unwrap_or("").trim()
+                ),
+                None => message,
+            };
+            return Err(Error::Migration {
                 path: m.up.clone(),
                 backend: db.backend(),
                 message,
-            })?;
+            });
+        }
     }
     Ok(())
+}
+
+/// The statements of a script with the 1-based line each starts on. Splits
+/// at `;` outside quotes, comments, dollar quotes and `BEGIN … END` blocks
+/// of triggers and functions.
+pub fn split_statements(sql: &str) -> Vec<(usize, String)> {
+    let chars: Vec<char> = sql.chars().collect();
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut line = 1;
+    let mut start_line: Option<usize> = None;
+    let mut depth = 0usize;
+    let mut word = String::new();
+    let mut i = 0;
+    let flush_word = |word: &mut String, cur: &str, depth: &mut usize| {
+        let w = word.to_ascii_lowercase();
+        let lower = cur.to_ascii_lowercase();
+        if w == "begin"
+            && (lower.contains("trigger")
+                || lower.contains("function")
+                || lower.contains("procedure"))
+        {
+            *depth += 1;
+        } else if w == "case" && *depth > 0 {
+            *depth += 1;
+        } else if w == "end" && *depth > 0 {
+            *depth -= 1;
+        }
+        word.clear();
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        if !(c.is_alphanumeric() || c == '_') && !word.is_empty() {
+            flush_word(&mut word, &cur, &mut depth);
+        }
+        if !c.is_whitespace() && start_line.is_none() && c != ';' {
+            if !(c == '-' && next == Some('-')) && !(c == '/' && next == Some('*')) {
+                start_line = Some(line);
+            }
+        }
+        let take_until = |end: &[char], i: &mut usize, cur: &mut String, line: &mut usize| {
+            let mut j = *i + 1;
+            while j < chars.len() && !chars[j..].starts_with(end) {
+                j += 1;
+            }
+            let stop = (j + end.len()).min(chars.len());
+            for ch in &chars[*i..stop] {
+                if *ch == '\n' {
+                    *line += 1;
+                }
+                cur.push(*ch);
+            }
+            *i = stop;
+        };
+        match c {
+            '\'' | '"' => take_until(&[c], &mut i, &mut cur, &mut line),
+            '-' if next == Some('-') => take_until(&['\n'], &mut i, &mut cur, &mut line),
+            '/' if next == Some('*') => take_until(&['*', '/'], &mut i, &mut cur, &mut line),
+            '$' => {
+                let tag_end = chars[i + 1..]
+                    .iter()
+                    .position(|ch| !(ch.is_alphanumeric() || *ch == '_'))
+                    .map(|p| i + 1 + p);
+                match tag_end {
+                    Some(e) if chars[e] == '$' => {
+                        let tag: Vec<char> = chars[i..=e].to_vec();
+                        for ch in &tag {
+                            cur.push(*ch);
+                        }
+                        i = e;
+                        take_until(&tag, &mut i, &mut cur, &mut line);
+                    }
+                    _ => {
+                        cur.push(c);
+                        i += 1;
+                    }
+                }
+            }
+            ';' if depth == 0 => {
+                if let Some(l) = start_line.take() {
+                    out.push((l, cur.trim().to_string()));
+                }
+                cur.clear();
+                i += 1;
+            }
+            _ => {
+                if c == '\n' {
+                    line += 1;
+                }
+                if c.is_alphanumeric() || c == '_' {
+                    word.push(c);
+                }
+                cur.push(c);
+                i += 1;
+            }
+        }
+    }
+    if let Some(l) = start_line {
+        if !cur.trim().is_empty() {
+            out.push((l, cur.trim().to_string()));
+        }
+    }
+    out
+}
+
+/// Runs the statements of `sql` one by one in a transaction that is always
+/// rolled back; the line and text of the first that fails.
+fn failing_statement(db: &mut Database, sql: &str) -> Option<(usize, String)> {
+    use diesel::Connection;
+    enum Stop {
+        Failed(usize),
+        Done,
+        Db,
+    }
+    impl From<diesel::result::Error> for Stop {
+        fn from(_: diesel::result::Error) -> Self {
+            Stop::Db
+        }
+    }
+    let statements = split_statements(sql);
+    fn run<C: Connection>(c: &mut C, statements: &[(usize, String)]) -> Option<usize> {
+        let r = c.transaction::<(), Stop, _>(|c| {
+            for (i, (_, s)) in statements.iter().enumerate() {
+                if c.batch_execute(s).is_err() {
+                    return Err(Stop::Failed(i));
+                }
+            }
+            Err(Stop::Done)
+        });
+        match r {
+            Err(Stop::Failed(i)) => Some(i),
+            _ => None,
+        }
+    }
+    let i = match db {
+        Database::Postgres { conn, .. } => run(conn.as_mut(), &statements),
+        Database::Sqlite { conn, .. } => run(conn.as_mut(), &statements),
+    }?;
+    statements.into_iter().nth(i)
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -307,17 +465,35 @@ pub struct ParityReport {
     pub sqlite_objects: Vec<DbObject>,
     /// What the rows went through, migration by migration.
     pub data: DataReport,
+    /// Counts: failing, accepted, by kind, by table, stale baseline entries.
+    pub summary: Summary,
+    /// Every difference of `report`, classified (kind, severity, plain
+    /// words), pairs that mean the same folded into one entry.
+    pub entries: Vec<Entry>,
+    /// Entries of the `--accept` baseline that no longer occur.
+    pub stale: Vec<Accepted>,
 }
 
 impl ParityReport {
-    /// True when the pairs agree and every folder is paired.
+    /// True when every folder is paired, no entry fails (representation
+    /// only, warnings and accepted entries do not) and the rows agree.
     pub fn is_clean(&self) -> bool {
-        self.unpaired.is_empty() && self.report.is_empty() && self.data.is_clean()
+        self.unpaired.is_empty() && self.summary.failing == 0 && self.data.is_clean()
     }
 
-    /// The readable report.
+    /// Marks what `baseline` accepts and records its stale entries.
+    pub fn accept(&mut self, baseline: &Baseline) {
+        self.stale = baseline.apply(&mut self.entries);
+        self.summary = Summary::of(&self.entries, self.stale.len());
+    }
+
+    /// The readable report: the counts first, then the entries by kind
+    /// (repetitions folded), then notes, each once.
     pub fn render(&self) -> String {
-        let mut out = String::new();
+        let mut out = format!(
+            "left:  {}\nright: {}\n",
+            self.report.left, self.report.right
+        );
         for u in &self.unpaired {
             out.push_str(&format!(
                 "unpaired migration `{}`: postgres {} | sqlite {}\n",
@@ -326,16 +502,42 @@ impl ParityReport {
                 u.sqlite.as_deref().unwrap_or("(absent)")
             ));
         }
-        out.push_str(&self.report.render());
-        render_notes(
+        if self.entries.is_empty() {
+            out.push_str("no differences\n");
+        }
+        out.push_str(&render_entries(&self.entries, &self.stale));
+        render_notes_once(
             &mut out,
-            "postgres",
-            &self.postgres_notes,
-            &self.postgres_objects,
+            &[
+                ("postgres", &self.postgres_notes),
+                ("sqlite", &self.sqlite_notes),
+            ],
         );
-        render_notes(&mut out, "sqlite", &self.sqlite_notes, &self.sqlite_objects);
+        render_notes(&mut out, "postgres", &[], &self.postgres_objects);
+        render_notes(&mut out, "sqlite", &[], &self.sqlite_objects);
         out.push_str(&self.data.render());
         out
+    }
+}
+
+/// Notes of both sides, each message once with every object it is about.
+fn render_notes_once(out: &mut String, sides: &[(&str, &Vec<Note>)]) {
+    let mut by_message: Vec<(String, Vec<String>)> = Vec::new();
+    for (side, notes) in sides {
+        for n in notes.iter() {
+            let at = format!("{side} {}", n.object);
+            match by_message.iter_mut().find(|(m, _)| *m == n.message) {
+                Some((_, objects)) => objects.push(at),
+                None => by_message.push((n.message.clone(), vec![at])),
+            }
+        }
+    }
+    if by_message.is_empty() {
+        return;
+    }
+    out.push_str("\nread approximately or not at all:\n");
+    for (message, objects) in by_message {
+        out.push_str(&format!("  {message}: {}\n", objects.join(", ")));
     }
 }
 
@@ -373,6 +575,14 @@ pub fn check_parity(
 ) -> Result<ParityReport> {
     let pg = list_migrations(postgres_dir)?;
     let lite = list_migrations(sqlite_dir)?;
+    for (dir, list) in [(postgres_dir, &pg), (sqlite_dir, &lite)] {
+        if list.is_empty() {
+            return Err(Error::Config(format!(
+                "{}: no migrations here (no `<version>_<name>/up.sql` folder); give the folder that holds the migration folders",
+                dir.display()
+            )));
+        }
+    }
     let mut unpaired = Vec::new();
     for m in &pg {
         if !lite.iter().any(|l| l.name == m.name) {
@@ -401,7 +611,11 @@ pub fn check_parity(
         right: format!("sqlite ({})", sqlite_dir.display()),
         differences: compare_with(&l, &r, &CompareOptions::without_names()),
     };
+    let entries = classify(&l, &r, &report.differences);
     Ok(ParityReport {
+        summary: Summary::of(&entries, 0),
+        entries,
+        stale: Vec::new(),
         unpaired,
         report,
         postgres_notes: pg_i.notes,

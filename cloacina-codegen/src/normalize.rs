@@ -617,7 +617,11 @@ const NUMERIC_TYPES: &[&str] = &[
     "float4", "float8", "decimal",
 ];
 
-/// Canonical tokens of an expression; with `drop_casts`, `::type` casts go.
+/// Casts that change what an expression means; never dropped.
+const KEPT_CASTS: &[&str] = &["json", "jsonb"];
+
+/// Canonical tokens of an expression; with `drop_casts`, `::type` casts go
+/// (except casts to JSON, which are part of the meaning).
 pub fn canonical_tokens(sql: &str, drop_casts: bool) -> Vec<Tok> {
     let toks = tokenize(sql.trim().trim_end_matches(';'));
     // 'n'::integer -> n
@@ -668,7 +672,11 @@ pub fn canonical_tokens(sql: &str, drop_casts: bool) -> Vec<Tok> {
     let mut c: Vec<Tok> = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if drop_casts && b[i] == Tok::Punct("::".into()) {
+        // A cast to JSON is part of the meaning (`value::json IS NOT NULL`
+        // checks the text parses); it is kept.
+        let meaningful =
+            matches!(b.get(i + 1), Some(Tok::Ident(t)) if KEPT_CASTS.contains(&t.as_str()));
+        if drop_casts && b[i] == Tok::Punct("::".into()) && !meaningful {
             i += 1;
             if matches!(b.get(i), Some(Tok::Ident(_))) {
                 i += 1;
@@ -763,6 +771,145 @@ pub fn canonical_expr(sql: &str) -> String {
 
 fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
+}
+
+// ----- representation conventions of hand-kept SQLite migrations ------------
+//
+// Text-in, verdict-out functions (so a typed expression tree can replace
+// their insides later): each says whether a PostgreSQL spelling and a SQLite
+// spelling of a check or predicate mean the same under one of the
+// conventions hand-kept projects use on SQLite, and names the convention.
+
+/// The column of a check that only says "this text is JSON", in any of the
+/// spellings hand-kept projects use: `json_valid(c)`, `c::json IS NOT NULL`,
+/// `c::jsonb IS NOT NULL`, each optionally behind `c IS NULL OR`.
+pub fn json_validity_column(sql: &str) -> Option<String> {
+    let text = render_tokens(&canonical_tokens(sql, true));
+    let text = match text.split_once(" or ") {
+        Some((head, rest)) => {
+            let c = head.strip_suffix(" is null")?;
+            if !rest.contains(c) {
+                return None;
+            }
+            rest.to_string()
+        }
+        None => text,
+    };
+    if let Some(c) = text
+        .strip_prefix("json_valid(")
+        .and_then(|r| r.strip_suffix(')'))
+    {
+        return is_plain_ident(c).then(|| c.to_string());
+    }
+    for cast in ["::json is not null", "::jsonb is not null"] {
+        if let Some(c) = text.strip_suffix(cast) {
+            return is_plain_ident(c).then(|| c.to_string());
+        }
+    }
+    None
+}
+
+/// The column of a check that only says "this integer is a boolean":
+/// `c IN (0, 1)` or `c IS NULL OR c IN (0, 1)` (either order of the values).
+pub fn bool_check_column(sql: &str) -> Option<String> {
+    let text = canonical_expr(sql);
+    let text = match text.split_once(" or ") {
+        Some((head, rest)) => {
+            let c = head.strip_suffix(" is null")?;
+            if !rest.starts_with(&format!("{c} ")) {
+                return None;
+            }
+            rest.to_string()
+        }
+        None => text,
+    };
+    for list in [" in (0, 1)", " in (1, 0)"] {
+        if let Some(c) = text.strip_suffix(list) {
+            return is_plain_ident(c).then(|| c.to_string());
+        }
+    }
+    None
+}
+
+fn is_plain_ident(s: &str) -> bool {
+    !s.is_empty() && !is_keyword(s) && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// An expression with its booleans spelled the SQLite way: `true`/`false`
+/// become `1`/`0`, `NOT c` becomes `c = 0`, `c IS TRUE` becomes `c = 1`, and
+/// a bare boolean column `c` (one of `bool_columns`) becomes `c = 1`.
+pub fn bool_as_integers(sql: &str, bool_columns: &[String]) -> String {
+    let toks = canonical_tokens(sql, true);
+    let is_bool = |t: Option<&Tok>| matches!(t, Some(Tok::Ident(c)) if bool_columns.contains(c));
+    let word = |t: Option<&Tok>, w: &str| matches!(t, Some(Tok::Ident(x)) if x == w);
+    let comparison = |t: Option<&Tok>| {
+        matches!(t, Some(Tok::Punct(p)) if ["=", "!=", "<>", "<", ">", "<=", ">="].contains(&p.as_str()))
+            || word(t, "is")
+            || word(t, "in")
+    };
+    let mut out: Vec<Tok> = Vec::with_capacity(toks.len());
+    let mut i = 0;
+    while i < toks.len() {
+        let t = &toks[i];
+        if word(Some(t), "not") && is_bool(toks.get(i + 1)) && !comparison(toks.get(i + 2)) {
+            out.push(toks[i + 1].clone());
+            out.push(Tok::Punct("=".into()));
+            out.push(Tok::Num("0".into()));
+            i += 2;
+            continue;
+        }
+        if is_bool(Some(t)) && word(toks.get(i + 1), "is") {
+            let not = word(toks.get(i + 2), "not");
+            let at = if not { i + 3 } else { i + 2 };
+            let value = match toks.get(at) {
+                Some(Tok::Ident(v)) if v == "true" => Some(!not),
+                Some(Tok::Ident(v)) if v == "false" => Some(not),
+                _ => None,
+            };
+            if let Some(v) = value {
+                out.push(t.clone());
+                out.push(Tok::Punct("=".into()));
+                out.push(Tok::Num(if v { "1" } else { "0" }.into()));
+                i = at + 1;
+                continue;
+            }
+        }
+        let prev_is_cmp = i > 0 && (comparison(toks.get(i - 1)) || word(toks.get(i - 1), "not"));
+        if is_bool(Some(t)) && !comparison(toks.get(i + 1)) && !prev_is_cmp {
+            out.push(t.clone());
+            out.push(Tok::Punct("=".into()));
+            out.push(Tok::Num("1".into()));
+            i += 1;
+            continue;
+        }
+        match t {
+            Tok::Ident(v) if v == "true" => out.push(Tok::Num("1".into())),
+            Tok::Ident(v) if v == "false" => out.push(Tok::Num("0".into())),
+            Tok::Punct(p) if p == "<>" => out.push(Tok::Punct("!=".into())),
+            _ => out.push(t.clone()),
+        }
+        i += 1;
+    }
+    render_tokens(&out)
+}
+
+/// Whether a PostgreSQL check or predicate (`pg`) and a SQLite one (`lite`)
+/// mean the same under a representation convention; the convention's name
+/// when they do. Equal canonical text is not a convention (no difference).
+pub fn equivalent_expressions(
+    pg: &str,
+    lite: &str,
+    bool_columns: &[String],
+) -> Option<&'static str> {
+    if let (Some(a), Some(b)) = (json_validity_column(pg), json_validity_column(lite)) {
+        if a == b {
+            return Some("JSON validity spelled per backend (`::json IS NOT NULL` / `json_valid`)");
+        }
+    }
+    if bool_as_integers(pg, bool_columns) == bool_as_integers(lite, bool_columns) {
+        return Some("boolean spelled as true/false on PostgreSQL and 1/0 on SQLite");
+    }
+    None
 }
 
 #[cfg(test)]
