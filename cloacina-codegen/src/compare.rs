@@ -669,9 +669,13 @@ pub fn classify(pg: &Schema, lite: &Schema, diffs: &[Difference]) -> Vec<Entry> 
                 continue;
             };
             let why = match a.kind {
-                ObjectKind::Check => {
-                    crate::normalize::equivalent_expressions(lo, ro, &bool_cols).map(String::from)
-                }
+                ObjectKind::Check => crate::normalize::equivalent_expressions(
+                    lo,
+                    ro,
+                    &bool_cols,
+                    &not_null_columns(pg, lite, &a.table),
+                )
+                .map(String::from),
                 ObjectKind::Unique => (sorted_list(lo) == sorted_list(ro))
                     .then(|| "the same unique columns, listed in another order".to_string()),
                 _ => None,
@@ -690,6 +694,51 @@ pub fn classify(pg: &Schema, lite: &Schema, diffs: &[Difference]) -> Vec<Entry> 
                 });
                 break;
             }
+        }
+    }
+    // A check or unique constraint that changed shows as one left-only and
+    // one right-only object: one structural entry, not two.
+    for (i, a) in diffs.iter().enumerate() {
+        if used[i] || a.attribute != "exists" || a.left.is_none() {
+            continue;
+        }
+        let partner = diffs.iter().enumerate().position(|(j, b)| {
+            !used[j]
+                && i != j
+                && b.attribute == "exists"
+                && b.right.is_some()
+                && a.table == b.table
+                && a.kind == b.kind
+                && match (a.kind, &a.object, &b.object) {
+                    (ObjectKind::Check, Some(lo), Some(ro)) => {
+                        let cols = crate::normalize::expression_columns(lo);
+                        !cols.is_empty() && cols == crate::normalize::expression_columns(ro)
+                    }
+                    (ObjectKind::Unique, Some(lo), Some(ro)) => {
+                        let l = sorted_list(lo);
+                        sorted_list(ro).iter().any(|c| l.contains(c))
+                    }
+                    _ => false,
+                }
+        });
+        if let (Some(j), Some(lo), Some(ro)) = (
+            partner,
+            &a.object,
+            diffs
+                .get(partner.unwrap_or(0))
+                .and_then(|b| b.object.as_ref()),
+        ) {
+            used[i] = true;
+            used[j] = true;
+            out.push(Entry {
+                attribute: match a.kind {
+                    ObjectKind::Check => "expression".into(),
+                    _ => "columns".into(),
+                },
+                left: serde_json::Value::String(lo.clone()),
+                right: serde_json::Value::String(ro.clone()),
+                ..entry(a, DiffKind::Structural, None)
+            });
         }
     }
     for (i, d) in diffs.iter().enumerate() {
@@ -728,8 +777,38 @@ fn bool_columns(schema: &Schema, table: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The columns of `table` that are `NOT NULL` on both sides.
+fn not_null_columns(pg: &Schema, lite: &Schema, table: &str) -> Vec<String> {
+    let (Some(l), Some(r)) = (pg.table(table), lite.table(table)) else {
+        return Vec::new();
+    };
+    l.columns
+        .iter()
+        .filter(|c| !c.nullable && r.column(&c.name).is_some_and(|rc| !rc.nullable))
+        .map(|c| c.name.clone())
+        .collect()
+}
+
 fn column<'a>(s: &'a Schema, table: &str, name: &Option<String>) -> Option<&'a Column> {
     s.table(table)?.column(name.as_deref()?)
+}
+
+/// Whether `column` of `table` is a one-column foreign key to a one-column
+/// auto-increment primary key (a rowid on SQLite).
+fn references_rowid(s: &Schema, table: &str, column: &str) -> bool {
+    let Some(t) = s.table(table) else {
+        return false;
+    };
+    t.foreign_keys.iter().any(|fk| {
+        fk.columns.len() == 1
+            && fk.columns[0] == column
+            && s.table(&fk.ref_table).is_some_and(|r| {
+                r.primary_key.len() == 1
+                    && fk.ref_columns.first() == r.primary_key.first()
+                    && r.column(&r.primary_key[0])
+                        .is_some_and(|c| c.auto_increment)
+            })
+    })
 }
 
 /// What a SQLite reader gets from a stored default of a boolean column:
@@ -777,6 +856,9 @@ fn classify_one(pg: &Schema, lite: &Schema, d: &Difference) -> (DiffKind, Option
                 {
                     repr("auto-increment key: SQLite's INTEGER PRIMARY KEY is the 64-bit rowid")
                 }
+                (T::BigInt, T::Integer) if references_rowid(lite, &d.table, &l.name) => repr(
+                    "reference to an auto-increment key: SQLite's INTEGER is 64-bit like the rowid it references",
+                ),
                 _ => structural,
             }
         }
@@ -842,7 +924,12 @@ fn classify_one(pg: &Schema, lite: &Schema, d: &Difference) -> (DiffKind, Option
             let bools = bool_columns(pg, &d.table);
             match (&d.left, &d.right) {
                 (Some(a), Some(b)) => {
-                    match crate::normalize::equivalent_expressions(a, b, &bools) {
+                    match crate::normalize::equivalent_expressions(
+                        a,
+                        b,
+                        &bools,
+                        &not_null_columns(pg, lite, &d.table),
+                    ) {
                         Some(why) => repr(why),
                         None => structural,
                     }

@@ -784,26 +784,33 @@ fn quote(s: &str) -> String {
 /// spellings hand-kept projects use: `json_valid(c)`, `c::json IS NOT NULL`,
 /// `c::jsonb IS NOT NULL`, each optionally behind `c IS NULL OR`.
 pub fn json_validity_column(sql: &str) -> Option<String> {
+    json_validity(sql).map(|(c, _)| c)
+}
+
+/// [`json_validity_column`], and whether the check lets NULL through:
+/// `json_valid(NULL)` is NULL (passes), `NULL::json IS NOT NULL` is false
+/// (refused) unless an `IS NULL OR` comes first.
+pub fn json_validity(sql: &str) -> Option<(String, bool)> {
     let text = render_tokens(&canonical_tokens(sql, true));
-    let text = match text.split_once(" or ") {
+    let (text, or_null) = match text.split_once(" or ") {
         Some((head, rest)) => {
             let c = head.strip_suffix(" is null")?;
             if !rest.contains(c) {
                 return None;
             }
-            rest.to_string()
+            (rest.to_string(), true)
         }
-        None => text,
+        None => (text, false),
     };
     if let Some(c) = text
         .strip_prefix("json_valid(")
         .and_then(|r| r.strip_suffix(')'))
     {
-        return is_plain_ident(c).then(|| c.to_string());
+        return is_plain_ident(c).then(|| (c.to_string(), true));
     }
     for cast in ["::json is not null", "::jsonb is not null"] {
         if let Some(c) = text.strip_suffix(cast) {
-            return is_plain_ident(c).then(|| c.to_string());
+            return is_plain_ident(c).then(|| (c.to_string(), or_null));
         }
     }
     None
@@ -893,16 +900,45 @@ pub fn bool_as_integers(sql: &str, bool_columns: &[String]) -> String {
     render_tokens(&out)
 }
 
+/// The columns an expression names (identifiers that are not keywords or
+/// function names), sorted, each once.
+pub fn expression_columns(sql: &str) -> Vec<String> {
+    let toks = canonical_tokens(sql, true);
+    let mut out: Vec<String> = toks
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| match t {
+            Tok::Ident(c)
+                if !is_keyword(c)
+                    && c != "true"
+                    && c != "false"
+                    && toks.get(i + 1) != Some(&Tok::Punct("(".into()))
+                    && !matches!(i.checked_sub(1).map(|j| &toks[j]), Some(Tok::Punct(p)) if p == "::") =>
+            {
+                Some(c.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// Whether a PostgreSQL check or predicate (`pg`) and a SQLite one (`lite`)
 /// mean the same under a representation convention; the convention's name
 /// when they do. Equal canonical text is not a convention (no difference).
+///
+/// `not_null_columns` are the columns both sides declare `NOT NULL` (where
+/// a check's verdict on NULL does not matter).
 pub fn equivalent_expressions(
     pg: &str,
     lite: &str,
     bool_columns: &[String],
+    not_null_columns: &[String],
 ) -> Option<&'static str> {
-    if let (Some(a), Some(b)) = (json_validity_column(pg), json_validity_column(lite)) {
-        if a == b {
+    if let (Some((a, a_null)), Some((b, b_null))) = (json_validity(pg), json_validity(lite)) {
+        if a == b && (a_null == b_null || not_null_columns.contains(&a)) {
             return Some("JSON validity spelled per backend (`::json IS NOT NULL` / `json_valid`)");
         }
     }
