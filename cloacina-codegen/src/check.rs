@@ -145,13 +145,9 @@ pub fn split_statements(sql: &str) -> Vec<(usize, String)> {
     let flush_word = |word: &mut String, cur: &str, depth: &mut usize| {
         let w = word.to_ascii_lowercase();
         let lower = cur.to_ascii_lowercase();
-        if w == "begin"
-            && (lower.contains("trigger")
-                || lower.contains("function")
-                || lower.contains("procedure"))
-        {
-            *depth += 1;
-        } else if w == "case" && *depth > 0 {
+        let block =
+            lower.contains("trigger") || lower.contains("function") || lower.contains("procedure");
+        if (w == "begin" && block) || (w == "case" && *depth > 0) {
             *depth += 1;
         } else if w == "end" && *depth > 0 {
             *depth -= 1;
@@ -161,13 +157,13 @@ pub fn split_statements(sql: &str) -> Vec<(usize, String)> {
     while i < chars.len() {
         let c = chars[i];
         let next = chars.get(i + 1).copied();
-        if !(c.is_alphanumeric() || c == '_') && !word.is_empty() {
+        let word_char = c.is_alphanumeric() || c == '_';
+        if !word_char && !word.is_empty() {
             flush_word(&mut word, &cur, &mut depth);
         }
-        if !c.is_whitespace() && start_line.is_none() && c != ';' {
-            if !(c == '-' && next == Some('-')) && !(c == '/' && next == Some('*')) {
-                start_line = Some(line);
-            }
+        let comment = (c == '-' && next == Some('-')) || (c == '/' && next == Some('*'));
+        if !c.is_whitespace() && start_line.is_none() && c != ';' && !comment {
+            start_line = Some(line);
         }
         let take_until = |end: &[char], i: &mut usize, cur: &mut String, line: &mut usize| {
             let mut j = *i + 1;
@@ -975,6 +971,16 @@ mod tests {
             "postgres://u@h:1/x?sslmode=disable"
         );
         assert_eq!(with_database("postgres://u@h:1", "x"), "postgres://u@h:1/x");
+    }
+
+    #[test]
+    fn statements_are_split_with_their_lines() {
+        let sql = "-- header\nCREATE TABLE a (s TEXT DEFAULT ';');\n\n/* ; */ INSERT INTO a VALUES ('x\n;y');\nCREATE TRIGGER t AFTER INSERT ON a BEGIN\n  SELECT CASE WHEN 1 THEN 2 END;\n  SELECT 1;\nEND;\nCREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\nSELECT 2";
+        let got: Vec<usize> = split_statements(sql).iter().map(|(l, _)| *l).collect();
+        assert_eq!(got, [2, 4, 6, 10, 11], "{:#?}", split_statements(sql));
+        assert!(split_statements(sql)[2].1.ends_with("END"));
+        assert!(split_statements("").is_empty());
+        assert!(split_statements("  ;; -- only a comment").is_empty());
     }
 
     #[test]

@@ -13,8 +13,8 @@
 //!   JSON text is re-serialized, an integer default of a `Double` is a float);
 //! - check expressions and partial-index predicates are canonical SQL
 //!   ([`canonical_expr`]): keywords and identifiers lower case, type casts
-//!   and grouping parentheses dropped, PostgreSQL's `= ANY (ARRAY[…])` read
-//!   as `IN (…)`; a canonical check that is an `IN` list or a JSON check
+//!   (except to JSON, which checks depend on) and grouping parentheses
+//!   dropped, PostgreSQL's `= ANY (ARRAY[…])` read as `IN (…)`; a canonical check that is an `IN` list or a JSON check
 //!   becomes [`CheckExpr::In`] / [`CheckExpr::JsonValid`];
 //! - primary-key columns are `NOT NULL`; auto-increment columns have no
 //!   default; docs, rename hints and raw SQL blocks are dropped (the catalog
@@ -620,9 +620,14 @@ const NUMERIC_TYPES: &[&str] = &[
 /// Casts that change what an expression means; never dropped.
 const KEPT_CASTS: &[&str] = &["json", "jsonb"];
 
-/// Canonical tokens of an expression; with `drop_casts`, `::type` casts go
-/// (except casts to JSON, which are part of the meaning).
+/// Canonical tokens of an expression; with `drop_casts`, `::type` casts go.
 pub fn canonical_tokens(sql: &str, drop_casts: bool) -> Vec<Tok> {
+    canonical_tokens_with(sql, drop_casts, false)
+}
+
+/// As [`canonical_tokens`]; with `keep_json`, casts to JSON stay (a check's
+/// `value::json IS NOT NULL` is about the text parsing as JSON).
+fn canonical_tokens_with(sql: &str, drop_casts: bool, keep_json: bool) -> Vec<Tok> {
     let toks = tokenize(sql.trim().trim_end_matches(';'));
     // 'n'::integer -> n
     let mut a: Vec<Tok> = Vec::with_capacity(toks.len());
@@ -674,8 +679,8 @@ pub fn canonical_tokens(sql: &str, drop_casts: bool) -> Vec<Tok> {
     while i < b.len() {
         // A cast to JSON is part of the meaning (`value::json IS NOT NULL`
         // checks the text parses); it is kept.
-        let meaningful =
-            matches!(b.get(i + 1), Some(Tok::Ident(t)) if KEPT_CASTS.contains(&t.as_str()));
+        let meaningful = keep_json
+            && matches!(b.get(i + 1), Some(Tok::Ident(t)) if KEPT_CASTS.contains(&t.as_str()));
         if drop_casts && b[i] == Tok::Punct("::".into()) && !meaningful {
             i += 1;
             if matches!(b.get(i), Some(Tok::Ident(_))) {
@@ -764,9 +769,9 @@ pub fn render_tokens(toks: &[Tok]) -> String {
 }
 
 /// A SQL expression in canonical form: lower-case keywords and identifiers,
-/// casts and grouping parentheses dropped, one spacing.
+/// casts (except to JSON) and grouping parentheses dropped, one spacing.
 pub fn canonical_expr(sql: &str) -> String {
-    render_tokens(&canonical_tokens(sql, true))
+    render_tokens(&canonical_tokens_with(sql, true, true))
 }
 
 fn quote(s: &str) -> String {
@@ -791,7 +796,7 @@ pub fn json_validity_column(sql: &str) -> Option<String> {
 /// `json_valid(NULL)` is NULL (passes), `NULL::json IS NOT NULL` is false
 /// (refused) unless an `IS NULL OR` comes first.
 pub fn json_validity(sql: &str) -> Option<(String, bool)> {
-    let text = render_tokens(&canonical_tokens(sql, true));
+    let text = canonical_expr(sql);
     let (text, or_null) = match text.split_once(" or ") {
         Some((head, rest)) => {
             let c = head.strip_suffix(" is null")?;
@@ -846,7 +851,7 @@ fn is_plain_ident(s: &str) -> bool {
 /// become `1`/`0`, `NOT c` becomes `c = 0`, `c IS TRUE` becomes `c = 1`, and
 /// a bare boolean column `c` (one of `bool_columns`) becomes `c = 1`.
 pub fn bool_as_integers(sql: &str, bool_columns: &[String]) -> String {
-    let toks = canonical_tokens(sql, true);
+    let toks = canonical_tokens_with(sql, true, true);
     let is_bool = |t: Option<&Tok>| matches!(t, Some(Tok::Ident(c)) if bool_columns.contains(c));
     let word = |t: Option<&Tok>, w: &str| matches!(t, Some(Tok::Ident(x)) if x == w);
     let comparison = |t: Option<&Tok>| {
@@ -903,7 +908,7 @@ pub fn bool_as_integers(sql: &str, bool_columns: &[String]) -> String {
 /// The columns an expression names (identifiers that are not keywords or
 /// function names), sorted, each once.
 pub fn expression_columns(sql: &str) -> Vec<String> {
-    let toks = canonical_tokens(sql, true);
+    let toks = canonical_tokens_with(sql, true, true);
     let mut out: Vec<String> = toks
         .iter()
         .enumerate()
@@ -973,6 +978,59 @@ mod tests {
         }
         assert_ne!(canonical_expr("a = 1"), canonical_expr("a = 2"));
         assert_ne!(canonical_expr("a = 'x'"), canonical_expr("a = 'X'"));
+    }
+
+    #[test]
+    fn representation_conventions_fold_by_text() {
+        let bools = vec!["enabled".to_string(), "superseded".to_string()];
+        let same = |pg: &str, lite: &str| equivalent_expressions(pg, lite, &bools, &[]);
+        assert!(same("(enabled = true)", "enabled = 1").is_some());
+        assert!(same("(NOT superseded)", "superseded = 0").is_some());
+        assert!(same(
+            "enabled AND NOT superseded",
+            "enabled = 1 AND superseded = 0"
+        )
+        .is_some());
+        assert!(same("(enabled IS FALSE)", "enabled = 0").is_some());
+        assert!(same("(enabled = true)", "enabled = 0").is_none());
+        assert!(same("priority > 0", "priority > 1").is_none());
+        // JSON validity: the casts stay, NULL handling counts.
+        assert_eq!(
+            canonical_expr("((value)::json IS NOT NULL)"),
+            "value::json is not null"
+        );
+        assert!(same(
+            "value IS NULL OR (value)::jsonb IS NOT NULL",
+            "json_valid(value)"
+        )
+        .is_some());
+        assert!(same("(value)::json IS NOT NULL", "json_valid(value)").is_none());
+        assert!(equivalent_expressions(
+            "(value)::json IS NOT NULL",
+            "json_valid(value)",
+            &[],
+            &["value".to_string()]
+        )
+        .is_some());
+        assert_eq!(
+            bool_check_column("flag IS NULL OR flag IN (0, 1)").as_deref(),
+            Some("flag")
+        );
+        assert_eq!(
+            bool_check_column("(flag IN (1, 0))").as_deref(),
+            Some("flag")
+        );
+        assert_eq!(bool_check_column("flag IN (0, 1, 2)"), None);
+        assert_eq!(bool_check_column("a IS NULL OR b IN (0, 1)"), None);
+        assert_eq!(
+            expression_columns("lower(a) = b AND c::json IS NOT NULL"),
+            ["a", "b", "c"]
+        );
+        // Defaults keep reading their casts away.
+        assert_eq!(
+            canonical_tokens("'{}'::jsonb", true),
+            vec![Tok::Str("{}".into())]
+        );
     }
 
     #[test]

@@ -117,8 +117,11 @@ fn run_json(dir: &TempDir, extra: &[&str]) -> (Option<i32>, Value, String) {
     (out.status.code(), json, stderr)
 }
 
-/// (kind, table, object, attribute) of every entry of `kind`.
-fn keys(json: &Value, kind: &str) -> Vec<(String, String, String, String)> {
+/// The stable key of an entry: (kind, table, object, attribute).
+type Key = (String, String, String, String);
+
+/// The keys of every entry of `kind`.
+fn keys(json: &Value, kind: &str) -> Vec<Key> {
     let mut v: Vec<_> = json["entries"]
         .as_array()
         .expect("entries")
@@ -133,12 +136,12 @@ fn keys(json: &Value, kind: &str) -> Vec<(String, String, String, String)> {
     v
 }
 
-fn key(kind: &str, table: &str, object: &str, attribute: &str) -> (String, String, String, String) {
+fn key(kind: &str, table: &str, object: &str, attribute: &str) -> Key {
     (kind.into(), table.into(), object.into(), attribute.into())
 }
 
 /// Every representation convention of the fixture, each folded.
-fn representation_keys() -> Vec<(String, String, String, String)> {
+fn representation_keys() -> Vec<Key> {
     let r = "representation_only";
     let mut v = vec![
         key(r, "accounts", "column id", "type"),
@@ -168,7 +171,7 @@ fn representation_keys() -> Vec<(String, String, String, String)> {
 
 /// The SQLite side with one divergence of each kind seeded, and what each
 /// must be reported as.
-fn seeded() -> ([String; 2], Vec<(String, String, String, String)>) {
+fn seeded() -> ([String; 2], Vec<Key>) {
     let accounts = LITE_ACCOUNTS
         .replace("name VARCHAR(100) NOT NULL", "name VARCHAR(100)")
         .replace(
@@ -303,7 +306,7 @@ fn each_seeded_divergence_is_reported_once_with_its_kind() {
 
 #[test]
 fn a_baseline_silences_exactly_its_entries_and_reports_stale_ones() {
-    let entry = |(k, t, o, a): &(String, String, String, String)| serde_json::json!({"kind": k, "table": t, "object": o, "attribute": a, "reason": "known"});
+    let entry = |(k, t, o, a): &Key| serde_json::json!({"kind": k, "table": t, "object": o, "attribute": a, "reason": "known"});
     // Divergences that change no stored value: the project goes green.
     let dir = TempDir::new("meaning-accept");
     let members = LITE_MEMBERS
