@@ -599,7 +599,32 @@ pub fn check_parity(
         }
     }
     let steps = crate::proof::pair_steps(&pg, &lite);
-    let (pg_i, lite_i, data) = replay_pair_with_rows(&steps, postgres_url)?;
+    let (pg_guard, mut pg_db) = ScratchPostgres::new(postgres_url)?;
+    let (_lite_guard, mut lite_db) = ScratchSqlite::new()?;
+    let replayed = crate::proof::replay_with_rows(&mut pg_db, &mut lite_db, &steps);
+    // Defaults as each backend stores and produces them, read while the
+    // scratch databases live.
+    let raw = replayed.as_ref().ok().map(|_| {
+        (
+            crate::defaults::read(&mut pg_db),
+            crate::defaults::read(&mut lite_db),
+        )
+    });
+    drop(pg_db);
+    drop(pg_guard);
+    let (pg_i, lite_i, data) = replayed?;
+    let (pg_raw, lite_raw) = match raw {
+        Some((Ok(p), Ok(l))) => (p, l),
+        Some((Err(message), _)) | Some((_, Err(message))) => {
+            return Err(Error::Database {
+                backend: Backend::Postgres,
+                target: redact(postgres_url),
+                action: "read the column defaults".into(),
+                message,
+            })
+        }
+        None => (Vec::new(), Vec::new()),
+    };
     let l = normalize(&pg_i.schema, None);
     let r = normalize(&lite_i.schema, None);
     let report = Report {
@@ -607,7 +632,8 @@ pub fn check_parity(
         right: format!("sqlite ({})", sqlite_dir.display()),
         differences: compare_with(&l, &r, &CompareOptions::without_names()),
     };
-    let entries = classify(&l, &r, &report.differences);
+    let mut entries = classify(&l, &r, &report.differences);
+    judge_defaults(&l, &r, &pg_raw, &lite_raw, &mut entries);
     Ok(ParityReport {
         summary: Summary::of(&entries, 0),
         entries,
@@ -620,6 +646,59 @@ pub fn check_parity(
         sqlite_objects: lite_i.objects,
         data,
     })
+}
+
+/// Replaces the default entries of columns whose default the model could
+/// not hold (no neutral spelling, or a volatile default read as `now` or
+/// `uuid`) by the verdict on the texts and evaluated values
+/// ([`crate::defaults::judge`]).
+fn judge_defaults(
+    l: &Schema,
+    r: &Schema,
+    pg_raw: &[crate::defaults::RawDefault],
+    lite_raw: &[crate::defaults::RawDefault],
+    entries: &mut Vec<Entry>,
+) {
+    let find = |raw: &'_ [crate::defaults::RawDefault], t: &str, c: &str| {
+        raw.iter()
+            .find(|d| d.table.eq_ignore_ascii_case(t) && d.column.eq_ignore_ascii_case(c))
+            .cloned()
+    };
+    for lt in &l.tables {
+        let Some(rt) = r.table(&lt.name) else {
+            continue;
+        };
+        for lc in &lt.columns {
+            let Some(rc) = rt.column(&lc.name) else {
+                continue;
+            };
+            if lc.auto_increment || rc.auto_increment {
+                continue;
+            }
+            let (p, q) = (
+                find(pg_raw, &lt.name, &lc.name),
+                find(lite_raw, &lt.name, &lc.name),
+            );
+            let Some(verdict) =
+                crate::defaults::judge(l, r, &lt.name, &lc.name, p.as_ref(), q.as_ref())
+            else {
+                continue;
+            };
+            let object = format!("column {}", lc.name);
+            let at = entries
+                .iter()
+                .position(|e| e.table == lt.name && e.object == object && e.attribute == "default");
+            match (at, verdict) {
+                (Some(i), Some(e)) => entries[i] = e,
+                (Some(i), None) => {
+                    entries.remove(i);
+                }
+                (None, Some(e)) => entries.push(e),
+                (None, None) => {}
+            }
+        }
+    }
+    entries.sort_by(|a, b| a.table.cmp(&b.table));
 }
 
 // ----- check ---------------------------------------------------------------------
