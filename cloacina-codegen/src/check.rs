@@ -1035,6 +1035,199 @@ pub fn check(schema_path: &Path, migrations_dir: &Path, postgres_url: &str) -> R
     })
 }
 
+// ----- live drift -----------------------------------------------------------------
+
+/// What [`drift`] found: a live database against the schema file and
+/// against the history it says it applied.
+#[derive(Clone, Debug, Serialize)]
+pub struct DriftReport {
+    /// The database (password removed).
+    pub database: String,
+    /// Its backend (`postgres` or `sqlite`).
+    pub backend: String,
+    /// The migration folders it records as applied (`__diesel_schema_migrations`).
+    pub applied: Vec<String>,
+    /// Versions it records that no folder of the history has.
+    pub unknown_applied: Vec<String>,
+    /// Folders of the history it has not applied.
+    pub pending: Vec<String>,
+    /// The schema file (left) against the database (right).
+    pub schema: Vec<Entry>,
+    /// The applied history replayed on a scratch database (left) against
+    /// the database (right): what was changed by hand.
+    pub history: Vec<Entry>,
+    /// Counts over both lists.
+    pub summary: Summary,
+    /// What introspection could not read exactly.
+    pub notes: Vec<Note>,
+}
+
+impl DriftReport {
+    /// True when nothing fails and the history is fully applied.
+    pub fn is_clean(&self) -> bool {
+        self.summary.failing == 0 && self.unknown_applied.is_empty() && self.pending.is_empty()
+    }
+
+    /// The readable report.
+    pub fn render(&self) -> String {
+        let mut out = format!(
+            "database: {} ({})\napplied: {} migration(s)\n",
+            self.database,
+            self.backend,
+            self.applied.len()
+        );
+        for p in &self.pending {
+            out.push_str(&format!("pending (in the history, not applied): {p}\n"));
+        }
+        for u in &self.unknown_applied {
+            out.push_str(&format!("applied but not in the history: version {u}\n"));
+        }
+        for (title, entries) in [
+            ("schema file (left) vs database (right)", &self.schema),
+            (
+                "applied history replayed (left) vs database (right)",
+                &self.history,
+            ),
+        ] {
+            out.push_str(&format!("\n{title}:\n"));
+            if entries.is_empty() {
+                out.push_str("equal\n");
+            } else {
+                out.push_str(&render_entries(entries, &[]));
+            }
+        }
+        render_notes_once(&mut out, &[(&self.backend, &self.notes)]);
+        out
+    }
+}
+
+/// The versions a database records as applied, digits only (as Diesel
+/// stores them); empty when it has no `__diesel_schema_migrations`.
+fn applied_versions(db: &mut Database) -> std::result::Result<Vec<String>, String> {
+    use diesel::RunQueryDsl;
+    let (exists, list) = match db.backend() {
+        Backend::Postgres => (
+            "SELECT CASE WHEN to_regclass('__diesel_schema_migrations') IS NULL THEN '0' ELSE '1' END AS j",
+            "SELECT coalesce(json_agg(version ORDER BY version), '[]'::json)::text AS j FROM __diesel_schema_migrations",
+        ),
+        Backend::Sqlite => (
+            "SELECT CAST(count(*) AS TEXT) AS j FROM sqlite_schema WHERE type = 'table' AND name = '__diesel_schema_migrations'",
+            "SELECT json_group_array(version) AS j FROM (SELECT version FROM __diesel_schema_migrations ORDER BY version)",
+        ),
+    };
+    let one = |db: &mut Database, sql: &str| -> std::result::Result<Option<String>, String> {
+        let row: crate::introspect::JsonRow = match db {
+            Database::Postgres { conn, .. } => diesel::sql_query(sql).get_result(conn.as_mut()),
+            Database::Sqlite { conn, .. } => diesel::sql_query(sql).get_result(conn.as_mut()),
+        }
+        .map_err(|e| e.to_string())?;
+        Ok(row.j)
+    };
+    if one(db, exists)?.as_deref() != Some("1") {
+        return Ok(Vec::new());
+    }
+    let text = one(db, list)?.unwrap_or_else(|| "[]".into());
+    serde_json::from_str::<Vec<String>>(&text).map_err(|e| e.to_string())
+}
+
+fn digits(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// Entries of a comparison that knows no representation conventions: a
+/// default is value semantics, everything else structural.
+fn plain_entries(diffs: &[Difference]) -> Vec<Entry> {
+    let empty = Schema::default();
+    classify(&empty, &empty, diffs)
+}
+
+/// `check --database`: compares a live database (either backend) with the
+/// schema file and with the history it records as applied, replayed on a
+/// scratch database of the same backend (PostgreSQL: on `postgres_url`, or
+/// on the live database's server; the user needs CREATEDB).
+///
+/// # Errors
+///
+/// [`Error::Schema`] for a bad schema file; the connection's, the replay's
+/// and introspection's errors.
+pub fn drift(
+    schema_path: &Path,
+    migrations_dir: &Path,
+    url: &str,
+    postgres_url: Option<&str>,
+) -> Result<DriftReport> {
+    let source = crate::parse::read_source(schema_path)?;
+    let path = schema_path.display().to_string();
+    let schema = crate::parse_str(&path, &source)?;
+    let mut db = Database::connect(url)?;
+    let backend = db.backend();
+    let live = db.introspect()?;
+    let versions = applied_versions(&mut db).map_err(|message| Error::Database {
+        backend,
+        target: redact(url),
+        action: "read __diesel_schema_migrations".into(),
+        message,
+    })?;
+    drop(db);
+    let folder = match backend {
+        Backend::Postgres => "postgres",
+        Backend::Sqlite => "sqlite",
+    };
+    let migrations = list_migrations(&migrations_dir.join(folder))?;
+    let is_applied = |m: &Migration| versions.iter().any(|v| *v == digits(&m.version));
+    let applied: Vec<Migration> = migrations
+        .iter()
+        .filter(|m| is_applied(m))
+        .cloned()
+        .collect();
+    let pending = migrations
+        .iter()
+        .filter(|m| !is_applied(m))
+        .map(|m| m.folder.clone())
+        .collect();
+    let unknown_applied = versions
+        .iter()
+        .filter(|v| !migrations.iter().any(|m| digits(&m.version) == **v))
+        .cloned()
+        .collect();
+    let server = match backend {
+        Backend::Postgres => Some(postgres_url.unwrap_or(url)),
+        Backend::Sqlite => None,
+    };
+    let replayed = replay_and_introspect(backend, &applied, server)?;
+
+    let got = normalize(&live.schema, None);
+    let want = normalize(&schema, Some(backend));
+    let from_history = normalize(&replayed.schema, None);
+    let opts = CompareOptions {
+        column_order: false,
+        ..CompareOptions::default()
+    };
+    let schema_diffs: Vec<Difference> = compare_with(&want, &got, &opts)
+        .into_iter()
+        .filter(|d| !declared_by_raw_sql(&schema, backend, d))
+        .collect();
+    let history_diffs = compare_with(&from_history, &got, &opts);
+    let schema_entries = plain_entries(&schema_diffs);
+    let history_entries = plain_entries(&history_diffs);
+    let all: Vec<Entry> = schema_entries
+        .iter()
+        .chain(&history_entries)
+        .cloned()
+        .collect();
+    Ok(DriftReport {
+        database: redact(url),
+        backend: backend.to_string(),
+        applied: applied.iter().map(|m| m.folder.clone()).collect(),
+        unknown_applied,
+        pending,
+        schema: schema_entries,
+        history: history_entries,
+        summary: Summary::of(&all, 0),
+        notes: live.notes,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -71,6 +71,13 @@ enum Command {
     /// history is in sync, and the migrations replayed on a fresh SQLite
     /// file and a fresh temporary PostgreSQL database both equal the schema
     /// file and each other. Exits 6 on any difference.
+    ///
+    /// With --database URL: checks that live database (PostgreSQL or
+    /// SQLite) for drift instead: against the schema file, and against the
+    /// migrations it records as applied (`__diesel_schema_migrations`)
+    /// replayed on a scratch database of its backend; a change made by hand
+    /// is reported. Exits 6 on a structural or value difference, a pending
+    /// or unknown applied migration.
     #[cfg(feature = "live")]
     Check {
         /// The schema file [default: <workspace>/schema/cloacina.rs]
@@ -79,6 +86,10 @@ enum Command {
         /// The migrations folder [default: <workspace>/migrations]
         #[arg(long)]
         migrations: Option<PathBuf>,
+        /// A live database to check for drift (postgres://…, or a SQLite
+        /// path); it is only read.
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
         /// The PostgreSQL server [default: $DATABASE_URL]; a temporary
         /// database is created there and dropped again.
         #[arg(long)]
@@ -433,6 +444,18 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Check {
             schema,
             migrations,
+            database: Some(url),
+            postgres,
+            json,
+        } => {
+            let (path, dir) = (schema_path(schema)?, migrations_path(migrations)?);
+            parity::drift(&path, &dir, &url, postgres, json)
+        }
+        #[cfg(feature = "live")]
+        Command::Check {
+            schema,
+            migrations,
+            database: None,
             postgres,
             json,
         } => {

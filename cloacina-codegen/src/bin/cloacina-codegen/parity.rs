@@ -75,6 +75,35 @@ pub fn check(
     }
 }
 
+/// `check --database`.
+#[cfg(feature = "live")]
+pub fn drift(
+    schema: &Path,
+    migrations: &Path,
+    url: &str,
+    postgres: Option<String>,
+    json: bool,
+) -> Result<(), Error> {
+    let server = match postgres {
+        Some(p) => Some(server_url(Some(p))?),
+        None => None,
+    };
+    let report = cloacina_codegen::check::drift(schema, migrations, url, server.as_deref())?;
+    emit(&report, || report.render(), json);
+    if report.is_clean() {
+        Ok(())
+    } else {
+        Err(Error::Parity {
+            summary: format!(
+                "the database drifted: {} failing difference(s), {} pending and {} unknown applied migration(s)",
+                report.summary.failing,
+                report.pending.len(),
+                report.unknown_applied.len()
+            ),
+        })
+    }
+}
+
 /// `check-parity`.
 #[cfg(feature = "live")]
 pub fn check_parity(
