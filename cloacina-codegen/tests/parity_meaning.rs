@@ -500,4 +500,19 @@ fn empty_folders_a_sqlite_postgres_url_and_a_syntax_error_are_clear_errors() {
             ),
         "{stderr}"
     );
+
+    // The same on PostgreSQL.
+    let dir = TempDir::new("meaning-syntax-pg");
+    let broken = "CREATE TABLE memberships (id BIGINT PRIMARY KEY);\n\nCREATE INDEX oops ON memberships (id DESC DESC);\n";
+    pair(&dir, [PG_ACCOUNTS, broken], [LITE_ACCOUNTS, LITE_MEMBERS]);
+    let out = run(&dir, &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("2023-05-02-000000_members/up.sql")
+            && stderr.contains(
+                "failed on postgres: line 3 (`CREATE INDEX oops ON memberships (id DESC DESC)`)"
+            ),
+        "{stderr}"
+    );
 }
