@@ -634,6 +634,29 @@ pub fn check_parity(
     };
     let mut entries = classify(&l, &r, &report.differences);
     judge_defaults(&l, &r, &pg_raw, &lite_raw, &mut entries);
+    // Introspection leaves out a default with no neutral spelling; here it
+    // was compared by its text and value, so the note says so.
+    let compared = |mut n: Note| {
+        if n.message.starts_with("default `")
+            && n.message.ends_with("has no neutral spelling; left out")
+        {
+            n.message = n.message.replace(
+                "; left out",
+                "; compared by its text and the value it produces (see the default entries)",
+            );
+        }
+        n
+    };
+    let (pg_i, lite_i) = (
+        Introspection {
+            notes: pg_i.notes.into_iter().map(compared).collect(),
+            ..pg_i
+        },
+        Introspection {
+            notes: lite_i.notes.into_iter().map(compared).collect(),
+            ..lite_i
+        },
+    );
     Ok(ParityReport {
         summary: Summary::of(&entries, 0),
         entries,

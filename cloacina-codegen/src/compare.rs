@@ -1252,6 +1252,91 @@ mod tests {
     }
 
     #[test]
+    fn kinds_of_differences() {
+        let pg = load(
+            "table! { t (id) { #[auto_increment] id -> BigInt, u -> Uuid, b -> Bool, #[default(true)] f -> Bool, #[default(true)] g -> Bool, n -> Text, } }",
+        );
+        let mut lite = load(
+            "table! { t (id) { #[auto_increment] id -> Integer, u -> Binary, b -> Integer, #[default(1)] f -> Integer, g -> Bool, n -> Integer, } }",
+        );
+        // What the SQLite introspector reads from `BOOLEAN DEFAULT 't'`
+        // (the schema language itself rejects it).
+        if let Some(c) = lite.tables[0].columns.iter_mut().find(|c| c.name == "g") {
+            c.default = Some(DefaultValue::Text("t".into()));
+        }
+        let entries = classify(&pg, &lite, &compare(&pg, &lite));
+        let got: Vec<(&str, &str, DiffKind)> = entries
+            .iter()
+            .map(|e| (e.object.as_str(), e.attribute.as_str(), e.kind))
+            .collect();
+        use DiffKind::*;
+        assert_eq!(
+            got,
+            [
+                ("column id", "type", RepresentationOnly),
+                ("column u", "type", RepresentationOnly),
+                ("column b", "type", RepresentationOnly),
+                ("column f", "type", RepresentationOnly),
+                ("column f", "default", RepresentationOnly),
+                ("column g", "default", ValueSemantics),
+                ("column n", "type", Structural),
+            ]
+        );
+        let g = &entries[5];
+        assert_eq!(g.left, serde_json::json!(true));
+        assert_eq!(g.right, serde_json::json!("t"));
+        assert!(g.explanation.as_deref().is_some_and(
+            |w| w.starts_with("default reads as true on postgres and false on sqlite")
+        ));
+    }
+
+    #[test]
+    fn a_baseline_accepts_by_key_and_finds_stale_entries() {
+        let pg = load("table! { t (id) { id -> BigInt, a -> Text, b -> Text, } }");
+        let lite = load("table! { t (id) { id -> BigInt, a -> Integer, b -> Integer, } }");
+        let mut entries = classify(&pg, &lite, &compare(&pg, &lite));
+        let baseline = Baseline::parse(
+            r#"{"accept": [
+                {"kind": "structural", "table": "t", "object": "column a", "attribute": "type", "reason": "known"},
+                {"kind": "structural", "table": "t", "object": "column z", "attribute": "type"}
+            ]}"#,
+        )
+        .expect("baseline");
+        let stale = baseline.apply(&mut entries);
+        assert_eq!(stale.len(), 1);
+        assert_eq!(stale[0].object, "column z");
+        let summary = Summary::of(&entries, stale.len());
+        assert_eq!(
+            (summary.failing, summary.accepted, summary.stale),
+            (1, 1, 1)
+        );
+        let text = render_entries(&entries, &stale);
+        assert!(text.starts_with("summary: 1 failing; 2 structural, 0 value semantics, 0 representation only; 1 accepted\nby table: t 2\n"), "{text}");
+        assert!(
+            text.contains("structural, accepted (1):\n  t.a: column type"),
+            "{text}"
+        );
+        assert!(
+            text.contains("warning: accepted difference no longer occurs"),
+            "{text}"
+        );
+        assert!(Baseline::parse(r#"{"accept": [{"kind": "bad"}]}"#).is_err());
+        assert!(Baseline::parse(r#"{"accept": [], "extra": 1}"#).is_err());
+    }
+
+    #[test]
+    fn repetitions_are_folded() {
+        let pg = load("table! { t (id) { id -> BigInt, a -> Uuid, b -> Uuid, } }");
+        let lite = load("table! { t (id) { id -> BigInt, a -> Binary, b -> Binary, } }");
+        let entries = classify(&pg, &lite, &compare(&pg, &lite));
+        let text = render_entries(&entries, &[]);
+        assert!(
+            text.contains("column type: left \"Uuid\" | right \"Binary\" (UUID stored as a 16-byte BLOB on SQLite) ×2: t.a, t.b"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn report_names_both_sides_and_serializes() {
         let l = load("table! { t (id) { id -> BigInt, } }");
         let r = load("table! { t (id) { id -> Integer, } }");
