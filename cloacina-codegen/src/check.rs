@@ -24,7 +24,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use serde::Serialize;
 
-use crate::compare::{compare_with, CompareOptions, Difference, Report};
+use crate::compare::{
+    classify, compare_with, render_entries, Accepted, Baseline, CompareOptions, Difference, Entry,
+    Report, Summary,
+};
 use crate::error::{line_col, Error, Result};
 use crate::introspect::{redact, Database, DbObject, Introspection, Note};
 use crate::model::{Backend, Schema};
@@ -102,14 +105,165 @@ pub fn replay(db: &mut Database, migrations: &[Migration]) -> Result<()> {
             path: m.up.clone(),
             source,
         })?;
-        db.execute(&sql, m.run_in_transaction)
-            .map_err(|message| Error::Migration {
+        if let Err(message) = db.execute(&sql, m.run_in_transaction) {
+            // Find the failing statement (the script was rolled back; run
+            // it again statement by statement in a transaction that is
+            // rolled back too) and name its line.
+            let message = match m
+                .run_in_transaction
+                .then(|| failing_statement(db, &sql))
+                .flatten()
+            {
+                Some((line, stmt)) => format!(
+                    "line {line} (`{}`): {message}",
+                    stmt.lines().next().unwrap_or("").trim()
+                ),
+                None => message,
+            };
+            return Err(Error::Migration {
                 path: m.up.clone(),
                 backend: db.backend(),
                 message,
-            })?;
+            });
+        }
     }
     Ok(())
+}
+
+/// The statements of a script with the 1-based line each starts on. Splits
+/// at `;` outside quotes, comments, dollar quotes and `BEGIN … END` blocks
+/// of triggers and functions.
+pub fn split_statements(sql: &str) -> Vec<(usize, String)> {
+    let chars: Vec<char> = sql.chars().collect();
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut line = 1;
+    let mut start_line: Option<usize> = None;
+    let mut depth = 0usize;
+    let mut word = String::new();
+    let mut i = 0;
+    let flush_word = |word: &mut String, cur: &str, depth: &mut usize| {
+        let w = word.to_ascii_lowercase();
+        let lower = cur.to_ascii_lowercase();
+        let block =
+            lower.contains("trigger") || lower.contains("function") || lower.contains("procedure");
+        if (w == "begin" && block) || (w == "case" && *depth > 0) {
+            *depth += 1;
+        } else if w == "end" && *depth > 0 {
+            *depth -= 1;
+        }
+        word.clear();
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        let word_char = c.is_alphanumeric() || c == '_';
+        if !word_char && !word.is_empty() {
+            flush_word(&mut word, &cur, &mut depth);
+        }
+        let comment = (c == '-' && next == Some('-')) || (c == '/' && next == Some('*'));
+        if !c.is_whitespace() && start_line.is_none() && c != ';' && !comment {
+            start_line = Some(line);
+        }
+        let take_until = |end: &[char], i: &mut usize, cur: &mut String, line: &mut usize| {
+            let mut j = *i + 1;
+            while j < chars.len() && !chars[j..].starts_with(end) {
+                j += 1;
+            }
+            let stop = (j + end.len()).min(chars.len());
+            for ch in &chars[*i..stop] {
+                if *ch == '\n' {
+                    *line += 1;
+                }
+                cur.push(*ch);
+            }
+            *i = stop;
+        };
+        match c {
+            '\'' | '"' => take_until(&[c], &mut i, &mut cur, &mut line),
+            '-' if next == Some('-') => take_until(&['\n'], &mut i, &mut cur, &mut line),
+            '/' if next == Some('*') => take_until(&['*', '/'], &mut i, &mut cur, &mut line),
+            '$' => {
+                let tag_end = chars[i + 1..]
+                    .iter()
+                    .position(|ch| !(ch.is_alphanumeric() || *ch == '_'))
+                    .map(|p| i + 1 + p);
+                match tag_end {
+                    Some(e) if chars[e] == '$' => {
+                        let tag: Vec<char> = chars[i..=e].to_vec();
+                        for ch in &tag {
+                            cur.push(*ch);
+                        }
+                        i = e;
+                        take_until(&tag, &mut i, &mut cur, &mut line);
+                    }
+                    _ => {
+                        cur.push(c);
+                        i += 1;
+                    }
+                }
+            }
+            ';' if depth == 0 => {
+                if let Some(l) = start_line.take() {
+                    out.push((l, cur.trim().to_string()));
+                }
+                cur.clear();
+                i += 1;
+            }
+            _ => {
+                if c == '\n' {
+                    line += 1;
+                }
+                if c.is_alphanumeric() || c == '_' {
+                    word.push(c);
+                }
+                cur.push(c);
+                i += 1;
+            }
+        }
+    }
+    if let Some(l) = start_line {
+        if !cur.trim().is_empty() {
+            out.push((l, cur.trim().to_string()));
+        }
+    }
+    out
+}
+
+/// Runs the statements of `sql` one by one in a transaction that is always
+/// rolled back; the line and text of the first that fails.
+fn failing_statement(db: &mut Database, sql: &str) -> Option<(usize, String)> {
+    use diesel::Connection;
+    enum Stop {
+        Failed(usize),
+        Done,
+        Db,
+    }
+    impl From<diesel::result::Error> for Stop {
+        fn from(_: diesel::result::Error) -> Self {
+            Stop::Db
+        }
+    }
+    let statements = split_statements(sql);
+    fn run<C: Connection>(c: &mut C, statements: &[(usize, String)]) -> Option<usize> {
+        let r = c.transaction::<(), Stop, _>(|c| {
+            for (i, (_, s)) in statements.iter().enumerate() {
+                if c.batch_execute(s).is_err() {
+                    return Err(Stop::Failed(i));
+                }
+            }
+            Err(Stop::Done)
+        });
+        match r {
+            Err(Stop::Failed(i)) => Some(i),
+            _ => None,
+        }
+    }
+    let i = match db {
+        Database::Postgres { conn, .. } => run(conn.as_mut(), &statements),
+        Database::Sqlite { conn, .. } => run(conn.as_mut(), &statements),
+    }?;
+    statements.into_iter().nth(i)
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -307,17 +461,35 @@ pub struct ParityReport {
     pub sqlite_objects: Vec<DbObject>,
     /// What the rows went through, migration by migration.
     pub data: DataReport,
+    /// Counts: failing, accepted, by kind, by table, stale baseline entries.
+    pub summary: Summary,
+    /// Every difference of `report`, classified (kind, severity, plain
+    /// words), pairs that mean the same folded into one entry.
+    pub entries: Vec<Entry>,
+    /// Entries of the `--accept` baseline that no longer occur.
+    pub stale: Vec<Accepted>,
 }
 
 impl ParityReport {
-    /// True when the pairs agree and every folder is paired.
+    /// True when every folder is paired, no entry fails (representation
+    /// only, warnings and accepted entries do not) and the rows agree.
     pub fn is_clean(&self) -> bool {
-        self.unpaired.is_empty() && self.report.is_empty() && self.data.is_clean()
+        self.unpaired.is_empty() && self.summary.failing == 0 && self.data.is_clean()
     }
 
-    /// The readable report.
+    /// Marks what `baseline` accepts and records its stale entries.
+    pub fn accept(&mut self, baseline: &Baseline) {
+        self.stale = baseline.apply(&mut self.entries);
+        self.summary = Summary::of(&self.entries, self.stale.len());
+    }
+
+    /// The readable report: the counts first, then the entries by kind
+    /// (repetitions folded), then notes, each once.
     pub fn render(&self) -> String {
-        let mut out = String::new();
+        let mut out = format!(
+            "left:  {}\nright: {}\n",
+            self.report.left, self.report.right
+        );
         for u in &self.unpaired {
             out.push_str(&format!(
                 "unpaired migration `{}`: postgres {} | sqlite {}\n",
@@ -326,16 +498,42 @@ impl ParityReport {
                 u.sqlite.as_deref().unwrap_or("(absent)")
             ));
         }
-        out.push_str(&self.report.render());
-        render_notes(
+        if self.entries.is_empty() {
+            out.push_str("no differences\n");
+        }
+        out.push_str(&render_entries(&self.entries, &self.stale));
+        render_notes_once(
             &mut out,
-            "postgres",
-            &self.postgres_notes,
-            &self.postgres_objects,
+            &[
+                ("postgres", &self.postgres_notes),
+                ("sqlite", &self.sqlite_notes),
+            ],
         );
-        render_notes(&mut out, "sqlite", &self.sqlite_notes, &self.sqlite_objects);
+        render_notes(&mut out, "postgres", &[], &self.postgres_objects);
+        render_notes(&mut out, "sqlite", &[], &self.sqlite_objects);
         out.push_str(&self.data.render());
         out
+    }
+}
+
+/// Notes of both sides, each message once with every object it is about.
+fn render_notes_once(out: &mut String, sides: &[(&str, &Vec<Note>)]) {
+    let mut by_message: Vec<(String, Vec<String>)> = Vec::new();
+    for (side, notes) in sides {
+        for n in notes.iter() {
+            let at = format!("{side} {}", n.object);
+            match by_message.iter_mut().find(|(m, _)| *m == n.message) {
+                Some((_, objects)) => objects.push(at),
+                None => by_message.push((n.message.clone(), vec![at])),
+            }
+        }
+    }
+    if by_message.is_empty() {
+        return;
+    }
+    out.push_str("\nread approximately or not at all:\n");
+    for (message, objects) in by_message {
+        out.push_str(&format!("  {message}: {}\n", objects.join(", ")));
     }
 }
 
@@ -373,6 +571,14 @@ pub fn check_parity(
 ) -> Result<ParityReport> {
     let pg = list_migrations(postgres_dir)?;
     let lite = list_migrations(sqlite_dir)?;
+    for (dir, list) in [(postgres_dir, &pg), (sqlite_dir, &lite)] {
+        if list.is_empty() {
+            return Err(Error::Config(format!(
+                "{}: no migrations here (no `<version>_<name>/up.sql` folder); give the folder that holds the migration folders",
+                dir.display()
+            )));
+        }
+    }
     let mut unpaired = Vec::new();
     for m in &pg {
         if !lite.iter().any(|l| l.name == m.name) {
@@ -393,7 +599,32 @@ pub fn check_parity(
         }
     }
     let steps = crate::proof::pair_steps(&pg, &lite);
-    let (pg_i, lite_i, data) = replay_pair_with_rows(&steps, postgres_url)?;
+    let (pg_guard, mut pg_db) = ScratchPostgres::new(postgres_url)?;
+    let (_lite_guard, mut lite_db) = ScratchSqlite::new()?;
+    let replayed = crate::proof::replay_with_rows(&mut pg_db, &mut lite_db, &steps);
+    // Defaults as each backend stores and produces them, read while the
+    // scratch databases live.
+    let raw = replayed.as_ref().ok().map(|_| {
+        (
+            crate::defaults::read(&mut pg_db),
+            crate::defaults::read(&mut lite_db),
+        )
+    });
+    drop(pg_db);
+    drop(pg_guard);
+    let (pg_i, lite_i, data) = replayed?;
+    let (pg_raw, lite_raw) = match raw {
+        Some((Ok(p), Ok(l))) => (p, l),
+        Some((Err(message), _)) | Some((_, Err(message))) => {
+            return Err(Error::Database {
+                backend: Backend::Postgres,
+                target: redact(postgres_url),
+                action: "read the column defaults".into(),
+                message,
+            })
+        }
+        None => (Vec::new(), Vec::new()),
+    };
     let l = normalize(&pg_i.schema, None);
     let r = normalize(&lite_i.schema, None);
     let report = Report {
@@ -401,7 +632,35 @@ pub fn check_parity(
         right: format!("sqlite ({})", sqlite_dir.display()),
         differences: compare_with(&l, &r, &CompareOptions::without_names()),
     };
+    let mut entries = classify(&l, &r, &report.differences);
+    judge_defaults(&l, &r, &pg_raw, &lite_raw, &mut entries);
+    // Introspection leaves out a default with no neutral spelling; here it
+    // was compared by its text and value, so the note says so.
+    let compared = |mut n: Note| {
+        if n.message.starts_with("default `")
+            && n.message.ends_with("has no neutral spelling; left out")
+        {
+            n.message = n.message.replace(
+                "; left out",
+                "; compared by its text and the value it produces (see the default entries)",
+            );
+        }
+        n
+    };
+    let (pg_i, lite_i) = (
+        Introspection {
+            notes: pg_i.notes.into_iter().map(compared).collect(),
+            ..pg_i
+        },
+        Introspection {
+            notes: lite_i.notes.into_iter().map(compared).collect(),
+            ..lite_i
+        },
+    );
     Ok(ParityReport {
+        summary: Summary::of(&entries, 0),
+        entries,
+        stale: Vec::new(),
         unpaired,
         report,
         postgres_notes: pg_i.notes,
@@ -410,6 +669,59 @@ pub fn check_parity(
         sqlite_objects: lite_i.objects,
         data,
     })
+}
+
+/// Replaces the default entries of columns whose default the model could
+/// not hold (no neutral spelling, or a volatile default read as `now` or
+/// `uuid`) by the verdict on the texts and evaluated values
+/// ([`crate::defaults::judge`]).
+fn judge_defaults(
+    l: &Schema,
+    r: &Schema,
+    pg_raw: &[crate::defaults::RawDefault],
+    lite_raw: &[crate::defaults::RawDefault],
+    entries: &mut Vec<Entry>,
+) {
+    let find = |raw: &'_ [crate::defaults::RawDefault], t: &str, c: &str| {
+        raw.iter()
+            .find(|d| d.table.eq_ignore_ascii_case(t) && d.column.eq_ignore_ascii_case(c))
+            .cloned()
+    };
+    for lt in &l.tables {
+        let Some(rt) = r.table(&lt.name) else {
+            continue;
+        };
+        for lc in &lt.columns {
+            let Some(rc) = rt.column(&lc.name) else {
+                continue;
+            };
+            if lc.auto_increment || rc.auto_increment {
+                continue;
+            }
+            let (p, q) = (
+                find(pg_raw, &lt.name, &lc.name),
+                find(lite_raw, &lt.name, &lc.name),
+            );
+            let Some(verdict) =
+                crate::defaults::judge(l, r, &lt.name, &lc.name, p.as_ref(), q.as_ref())
+            else {
+                continue;
+            };
+            let object = format!("column {}", lc.name);
+            let at = entries
+                .iter()
+                .position(|e| e.table == lt.name && e.object == object && e.attribute == "default");
+            match (at, verdict) {
+                (Some(i), Some(e)) => entries[i] = e,
+                (Some(i), None) => {
+                    entries.remove(i);
+                }
+                (None, Some(e)) => entries.push(e),
+                (None, None) => {}
+            }
+        }
+    }
+    entries.sort_by(|a, b| a.table.cmp(&b.table));
 }
 
 // ----- check ---------------------------------------------------------------------
@@ -746,6 +1058,199 @@ pub fn check(schema_path: &Path, migrations_dir: &Path, postgres_url: &str) -> R
     })
 }
 
+// ----- live drift -----------------------------------------------------------------
+
+/// What [`drift`] found: a live database against the schema file and
+/// against the history it says it applied.
+#[derive(Clone, Debug, Serialize)]
+pub struct DriftReport {
+    /// The database (password removed).
+    pub database: String,
+    /// Its backend (`postgres` or `sqlite`).
+    pub backend: String,
+    /// The migration folders it records as applied (`__diesel_schema_migrations`).
+    pub applied: Vec<String>,
+    /// Versions it records that no folder of the history has.
+    pub unknown_applied: Vec<String>,
+    /// Folders of the history it has not applied.
+    pub pending: Vec<String>,
+    /// The schema file (left) against the database (right).
+    pub schema: Vec<Entry>,
+    /// The applied history replayed on a scratch database (left) against
+    /// the database (right): what was changed by hand.
+    pub history: Vec<Entry>,
+    /// Counts over both lists.
+    pub summary: Summary,
+    /// What introspection could not read exactly.
+    pub notes: Vec<Note>,
+}
+
+impl DriftReport {
+    /// True when nothing fails and the history is fully applied.
+    pub fn is_clean(&self) -> bool {
+        self.summary.failing == 0 && self.unknown_applied.is_empty() && self.pending.is_empty()
+    }
+
+    /// The readable report.
+    pub fn render(&self) -> String {
+        let mut out = format!(
+            "database: {} ({})\napplied: {} migration(s)\n",
+            self.database,
+            self.backend,
+            self.applied.len()
+        );
+        for p in &self.pending {
+            out.push_str(&format!("pending (in the history, not applied): {p}\n"));
+        }
+        for u in &self.unknown_applied {
+            out.push_str(&format!("applied but not in the history: version {u}\n"));
+        }
+        for (title, entries) in [
+            ("schema file (left) vs database (right)", &self.schema),
+            (
+                "applied history replayed (left) vs database (right)",
+                &self.history,
+            ),
+        ] {
+            out.push_str(&format!("\n{title}:\n"));
+            if entries.is_empty() {
+                out.push_str("equal\n");
+            } else {
+                out.push_str(&render_entries(entries, &[]));
+            }
+        }
+        render_notes_once(&mut out, &[(&self.backend, &self.notes)]);
+        out
+    }
+}
+
+/// The versions a database records as applied, digits only (as Diesel
+/// stores them); empty when it has no `__diesel_schema_migrations`.
+fn applied_versions(db: &mut Database) -> std::result::Result<Vec<String>, String> {
+    use diesel::RunQueryDsl;
+    let (exists, list) = match db.backend() {
+        Backend::Postgres => (
+            "SELECT CASE WHEN to_regclass('__diesel_schema_migrations') IS NULL THEN '0' ELSE '1' END AS j",
+            "SELECT coalesce(json_agg(version ORDER BY version), '[]'::json)::text AS j FROM __diesel_schema_migrations",
+        ),
+        Backend::Sqlite => (
+            "SELECT CAST(count(*) AS TEXT) AS j FROM sqlite_schema WHERE type = 'table' AND name = '__diesel_schema_migrations'",
+            "SELECT json_group_array(version) AS j FROM (SELECT version FROM __diesel_schema_migrations ORDER BY version)",
+        ),
+    };
+    let one = |db: &mut Database, sql: &str| -> std::result::Result<Option<String>, String> {
+        let row: crate::introspect::JsonRow = match db {
+            Database::Postgres { conn, .. } => diesel::sql_query(sql).get_result(conn.as_mut()),
+            Database::Sqlite { conn, .. } => diesel::sql_query(sql).get_result(conn.as_mut()),
+        }
+        .map_err(|e| e.to_string())?;
+        Ok(row.j)
+    };
+    if one(db, exists)?.as_deref() != Some("1") {
+        return Ok(Vec::new());
+    }
+    let text = one(db, list)?.unwrap_or_else(|| "[]".into());
+    serde_json::from_str::<Vec<String>>(&text).map_err(|e| e.to_string())
+}
+
+fn digits(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// Entries of a comparison that knows no representation conventions: a
+/// default is value semantics, everything else structural.
+fn plain_entries(diffs: &[Difference]) -> Vec<Entry> {
+    let empty = Schema::default();
+    classify(&empty, &empty, diffs)
+}
+
+/// `check --database`: compares a live database (either backend) with the
+/// schema file and with the history it records as applied, replayed on a
+/// scratch database of the same backend (PostgreSQL: on `postgres_url`, or
+/// on the live database's server; the user needs CREATEDB).
+///
+/// # Errors
+///
+/// [`Error::Schema`] for a bad schema file; the connection's, the replay's
+/// and introspection's errors.
+pub fn drift(
+    schema_path: &Path,
+    migrations_dir: &Path,
+    url: &str,
+    postgres_url: Option<&str>,
+) -> Result<DriftReport> {
+    let source = crate::parse::read_source(schema_path)?;
+    let path = schema_path.display().to_string();
+    let schema = crate::parse_str(&path, &source)?;
+    let mut db = Database::connect(url)?;
+    let backend = db.backend();
+    let live = db.introspect()?;
+    let versions = applied_versions(&mut db).map_err(|message| Error::Database {
+        backend,
+        target: redact(url),
+        action: "read __diesel_schema_migrations".into(),
+        message,
+    })?;
+    drop(db);
+    let folder = match backend {
+        Backend::Postgres => "postgres",
+        Backend::Sqlite => "sqlite",
+    };
+    let migrations = list_migrations(&migrations_dir.join(folder))?;
+    let is_applied = |m: &Migration| versions.iter().any(|v| *v == digits(&m.version));
+    let applied: Vec<Migration> = migrations
+        .iter()
+        .filter(|m| is_applied(m))
+        .cloned()
+        .collect();
+    let pending = migrations
+        .iter()
+        .filter(|m| !is_applied(m))
+        .map(|m| m.folder.clone())
+        .collect();
+    let unknown_applied = versions
+        .iter()
+        .filter(|v| !migrations.iter().any(|m| digits(&m.version) == **v))
+        .cloned()
+        .collect();
+    let server = match backend {
+        Backend::Postgres => Some(postgres_url.unwrap_or(url)),
+        Backend::Sqlite => None,
+    };
+    let replayed = replay_and_introspect(backend, &applied, server)?;
+
+    let got = normalize(&live.schema, None);
+    let want = normalize(&schema, Some(backend));
+    let from_history = normalize(&replayed.schema, None);
+    let opts = CompareOptions {
+        column_order: false,
+        ..CompareOptions::default()
+    };
+    let schema_diffs: Vec<Difference> = compare_with(&want, &got, &opts)
+        .into_iter()
+        .filter(|d| !declared_by_raw_sql(&schema, backend, d))
+        .collect();
+    let history_diffs = compare_with(&from_history, &got, &opts);
+    let schema_entries = plain_entries(&schema_diffs);
+    let history_entries = plain_entries(&history_diffs);
+    let all: Vec<Entry> = schema_entries
+        .iter()
+        .chain(&history_entries)
+        .cloned()
+        .collect();
+    Ok(DriftReport {
+        database: redact(url),
+        backend: backend.to_string(),
+        applied: applied.iter().map(|m| m.folder.clone()).collect(),
+        unknown_applied,
+        pending,
+        schema: schema_entries,
+        history: history_entries,
+        summary: Summary::of(&all, 0),
+        notes: live.notes,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -761,6 +1266,16 @@ mod tests {
             "postgres://u@h:1/x?sslmode=disable"
         );
         assert_eq!(with_database("postgres://u@h:1", "x"), "postgres://u@h:1/x");
+    }
+
+    #[test]
+    fn statements_are_split_with_their_lines() {
+        let sql = "-- header\nCREATE TABLE a (s TEXT DEFAULT ';');\n\n/* ; */ INSERT INTO a VALUES ('x\n;y');\nCREATE TRIGGER t AFTER INSERT ON a BEGIN\n  SELECT CASE WHEN 1 THEN 2 END;\n  SELECT 1;\nEND;\nCREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\nSELECT 2";
+        let got: Vec<usize> = split_statements(sql).iter().map(|(l, _)| *l).collect();
+        assert_eq!(got, [2, 4, 6, 10, 11], "{:#?}", split_statements(sql));
+        assert!(split_statements(sql)[2].1.ends_with("END"));
+        assert!(split_statements("").is_empty());
+        assert!(split_statements("  ;; -- only a comment").is_empty());
     }
 
     #[test]

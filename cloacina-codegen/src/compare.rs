@@ -517,6 +517,654 @@ fn index_text(ix: &Index) -> String {
     s
 }
 
+// ----- kinds, severity and accepted differences -------------------------------
+
+/// What a difference means for the data.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum DiffKind {
+    /// The structure differs: a table, column, constraint or index exists
+    /// on one side only, or a type, nullability, key action, … differs.
+    Structural,
+    /// The structure may look alike but a value differs: a default that
+    /// produces another value, or a boolean default that reads as true on
+    /// one backend and false on the other.
+    ValueSemantics,
+    /// The same values stored another way (a UUID as `BLOB(16)`, a boolean
+    /// as `0`/`1`, a check spelled per backend). Listed, never failing.
+    RepresentationOnly,
+}
+
+impl DiffKind {
+    /// The words of the readable report.
+    pub fn label(self) -> &'static str {
+        match self {
+            DiffKind::Structural => "structural",
+            DiffKind::ValueSemantics => "value semantics",
+            DiffKind::RepresentationOnly => "representation only",
+        }
+    }
+}
+
+/// How much a difference matters to CI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Fails the check (unless accepted).
+    Error,
+    /// Printed and counted; does not fail: the two sides could not be
+    /// proven equal or different (a volatile default of an unknown kind).
+    Warning,
+    /// Representation only; printed, never failing.
+    Info,
+}
+
+/// One difference with its kind and severity, as `check-parity` reports it.
+///
+/// `kind`, `table`, `object` and `attribute` are its stable key: an entry of
+/// an `--accept` baseline with the same four values accepts it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Entry {
+    /// What the difference means.
+    pub kind: DiffKind,
+    /// Whether it fails.
+    pub severity: Severity,
+    /// The table (SQL name).
+    pub table: String,
+    /// The object: `table`, `column <name>`, `primary key`,
+    /// `foreign key (<columns>)`, `unique constraint (<columns>)`,
+    /// `check <expression>`, `index <name>`.
+    pub object: String,
+    /// What differs (as in [`Difference::attribute`]).
+    pub attribute: String,
+    /// The left value, typed: `true`/`false`, numbers, strings; `null`
+    /// when absent on that side.
+    pub left: serde_json::Value,
+    /// The right value, typed like `left`.
+    pub right: serde_json::Value,
+    /// Plain words: why it is this kind (the convention, or what a reader
+    /// gets on each backend).
+    pub explanation: Option<String>,
+    /// Silenced by an entry of the `--accept` baseline.
+    pub accepted: bool,
+}
+
+impl Entry {
+    /// True when this entry fails CI.
+    pub fn fails(&self) -> bool {
+        self.severity == Severity::Error && !self.accepted
+    }
+}
+
+/// A difference's value as JSON: `true`, `3`, `"t"`; text that is not JSON
+/// stays a string.
+fn typed(v: &Option<String>) -> serde_json::Value {
+    match v {
+        None => serde_json::Value::Null,
+        Some(s) => match serde_json::from_str::<serde_json::Value>(s) {
+            Ok(
+                v @ (serde_json::Value::Bool(_)
+                | serde_json::Value::Number(_)
+                | serde_json::Value::String(_)),
+            ) => v,
+            _ => serde_json::Value::String(s.clone()),
+        },
+    }
+}
+
+fn object_label(d: &Difference) -> String {
+    match &d.object {
+        Some(o) => format!("{} {o}", d.kind.label()),
+        None => d.kind.label().to_string(),
+    }
+}
+
+fn entry(d: &Difference, kind: DiffKind, explanation: Option<String>) -> Entry {
+    Entry {
+        kind,
+        severity: match kind {
+            DiffKind::RepresentationOnly => Severity::Info,
+            _ => Severity::Error,
+        },
+        table: d.table.clone(),
+        object: object_label(d),
+        attribute: d.attribute.clone(),
+        left: typed(&d.left),
+        right: typed(&d.right),
+        explanation,
+        accepted: false,
+    }
+}
+
+/// Classifies the differences between a PostgreSQL schema (`pg`, left) and
+/// a SQLite one (`lite`, right), both normalized, as hand-kept migration
+/// pairs write them: representation conventions of SQLite (UUIDs as
+/// `BLOB(16)` or `TEXT`, timestamps as RFC 3339 `TEXT`, booleans as `0`/`1`
+/// with an optional check, JSON as `TEXT` with `json_valid`, 64-bit
+/// auto-increment keys as `INTEGER PRIMARY KEY`, checks and predicates
+/// spelled per backend, unique columns in another order) become
+/// [`DiffKind::RepresentationOnly`]; a boolean default that reads
+/// differently becomes [`DiffKind::ValueSemantics`]; the rest is
+/// [`DiffKind::Structural`]. A left-only and a right-only object that are
+/// the same under a convention become one entry.
+pub fn classify(pg: &Schema, lite: &Schema, diffs: &[Difference]) -> Vec<Entry> {
+    let mut out = Vec::new();
+    let mut used = vec![false; diffs.len()];
+    // Pairs of one-sided objects that mean the same.
+    for (i, a) in diffs.iter().enumerate() {
+        if used[i] || a.attribute != "exists" || a.left.is_none() {
+            continue;
+        }
+        let bool_cols = bool_columns(pg, &a.table);
+        for (j, b) in diffs.iter().enumerate() {
+            if used[j] || i == j || b.attribute != "exists" || b.right.is_none() {
+                continue;
+            }
+            if a.table != b.table || a.kind != b.kind {
+                continue;
+            }
+            let (Some(lo), Some(ro)) = (&a.object, &b.object) else {
+                continue;
+            };
+            let why = match a.kind {
+                ObjectKind::Check => crate::normalize::equivalent_expressions(
+                    lo,
+                    ro,
+                    &bool_cols,
+                    &not_null_columns(pg, lite, &a.table),
+                )
+                .map(String::from),
+                ObjectKind::Unique => (sorted_list(lo) == sorted_list(ro))
+                    .then(|| "the same unique columns, listed in another order".to_string()),
+                _ => None,
+            };
+            if let Some(why) = why {
+                used[i] = true;
+                used[j] = true;
+                out.push(Entry {
+                    attribute: match a.kind {
+                        ObjectKind::Check => "expression".into(),
+                        _ => "columns".into(),
+                    },
+                    left: serde_json::Value::String(lo.clone()),
+                    right: serde_json::Value::String(ro.clone()),
+                    ..entry(a, DiffKind::RepresentationOnly, Some(why))
+                });
+                break;
+            }
+        }
+    }
+    // A check or unique constraint that changed shows as one left-only and
+    // one right-only object: one structural entry, not two.
+    for (i, a) in diffs.iter().enumerate() {
+        if used[i] || a.attribute != "exists" || a.left.is_none() {
+            continue;
+        }
+        let partner = diffs.iter().enumerate().position(|(j, b)| {
+            !used[j]
+                && i != j
+                && b.attribute == "exists"
+                && b.right.is_some()
+                && a.table == b.table
+                && a.kind == b.kind
+                && match (a.kind, &a.object, &b.object) {
+                    (ObjectKind::Check, Some(lo), Some(ro)) => {
+                        let cols = crate::normalize::expression_columns(lo);
+                        !cols.is_empty() && cols == crate::normalize::expression_columns(ro)
+                    }
+                    (ObjectKind::Unique, Some(lo), Some(ro)) => {
+                        let l = sorted_list(lo);
+                        sorted_list(ro).iter().any(|c| l.contains(c))
+                    }
+                    _ => false,
+                }
+        });
+        if let (Some(j), Some(lo), Some(ro)) = (
+            partner,
+            &a.object,
+            diffs
+                .get(partner.unwrap_or(0))
+                .and_then(|b| b.object.as_ref()),
+        ) {
+            used[i] = true;
+            used[j] = true;
+            out.push(Entry {
+                attribute: match a.kind {
+                    ObjectKind::Check => "expression".into(),
+                    _ => "columns".into(),
+                },
+                left: serde_json::Value::String(lo.clone()),
+                right: serde_json::Value::String(ro.clone()),
+                ..entry(a, DiffKind::Structural, None)
+            });
+        }
+    }
+    for (i, d) in diffs.iter().enumerate() {
+        if used[i] {
+            continue;
+        }
+        let (kind, why) = classify_one(pg, lite, d);
+        out.push(entry(d, kind, why));
+    }
+    out.sort_by(|a, b| a.table.cmp(&b.table));
+    out
+}
+
+fn sorted_list(s: &str) -> Vec<String> {
+    let mut v: Vec<String> = s
+        .trim_start_matches('(')
+        .trim_end_matches(')')
+        .split(',')
+        .map(|c| c.trim().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+/// The boolean columns of `table` in `schema`.
+fn bool_columns(schema: &Schema, table: &str) -> Vec<String> {
+    schema
+        .table(table)
+        .map(|t| {
+            t.columns
+                .iter()
+                .filter(|c| c.ty == ColumnType::Bool)
+                .map(|c| c.name.clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The columns of `table` that are `NOT NULL` on both sides.
+fn not_null_columns(pg: &Schema, lite: &Schema, table: &str) -> Vec<String> {
+    let (Some(l), Some(r)) = (pg.table(table), lite.table(table)) else {
+        return Vec::new();
+    };
+    l.columns
+        .iter()
+        .filter(|c| !c.nullable && r.column(&c.name).is_some_and(|rc| !rc.nullable))
+        .map(|c| c.name.clone())
+        .collect()
+}
+
+fn column<'a>(s: &'a Schema, table: &str, name: &Option<String>) -> Option<&'a Column> {
+    s.table(table)?.column(name.as_deref()?)
+}
+
+/// Whether `column` of `table` is a one-column foreign key to a one-column
+/// auto-increment primary key (a rowid on SQLite).
+fn references_rowid(s: &Schema, table: &str, column: &str) -> bool {
+    let Some(t) = s.table(table) else {
+        return false;
+    };
+    t.foreign_keys.iter().any(|fk| {
+        fk.columns.len() == 1
+            && fk.columns[0] == column
+            && s.table(&fk.ref_table).is_some_and(|r| {
+                r.primary_key.len() == 1
+                    && fk.ref_columns.first() == r.primary_key.first()
+                    && r.column(&r.primary_key[0])
+                        .is_some_and(|c| c.auto_increment)
+            })
+    })
+}
+
+/// What a SQLite reader gets from a stored default of a boolean column:
+/// `Some(true/false)`, or `None` when it is no boolean at all.
+fn sqlite_reads_bool(d: &DefaultValue) -> Option<bool> {
+    match d {
+        DefaultValue::Bool(b) => Some(*b),
+        DefaultValue::Int(i) => Some(*i != 0),
+        DefaultValue::Float(f) => Some(*f != 0.0),
+        // Text compares unequal to 1 and casts to its leading number (0 for
+        // 't', 'true', 'yes'): it reads as false unless it spells a number.
+        DefaultValue::Text(s) => Some(s.trim().parse::<f64>().is_ok_and(|n| n != 0.0)),
+        DefaultValue::Now | DefaultValue::Uuid => None,
+    }
+}
+
+fn classify_one(pg: &Schema, lite: &Schema, d: &Difference) -> (DiffKind, Option<String>) {
+    use ColumnType as T;
+    let structural = (DiffKind::Structural, None);
+    let repr = |why: &str| (DiffKind::RepresentationOnly, Some(why.to_string()));
+    match (d.kind, d.attribute.as_str()) {
+        (ObjectKind::Column, "type") => {
+            let (Some(l), Some(r)) = (
+                column(pg, &d.table, &d.object),
+                column(lite, &d.table, &d.object),
+            ) else {
+                return structural;
+            };
+            let rowid = |s: &Schema| {
+                s.table(&d.table)
+                    .is_some_and(|t| t.primary_key.len() == 1 && t.primary_key[0] == l.name)
+            };
+            match (l.ty, r.ty) {
+                (T::Uuid, T::Binary) => repr("UUID stored as a 16-byte BLOB on SQLite"),
+                (T::Uuid, T::Text { .. }) => repr("UUID stored as TEXT on SQLite"),
+                (T::Timestamp, T::Text { max_len: None }) => {
+                    repr("timestamp stored as RFC 3339 TEXT on SQLite")
+                }
+                (T::Bool, T::SmallInt | T::Integer | T::BigInt) => {
+                    repr("boolean stored as INTEGER 0/1 on SQLite")
+                }
+                (T::Json, T::Text { max_len: None }) => repr("JSON stored as TEXT on SQLite"),
+                (T::BigInt | T::Integer, T::Integer | T::BigInt)
+                    if (l.auto_increment || r.auto_increment) && rowid(pg) && rowid(lite) =>
+                {
+                    repr("auto-increment key: SQLite's INTEGER PRIMARY KEY is the 64-bit rowid")
+                }
+                (T::BigInt, T::Integer) if references_rowid(lite, &d.table, &l.name) => repr(
+                    "reference to an auto-increment key: SQLite's INTEGER is 64-bit like the rowid it references",
+                ),
+                _ => structural,
+            }
+        }
+        (ObjectKind::Column, "auto_increment") => {
+            let key = |s: &Schema| {
+                s.table(&d.table).is_some_and(|t| {
+                    t.primary_key.len() == 1 && Some(&t.primary_key[0]) == d.object.as_ref()
+                })
+            };
+            if key(pg) && key(lite) {
+                repr("identity/serial key against SQLite's INTEGER PRIMARY KEY (assigned by the rowid)")
+            } else {
+                structural
+            }
+        }
+        (ObjectKind::Column, "default") => {
+            let (Some(l), Some(r)) = (
+                column(pg, &d.table, &d.object),
+                column(lite, &d.table, &d.object),
+            ) else {
+                return (DiffKind::ValueSemantics, None);
+            };
+            if l.ty == T::Bool {
+                if let (Some(DefaultValue::Bool(pb)), Some(rd)) = (&l.default, &r.default) {
+                    let rb = if r.ty == T::Bool
+                        || matches!(r.ty, T::Integer | T::SmallInt | T::BigInt | T::Text { .. })
+                    {
+                        sqlite_reads_bool(rd)
+                    } else {
+                        None
+                    };
+                    let word = |b: bool| if b { "true" } else { "false" };
+                    match rb {
+                        Some(rb) if rb == *pb => {
+                            return repr(&format!(
+                                "reads as {} on both backends (SQLite stores {})",
+                                word(*pb),
+                                rd.neutral_spelling()
+                            ))
+                        }
+                        Some(rb) => {
+                            return (
+                                DiffKind::ValueSemantics,
+                                Some(format!(
+                                    "default reads as {} on postgres and {} on sqlite (SQLite stores {}, which {})",
+                                    word(*pb),
+                                    word(rb),
+                                    rd.neutral_spelling(),
+                                    if rb { "is not 0" } else { "is not 1: `= 1` is false and CAST(… AS INTEGER) is 0" }
+                                )),
+                            )
+                        }
+                        None => {}
+                    }
+                }
+            }
+            (
+                DiffKind::ValueSemantics,
+                Some("the default produces another value".into()),
+            )
+        }
+        (ObjectKind::Index, "predicate") => {
+            let bools = bool_columns(pg, &d.table);
+            match (&d.left, &d.right) {
+                (Some(a), Some(b)) => {
+                    match crate::normalize::equivalent_expressions(
+                        a,
+                        b,
+                        &bools,
+                        &not_null_columns(pg, lite, &d.table),
+                    ) {
+                        Some(why) => repr(why),
+                        None => structural,
+                    }
+                }
+                _ => structural,
+            }
+        }
+        (ObjectKind::Check, "exists") if d.left.is_none() => {
+            // A SQLite-only check that only restates the column's
+            // representation (0/1 of a boolean, JSON text).
+            let Some(expr) = &d.object else {
+                return structural;
+            };
+            let pg_col = |c: &str| pg.table(&d.table).and_then(|t| t.column(c)).map(|c| c.ty);
+            if let Some(c) = crate::normalize::bool_check_column(expr) {
+                if pg_col(&c) == Some(T::Bool) {
+                    return repr("boolean stored as 0/1 on SQLite, with a check");
+                }
+            }
+            if let Some(c) = crate::normalize::json_validity_column(expr) {
+                if pg_col(&c) == Some(T::Json) {
+                    return repr("JSON stored as TEXT on SQLite, with json_valid");
+                }
+            }
+            structural
+        }
+        _ => structural,
+    }
+}
+
+/// One entry of an `--accept` baseline: the stable key of a known
+/// difference, and why it is accepted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Accepted {
+    /// `structural`, `value_semantics` or `representation_only`.
+    pub kind: DiffKind,
+    /// The table.
+    pub table: String,
+    /// The object, as the report prints it (`column id`, `index t_a_idx`).
+    pub object: String,
+    /// The attribute (`type`, `default`, `exists`, …).
+    pub attribute: String,
+    /// Why this difference is accepted (free text, for the reviewer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A reviewed baseline of known differences (`--accept FILE`), a JSON
+/// document:
+///
+/// ```json
+/// { "accept": [
+///   { "kind": "structural", "table": "users", "object": "column name",
+///     "attribute": "nullable", "reason": "fixed in the next release" }
+/// ] }
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Baseline {
+    /// The accepted differences.
+    pub accept: Vec<Accepted>,
+}
+
+impl Baseline {
+    /// Reads a baseline from its JSON text; `Err` says what is wrong, with
+    /// the line and column.
+    pub fn parse(text: &str) -> std::result::Result<Baseline, String> {
+        serde_json::from_str(text).map_err(|e| {
+            format!(
+                "{e}; write {{\"accept\": [{{\"kind\": \"structural\", \"table\": …, \"object\": …, \"attribute\": …}}]}} (copy the four keys from the JSON report)"
+            )
+        })
+    }
+
+    /// Marks the entries this baseline accepts; returns the baseline
+    /// entries that match nothing (stale: the difference is gone).
+    pub fn apply(&self, entries: &mut [Entry]) -> Vec<Accepted> {
+        let mut stale = Vec::new();
+        for a in &self.accept {
+            let mut hit = false;
+            for e in entries.iter_mut() {
+                if e.kind == a.kind
+                    && e.table == a.table
+                    && e.object == a.object
+                    && e.attribute == a.attribute
+                {
+                    e.accepted = true;
+                    hit = true;
+                }
+            }
+            if !hit {
+                stale.push(a.clone());
+            }
+        }
+        stale
+    }
+}
+
+/// Counts of a classified report.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Entries that fail CI (error severity, not accepted).
+    pub failing: usize,
+    /// Entries silenced by the baseline.
+    pub accepted: usize,
+    /// Entries per kind (`structural`, `value_semantics`, `representation_only`).
+    pub by_kind: std::collections::BTreeMap<DiffKind, usize>,
+    /// Entries per table.
+    pub by_table: std::collections::BTreeMap<String, usize>,
+    /// Baseline entries that no longer occur.
+    pub stale: usize,
+}
+
+impl Summary {
+    /// Counts `entries`.
+    pub fn of(entries: &[Entry], stale: usize) -> Summary {
+        let mut s = Summary {
+            stale,
+            ..Summary::default()
+        };
+        for e in entries {
+            *s.by_kind.entry(e.kind).or_default() += 1;
+            *s.by_table.entry(e.table.clone()).or_default() += 1;
+            s.failing += usize::from(e.fails());
+            s.accepted += usize::from(e.accepted);
+        }
+        s
+    }
+}
+
+/// The readable form of classified entries: counts by kind and by table,
+/// then the entries by kind, failing ones first; entries that say the same
+/// thing about several objects are folded into one line.
+pub fn render_entries(entries: &[Entry], stale: &[Accepted]) -> String {
+    let summary = Summary::of(entries, stale.len());
+    let mut out = String::new();
+    let kinds = [
+        DiffKind::Structural,
+        DiffKind::ValueSemantics,
+        DiffKind::RepresentationOnly,
+    ];
+    let counts: Vec<String> = kinds
+        .iter()
+        .map(|k| {
+            format!(
+                "{} {}",
+                summary.by_kind.get(k).copied().unwrap_or(0),
+                k.label()
+            )
+        })
+        .collect();
+    out.push_str(&format!(
+        "summary: {} failing; {}; {} accepted\n",
+        summary.failing,
+        counts.join(", "),
+        summary.accepted
+    ));
+    if !summary.by_table.is_empty() {
+        let t: Vec<String> = summary
+            .by_table
+            .iter()
+            .map(|(t, n)| format!("{t} {n}"))
+            .collect();
+        out.push_str(&format!("by table: {}\n", t.join(", ")));
+    }
+    let show = |v: &serde_json::Value| match v {
+        serde_json::Value::Null => "(absent)".to_string(),
+        other => other.to_string(),
+    };
+    for kind in kinds {
+        for accepted in [false, true] {
+            let group: Vec<&Entry> = entries
+                .iter()
+                .filter(|e| e.kind == kind && e.accepted == accepted)
+                .collect();
+            if group.is_empty() {
+                continue;
+            }
+            out.push_str(&format!(
+                "\n{}{} ({}):\n",
+                kind.label(),
+                if accepted { ", accepted" } else { "" },
+                group.len()
+            ));
+            // Fold: the same attribute, values and explanation on several objects.
+            let mut folded: Vec<(String, Vec<String>)> = Vec::new();
+            for e in group {
+                let (what, name) = match e.object.split_once(' ') {
+                    Some((k, o)) if e.object.starts_with("column ") => {
+                        (k.to_string(), o.to_string())
+                    }
+                    _ => (e.object.clone(), String::new()),
+                };
+                let line = format!(
+                    "{what} {}: left {} | right {}{}",
+                    e.attribute,
+                    show(&e.left),
+                    show(&e.right),
+                    e.explanation
+                        .as_deref()
+                        .map(|w| format!(" ({w})"))
+                        .unwrap_or_default()
+                );
+                let at = if name.is_empty() {
+                    e.table.clone()
+                } else {
+                    format!("{}.{name}", e.table)
+                };
+                match folded.iter_mut().find(|(l, _)| *l == line) {
+                    Some((_, at_list)) => at_list.push(at),
+                    None => folded.push((line, vec![at])),
+                }
+            }
+            for (line, at) in folded {
+                if at.len() == 1 {
+                    out.push_str(&format!("  {}: {line}\n", at[0]));
+                } else {
+                    out.push_str(&format!("  {line} ×{}: {}\n", at.len(), at.join(", ")));
+                }
+            }
+        }
+    }
+    for a in stale {
+        out.push_str(&format!(
+            "warning: accepted difference no longer occurs (remove it from the baseline): {} {} {} {}\n",
+            a.kind.label(),
+            a.table,
+            a.object,
+            a.attribute
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -601,6 +1249,91 @@ mod tests {
                 .collect();
             assert_eq!(got, want, "{name}");
         }
+    }
+
+    #[test]
+    fn kinds_of_differences() {
+        let pg = load(
+            "table! { t (id) { #[auto_increment] id -> BigInt, u -> Uuid, b -> Bool, #[default(true)] f -> Bool, #[default(true)] g -> Bool, n -> Text, } }",
+        );
+        let mut lite = load(
+            "table! { t (id) { #[auto_increment] id -> Integer, u -> Binary, b -> Integer, #[default(1)] f -> Integer, g -> Bool, n -> Integer, } }",
+        );
+        // What the SQLite introspector reads from `BOOLEAN DEFAULT 't'`
+        // (the schema language itself rejects it).
+        if let Some(c) = lite.tables[0].columns.iter_mut().find(|c| c.name == "g") {
+            c.default = Some(DefaultValue::Text("t".into()));
+        }
+        let entries = classify(&pg, &lite, &compare(&pg, &lite));
+        let got: Vec<(&str, &str, DiffKind)> = entries
+            .iter()
+            .map(|e| (e.object.as_str(), e.attribute.as_str(), e.kind))
+            .collect();
+        use DiffKind::*;
+        assert_eq!(
+            got,
+            [
+                ("column id", "type", RepresentationOnly),
+                ("column u", "type", RepresentationOnly),
+                ("column b", "type", RepresentationOnly),
+                ("column f", "type", RepresentationOnly),
+                ("column f", "default", RepresentationOnly),
+                ("column g", "default", ValueSemantics),
+                ("column n", "type", Structural),
+            ]
+        );
+        let g = &entries[5];
+        assert_eq!(g.left, serde_json::json!(true));
+        assert_eq!(g.right, serde_json::json!("t"));
+        assert!(g.explanation.as_deref().is_some_and(
+            |w| w.starts_with("default reads as true on postgres and false on sqlite")
+        ));
+    }
+
+    #[test]
+    fn a_baseline_accepts_by_key_and_finds_stale_entries() {
+        let pg = load("table! { t (id) { id -> BigInt, a -> Text, b -> Text, } }");
+        let lite = load("table! { t (id) { id -> BigInt, a -> Integer, b -> Integer, } }");
+        let mut entries = classify(&pg, &lite, &compare(&pg, &lite));
+        let baseline = Baseline::parse(
+            r#"{"accept": [
+                {"kind": "structural", "table": "t", "object": "column a", "attribute": "type", "reason": "known"},
+                {"kind": "structural", "table": "t", "object": "column z", "attribute": "type"}
+            ]}"#,
+        )
+        .expect("baseline");
+        let stale = baseline.apply(&mut entries);
+        assert_eq!(stale.len(), 1);
+        assert_eq!(stale[0].object, "column z");
+        let summary = Summary::of(&entries, stale.len());
+        assert_eq!(
+            (summary.failing, summary.accepted, summary.stale),
+            (1, 1, 1)
+        );
+        let text = render_entries(&entries, &stale);
+        assert!(text.starts_with("summary: 1 failing; 2 structural, 0 value semantics, 0 representation only; 1 accepted\nby table: t 2\n"), "{text}");
+        assert!(
+            text.contains("structural, accepted (1):\n  t.a: column type"),
+            "{text}"
+        );
+        assert!(
+            text.contains("warning: accepted difference no longer occurs"),
+            "{text}"
+        );
+        assert!(Baseline::parse(r#"{"accept": [{"kind": "bad"}]}"#).is_err());
+        assert!(Baseline::parse(r#"{"accept": [], "extra": 1}"#).is_err());
+    }
+
+    #[test]
+    fn repetitions_are_folded() {
+        let pg = load("table! { t (id) { id -> BigInt, a -> Uuid, b -> Uuid, } }");
+        let lite = load("table! { t (id) { id -> BigInt, a -> Binary, b -> Binary, } }");
+        let entries = classify(&pg, &lite, &compare(&pg, &lite));
+        let text = render_entries(&entries, &[]);
+        assert!(
+            text.contains("column type: left \"Uuid\" | right \"Binary\" (UUID stored as a 16-byte BLOB on SQLite) ×2: t.a, t.b"),
+            "{text}"
+        );
     }
 
     #[test]

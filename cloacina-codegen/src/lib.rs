@@ -406,6 +406,8 @@ pub mod proof;
 // The pipeline's inner steps: crate-private, reachable from outside only
 // through the unstable `internals` tier below.
 mod compare;
+#[cfg(feature = "live")]
+mod defaults;
 mod diff;
 mod guard;
 mod import;

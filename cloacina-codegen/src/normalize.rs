@@ -13,8 +13,8 @@
 //!   JSON text is re-serialized, an integer default of a `Double` is a float);
 //! - check expressions and partial-index predicates are canonical SQL
 //!   ([`canonical_expr`]): keywords and identifiers lower case, type casts
-//!   and grouping parentheses dropped, PostgreSQL's `= ANY (ARRAY[…])` read
-//!   as `IN (…)`; a canonical check that is an `IN` list or a JSON check
+//!   (except to JSON, which checks depend on) and grouping parentheses
+//!   dropped, PostgreSQL's `= ANY (ARRAY[…])` read as `IN (…)`; a canonical check that is an `IN` list or a JSON check
 //!   becomes [`CheckExpr::In`] / [`CheckExpr::JsonValid`];
 //! - primary-key columns are `NOT NULL`; auto-increment columns have no
 //!   default; docs, rename hints and raw SQL blocks are dropped (the catalog
@@ -630,8 +630,17 @@ const NUMERIC_TYPES: &[&str] = &[
     "float4", "float8", "decimal",
 ];
 
+/// Casts that change what an expression means; never dropped.
+const KEPT_CASTS: &[&str] = &["json", "jsonb"];
+
 /// Canonical tokens of an expression; with `drop_casts`, `::type` casts go.
 pub fn canonical_tokens(sql: &str, drop_casts: bool) -> Vec<Tok> {
+    canonical_tokens_with(sql, drop_casts, false)
+}
+
+/// As [`canonical_tokens`]; with `keep_json`, casts to JSON stay (a check's
+/// `value::json IS NOT NULL` is about the text parsing as JSON).
+fn canonical_tokens_with(sql: &str, drop_casts: bool, keep_json: bool) -> Vec<Tok> {
     let toks = tokenize(sql.trim().trim_end_matches(';'));
     // 'n'::integer -> n
     let mut a: Vec<Tok> = Vec::with_capacity(toks.len());
@@ -681,7 +690,11 @@ pub fn canonical_tokens(sql: &str, drop_casts: bool) -> Vec<Tok> {
     let mut c: Vec<Tok> = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if drop_casts && b[i] == Tok::Punct("::".into()) {
+        // A cast to JSON is part of the meaning (`value::json IS NOT NULL`
+        // checks the text parses); it is kept.
+        let meaningful = keep_json
+            && matches!(b.get(i + 1), Some(Tok::Ident(t)) if KEPT_CASTS.contains(&t.as_str()));
+        if drop_casts && b[i] == Tok::Punct("::".into()) && !meaningful {
             i += 1;
             if matches!(b.get(i), Some(Tok::Ident(_))) {
                 i += 1;
@@ -769,13 +782,188 @@ pub fn render_tokens(toks: &[Tok]) -> String {
 }
 
 /// A SQL expression in canonical form: lower-case keywords and identifiers,
-/// casts and grouping parentheses dropped, one spacing.
+/// casts (except to JSON) and grouping parentheses dropped, one spacing.
 pub fn canonical_expr(sql: &str) -> String {
-    render_tokens(&canonical_tokens(sql, true))
+    render_tokens(&canonical_tokens_with(sql, true, true))
 }
 
 fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
+}
+
+// ----- representation conventions of hand-kept SQLite migrations ------------
+//
+// Text-in, verdict-out functions (so a typed expression tree can replace
+// their insides later): each says whether a PostgreSQL spelling and a SQLite
+// spelling of a check or predicate mean the same under one of the
+// conventions hand-kept projects use on SQLite, and names the convention.
+
+/// The column of a check that only says "this text is JSON", in any of the
+/// spellings hand-kept projects use: `json_valid(c)`, `c::json IS NOT NULL`,
+/// `c::jsonb IS NOT NULL`, each optionally behind `c IS NULL OR`.
+pub fn json_validity_column(sql: &str) -> Option<String> {
+    json_validity(sql).map(|(c, _)| c)
+}
+
+/// [`json_validity_column`], and whether the check lets NULL through:
+/// `json_valid(NULL)` is NULL (passes), `NULL::json IS NOT NULL` is false
+/// (refused) unless an `IS NULL OR` comes first.
+pub fn json_validity(sql: &str) -> Option<(String, bool)> {
+    let text = canonical_expr(sql);
+    let (text, or_null) = match text.split_once(" or ") {
+        Some((head, rest)) => {
+            let c = head.strip_suffix(" is null")?;
+            if !rest.contains(c) {
+                return None;
+            }
+            (rest.to_string(), true)
+        }
+        None => (text, false),
+    };
+    if let Some(c) = text
+        .strip_prefix("json_valid(")
+        .and_then(|r| r.strip_suffix(')'))
+    {
+        return is_plain_ident(c).then(|| (c.to_string(), true));
+    }
+    for cast in ["::json is not null", "::jsonb is not null"] {
+        if let Some(c) = text.strip_suffix(cast) {
+            return is_plain_ident(c).then(|| (c.to_string(), or_null));
+        }
+    }
+    None
+}
+
+/// The column of a check that only says "this integer is a boolean":
+/// `c IN (0, 1)` or `c IS NULL OR c IN (0, 1)` (either order of the values).
+pub fn bool_check_column(sql: &str) -> Option<String> {
+    let text = canonical_expr(sql);
+    let text = match text.split_once(" or ") {
+        Some((head, rest)) => {
+            let c = head.strip_suffix(" is null")?;
+            if !rest.starts_with(&format!("{c} ")) {
+                return None;
+            }
+            rest.to_string()
+        }
+        None => text,
+    };
+    for list in [" in (0, 1)", " in (1, 0)"] {
+        if let Some(c) = text.strip_suffix(list) {
+            return is_plain_ident(c).then(|| c.to_string());
+        }
+    }
+    None
+}
+
+fn is_plain_ident(s: &str) -> bool {
+    !s.is_empty() && !is_keyword(s) && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// An expression with its booleans spelled the SQLite way: `true`/`false`
+/// become `1`/`0`, `NOT c` becomes `c = 0`, `c IS TRUE` becomes `c = 1`, and
+/// a bare boolean column `c` (one of `bool_columns`) becomes `c = 1`.
+pub fn bool_as_integers(sql: &str, bool_columns: &[String]) -> String {
+    let toks = canonical_tokens_with(sql, true, true);
+    let is_bool = |t: Option<&Tok>| matches!(t, Some(Tok::Ident(c)) if bool_columns.contains(c));
+    let word = |t: Option<&Tok>, w: &str| matches!(t, Some(Tok::Ident(x)) if x == w);
+    let comparison = |t: Option<&Tok>| {
+        matches!(t, Some(Tok::Punct(p)) if ["=", "!=", "<>", "<", ">", "<=", ">="].contains(&p.as_str()))
+            || word(t, "is")
+            || word(t, "in")
+    };
+    let mut out: Vec<Tok> = Vec::with_capacity(toks.len());
+    let mut i = 0;
+    while i < toks.len() {
+        let t = &toks[i];
+        if word(Some(t), "not") && is_bool(toks.get(i + 1)) && !comparison(toks.get(i + 2)) {
+            out.push(toks[i + 1].clone());
+            out.push(Tok::Punct("=".into()));
+            out.push(Tok::Num("0".into()));
+            i += 2;
+            continue;
+        }
+        if is_bool(Some(t)) && word(toks.get(i + 1), "is") {
+            let not = word(toks.get(i + 2), "not");
+            let at = if not { i + 3 } else { i + 2 };
+            let value = match toks.get(at) {
+                Some(Tok::Ident(v)) if v == "true" => Some(!not),
+                Some(Tok::Ident(v)) if v == "false" => Some(not),
+                _ => None,
+            };
+            if let Some(v) = value {
+                out.push(t.clone());
+                out.push(Tok::Punct("=".into()));
+                out.push(Tok::Num(if v { "1" } else { "0" }.into()));
+                i = at + 1;
+                continue;
+            }
+        }
+        let prev_is_cmp = i > 0 && (comparison(toks.get(i - 1)) || word(toks.get(i - 1), "not"));
+        if is_bool(Some(t)) && !comparison(toks.get(i + 1)) && !prev_is_cmp {
+            out.push(t.clone());
+            out.push(Tok::Punct("=".into()));
+            out.push(Tok::Num("1".into()));
+            i += 1;
+            continue;
+        }
+        match t {
+            Tok::Ident(v) if v == "true" => out.push(Tok::Num("1".into())),
+            Tok::Ident(v) if v == "false" => out.push(Tok::Num("0".into())),
+            Tok::Punct(p) if p == "<>" => out.push(Tok::Punct("!=".into())),
+            _ => out.push(t.clone()),
+        }
+        i += 1;
+    }
+    render_tokens(&out)
+}
+
+/// The columns an expression names (identifiers that are not keywords or
+/// function names), sorted, each once.
+pub fn expression_columns(sql: &str) -> Vec<String> {
+    let toks = canonical_tokens_with(sql, true, true);
+    let mut out: Vec<String> = toks
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| match t {
+            Tok::Ident(c)
+                if !is_keyword(c)
+                    && c != "true"
+                    && c != "false"
+                    && toks.get(i + 1) != Some(&Tok::Punct("(".into()))
+                    && !matches!(i.checked_sub(1).map(|j| &toks[j]), Some(Tok::Punct(p)) if p == "::") =>
+            {
+                Some(c.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Whether a PostgreSQL check or predicate (`pg`) and a SQLite one (`lite`)
+/// mean the same under a representation convention; the convention's name
+/// when they do. Equal canonical text is not a convention (no difference).
+///
+/// `not_null_columns` are the columns both sides declare `NOT NULL` (where
+/// a check's verdict on NULL does not matter).
+pub fn equivalent_expressions(
+    pg: &str,
+    lite: &str,
+    bool_columns: &[String],
+    not_null_columns: &[String],
+) -> Option<&'static str> {
+    if let (Some((a, a_null)), Some((b, b_null))) = (json_validity(pg), json_validity(lite)) {
+        if a == b && (a_null == b_null || not_null_columns.contains(&a)) {
+            return Some("JSON validity spelled per backend (`::json IS NOT NULL` / `json_valid`)");
+        }
+    }
+    if bool_as_integers(pg, bool_columns) == bool_as_integers(lite, bool_columns) {
+        return Some("boolean spelled as true/false on PostgreSQL and 1/0 on SQLite");
+    }
+    None
 }
 
 #[cfg(test)]
@@ -803,6 +991,59 @@ mod tests {
         }
         assert_ne!(canonical_expr("a = 1"), canonical_expr("a = 2"));
         assert_ne!(canonical_expr("a = 'x'"), canonical_expr("a = 'X'"));
+    }
+
+    #[test]
+    fn representation_conventions_fold_by_text() {
+        let bools = vec!["enabled".to_string(), "superseded".to_string()];
+        let same = |pg: &str, lite: &str| equivalent_expressions(pg, lite, &bools, &[]);
+        assert!(same("(enabled = true)", "enabled = 1").is_some());
+        assert!(same("(NOT superseded)", "superseded = 0").is_some());
+        assert!(same(
+            "enabled AND NOT superseded",
+            "enabled = 1 AND superseded = 0"
+        )
+        .is_some());
+        assert!(same("(enabled IS FALSE)", "enabled = 0").is_some());
+        assert!(same("(enabled = true)", "enabled = 0").is_none());
+        assert!(same("priority > 0", "priority > 1").is_none());
+        // JSON validity: the casts stay, NULL handling counts.
+        assert_eq!(
+            canonical_expr("((value)::json IS NOT NULL)"),
+            "value::json is not null"
+        );
+        assert!(same(
+            "value IS NULL OR (value)::jsonb IS NOT NULL",
+            "json_valid(value)"
+        )
+        .is_some());
+        assert!(same("(value)::json IS NOT NULL", "json_valid(value)").is_none());
+        assert!(equivalent_expressions(
+            "(value)::json IS NOT NULL",
+            "json_valid(value)",
+            &[],
+            &["value".to_string()]
+        )
+        .is_some());
+        assert_eq!(
+            bool_check_column("flag IS NULL OR flag IN (0, 1)").as_deref(),
+            Some("flag")
+        );
+        assert_eq!(
+            bool_check_column("(flag IN (1, 0))").as_deref(),
+            Some("flag")
+        );
+        assert_eq!(bool_check_column("flag IN (0, 1, 2)"), None);
+        assert_eq!(bool_check_column("a IS NULL OR b IN (0, 1)"), None);
+        assert_eq!(
+            expression_columns("lower(a) = b AND c::json IS NOT NULL"),
+            ["a", "b", "c"]
+        );
+        // Defaults keep reading their casts away.
+        assert_eq!(
+            canonical_tokens("'{}'::jsonb", true),
+            vec![Tok::Str("{}".into())]
+        );
     }
 
     #[test]

@@ -321,10 +321,30 @@ fn refused_columns(t: &Table, message: &str) -> BTreeSet<String> {
 }
 
 /// The `IN (...)` list that constrains `column`, if any.
+/// A hand-kept boolean check (`c IS NULL OR c IN (0, 1)`) counts as the
+/// list `0, 1`.
 fn in_list<'a>(t: &'a Table, column: &str) -> Option<&'a [Literal]> {
+    const BOOL: &[Literal] = &[Literal::Int(0), Literal::Int(1)];
     t.checks.iter().find_map(|c| match &c.expr {
         CheckExpr::In { column: c, values } if c == column => Some(values.as_slice()),
+        CheckExpr::Raw { sql: Some(sql), .. }
+            if crate::normalize::bool_check_column(sql).as_deref() == Some(column) =>
+        {
+            Some(BOOL)
+        }
         _ => None,
+    })
+}
+
+/// Whether a check of `t` says `column` holds JSON text (`json_valid(c)`,
+/// or a hand-kept `c::json IS NOT NULL`).
+fn json_checked(t: &Table, column: &str) -> bool {
+    t.checks.iter().any(|k| match &k.expr {
+        CheckExpr::JsonValid { column: c } => c == column,
+        CheckExpr::Raw { sql: Some(sql), .. } => {
+            crate::normalize::json_validity_column(sql).as_deref() == Some(column)
+        }
+        _ => false,
     })
 }
 
@@ -350,9 +370,7 @@ fn build_row(
                 n,
                 keys.contains(c.name.as_str()),
                 tame.covers(&c.name),
-                t.checks.iter().any(
-                    |k| matches!(&k.expr, CheckExpr::JsonValid { column } if *column == c.name),
-                ),
+                json_checked(t, &c.name),
             )
         })
         .collect();

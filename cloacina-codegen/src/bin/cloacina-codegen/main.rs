@@ -9,6 +9,15 @@
 //! between the schema file, the history and the replayed migrations;
 //! `check-parity` found a divergence; `import` found modules (or the
 //! database) disagreeing with each other.
+//!
+//! `check-parity` in particular: 0 the folders agree (representation-only
+//! differences, warnings and differences accepted by `--accept` do not
+//! fail); 2 bad usage: a folder with no `<version>_<name>/up.sql` in it, a
+//! `--postgres` that is not a `postgres://` URL, an unreadable `--accept`
+//! baseline; 3 a folder or file could not be read, a migration failed to
+//! apply (the error names the `up.sql` and the line of the failing
+//! statement), or the server could not be reached; 6 a structural or
+//! value-semantics difference, an unpaired migration, or a row finding.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -62,6 +71,13 @@ enum Command {
     /// history is in sync, and the migrations replayed on a fresh SQLite
     /// file and a fresh temporary PostgreSQL database both equal the schema
     /// file and each other. Exits 6 on any difference.
+    ///
+    /// With --database URL: checks that live database (PostgreSQL or
+    /// SQLite) for drift instead: against the schema file, and against the
+    /// migrations it records as applied (`__diesel_schema_migrations`)
+    /// replayed on a scratch database of its backend; a change made by hand
+    /// is reported. Exits 6 on a structural or value difference, a pending
+    /// or unknown applied migration.
     #[cfg(feature = "live")]
     Check {
         /// The schema file [default: <workspace>/schema/cloacina.rs]
@@ -70,6 +86,10 @@ enum Command {
         /// The migrations folder [default: <workspace>/migrations]
         #[arg(long)]
         migrations: Option<PathBuf>,
+        /// A live database to check for drift (postgres://…, or a SQLite
+        /// path); it is only read.
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
         /// The PostgreSQL server [default: $DATABASE_URL]; a temporary
         /// database is created there and dropped again.
         #[arg(long)]
@@ -80,15 +100,25 @@ enum Command {
     },
     /// Replay two hand-kept Diesel migration folders (paired by name; the
     /// version numbers may differ) on fresh databases and report every
-    /// divergence. Exits 6 on any.
+    /// divergence with its kind (structural, value semantics,
+    /// representation only). Exits 6 on a failing one, 2 on an empty or
+    /// unrelated folder or a --postgres that is not PostgreSQL, 3 when a
+    /// migration fails (file and line named).
     CheckParity {
         /// The PostgreSQL migrations folder.
         postgres_dir: PathBuf,
         /// The SQLite migrations folder.
         sqlite_dir: PathBuf,
-        /// The PostgreSQL server [default: $DATABASE_URL].
+        /// The PostgreSQL server [default: $DATABASE_URL]; only
+        /// postgres:// or postgresql:// URLs.
         #[arg(long)]
         postgres: Option<String>,
+        /// A reviewed baseline of known differences (JSON:
+        /// `{"accept": [{"kind", "table", "object", "attribute", "reason"}]}`):
+        /// they are listed as accepted and do not fail; a baseline entry
+        /// that no longer occurs is reported as stale.
+        #[arg(long, value_name = "FILE")]
+        accept: Option<PathBuf>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -419,6 +449,18 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Check {
             schema,
             migrations,
+            database: Some(url),
+            postgres,
+            json,
+        } => {
+            let (path, dir) = (schema_path(schema)?, migrations_path(migrations)?);
+            parity::drift(&path, &dir, &url, postgres, json)
+        }
+        #[cfg(feature = "live")]
+        Command::Check {
+            schema,
+            migrations,
+            database: None,
             postgres,
             json,
         } => {
@@ -430,8 +472,15 @@ fn run(cli: Cli) -> Result<(), Error> {
             postgres_dir,
             sqlite_dir,
             postgres,
+            accept,
             json,
-        } => parity::check_parity(&postgres_dir, &sqlite_dir, postgres, json),
+        } => parity::check_parity(
+            &postgres_dir,
+            &sqlite_dir,
+            postgres,
+            accept.as_deref(),
+            json,
+        ),
         #[cfg(not(feature = "live"))]
         Command::CheckParity { .. } => Err(Error::Config(
             "check-parity needs the `live` feature of cloacina-codegen (on by default)".into(),

@@ -9,7 +9,14 @@ use cloacina_codegen::Error;
 #[cfg(feature = "live")]
 pub fn server_url(given: Option<String>) -> Result<String, Error> {
     if let Some(u) = given {
-        return Ok(u);
+        if u.starts_with("postgres://") || u.starts_with("postgresql://") {
+            return Ok(u);
+        }
+        return Err(Error::Config(format!(
+            "--postgres takes a PostgreSQL server URL (postgres://user@host:port/db or postgresql://…), not `{}`; \
+             the SQLite side needs no server (check-parity makes its own scratch file)",
+            cloacina_codegen::internals::introspect::redact(&u)
+        )));
     }
     match std::env::var("DATABASE_URL") {
         Ok(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => Ok(u),
@@ -68,24 +75,79 @@ pub fn check(
     }
 }
 
-/// `check-parity`.
+/// `check --database`.
 #[cfg(feature = "live")]
-pub fn check_parity(
-    pg: &Path,
-    lite: &Path,
+pub fn drift(
+    schema: &Path,
+    migrations: &Path,
+    url: &str,
     postgres: Option<String>,
     json: bool,
 ) -> Result<(), Error> {
-    let url = server_url(postgres)?;
-    let report = cloacina_codegen::check::check_parity(pg, lite, &url)?;
+    let server = match postgres {
+        Some(p) => Some(server_url(Some(p))?),
+        None => None,
+    };
+    let report = cloacina_codegen::check::drift(schema, migrations, url, server.as_deref())?;
     emit(&report, || report.render(), json);
     if report.is_clean() {
         Ok(())
     } else {
         Err(Error::Parity {
             summary: format!(
-                "the migration folders diverge: {} difference(s), {} unpaired migration(s), {} row or value finding(s)",
-                report.report.differences.len(),
+                "the database drifted: {} failing difference(s), {} pending and {} unknown applied migration(s)",
+                report.summary.failing,
+                report.pending.len(),
+                report.unknown_applied.len()
+            ),
+        })
+    }
+}
+
+/// `check-parity`.
+#[cfg(feature = "live")]
+pub fn check_parity(
+    pg: &Path,
+    lite: &Path,
+    postgres: Option<String>,
+    accept: Option<&Path>,
+    json: bool,
+) -> Result<(), Error> {
+    let url = server_url(postgres)?;
+    let baseline = match accept {
+        None => None,
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|source| Error::Read {
+                path: p.to_path_buf(),
+                source,
+            })?;
+            Some(
+                cloacina_codegen::internals::compare::Baseline::parse(&text)
+                    .map_err(|e| Error::Config(format!("{}: {e}", p.display())))?,
+            )
+        }
+    };
+    let mut report = cloacina_codegen::check::check_parity(pg, lite, &url)?;
+    if let Some(b) = &baseline {
+        report.accept(b);
+    }
+    emit(&report, || report.render(), json);
+    for a in &report.stale {
+        eprintln!(
+            "warning: accepted difference no longer occurs (remove it from the baseline): {} {} {} {}",
+            a.kind.label(),
+            a.table,
+            a.object,
+            a.attribute
+        );
+    }
+    if report.is_clean() {
+        Ok(())
+    } else {
+        Err(Error::Parity {
+            summary: format!(
+                "the migration folders diverge: {} failing difference(s), {} unpaired migration(s), {} row or value finding(s)",
+                report.summary.failing,
                 report.unpaired.len(),
                 report.data.findings.len()
             ),

@@ -1,0 +1,173 @@
+//! `check --database URL` (issue 10, point 4): a live database of either
+//! backend is compared with the schema file and with the history it
+//! records as applied; a column added by hand is reported (exit 6), on
+//! SQLite and on PostgreSQL.
+//!
+//! PostgreSQL comes from `CLOACINA_TEST_POSTGRES_URL` (or `DATABASE_URL`);
+//! run under `scripts/with-postgres.sh`. Without a server the test fails
+//! with instructions; it never skips.
+
+#![cfg(feature = "live")]
+
+mod live_support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use cloacina_codegen::internals::introspect::Database;
+use live_support::TempDir;
+use serde_json::Value;
+
+const SCHEMA: &str = "\
+table! {
+    users (id) {
+        id -> BigInt,
+        name -> Text,
+        #[default(true)]
+        active -> Bool,
+    }
+}
+";
+
+/// A project with one generated migration pair.
+fn project(dir: &TempDir) -> (PathBuf, PathBuf) {
+    let schema = dir.write("schema/app.rs", SCHEMA);
+    let migrations = dir.path().join("migrations");
+    let out = bin(&[
+        "migration",
+        "new",
+        "--schema",
+        s(&schema),
+        "--migrations",
+        s(&migrations),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    (schema, migrations)
+}
+
+fn bin(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cloacina-codegen"))
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("run the binary")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// Applies the backend's migrations and records them as Diesel does.
+fn apply(db: &mut Database, migrations: &Path, folder: &str) {
+    db.execute(
+        "CREATE TABLE __diesel_schema_migrations (version VARCHAR(50) PRIMARY KEY NOT NULL, \
+         run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)",
+        false,
+    )
+    .expect("bookkeeping table");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(migrations.join(folder))
+        .expect("migrations")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("up.sql").is_file())
+        .collect();
+    dirs.sort();
+    assert!(!dirs.is_empty());
+    for d in dirs {
+        let sql = std::fs::read_to_string(d.join("up.sql")).expect("up.sql");
+        db.execute(&sql, true).expect("apply");
+        let name = d.file_name().and_then(|n| n.to_str()).expect("name");
+        let version: String = name
+            .split('_')
+            .next()
+            .unwrap_or("")
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        db.execute(
+            &format!("INSERT INTO __diesel_schema_migrations (version) VALUES ('{version}')"),
+            false,
+        )
+        .expect("record");
+    }
+}
+
+fn check(schema: &Path, migrations: &Path, url: &str) -> (Option<i32>, Value, String) {
+    let out = bin(&[
+        "check",
+        "--schema",
+        s(schema),
+        "--migrations",
+        s(migrations),
+        "--database",
+        url,
+        "--postgres",
+        &live_support::postgres_url(),
+        "--json",
+    ]);
+    let json: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", text(&out.stdout), text(&out.stderr)));
+    (out.status.code(), json, text(&out.stderr))
+}
+
+fn has(entries: &Value, object: &str, attribute: &str) -> bool {
+    entries
+        .as_array()
+        .expect("entries")
+        .iter()
+        .any(|e| e["object"] == object && e["attribute"] == attribute && e["kind"] == "structural")
+}
+
+fn assert_drift_found(schema: &Path, migrations: &Path, url: &str, db: &mut Database) {
+    let (code, json, stderr) = check(schema, migrations, url);
+    assert_eq!(code, Some(0), "{stderr}\n{json:#}");
+    assert_eq!(json["pending"], Value::Array(vec![]), "{json:#}");
+    assert_eq!(
+        json["applied"].as_array().map(Vec::len),
+        Some(1),
+        "{json:#}"
+    );
+
+    db.execute("ALTER TABLE users ADD COLUMN nickname TEXT", false)
+        .expect("hand edit");
+    let (code, json, stderr) = check(schema, migrations, url);
+    assert_eq!(code, Some(6), "{stderr}\n{json:#}");
+    assert!(
+        has(&json["schema"], "column nickname", "exists"),
+        "{json:#}"
+    );
+    assert!(
+        has(&json["history"], "column nickname", "exists"),
+        "{json:#}"
+    );
+    assert_eq!(json["summary"]["failing"], 2, "{json:#}");
+    assert!(stderr.contains("the database drifted"), "{stderr}");
+}
+
+#[test]
+fn a_column_added_by_hand_is_reported_on_sqlite() {
+    let dir = TempDir::new("drift-sqlite");
+    let (schema, migrations) = project(&dir);
+    let file = dir.path().join("live.sqlite3");
+    let url = file.to_string_lossy().into_owned();
+    let mut db = Database::open_sqlite(&url).expect("open");
+    apply(&mut db, &migrations, "sqlite");
+    assert_drift_found(&schema, &migrations, &url, &mut db);
+}
+
+#[test]
+fn a_column_added_by_hand_is_reported_on_postgres() {
+    let dir = TempDir::new("drift-pg");
+    let (schema, migrations) = project(&dir);
+    let server = live_support::postgres_url();
+    let (guard, mut db) = cloacina_codegen::check::ScratchPostgres::new(&server).expect("scratch");
+    apply(&mut db, &migrations, "postgres");
+    let url = cloacina_codegen::check::with_database(&server, &guard.name);
+    assert_drift_found(&schema, &migrations, &url, &mut db);
+    drop(db);
+    drop(guard);
+}
