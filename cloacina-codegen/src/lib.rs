@@ -407,6 +407,7 @@ pub mod proof;
 // through the unstable `internals` tier below.
 mod compare;
 mod diff;
+mod expr;
 mod guard;
 mod import;
 #[cfg(feature = "live")]
@@ -437,6 +438,10 @@ pub mod internals {
     /// Schema differences as migration operations.
     pub mod diff {
         pub use crate::diff::*;
+    }
+    /// The expression language of checks and index predicates.
+    pub mod expr {
+        pub use crate::expr::*;
     }
     /// Guards against unintended data loss.
     pub mod guard {
