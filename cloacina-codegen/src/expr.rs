@@ -22,7 +22,8 @@
 //! | a Timestamp literal (canonical text) | `'…'::timestamptz` | `'…'` (canonical text) |
 //!
 //! plus column references, integer/float/text literals typed by the column
-//! they meet, comparisons, `AND`/`OR`/`NOT`, `IS [NOT] NULL`, `BETWEEN`,
+//! they meet, comparisons, `AND`/`OR`/`NOT`, `IS [NOT] NULL`, `BETWEEN` (read as two
+//! comparisons, as PostgreSQL stores it),
 //! arithmetic, and `lower`, `upper`, `trim`, `abs`, `coalesce`, spelled the
 //! same on both. Anything else (casts, other functions, subqueries, `now()`,
 //! which SQLite refuses in checks and index predicates) has no neutral
@@ -153,17 +154,6 @@ pub enum Expr {
         /// The values.
         list: Vec<Expr>,
         /// `NOT IN`.
-        negated: bool,
-    },
-    /// `a [NOT] BETWEEN low AND high`
-    Between {
-        /// The operand.
-        expr: Box<Expr>,
-        /// Lower bound.
-        low: Box<Expr>,
-        /// Upper bound.
-        high: Box<Expr>,
-        /// `NOT BETWEEN`.
         negated: bool,
     },
     /// `a [NOT] LIKE 'pattern'`, case-sensitive, `%` and `_` wildcards.
@@ -341,6 +331,11 @@ fn parse_sql(text: &str, source: Source) -> Result<sp::Expr, ExprError> {
             })
             .collect::<String>();
         glob_free.as_str()
+    } else if source == Source::Stored(Backend::Postgres) && text.contains("TRIM(BOTH FROM ") {
+        // PostgreSQL stores `trim(x)` as `TRIM(BOTH FROM x)`, which
+        // sqlparser does not read.
+        glob_free = text.replace("TRIM(BOTH FROM ", "TRIM(");
+        glob_free.as_str()
     } else {
         text
     };
@@ -416,6 +411,22 @@ impl Cx<'_> {
                 op: UnaryOperator::Plus,
                 expr,
             } => self.expr(expr),
+            // PostgreSQL's JSON validity: `(x)::jsonb IS NOT NULL`.
+            S::IsNotNull(x)
+                if self.source != Source::Stored(Backend::Sqlite) && json_cast(x).is_some() =>
+            {
+                let inner = json_cast(x).unwrap_or(x);
+                let (y, t) = self.expr(inner)?;
+                if !matches!(t, Ty::Text | Ty::Json) {
+                    return Err(mismatch(
+                        inner,
+                        t,
+                        Ty::Text,
+                        Some("JSON validity applies to Text or Json values".into()),
+                    ));
+                }
+                Ok((Expr::Func(Func::JsonValid, vec![y]), Ty::Bool))
+            }
             S::IsNull(x) | S::IsNotNull(x) => {
                 let (x, _) = self.expr(x)?;
                 Ok((
@@ -468,15 +479,14 @@ impl Cx<'_> {
                 let (x, t) = self.expr(expr)?;
                 let low = self.operand_of(low, t)?;
                 let high = self.operand_of(high, t)?;
-                Ok((
-                    Expr::Between {
-                        expr: Box::new(x),
-                        low: Box::new(low),
-                        high: Box::new(high),
-                        negated: *negated,
-                    },
-                    Ty::Bool,
-                ))
+                // PostgreSQL stores `BETWEEN` as two comparisons: so is the tree.
+                let cmp = |op, bound| Box::new(Expr::Cmp(Box::new(x.clone()), op, Box::new(bound)));
+                let node = if *negated {
+                    Expr::Or(cmp(CmpOp::Lt, low), cmp(CmpOp::Gt, high))
+                } else {
+                    Expr::And(cmp(CmpOp::Ge, low), cmp(CmpOp::Le, high))
+                };
+                Ok((node, Ty::Bool))
             }
             S::Like {
                 negated,
@@ -522,6 +532,16 @@ impl Cx<'_> {
                 ))
             }
             S::Function(f) => self.function(e, f),
+            S::Trim {
+                expr,
+                trim_where: None,
+                trim_what: None,
+                trim_characters: None,
+            } => {
+                let (x, t) = self.expr(expr)?;
+                self.want(expr, t, Ty::Text, "trim")?;
+                Ok((Expr::Func(Func::Trim, vec![x]), Ty::Text))
+            }
             S::Cast {
                 kind,
                 expr,
@@ -702,6 +722,26 @@ impl Cx<'_> {
             BinaryOperator::GtEq => Some(CmpOp::Ge),
             _ => None,
         };
+        // PostgreSQL stores `LIKE` as `~~` and `NOT LIKE` as `!~~`.
+        if self.source == Source::Stored(Backend::Postgres)
+            && matches!(
+                op,
+                BinaryOperator::PGLikeMatch | BinaryOperator::PGNotLikeMatch
+            )
+        {
+            let (x, t) = self.expr(l)?;
+            self.want(l, t, Ty::Text, "LIKE")?;
+            let pattern = self.string(r, "a LIKE pattern")?;
+            let negated = *op == BinaryOperator::PGNotLikeMatch;
+            return Ok((
+                Expr::Like {
+                    expr: Box::new(x),
+                    pattern,
+                    negated,
+                },
+                Ty::Bool,
+            ));
+        }
         if let Some(op) = cmp {
             let (a, at_) = self.expr(l)?;
             let (b, bt) = self.expr(r)?;
@@ -1013,6 +1053,19 @@ impl Cx<'_> {
     }
 }
 
+/// The operand of a cast to `json`/`jsonb`, under any parentheses.
+fn json_cast(e: &sp::Expr) -> Option<&sp::Expr> {
+    match e {
+        sp::Expr::Nested(inner) => json_cast(inner),
+        sp::Expr::Cast {
+            expr,
+            data_type: DataType::JSON | DataType::JSONB,
+            ..
+        } => Some(expr),
+        _ => None,
+    }
+}
+
 fn mismatch(e: &sp::Expr, got: Ty, want: Ty, help: Option<String>) -> ExprError {
     ExprError {
         at: at(e),
@@ -1072,11 +1125,7 @@ fn prec(e: &Expr) -> u8 {
         Expr::Or(..) => 1,
         Expr::And(..) => 2,
         Expr::Not(_) => 3,
-        Expr::Cmp(..)
-        | Expr::IsNull { .. }
-        | Expr::In { .. }
-        | Expr::Between { .. }
-        | Expr::Like { .. } => 4,
+        Expr::Cmp(..) | Expr::IsNull { .. } | Expr::In { .. } | Expr::Like { .. } => 4,
         Expr::Arith(_, ArithOp::Add | ArithOp::Sub, _) => 5,
         Expr::Arith(..) => 6,
         Expr::Neg(_) => 7,
@@ -1256,22 +1305,6 @@ fn write_expr(out: &mut String, e: &Expr, b: Option<Backend>) {
             }
             out.push(')');
         }
-        Expr::Between {
-            expr,
-            low,
-            high,
-            negated,
-        } => {
-            child(out, expr, 5, b);
-            out.push_str(if *negated {
-                " NOT BETWEEN "
-            } else {
-                " BETWEEN "
-            });
-            child(out, low, 5, b);
-            out.push_str(" AND ");
-            child(out, high, 5, b);
-        }
         Expr::Like {
             expr,
             pattern,
@@ -1330,5 +1363,272 @@ fn write_expr(out: &mut String, e: &Expr, b: Option<Backend>) {
             }
             out.push(')');
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> Table {
+        crate::parse::parse(
+            r#"
+table! {
+    t (id) {
+        id -> Uuid,
+        enabled -> Bool,
+        status -> Text,
+        code -> Nullable<Text>,
+        n -> Integer,
+        score -> Double,
+        at -> Timestamp,
+        done_at -> Nullable<Timestamp>,
+        payload -> Nullable<Text>,
+        doc -> Json,
+        bytes -> Binary,
+    }
+}
+"#,
+        )
+        .0
+        .tables
+        .remove(0)
+    }
+
+    /// Every construct: the neutral text, then PostgreSQL's and SQLite's
+    /// spelling.
+    const CASES: &[(&str, &str, &str)] = &[
+        ("enabled = true", "enabled = TRUE", "enabled = 1"),
+        ("NOT enabled", "NOT enabled", "NOT enabled"),
+        (
+            "status IN ('a', 'b')",
+            "status IN ('a', 'b')",
+            "status IN ('a', 'b')",
+        ),
+        ("n NOT IN (1, 2)", "n NOT IN (1, 2)", "n NOT IN (1, 2)"),
+        (
+            "length(status) <= 10",
+            "char_length(status) <= 10",
+            "length(status) <= 10",
+        ),
+        (
+            "length(bytes) = 16",
+            "octet_length(bytes) = 16",
+            "length(bytes) = 16",
+        ),
+        (
+            "json_valid(payload)",
+            "(payload)::jsonb IS NOT NULL",
+            "json_valid(payload)",
+        ),
+        (
+            "payload IS NULL OR json_valid(payload)",
+            "payload IS NULL OR (payload)::jsonb IS NOT NULL",
+            "payload IS NULL OR json_valid(payload)",
+        ),
+        (
+            "coalesce(code, 'x') <> ''",
+            "coalesce(code, 'x') <> ''",
+            "coalesce(code, 'x') <> ''",
+        ),
+        (
+            "lower(status) = status AND upper(status) <> ''",
+            "lower(status) = status AND upper(status) <> ''",
+            "lower(status) = status AND upper(status) <> ''",
+        ),
+        (
+            "trim(status) = status",
+            "trim(status) = status",
+            "trim(status) = status",
+        ),
+        ("abs(n - 1) < 5", "abs(n - 1) < 5", "abs(n - 1) < 5"),
+        (
+            "n >= 0 AND n <= 10",
+            "n >= 0 AND n <= 10",
+            "n >= 0 AND n <= 10",
+        ),
+        (
+            "(n + 1) * 2 > score",
+            "(n + 1) * 2 > score",
+            "(n + 1) * 2 > score",
+        ),
+        (
+            "status LIKE 'job_%'",
+            "status LIKE 'job_%'",
+            "status GLOB 'job?*'",
+        ),
+        (
+            "status NOT LIKE '*x'",
+            "status NOT LIKE '*x'",
+            "status NOT GLOB '[*]x'",
+        ),
+        (
+            "id <> '123e4567-e89b-12d3-a456-426614174000'",
+            "id <> '123e4567-e89b-12d3-a456-426614174000'::uuid",
+            "id <> X'123E4567E89B12D3A456426614174000'",
+        ),
+        (
+            "at >= '2024-01-01T00:00:00.000000Z'",
+            "at >= '2024-01-01T00:00:00.000000Z'::timestamptz",
+            "at >= '2024-01-01T00:00:00.000000Z'",
+        ),
+        (
+            "done_at IS NULL OR done_at >= at",
+            "done_at IS NULL OR done_at >= at",
+            "done_at IS NULL OR done_at >= at",
+        ),
+        (
+            "(enabled OR n > 0) AND score >= -1.5",
+            "(enabled OR n > 0) AND score >= -1.5",
+            "(enabled OR n > 0) AND score >= -1.5",
+        ),
+    ];
+
+    #[test]
+    fn every_construct_renders_per_backend_and_reads_back() {
+        let t = table();
+        for (src, pg, lite) in CASES {
+            let e = parse(src, Source::Neutral, &t).unwrap_or_else(|err| panic!("{src}: {err:?}"));
+            assert_eq!(render(&e, Backend::Postgres), *pg, "{src}");
+            assert_eq!(render(&e, Backend::Sqlite), *lite, "{src}");
+            assert_eq!(
+                render_neutral(&e).to_ascii_lowercase(),
+                src.to_ascii_lowercase(),
+                "{src}"
+            );
+            for (text, b) in [(pg, Backend::Postgres), (lite, Backend::Sqlite)] {
+                let back = parse(text, Source::Stored(b), &t)
+                    .unwrap_or_else(|err| panic!("{text}: {err:?}"));
+                assert_eq!(back, e, "{b} text {text} reads back as the source tree");
+                assert_eq!(read_back(text, &t).as_ref(), Some(&e), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn postgres_stored_spellings_read_back() {
+        let t = table();
+        let cases = [
+            (
+                "(status = ANY (ARRAY['a'::text, 'b'::text]))",
+                "status IN ('a', 'b')",
+            ),
+            ("(status <> ALL (ARRAY['a'::text]))", "status NOT IN ('a')"),
+            (
+                "((payload IS NULL) OR ((payload)::jsonb IS NOT NULL))",
+                "payload IS NULL OR json_valid(payload)",
+            ),
+            ("(char_length(status) <= 10)", "length(status) <= 10"),
+            ("(enabled = true)", "enabled = true"),
+            (
+                "(at >= '2024-01-01 00:00:00+00'::timestamp with time zone)",
+                "at >= '2024-01-01T00:00:00.000000Z'",
+            ),
+            (
+                "(id <> '123e4567-e89b-12d3-a456-426614174000'::uuid)",
+                "id <> '123e4567-e89b-12d3-a456-426614174000'",
+            ),
+        ];
+        for (stored, neutral) in cases {
+            let e = parse(stored, Source::Stored(Backend::Postgres), &t)
+                .unwrap_or_else(|err| panic!("{stored}: {err:?}"));
+            assert_eq!(render_neutral(&e), neutral);
+        }
+        let between = parse("n NOT BETWEEN 0 AND 10", Source::Neutral, &t).expect("between");
+        assert_eq!(render_neutral(&between), "n < 0 OR n > 10");
+        let sqlite =
+            parse("enabled = 1", Source::Stored(Backend::Sqlite), &t).expect("sqlite bool");
+        assert_eq!(render_neutral(&sqlite), "enabled = true");
+    }
+
+    #[test]
+    fn errors_say_where_and_what() {
+        let t = table();
+        let err = |s: &str| parse(s, Source::Neutral, &t).expect_err(s);
+        let e = err("n > 0 AND stauts = 'x'");
+        assert_eq!(e.at, Some((1, 11)));
+        assert!(e.message.contains("unknown column `stauts`"), "{e:?}");
+        assert!(e.help.contains("did you mean `status`?"), "{e:?}");
+        assert!(!e.backend_specific);
+
+        let e = err("enabled = 1");
+        assert!(e.message.contains("type mismatch"), "{e:?}");
+        assert!(e.help.contains("`true`"), "{e:?}");
+        assert_eq!(e.at, Some((1, 11)));
+
+        for pg_only in [
+            "char_length(status) = 4",
+            "status = ANY (ARRAY['a'])",
+            "status::text = 'a'",
+            "now() > at",
+            "status ~ 'a'",
+        ] {
+            let e = err(pg_only);
+            assert!(e.backend_specific, "{pg_only}: {e:?}");
+            assert!(e.at.is_some(), "{pg_only}: {e:?}");
+        }
+        assert!(err("at > '2024-01-01'").help.contains("canonical"));
+        assert!(err("id = 'nope'").help.contains("UUID"));
+        assert!(err("n +").message.contains("not a SQL expression"));
+        assert!(err("n").message.contains("not a boolean condition"));
+        assert!(err("n > 0 n").message.contains("unexpected"));
+    }
+
+    #[test]
+    fn schema_files_get_located_errors_unless_scoped() {
+        let file = |attr: &str, scope: &str| {
+            format!("table! {{\n    {attr}\n    {scope}\n    t (id) {{\n        id -> Integer,\n        enabled -> Bool,\n        code -> Text,\n    }}\n}}\n")
+        };
+        let err = |src: String| {
+            crate::parse_str("schema/app.rs", &src)
+                .expect_err(&src)
+                .render()
+        };
+        let text = err(file(r#"#[check(sql = "char_length(code) = 4")]"#, ""));
+        assert!(text.contains("schema/app.rs:2:20"), "{text}");
+        assert!(
+            text.contains("`char_length` is PostgreSQL's spelling"),
+            "{text}"
+        );
+        let text = err(file(r#"#[index(code, where = "enabled = 1")]"#, ""));
+        assert!(text.contains("schema/app.rs:2:38"), "{text}");
+        assert!(text.contains("write `true`"), "{text}");
+        let text = err(file(r#"#[check(sql = "cdoe <> ''")]"#, ""));
+        assert!(text.contains("schema/app.rs:2:20"), "{text}");
+        assert!(text.contains("did you mean `code`?"), "{text}");
+        // Scoped to one backend: that backend's SQL is fine.
+        crate::parse_str(
+            "a.rs",
+            &file(
+                r#"#[check(sql = "char_length(code) = 4")]"#,
+                "#[backend(postgres)]",
+            ),
+        )
+        .expect("scoped table");
+        crate::parse_str(
+            "a.rs",
+            &file(
+                r#"#[check(postgres = "char_length(code) = 4", sqlite = "length(code) = 4")]"#,
+                "",
+            ),
+        )
+        .expect("per-backend spellings");
+        // ... but must still be that backend's SQL.
+        let text = err(file(
+            r#"#[check(postgres = "char_length(code) = = 4", sqlite = "length(code) = 4")]"#,
+            "",
+        ));
+        assert!(text.contains("not a SQL expression"), "{text}");
+    }
+
+    #[test]
+    fn error_offsets_count_characters() {
+        let e = ExprError {
+            at: Some((2, 3)),
+            message: String::new(),
+            help: String::new(),
+            backend_specific: false,
+        };
+        assert_eq!(e.offset_in("é = 1\nab c"), Some(9));
     }
 }
