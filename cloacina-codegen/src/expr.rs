@@ -312,32 +312,13 @@ fn parse_sql(text: &str, source: Source) -> Result<sp::Expr, ExprError> {
             backend_specific: false,
         }
     };
-    // sqlparser has no `GLOB`: SQLite's stored text says `SIMILAR TO` in its
-    // place, which SQLite does not have, and reads back as a GLOB.
-    let glob_free;
-    let text = if source == Source::Stored(Backend::Sqlite) {
-        let tokens = sqlparser::tokenizer::Tokenizer::new(dialect, text)
-            .tokenize()
-            .map_err(|e| syntax(ParserError::TokenizerError(e.to_string())))?;
-        glob_free = tokens
-            .iter()
-            .map(|t| match t {
-                sqlparser::tokenizer::Token::Word(w)
-                    if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("glob") =>
-                {
-                    "SIMILAR TO".to_string()
-                }
-                t => t.to_string(),
-            })
-            .collect::<String>();
-        glob_free.as_str()
-    } else if source == Source::Stored(Backend::Postgres) && text.contains("TRIM(BOTH FROM ") {
-        // PostgreSQL stores `trim(x)` as `TRIM(BOTH FROM x)`, which
-        // sqlparser does not read.
-        glob_free = text.replace("TRIM(BOTH FROM ", "TRIM(");
-        glob_free.as_str()
-    } else {
-        text
+    let rewritten;
+    let text = match source {
+        Source::Stored(b) => {
+            rewritten = rewrite_stored(text, b, dialect).map_err(syntax)?;
+            rewritten.as_str()
+        }
+        Source::Neutral => text,
     };
     let mut parser = Parser::new(dialect).try_with_sql(text).map_err(syntax)?;
     let e = parser.parse_expr().map_err(syntax)?;
@@ -351,6 +332,53 @@ fn parse_sql(text: &str, source: Source) -> Result<sp::Expr, ExprError> {
         });
     }
     Ok(e)
+}
+
+/// Stored text in a form sqlparser reads: SQLite's `GLOB` becomes
+/// `SIMILAR TO` (which SQLite does not have, so it reads back as a GLOB), and
+/// PostgreSQL's `TRIM(BOTH FROM x)` becomes `TRIM(x)`.
+fn rewrite_stored(
+    text: &str,
+    backend: Backend,
+    dialect: &dyn Dialect,
+) -> Result<String, ParserError> {
+    use sqlparser::tokenizer::{Token, Tokenizer, Whitespace};
+    let tokens = Tokenizer::new(dialect, text)
+        .tokenize()
+        .map_err(|e| ParserError::TokenizerError(e.to_string()))?;
+    let word = |t: &Token, k: &str| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(k));
+    let mut out = String::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let t = &tokens[i];
+        if backend == Backend::Sqlite && word(t, "glob") {
+            out.push_str("SIMILAR TO");
+        } else if backend == Backend::Postgres
+            && matches!(t, Token::LParen)
+            && i > 0
+            && word(&tokens[i - 1], "trim")
+        {
+            out.push('(');
+            // Skip `BOTH FROM` (with the spaces around) right after `TRIM(`.
+            let significant: Vec<usize> = (i + 1..tokens.len())
+                .filter(|k| !matches!(tokens[*k], Token::Whitespace(_)))
+                .take(2)
+                .collect();
+            if let [both, from] = significant[..] {
+                if word(&tokens[both], "both") && word(&tokens[from], "from") {
+                    i = from + 1;
+                    while matches!(tokens.get(i), Some(Token::Whitespace(Whitespace::Space))) {
+                        i += 1;
+                    }
+                    continue;
+                }
+            }
+        } else {
+            out.push_str(&t.to_string());
+        }
+        i += 1;
+    }
+    Ok(out)
 }
 
 fn at(e: &sp::Expr) -> Option<(u64, u64)> {
@@ -448,14 +476,7 @@ impl Cx<'_> {
                 for item in list {
                     items.push(self.operand_of(item, t)?);
                 }
-                Ok((
-                    Expr::In {
-                        expr: Box::new(x),
-                        list: items,
-                        negated: *negated,
-                    },
-                    Ty::Bool,
-                ))
+                Ok((in_list(x, items, *negated), Ty::Bool))
             }
             // PostgreSQL stores `x IN (…)` as `x = ANY (ARRAY[…])` and
             // `x NOT IN (…)` as `x <> ALL (ARRAY[…])`.
@@ -855,14 +876,7 @@ impl Cx<'_> {
         for item in elems {
             list.push(self.operand_of(item, t)?);
         }
-        Ok((
-            Expr::In {
-                expr: Box::new(x),
-                list,
-                negated,
-            },
-            Ty::Bool,
-        ))
+        Ok((in_list(x, list, negated), Ty::Bool))
     }
 
     fn string(&self, e: &sp::Expr, what: &str) -> Result<String, ExprError> {
@@ -1042,7 +1056,32 @@ impl Cx<'_> {
             | DataType::Int8(_)
             | DataType::Int2(_) => Some(Ty::Int),
             DataType::JSONB | DataType::JSON => Some(Ty::Json),
+            DataType::DoublePrecision
+            | DataType::Float8
+            | DataType::Real
+            | DataType::Numeric(_)
+            | DataType::Decimal(_) => Some(Ty::Float),
             _ => None,
+        };
+        // PostgreSQL stores a negative float constant as `('-1.5'::numeric)::double
+        // precision`: a text literal cast to a number is that number.
+        let x = match (&x, target) {
+            (Expr::Lit(Lit::Text(t)), Some(Ty::Int)) if self.source != Source::Neutral => {
+                match t.parse::<i64>() {
+                    Ok(i) => Expr::Lit(Lit::Int(i)),
+                    Err(_) => return Err(not_neutral(e, "a cast")),
+                }
+            }
+            (Expr::Lit(Lit::Text(t)), Some(Ty::Float)) if self.source != Source::Neutral => {
+                match t.parse::<f64>() {
+                    Ok(f) if f.is_finite() && f.fract() == 0.0 && !t.contains(['.', 'e', 'E']) => {
+                        Expr::Lit(Lit::Int(f as i64))
+                    }
+                    Ok(f) if f.is_finite() => Expr::Lit(Lit::Float(f)),
+                    _ => return Err(not_neutral(e, "a cast")),
+                }
+            }
+            _ => x,
         };
         match (target, &x) {
             (Some(Ty::Json), _) if matches!(xt, Ty::Text | Ty::Json) => Ok((x, Ty::Json)),
@@ -1050,6 +1089,21 @@ impl Cx<'_> {
             (Some(t), _) if t == xt => Ok((x, xt)),
             _ => Err(not_neutral(e, "a cast")),
         }
+    }
+}
+
+/// `x [NOT] IN (list)`; with one value `x = v` / `x <> v`, as PostgreSQL
+/// stores it.
+fn in_list(x: Expr, mut list: Vec<Expr>, negated: bool) -> Expr {
+    if list.len() == 1 {
+        let v = list.remove(0);
+        let op = if negated { CmpOp::Ne } else { CmpOp::Eq };
+        return Expr::Cmp(Box::new(x), op, Box::new(v));
+    }
+    Expr::In {
+        expr: Box::new(x),
+        list,
+        negated,
     }
 }
 
@@ -1513,12 +1567,24 @@ table! {
                 "(status = ANY (ARRAY['a'::text, 'b'::text]))",
                 "status IN ('a', 'b')",
             ),
-            ("(status <> ALL (ARRAY['a'::text]))", "status NOT IN ('a')"),
+            (
+                "(status <> ALL (ARRAY['a'::text, 'b'::text]))",
+                "status NOT IN ('a', 'b')",
+            ),
+            ("(status <> ALL (ARRAY['a'::text]))", "status <> 'a'"),
             (
                 "((payload IS NULL) OR ((payload)::jsonb IS NOT NULL))",
                 "payload IS NULL OR json_valid(payload)",
             ),
             ("(char_length(status) <= 10)", "length(status) <= 10"),
+            (
+                "((score * (2)::double precision) > ('-1.5'::numeric)::double precision)",
+                "score * 2 > -1.5",
+            ),
+            ("(TRIM(BOTH FROM status) = status)", "trim(status) = status"),
+            ("(trim(both from status) = status)", "trim(status) = status"),
+            ("(status ~~ 'a%'::text)", "status LIKE 'a%'"),
+            ("(status !~~ 'a%'::text)", "status NOT LIKE 'a%'"),
             ("(enabled = true)", "enabled = true"),
             (
                 "(at >= '2024-01-01 00:00:00+00'::timestamp with time zone)",

@@ -19,7 +19,7 @@ use serde::Deserialize;
 use super::{from_json, is_bookkeeping_table, DbObject, Introspection, JsonRow, Note};
 use crate::error::{Error, Result};
 use crate::model::*;
-use crate::normalize::{canonical_expr, canonical_tokens, check_from_sql, Tok};
+use crate::normalize::{canonical_tokens, check_from_stored, Tok};
 
 fn query<T: serde::de::DeserializeOwned>(
     conn: &mut PgConnection,
@@ -337,7 +337,7 @@ pub fn introspect(conn: &mut PgConnection, target: &str) -> Result<Introspection
                 let expr = con.expr.unwrap_or_default();
                 t.checks.push(Check {
                     name: Some(con.name),
-                    expr: check_from_sql(&expr),
+                    expr: check_from_stored(&expr),
                     span: Span::default(),
                 });
             }
@@ -385,7 +385,8 @@ pub fn introspect(conn: &mut PgConnection, target: &str) -> Result<Introspection
                 })
                 .collect(),
             unique: ix.unique,
-            predicate: ix.predicate.as_deref().map(canonical_expr),
+            // As stored: `normalize` reads it by meaning (`by_meaning`).
+            predicate: ix.predicate.as_deref().map(|p| p.trim().to_string()),
             span: Span::default(),
         });
     }

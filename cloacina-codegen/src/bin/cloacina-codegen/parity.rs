@@ -100,6 +100,7 @@ pub fn inspect(url: &str, output: Option<&Path>) -> Result<(), Error> {
     let intro = db.introspect()?;
     let mut schema = intro.schema.clone();
     cloacina_codegen::internals::normalize::strip_derived_names(&mut schema);
+    cloacina_codegen::internals::normalize::neutral_expressions(&mut schema);
     let header_owned = header(
         &format!("inspected from {} ({})", db.target(), db.backend()),
         &intro.notes,
@@ -166,6 +167,7 @@ pub fn import(
             );
             schema = merged;
             cloacina_codegen::internals::normalize::strip_derived_names(&mut schema);
+            cloacina_codegen::internals::normalize::neutral_expressions(&mut schema);
             db_differences = diffs;
             db_notes = intro
                 .notes
