@@ -7,8 +7,12 @@
 //! without one this test fails, it never skips. Run it with
 //! `scripts/with-postgres.sh cargo test -p cloacina-tests --test expressions_apply`.
 
+use cloacina_codegen::check::{ScratchPostgres, ScratchSqlite};
 use cloacina_codegen::internals::expr::{self, Source};
+use cloacina_codegen::internals::introspect::Database;
+use cloacina_codegen::internals::normalize::{neutral_expressions, strip_derived_names};
 use cloacina_codegen::internals::render::ddl::render_schema;
+use cloacina_codegen::internals::render::neutral::render as render_neutral_schema;
 use cloacina_codegen::model::Backend;
 use diesel::connection::SimpleConnection;
 use diesel::sql_types::Text;
@@ -25,6 +29,9 @@ table! {
     #[check(sql = "owner <> '00000000-0000-0000-0000-000000000000'", name = "runs_owner")]
     #[check(sql = "started_at >= '2000-01-01T00:00:00.000000Z'", name = "runs_started")]
     #[check(sql = "coalesce(note, '') <> 'x' AND abs(tier - 2) <= 1 AND trim(kind) = kind", name = "runs_misc")]
+    #[check(sql = "length(code) = 4 AND upper(code) = code AND enabled = true", name = "runs_doc_code")]
+    #[check(sql = "owner <> '00000000-0000-0000-0000-000000000000' AND kind LIKE 'job_%'", name = "runs_doc_owner")]
+    #[index(started_at, where = "enabled = false AND started_at >= '2024-01-01T00:00:00.000000Z'", name = "runs_doc_idx")]
     #[index(status, where = "status = 'Running'")]
     #[index(started_at, where = "enabled = false AND status IN ('Pending', 'Running')")]
     runs (id) {
@@ -66,6 +73,18 @@ const NEUTRAL: &[(&str, &str)] = &[
     (
         "runs_misc",
         "coalesce(note, '') <> 'x' AND abs(tier - 2) <= 1 AND trim(kind) = kind",
+    ),
+    (
+        "runs_doc_code",
+        "length(code) = 4 AND upper(code) = code AND enabled = true",
+    ),
+    (
+        "runs_doc_owner",
+        "owner <> '00000000-0000-0000-0000-000000000000' AND kind LIKE 'job_%'",
+    ),
+    (
+        "runs_doc_idx",
+        "enabled = false AND started_at >= '2024-01-01T00:00:00.000000Z'",
     ),
 ];
 
@@ -114,8 +133,14 @@ fn insert(backend: Backend, id: u32, values: &str) -> String {
 }
 
 fn exercise(conn: &mut dyn SimpleConnection, backend: Backend) {
-    let schema = cloacina_codegen::parse_str("schema.rs", SCHEMA)
-        .unwrap_or_else(|e| panic!("{}", e.render()));
+    exercise_source(conn, backend, SCHEMA);
+}
+
+/// Applies the DDL of schema text `source` for `backend`, then checks that
+/// the good row goes in and every bad row is refused.
+fn exercise_source(conn: &mut dyn SimpleConnection, backend: Backend, source: &str) {
+    let schema = cloacina_codegen::parse_str("schema.rs", source)
+        .unwrap_or_else(|e| panic!("{}\n{source}", e.render()));
     let ddl = render_schema(&schema, backend);
     conn.batch_execute(&ddl)
         .unwrap_or_else(|e| panic!("{backend} DDL failed: {e}\n{ddl}"));
@@ -148,15 +173,7 @@ fn expressions_apply_on_sqlite() {
 
 #[test]
 fn expressions_apply_on_postgres_and_read_back() {
-    let url = ["CLOACINA_TEST_POSTGRES_URL", "DATABASE_URL"]
-        .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| v.starts_with("postgres")))
-        .unwrap_or_else(|| {
-            panic!(
-                "PostgreSQL tests never skip: run `scripts/with-postgres.sh cargo test -p cloacina-tests \
-                 --test expressions_apply`, or set CLOACINA_TEST_POSTGRES_URL=postgres://…"
-            )
-        });
+    let url = postgres_url();
     let mut conn =
         PgConnection::establish(&url).unwrap_or_else(|e| panic!("cannot connect to {url}: {e}"));
     let scratch = format!("t_{}", uuid::Uuid::new_v4().simple());
@@ -167,6 +184,66 @@ fn expressions_apply_on_postgres_and_read_back() {
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         exercise(&mut conn, Backend::Postgres);
         read_back(&mut conn);
+    }));
+    let _ = conn.batch_execute(&format!("DROP SCHEMA IF EXISTS {scratch} CASCADE;"));
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+}
+
+fn postgres_url() -> String {
+    ["CLOACINA_TEST_POSTGRES_URL", "DATABASE_URL"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| v.starts_with("postgres")))
+        .unwrap_or_else(|| {
+            panic!(
+                "PostgreSQL tests never skip: run `scripts/with-postgres.sh cargo test -p cloacina-tests \
+                 --test expressions_apply`, or set CLOACINA_TEST_POSTGRES_URL=postgres://…"
+            )
+        })
+}
+
+/// The schema file `inspect` writes for a database built from [`SCHEMA`].
+fn inspected(db: &mut Database, backend: Backend) -> String {
+    let schema = cloacina_codegen::parse_str("schema.rs", SCHEMA)
+        .unwrap_or_else(|e| panic!("{}", e.render()));
+    let ddl = render_schema(&schema, backend);
+    db.execute(&ddl, true)
+        .unwrap_or_else(|e| panic!("{backend}: {e}\n{ddl}"));
+    let mut got = db.introspect().expect("introspect").schema;
+    strip_derived_names(&mut got);
+    neutral_expressions(&mut got);
+    render_neutral_schema(&got, &[])
+}
+
+/// `inspect` of PostgreSQL, then its schema file rendered for SQLite,
+/// applies and accepts and refuses the same rows; and the other way round.
+#[test]
+fn inspect_of_one_backend_renders_and_applies_on_the_other() {
+    let url = postgres_url();
+    let (_pg_guard, mut pg) = ScratchPostgres::new(&url).expect("scratch postgres");
+    let from_pg = inspected(&mut pg, Backend::Postgres);
+    assert!(
+        !from_pg.contains("::") && !from_pg.contains("ANY") && !from_pg.contains("~~"),
+        "inspect writes the neutral spelling:\n{from_pg}"
+    );
+    let mut lite = SqliteConnection::establish(":memory:").expect("sqlite");
+    exercise_source(&mut lite, Backend::Sqlite, &from_pg);
+
+    let (_lite_guard, mut lite_db) = ScratchSqlite::new().expect("scratch sqlite");
+    let from_lite = inspected(&mut lite_db, Backend::Sqlite);
+    assert!(
+        !from_lite.to_ascii_uppercase().contains("GLOB") && !from_lite.contains("X'"),
+        "inspect writes the neutral spelling:\n{from_lite}"
+    );
+    let mut conn = PgConnection::establish(&url).expect("connect");
+    let scratch = format!("t_{}", uuid::Uuid::new_v4().simple());
+    conn.batch_execute(&format!(
+        "CREATE SCHEMA {scratch}; SET search_path TO {scratch};"
+    ))
+    .expect("scratch schema");
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        exercise_source(&mut conn, Backend::Postgres, &from_lite);
     }));
     let _ = conn.batch_execute(&format!("DROP SCHEMA IF EXISTS {scratch} CASCADE;"));
     if let Err(e) = result {
