@@ -34,8 +34,8 @@
 use std::fmt::Write as _;
 
 use sqlparser::ast::{
-    self as sp, BinaryOperator, CastKind, DataType, FunctionArg, FunctionArgExpr,
-    FunctionArguments, UnaryOperator, Value,
+    self as sp, BinaryOperator, DataType, FunctionArg, FunctionArgExpr, FunctionArguments,
+    UnaryOperator, Value,
 };
 use sqlparser::dialect::{Dialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::{Parser, ParserError};
@@ -564,12 +564,12 @@ impl Cx<'_> {
                 Ok((Expr::Func(Func::Trim, vec![x]), Ty::Text))
             }
             S::Cast {
-                kind,
+                kind: _,
                 expr,
                 data_type,
                 format: None,
             } if self.source != Source::Neutral || matches!(**expr, S::Value(_)) => {
-                self.cast(e, kind, expr, data_type)
+                self.cast(e, expr, data_type)
             }
             S::TypedString(_) | S::Cast { .. } => Err(not_neutral(e, "a cast")),
             _ => self.other(e),
@@ -577,9 +577,6 @@ impl Cx<'_> {
     }
 
     fn other(&self, e: &sp::Expr) -> Result<(Expr, Ty), ExprError> {
-        // `x GLOB 'p'` is parsed by the SQLite dialect as a binary operator
-        // in some versions and as `RLike`-like forms in others: read it from
-        // the display text as a last resort.
         if let sp::Expr::RLike { .. } = e {
             return Err(not_neutral(e, "REGEXP"));
         }
@@ -842,10 +839,7 @@ impl Cx<'_> {
                 };
                 Ok((Expr::Arith(Box::new(a), aop, Box::new(b)), t))
             }
-            _ => {
-                // SQLite's GLOB, when the dialect reads it as an operator.
-                Err(not_neutral(e, format!("the operator `{op}`")))
-            }
+            _ => Err(not_neutral(e, format!("the operator `{op}`"))),
         }
     }
 
@@ -1035,13 +1029,7 @@ impl Cx<'_> {
 
     /// A cast: in a schema file only on a literal (`'…'::uuid`); in stored
     /// text the casts PostgreSQL adds (`'a'::text`, `(x)::jsonb IS NOT NULL`).
-    fn cast(
-        &self,
-        e: &sp::Expr,
-        _kind: &CastKind,
-        inner: &sp::Expr,
-        ty: &DataType,
-    ) -> Result<(Expr, Ty), ExprError> {
+    fn cast(&self, e: &sp::Expr, inner: &sp::Expr, ty: &DataType) -> Result<(Expr, Ty), ExprError> {
         let (x, xt) = self.expr(inner)?;
         let target = match ty {
             DataType::Text | DataType::Varchar(_) | DataType::CharacterVarying(_) => Some(Ty::Text),
