@@ -1195,6 +1195,61 @@ pub fn render_neutral(e: &Expr) -> String {
     out
 }
 
+/// `e` with spellings of the same meaning folded to one, for comparing two
+/// readings: `b = true` and `b <> false` are `b`, `b = false` and
+/// `b <> true` are `NOT b`, `NOT NOT b` is `b` (a Bool compared with a
+/// Bool literal; NULL stays NULL either way).
+pub fn canonical(e: Expr) -> Expr {
+    let bx = |x: Expr| Box::new(canonical(x));
+    match e {
+        Expr::Cmp(l, op @ (CmpOp::Eq | CmpOp::Ne), r) => {
+            let (x, b) = match (*l, *r) {
+                (x, Expr::Lit(Lit::Bool(b))) | (Expr::Lit(Lit::Bool(b)), x) => (x, b),
+                (l, r) => return Expr::Cmp(bx(l), op, bx(r)),
+            };
+            let x = canonical(x);
+            if b == (op == CmpOp::Eq) {
+                x
+            } else {
+                canonical(Expr::Not(Box::new(x)))
+            }
+        }
+        Expr::Not(x) => match canonical(*x) {
+            Expr::Not(inner) => *inner,
+            x => Expr::Not(Box::new(x)),
+        },
+        Expr::Cmp(l, op, r) => Expr::Cmp(bx(*l), op, bx(*r)),
+        Expr::And(l, r) => Expr::And(bx(*l), bx(*r)),
+        Expr::Or(l, r) => Expr::Or(bx(*l), bx(*r)),
+        Expr::IsNull { expr, negated } => Expr::IsNull {
+            expr: bx(*expr),
+            negated,
+        },
+        Expr::In {
+            expr,
+            list,
+            negated,
+        } => Expr::In {
+            expr: bx(*expr),
+            list: list.into_iter().map(canonical).collect(),
+            negated,
+        },
+        Expr::Like {
+            expr,
+            pattern,
+            negated,
+        } => Expr::Like {
+            expr: bx(*expr),
+            pattern,
+            negated,
+        },
+        Expr::Arith(l, op, r) => Expr::Arith(bx(*l), op, bx(*r)),
+        Expr::Neg(x) => Expr::Neg(bx(*x)),
+        Expr::Func(f, args) => Expr::Func(f, args.into_iter().map(canonical).collect()),
+        e @ (Expr::Column(_) | Expr::Lit(_)) => e,
+    }
+}
+
 /// Reads text that a backend stored (or a schema file holds) into the tree,
 /// whichever of the three spellings it is in: neutral first, then
 /// PostgreSQL's, then SQLite's. `None` when it is in none of them.
@@ -1673,6 +1728,51 @@ table! {
             "",
         ));
         assert!(text.contains("not a SQL expression"), "{text}");
+    }
+
+    #[test]
+    fn equal_meaning_reads_equal() {
+        let t = table();
+        let same = [
+            vec![
+                "(enabled = true)",
+                "enabled = 1",
+                "enabled",
+                "enabled <> false",
+                "NOT NOT enabled",
+            ],
+            vec![
+                "NOT enabled",
+                "enabled = 0",
+                "(enabled = false)",
+                "NOT (enabled = true)",
+            ],
+            vec![
+                "(status = ANY (ARRAY['a'::text, 'b'::text]))",
+                "status IN ('a', 'b')",
+            ],
+            vec!["((payload)::jsonb IS NOT NULL)", "json_valid(payload)"],
+            vec!["(char_length(status) > 0)", "length(status) > 0"],
+            vec![
+                "(id <> '123e4567-e89b-12d3-a456-426614174000'::uuid)",
+                "id <> X'123E4567E89B12D3A456426614174000'",
+            ],
+        ];
+        for group in same {
+            let first = crate::normalize::by_meaning(group[0], &t);
+            for text in &group[1..] {
+                assert_eq!(
+                    crate::normalize::by_meaning(text, &t),
+                    first,
+                    "{text} vs {}",
+                    group[0]
+                );
+            }
+        }
+        assert_ne!(
+            crate::normalize::by_meaning("enabled = 1", &t),
+            crate::normalize::by_meaning("enabled = 0", &t)
+        );
     }
 
     #[test]

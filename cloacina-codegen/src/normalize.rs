@@ -215,11 +215,12 @@ fn normalize_table(t: &Table, all: &HashMap<&str, &Table>, backend: Option<Backe
 /// of its meaning, when it reads as the one expression language in any
 /// backend's spelling ([`crate::expr::read_back`]): PostgreSQL's `= ANY
 /// (ARRAY[…])`, `~~`, `char_length`, `'…'::uuid`, SQLite's `enabled = 1`,
-/// `X'…'`, `GLOB` all become the neutral form, so equal meaning compares
-/// equal. Other text is returned as it is.
+/// `X'…'`, `GLOB` all become the neutral form, with Bool comparisons
+/// folded ([`crate::expr::canonical`]: `b = 1`, `b = true`, `b` are one),
+/// so equal meaning compares equal. Other text is returned as it is.
 pub fn by_meaning(text: &str, t: &Table) -> String {
     match crate::expr::read_back(text, t) {
-        Some(e) => crate::expr::render_neutral(&e),
+        Some(e) => crate::expr::render_neutral(&crate::expr::canonical(e)),
         None => text.to_string(),
     }
 }
