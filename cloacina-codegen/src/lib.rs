@@ -201,7 +201,8 @@
 //! `#[unique]` on a column or `#[unique(a, b)]` on the table.
 //! `#[index]` on a column, or `#[index(a, b desc)]` on the table, with
 //! `unique`, `name = "..."` and `where = "predicate"` (a partial index; the
-//! predicate is SQL, same on both backends, and uses SQL column names).
+//! predicate is an expression of the one expression language below, over
+//! SQL column names).
 //! Derived names follow PostgreSQL's conventions (`<table>_<cols>_key`,
 //! `_fkey`, `_idx`, `_check`); a derived name over 63 bytes is an error that
 //! asks for `name = "..."`.
@@ -230,26 +231,59 @@
 //! ## Checks
 //!
 //! `#[check(in("a", "b"))]` (strings or integers) and `#[check(json)]` (a
-//! `Text` column holding JSON) on a column; a raw boolean SQL expression
-//! `#[check(sql = "...")]` anywhere, with `postgres = "..."` / `sqlite = "..."`
-//! spellings where the backends differ. `name = "..."` names any of them.
+//! `Text` column holding JSON) on a column; a boolean expression
+//! `#[check(sql = "...")]` anywhere. `name = "..."` names any of them.
+//!
+//! ## Expressions
+//!
+//! `sql = "..."` checks and `where = "..."` predicates are one expression
+//! language, parsed (with `sqlparser`), checked against the table's columns
+//! and types, and spelled per backend: column names, literals typed by the
+//! column they meet, `=` `<>` `<` `<=` `>` `>=`, `AND`/`OR`/`NOT`,
+//! `IS [NOT] NULL`, `[NOT] IN (...)`, `BETWEEN`, `LIKE` (case-sensitive on
+//! both: SQLite gets `GLOB`), `+ - * / %`, and `length` (`char_length` on
+//! PostgreSQL), `lower`, `upper`, `trim`, `abs`, `coalesce`, `json_valid`
+//! (`(x)::jsonb IS NOT NULL` on PostgreSQL). A Bool compares with
+//! `true`/`false` (`1`/`0` on SQLite), a Uuid with a hyphenated UUID text
+//! (`X'...'` on SQLite), a Timestamp with the canonical text
+//! `'YYYY-MM-DDTHH:MM:SS.ffffffZ'`. An unknown column, a type mismatch
+//! (`enabled = 1`) or a construct with no shared meaning (`char_length`,
+//! `::` casts, `= ANY (ARRAY[...])`, `now()`, other functions) is an error
+//! at its place inside the string. Backend SQL is allowed where it is scoped
+//! to one backend: on a `#[backend(...)]` table, or as `postgres = "..."` /
+//! `sqlite = "..."` spellings of a check (written as given, but they must
+//! parse as that backend's SQL); `lower`/`upper` fold only ASCII on SQLite.
 //!
 //! ```
 //! cloacina_codegen::parse_str("doc.rs", r#"
 //! table! {
 //!     #[check(sql = "finished_at IS NULL OR finished_at >= started_at", name = "runs_time_order")]
 //!     #[check(postgres = "char_length(code) = 4", sqlite = "length(code) = 4")]
+//!     #[check(sql = "length(code) = 4 AND upper(code) = code AND enabled = true")]
+//!     #[check(sql = "owner <> '00000000-0000-0000-0000-000000000000' AND kind LIKE 'job_%'")]
+//!     #[index(started_at, where = "enabled = false AND started_at >= '2024-01-01T00:00:00.000000Z'")]
 //!     runs (id) {
 //!         id -> Uuid,
 //!         #[check(in("Pending", "Running", "Completed", "Failed"))] status -> Text,
 //!         #[check(in(1, 2, 3))] tier -> SmallInt,
 //!         #[check(json)] raw_payload -> Nullable<Text>,
 //!         code -> Text,
+//!         kind -> Text,
+//!         enabled -> Bool,
+//!         owner -> Uuid,
 //!         started_at -> Timestamp,
 //!         finished_at -> Nullable<Timestamp>,
 //!     }
 //! }
 //! "#)?;
+//! // PostgreSQL-only text on a table of both backends is refused, located:
+//! let err = cloacina_codegen::parse_str("doc.rs", r#"
+//! table! {
+//!     #[check(sql = "char_length(code) = 4")]
+//!     codes (id) { id -> Integer, code -> Text, }
+//! }
+//! "#).unwrap_err();
+//! assert!(err.render().contains("doc.rs:3:20"));
 //! # Ok::<(), cloacina_codegen::SchemaError>(())
 //! ```
 //!
@@ -409,6 +443,7 @@ mod compare;
 #[cfg(feature = "live")]
 mod defaults;
 mod diff;
+mod expr;
 mod guard;
 mod import;
 #[cfg(feature = "live")]
@@ -440,6 +475,10 @@ pub mod internals {
     /// Schema differences as migration operations.
     pub mod diff {
         pub use crate::diff::*;
+    }
+    /// The expression language of checks and index predicates.
+    pub mod expr {
+        pub use crate::expr::*;
     }
     /// Guards against unintended data loss.
     pub mod guard {

@@ -142,12 +142,13 @@ fn normalize_table(t: &Table, all: &HashMap<&str, &Table>, backend: Option<Backe
                 sqlite,
             } => match backend {
                 Some(b) => match raw.raw_for(b) {
-                    Some(text) => check_from_sql(text),
+                    Some(text) => check_from_sql(&canonical_expr(&by_meaning(text, t))),
                     None => continue,
                 },
                 None => {
-                    let pg = postgres.as_deref().or(sql.as_deref()).map(canonical_expr);
-                    let lite = sqlite.as_deref().or(sql.as_deref()).map(canonical_expr);
+                    let canon = |s: &str| canonical_expr(&by_meaning(s, t));
+                    let pg = postgres.as_deref().or(sql.as_deref()).map(canon);
+                    let lite = sqlite.as_deref().or(sql.as_deref()).map(canon);
                     if pg == lite {
                         match pg {
                             Some(text) => check_from_sql(&text),
@@ -185,7 +186,10 @@ fn normalize_table(t: &Table, all: &HashMap<&str, &Table>, backend: Option<Backe
                 })
                 .collect(),
             unique: ix.unique,
-            predicate: ix.predicate.as_deref().map(canonical_expr),
+            predicate: ix
+                .predicate
+                .as_deref()
+                .map(|p| canonical_expr(&by_meaning(p, t))),
             span: Span::default(),
         })
         .collect();
@@ -204,6 +208,20 @@ fn normalize_table(t: &Table, all: &HashMap<&str, &Table>, backend: Option<Backe
         indexes,
         renamed_from: None,
         span: Span::default(),
+    }
+}
+
+/// An expression (check or index predicate) of `t` in the neutral spelling
+/// of its meaning, when it reads as the one expression language in any
+/// backend's spelling ([`crate::expr::read_back`]): PostgreSQL's `= ANY
+/// (ARRAY[…])`, `~~`, `char_length`, `'…'::uuid`, SQLite's `enabled = 1`,
+/// `X'…'`, `GLOB` all become the neutral form, with Bool comparisons
+/// folded ([`crate::expr::canonical`]: `b = 1`, `b = true`, `b` are one),
+/// so equal meaning compares equal. Other text is returned as it is.
+pub fn by_meaning(text: &str, t: &Table) -> String {
+    match crate::expr::read_back(text, t) {
+        Some(e) => crate::expr::render_neutral(&crate::expr::canonical(e)),
+        None => text.to_string(),
     }
 }
 
@@ -298,6 +316,44 @@ pub fn check_from_sql(sql: &str) -> CheckExpr {
     }
 }
 
+/// [`check_from_sql`] for text as a database stored it, keeping a raw
+/// check's text as stored (casts, `~~`): `normalize` reads it by meaning
+/// with the table at hand ([`by_meaning`]) before it canonicalizes it.
+pub fn check_from_stored(sql: &str) -> CheckExpr {
+    match check_from_sql(sql) {
+        CheckExpr::Raw { .. } => CheckExpr::Raw {
+            sql: Some(sql.trim().to_string()),
+            postgres: None,
+            sqlite: None,
+        },
+        other => other,
+    }
+}
+
+/// Rewrites every raw check and index predicate of `schema` that reads as
+/// the one expression language into its neutral spelling (for `inspect`,
+/// so that the schema file it writes renders on both backends).
+pub fn neutral_expressions(schema: &mut Schema) {
+    for t in &mut schema.tables {
+        let view = t.clone();
+        for c in &mut t.checks {
+            if let CheckExpr::Raw {
+                sql: Some(sql),
+                postgres: None,
+                sqlite: None,
+            } = &mut c.expr
+            {
+                *sql = by_meaning(sql, &view);
+            }
+        }
+        for ix in &mut t.indexes {
+            if let Some(p) = &mut ix.predicate {
+                *p = by_meaning(p, &view);
+            }
+        }
+    }
+}
+
 /// The column of a JSON check in either backend's spelling:
 /// `json_valid(c)` (SQLite) or `c IS NULL OR (c)::jsonb IS NOT NULL`
 /// (PostgreSQL, as the PostgreSQL renderer writes it).
@@ -310,7 +366,10 @@ pub fn json_check_column(sql: &str) -> Option<String> {
         }
     }
     if let Some(Tok::Ident(c)) = toks.first() {
-        if text == format!("{c} is null or {c}::jsonb is not null") {
+        // The second is the first read by meaning (`by_meaning`).
+        if text == format!("{c} is null or {c}::jsonb is not null")
+            || text == format!("{c} is null or json_valid({c})")
+        {
             return Some(c.clone());
         }
     }

@@ -17,6 +17,7 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Ident, LitStr, Token};
 
 use crate::error::{DiagCode, Diagnostic, Error};
+use crate::expr;
 use crate::guard::{AllowKind, Allowance};
 use crate::model::*;
 
@@ -70,7 +71,14 @@ struct Cx<'s> {
     line_starts: Vec<usize>,
     diags: Vec<Diagnostic>,
     allowances: Vec<Allowance>,
+    /// The expression literals (`sql = "..."`, `where = "..."`, …) of the
+    /// table being read, checked against it once all its columns are known.
+    exprs: Vec<ExprLit>,
 }
+
+/// An expression string literal and the backend it is scoped to (`None`:
+/// both, so it must be neutral).
+type ExprLit = (LitStr, Option<Backend>);
 
 /// Attributes that may stand on a table.
 const TABLE_ATTRS: &[&str] = &[
@@ -109,6 +117,7 @@ impl<'s> Cx<'s> {
             line_starts,
             diags: Vec::new(),
             allowances: Vec::new(),
+            exprs: Vec::new(),
         }
     }
 
@@ -380,7 +389,73 @@ impl<'s> Cx<'s> {
         for (i, attrs) in col_attrs.iter().enumerate() {
             self.column_attrs(&mut table, i, attrs);
         }
+        let exprs = std::mem::take(&mut self.exprs);
+        self.check_exprs(&table, exprs);
         Ok(table)
+    }
+
+    /// Checks each expression literal of `table`: a neutral one (on a table
+    /// of both backends, without per-backend spellings) must be in the one
+    /// expression language, with known columns and matching types; one
+    /// scoped to a backend must at least be that backend's SQL. Errors point
+    /// into the string literal.
+    fn check_exprs(&mut self, table: &Table, exprs: Vec<ExprLit>) {
+        for (lit, scope) in exprs {
+            let text = lit.value();
+            let scope = match (scope, table.scope) {
+                (Some(b), _) | (None, BackendScope::Only(b)) => Some(b),
+                (None, BackendScope::Both) => None,
+            };
+            let err = match expr::parse(&text, expr::Source::Neutral, table) {
+                Ok(_) => continue,
+                Err(e) => match scope {
+                    Some(b) if e.backend_specific => match expr::parse_syntax(&text, b) {
+                        Ok(()) => continue,
+                        Err(e) => e,
+                    },
+                    _ => e,
+                },
+            };
+            let span = self.expr_span(&lit, &text, &err);
+            let code = if err.message.starts_with("unknown column") {
+                DiagCode::MissingColumn
+            } else {
+                DiagCode::BadCheck
+            };
+            let label = if err.backend_specific {
+                "not the same on PostgreSQL and SQLite"
+            } else {
+                "here"
+            };
+            let mut d = Diagnostic::new(code, span, err.message.clone(), label);
+            d.help = Some(err.help.clone());
+            self.diags.push(d);
+        }
+    }
+
+    /// The span in the file of the place in `lit` that `err` points at: the
+    /// word there, or the whole literal when the literal has escapes (its
+    /// text then differs from the source).
+    fn expr_span(&self, lit: &LitStr, text: &str, err: &expr::ExprError) -> Span {
+        let whole = self.span(lit.span());
+        let token = lit.token().to_string();
+        let prefix = if let Some(rest) = token.strip_prefix('r') {
+            1 + rest.chars().take_while(|c| *c == '#').count() + 1
+        } else if token.contains('\\') {
+            return whole;
+        } else {
+            1
+        };
+        let Some(off) = err.offset_in(text) else {
+            return whole;
+        };
+        let word: usize = text[off..]
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .map(char::len_utf8)
+            .sum();
+        let start = whole.start + prefix + off;
+        Span::new(start, (start + word.max(1)).min(whole.end))
     }
 
     fn column_type(&mut self, ty: &syn::Type) -> (Option<ColumnType>, bool) {
@@ -578,8 +653,10 @@ impl<'s> Cx<'s> {
                     .map(|b| table.scope = BackendScope::Only(b)),
                 "index" => {
                     let span = self.span(attr.span());
-                    attr.parse_args_with(|i: ParseStream| parse_index(i, None))
+                    let mut lits = Vec::new();
+                    attr.parse_args_with(|i: ParseStream| parse_index(i, None, &mut lits))
                         .map(|mut ix| {
+                            self.exprs.append(&mut lits);
                             ix.span = span;
                             table.indexes.push(ix)
                         })
@@ -604,8 +681,10 @@ impl<'s> Cx<'s> {
                 }
                 "check" => {
                     let span = self.span(attr.span());
-                    attr.parse_args_with(|i: ParseStream| parse_check(i, None))
+                    let mut lits = Vec::new();
+                    attr.parse_args_with(|i: ParseStream| parse_check(i, None, &mut lits))
                         .map(|c| {
+                            self.exprs.append(&mut lits);
                             table.checks.push(Check { span, ..c });
                         })
                 }
@@ -689,13 +768,26 @@ impl<'s> Cx<'s> {
                         });
                         Ok(())
                     } else {
-                        attr.parse_args_with(|i: ParseStream| parse_index(i, Some(&column_name)))
-                            .map(|ix| table.indexes.push(Index { span, ..ix }))
+                        let mut lits = Vec::new();
+                        attr.parse_args_with(|i: ParseStream| {
+                            parse_index(i, Some(&column_name), &mut lits)
+                        })
+                        .map(|ix| {
+                            self.exprs.append(&mut lits);
+                            table.indexes.push(Index { span, ..ix })
+                        })
                     }
                 }
-                "check" => attr
-                    .parse_args_with(|i: ParseStream| parse_check(i, Some(&column_name)))
-                    .map(|c| table.checks.push(Check { span, ..c })),
+                "check" => {
+                    let mut lits = Vec::new();
+                    attr.parse_args_with(|i: ParseStream| {
+                        parse_check(i, Some(&column_name), &mut lits)
+                    })
+                    .map(|c| {
+                        self.exprs.append(&mut lits);
+                        table.checks.push(Check { span, ..c })
+                    })
+                }
                 "references" => attr
                     .parse_args_with(|i: ParseStream| parse_column_fk(i, &column_name))
                     .map(|fk| table.foreign_keys.push(ForeignKey { span, ..fk })),
@@ -936,10 +1028,13 @@ fn parse_backend(input: ParseStream) -> syn::Result<Backend> {
 }
 
 fn parse_lit_str(input: ParseStream, what: &str) -> syn::Result<String> {
-    let s: LitStr = input.parse().map_err(|e| {
-        syn::Error::new(e.span(), format!("expected a string literal for `{what}`"))
-    })?;
-    Ok(s.value())
+    parse_lit(input, what).map(|s| s.value())
+}
+
+fn parse_lit(input: ParseStream, what: &str) -> syn::Result<LitStr> {
+    input
+        .parse()
+        .map_err(|e| syn::Error::new(e.span(), format!("expected a string literal for `{what}`")))
 }
 
 /// `name = "value"` where `name` was already read.
@@ -948,7 +1043,11 @@ fn eq_str(input: ParseStream, what: &str) -> syn::Result<String> {
     parse_lit_str(input, what)
 }
 
-fn parse_index(input: ParseStream, column: Option<&str>) -> syn::Result<Index> {
+fn parse_index(
+    input: ParseStream,
+    column: Option<&str>,
+    lits: &mut Vec<ExprLit>,
+) -> syn::Result<Index> {
     let mut ix = Index {
         name: None,
         columns: Vec::new(),
@@ -963,10 +1062,13 @@ fn parse_index(input: ParseStream, column: Option<&str>) -> syn::Result<Index> {
             if ix.predicate.is_some() {
                 return Err(syn::Error::new(kw.span, "`where` is given twice"));
             }
-            let pred = eq_str(input, "where")?;
+            input.parse::<Token![=]>()?;
+            let lit = parse_lit(input, "where")?;
+            let pred = lit.value();
             if pred.trim().is_empty() {
                 return Err(syn::Error::new(kw.span, "the `where` predicate is empty"));
             }
+            lits.push((lit, None));
             ix.predicate = Some(pred);
         } else {
             let id: Ident = input.call(Ident::parse_any)?;
@@ -1078,11 +1180,16 @@ fn parse_literal(input: ParseStream) -> syn::Result<Literal> {
     }
 }
 
-fn parse_check(input: ParseStream, column: Option<&str>) -> syn::Result<Check> {
+fn parse_check(
+    input: ParseStream,
+    column: Option<&str>,
+    lits: &mut Vec<ExprLit>,
+) -> syn::Result<Check> {
     let mut name = None;
     let mut expr: Option<CheckExpr> = None;
     let (mut sql, mut pg, mut lite) = (None, None, None);
     let mut raw_seen = false;
+    let mut sql_lit: Option<LitStr> = None;
     while !input.is_empty() {
         if input.peek(Token![in]) {
             let kw: Token![in] = input.parse()?;
@@ -1127,15 +1234,24 @@ fn parse_check(input: ParseStream, column: Option<&str>) -> syn::Result<Check> {
                 "name" => name = Some(eq_str(input, "name")?),
                 "sql" => {
                     raw_seen = true;
-                    sql = Some(eq_str(input, "sql")?)
+                    input.parse::<Token![=]>()?;
+                    let lit = parse_lit(input, "sql")?;
+                    sql = Some(lit.value());
+                    sql_lit = Some(lit);
                 }
                 "postgres" => {
                     raw_seen = true;
-                    pg = Some(eq_str(input, "postgres")?)
+                    input.parse::<Token![=]>()?;
+                    let lit = parse_lit(input, "postgres")?;
+                    pg = Some(lit.value());
+                    lits.push((lit, Some(Backend::Postgres)));
                 }
                 "sqlite" => {
                     raw_seen = true;
-                    lite = Some(eq_str(input, "sqlite")?)
+                    input.parse::<Token![=]>()?;
+                    let lit = parse_lit(input, "sqlite")?;
+                    lite = Some(lit.value());
+                    lits.push((lit, Some(Backend::Sqlite)));
                 }
                 other => {
                     return Err(syn::Error::new(
@@ -1157,6 +1273,16 @@ fn parse_check(input: ParseStream, column: Option<&str>) -> syn::Result<Check> {
         let missing = |b: &Option<String>| b.as_ref().is_none_or(|s| s.trim().is_empty());
         if missing(&sql) && (missing(&pg) || missing(&lite)) {
             return Err(input.error("a raw check needs `sql = \"...\"`, or both `postgres = \"...\"` and `sqlite = \"...\"`, none of them empty"));
+        }
+        if let Some(lit) = sql_lit {
+            // `sql` is what a backend without its own spelling gets.
+            let scope = match (&pg, &lite) {
+                (None, None) => None,
+                (Some(_), None) => Some(Backend::Sqlite),
+                (None, Some(_)) => Some(Backend::Postgres),
+                (Some(_), Some(_)) => None,
+            };
+            lits.push((lit, scope));
         }
         expr = Some(CheckExpr::Raw {
             sql,

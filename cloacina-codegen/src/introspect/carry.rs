@@ -131,6 +131,9 @@ pub fn for_inspect(intro: &Introspection) -> Inspected {
         });
     }
     crate::normalize::strip_derived_names(&mut schema);
+    // Checks and predicates in the neutral expression language where they
+    // read as one, so the file renders for the other backend too.
+    crate::normalize::neutral_expressions(&mut schema);
     let mut diags = crate::validate::validate(&schema);
     if !diags.is_empty() {
         fix_names(&mut schema, &mut notes);

@@ -21,7 +21,7 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::model::*;
-use crate::normalize::{canonical_expr, canonical_tokens, check_from_sql, Tok};
+use crate::normalize::{canonical_tokens, check_from_stored, Tok};
 
 fn query<T: serde::de::DeserializeOwned>(
     conn: &mut PgConnection,
@@ -544,9 +544,11 @@ pub fn introspect(conn: &mut PgConnection, target: &str) -> Result<Introspection
             }
             "c" => {
                 let expr = con.expr.unwrap_or_default();
-                let check = check_from_sql(&expr);
+                let check = check_from_stored(&expr);
                 if let CheckExpr::Raw { sql: Some(sql), .. } = &check {
-                    if !portable(sql) {
+                    // Portable when it reads as the one expression language
+                    // (then `inspect` writes it neutrally).
+                    if crate::expr::read_back(sql, t).is_none() {
                         // Kept for comparisons; `inspect` writes it as raw SQL.
                         carried.push(carry(
                             5,
@@ -570,7 +572,7 @@ pub fn introspect(conn: &mut PgConnection, target: &str) -> Result<Introspection
                 }
                 t.checks.push(Check {
                     name: Some(con.name),
-                    expr: check_from_sql(&expr),
+                    expr: check_from_stored(&expr),
                     span: Span::default(),
                 });
             }
@@ -641,7 +643,8 @@ pub fn introspect(conn: &mut PgConnection, target: &str) -> Result<Introspection
                 })
                 .collect(),
             unique: ix.unique,
-            predicate: ix.predicate.as_deref().map(canonical_expr),
+            // As stored: `normalize` reads it by meaning (`by_meaning`).
+            predicate: ix.predicate.as_deref().map(|p| p.trim().to_string()),
             span: Span::default(),
         });
     }
@@ -681,34 +684,6 @@ pub fn introspect(conn: &mut PgConnection, target: &str) -> Result<Introspection
         notes,
         carried,
     })
-}
-
-/// Whether a check expression (canonical form) reads the same on SQLite:
-/// no casts, no PostgreSQL-only operators or functions.
-fn portable(sql: &str) -> bool {
-    let lower = sql.to_ascii_lowercase();
-    ![
-        "::",
-        "jsonb",
-        "json_",
-        "~",
-        "ilike",
-        "similar to",
-        "array",
-        "any (",
-        "any(",
-        "@>",
-        "<@",
-        "?",
-        "regexp",
-        "to_tsvector",
-        "now()",
-        "current_date",
-        "interval",
-        "date_trunc",
-    ]
-    .iter()
-    .any(|p| lower.contains(p))
 }
 
 fn comment_docs(comment: Option<&str>) -> Vec<String> {

@@ -127,6 +127,17 @@ pub trait Dialect: Send + Sync {
     /// valid JSON (for [`CheckExpr::JsonValid`]).
     fn json_valid_expr(&self, column_sql: &str) -> String;
 
+    /// An expression of the schema language (a check or an index
+    /// predicate) in this backend's spelling. Text that is not in the
+    /// language (a per-backend spelling, or an expression of a table scoped
+    /// to this backend, which `validate` let through) is written as it is.
+    fn expression(&self, table: &Table, text: &str) -> String {
+        match crate::expr::parse(text, crate::expr::Source::Neutral, table) {
+            Ok(e) => crate::expr::render(&e, self.backend()),
+            Err(_) => text.trim().to_string(),
+        }
+    }
+
     /// The boolean expression of a check constraint on `table`, without
     /// `CHECK ( )`; `None` when a raw check has no spelling for this
     /// backend (it then exists only on the other one).
@@ -149,6 +160,13 @@ pub trait Dialect: Send + Sync {
             CheckExpr::JsonValid { column } => {
                 Some(self.json_valid_expr(table.column_sql_name(column)))
             }
+            // The neutral `sql` alone is re-spelled per backend; a
+            // per-backend spelling is written as the file gives it.
+            CheckExpr::Raw {
+                sql: Some(sql),
+                postgres: None,
+                sqlite: None,
+            } => Some(self.expression(table, sql)),
             CheckExpr::Raw { .. } => expr.raw_for(self.backend()).map(|s| s.trim().to_string()),
         }
     }
@@ -330,7 +348,7 @@ pub trait Dialect: Send + Sync {
         );
         if let Some(predicate) = &index.predicate {
             sql.push_str(" WHERE ");
-            sql.push_str(predicate.trim());
+            sql.push_str(&self.expression(table, predicate));
         }
         sql.push(';');
         sql

@@ -267,6 +267,7 @@ pub fn import(
         if let Some(m) = first {
             schema = m.schema;
             cloacina_codegen::internals::normalize::strip_derived_names(&mut schema);
+            cloacina_codegen::internals::normalize::neutral_expressions(&mut schema);
             notes = m.notes;
         }
     }

@@ -1,0 +1,293 @@
+//! The one expression language on real databases: every neutral check and
+//! partial-index predicate renders for both backends, the DDL applies on
+//! real SQLite and PostgreSQL, both accept and reject the same rows, and
+//! what PostgreSQL stores reads back as the same expression tree.
+//!
+//! PostgreSQL comes from `CLOACINA_TEST_POSTGRES_URL` (or `DATABASE_URL`);
+//! without one this test fails, it never skips. Run it with
+//! `scripts/with-postgres.sh cargo test -p cloacina-tests --test expressions_apply`.
+
+use cloacina_codegen::check::{ScratchPostgres, ScratchSqlite};
+use cloacina_codegen::internals::expr::{self, Source};
+use cloacina_codegen::internals::introspect::Database;
+use cloacina_codegen::internals::normalize::{neutral_expressions, strip_derived_names};
+use cloacina_codegen::internals::render::ddl::render_schema;
+use cloacina_codegen::internals::render::neutral::render as render_neutral_schema;
+use cloacina_codegen::model::Backend;
+use diesel::connection::SimpleConnection;
+use diesel::sql_types::Text;
+use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl, SqliteConnection};
+
+const SCHEMA: &str = r#"
+table! {
+    #[check(sql = "finished_at IS NULL OR finished_at >= started_at", name = "runs_time_order")]
+    #[check(postgres = "char_length(code) = 4", sqlite = "length(code) = 4")]
+    #[check(sql = "length(code) = 4 AND upper(code) = code", name = "runs_code")]
+    #[check(sql = "enabled = true OR tier BETWEEN 1 AND 2", name = "runs_enabled")]
+    #[check(sql = "payload IS NULL OR json_valid(payload)", name = "runs_payload")]
+    #[check(sql = "kind LIKE 'job_%' AND lower(kind) = kind", name = "runs_kind")]
+    #[check(sql = "owner <> '00000000-0000-0000-0000-000000000000'", name = "runs_owner")]
+    #[check(sql = "started_at >= '2000-01-01T00:00:00.000000Z'", name = "runs_started")]
+    #[check(sql = "coalesce(note, '') <> 'x' AND abs(tier - 2) <= 1 AND trim(kind) = kind", name = "runs_misc")]
+    #[check(sql = "length(code) = 4 AND upper(code) = code AND enabled = true", name = "runs_doc_code")]
+    #[check(sql = "owner <> '00000000-0000-0000-0000-000000000000' AND kind LIKE 'job_%'", name = "runs_doc_owner")]
+    #[index(started_at, where = "enabled = false AND started_at >= '2024-01-01T00:00:00.000000Z'", name = "runs_doc_idx")]
+    #[index(status, where = "status = 'Running'")]
+    #[index(started_at, where = "enabled = false AND status IN ('Pending', 'Running')")]
+    runs (id) {
+        id -> Uuid,
+        #[check(in("Pending", "Running", "Completed", "Failed"))] status -> Text,
+        #[check(in(1, 2, 3))] tier -> SmallInt,
+        #[check(json)] raw_payload -> Nullable<Text>,
+        code -> Text,
+        kind -> Text,
+        enabled -> Bool,
+        owner -> Uuid,
+        note -> Nullable<Text>,
+        payload -> Nullable<Text>,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+"#;
+
+/// The neutral checks and predicates of [`SCHEMA`], by constraint or index
+/// name as PostgreSQL stores them.
+const NEUTRAL: &[(&str, &str)] = &[
+    (
+        "runs_time_order",
+        "finished_at IS NULL OR finished_at >= started_at",
+    ),
+    ("runs_code", "length(code) = 4 AND upper(code) = code"),
+    ("runs_enabled", "enabled = true OR tier BETWEEN 1 AND 2"),
+    ("runs_payload", "payload IS NULL OR json_valid(payload)"),
+    ("runs_kind", "kind LIKE 'job_%' AND lower(kind) = kind"),
+    (
+        "runs_owner",
+        "owner <> '00000000-0000-0000-0000-000000000000'",
+    ),
+    (
+        "runs_started",
+        "started_at >= '2000-01-01T00:00:00.000000Z'",
+    ),
+    (
+        "runs_misc",
+        "coalesce(note, '') <> 'x' AND abs(tier - 2) <= 1 AND trim(kind) = kind",
+    ),
+    (
+        "runs_doc_code",
+        "length(code) = 4 AND upper(code) = code AND enabled = true",
+    ),
+    (
+        "runs_doc_owner",
+        "owner <> '00000000-0000-0000-0000-000000000000' AND kind LIKE 'job_%'",
+    ),
+    (
+        "runs_doc_idx",
+        "enabled = false AND started_at >= '2024-01-01T00:00:00.000000Z'",
+    ),
+];
+
+const GOOD: &str = "'Running', 1, NULL, 'ABCD', 'job_1', {yes}, {owner}, NULL, '{{}}', '2024-01-02T03:04:05.000006Z', NULL";
+
+/// Rows both backends must reject, one per check: `(what, values)`.
+const BAD: &[(&str, &str)] = &[
+    ("time order", "'Running', 1, NULL, 'ABCD', 'job_1', {yes}, {owner}, NULL, NULL, '2024-01-02T03:04:05.000006Z', '2023-01-01T00:00:00.000000Z'"),
+    ("code length", "'Running', 1, NULL, 'ABCDE', 'job_1', {yes}, {owner}, NULL, NULL, '2024-01-02T03:04:05.000006Z', NULL"),
+    ("code case", "'Running', 1, NULL, 'abcd', 'job_1', {yes}, {owner}, NULL, NULL, '2024-01-02T03:04:05.000006Z', NULL"),
+    ("enabled or tier", "'Running', 3, NULL, 'ABCD', 'job_1', {no}, {owner}, NULL, NULL, '2024-01-02T03:04:05.000006Z', NULL"),
+    ("like is case-sensitive", "'Running', 1, NULL, 'ABCD', 'JOB_1', {yes}, {owner}, NULL, NULL, '2024-01-02T03:04:05.000006Z', NULL"),
+    ("like wildcard _", "'Running', 1, NULL, 'ABCD', 'job', {yes}, {owner}, NULL, NULL, '2024-01-02T03:04:05.000006Z', NULL"),
+    ("nil owner", "'Running', 1, NULL, 'ABCD', 'job_1', {yes}, {nil}, NULL, NULL, '2024-01-02T03:04:05.000006Z', NULL"),
+    ("started before 2000", "'Running', 1, NULL, 'ABCD', 'job_1', {yes}, {owner}, NULL, NULL, '1999-12-31T23:59:59.999999Z', NULL"),
+    ("note x", "'Running', 1, NULL, 'ABCD', 'job_1', {yes}, {owner}, 'x', NULL, '2024-01-02T03:04:05.000006Z', NULL"),
+];
+
+fn insert(backend: Backend, id: u32, values: &str) -> String {
+    let (yes, no, owner, nil, id) = match backend {
+        Backend::Postgres => (
+            "TRUE".to_string(),
+            "FALSE".to_string(),
+            "'11111111-1111-4111-8111-111111111111'".to_string(),
+            "'00000000-0000-0000-0000-000000000000'".to_string(),
+            format!("'00000000-0000-4000-8000-{id:012}'"),
+        ),
+        Backend::Sqlite => (
+            "1".into(),
+            "0".into(),
+            "X'11111111111141118111111111111111'".into(),
+            "X'00000000000000000000000000000000'".into(),
+            format!("X'0000000000004000800{id:013}'"),
+        ),
+    };
+    let values = values
+        .replace("{yes}", &yes)
+        .replace("{no}", &no)
+        .replace("{owner}", &owner)
+        .replace("{nil}", &nil)
+        .replace("{{}}", "{}");
+    format!(
+        "INSERT INTO runs (id, status, tier, raw_payload, code, kind, enabled, owner, note, payload, started_at, finished_at) \
+         VALUES ({id}, {values});"
+    )
+}
+
+fn exercise(conn: &mut dyn SimpleConnection, backend: Backend) {
+    exercise_source(conn, backend, SCHEMA);
+}
+
+/// Applies the DDL of schema text `source` for `backend`, then checks that
+/// the good row goes in and every bad row is refused.
+fn exercise_source(conn: &mut dyn SimpleConnection, backend: Backend, source: &str) {
+    let schema = cloacina_codegen::parse_str("schema.rs", source)
+        .unwrap_or_else(|e| panic!("{}\n{source}", e.render()));
+    let ddl = render_schema(&schema, backend);
+    conn.batch_execute(&ddl)
+        .unwrap_or_else(|e| panic!("{backend} DDL failed: {e}\n{ddl}"));
+    let good = insert(backend, 1, GOOD);
+    conn.batch_execute(&good).unwrap_or_else(|e| {
+        panic!("{backend}: a row meeting every check was refused: {e}\n{good}")
+    });
+    for (i, (what, values)) in BAD.iter().enumerate() {
+        let sql = insert(backend, 10 + i as u32, values);
+        assert!(
+            conn.batch_execute(&sql).is_err(),
+            "{backend} accepted a row that breaks `{what}`: {sql}"
+        );
+    }
+}
+
+#[derive(QueryableByName)]
+struct Row {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    def: String,
+}
+
+#[test]
+fn expressions_apply_on_sqlite() {
+    let mut conn = SqliteConnection::establish(":memory:").expect("sqlite");
+    exercise(&mut conn, Backend::Sqlite);
+}
+
+#[test]
+fn expressions_apply_on_postgres_and_read_back() {
+    let url = postgres_url();
+    let mut conn =
+        PgConnection::establish(&url).unwrap_or_else(|e| panic!("cannot connect to {url}: {e}"));
+    let scratch = format!("t_{}", uuid::Uuid::new_v4().simple());
+    conn.batch_execute(&format!(
+        "CREATE SCHEMA {scratch}; SET search_path TO {scratch};"
+    ))
+    .expect("scratch schema");
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        exercise(&mut conn, Backend::Postgres);
+        read_back(&mut conn);
+    }));
+    let _ = conn.batch_execute(&format!("DROP SCHEMA IF EXISTS {scratch} CASCADE;"));
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+}
+
+fn postgres_url() -> String {
+    ["CLOACINA_TEST_POSTGRES_URL", "DATABASE_URL"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| v.starts_with("postgres")))
+        .unwrap_or_else(|| {
+            panic!(
+                "PostgreSQL tests never skip: run `scripts/with-postgres.sh cargo test -p cloacina-tests \
+                 --test expressions_apply`, or set CLOACINA_TEST_POSTGRES_URL=postgres://…"
+            )
+        })
+}
+
+/// The schema file `inspect` writes for a database built from [`SCHEMA`].
+fn inspected(db: &mut Database, backend: Backend) -> String {
+    let schema = cloacina_codegen::parse_str("schema.rs", SCHEMA)
+        .unwrap_or_else(|e| panic!("{}", e.render()));
+    let ddl = render_schema(&schema, backend);
+    db.execute(&ddl, true)
+        .unwrap_or_else(|e| panic!("{backend}: {e}\n{ddl}"));
+    let mut got = db.introspect().expect("introspect").schema;
+    strip_derived_names(&mut got);
+    neutral_expressions(&mut got);
+    render_neutral_schema(&got, &[])
+}
+
+/// `inspect` of PostgreSQL, then its schema file rendered for SQLite,
+/// applies and accepts and refuses the same rows; and the other way round.
+#[test]
+fn inspect_of_one_backend_renders_and_applies_on_the_other() {
+    let url = postgres_url();
+    let (_pg_guard, mut pg) = ScratchPostgres::new(&url).expect("scratch postgres");
+    let from_pg = inspected(&mut pg, Backend::Postgres);
+    assert!(
+        !from_pg.contains("::") && !from_pg.contains("ANY") && !from_pg.contains("~~"),
+        "inspect writes the neutral spelling:\n{from_pg}"
+    );
+    let mut lite = SqliteConnection::establish(":memory:").expect("sqlite");
+    exercise_source(&mut lite, Backend::Sqlite, &from_pg);
+
+    let (_lite_guard, mut lite_db) = ScratchSqlite::new().expect("scratch sqlite");
+    let from_lite = inspected(&mut lite_db, Backend::Sqlite);
+    assert!(
+        !from_lite.to_ascii_uppercase().contains("GLOB") && !from_lite.contains("X'"),
+        "inspect writes the neutral spelling:\n{from_lite}"
+    );
+    let mut conn = PgConnection::establish(&url).expect("connect");
+    let scratch = format!("t_{}", uuid::Uuid::new_v4().simple());
+    conn.batch_execute(&format!(
+        "CREATE SCHEMA {scratch}; SET search_path TO {scratch};"
+    ))
+    .expect("scratch schema");
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        exercise_source(&mut conn, Backend::Postgres, &from_lite);
+    }));
+    let _ = conn.batch_execute(&format!("DROP SCHEMA IF EXISTS {scratch} CASCADE;"));
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+}
+
+/// What PostgreSQL stores (`pg_get_constraintdef`, `pg_get_expr`) reads back
+/// as the tree of the schema file's text.
+fn read_back(conn: &mut PgConnection) {
+    let schema = cloacina_codegen::parse_str("schema.rs", SCHEMA)
+        .unwrap_or_else(|e| panic!("{}", e.render()));
+    let table = &schema.tables[0];
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT conname::text AS name, pg_get_constraintdef(oid) AS def FROM pg_constraint \
+         WHERE conrelid = 'runs'::regclass AND contype = 'c' \
+         UNION ALL SELECT c.relname::text, pg_get_expr(x.indpred, x.indrelid) FROM pg_index x \
+         JOIN pg_class c ON c.oid = x.indexrelid WHERE x.indrelid = 'runs'::regclass AND x.indpred IS NOT NULL",
+    )
+    .load(conn)
+    .expect("stored checks");
+    let stored = |name: &str| -> String {
+        let def = &rows
+            .iter()
+            .find(|r| r.name == name)
+            .unwrap_or_else(|| panic!("no stored `{name}`"))
+            .def;
+        def.strip_prefix("CHECK (")
+            .and_then(|d| d.strip_suffix(')'))
+            .unwrap_or(def)
+            .to_string()
+    };
+    let mut wanted: Vec<(String, &str)> =
+        NEUTRAL.iter().map(|(n, s)| (n.to_string(), *s)).collect();
+    wanted.push(("runs_status_idx".into(), "status = 'Running'"));
+    wanted.push((
+        "runs_started_at_idx".into(),
+        "enabled = false AND status IN ('Pending', 'Running')",
+    ));
+    for (name, source) in wanted {
+        let want = expr::parse(source, Source::Neutral, table).expect("source parses");
+        let text = stored(&name);
+        let got = expr::parse(&text, Source::Stored(Backend::Postgres), table)
+            .unwrap_or_else(|e| panic!("stored `{name}` = `{text}` does not read back: {e:?}"));
+        assert_eq!(got, want, "stored `{name}` = `{text}`");
+    }
+}
