@@ -428,11 +428,15 @@ fn table_module(schema: &Schema, flavour: Flavour, name: &str, doc: &str) -> Str
     }
     // joinable!: one per (child, parent) pair, for single-column keys that
     // reference the parent's primary key (Diesel allows one per pair).
-    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    let mut pairs: std::collections::HashSet<(&str, &str)> = std::collections::HashSet::new();
+    let mut by_name: std::collections::HashMap<&str, &Table> = std::collections::HashMap::new();
+    for t in tables.iter().rev() {
+        by_name.insert(&t.name, t);
+    }
     let mut joins = String::new();
     for t in &tables {
         for fk in &t.foreign_keys {
-            let Some(parent) = tables.iter().find(|p| p.name == fk.ref_table) else {
+            let Some(parent) = by_name.get(fk.ref_table.as_str()) else {
                 continue;
             };
             if parent.name == t.name
@@ -443,7 +447,7 @@ fn table_module(schema: &Schema, flavour: Flavour, name: &str, doc: &str) -> Str
             {
                 continue;
             }
-            pairs.push((&t.name, &parent.name));
+            pairs.insert((&t.name, &parent.name));
             joins.push_str(&format!(
                 "        diesel::joinable!({} -> {} ({}));\n",
                 ident_text(&t.name),
@@ -610,7 +614,7 @@ fn variant_names(values: &[&str]) -> Vec<Ident> {
 /// `TaskExecutionStatus`), with `Enum` appended when that name is taken by a
 /// model struct or another enum.
 fn enum_columns(schema: &Schema) -> Vec<EnumColumn<'_>> {
-    let mut taken: Vec<String> = schema
+    let mut taken: std::collections::HashSet<String> = schema
         .tables
         .iter()
         .flat_map(|t| [model_name(&t.name), format!("New{}", model_name(&t.name))])
@@ -625,7 +629,7 @@ fn enum_columns(schema: &Schema) -> Vec<EnumColumn<'_>> {
             if taken.contains(&name) {
                 name.push_str("Enum");
             }
-            taken.push(name.clone());
+            taken.insert(name.clone());
             out.push(EnumColumn {
                 table,
                 column,
