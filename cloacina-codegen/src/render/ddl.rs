@@ -206,7 +206,18 @@ pub trait Dialect: Send + Sync {
     /// `CONSTRAINT <name> FOREIGN KEY (…) REFERENCES other (…) [ON DELETE x]
     /// [ON UPDATE y]`; actions that are `NO ACTION` are left out.
     fn foreign_key_constraint(&self, schema: &Schema, table: &Table, fk: &ForeignKey) -> String {
-        let (ref_table, ref_columns) = match schema.table(&fk.ref_table) {
+        self.foreign_key_constraint_with(&|name| schema.table(name), table, fk)
+    }
+
+    /// [`Dialect::foreign_key_constraint`] with the referenced table found
+    /// by `target` (an index when a whole schema is rendered).
+    fn foreign_key_constraint_with<'s>(
+        &self,
+        target: &dyn Fn(&str) -> Option<&'s Table>,
+        table: &Table,
+        fk: &ForeignKey,
+    ) -> String {
+        let (ref_table, ref_columns) = match target(&fk.ref_table) {
             Some(target) => (
                 target.sql_name().to_string(),
                 column_list(target, &fk.ref_columns),
@@ -257,6 +268,16 @@ pub trait Dialect: Send + Sync {
     /// positions in `table.foreign_keys` left out here because they are
     /// added later with [`Dialect::add_foreign_key`].
     fn create_table(&self, schema: &Schema, table: &Table, deferred_fks: &[usize]) -> String {
+        self.create_table_with(&|name| schema.table(name), table, deferred_fks)
+    }
+
+    /// [`Dialect::create_table`] with referenced tables found by `target`.
+    fn create_table_with<'s>(
+        &self,
+        target: &dyn Fn(&str) -> Option<&'s Table>,
+        table: &Table,
+        deferred_fks: &[usize],
+    ) -> String {
         let mut out = String::new();
         for line in self.doc_comment_lines(&table.docs) {
             out.push_str(&line);
@@ -279,7 +300,7 @@ pub trait Dialect: Send + Sync {
         }
         for (i, fk) in table.foreign_keys.iter().enumerate() {
             if !deferred_fks.contains(&i) {
-                items.push(self.foreign_key_constraint(schema, table, fk));
+                items.push(self.foreign_key_constraint_with(target, table, fk));
             }
         }
         for position in 0..table.checks.len() {
@@ -344,11 +365,21 @@ pub trait Dialect: Send + Sync {
     /// backend cannot add a foreign key to an existing table (the table must
     /// then be rebuilt).
     fn add_foreign_key(&self, schema: &Schema, table: &Table, fk: &ForeignKey) -> Option<String> {
+        self.add_foreign_key_with(&|name| schema.table(name), table, fk)
+    }
+
+    /// [`Dialect::add_foreign_key`] with the referenced table found by `target`.
+    fn add_foreign_key_with<'s>(
+        &self,
+        target: &dyn Fn(&str) -> Option<&'s Table>,
+        table: &Table,
+        fk: &ForeignKey,
+    ) -> Option<String> {
         self.alters_foreign_keys().then(|| {
             format!(
                 "ALTER TABLE {} ADD {};",
                 table.sql_name(),
-                self.foreign_key_constraint(schema, table, fk)
+                self.foreign_key_constraint_with(target, table, fk)
             )
         })
     }
@@ -879,9 +910,15 @@ fn layout(schema: &Schema, backend: Backend) -> Vec<(&Table, Vec<usize>)> {
 pub fn render_schema(schema: &Schema, backend: Backend) -> String {
     let d = dialect(backend);
     let layout = layout(schema, backend);
+    // Schema::table scans every table: index them once (first one wins, as there).
+    let mut by_name: HashMap<&str, &Table> = HashMap::new();
+    for t in &schema.tables {
+        by_name.entry(t.name.as_str()).or_insert(t);
+    }
+    let target = |name: &str| by_name.get(name).copied();
     let mut statements: Vec<String> = Vec::new();
     for (table, deferred) in &layout {
-        statements.push(d.create_table(schema, table, deferred));
+        statements.push(d.create_table_with(&target, table, deferred));
         statements.extend(d.comment_statements(table));
         for index in &table.indexes {
             statements.push(d.create_index(table, index));
@@ -889,7 +926,7 @@ pub fn render_schema(schema: &Schema, backend: Backend) -> String {
     }
     for (table, deferred) in &layout {
         for &i in deferred {
-            statements.extend(d.add_foreign_key(schema, table, &table.foreign_keys[i]));
+            statements.extend(d.add_foreign_key_with(&target, table, &table.foreign_keys[i]));
         }
     }
     for block in &schema.raw_blocks {
