@@ -24,9 +24,11 @@ pub fn schema_source(n: usize) -> String {
     out
 }
 
+/// Writes one table of a group.
+type Part = fn(&mut String, usize);
+
 fn group(out: &mut String, g: usize, tables: usize) {
-    let parts: [&dyn Fn(&mut String, usize); 5] =
-        [&contexts, &everything, &events, &pairs, &pg_audit];
+    let parts: [Part; 5] = [contexts, everything, events, pairs, pg_audit];
     for part in parts.iter().take(tables) {
         part(out, g);
     }

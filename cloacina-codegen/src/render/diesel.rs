@@ -824,14 +824,14 @@ fn table_items(
         let docs = doc_attrs(&t.docs);
         let pk = t.primary_key.iter().map(|k| rust_ident(k));
         let hook_names = |strukt: &str| vec![t.name.clone(), strukt.to_string()];
-        let model_attrs = hooked(&model_hooks, &hook_names(&model_text));
-        let new_attrs = hooked(&model_hooks, &hook_names(&new_text));
+        let model_attrs = hooked(model_hooks, &hook_names(&model_text));
+        let new_attrs = hooked(model_hooks, &hook_names(&new_text));
         let fields = t.columns.iter().map(|c| {
-            let attrs = hooked(&field_hooks, &field_names(t, c, &model_text));
+            let attrs = hooked(field_hooks, &field_names(t, c, &model_text));
             field(c, false, enum_of(t, c), attrs)
         });
         let new_fields = t.columns.iter().map(|c| {
-            let attrs = hooked(&field_hooks, &field_names(t, c, &new_text));
+            let attrs = hooked(field_hooks, &field_names(t, c, &new_text));
             field(c, true, enum_of(t, c), attrs)
         });
         let builder = insert_builder(t, &new_model, |c| enum_of(t, c));
