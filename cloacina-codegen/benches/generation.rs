@@ -19,7 +19,8 @@
 //! Settings: `CLOACINA_BENCH_SIZES` (default `10,100,1000,10000`),
 //! `CLOACINA_BENCH_ROUNDS` (default 5; sizes of 10,000 tables and more run
 //! `max(1, rounds / 3)` rounds), `CLOACINA_BENCH_DEBUG_CLI` (default
-//! `<workspace>/target/debug/cloacina-codegen`).
+//! `<workspace>/target/debug/cloacina-codegen`), `CLOACINA_BENCH_BASELINE_MAX`
+//! (the largest size the baseline runs, default all).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -124,6 +125,7 @@ fn main() -> ExitCode {
         .filter_map(|s| s.trim().parse().ok())
         .collect();
     let rounds: usize = env_or("CLOACINA_BENCH_ROUNDS", 5).max(1);
+    let baseline_max: usize = env_or("CLOACINA_BENCH_BASELINE_MAX", usize::MAX);
 
     let dir = std::env::temp_dir().join(format!("cloacina-bench-{}", std::process::id()));
     if let Err(e) = std::fs::create_dir_all(&dir) {
@@ -180,6 +182,10 @@ fn main() -> ExitCode {
         for round in 0..rounds_here {
             for k in 0..variants.len() {
                 let i = (k + round) % variants.len();
+                let is_baseline = matches!(&variants[i], Variant::Cli { label, .. } if label.starts_with("baseline"));
+                if is_baseline && *tables > baseline_max {
+                    continue;
+                }
                 match variants[i].run(path) {
                     Ok((t, bytes)) => {
                         times[i].push(t);
