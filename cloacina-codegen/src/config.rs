@@ -310,27 +310,58 @@ impl Builder {
     /// matches nothing; [`Error::GeneratedCode`] if rendering produced
     /// invalid Rust (a bug).
     pub fn generate_from(&self, path: &Path, schema: Schema) -> Result<Generated> {
-        let stem = self.stem(path);
-        let shown = display_path(path);
-        let mut files = vec![GeneratedFile {
-            name: format!("{stem}.rs"),
-            contents: render::diesel::render(&schema, &shown, &self.backends, &self.rust)?,
-        }];
+        let mut files = vec![self.rust_file(path, &schema)?];
         for backend in Backend::ALL {
-            files.push(GeneratedFile {
-                name: format!("{stem}.{}.sql", backend.name()),
-                contents: format!(
-                    "{}\n{}",
-                    render::sql_header(&shown),
-                    render::ddl::render_schema(&schema, backend)
-                ),
-            });
+            files.push(self.sql_file(path, &schema, backend));
         }
         Ok(Generated {
             schema,
             schema_path: path.to_path_buf(),
             files,
         })
+    }
+
+    /// Reads and validates the schema and renders only the output called
+    /// `name` (`<stem>.rs`, or `<stem>.<backend>.sql`), exactly as
+    /// [`Builder::generate`] would; `None` when no output has that name.
+    ///
+    /// # Errors
+    ///
+    /// As [`Builder::generate`].
+    pub fn generate_file(&self, name: &str) -> Result<Option<GeneratedFile>> {
+        let file = SchemaFile::load(self.schema_path()?)?;
+        let (path, schema) = (file.path(), file.schema());
+        let stem = self.stem(path);
+        if name == format!("{stem}.rs") {
+            return Ok(Some(self.rust_file(path, schema)?));
+        }
+        Ok(Backend::ALL
+            .into_iter()
+            .find(|b| name == format!("{stem}.{}.sql", b.name()))
+            .map(|b| self.sql_file(path, schema, b)))
+    }
+
+    fn rust_file(&self, path: &Path, schema: &Schema) -> Result<GeneratedFile> {
+        Ok(GeneratedFile {
+            name: format!("{}.rs", self.stem(path)),
+            contents: render::diesel::render(
+                schema,
+                &display_path(path),
+                &self.backends,
+                &self.rust,
+            )?,
+        })
+    }
+
+    fn sql_file(&self, path: &Path, schema: &Schema, backend: Backend) -> GeneratedFile {
+        GeneratedFile {
+            name: format!("{}.{}.sql", self.stem(path), backend.name()),
+            contents: format!(
+                "{}\n{}",
+                render::sql_header(&display_path(path)),
+                render::ddl::render_schema(schema, backend)
+            ),
+        }
     }
 
     /// For build scripts: generates, writes changed files to the output

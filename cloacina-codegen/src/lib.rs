@@ -457,6 +457,7 @@ mod replay;
 mod rows;
 #[cfg(feature = "live")]
 mod seed;
+mod synthetic;
 mod validate;
 
 /// The pipeline's inner steps (diff, plan, render, compare, introspection,
@@ -512,6 +513,10 @@ pub mod internals {
     /// Renderers: Diesel code, DDL per backend, the neutral schema language.
     pub mod render {
         pub use crate::render::*;
+    }
+    /// Synthetic schemas of any size, for benchmarks.
+    pub mod synthetic {
+        pub use crate::synthetic::*;
     }
     /// Schema validation.
     pub mod validate {

@@ -11,7 +11,10 @@ use crate::names::{self, IdentProblem};
 
 /// Checks a parsed schema. An empty result means it is valid.
 pub fn validate(schema: &Schema) -> Vec<Diagnostic> {
-    let mut v = Validator { diags: Vec::new() };
+    let mut v = Validator {
+        diags: Vec::new(),
+        tables: HashMap::new(),
+    };
     v.schema(schema);
     v.diags
 }
@@ -24,11 +27,19 @@ const MAX_COLUMNS: usize = 128;
 
 struct Validator {
     diags: Vec<Diagnostic>,
+    /// Each table name's first table (as [`Schema::table`] finds it), so
+    /// foreign keys and renames look their tables up in constant time.
+    tables: HashMap<String, usize>,
 }
 
 impl Validator {
     fn push(&mut self, d: Diagnostic) {
         self.diags.push(d);
+    }
+
+    /// [`Schema::table`] through the index built in [`Validator::schema`].
+    fn table_named<'s>(&self, schema: &'s Schema, name: &str) -> Option<&'s Table> {
+        self.tables.get(name).and_then(|&i| schema.tables.get(i))
     }
 
     fn ident(&mut self, name: &str, what: &str, span: Span, sql_name_hint: bool) {
@@ -95,6 +106,9 @@ impl Validator {
     }
 
     fn schema(&mut self, schema: &Schema) {
+        for (i, t) in schema.tables.iter().enumerate() {
+            self.tables.entry(t.name.clone()).or_insert(i);
+        }
         let mut by_name: HashMap<&str, &Table> = HashMap::new();
         let mut by_sql: HashMap<&str, &Table> = HashMap::new();
         for t in &schema.tables {
@@ -447,7 +461,7 @@ impl Validator {
 
     fn foreign_key(&mut self, schema: &Schema, t: &Table, fk: &ForeignKey) {
         self.columns_exist(t, fk.columns.iter(), fk.span, "foreign key");
-        let Some(target) = schema.table(&fk.ref_table) else {
+        let Some(target) = self.table_named(schema, &fk.ref_table) else {
             let names: Vec<&str> = schema.tables.iter().map(|t| t.name.as_str()).collect();
             self.push(
                 Diagnostic::new(
@@ -796,7 +810,7 @@ impl Validator {
                     )
                     .help("remove `#[renamed_from(...)]`"),
                 );
-            } else if let Some(other) = schema.table(old) {
+            } else if let Some(other) = self.table_named(schema, old) {
                 self.push(
                     Diagnostic::new(
                         DiagCode::RenameCollision,

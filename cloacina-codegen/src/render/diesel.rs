@@ -24,11 +24,17 @@
 //! so Rust's orphan rule lets only that crate implement `HasSqlType`,
 //! `FromSql` and `ToSql` for it with the types crate's types.
 //!
-//! Everything but the `table!` modules is built with `quote` and printed by
-//! `prettyplease`; the `table!` modules are laid out by hand (prettyplease
-//! prints macro bodies on one line) and the whole file is parsed back with
-//! `syn` before it is returned, so a rendering bug surfaces here and not in
-//! the user's build.
+//! The small fixed parts are built with `quote` and printed by
+//! `prettyplease`. What grows with the schema is written as text directly,
+//! because this runs in build scripts, which cargo compiles without
+//! optimisation, where `quote` → `syn` → `prettyplease` (and parsing the
+//! whole file back) cost about 10 ms per table: the `table!` modules are
+//! laid out by hand (prettyplease prints macro bodies on one line) from
+//! validated names, and each table's models are written by `models_text`
+//! exactly as prettyplease prints them, falling back to prettyplease per
+//! item for any shape it cannot lay out with certainty. The unit tests
+//! parse the output and compare it byte for byte with the all-prettyplease
+//! rendering.
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
@@ -88,20 +94,14 @@ pub fn render(
     let mut out = String::new();
     out.push_str(&rust_header(schema_path));
 
-    let models = models_module(schema, options)?;
+    let models = models_text(schema, options)?;
     out.push_str(&pretty("types", types_reexport(&options.types_path)?)?);
     out.push('\n');
     out.push_str(&schema_module(schema, &backends));
     out.push('\n');
-    out.push_str(&pretty("models", models)?);
+    out.push_str(&models);
     out.push('\n');
     out.push_str(&pretty("connection", connection_module(&backends)?)?);
-
-    // The whole file must parse: a rendering bug is caught here.
-    syn::parse_file(&out).map_err(|e| Error::GeneratedCode {
-        what: "Rust module".into(),
-        message: e.to_string(),
-    })?;
     Ok(out)
 }
 
@@ -218,15 +218,86 @@ fn multi_backend_impls() -> TokenStream {
 
 /// The Rust identifier for a schema name (raw when it is a keyword).
 fn rust_ident(name: &str) -> Ident {
-    if syn::parse_str::<syn::Ident>(name).is_ok() {
+    if plain_ident(name) {
         Ident::new(name, Span::call_site())
     } else {
         Ident::new_raw(name, Span::call_site())
     }
 }
 
+/// Whether `name` is a Rust identifier as it stands (not a keyword), as
+/// `syn` parses it; the common case is decided without running the parser.
+fn plain_ident(name: &str) -> bool {
+    let mut chars = name.chars();
+    let simple = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !simple {
+        return syn::parse_str::<syn::Ident>(name).is_ok();
+    }
+    !matches!(
+        name,
+        "_" | "abstract"
+            | "as"
+            | "async"
+            | "await"
+            | "become"
+            | "box"
+            | "break"
+            | "const"
+            | "continue"
+            | "crate"
+            | "do"
+            | "dyn"
+            | "else"
+            | "enum"
+            | "extern"
+            | "false"
+            | "final"
+            | "fn"
+            | "for"
+            | "if"
+            | "impl"
+            | "in"
+            | "let"
+            | "loop"
+            | "macro"
+            | "match"
+            | "mod"
+            | "move"
+            | "mut"
+            | "override"
+            | "priv"
+            | "pub"
+            | "ref"
+            | "return"
+            | "Self"
+            | "self"
+            | "static"
+            | "struct"
+            | "super"
+            | "trait"
+            | "true"
+            | "try"
+            | "type"
+            | "typeof"
+            | "unsafe"
+            | "unsized"
+            | "use"
+            | "virtual"
+            | "where"
+            | "while"
+            | "yield"
+    )
+}
+
 fn ident_text(name: &str) -> String {
-    rust_ident(name).to_string()
+    if plain_ident(name) {
+        name.to_string()
+    } else {
+        rust_ident(name).to_string()
+    }
 }
 
 /// The Diesel SQL type of a column in the unified module.
@@ -359,11 +430,15 @@ fn table_module(schema: &Schema, flavour: Flavour, name: &str, doc: &str) -> Str
     }
     // joinable!: one per (child, parent) pair, for single-column keys that
     // reference the parent's primary key (Diesel allows one per pair).
-    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    let mut pairs: std::collections::HashSet<(&str, &str)> = std::collections::HashSet::new();
+    let mut by_name: std::collections::HashMap<&str, &Table> = std::collections::HashMap::new();
+    for t in tables.iter().rev() {
+        by_name.insert(&t.name, t);
+    }
     let mut joins = String::new();
     for t in &tables {
         for fk in &t.foreign_keys {
-            let Some(parent) = tables.iter().find(|p| p.name == fk.ref_table) else {
+            let Some(parent) = by_name.get(fk.ref_table.as_str()) else {
                 continue;
             };
             if parent.name == t.name
@@ -374,7 +449,7 @@ fn table_module(schema: &Schema, flavour: Flavour, name: &str, doc: &str) -> Str
             {
                 continue;
             }
-            pairs.push((&t.name, &parent.name));
+            pairs.insert((&t.name, &parent.name));
             joins.push_str(&format!(
                 "        diesel::joinable!({} -> {} ({}));\n",
                 ident_text(&t.name),
@@ -542,7 +617,7 @@ fn variant_names(values: &[&str]) -> Vec<Ident> {
 /// `TaskExecutionStatus`), with `Enum` appended when that name is taken by a
 /// model struct or another enum.
 fn enum_columns(schema: &Schema) -> Vec<EnumColumn<'_>> {
-    let mut taken: Vec<String> = schema
+    let mut taken: std::collections::HashSet<String> = schema
         .tables
         .iter()
         .flat_map(|t| [model_name(&t.name), format!("New{}", model_name(&t.name))])
@@ -557,7 +632,7 @@ fn enum_columns(schema: &Schema) -> Vec<EnumColumn<'_>> {
             if taken.contains(&name) {
                 name.push_str("Enum");
             }
-            taken.push(name.clone());
+            taken.insert(name.clone());
             out.push(EnumColumn {
                 table,
                 column,
@@ -631,6 +706,78 @@ fn unused_hooks(hooks: &[Hook]) -> Result<()> {
     }
 }
 
+/// The `models` module as text: each table's items written directly by
+/// `models_text` when it can, else printed by prettyplease item by item,
+/// then the enums (printed by prettyplease); byte for byte what
+/// prettyplease prints for the whole module built by [`models_module`].
+fn models_text(schema: &Schema, options: &RustOptions) -> Result<String> {
+    let model_hooks = hooks("model_attribute", &options.model_attributes)?;
+    let enum_hooks = hooks("enum_attribute", &options.enum_attributes)?;
+    let field_hooks = hooks("field_attribute", &options.field_attributes)?;
+    let enums = enum_columns(schema);
+    let by_column: std::collections::HashMap<(&str, &str), &Ident> = enums
+        .iter()
+        .rev()
+        .map(|e| ((e.table.name.as_str(), e.column.name.as_str()), &e.ident))
+        .collect();
+    let enum_of = |t: &Table, c: &Column| -> Option<Ident> {
+        if !options.typed_enums {
+            return None;
+        }
+        by_column
+            .get(&(t.name.as_str(), c.name.as_str()))
+            .map(|i| (*i).clone())
+    };
+    let direct = model_hooks.is_empty() && field_hooks.is_empty();
+    let mut body = String::new();
+    for t in &schema.tables {
+        let model_text = model_name(&t.name);
+        let text = if direct {
+            super::models_text::table_items(t, &model_text, ident_text, |c| {
+                enum_of(t, c).map(|i| i.to_string())
+            })
+        } else {
+            None
+        };
+        match text {
+            Some(text) => body.push_str(&text),
+            None => body.push_str(&pretty_items(table_items(
+                t,
+                &model_hooks,
+                &field_hooks,
+                &enum_of,
+            ))?),
+        }
+    }
+    for e in &enums {
+        body.push_str(&pretty_items(enum_item(e, &enum_hooks))?);
+    }
+    unused_hooks(&model_hooks)?;
+    unused_hooks(&enum_hooks)?;
+    unused_hooks(&field_hooks)?;
+    if body.is_empty() {
+        return pretty("models", models_module(schema, options)?);
+    }
+    Ok(format!("{MODELS_HEADER}{body}}}\n"))
+}
+
+/// The first lines of the `models` module as prettyplease prints them.
+const MODELS_HEADER: &str = "/// Model structs: one to read each table, one to insert into it; and\n/// one enum per `Text` column whose check lists its values.\npub mod models {\n";
+
+/// Items printed by prettyplease as they are inside the `models` module:
+/// indented one level, no surrounding braces.
+fn pretty_items(items: TokenStream) -> Result<String> {
+    let text = pretty("models", quote!(mod m { #items }))?;
+    Ok(text
+        .strip_prefix("mod m {\n")
+        .and_then(|t| t.strip_suffix("}\n"))
+        .unwrap_or_default()
+        .to_string())
+}
+
+/// The tokens of the `models` module, printed whole by prettyplease: the
+/// reference layout [`models_text`] reproduces (and its fallback for an
+/// empty schema).
 fn models_module(schema: &Schema, options: &RustOptions) -> Result<TokenStream> {
     let model_hooks = hooks("model_attribute", &options.model_attributes)?;
     let enum_hooks = hooks("enum_attribute", &options.enum_attributes)?;
@@ -646,7 +793,32 @@ fn models_module(schema: &Schema, options: &RustOptions) -> Result<TokenStream> 
             .find(|e| e.table.name == t.name && e.column.name == c.name)
             .map(|e| e.ident.clone())
     };
-    let structs = schema.tables.iter().map(|t| {
+    let structs: Vec<TokenStream> = schema
+        .tables
+        .iter()
+        .map(|t| table_items(t, &model_hooks, &field_hooks, &enum_of))
+        .collect();
+    unused_hooks(&model_hooks)?;
+    unused_hooks(&enum_hooks)?;
+    unused_hooks(&field_hooks)?;
+    Ok(quote! {
+        /// Model structs: one to read each table, one to insert into it; and
+        /// one enum per `Text` column whose check lists its values.
+        pub mod models {
+            #(#structs)*
+            #(#enum_items)*
+        }
+    })
+}
+
+/// The model struct, insert struct and builder of one table, as tokens.
+fn table_items(
+    t: &Table,
+    model_hooks: &[Hook],
+    field_hooks: &[Hook],
+    enum_of: &dyn Fn(&Table, &Column) -> Option<Ident>,
+) -> TokenStream {
+    {
         let table = rust_ident(&t.name);
         let model_text = model_name(&t.name);
         let new_text = format!("New{model_text}");
@@ -655,14 +827,14 @@ fn models_module(schema: &Schema, options: &RustOptions) -> Result<TokenStream> 
         let docs = doc_attrs(&t.docs);
         let pk = t.primary_key.iter().map(|k| rust_ident(k));
         let hook_names = |strukt: &str| vec![t.name.clone(), strukt.to_string()];
-        let model_attrs = hooked(&model_hooks, &hook_names(&model_text));
-        let new_attrs = hooked(&model_hooks, &hook_names(&new_text));
+        let model_attrs = hooked(model_hooks, &hook_names(&model_text));
+        let new_attrs = hooked(model_hooks, &hook_names(&new_text));
         let fields = t.columns.iter().map(|c| {
-            let attrs = hooked(&field_hooks, &field_names(t, c, &model_text));
+            let attrs = hooked(field_hooks, &field_names(t, c, &model_text));
             field(c, false, enum_of(t, c), attrs)
         });
         let new_fields = t.columns.iter().map(|c| {
-            let attrs = hooked(&field_hooks, &field_names(t, c, &new_text));
+            let attrs = hooked(field_hooks, &field_names(t, c, &new_text));
             field(c, true, enum_of(t, c), attrs)
         });
         let builder = insert_builder(t, &new_model, |c| enum_of(t, c));
@@ -697,19 +869,7 @@ fn models_module(schema: &Schema, options: &RustOptions) -> Result<TokenStream> 
 
             #builder
         }
-    });
-    let structs: Vec<TokenStream> = structs.collect();
-    unused_hooks(&model_hooks)?;
-    unused_hooks(&enum_hooks)?;
-    unused_hooks(&field_hooks)?;
-    Ok(quote! {
-        /// Model structs: one to read each table, one to insert into it; and
-        /// one enum per `Text` column whose check lists its values.
-        pub mod models {
-            #(#structs)*
-            #(#enum_items)*
-        }
-    })
+    }
 }
 
 /// The names a field answers to in `field_attribute` paths.
@@ -1079,6 +1239,152 @@ mod tests {
                     assert!(message.contains(says), "{message}");
                 }
                 other => panic!("{setting}: expected a Setting error, got {other:?}"),
+            }
+        }
+    }
+
+    /// Schemas whose models take every branch of `models_text`: long names
+    /// (signatures on one line and broken, lines too wide to be sure),
+    /// more than seven required columns, docs with trailing spaces, empty
+    /// doc lines, keyword names, one-column tables.
+    fn layout_schemas() -> Vec<(String, String)> {
+        let long = "l".repeat(40);
+        let longer = "m".repeat(60);
+        let mid = "m".repeat(55);
+        let mut shapes = format!(
+            r#"
+            table! {{
+                /// Trailing spaces.   
+                ///
+                {long}_items (id) {{
+                    #[auto_increment]
+                    id -> Integer,
+                }}
+            }}
+            table! {{
+                wide (a) {{
+                    a -> Integer, b -> Text, c -> BigInt, d -> Double, e -> Binary,
+                    f -> Json, g -> Timestamp, h -> Uuid, i -> SmallInt,
+                    /// A doc.
+                    {long} -> Nullable<Timestamp>,
+                    #[default(now)]
+                    x{long} -> Timestamp,
+                    #[default(now)]
+                    y{long}abcd -> Timestamp,
+                    #[default(now)]
+                    z{long}abcde -> Timestamp,
+                    #[default(1)]
+                    {longer} -> Integer,
+                    #[check(in("a", "b"))]
+                    #[default("a")]
+                    kind -> Text,
+                    r#type -> Nullable<Text>,
+                }}
+            }}
+            table! {{
+                {mid}s (k) {{
+                    k -> Integer,
+                    {long}_a -> Timestamp,
+                    {long}_b -> Timestamp,
+                }}
+            }}
+            table! {{
+                solo (id) {{
+                    id -> Integer,
+                }}
+            }}
+            table! {{
+                duo (id) {{
+                    #[auto_increment]
+                    id -> Integer,
+                    n -> Integer,
+                }}
+            }}
+            table! {{
+                trio (id) {{
+                    #[auto_increment]
+                    id -> Integer,
+                    n -> Integer,
+                    o -> Integer,
+                }}
+            }}
+            "#
+        );
+        for n in [20, 24, 28, 32, 36] {
+            let name = "n".repeat(n);
+            let _ = std::fmt::Write::write_fmt(
+                &mut shapes,
+                format_args!(
+                    "table! {{ t{n} (id) {{ #[default(uuid)] id -> Uuid, {name} -> Uuid, #[default(now)] {name}_at -> Timestamp, }} }}\n"
+                ),
+            );
+        }
+        vec![
+            ("jobs.rs".into(), JOBS.into()),
+            ("shapes.rs".into(), shapes),
+            (
+                "everything.rs".into(),
+                include_str!("../../tests/fixtures/valid/everything.rs").into(),
+            ),
+            (
+                "cloacina.rs".into(),
+                include_str!("../../../schema/cloacina.rs").into(),
+            ),
+            ("synthetic.rs".into(), crate::synthetic::schema_source(10)),
+        ]
+    }
+
+    #[test]
+    fn models_text_is_what_prettyplease_prints() {
+        for (name, source) in layout_schemas() {
+            let schema = crate::parse_str(&name, &source)
+                .unwrap_or_else(|e| panic!("{name}: {}", e.render_plain()));
+            for typed_enums in [false, true] {
+                let options = RustOptions {
+                    typed_enums,
+                    ..RustOptions::default()
+                };
+                let fast = models_text(&schema, &options).expect("models text");
+                let reference = pretty("models", models_module(&schema, &options).expect("tokens"))
+                    .expect("pretty");
+                if fast != reference {
+                    let line = fast
+                        .lines()
+                        .zip(reference.lines())
+                        .position(|(a, b)| a != b)
+                        .unwrap_or(0);
+                    panic!(
+                        "{name} (typed_enums {typed_enums}): first difference at line {}:\n  got:  {:?}\n  want: {:?}",
+                        line + 1,
+                        fast.lines().nth(line),
+                        reference.lines().nth(line)
+                    );
+                }
+                let all = render(&schema, &name, &[], &options).expect("render");
+                if let Err(e) = syn::parse_file(&all) {
+                    panic!("{name}: the generated module does not parse: {e}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_direct_writer_covers_the_common_shapes() {
+        // Everything in the project's schema and the fixture is written
+        // without prettyplease; only too-wide lines fall back.
+        for (name, source) in layout_schemas()
+            .into_iter()
+            .filter(|(n, _)| n != "shapes.rs")
+        {
+            let schema = crate::parse_str(&name, &source).expect("valid");
+            for t in &schema.tables {
+                let direct = super::super::models_text::table_items(
+                    t,
+                    &model_name(&t.name),
+                    ident_text,
+                    |_| None,
+                );
+                assert!(direct.is_some(), "{name}: {} fell back", t.name);
             }
         }
     }

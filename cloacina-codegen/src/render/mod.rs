@@ -4,6 +4,7 @@
 
 pub mod ddl;
 pub mod diesel;
+mod models_text;
 pub mod neutral;
 pub mod postgres;
 pub mod sqlite;

@@ -517,10 +517,8 @@ fn run(cli: Cli) -> Result<(), Error> {
         } => {
             let path = schema_path(schema)?;
             let backend = Backend::from(backend);
-            let generated = Builder::new()
-                .schema(&path)
-                .backends(&[backend])
-                .generate()?;
+            let mut builder = Builder::new();
+            builder.schema(&path).backends(&[backend]);
             let stem = path
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
@@ -529,7 +527,8 @@ fn run(cli: Cli) -> Result<(), Error> {
                 What::Ddl => format!("{stem}.{}.sql", backend.name()),
                 What::Diesel => format!("{stem}.rs"),
             };
-            let file = generated.file(&name).ok_or_else(|| {
+            // Only the asked output is rendered.
+            let file = builder.generate_file(&name)?.ok_or_else(|| {
                 Error::Config(format!("nothing was generated under the name {name}"))
             })?;
             print!("{}", file.contents);

@@ -1,0 +1,264 @@
+//! The model structs and insert builders of one table written as text,
+//! exactly as `prettyplease` prints the tokens [`super::diesel`] builds for
+//! them, without building, parsing and pretty-printing those tokens.
+//!
+//! Why: the Diesel module is rendered inside build scripts, which cargo
+//! compiles without optimisation; there, `quote` → `syn` → `prettyplease`
+//! over every table cost about 1 ms per table. This writer covers the
+//! common shapes only and says `None` for anything it cannot lay out with
+//! certainty (a line that prettyplease might wrap differently, a doc line
+//! it would print as a block comment); the caller then prints that table
+//! through `prettyplease` as before. The unit tests compare both ways
+//! byte for byte over fixtures, the synthetic schemas and long names.
+
+use std::fmt::Write;
+
+use crate::model::{Column, ColumnType, Table};
+
+/// prettyplease's line width: a group that fits in it stays on one line.
+const MARGIN: usize = 89;
+/// Lines this writer emits without knowing prettyplease's exact rule for
+/// them must stay below this width; longer ones send the table back.
+const SAFE: usize = 80;
+
+/// The Rust value type of a column as prettyplease prints it.
+fn rust_type(ty: ColumnType) -> &'static str {
+    match ty {
+        ColumnType::Uuid => "super::types::UniversalUuid",
+        ColumnType::Text { .. } => "String",
+        ColumnType::SmallInt => "i16",
+        ColumnType::Integer => "i32",
+        ColumnType::BigInt => "i64",
+        ColumnType::Bool => "super::types::UniversalBool",
+        ColumnType::Timestamp => "super::types::UniversalTimestamp",
+        ColumnType::Double => "f64",
+        ColumnType::Float => "f32",
+        ColumnType::Binary => "Vec<u8>",
+        ColumnType::Json => "super::types::UniversalJson",
+    }
+}
+
+/// A text writer that remembers whether a line got too wide to be sure.
+struct Out {
+    text: String,
+    unsure: bool,
+}
+
+impl Out {
+    /// One line at `indent`, which must stay under [`SAFE`].
+    fn line(&mut self, indent: usize, args: std::fmt::Arguments<'_>) {
+        let width = self.exact_line(indent, args);
+        if width > SAFE {
+            self.unsure = true;
+        }
+    }
+
+    /// One line whose layout is known at any width; returns its width.
+    fn exact_line(&mut self, indent: usize, args: std::fmt::Arguments<'_>) -> usize {
+        let start = self.text.len();
+        for _ in 0..indent {
+            self.text.push(' ');
+        }
+        let _ = self.text.write_fmt(args);
+        let width = self.text.len() - start;
+        self.text.push('\n');
+        width
+    }
+
+    /// A doc comment line as prettyplease prints `#[doc = " <d>"]`.
+    fn doc(&mut self, indent: usize, d: &str) {
+        if d.chars().any(char::is_control) {
+            // Printed as a block comment or escaped: leave it to prettyplease.
+            self.unsure = true;
+            return;
+        }
+        for _ in 0..indent {
+            self.text.push(' ');
+        }
+        self.text.push_str("///");
+        self.text.push_str(d.trim_end_matches(' '));
+        self.text.push('\n');
+    }
+
+    /// A function signature `<head>(<params>) -> Self {` at `indent`: on
+    /// one line when it fits in [`MARGIN`], else one parameter per line.
+    fn signature(&mut self, indent: usize, head: &str, params: &[String]) {
+        let flat = params.join(", ");
+        if indent + head.len() + 1 + flat.len() + ") -> Self {".len() <= MARGIN {
+            self.exact_line(indent, format_args!("{head}({flat}) -> Self {{"));
+        } else {
+            self.line(indent, format_args!("{head}("));
+            for p in params {
+                self.line(indent + 4, format_args!("{p},"));
+            }
+            self.line(indent, format_args!(") -> Self {{"));
+        }
+    }
+}
+
+/// The items of one table (model struct, insert struct, its `Default` when
+/// `new` takes nothing, and its `new`/`with_` builder) with every line
+/// indented for the `models` module, or `None` when a line's layout is not
+/// certain. `ident` gives a name's Rust identifier, `enum_of` a column's
+/// generated enum when fields use it.
+pub(super) fn table_items(
+    t: &Table,
+    model: &str,
+    ident: impl Fn(&str) -> String,
+    enum_of: impl Fn(&Column) -> Option<String>,
+) -> Option<String> {
+    let new_model = format!("New{model}");
+    let table = ident(&t.name);
+    let value_type = |c: &Column| enum_of(c).unwrap_or_else(|| rust_type(c.ty).to_string());
+    let field_type = |c: &Column, for_insert: bool| {
+        let base = value_type(c);
+        if c.nullable || (for_insert && c.insert_optional()) {
+            format!("Option<{base}>")
+        } else {
+            base
+        }
+    };
+    let mut out = Out {
+        text: String::with_capacity(4096),
+        unsure: false,
+    };
+
+    // The struct to read a row.
+    out.doc(4, &format!(" A row of `{}`.", t.sql_name()));
+    for d in &t.docs {
+        out.doc(4, &format!(" {d}"));
+    }
+    out.text.push_str(
+        "    #[derive(\n        Debug,\n        Clone,\n        PartialEq,\n        diesel::Queryable,\n        diesel::Selectable,\n        diesel::Identifiable\n    )]\n",
+    );
+    out.line(
+        4,
+        format_args!("#[diesel(table_name = super::schema::unified::{table})]"),
+    );
+    let pk: Vec<String> = t.primary_key.iter().map(|k| ident(k)).collect();
+    out.line(4, format_args!("#[diesel(primary_key({}))]", pk.join(", ")));
+    out.line(4, format_args!("pub struct {model} {{"));
+    for c in &t.columns {
+        for d in &c.docs {
+            out.doc(8, &format!(" {d}"));
+        }
+        out.line(
+            8,
+            format_args!("pub {}: {},", ident(&c.name), field_type(c, false)),
+        );
+    }
+    out.line(4, format_args!("}}"));
+
+    // The struct to insert a row.
+    out.doc(
+        4,
+        &format!(
+            " A row to insert into `{}`; `None` leaves a column to its default (or NULL).",
+            t.sql_name()
+        ),
+    );
+    out.doc(4, "");
+    out.doc(4, &format!(" Build it with [`{new_model}::new`], which takes the columns that have no default, and the `with_<column>` setters: code written so keeps compiling when a column with a default or a nullable column is added."));
+    out.line(
+        4,
+        format_args!("#[derive(Debug, Clone, PartialEq, diesel::Insertable)]"),
+    );
+    out.line(
+        4,
+        format_args!("#[diesel(table_name = super::schema::unified::{table})]"),
+    );
+    out.line(4, format_args!("pub struct {new_model} {{"));
+    for c in &t.columns {
+        for d in &c.docs {
+            out.doc(8, &format!(" {d}"));
+        }
+        out.line(
+            8,
+            format_args!("pub {}: {},", ident(&c.name), field_type(c, true)),
+        );
+    }
+    out.line(4, format_args!("}}"));
+
+    // The builder.
+    let required: Vec<&Column> = t.columns.iter().filter(|c| !c.insert_optional()).collect();
+    if required.is_empty() {
+        out.line(
+            4,
+            format_args!("impl ::std::default::Default for {new_model} {{"),
+        );
+        out.text.push_str(
+            "        fn default() -> Self {\n            Self::new()\n        }\n    }\n",
+        );
+    }
+    out.line(4, format_args!("impl {new_model} {{"));
+    if required.is_empty() {
+        out.doc(8, " A row with every column left to its default (or NULL).");
+    } else {
+        let names: Vec<String> = required
+            .iter()
+            .map(|c| format!("`{}`", c.sql_name()))
+            .collect();
+        out.doc(8, &format!(" A row with the columns that have no default ({}); every other column is left to its default (or NULL) unless set with a `with_` method.", names.join(", ")));
+    }
+    if required.len() > 7 {
+        out.line(8, format_args!("#[allow(clippy::too_many_arguments)]"));
+    }
+    let params: Vec<String> = required
+        .iter()
+        .map(|c| format!("{}: impl Into<{}>", ident(&c.name), value_type(c)))
+        .collect();
+    out.signature(8, "pub fn new", &params);
+    let inits: Vec<String> = t
+        .columns
+        .iter()
+        .map(|c| {
+            let name = ident(&c.name);
+            if c.insert_optional() {
+                format!("{name}: None")
+            } else {
+                format!("{name}: {name}.into()")
+            }
+        })
+        .collect();
+    // prettyplease keeps a struct literal on one line while `Self { … }`
+    // is at most 35 wide (its `end_with_max_width(34)`).
+    let flat = format!("Self {{ {} }}", inits.join(", "));
+    if flat.len() <= 35 {
+        out.line(12, format_args!("{flat}"));
+    } else {
+        out.line(12, format_args!("Self {{"));
+        for init in &inits {
+            out.line(16, format_args!("{init},"));
+        }
+        out.line(12, format_args!("}}"));
+    }
+    out.text.push_str("        }\n");
+    for c in t.columns.iter().filter(|c| c.insert_optional()) {
+        let name = ident(&c.name);
+        let when_unset = if c.default.is_some() || c.auto_increment {
+            "its default"
+        } else {
+            "NULL"
+        };
+        out.doc(
+            8,
+            &format!(
+                " Sets `{}` (left unset, it gets {when_unset}).",
+                c.sql_name()
+            ),
+        );
+        out.line(8, format_args!("#[must_use]"));
+        out.signature(
+            8,
+            &format!("pub fn with_{}", c.name),
+            &[
+                "mut self".to_string(),
+                format!("value: impl Into<{}>", value_type(c)),
+            ],
+        );
+        out.line(12, format_args!("self.{name} = Some(value.into());"));
+        out.text.push_str("            self\n        }\n");
+    }
+    out.text.push_str("    }\n");
+    (!out.unsure).then_some(out.text)
+}
