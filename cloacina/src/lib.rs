@@ -38,15 +38,19 @@ mod generated {
 
 pub use generated::{connection, models, schema, types};
 
+#[cfg(feature = "async")]
+mod asynch;
 pub mod dal;
 mod database;
 mod error;
 mod migrate;
 mod url;
 
+#[cfg(feature = "async")]
+pub use asynch::{AsyncDal, AsyncDatabase};
 pub use dal::Dal;
 pub use database::{Database, DatabaseConfig, PooledConnection};
 pub use error::LockHolder;
 pub use error::{Error, Result};
-pub use migrate::{MigrationMode, MigrationReport, PG_MIGRATION_LOCK_KEY};
+pub use migrate::{pg_migration_lock_key, MigrationMode, MigrationReport, PG_MIGRATION_LOCK_KEY};
 pub use url::{Backend, PgTarget, Target};

@@ -61,6 +61,27 @@ pub const SQLITE_MIGRATIONS: EmbeddedMigrations =
 /// `objid = 2684354561`, `objsubid = 1`.
 pub const PG_MIGRATION_LOCK_KEY: i64 = 0x00C1_0AC1_A000_0001;
 
+/// Key of the advisory lock that serializes the migration runs of one
+/// tenant ([`Database::connect_tenant`]): the high half of
+/// [`PG_MIGRATION_LOCK_KEY`] and a 32-bit FNV-1a hash of the schema name, so
+/// tenants migrated at once do not wait for each other. Without a tenant it
+/// is [`PG_MIGRATION_LOCK_KEY`].
+pub fn pg_migration_lock_key(tenant: Option<&str>) -> i64 {
+    let Some(tenant) = tenant else {
+        return PG_MIGRATION_LOCK_KEY;
+    };
+    let mut h: u32 = 0x811C_9DC5;
+    for b in tenant.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    // Never the untenanted key's low half, so no tenant shares its lock.
+    if h == 0xA000_0001 {
+        h = 0xA000_0002;
+    }
+    (PG_MIGRATION_LOCK_KEY & !0xFFFF_FFFF) | i64::from(h)
+}
+
 /// How a run uses transactions.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum MigrationMode {
@@ -392,7 +413,13 @@ impl Database {
         let mut applied = Vec::new();
         let mut already_applied = None;
         loop {
-            lock(&mut conn, backend, &config, self.target())?;
+            lock(
+                &mut conn,
+                backend,
+                &config,
+                self.target(),
+                pg_migration_lock_key(self.tenant()),
+            )?;
             let step = locked_step(&mut conn, backend, &config, plan);
             match step {
                 Ok((before, newly, more)) => {
@@ -464,6 +491,7 @@ fn lock(
     backend: Backend,
     config: &crate::DatabaseConfig,
     #[cfg_attr(not(feature = "sqlite"), allow(unused_variables))] target: &str,
+    #[cfg_attr(not(feature = "postgres"), allow(unused_variables))] key: i64,
 ) -> Result<()> {
     let name = backend.name();
     let start = Instant::now();
@@ -489,10 +517,9 @@ fn lock(
                     #[diesel(sql_type = diesel::sql_types::Bool)]
                     ok: bool,
                 }
-                let got: QueryResult<Got> = diesel::sql_query(format!(
-                    "SELECT pg_try_advisory_xact_lock({PG_MIGRATION_LOCK_KEY}) AS ok"
-                ))
-                .get_result(c);
+                let got: QueryResult<Got> =
+                    diesel::sql_query(format!("SELECT pg_try_advisory_xact_lock({key}) AS ok"))
+                        .get_result(c);
                 match got {
                     Ok(Got { ok: true }) => break,
                     Ok(Got { ok: false }) => {}
@@ -503,7 +530,7 @@ fn lock(
                 }
                 let now = Instant::now();
                 if now >= deadline {
-                    let holder = pg_holder(c);
+                    let holder = pg_holder(c, key);
                     let _ = AnsiTransactionManager::rollback_transaction(c);
                     return Err(Error::MigrationLockTimeout {
                         backend: name,
@@ -587,7 +614,7 @@ fn pg_literal(s: &str) -> String {
 
 /// Who holds the advisory lock, from `pg_locks` and `pg_stat_activity`.
 #[cfg(feature = "postgres")]
-fn pg_holder(c: &mut diesel::PgConnection) -> LockHolder {
+fn pg_holder(c: &mut diesel::PgConnection, key: i64) -> LockHolder {
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = diesel::sql_types::Integer)]
@@ -599,8 +626,8 @@ fn pg_holder(c: &mut diesel::PgConnection) -> LockHolder {
         #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
         state: Option<String>,
     }
-    let hi = (PG_MIGRATION_LOCK_KEY >> 32) & 0xFFFF_FFFF;
-    let lo = PG_MIGRATION_LOCK_KEY & 0xFFFF_FFFF;
+    let hi = (key >> 32) & 0xFFFF_FFFF;
+    let lo = key & 0xFFFF_FFFF;
     let row: QueryResult<Row> = diesel::sql_query(format!(
         "SELECT a.pid, a.application_name, \
            to_char(COALESCE(a.xact_start, a.state_change, a.backend_start) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS since, \
