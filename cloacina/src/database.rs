@@ -179,6 +179,7 @@ impl r2d2::ManageConnection for Manager {
 
 /// The statement that makes `schema` (a validated identifier) the only
 /// schema unqualified names resolve to.
+#[cfg(feature = "postgres")]
 fn search_path(schema: &str) -> String {
     format!(" SET search_path TO \"{schema}\";")
 }

@@ -52,5 +52,10 @@ pub use dal::Dal;
 pub use database::{Database, DatabaseConfig, PooledConnection};
 pub use error::LockHolder;
 pub use error::{Error, Result};
-pub use migrate::{pg_migration_lock_key, MigrationMode, MigrationReport, PG_MIGRATION_LOCK_KEY};
+#[doc(hidden)]
+pub use migrate::MigrationSet;
+pub use migrate::{
+    pg_migration_lock_key, MigrationMode, MigrationReport, MigrationSql, MigrationState,
+    MigrationStatus, MigrationStatusEntry, PG_MIGRATION_LOCK_KEY,
+};
 pub use url::{Backend, PgTarget, Target};

@@ -43,6 +43,9 @@ use crate::error::{Error, LockHolder, Result};
 use crate::url::Backend;
 use crate::Database;
 
+mod ops;
+pub use ops::{MigrationSet, MigrationSql, MigrationState, MigrationStatus, MigrationStatusEntry};
+
 mod checksums {
     include!(concat!(env!("OUT_DIR"), "/migration_checksums.rs"));
 }
@@ -111,7 +114,7 @@ const CHECKSUM_TABLE: &str = "CREATE TABLE IF NOT EXISTS cloacina_migration_chec
     version TEXT NOT NULL PRIMARY KEY, checksum TEXT NOT NULL)";
 
 #[derive(QueryableByName)]
-struct Recorded {
+pub(crate) struct Recorded {
     #[diesel(sql_type = diesel::sql_types::Text)]
     version: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
@@ -128,11 +131,13 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// One embedded migration: folder name, version, checksum and `up.sql`.
 #[derive(Clone, Debug)]
-struct Planned {
+pub(crate) struct Planned {
     name: String,
     version: String,
     checksum: String,
     sql: String,
+    /// `down.sql`, when the migration has one.
+    down: Option<String>,
 }
 
 /// Takes the SQL a diesel migration would run, without a database: the
@@ -190,6 +195,12 @@ fn plan<C: Native>() -> std::result::Result<Vec<Planned>, BoxError> {
     for m in &migrations {
         let mut rec = SqlRecorder(String::new());
         m.run(&mut rec)?;
+        let mut down = SqlRecorder(String::new());
+        let down = m
+            .revert(&mut down)
+            .ok()
+            .map(|()| down.0)
+            .filter(|d| !d.trim().is_empty());
         let version = m.name().version().to_string();
         let checksum = C::checksums()
             .iter()
@@ -201,6 +212,7 @@ fn plan<C: Native>() -> std::result::Result<Vec<Planned>, BoxError> {
             version,
             checksum,
             sql: rec.0,
+            down,
         });
     }
     out.sort_by(|a, b| version_order(&a.version, &b.version));
@@ -228,7 +240,7 @@ fn apply(conn: &mut AnyConnection, p: &Planned) -> QueryResult<()> {
 }
 
 /// The history as recorded: applied versions, and recorded checksums.
-struct History {
+pub(crate) struct History {
     applied: Vec<String>,
     recorded: Vec<Recorded>,
 }
@@ -359,7 +371,7 @@ impl Database {
                 }
             })?
         };
-        self.run_plan(&plan)
+        self.run_plan(&plan, None)
     }
 
     /// Runs the runner over migrations given here instead of the embedded
@@ -384,14 +396,15 @@ impl Database {
                     version: name.chars().take_while(|c| c.is_ascii_digit()).collect(),
                     checksum: format!("test-{:016x}", h.finish()),
                     sql: (*sql).to_string(),
+                    down: None,
                 }
             })
             .collect();
         plan.sort_by(|a, b| version_order(&a.version, &b.version));
-        self.run_plan(&plan)
+        self.run_plan(&plan, None)
     }
 
-    fn run_plan(&self, plan: &[Planned]) -> Result<MigrationReport> {
+    pub(crate) fn run_plan(&self, plan: &[Planned], upto: Option<&str>) -> Result<MigrationReport> {
         let backend = self.backend();
         let name = backend.name();
         let config = self.config().clone();
@@ -400,7 +413,8 @@ impl Database {
         // Fast path: nothing pending and everything recorded, seen without
         // the lock (the history tables may not exist yet: then go on).
         if let Ok(history) = read_history(&mut conn) {
-            let verdict = judge(&history, plan, name, config.allow_out_of_order)?;
+            let mut verdict = judge(&history, plan, name, config.allow_out_of_order)?;
+            verdict.pending.retain(|&i| within(&plan[i].version, upto));
             if verdict.pending.is_empty() && verdict.unrecorded.is_empty() {
                 return Ok(MigrationReport {
                     backend,
@@ -420,7 +434,7 @@ impl Database {
                 self.target(),
                 pg_migration_lock_key(self.tenant()),
             )?;
-            let step = locked_step(&mut conn, backend, &config, plan);
+            let step = locked_step(&mut conn, backend, &config, plan, upto);
             match step {
                 Ok((before, newly, more)) => {
                     let committed = crate::with_native!(&mut *conn, c => AnsiTransactionManager::commit_transaction(c));
@@ -464,6 +478,11 @@ impl Database {
             already_applied: already_applied.unwrap_or(0),
         })
     }
+}
+
+/// Whether `version` is at or before the target of `migrate_to`.
+fn within(version: &str, upto: Option<&str>) -> bool {
+    upto.is_none_or(|u| version_order(version, u).is_le())
 }
 
 fn plan_for<C: Native>(_c: &mut C) -> std::result::Result<Vec<Planned>, BoxError> {
@@ -664,6 +683,7 @@ fn locked_step(
     backend: Backend,
     config: &crate::DatabaseConfig,
     plan: &[Planned],
+    upto: Option<&str>,
 ) -> Result<(usize, Vec<String>, bool)> {
     let name = backend.name();
     let q = |e: diesel::result::Error| Error::MigrationHistory {
@@ -679,7 +699,8 @@ fn locked_step(
     })?;
     exec(conn, CHECKSUM_TABLE).map_err(q)?;
     let history = read_history(conn).map_err(q)?;
-    let verdict = judge(&history, plan, name, config.allow_out_of_order)?;
+    let mut verdict = judge(&history, plan, name, config.allow_out_of_order)?;
+    verdict.pending.retain(|&i| within(&plan[i].version, upto));
     for &i in &verdict.unrecorded {
         record(conn, &plan[i]).map_err(q)?;
     }
@@ -688,6 +709,8 @@ fn locked_step(
     let mut newly = Vec::new();
     for &i in verdict.pending.iter().take(take) {
         let p = &plan[i];
+        tracing::info!(backend = name, migration = %p.name, "applying migration");
+        let started = Instant::now();
         if let Err(e) = apply(conn, p) {
             let message = describe(&e);
             let line = locate(conn, p, &e);
@@ -708,6 +731,12 @@ fn locked_step(
             message: format!("recording its checksum failed: {}", describe(&e)),
             run_rolled_back: per_run,
         })?;
+        tracing::info!(
+            backend = name,
+            migration = %p.name,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "applied migration"
+        );
         newly.push(p.name.clone());
     }
     let more = !per_run && verdict.pending.len() > 1;
