@@ -53,11 +53,11 @@ mod checksums {
 /// The PostgreSQL migrations, embedded at build time.
 #[cfg(feature = "postgres")]
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations =
-    diesel_migrations::embed_migrations!("../migrations/postgres");
+    diesel_migrations::embed_migrations!("migrations/postgres");
 /// The SQLite migrations, embedded at build time.
 #[cfg(feature = "sqlite")]
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations =
-    diesel_migrations::embed_migrations!("../migrations/sqlite");
+    diesel_migrations::embed_migrations!("migrations/sqlite");
 
 /// Key of the PostgreSQL advisory lock that serializes migration runs. It
 /// shows in `pg_locks` as `locktype = 'advisory'`, `classid = 12651201`,
