@@ -25,7 +25,7 @@ scripts/with-postgres.sh bash -c '
   run cargo test --workspace --all-targets "$@"
   run cargo test --workspace --doc "$@"
   # The optional faces of the runtime: async (tokio) and the operations CLI.
-  run cargo test -p cloacina --features async,cli --test dal --test migrate_cli "$@"
+  run cargo test -p cloacina --features async,cli --test dal --test tenants --test migrate_cli "$@"
   run cargo test -p cloacina --features async,cli --doc "$@"
   # Each backend alone: the generated wiring then has one backend, no dead code.
   run cargo build -p cloacina --no-default-features --features sqlite --examples

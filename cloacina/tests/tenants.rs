@@ -246,3 +246,35 @@ mod postgres {
         assert_eq!(got.s, "tenant_a");
     }
 }
+
+#[cfg(all(feature = "async", feature = "postgres"))]
+#[test]
+fn the_async_face_serves_one_tenant_only() {
+    let pg = common::TempPgDatabase::new();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    rt.block_on(async {
+        let config = DatabaseConfig::default();
+        let a = cloacina::AsyncDatabase::connect_tenant(&pg.url, "tenant_a", config.clone())
+            .await
+            .expect("a");
+        let b = cloacina::AsyncDatabase::connect_tenant(&pg.url, "tenant_b", config)
+            .await
+            .expect("b");
+        assert!(!a.migrate().await.expect("migrate a").applied.is_empty());
+        assert!(!b.migrate().await.expect("migrate b").applied.is_empty());
+        let run = a
+            .dal()
+            .create_workflow(&NewWorkflowRun::new("async-a").task("x"))
+            .await
+            .expect("create");
+        let got = a.dal().get_workflow(run.execution.id).await.expect("get");
+        assert_eq!(got.workflow_name, "async-a");
+        assert!(matches!(
+            b.dal().get_workflow(run.execution.id).await,
+            Err(Error::NotFound { .. })
+        ));
+    });
+}
