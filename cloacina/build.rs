@@ -21,9 +21,12 @@ fn main() {
     }
     // A schema that differs from the history writes the next migration on a
     // developer's machine (named in a cargo warning) and fails under CI.
+    // `schema` and `migrations` are symbolic links to the workspace's
+    // copies, which `cargo package` resolves: the packaged crate carries the
+    // files themselves and builds the same way.
     let result = Builder::new()
-        .schema("../schema/cloacina.rs")
-        .migrations("../migrations")
+        .schema("schema/cloacina.rs")
+        .migrations("migrations")
         .migration_checksums(true)
         .backends(&backends)
         .compile();

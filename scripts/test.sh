@@ -24,6 +24,9 @@ scripts/with-postgres.sh bash -c '
   rm -rf "$qs_tmp"
   run cargo test --workspace --all-targets "$@"
   run cargo test --workspace --doc "$@"
+  # The optional faces of the runtime: async (tokio) and the operations CLI.
+  run cargo test -p cloacina --features async,cli --test dal --test tenants --test migrate_cli "$@"
+  run cargo test -p cloacina --features async,cli --doc "$@"
   # Each backend alone: the generated wiring then has one backend, no dead code.
   run cargo build -p cloacina --no-default-features --features sqlite --examples
   run cargo test -p cloacina --no-default-features --features sqlite --all-targets "$@"
@@ -34,4 +37,7 @@ scripts/with-postgres.sh bash -c '
   if cargo tree -p cloacina-codegen --no-default-features -e normal | grep -E "clap|miette"; then
     echo "the lean build of cloacina-codegen pulls clap or miette" >&2; exit 1
   fi
-' test-suite "${extra[@]}"
+ test-suite "${extra[@]}"
+# The library crates as published: packaged, and an outside crate built and
+# run against the unpacked .crate files.
+scripts/package-check.sh

@@ -77,6 +77,10 @@ pub struct Manager {
     busy_timeout: Duration,
     #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     application_name: String,
+    /// The tenant's PostgreSQL schema: the only one on each connection's
+    /// `search_path`, set when it opens and again at every checkout.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    schema: Option<String>,
 }
 
 /// Why a connection could not be opened or set up.
@@ -107,7 +111,11 @@ impl Manager {
                 let mut c = diesel::PgConnection::establish(&pg.conninfo())
                     .map_err(|e| ConnectError(pg.scrub(&e.to_string())))?;
                 // Every session sees UTC, whatever the server's default.
-                c.batch_execute("SET TIME ZONE 'UTC'")
+                let mut setup = String::from("SET TIME ZONE 'UTC';");
+                if let Some(schema) = &self.schema {
+                    setup.push_str(&search_path(schema));
+                }
+                c.batch_execute(&setup)
                     .map_err(|e| ConnectError(pg.scrub(&e.to_string())))?;
                 Ok(AnyConnection::Postgresql(c))
             }
@@ -147,8 +155,16 @@ impl r2d2::ManageConnection for Manager {
         self.open()
     }
 
+    /// Runs at every checkout: a tenant's connection gets its
+    /// `search_path` again (whatever a previous user SET), in the round trip
+    /// the liveness check costs anyway.
     fn is_valid(&self, conn: &mut AnyConnection) -> std::result::Result<(), ConnectError> {
-        conn.batch_execute("SELECT 1")
+        let check = match (&self.schema, &*conn) {
+            #[cfg(feature = "postgres")]
+            (Some(schema), AnyConnection::Postgresql(_)) => search_path(schema),
+            _ => "SELECT 1".to_string(),
+        };
+        conn.batch_execute(&check)
             .map_err(|e| ConnectError(e.to_string()))
     }
 
@@ -159,6 +175,65 @@ impl r2d2::ManageConnection for Manager {
     fn has_broken(&self, conn: &mut AnyConnection) -> bool {
         crate::with_native!(conn, c => !reset_transaction(c))
     }
+}
+
+/// The statement that makes `schema` (a validated identifier) the only
+/// schema unqualified names resolve to.
+#[cfg(feature = "postgres")]
+fn search_path(schema: &str) -> String {
+    format!(" SET search_path TO \"{schema}\";")
+}
+
+/// Checks a tenant name: a lowercase SQL identifier PostgreSQL would not
+/// fold or reserve, usable unquoted as a schema and in a file name.
+pub(crate) fn validate_tenant(tenant: &str) -> Result<()> {
+    let reason = if tenant.is_empty() {
+        Some("it is empty".to_string())
+    } else if tenant.len() > 63 {
+        Some(format!(
+            "it is {} bytes long; PostgreSQL identifiers hold at most 63",
+            tenant.len()
+        ))
+    } else if let Some(c) = tenant
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_'))
+    {
+        Some(format!(
+            "it contains {c:?}; use lowercase ASCII letters, digits and `_`"
+        ))
+    } else if tenant.starts_with(|c: char| c.is_ascii_digit()) {
+        Some("it starts with a digit".to_string())
+    } else if tenant.starts_with("pg_") || tenant == "information_schema" {
+        Some("PostgreSQL reserves it for system schemas".to_string())
+    } else {
+        None
+    };
+    match reason {
+        None => Ok(()),
+        Some(reason) => Err(Error::BadTenant {
+            tenant: tenant.escape_debug().to_string(),
+            reason,
+        }),
+    }
+}
+
+/// The SQLite file of `tenant` next to `path`: `dir/cloacina.db` gives
+/// `dir/cloacina.TENANT.db` (for a `file:` URI, in its path part).
+#[cfg(feature = "sqlite")]
+fn tenant_file(path: &str, tenant: &str) -> String {
+    let (file, query) = match path.split_once('?') {
+        Some((f, q)) => (f, format!("?{q}")),
+        None => (path, String::new()),
+    };
+    let name_start = file.rfind(['/', '\\']).map_or(0, |i| i + 1);
+    let with_tenant = match file[name_start..].rfind('.') {
+        Some(dot) if dot > 0 => {
+            let dot = name_start + dot;
+            format!("{}.{tenant}{}", &file[..dot], &file[dot..])
+        }
+        _ => format!("{file}.{tenant}"),
+    };
+    format!("{with_tenant}{query}")
 }
 
 /// Rolls back any transaction left open on `c`. True when the connection is
@@ -189,6 +264,7 @@ pub type PooledConnection = r2d2::PooledConnection<Manager>;
 pub struct Database {
     backend: Backend,
     display: String,
+    tenant: Option<String>,
     config: DatabaseConfig,
     pool: r2d2::Pool<Manager>,
 }
@@ -198,6 +274,7 @@ impl std::fmt::Debug for Database {
         f.debug_struct("Database")
             .field("backend", &self.backend)
             .field("target", &self.display)
+            .field("tenant", &self.tenant)
             .field("max_size", &self.pool.max_size())
             .finish()
     }
@@ -221,7 +298,36 @@ impl Database {
     ///
     /// [`Error::BadUrl`], [`Error::BackendDisabled`] or [`Error::Connect`].
     pub fn connect_with(url: &str, config: DatabaseConfig) -> Result<Database> {
-        let target = Target::parse(url)?;
+        Self::open_pool(url, None, config)
+    }
+
+    /// Connects to one tenant's database: on PostgreSQL the schema named
+    /// `tenant` (created if missing; every connection's `search_path` is
+    /// that schema alone, so the tables, the migration history and the
+    /// migration lock are the tenant's own); on SQLite the file next to the
+    /// URL's with the tenant before its extension (`data/cloacina.db` and
+    /// tenant `acme` give `data/cloacina.acme.db`; `:memory:` is private to
+    /// each handle anyway). [`Database::migrate`] then migrates that tenant
+    /// only, and tenants migrated at once do not wait for each other.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadTenant`] unless `tenant` is a lowercase identifier
+    /// (`[a-z_][a-z0-9_]*`, at most 63 bytes, not `pg_…`); otherwise as
+    /// [`Database::connect_with`], and [`Error::Connect`] when the schema
+    /// cannot be created.
+    pub fn connect_tenant(url: &str, tenant: &str, config: DatabaseConfig) -> Result<Database> {
+        validate_tenant(tenant)?;
+        Self::open_pool(url, Some(tenant), config)
+    }
+
+    fn open_pool(url: &str, tenant: Option<&str>, config: DatabaseConfig) -> Result<Database> {
+        #[allow(unused_mut)]
+        let mut target = Target::parse(url)?;
+        #[cfg(feature = "sqlite")]
+        if let (Some(tenant), Target::SqliteFile(path)) = (tenant, &target) {
+            target = Target::SqliteFile(tenant_file(path, tenant));
+        }
         let backend = target.backend();
         let compiled = match backend {
             Backend::Postgres => cfg!(feature = "postgres"),
@@ -233,22 +339,37 @@ impl Database {
                 backend: backend.name(),
             });
         }
-        let display = target.display();
+        let display = match tenant {
+            Some(t) if backend == Backend::Postgres => format!("{} (schema {t})", target.display()),
+            _ => target.display(),
+        };
         let max_size = if target == Target::SqliteMemory {
             1
         } else {
             config.max_size.max(1)
         };
-        let manager = Manager {
+        #[allow(unused_mut)]
+        let mut manager = Manager {
             target,
             busy_timeout: config.sqlite_busy_timeout,
             application_name: config.application_name.clone(),
+            schema: None,
         };
-        let first = manager.open().map_err(|e| Error::Connect {
+        let connect_error = |message: String| Error::Connect {
             backend: backend.name(),
             url: display.clone(),
-            message: e.0,
-        })?;
+            message,
+        };
+        #[allow(unused_mut)]
+        let mut first = manager.open().map_err(|e| connect_error(e.0))?;
+        #[cfg(feature = "postgres")]
+        if let (Some(tenant), AnyConnection::Postgresql(c)) = (tenant, &mut first) {
+            create_schema(c, tenant).map_err(|e| {
+                connect_error(format!("cannot create the tenant schema {tenant}: {e}"))
+            })?;
+            manager.schema = Some(tenant.to_string());
+            first = manager.open().map_err(|e| connect_error(e.0))?;
+        }
         let memory = manager.target == Target::SqliteMemory;
         let mut builder = r2d2::Pool::builder()
             .max_size(max_size)
@@ -267,6 +388,7 @@ impl Database {
         let db = Database {
             backend,
             display,
+            tenant: tenant.map(str::to_owned),
             config,
             pool,
         };
@@ -290,6 +412,11 @@ impl Database {
         &self.display
     }
 
+    /// The tenant of [`Database::connect_tenant`], if any.
+    pub fn tenant(&self) -> Option<&str> {
+        self.tenant.as_deref()
+    }
+
     /// Borrows a connection from the pool.
     ///
     /// # Errors
@@ -307,5 +434,80 @@ impl Database {
     /// The data access layer over this database.
     pub fn dal(&self) -> Dal<'_> {
         Dal::new(self)
+    }
+}
+
+/// `CREATE SCHEMA IF NOT EXISTS`, safe when several processes create the
+/// same schema at once (PostgreSQL then fails all but one with a unique
+/// violation: the schema exists, which is all we need).
+#[cfg(feature = "postgres")]
+fn create_schema(c: &mut diesel::PgConnection, schema: &str) -> diesel::QueryResult<()> {
+    use diesel::RunQueryDsl;
+    match c.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"")) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            #[derive(diesel::QueryableByName)]
+            struct Found {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+            }
+            let found: Found =
+                diesel::sql_query("SELECT count(*) AS n FROM pg_namespace WHERE nspname = $1")
+                    .bind::<diesel::sql_types::Text, _>(schema)
+                    .get_result(c)?;
+            if found.n > 0 {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tenant_names_are_identifiers() {
+        for ok in [
+            "acme",
+            "t_1",
+            "_x",
+            "a23456789012345678901234567890123456789012345678901234567890123",
+        ] {
+            assert!(validate_tenant(ok).is_ok(), "{ok}");
+        }
+        for (bad, why) in [
+            ("", "empty"),
+            ("Acme", "contains 'A'"),
+            ("a-b", "contains '-'"),
+            ("a\"; DROP SCHEMA public; --", "contains '\"'"),
+            ("1st", "starts with a digit"),
+            ("pg_temp", "reserves"),
+            (
+                "a234567890123456789012345678901234567890123456789012345678901234",
+                "63",
+            ),
+        ] {
+            let e = validate_tenant(bad).expect_err(bad).to_string();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+    }
+
+    #[cfg(feature = "sqlite")]
+    #[test]
+    fn tenant_files_sit_next_to_the_given_one() {
+        assert_eq!(
+            tenant_file("data/cloacina.db", "acme"),
+            "data/cloacina.acme.db"
+        );
+        assert_eq!(tenant_file("cloacina", "acme"), "cloacina.acme");
+        assert_eq!(tenant_file("a.b/c", "t"), "a.b/c.t");
+        assert_eq!(
+            tenant_file("file:x/y.db?mode=rwc", "t"),
+            "file:x/y.t.db?mode=rwc"
+        );
+        assert_eq!(tenant_file(".hidden", "t"), ".hidden.t");
     }
 }

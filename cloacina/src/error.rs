@@ -33,6 +33,32 @@ pub enum Error {
         /// What the driver said.
         message: String,
     },
+    /// A version to migrate to, or a number of migrations to revert, that
+    /// this database and build cannot reach.
+    #[error("cannot go to {target} on the {backend} database: {reason}")]
+    MigrationTarget {
+        /// The backend.
+        backend: &'static str,
+        /// The version asked for, or `revert N`.
+        target: String,
+        /// Why not.
+        reason: String,
+    },
+    /// A tenant name that is not a plain identifier.
+    #[error("invalid tenant name `{tenant}`: {reason}; a tenant is a PostgreSQL schema (or a SQLite file suffix) named by a lowercase identifier: [a-z_][a-z0-9_]*, at most 63 bytes, not starting with pg_")]
+    BadTenant {
+        /// The name as given (escaped).
+        tenant: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The async face's blocking work could not run (the tokio runtime is
+    /// shutting down).
+    #[error("the database work could not run on tokio's blocking pool: {message}")]
+    Background {
+        /// What tokio said.
+        message: String,
+    },
     /// No pooled connection became free in time.
     #[error("no database connection became available within {timeout:?} (pool size {size}): {message}; raise DatabaseConfig::max_size or connection_timeout")]
     PoolTimeout {

@@ -16,7 +16,13 @@
 //! [`Database::migrate`] waits for other migrating processes up to a
 //! deadline and names them, and [`DatabaseConfig`] chooses one transaction
 //! per run or per migration ([`MigrationMode`]) and whether out-of-order
-//! versions may be applied.
+//! versions may be applied. [`Database::migration_status`],
+//! [`Database::migrate_to`], [`Database::revert`] and the dry runs
+//! ([`Database::pending_sql`], [`Database::revert_sql`]) operate a live
+//! database by hand (the `cloacina-migrate` binary, feature `cli`, is a face
+//! over them). [`Database::connect_tenant`] serves one tenant: a PostgreSQL
+//! schema, or a SQLite file. With the feature `async`, `AsyncDatabase` and
+//! `AsyncDal` are the same for tokio applications.
 //!
 //! Everything schema-shaped here is generated at build time by
 //! `cloacina-codegen` from `schema/cloacina.rs` (see `build.rs`): the
@@ -38,15 +44,24 @@ mod generated {
 
 pub use generated::{connection, models, schema, types};
 
+#[cfg(feature = "async")]
+mod asynch;
 pub mod dal;
 mod database;
 mod error;
 mod migrate;
 mod url;
 
+#[cfg(feature = "async")]
+pub use asynch::{AsyncDal, AsyncDatabase};
 pub use dal::Dal;
 pub use database::{Database, DatabaseConfig, PooledConnection};
 pub use error::LockHolder;
 pub use error::{Error, Result};
-pub use migrate::{MigrationMode, MigrationReport, PG_MIGRATION_LOCK_KEY};
+#[doc(hidden)]
+pub use migrate::MigrationSet;
+pub use migrate::{
+    pg_migration_lock_key, MigrationMode, MigrationReport, MigrationSql, MigrationState,
+    MigrationStatus, MigrationStatusEntry, PG_MIGRATION_LOCK_KEY,
+};
 pub use url::{Backend, PgTarget, Target};

@@ -43,6 +43,9 @@ use crate::error::{Error, LockHolder, Result};
 use crate::url::Backend;
 use crate::Database;
 
+mod ops;
+pub use ops::{MigrationSet, MigrationSql, MigrationState, MigrationStatus, MigrationStatusEntry};
+
 mod checksums {
     include!(concat!(env!("OUT_DIR"), "/migration_checksums.rs"));
 }
@@ -50,16 +53,37 @@ mod checksums {
 /// The PostgreSQL migrations, embedded at build time.
 #[cfg(feature = "postgres")]
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations =
-    diesel_migrations::embed_migrations!("../migrations/postgres");
+    diesel_migrations::embed_migrations!("migrations/postgres");
 /// The SQLite migrations, embedded at build time.
 #[cfg(feature = "sqlite")]
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations =
-    diesel_migrations::embed_migrations!("../migrations/sqlite");
+    diesel_migrations::embed_migrations!("migrations/sqlite");
 
 /// Key of the PostgreSQL advisory lock that serializes migration runs. It
 /// shows in `pg_locks` as `locktype = 'advisory'`, `classid = 12651201`,
 /// `objid = 2684354561`, `objsubid = 1`.
 pub const PG_MIGRATION_LOCK_KEY: i64 = 0x00C1_0AC1_A000_0001;
+
+/// Key of the advisory lock that serializes the migration runs of one
+/// tenant ([`Database::connect_tenant`]): the high half of
+/// [`PG_MIGRATION_LOCK_KEY`] and a 32-bit FNV-1a hash of the schema name, so
+/// tenants migrated at once do not wait for each other. Without a tenant it
+/// is [`PG_MIGRATION_LOCK_KEY`].
+pub fn pg_migration_lock_key(tenant: Option<&str>) -> i64 {
+    let Some(tenant) = tenant else {
+        return PG_MIGRATION_LOCK_KEY;
+    };
+    let mut h: u32 = 0x811C_9DC5;
+    for b in tenant.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    // Never the untenanted key's low half, so no tenant shares its lock.
+    if h == 0xA000_0001 {
+        h = 0xA000_0002;
+    }
+    (PG_MIGRATION_LOCK_KEY & !0xFFFF_FFFF) | i64::from(h)
+}
 
 /// How a run uses transactions.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -90,7 +114,7 @@ const CHECKSUM_TABLE: &str = "CREATE TABLE IF NOT EXISTS cloacina_migration_chec
     version TEXT NOT NULL PRIMARY KEY, checksum TEXT NOT NULL)";
 
 #[derive(QueryableByName)]
-struct Recorded {
+pub(crate) struct Recorded {
     #[diesel(sql_type = diesel::sql_types::Text)]
     version: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
@@ -107,11 +131,13 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// One embedded migration: folder name, version, checksum and `up.sql`.
 #[derive(Clone, Debug)]
-struct Planned {
+pub(crate) struct Planned {
     name: String,
     version: String,
     checksum: String,
     sql: String,
+    /// `down.sql`, when the migration has one.
+    down: Option<String>,
 }
 
 /// Takes the SQL a diesel migration would run, without a database: the
@@ -169,6 +195,12 @@ fn plan<C: Native>() -> std::result::Result<Vec<Planned>, BoxError> {
     for m in &migrations {
         let mut rec = SqlRecorder(String::new());
         m.run(&mut rec)?;
+        let mut down = SqlRecorder(String::new());
+        let down = m
+            .revert(&mut down)
+            .ok()
+            .map(|()| down.0)
+            .filter(|d| !d.trim().is_empty());
         let version = m.name().version().to_string();
         let checksum = C::checksums()
             .iter()
@@ -180,6 +212,7 @@ fn plan<C: Native>() -> std::result::Result<Vec<Planned>, BoxError> {
             version,
             checksum,
             sql: rec.0,
+            down,
         });
     }
     out.sort_by(|a, b| version_order(&a.version, &b.version));
@@ -207,7 +240,7 @@ fn apply(conn: &mut AnyConnection, p: &Planned) -> QueryResult<()> {
 }
 
 /// The history as recorded: applied versions, and recorded checksums.
-struct History {
+pub(crate) struct History {
     applied: Vec<String>,
     recorded: Vec<Recorded>,
 }
@@ -338,7 +371,7 @@ impl Database {
                 }
             })?
         };
-        self.run_plan(&plan)
+        self.run_plan(&plan, None)
     }
 
     /// Runs the runner over migrations given here instead of the embedded
@@ -363,14 +396,15 @@ impl Database {
                     version: name.chars().take_while(|c| c.is_ascii_digit()).collect(),
                     checksum: format!("test-{:016x}", h.finish()),
                     sql: (*sql).to_string(),
+                    down: None,
                 }
             })
             .collect();
         plan.sort_by(|a, b| version_order(&a.version, &b.version));
-        self.run_plan(&plan)
+        self.run_plan(&plan, None)
     }
 
-    fn run_plan(&self, plan: &[Planned]) -> Result<MigrationReport> {
+    pub(crate) fn run_plan(&self, plan: &[Planned], upto: Option<&str>) -> Result<MigrationReport> {
         let backend = self.backend();
         let name = backend.name();
         let config = self.config().clone();
@@ -379,7 +413,8 @@ impl Database {
         // Fast path: nothing pending and everything recorded, seen without
         // the lock (the history tables may not exist yet: then go on).
         if let Ok(history) = read_history(&mut conn) {
-            let verdict = judge(&history, plan, name, config.allow_out_of_order)?;
+            let mut verdict = judge(&history, plan, name, config.allow_out_of_order)?;
+            verdict.pending.retain(|&i| within(&plan[i].version, upto));
             if verdict.pending.is_empty() && verdict.unrecorded.is_empty() {
                 return Ok(MigrationReport {
                     backend,
@@ -392,8 +427,14 @@ impl Database {
         let mut applied = Vec::new();
         let mut already_applied = None;
         loop {
-            lock(&mut conn, backend, &config, self.target())?;
-            let step = locked_step(&mut conn, backend, &config, plan);
+            lock(
+                &mut conn,
+                backend,
+                &config,
+                self.target(),
+                pg_migration_lock_key(self.tenant()),
+            )?;
+            let step = locked_step(&mut conn, backend, &config, plan, upto);
             match step {
                 Ok((before, newly, more)) => {
                     let committed = crate::with_native!(&mut *conn, c => AnsiTransactionManager::commit_transaction(c));
@@ -439,6 +480,11 @@ impl Database {
     }
 }
 
+/// Whether `version` is at or before the target of `migrate_to`.
+fn within(version: &str, upto: Option<&str>) -> bool {
+    upto.is_none_or(|u| version_order(version, u).is_le())
+}
+
 fn plan_for<C: Native>(_c: &mut C) -> std::result::Result<Vec<Planned>, BoxError> {
     plan::<C>()
 }
@@ -464,6 +510,7 @@ fn lock(
     backend: Backend,
     config: &crate::DatabaseConfig,
     #[cfg_attr(not(feature = "sqlite"), allow(unused_variables))] target: &str,
+    #[cfg_attr(not(feature = "postgres"), allow(unused_variables))] key: i64,
 ) -> Result<()> {
     let name = backend.name();
     let start = Instant::now();
@@ -489,10 +536,9 @@ fn lock(
                     #[diesel(sql_type = diesel::sql_types::Bool)]
                     ok: bool,
                 }
-                let got: QueryResult<Got> = diesel::sql_query(format!(
-                    "SELECT pg_try_advisory_xact_lock({PG_MIGRATION_LOCK_KEY}) AS ok"
-                ))
-                .get_result(c);
+                let got: QueryResult<Got> =
+                    diesel::sql_query(format!("SELECT pg_try_advisory_xact_lock({key}) AS ok"))
+                        .get_result(c);
                 match got {
                     Ok(Got { ok: true }) => break,
                     Ok(Got { ok: false }) => {}
@@ -503,7 +549,7 @@ fn lock(
                 }
                 let now = Instant::now();
                 if now >= deadline {
-                    let holder = pg_holder(c);
+                    let holder = pg_holder(c, key);
                     let _ = AnsiTransactionManager::rollback_transaction(c);
                     return Err(Error::MigrationLockTimeout {
                         backend: name,
@@ -587,7 +633,7 @@ fn pg_literal(s: &str) -> String {
 
 /// Who holds the advisory lock, from `pg_locks` and `pg_stat_activity`.
 #[cfg(feature = "postgres")]
-fn pg_holder(c: &mut diesel::PgConnection) -> LockHolder {
+fn pg_holder(c: &mut diesel::PgConnection, key: i64) -> LockHolder {
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = diesel::sql_types::Integer)]
@@ -599,8 +645,8 @@ fn pg_holder(c: &mut diesel::PgConnection) -> LockHolder {
         #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
         state: Option<String>,
     }
-    let hi = (PG_MIGRATION_LOCK_KEY >> 32) & 0xFFFF_FFFF;
-    let lo = PG_MIGRATION_LOCK_KEY & 0xFFFF_FFFF;
+    let hi = (key >> 32) & 0xFFFF_FFFF;
+    let lo = key & 0xFFFF_FFFF;
     let row: QueryResult<Row> = diesel::sql_query(format!(
         "SELECT a.pid, a.application_name, \
            to_char(COALESCE(a.xact_start, a.state_change, a.backend_start) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS since, \
@@ -637,6 +683,7 @@ fn locked_step(
     backend: Backend,
     config: &crate::DatabaseConfig,
     plan: &[Planned],
+    upto: Option<&str>,
 ) -> Result<(usize, Vec<String>, bool)> {
     let name = backend.name();
     let q = |e: diesel::result::Error| Error::MigrationHistory {
@@ -652,7 +699,8 @@ fn locked_step(
     })?;
     exec(conn, CHECKSUM_TABLE).map_err(q)?;
     let history = read_history(conn).map_err(q)?;
-    let verdict = judge(&history, plan, name, config.allow_out_of_order)?;
+    let mut verdict = judge(&history, plan, name, config.allow_out_of_order)?;
+    verdict.pending.retain(|&i| within(&plan[i].version, upto));
     for &i in &verdict.unrecorded {
         record(conn, &plan[i]).map_err(q)?;
     }
@@ -661,6 +709,8 @@ fn locked_step(
     let mut newly = Vec::new();
     for &i in verdict.pending.iter().take(take) {
         let p = &plan[i];
+        tracing::info!(backend = name, migration = %p.name, "applying migration");
+        let started = Instant::now();
         if let Err(e) = apply(conn, p) {
             let message = describe(&e);
             let line = locate(conn, p, &e);
@@ -681,6 +731,12 @@ fn locked_step(
             message: format!("recording its checksum failed: {}", describe(&e)),
             run_rolled_back: per_run,
         })?;
+        tracing::info!(
+            backend = name,
+            migration = %p.name,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "applied migration"
+        );
         newly.push(p.name.clone());
     }
     let more = !per_run && verdict.pending.len() > 1;

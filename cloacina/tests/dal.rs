@@ -18,34 +18,37 @@ fn ts(s: &str) -> UniversalTimestamp {
 }
 
 /// Runs every DAL operation and writes what it observed as lines that do not
-/// depend on the backend (ids are replaced by labels).
-fn suite(db: &Database) -> Vec<String> {
-    let dal = db.dal();
-    let mut out = Vec::new();
+/// depend on the backend (ids are replaced by labels). Written once:
+/// `suite!(dal)` is the blocking run, `suite!(dal, .await)` the same calls
+/// through the async face.
+macro_rules! suite {
+    ($dal:expr $(, $($aw:tt)*)?) => {{
+        let dal = $dal;
+        let mut out = Vec::new();
 
     // contexts
     let ctx = dal
-        .create_context(serde_json::json!({"k": [1, 2, {"x": "ü"}]}))
+        .create_context(serde_json::json!({"k": [1, 2, {"x": "ü"}]})) $($($aw)*)?
         .expect("create context");
     out.push(format!("context value {}", ctx.value));
-    let got = dal.get_context(ctx.id).expect("get context");
+    let got = dal.get_context(ctx.id) $($($aw)*)?.expect("get context");
     assert_eq!(got, ctx);
     let upd = dal
-        .update_context(ctx.id, serde_json::json!({"k": null}))
+        .update_context(ctx.id, serde_json::json!({"k": null})) $($($aw)*)?
         .expect("update context");
     out.push(format!(
         "context updated {} later={}",
         upd.value,
         upd.updated_at >= ctx.updated_at
     ));
-    dal.delete_context(ctx.id).expect("delete context");
+    dal.delete_context(ctx.id) $($($aw)*)?.expect("delete context");
     out.push(format!(
         "context after delete: {}",
-        kind(dal.get_context(ctx.id))
+        kind(dal.get_context(ctx.id) $($($aw)*)?)
     ));
     out.push(format!(
         "delete again: {}",
-        kind(dal.delete_context(ctx.id).map(|_| ()))
+        kind(dal.delete_context(ctx.id) $($($aw)*)?.map(|_| ()))
     ));
 
     // workflows with tasks, in one transaction
@@ -56,7 +59,7 @@ fn suite(db: &Database) -> Vec<String> {
                 .task("transform")
                 .task("load")
                 .context(serde_json::json!({"day": 1})),
-        )
+        ) $($($aw)*)?
         .expect("create workflow");
     out.push(format!(
         "workflow {} v{} {} tasks={:?} ctx={}",
@@ -72,10 +75,10 @@ fn suite(db: &Database) -> Vec<String> {
             .collect::<Vec<_>>(),
         run.execution.context_id.is_some()
     ));
-    let dup = dal.create_workflow(&NewWorkflowRun::new("dup").task("a").task("a"));
+    let dup = dal.create_workflow(&NewWorkflowRun::new("dup").task("a").task("a")) $($($aw)*)?;
     out.push(format!("duplicate task names: {}", kind(dup.map(|_| ()))));
     let none = dal
-        .list_workflows_by_status(WorkflowStatus::Pending, Page::first(100))
+        .list_workflows_by_status(WorkflowStatus::Pending, Page::first(100)) $($($aw)*)?
         .expect("list");
     out.push(format!(
         "after failed create, pending workflows named dup: {}",
@@ -84,14 +87,14 @@ fn suite(db: &Database) -> Vec<String> {
 
     // more workflows for pagination
     for i in 0..5 {
-        dal.create_workflow(&NewWorkflowRun::new(format!("batch-{i}")))
+        dal.create_workflow(&NewWorkflowRun::new(format!("batch-{i}"))) $($($aw)*)?
             .expect("create");
     }
     let mut names = Vec::new();
     let mut page = Page::first(2);
     loop {
         let rows = dal
-            .list_workflows_by_status(WorkflowStatus::Pending, page)
+            .list_workflows_by_status(WorkflowStatus::Pending, page) $($($aw)*)?
             .expect("page");
         if rows.is_empty() {
             break;
@@ -108,7 +111,7 @@ fn suite(db: &Database) -> Vec<String> {
 
     // status, pause, resume
     let w = run.execution.id;
-    let paused = dal.pause_workflow(w, Some("maintenance")).expect("pause");
+    let paused = dal.pause_workflow(w, Some("maintenance")) $($($aw)*)?.expect("pause");
     out.push(format!(
         "paused {} reason={:?} at={}",
         paused.status,
@@ -117,45 +120,45 @@ fn suite(db: &Database) -> Vec<String> {
     ));
     out.push(format!(
         "pause twice: {}",
-        kind(dal.pause_workflow(w, None).map(|_| ()))
+        kind(dal.pause_workflow(w, None) $($($aw)*)?.map(|_| ()))
     ));
-    let resumed = dal.resume_workflow(w).expect("resume");
+    let resumed = dal.resume_workflow(w) $($($aw)*)?.expect("resume");
     out.push(format!(
         "resumed {} reason={:?}",
         resumed.status, resumed.pause_reason
     ));
     out.push(format!(
         "resume unknown: {}",
-        kind(dal.resume_workflow(UniversalUuid::new_v4()).map(|_| ()))
+        kind(dal.resume_workflow(UniversalUuid::new_v4()) $($($aw)*)?.map(|_| ()))
     ));
 
     // tasks: ready / claim / heartbeat / fail with retries / complete
     let worker = UniversalUuid::new_v4();
     out.push(format!(
         "claim with nothing ready: {:?}",
-        dal.claim_next_task(worker)
+        dal.claim_next_task(worker) $($($aw)*)?
             .expect("claim")
             .map(|t| t.task_name)
     ));
     for t in &run.tasks {
-        dal.mark_task_ready(t.id).expect("ready");
+        dal.mark_task_ready(t.id) $($($aw)*)?.expect("ready");
     }
     out.push(format!(
         "ready twice: {}",
-        kind(dal.mark_task_ready(run.tasks[0].id).map(|_| ()))
+        kind(dal.mark_task_ready(run.tasks[0].id) $($($aw)*)?.map(|_| ()))
     ));
     let mut log = Vec::new();
-    while let Some(t) = dal.claim_next_task(worker).expect("claim") {
-        assert!(dal.heartbeat(t.id, worker).expect("heartbeat"));
+    while let Some(t) = dal.claim_next_task(worker) $($($aw)*)?.expect("claim") {
+        assert!(dal.heartbeat(t.id, worker) $($($aw)*)?.expect("heartbeat"));
         assert!(!dal
-            .heartbeat(t.id, UniversalUuid::new_v4())
+            .heartbeat(t.id, UniversalUuid::new_v4()) $($($aw)*)?
             .expect("heartbeat other"));
         if t.task_name == "transform" && t.attempt < 3 {
-            let f = dal.mark_task_failed(t.id, "boom", None).expect("fail");
+            let f = dal.mark_task_failed(t.id, "boom", None) $($($aw)*)?.expect("fail");
             log.push(format!("{}#{}->{}", t.task_name, t.attempt, f.status));
         } else if t.task_name == "load" {
             let f = dal
-                .mark_task_failed(t.id, "fatal", Some(ts("9999-01-01T00:00:00.000000Z")))
+                .mark_task_failed(t.id, "fatal", Some(ts("9999-01-01T00:00:00.000000Z"))) $($($aw)*)?
                 .expect("fail");
             log.push(format!(
                 "{}#{}->{} retry_later={}",
@@ -165,13 +168,13 @@ fn suite(db: &Database) -> Vec<String> {
                 f.retry_at.is_some()
             ));
         } else {
-            let done = dal.mark_task_completed(t.id).expect("complete");
+            let done = dal.mark_task_completed(t.id) $($($aw)*)?.expect("complete");
             log.push(format!("{}#{}->{}", t.task_name, t.attempt, done.status));
         }
     }
     log.sort();
     out.push(format!("task log {log:?}"));
-    let tasks = dal.list_tasks(w).expect("list tasks");
+    let tasks = dal.list_tasks(w) $($($aw)*)?.expect("list tasks");
     let mut states: Vec<String> = tasks
         .iter()
         .map(|t| {
@@ -189,7 +192,7 @@ fn suite(db: &Database) -> Vec<String> {
             .find(|t| t.task_name == "load")
             .expect("load")
             .id,
-    );
+    ) $($($aw)*)?;
     out.push(format!(
         "load runs again: {}",
         running_again
@@ -201,13 +204,13 @@ fn suite(db: &Database) -> Vec<String> {
         .find(|t| t.task_name == "load")
         .expect("load")
         .id;
-    let exhausted = dal.mark_task_failed(load, "again", None).expect("fail");
+    let exhausted = dal.mark_task_failed(load, "again", None) $($($aw)*)?.expect("fail");
     let exhausted = if exhausted.status == "Ready" {
         // Attempts left: run it until they are used up.
         let mut t = exhausted;
         while t.status == "Ready" {
-            dal.mark_task_running(t.id).expect("running");
-            t = dal.mark_task_failed(t.id, "again", None).expect("fail");
+            dal.mark_task_running(t.id) $($($aw)*)?.expect("running");
+            t = dal.mark_task_failed(t.id, "again", None) $($($aw)*)?.expect("fail");
         }
         t
     } else {
@@ -218,7 +221,7 @@ fn suite(db: &Database) -> Vec<String> {
         exhausted.status, exhausted.attempt, exhausted.error_details
     ));
     let done = dal
-        .update_workflow_status(w, WorkflowStatus::Failed, Some("load failed"))
+        .update_workflow_status(w, WorkflowStatus::Failed, Some("load failed")) $($($aw)*)?
         .expect("status");
     out.push(format!(
         "workflow {} completed_at={} error={:?}",
@@ -228,7 +231,7 @@ fn suite(db: &Database) -> Vec<String> {
     ));
     out.push(format!(
         "complete a failed task: {}",
-        kind(dal.mark_task_completed(load).map(|_| ()))
+        kind(dal.mark_task_completed(load) $($($aw)*)?.map(|_| ()))
     ));
 
     // events
@@ -239,10 +242,10 @@ fn suite(db: &Database) -> Vec<String> {
             e,
             Some(serde_json::json!({"i": i})),
             Some("worker-1"),
-        )
+        ) $($($aw)*)?
         .expect("append");
     }
-    let events = dal.list_events(w).expect("events");
+    let events = dal.list_events(w) $($($aw)*)?.expect("events");
     let seqs: Vec<i64> = events.iter().map(|e| e.sequence_num).collect();
     assert!(
         seqs.windows(2).all(|p| p[0] < p[1]),
@@ -274,46 +277,46 @@ fn suite(db: &Database) -> Vec<String> {
             Some("2026-01-02T00:00:00.000000Z"),
             true,
             false,
-        ))
+        )) $($($aw)*)?
         .expect("schedule");
     dal.create_schedule(&mk(
         "due-early",
         Some("2026-01-01T00:00:00.000000Z"),
         true,
         false,
-    ))
+    )) $($($aw)*)?
     .expect("schedule");
     dal.create_schedule(&mk(
         "future",
         Some("2030-01-01T00:00:00.000000Z"),
         true,
         false,
-    ))
+    )) $($($aw)*)?
     .expect("schedule");
     dal.create_schedule(&mk(
         "disabled",
         Some("2020-01-01T00:00:00.000000Z"),
         false,
         false,
-    ))
+    )) $($($aw)*)?
     .expect("schedule");
     dal.create_schedule(&mk(
         "paused",
         Some("2020-01-01T00:00:00.000000Z"),
         true,
         true,
-    ))
+    )) $($($aw)*)?
     .expect("schedule");
-    dal.create_schedule(&mk("never", None, true, false))
+    dal.create_schedule(&mk("never", None, true, false)) $($($aw)*)?
         .expect("schedule");
     let bad = dal.create_schedule(&NewSchedule {
         schedule_type: "hourly".into(),
         ..mk("bad", None, true, false)
-    });
+    }) $($($aw)*)?;
     out.push(format!("bad schedule type: {}", kind(bad.map(|_| ()))));
     let now = ts("2027-01-01T00:00:00.000000Z");
     let due: Vec<String> = dal
-        .due_schedules(now, 10)
+        .due_schedules(now, 10) $($($aw)*)?
         .expect("due")
         .into_iter()
         .map(|s| s.workflow_name)
@@ -325,7 +328,7 @@ fn suite(db: &Database) -> Vec<String> {
             ts("2026-01-02T00:00:00.000000Z"),
             Some(w),
             Some(ts("2031-01-01T00:00:00.000000Z")),
-        )
+        ) $($($aw)*)?
         .expect("record run");
     out.push(format!(
         "schedule run for {} linked={}",
@@ -335,7 +338,7 @@ fn suite(db: &Database) -> Vec<String> {
         ran.workflow_execution_id == Some(w)
     ));
     let due: Vec<String> = dal
-        .due_schedules(now, 10)
+        .due_schedules(now, 10) $($($aw)*)?
         .expect("due")
         .into_iter()
         .map(|s| s.workflow_name)
@@ -344,18 +347,23 @@ fn suite(db: &Database) -> Vec<String> {
     out.push(format!(
         "record for missing schedule: {}",
         kind(
-            dal.record_schedule_run(UniversalUuid::new_v4(), now, None, None)
+            dal.record_schedule_run(UniversalUuid::new_v4(), now, None, None) $($($aw)*)?
                 .map(|_| ())
         )
     ));
     out.push(format!(
         "record the same run twice: {}",
         kind(
-            dal.record_schedule_run(due1.id, ts("2026-01-02T00:00:00.000000Z"), None, None)
+            dal.record_schedule_run(due1.id, ts("2026-01-02T00:00:00.000000Z"), None, None) $($($aw)*)?
                 .map(|_| ())
         )
     ));
-    out
+        out
+    }};
+}
+
+fn suite(db: &Database) -> Vec<String> {
+    suite!(db.dal())
 }
 
 /// The kind of an outcome, without backend-specific text.
@@ -464,4 +472,128 @@ fn no_task_is_claimed_twice_on_postgres() {
     let db = Database::connect(&pg.url).expect("connect");
     db.migrate().expect("migrate");
     claim_concurrently(Arc::new(db), 120, 8);
+}
+
+/// The async face (`--features async`): the same transcript, and atomic
+/// claims from many tokio tasks.
+#[cfg(feature = "async")]
+mod async_face {
+    use super::*;
+    use cloacina::{AsyncDatabase, DatabaseConfig};
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("tokio runtime")
+    }
+
+    async fn open(target: &Target) -> AsyncDatabase {
+        let db = AsyncDatabase::connect_with(&target.url(), DatabaseConfig::default())
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", target.name()));
+        db.migrate()
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", target.name()));
+        db
+    }
+
+    #[test]
+    fn the_async_dal_transcript_equals_the_blocking_one() {
+        let rt = runtime();
+        let mut compared = 0;
+        for (blocking_target, async_target) in Target::all().into_iter().zip(Target::all()) {
+            let blocking = suite(&blocking_target.open());
+            let through_async = rt.block_on(async {
+                let db = open(&async_target).await;
+                assert_eq!(db.blocking().backend(), db.backend());
+                suite!(db.dal(), .await)
+            });
+            assert_eq!(
+                blocking,
+                through_async,
+                "{}: the async face disagrees with the blocking one",
+                async_target.name()
+            );
+            assert!(blocking.len() > 20, "{blocking:?}");
+            compared += 1;
+        }
+        assert_eq!(compared, Target::all().len());
+    }
+
+    /// `workers` tokio tasks claim until nothing is left; each of `tasks`
+    /// tasks is claimed exactly once.
+    async fn claim_concurrently(db: AsyncDatabase, tasks: usize, workers: usize) {
+        let dal = db.dal();
+        let mut run = NewWorkflowRun::new("claims");
+        for i in 0..tasks {
+            run = run.task(format!("t{i:04}"));
+        }
+        let run = dal.create_workflow(&run).await.expect("create");
+        let ids: Vec<UniversalUuid> = run.tasks.iter().map(|t| t.id).collect();
+        db.run(move |dal| {
+            for id in ids {
+                dal.mark_task_ready(id)?;
+            }
+            Ok(())
+        })
+        .await
+        .expect("ready");
+        let start = Arc::new(tokio::sync::Barrier::new(workers));
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                let dal = db.dal();
+                let start = Arc::clone(&start);
+                tokio::spawn(async move {
+                    let worker = UniversalUuid::new_v4();
+                    start.wait().await;
+                    let mut mine = Vec::new();
+                    while let Some(t) = dal.claim_next_task(worker).await.expect("claim") {
+                        assert_eq!(t.claimed_by, Some(worker));
+                        mine.push(t.id);
+                    }
+                    mine
+                })
+            })
+            .collect();
+        let mut all = Vec::new();
+        let mut busy_workers = 0;
+        for h in handles {
+            let mine = h.await.expect("worker task");
+            busy_workers += usize::from(!mine.is_empty());
+            all.extend(mine);
+        }
+        let unique: HashSet<_> = all.iter().collect();
+        assert_eq!(all.len(), tasks, "every task claimed exactly once in total");
+        assert_eq!(unique.len(), tasks, "no task claimed twice");
+        assert!(busy_workers > 1, "the claims ran concurrently");
+        for t in dal.list_tasks(run.execution.id).await.expect("tasks") {
+            assert_eq!(t.status, TaskStatus::Running.as_str());
+            assert_eq!(t.attempt, 1, "{} claimed more than once", t.task_name);
+        }
+    }
+
+    #[cfg(feature = "sqlite")]
+    #[test]
+    fn tokio_tasks_never_claim_a_task_twice_on_sqlite() {
+        let dir = common::TempDir::new("async-claims");
+        let url = format!("sqlite://{}", dir.file("claims.db"));
+        runtime().block_on(async {
+            let db = AsyncDatabase::connect(&url).await.expect("connect");
+            db.migrate().await.expect("migrate");
+            claim_concurrently(db, 2000, 64).await;
+        });
+    }
+
+    #[cfg(feature = "postgres")]
+    #[test]
+    fn tokio_tasks_never_claim_a_task_twice_on_postgres() {
+        let pg = common::TempPgDatabase::new();
+        runtime().block_on(async {
+            let db = AsyncDatabase::connect(&pg.url).await.expect("connect");
+            db.migrate().await.expect("migrate");
+            claim_concurrently(db, 2000, 64).await;
+        });
+    }
 }

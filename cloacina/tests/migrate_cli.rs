@@ -1,0 +1,123 @@
+//! The `cloacina-migrate` binary against real SQLite and PostgreSQL:
+//! status (table and JSON), dry runs, up to a version, revert, errors.
+
+mod common;
+
+use std::process::Command;
+
+fn cli(url: &str, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_cloacina-migrate"))
+        .env_remove("DATABASE_URL")
+        .arg("--database")
+        .arg(url)
+        .args(args)
+        .output()
+        .expect("run cloacina-migrate");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn json(url: &str) -> serde_json::Value {
+    let (ok, out, err) = cli(url, &["status", "--json"]);
+    assert!(ok, "{err}");
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+fn operate(url: &str) {
+    let before = json(url);
+    let pending = before["counts"]["pending"].as_u64().expect("count");
+    assert!(pending > 0, "{before}");
+    let first = before["migrations"][0]["version"]
+        .as_str()
+        .expect("version")
+        .to_string();
+
+    let (ok, table, err) = cli(url, &["status"]);
+    assert!(ok, "{err}");
+    assert!(table.starts_with("VERSION"), "{table}");
+    assert!(
+        table.contains(&format!("0 applied, {pending} pending")),
+        "{table}"
+    );
+
+    // Dry run: the SQL, and nothing changes.
+    let (ok, sql, err) = cli(url, &["up", "--dry-run"]);
+    assert!(ok, "{err}");
+    assert!(
+        sql.contains("CREATE TABLE") && sql.contains("/up.sql)"),
+        "{sql}"
+    );
+    assert_eq!(json(url)["counts"]["pending"], pending);
+
+    // Up to the first version, with progress through tracing on stderr.
+    let (ok, out, err) = cli(url, &["up", "--to", &first]);
+    assert!(ok, "{err}");
+    assert!(out.starts_with("applied 1 migration(s)"), "{out}");
+    assert!(
+        err.contains("applied migration") && err.contains("elapsed_ms"),
+        "{err}"
+    );
+    let after = json(url);
+    assert_eq!(after["migrations"][0]["state"], "applied");
+    assert_eq!(
+        after["migrations"][0]["checksum"],
+        after["migrations"][0]["recorded_checksum"]
+    );
+    let (ok, out, err) = cli(url, &["up"]);
+    assert!(ok, "{err}");
+    assert!(out.contains(&format!("{} were applied before", 1)), "{out}");
+    assert_eq!(json(url)["counts"]["applied"], pending);
+
+    // Revert: dry run prints down.sql; then all of them.
+    let (ok, sql, err) = cli(url, &["revert", "--dry-run"]);
+    assert!(ok, "{err}");
+    assert!(
+        sql.contains("DROP TABLE") && sql.contains("/down.sql)"),
+        "{sql}"
+    );
+    let (ok, out, err) = cli(url, &["revert", &pending.to_string()]);
+    assert!(ok, "{err}");
+    assert!(
+        out.starts_with(&format!("reverted {pending} migration(s)")),
+        "{out}"
+    );
+    assert!(err.contains("reverted migration"), "{err}");
+    assert_eq!(json(url)["counts"]["pending"], pending);
+
+    // Errors: exit 1, a message that says what to do.
+    let (ok, _, err) = cli(url, &["up", "--to", "19000101000000"]);
+    assert!(!ok);
+    assert!(
+        err.contains("no embedded migration has this version"),
+        "{err}"
+    );
+    let (ok, _, err) = cli(url, &["revert", "1"]);
+    assert!(!ok);
+    assert!(err.contains("only 0 migrations are applied"), "{err}");
+}
+
+#[cfg(feature = "sqlite")]
+#[test]
+fn the_cli_operates_sqlite() {
+    let dir = common::TempDir::new("cli");
+    operate(&format!("sqlite://{}", dir.file("cli.db")));
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn the_cli_operates_postgres_and_never_prints_the_password() {
+    let pg = common::TempPgDatabase::new();
+    operate(&pg.url);
+    let (ok, _, err) = cli(
+        "postgres://cloacina:S3cr%2Ft@127.0.0.1:1/nowhere",
+        &["status"],
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("cannot connect") && !err.contains("S3cr"),
+        "{err}"
+    );
+}
