@@ -37,7 +37,7 @@ scripts/with-postgres.sh bash -c '
   if cargo tree -p cloacina-codegen --no-default-features -e normal | grep -E "clap|miette"; then
     echo "the lean build of cloacina-codegen pulls clap or miette" >&2; exit 1
   fi
- test-suite "${extra[@]}"
+' test-suite "${extra[@]}"
 # The library crates as published: packaged, and an outside crate built and
 # run against the unpacked .crate files.
 scripts/package-check.sh
