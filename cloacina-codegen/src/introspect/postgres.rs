@@ -160,530 +160,612 @@ pub fn introspect(conn: &mut PgConnection, target: &str) -> Result<Introspection
             action: "set the session time zone to UTC".into(),
             message: e.to_string(),
         })?;
-    let rels: Vec<RelRow> = query(
-        conn,
-        target,
-        "tables",
-        &format!(
-            "SELECT c.relname AS name, c.relkind::text AS kind, obj_description(c.oid, 'pg_class') AS comment, \
-             CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS definition \
-             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE {NS} AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {NOT_EXT_REL} ORDER BY c.relname"
-        ),
-    )?;
-    let cols: Vec<ColRow> = query(
-        conn,
-        target,
-        "columns",
-        &format!(
-            "SELECT c.relname AS table, a.attname AS name, t.typname AS typname, \
-             format_type(a.atttypid, a.atttypmod) AS formatted, a.atttypmod AS typmod, \
-             a.attnotnull AS notnull, a.attidentity::text AS identity, a.attgenerated::text AS generated, \
-             pg_get_expr(d.adbin, d.adrelid) AS default, col_description(c.oid, a.attnum) AS comment \
-             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
-             JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid \
-             LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
-             WHERE {NS} AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped \
-             ORDER BY c.relname, a.attnum"
-        ),
-    )?;
-    let cons: Vec<ConRow> = query(
-        conn,
-        target,
-        "constraints",
-        &format!(
-            "SELECT c.relname AS table, con.conname AS name, con.contype::text AS contype, \
-             (SELECT json_agg(a.attname ORDER BY k.ord) FROM unnest(con.conkey) WITH ORDINALITY k(num, ord) \
-              JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num) AS columns, \
-             fc.relname AS ref_table, (fn.nspname = current_schema()) AS ref_schema_is_current, \
-             (SELECT json_agg(a.attname ORDER BY k.ord) FROM unnest(con.confkey) WITH ORDINALITY k(num, ord) \
-              JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num) AS ref_columns, \
-             CASE WHEN con.contype = 'f' THEN con.confdeltype::text END AS on_delete, \
-             CASE WHEN con.contype = 'f' THEN con.confupdtype::text END AS on_update, \
-             CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END AS expr, \
-             pg_get_constraintdef(con.oid) AS definition, con.condeferrable AS deferrable, \
-             con.convalidated AS validated \
-             FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
-             JOIN pg_namespace n ON n.oid = c.relnamespace \
-             LEFT JOIN pg_class fc ON fc.oid = con.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace \
-             WHERE {NS} ORDER BY c.relname, con.oid"
-        ),
-    )?;
-    let idxs: Vec<IdxRow> = query(
-        conn,
-        target,
-        "indexes",
-        &format!(
-            "SELECT c.relname AS table, i.relname AS name, x.indisunique AS unique, \
-             EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = x.indexrelid \
-                     AND con.conrelid = x.indrelid AND con.contype IN ('p', 'u', 'x')) AS constraint_backed, \
-             (x.indexprs IS NOT NULL) AS expression, am.amname AS method, \
-             pg_get_expr(x.indpred, x.indrelid) AS predicate, pg_get_indexdef(x.indexrelid) AS definition, \
-             (SELECT json_agg(json_build_object('column', a.attname, 'desc', (x.indoption[(k.ord - 1)::int] & 1) = 1) ORDER BY k.ord) \
-              FROM unnest(x.indkey::int2[]) WITH ORDINALITY k(num, ord) \
-              LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.num \
-              WHERE k.ord <= x.indnkeyatts) AS columns \
-             FROM pg_index x JOIN pg_class c ON c.oid = x.indrelid JOIN pg_class i ON i.oid = x.indexrelid \
-             JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_am am ON am.oid = i.relam \
-             WHERE {NS} ORDER BY c.relname, i.relname"
-        ),
-    )?;
-    let mut objects: Vec<DbObject> = query::<ObjRow>(
-        conn,
-        target,
-        "triggers and functions",
-        &format!(
-            "SELECT 'trigger' AS kind, t.tgname::text AS name, c.relname::text AS table, pg_get_triggerdef(t.oid) AS definition \
-             FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE {NS} AND NOT t.tgisinternal \
-             UNION ALL \
-             SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END AS kind, \
-             p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS name, NULL AS table, \
-             CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) END AS definition \
-             FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE {NS} \
-             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e') \
-             UNION ALL \
-             SELECT 'type' AS kind, t.typname::text AS name, NULL AS table, NULL AS definition \
-             FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
-             WHERE {NS} AND t.typtype IN ('e', 'd', 'r', 'm') \
-             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e') \
-             ORDER BY 1, 2"
-        ),
-    )?
-    .into_iter()
-    .map(|o| DbObject {
-        kind: o.kind,
-        name: o.name,
-        table: o.table,
-        definition: o.definition,
-    })
-    .collect();
+    let catalog = Catalog::read(conn, target)?;
+    let mut r = Reader {
+        objects: catalog.objects,
+        ..Reader::default()
+    };
+    r.extensions(catalog.extensions);
+    r.enum_types(catalog.enums);
+    r.functions_and_triggers();
+    r.relations(catalog.rels);
+    r.columns(catalog.cols);
+    r.constraints(catalog.cons);
+    r.indexes(catalog.idxs);
+    r.identities();
+    Ok(r.finish())
+}
 
-    let extensions: Vec<String> = query::<ObjRow>(
-        conn,
-        target,
-        "extensions",
-        "SELECT 'extension' AS kind, extname::text AS name, NULL AS table, NULL AS definition \
-         FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 2",
-    )?
-    .into_iter()
-    .map(|o| o.name)
-    .collect();
-    let enums: Vec<EnumRow> = query(
-        conn,
-        target,
-        "enum types",
-        &format!(
-            "SELECT t.typname::text AS name, \
-             (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid) AS labels \
-             FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
-             WHERE {NS} AND t.typtype = 'e' \
-             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e') \
-             ORDER BY 1"
-        ),
-    )?;
-    let mut carried: Vec<Carried> = Vec::new();
-    for e in extensions {
-        carried.push(carry(
-            0,
-            "extension",
-            e.clone(),
-            format!("CREATE EXTENSION IF NOT EXISTS {};\n", q(&e)),
-            format!("DROP EXTENSION IF EXISTS {};\n", q(&e)),
-            "the schema language has no extensions (the objects it owns are not listed)",
-            None,
-        ));
-    }
-    for e in enums {
-        let labels: Vec<String> = e.labels.iter().map(|l| lit(l)).collect();
-        carried.push(carry(
-            1,
-            "enum type",
-            e.name.clone(),
-            format!(
-                "CREATE TYPE {} AS ENUM ({});\n",
-                q(&e.name),
-                labels.join(", ")
+/// The catalog rows `introspect` reads, one query each.
+struct Catalog {
+    rels: Vec<RelRow>,
+    cols: Vec<ColRow>,
+    cons: Vec<ConRow>,
+    idxs: Vec<IdxRow>,
+    objects: Vec<DbObject>,
+    extensions: Vec<String>,
+    enums: Vec<EnumRow>,
+}
+
+impl Catalog {
+    /// Runs the catalog queries of the current schema.
+    fn read(conn: &mut PgConnection, target: &str) -> Result<Catalog> {
+        let rels: Vec<RelRow> = query(
+            conn,
+            target,
+            "tables",
+            &format!(
+                "SELECT c.relname AS name, c.relkind::text AS kind, obj_description(c.oid, 'pg_class') AS comment, \
+                 CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS definition \
+                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE {NS} AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {NOT_EXT_REL} ORDER BY c.relname"
             ),
-            format!("DROP TYPE {};\n", q(&e.name)),
-            "a PostgreSQL enum; the schema language has no enum type",
-            None,
-        ));
+        )?;
+        let cols: Vec<ColRow> = query(
+            conn,
+            target,
+            "columns",
+            &format!(
+                "SELECT c.relname AS table, a.attname AS name, t.typname AS typname, \
+                 format_type(a.atttypid, a.atttypmod) AS formatted, a.atttypmod AS typmod, \
+                 a.attnotnull AS notnull, a.attidentity::text AS identity, a.attgenerated::text AS generated, \
+                 pg_get_expr(d.adbin, d.adrelid) AS default, col_description(c.oid, a.attnum) AS comment \
+                 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid \
+                 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+                 WHERE {NS} AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped \
+                 ORDER BY c.relname, a.attnum"
+            ),
+        )?;
+        let cons: Vec<ConRow> = query(
+            conn,
+            target,
+            "constraints",
+            &format!(
+                "SELECT c.relname AS table, con.conname AS name, con.contype::text AS contype, \
+                 (SELECT json_agg(a.attname ORDER BY k.ord) FROM unnest(con.conkey) WITH ORDINALITY k(num, ord) \
+                  JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num) AS columns, \
+                 fc.relname AS ref_table, (fn.nspname = current_schema()) AS ref_schema_is_current, \
+                 (SELECT json_agg(a.attname ORDER BY k.ord) FROM unnest(con.confkey) WITH ORDINALITY k(num, ord) \
+                  JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num) AS ref_columns, \
+                 CASE WHEN con.contype = 'f' THEN con.confdeltype::text END AS on_delete, \
+                 CASE WHEN con.contype = 'f' THEN con.confupdtype::text END AS on_update, \
+                 CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END AS expr, \
+                 pg_get_constraintdef(con.oid) AS definition, con.condeferrable AS deferrable, \
+                 con.convalidated AS validated \
+                 FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 LEFT JOIN pg_class fc ON fc.oid = con.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace \
+                 WHERE {NS} ORDER BY c.relname, con.oid"
+            ),
+        )?;
+        let idxs: Vec<IdxRow> = query(
+            conn,
+            target,
+            "indexes",
+            &format!(
+                "SELECT c.relname AS table, i.relname AS name, x.indisunique AS unique, \
+                 EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = x.indexrelid \
+                         AND con.conrelid = x.indrelid AND con.contype IN ('p', 'u', 'x')) AS constraint_backed, \
+                 (x.indexprs IS NOT NULL) AS expression, am.amname AS method, \
+                 pg_get_expr(x.indpred, x.indrelid) AS predicate, pg_get_indexdef(x.indexrelid) AS definition, \
+                 (SELECT json_agg(json_build_object('column', a.attname, 'desc', (x.indoption[(k.ord - 1)::int] & 1) = 1) ORDER BY k.ord) \
+                  FROM unnest(x.indkey::int2[]) WITH ORDINALITY k(num, ord) \
+                  LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.num \
+                  WHERE k.ord <= x.indnkeyatts) AS columns \
+                 FROM pg_index x JOIN pg_class c ON c.oid = x.indrelid JOIN pg_class i ON i.oid = x.indexrelid \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_am am ON am.oid = i.relam \
+                 WHERE {NS} ORDER BY c.relname, i.relname"
+            ),
+        )?;
+        let objects: Vec<DbObject> = query::<ObjRow>(
+            conn,
+            target,
+            "triggers and functions",
+            &format!(
+                "SELECT 'trigger' AS kind, t.tgname::text AS name, c.relname::text AS table, pg_get_triggerdef(t.oid) AS definition \
+                 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE {NS} AND NOT t.tgisinternal \
+                 UNION ALL \
+                 SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END AS kind, \
+                 p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS name, NULL AS table, \
+                 CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) END AS definition \
+                 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE {NS} \
+                 AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e') \
+                 UNION ALL \
+                 SELECT 'type' AS kind, t.typname::text AS name, NULL AS table, NULL AS definition \
+                 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+                 WHERE {NS} AND t.typtype IN ('e', 'd', 'r', 'm') \
+                 AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e') \
+                 ORDER BY 1, 2"
+            ),
+        )?
+        .into_iter()
+        .map(|o| DbObject {
+            kind: o.kind,
+            name: o.name,
+            table: o.table,
+            definition: o.definition,
+        })
+        .collect();
+
+        let extensions: Vec<String> = query::<ObjRow>(
+            conn,
+            target,
+            "extensions",
+            "SELECT 'extension' AS kind, extname::text AS name, NULL AS table, NULL AS definition \
+             FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 2",
+        )?
+        .into_iter()
+        .map(|o| o.name)
+        .collect();
+        let enums: Vec<EnumRow> = query(
+            conn,
+            target,
+            "enum types",
+            &format!(
+                "SELECT t.typname::text AS name, \
+                 (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid) AS labels \
+                 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+                 WHERE {NS} AND t.typtype = 'e' \
+                 AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e') \
+                 ORDER BY 1"
+            ),
+        )?;
+        Ok(Catalog {
+            rels,
+            cols,
+            cons,
+            idxs,
+            objects,
+            extensions,
+            enums,
+        })
     }
-    for o in &objects {
-        match (o.kind.as_str(), &o.definition) {
-            ("function" | "procedure", Some(def)) => carried.push(carry(
-                2,
-                &o.kind,
-                o.name.clone(),
-                format!("{};\n", def.trim_end().trim_end_matches(';')),
-                format!("DROP {} {};\n", o.kind.to_ascii_uppercase(), o.name),
-                "a PostgreSQL function",
+}
+
+/// What `introspect` has read so far: the model and what it could not hold.
+#[derive(Default)]
+struct Reader {
+    notes: Vec<Note>,
+    tables: Vec<Table>,
+    /// Table name -> position in `tables`.
+    index_of: HashMap<String, usize>,
+    /// What the model cannot hold, carried as backend-scoped raw SQL.
+    carried: Vec<Carried>,
+    /// Columns carried as raw SQL (table, column).
+    raw_columns: Vec<(String, String)>,
+    objects: Vec<DbObject>,
+}
+
+impl Reader {
+    /// Extensions (their objects are skipped by the queries).
+    fn extensions(&mut self, extensions: Vec<String>) {
+        for e in extensions {
+            self.carried.push(carry(
+                0,
+                "extension",
+                e.clone(),
+                format!("CREATE EXTENSION IF NOT EXISTS {};\n", q(&e)),
+                format!("DROP EXTENSION IF EXISTS {};\n", q(&e)),
+                "the schema language has no extensions (the objects it owns are not listed)",
                 None,
-            )),
-            ("trigger", Some(def)) => carried.push(carry(
-                9,
-                "trigger",
-                o.name.clone(),
-                format!("{def};\n"),
-                format!(
-                    "DROP TRIGGER {} ON {};\n",
-                    q(&o.name),
-                    q(o.table.as_deref().unwrap_or_default())
-                ),
-                "a trigger; the schema language has none",
-                None,
-            )),
-            _ => {}
+            ));
         }
     }
-    let mut notes: Vec<Note> = Vec::new();
-    let mut tables: Vec<Table> = Vec::new();
-    let mut index_of: HashMap<String, usize> = HashMap::new();
-    for r in rels {
-        match r.kind.as_str() {
-            "r" | "p" => {
-                if is_bookkeeping_table(&r.name) {
-                    notes.push(Note::new(
-                        &r.name,
-                        "migration bookkeeping table, not part of the schema; left out",
+
+    /// Enum types, rebuilt from their labels.
+    fn enum_types(&mut self, enums: Vec<EnumRow>) {
+        for e in enums {
+            let labels: Vec<String> = e.labels.iter().map(|l| lit(l)).collect();
+            self.carried.push(carry(
+                1,
+                "enum type",
+                e.name.clone(),
+                format!(
+                    "CREATE TYPE {} AS ENUM ({});\n",
+                    q(&e.name),
+                    labels.join(", ")
+                ),
+                format!("DROP TYPE {};\n", q(&e.name)),
+                "a PostgreSQL enum; the schema language has no enum type",
+                None,
+            ));
+        }
+    }
+
+    /// Functions and triggers, carried with their own SQL.
+    fn functions_and_triggers(&mut self) {
+        for o in &self.objects {
+            match (o.kind.as_str(), &o.definition) {
+                ("function" | "procedure", Some(def)) => self.carried.push(carry(
+                    2,
+                    &o.kind,
+                    o.name.clone(),
+                    format!("{};\n", def.trim_end().trim_end_matches(';')),
+                    format!("DROP {} {};\n", o.kind.to_ascii_uppercase(), o.name),
+                    "a PostgreSQL function",
+                    None,
+                )),
+                ("trigger", Some(def)) => self.carried.push(carry(
+                    9,
+                    "trigger",
+                    o.name.clone(),
+                    format!("{def};\n"),
+                    format!(
+                        "DROP TRIGGER {} ON {};\n",
+                        q(&o.name),
+                        q(o.table.as_deref().unwrap_or_default())
+                    ),
+                    "a trigger; the schema language has none",
+                    None,
+                )),
+                _ => {}
+            }
+        }
+    }
+
+    /// Tables; views, materialized views and foreign tables are carried or noted.
+    fn relations(&mut self, rels: Vec<RelRow>) {
+        for r in rels {
+            match r.kind.as_str() {
+                "r" | "p" => {
+                    if is_bookkeeping_table(&r.name) {
+                        self.notes.push(Note::new(
+                            &r.name,
+                            "migration bookkeeping table, not part of the schema; left out",
+                        ));
+                        continue;
+                    }
+                    self.index_of.insert(r.name.clone(), self.tables.len());
+                    self.tables.push(Table {
+                        name: r.name,
+                        sql_name: None,
+                        docs: comment_docs(r.comment.as_deref()),
+                        scope: BackendScope::Both,
+                        columns: Vec::new(),
+                        primary_key: Vec::new(),
+                        foreign_keys: Vec::new(),
+                        uniques: Vec::new(),
+                        checks: Vec::new(),
+                        indexes: Vec::new(),
+                        renamed_from: None,
+                        span: Span::default(),
+                    });
+                }
+                kind => {
+                    let what = match kind {
+                        "v" => "view",
+                        "m" => "materialized view",
+                        _ => "foreign table",
+                    };
+                    let definition = r.definition.map(|d| d.trim().to_string());
+                    match &definition {
+                        Some(def) if kind == "v" || kind == "m" => {
+                            let def = def.trim_end_matches(';');
+                            self.carried.push(carry(
+                                if kind == "v" { 7 } else { 8 },
+                                what,
+                                r.name.clone(),
+                                format!(
+                                    "CREATE {} {} AS\n{def};\n",
+                                    what.to_ascii_uppercase(),
+                                    q(&r.name)
+                                ),
+                                format!("DROP {} {};\n", what.to_ascii_uppercase(), q(&r.name)),
+                                "the schema language has no views",
+                                None,
+                            ));
+                        }
+                        _ => self.notes.push(Note::new(
+                            &r.name,
+                            format!("a {what}; the schema language cannot hold it; left out"),
+                        )),
+                    }
+                    self.objects.push(DbObject {
+                        kind: what.into(),
+                        name: r.name,
+                        table: None,
+                        definition,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Columns; a type the model cannot hold carries the column as raw SQL.
+    fn columns(&mut self, cols: Vec<ColRow>) {
+        for c in cols {
+            let Some(&ti) = self.index_of.get(&c.table) else {
+                continue;
+            };
+            let object = format!("{}.{}", c.table, c.name);
+            let ty = match column_type(&c, &object, &mut self.notes) {
+                Ok(ty) => ty,
+                Err(why) => {
+                    let default = c
+                        .default
+                        .as_deref()
+                        .map(|d| format!(" DEFAULT {d}"))
+                        .unwrap_or_default();
+                    self.carried.push(carry(
+                        3,
+                        "column",
+                        object.clone(),
+                        format!(
+                            "ALTER TABLE {} ADD COLUMN {} {}{}{default};\n",
+                            q(&c.table),
+                            q(&c.name),
+                            c.formatted,
+                            if c.notnull { " NOT NULL" } else { "" }
+                        ),
+                        format!("ALTER TABLE {} DROP COLUMN {};\n", q(&c.table), q(&c.name)),
+                        &why,
+                        None,
                     ));
+                    self.raw_columns.push((c.table.clone(), c.name.clone()));
                     continue;
                 }
-                index_of.insert(r.name.clone(), tables.len());
-                tables.push(Table {
-                    name: r.name,
-                    sql_name: None,
-                    docs: comment_docs(r.comment.as_deref()),
-                    scope: BackendScope::Both,
-                    columns: Vec::new(),
-                    primary_key: Vec::new(),
-                    foreign_keys: Vec::new(),
-                    uniques: Vec::new(),
-                    checks: Vec::new(),
-                    indexes: Vec::new(),
-                    renamed_from: None,
-                    span: Span::default(),
-                });
+            };
+            if c.generated == "s" {
+                self.notes.push(Note::new(&object, "a generated column; read as a plain column (the schema language has no generated columns)"));
             }
-            kind => {
-                let what = match kind {
-                    "v" => "view",
-                    "m" => "materialized view",
-                    _ => "foreign table",
-                };
-                let definition = r.definition.map(|d| d.trim().to_string());
-                match &definition {
-                    Some(def) if kind == "v" || kind == "m" => {
-                        let def = def.trim_end_matches(';');
-                        carried.push(carry(
-                            if kind == "v" { 7 } else { 8 },
-                            what,
-                            r.name.clone(),
-                            format!(
-                                "CREATE {} {} AS\n{def};\n",
-                                what.to_ascii_uppercase(),
-                                q(&r.name)
-                            ),
-                            format!("DROP {} {};\n", what.to_ascii_uppercase(), q(&r.name)),
-                            "the schema language has no views",
-                            None,
+            let mut auto_increment = c.identity == "a" || c.identity == "d";
+            if c.identity == "a" {
+                self.notes.push(Note::new(&object, "GENERATED ALWAYS AS IDENTITY read as auto_increment (the schema language writes BY DEFAULT)"));
+            }
+            let mut default = None;
+            if let Some(expr) = c.default.as_deref() {
+                if expr
+                    .trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("nextval(")
+                {
+                    auto_increment = true;
+                } else {
+                    match parse_default(ty, expr) {
+                        Some(d) => default = Some(d),
+                        None => self.notes.push(Note::new(
+                            &object,
+                            format!("default `{expr}` has no neutral spelling; left out"),
+                        )),
+                    }
+                }
+            }
+            self.tables[ti].columns.push(Column {
+                name: c.name,
+                sql_name: None,
+                docs: comment_docs(c.comment.as_deref()),
+                ty,
+                nullable: !c.notnull,
+                default,
+                auto_increment,
+                renamed_from: None,
+                span: Span::default(),
+                ty_span: Span::default(),
+            });
+        }
+    }
+
+    /// Keys, uniques, foreign keys and checks; what the model cannot hold is carried.
+    fn constraints(&mut self, cons: Vec<ConRow>) {
+        for con in cons {
+            let Some(&ti) = self.index_of.get(&con.table) else {
+                continue;
+            };
+            let columns = con.columns.clone().unwrap_or_default();
+            let t = &mut self.tables[ti];
+            let names_raw = columns
+                .iter()
+                .any(|c| self.raw_columns.contains(&(con.table.clone(), c.clone())));
+            let why = if con.contype == "x" {
+                Some("an exclusion constraint")
+            } else if con.deferrable {
+                Some("a DEFERRABLE constraint; the schema language's constraints are immediate")
+            } else if !con.validated {
+                Some("a NOT VALID constraint (rows before it were never checked)")
+            } else if names_raw && con.contype != "p" {
+                Some("it names a column carried as raw SQL")
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                self.carried.push(carry(
+                    5,
+                    "constraint",
+                    format!("{}.{}", con.table, con.name),
+                    format!(
+                        "ALTER TABLE {} ADD CONSTRAINT {} {};\n",
+                        q(&con.table),
+                        q(&con.name),
+                        con.definition
+                    ),
+                    format!(
+                        "ALTER TABLE {} DROP CONSTRAINT {};\n",
+                        q(&con.table),
+                        q(&con.name)
+                    ),
+                    why,
+                    None,
+                ));
+                continue;
+            }
+            match con.contype.as_str() {
+                "p" => t.primary_key = columns,
+                "u" => t.uniques.push(Unique {
+                    name: Some(con.name),
+                    columns,
+                    span: Span::default(),
+                }),
+                "f" => {
+                    if con.ref_schema_is_current == Some(false) {
+                        self.notes.push(Note::new(
+                            format!("{}.{}", con.table, con.name),
+                            format!("foreign key to a table in another schema ({}); read as if it were in this one", con.definition),
                         ));
                     }
-                    _ => notes.push(Note::new(
-                        &r.name,
-                        format!("a {what}; the schema language cannot hold it; left out"),
-                    )),
+                    t.foreign_keys.push(ForeignKey {
+                        name: Some(con.name),
+                        columns,
+                        ref_table: con.ref_table.unwrap_or_default(),
+                        ref_columns: con.ref_columns.unwrap_or_default(),
+                        on_delete: action(con.on_delete.as_deref()),
+                        on_update: action(con.on_update.as_deref()),
+                        span: Span::default(),
+                    });
                 }
-                objects.push(DbObject {
-                    kind: what.into(),
-                    name: r.name,
-                    table: None,
-                    definition,
-                });
+                "c" => {
+                    let expr = con.expr.unwrap_or_default();
+                    let check = check_from_stored(&expr);
+                    if let CheckExpr::Raw { sql: Some(sql), .. } = &check {
+                        // Portable when it reads as the one expression language
+                        // (then `inspect` writes it neutrally).
+                        if crate::expr::read_back(sql, t).is_none() {
+                            // Kept for comparisons; `inspect` writes it as raw SQL.
+                            self.carried.push(carry(
+                                5,
+                                "constraint",
+                                format!("{}.{}", con.table, con.name),
+                                format!(
+                                    "ALTER TABLE {} ADD CONSTRAINT {} {};\n",
+                                    q(&con.table),
+                                    q(&con.name),
+                                    con.definition
+                                ),
+                                format!(
+                                    "ALTER TABLE {} DROP CONSTRAINT {};\n",
+                                    q(&con.table),
+                                    q(&con.name)
+                                ),
+                                "a check in PostgreSQL's own SQL (casts, JSON or regex operators, PostgreSQL functions) that SQLite cannot evaluate; a neutral check must mean the same on both backends",
+                                Some(Replaced::Constraint(con.table.clone(), con.name.clone())),
+                            ));
+                        }
+                    }
+                    t.checks.push(Check {
+                        name: Some(con.name),
+                        expr: check_from_stored(&expr),
+                        span: Span::default(),
+                    });
+                }
+                "n" => {} // NOT NULL constraints (PostgreSQL 18) are read from attnotnull.
+                other => self.notes.push(Note::new(
+                    format!("{}.{}", con.table, con.name),
+                    format!("constraint of kind `{other}` ({}) has no place in the schema language; left out", con.definition),
+                )),
             }
         }
     }
 
-    let mut raw_columns: Vec<(String, String)> = Vec::new();
-    for c in cols {
-        let Some(&ti) = index_of.get(&c.table) else {
-            continue;
-        };
-        let object = format!("{}.{}", c.table, c.name);
-        let ty = match column_type(&c, &object, &mut notes) {
-            Ok(ty) => ty,
-            Err(why) => {
-                let default = c
-                    .default
-                    .as_deref()
-                    .map(|d| format!(" DEFAULT {d}"))
-                    .unwrap_or_default();
-                carried.push(carry(
-                    3,
-                    "column",
-                    object.clone(),
-                    format!(
-                        "ALTER TABLE {} ADD COLUMN {} {}{}{default};\n",
-                        q(&c.table),
-                        q(&c.name),
-                        c.formatted,
-                        if c.notnull { " NOT NULL" } else { "" }
-                    ),
-                    format!("ALTER TABLE {} DROP COLUMN {};\n", q(&c.table), q(&c.name)),
+    /// Indexes that no constraint owns; expression and non-B-tree ones are carried.
+    fn indexes(&mut self, idxs: Vec<IdxRow>) {
+        for ix in idxs {
+            if ix.constraint_backed {
+                continue; // the primary key's or a unique constraint's own index
+            }
+            let on_table = self.index_of.get(&ix.table).copied();
+            let columns = ix.columns.unwrap_or_default();
+            let names_raw = columns.iter().any(|c| {
+                c.column
+                    .as_ref()
+                    .is_some_and(|n| self.raw_columns.contains(&(ix.table.clone(), n.clone())))
+            });
+            let expression = ix.expression || columns.iter().any(|c| c.column.is_none());
+            let why = if on_table.is_none() {
+                Some("an index on a view or materialized view".to_string())
+            } else if expression {
+                Some("an expression index; the schema language indexes columns".to_string())
+            } else if ix.method != "btree" {
+                Some(format!(
+                    "a {} index; the schema language's indexes are B-tree",
+                    ix.method
+                ))
+            } else if names_raw {
+                Some("it names a column carried as raw SQL".to_string())
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                if expression {
+                    self.objects.push(DbObject {
+                        kind: "expression index".into(),
+                        name: ix.name.clone(),
+                        table: Some(ix.table.clone()),
+                        definition: Some(ix.definition.clone()),
+                    });
+                }
+                self.carried.push(carry(
+                    if on_table.is_none() { 9 } else { 6 },
+                    "index",
+                    format!("{}.{}", ix.table, ix.name),
+                    format!("{};\n", ix.definition),
+                    format!("DROP INDEX {};\n", q(&ix.name)),
                     &why,
                     None,
                 ));
-                raw_columns.push((c.table.clone(), c.name.clone()));
                 continue;
             }
-        };
-        if c.generated == "s" {
-            notes.push(Note::new(&object, "a generated column; read as a plain column (the schema language has no generated columns)"));
+            let Some(ti) = on_table else {
+                continue;
+            };
+            self.tables[ti].indexes.push(Index {
+                name: Some(ix.name),
+                columns: columns
+                    .into_iter()
+                    .map(|c| IndexColumn {
+                        column: c.column.unwrap_or_default(),
+                        order: if c.desc { Order::Desc } else { Order::Asc },
+                    })
+                    .collect(),
+                unique: ix.unique,
+                // As stored: `normalize` reads it by meaning (`by_meaning`).
+                predicate: ix.predicate.as_deref().map(|p| p.trim().to_string()),
+                span: Span::default(),
+            });
         }
-        let mut auto_increment = c.identity == "a" || c.identity == "d";
-        if c.identity == "a" {
-            notes.push(Note::new(&object, "GENERATED ALWAYS AS IDENTITY read as auto_increment (the schema language writes BY DEFAULT)"));
-        }
-        let mut default = None;
-        if let Some(expr) = c.default.as_deref() {
-            if expr
-                .trim_start()
-                .to_ascii_lowercase()
-                .starts_with("nextval(")
-            {
-                auto_increment = true;
-            } else {
-                match parse_default(ty, expr) {
-                    Some(d) => default = Some(d),
-                    None => notes.push(Note::new(
-                        &object,
-                        format!("default `{expr}` has no neutral spelling; left out"),
-                    )),
-                }
-            }
-        }
-        tables[ti].columns.push(Column {
-            name: c.name,
-            sql_name: None,
-            docs: comment_docs(c.comment.as_deref()),
-            ty,
-            nullable: !c.notnull,
-            default,
-            auto_increment,
-            renamed_from: None,
-            span: Span::default(),
-            ty_span: Span::default(),
-        });
     }
 
-    for con in cons {
-        let Some(&ti) = index_of.get(&con.table) else {
-            continue;
-        };
-        let columns = con.columns.clone().unwrap_or_default();
-        let t = &mut tables[ti];
-        let names_raw = columns
-            .iter()
-            .any(|c| raw_columns.contains(&(con.table.clone(), c.clone())));
-        let why = if con.contype == "x" {
-            Some("an exclusion constraint")
-        } else if con.deferrable {
-            Some("a DEFERRABLE constraint; the schema language's constraints are immediate")
-        } else if !con.validated {
-            Some("a NOT VALID constraint (rows before it were never checked)")
-        } else if names_raw && con.contype != "p" {
-            Some("it names a column carried as raw SQL")
-        } else {
-            None
-        };
-        if let Some(why) = why {
-            carried.push(carry(
-                5,
-                "constraint",
-                format!("{}.{}", con.table, con.name),
-                format!(
-                    "ALTER TABLE {} ADD CONSTRAINT {} {};\n",
-                    q(&con.table),
-                    q(&con.name),
-                    con.definition
-                ),
-                format!(
-                    "ALTER TABLE {} DROP CONSTRAINT {};\n",
-                    q(&con.table),
-                    q(&con.name)
-                ),
-                why,
-                None,
-            ));
-            continue;
-        }
-        match con.contype.as_str() {
-            "p" => t.primary_key = columns,
-            "u" => t.uniques.push(Unique {
-                name: Some(con.name),
-                columns,
-                span: Span::default(),
-            }),
-            "f" => {
-                if con.ref_schema_is_current == Some(false) {
-                    notes.push(Note::new(
-                        format!("{}.{}", con.table, con.name),
-                        format!("foreign key to a table in another schema ({}); read as if it were in this one", con.definition),
+    /// Identities that are not the whole key: the column is neutral, its identity is carried.
+    fn identities(&mut self) {
+        // An identity that is not the whole key: the column is neutral, its
+        // identity is self.carried.
+        for t in &self.tables {
+            for c in &t.columns {
+                if c.auto_increment && t.primary_key != [c.name.clone()] {
+                    self.carried.push(carry(
+                        4,
+                        "identity",
+                        format!("{}.{}", t.name, c.name),
+                        format!(
+                            "ALTER TABLE {} ALTER COLUMN {} ADD GENERATED BY DEFAULT AS IDENTITY;\n",
+                            q(&t.name),
+                            q(&c.name)
+                        ),
+                        format!(
+                            "ALTER TABLE {} ALTER COLUMN {} DROP IDENTITY;\n",
+                            q(&t.name),
+                            q(&c.name)
+                        ),
+                        "an identity column that is not the whole primary key",
+                        Some(Replaced::Identity(t.name.clone(), c.name.clone())),
                     ));
                 }
-                t.foreign_keys.push(ForeignKey {
-                    name: Some(con.name),
-                    columns,
-                    ref_table: con.ref_table.unwrap_or_default(),
-                    ref_columns: con.ref_columns.unwrap_or_default(),
-                    on_delete: action(con.on_delete.as_deref()),
-                    on_update: action(con.on_update.as_deref()),
-                    span: Span::default(),
-                });
             }
-            "c" => {
-                let expr = con.expr.unwrap_or_default();
-                let check = check_from_stored(&expr);
-                if let CheckExpr::Raw { sql: Some(sql), .. } = &check {
-                    // Portable when it reads as the one expression language
-                    // (then `inspect` writes it neutrally).
-                    if crate::expr::read_back(sql, t).is_none() {
-                        // Kept for comparisons; `inspect` writes it as raw SQL.
-                        carried.push(carry(
-                            5,
-                            "constraint",
-                            format!("{}.{}", con.table, con.name),
-                            format!(
-                                "ALTER TABLE {} ADD CONSTRAINT {} {};\n",
-                                q(&con.table),
-                                q(&con.name),
-                                con.definition
-                            ),
-                            format!(
-                                "ALTER TABLE {} DROP CONSTRAINT {};\n",
-                                q(&con.table),
-                                q(&con.name)
-                            ),
-                            "a check in PostgreSQL's own SQL (casts, JSON or regex operators, PostgreSQL functions) that SQLite cannot evaluate; a neutral check must mean the same on both backends",
-                            Some(Replaced::Constraint(con.table.clone(), con.name.clone())),
-                        ));
-                    }
-                }
-                t.checks.push(Check {
-                    name: Some(con.name),
-                    expr: check_from_stored(&expr),
-                    span: Span::default(),
-                });
-            }
-            "n" => {} // NOT NULL constraints (PostgreSQL 18) are read from attnotnull.
-            other => notes.push(Note::new(
-                format!("{}.{}", con.table, con.name),
-                format!("constraint of kind `{other}` ({}) has no place in the schema language; left out", con.definition),
-            )),
         }
     }
 
-    for ix in idxs {
-        if ix.constraint_backed {
-            continue; // the primary key's or a unique constraint's own index
-        }
-        let on_table = index_of.get(&ix.table).copied();
-        let columns = ix.columns.unwrap_or_default();
-        let names_raw = columns.iter().any(|c| {
-            c.column
-                .as_ref()
-                .is_some_and(|n| raw_columns.contains(&(ix.table.clone(), n.clone())))
-        });
-        let expression = ix.expression || columns.iter().any(|c| c.column.is_none());
-        let why = if on_table.is_none() {
-            Some("an index on a view or materialized view".to_string())
-        } else if expression {
-            Some("an expression index; the schema language indexes columns".to_string())
-        } else if ix.method != "btree" {
-            Some(format!(
-                "a {} index; the schema language's indexes are B-tree",
-                ix.method
-            ))
-        } else if names_raw {
-            Some("it names a column carried as raw SQL".to_string())
-        } else {
-            None
-        };
-        if let Some(why) = why {
-            if expression {
-                objects.push(DbObject {
-                    kind: "expression index".into(),
-                    name: ix.name.clone(),
-                    table: Some(ix.table.clone()),
-                    definition: Some(ix.definition.clone()),
-                });
-            }
-            carried.push(carry(
-                if on_table.is_none() { 9 } else { 6 },
-                "index",
-                format!("{}.{}", ix.table, ix.name),
-                format!("{};\n", ix.definition),
-                format!("DROP INDEX {};\n", q(&ix.name)),
-                &why,
-                None,
-            ));
-            continue;
-        }
-        let Some(ti) = on_table else {
-            continue;
-        };
-        tables[ti].indexes.push(Index {
-            name: Some(ix.name),
-            columns: columns
-                .into_iter()
-                .map(|c| IndexColumn {
-                    column: c.column.unwrap_or_default(),
-                    order: if c.desc { Order::Desc } else { Order::Asc },
-                })
-                .collect(),
-            unique: ix.unique,
-            // As stored: `normalize` reads it by meaning (`by_meaning`).
-            predicate: ix.predicate.as_deref().map(|p| p.trim().to_string()),
-            span: Span::default(),
-        });
-    }
-
-    // An identity that is not the whole key: the column is neutral, its
-    // identity is carried.
-    for t in &tables {
-        for c in &t.columns {
-            if c.auto_increment && t.primary_key != [c.name.clone()] {
-                carried.push(carry(
-                    4,
-                    "identity",
-                    format!("{}.{}", t.name, c.name),
-                    format!(
-                        "ALTER TABLE {} ALTER COLUMN {} ADD GENERATED BY DEFAULT AS IDENTITY;\n",
-                        q(&t.name),
-                        q(&c.name)
-                    ),
-                    format!(
-                        "ALTER TABLE {} ALTER COLUMN {} DROP IDENTITY;\n",
-                        q(&t.name),
-                        q(&c.name)
-                    ),
-                    "an identity column that is not the whole primary key",
-                    Some(Replaced::Identity(t.name.clone(), c.name.clone())),
-                ));
-            }
+    fn finish(self) -> Introspection {
+        Introspection {
+            backend: Backend::Postgres,
+            schema: Schema {
+                tables: self.tables,
+                raw_blocks: Vec::new(),
+            },
+            objects: self.objects,
+            notes: self.notes,
+            carried: self.carried,
         }
     }
-    Ok(Introspection {
-        backend: Backend::Postgres,
-        schema: Schema {
-            tables,
-            raw_blocks: Vec::new(),
-        },
-        objects,
-        notes,
-        carried,
-    })
 }
 
 fn comment_docs(comment: Option<&str>) -> Vec<String> {
