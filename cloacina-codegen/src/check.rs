@@ -468,6 +468,9 @@ pub struct ParityReport {
     pub entries: Vec<Entry>,
     /// Entries of the `--accept` baseline that no longer occur.
     pub stale: Vec<Accepted>,
+    /// `data` entries of the `--accept` baseline that no longer occur.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stale_data: Vec<crate::compare::AcceptedData>,
 }
 
 impl ParityReport {
@@ -480,7 +483,8 @@ impl ParityReport {
     /// Marks what `baseline` accepts and records its stale entries.
     pub fn accept(&mut self, baseline: &Baseline) {
         self.stale = baseline.apply(&mut self.entries);
-        self.summary = Summary::of(&self.entries, self.stale.len());
+        self.stale_data = baseline.apply_data(&mut self.data.findings);
+        self.summary = Summary::of(&self.entries, self.stale.len() + self.stale_data.len());
     }
 
     /// The readable report: the counts first, then the entries by kind
@@ -661,6 +665,7 @@ pub fn check_parity(
         summary: Summary::of(&entries, 0),
         entries,
         stale: Vec::new(),
+        stale_data: Vec::new(),
         unpaired,
         report,
         postgres_notes: pg_i.notes,

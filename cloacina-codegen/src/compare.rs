@@ -978,6 +978,26 @@ pub struct Accepted {
     pub reason: Option<String>,
 }
 
+/// One accepted finding of the data-carrying replay (`"data"` in an
+/// `--accept` baseline): every row or value finding of `table` (at
+/// `migration` and `column` when given, both copied from the JSON report's
+/// `data.findings`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptedData {
+    /// The table.
+    pub table: String,
+    /// The finding's `migration` text; any migration when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migration: Option<String>,
+    /// The finding's column; any column (and whole rows) when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    /// Why these findings are accepted (free text, for the reviewer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
 /// A reviewed baseline of known differences (`--accept FILE`), a JSON
 /// document:
 ///
@@ -985,13 +1005,23 @@ pub struct Accepted {
 /// { "accept": [
 ///   { "kind": "structural", "table": "users", "object": "column name",
 ///     "attribute": "nullable", "reason": "fixed in the next release" }
+/// ],
+///   "data": [
+///   { "table": "posts", "migration": "(rows seeded after the last migration) 2_posts / 20_posts",
+///     "column": "user_id", "reason": "user_id is a BLOB, users.id TEXT" }
 /// ] }
 /// ```
+///
+/// `data` (optional) accepts row and value findings of the data-carrying
+/// replay; `migration` and `column` narrow an entry and may be left out.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Baseline {
     /// The accepted differences.
     pub accept: Vec<Accepted>,
+    /// The accepted row and value findings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data: Vec<AcceptedData>,
 }
 
 impl Baseline {
@@ -1018,6 +1048,30 @@ impl Baseline {
                     && e.attribute == a.attribute
                 {
                     e.accepted = true;
+                    hit = true;
+                }
+            }
+            if !hit {
+                stale.push(a.clone());
+            }
+        }
+        stale
+    }
+
+    /// Marks the data findings this baseline accepts; returns the `data`
+    /// entries that match nothing (stale).
+    pub fn apply_data(&self, findings: &mut [crate::proof::DataFinding]) -> Vec<AcceptedData> {
+        let mut stale = Vec::new();
+        for a in &self.data {
+            let mut hit = false;
+            for f in findings.iter_mut() {
+                if f.table == a.table
+                    && a.migration.as_ref().is_none_or(|m| *m == f.migration)
+                    && a.column
+                        .as_ref()
+                        .is_none_or(|c| f.column.as_ref() == Some(c))
+                {
+                    f.accepted = true;
                     hit = true;
                 }
             }
@@ -1288,6 +1342,38 @@ mod tests {
         assert!(g.explanation.as_deref().is_some_and(
             |w| w.starts_with("default reads as true on postgres and false on sqlite")
         ));
+    }
+
+    #[test]
+    fn a_baseline_accepts_data_findings_and_finds_stale_ones() {
+        let finding = |table: &str, column: Option<&str>| crate::proof::DataFinding {
+            migration: "1_a / 10_a".into(),
+            backend: "both".into(),
+            kind: crate::proof::DataKind::BackendsDiffer,
+            table: table.into(),
+            rows_before: None,
+            rows_after: None,
+            rows: vec!["id=1".into()],
+            column: column.map(str::to_string),
+            before: None,
+            after: None,
+            accepted: false,
+        };
+        let mut findings = vec![finding("posts", Some("user_id")), finding("users", None)];
+        let baseline = Baseline::parse(
+            r#"{"accept": [], "data": [
+                {"table": "posts", "column": "user_id", "migration": "1_a / 10_a"},
+                {"table": "users", "migration": "2_b / 20_b"},
+                {"table": "gone"}
+            ]}"#,
+        )
+        .expect("baseline");
+        let stale = baseline.apply_data(&mut findings);
+        let accepted: Vec<bool> = findings.iter().map(|f| f.accepted).collect();
+        assert_eq!(accepted, [true, false]);
+        let stale: Vec<&str> = stale.iter().map(|a| a.table.as_str()).collect();
+        assert_eq!(stale, ["users", "gone"]);
+        assert!(Baseline::parse(r#"{"accept": [], "data": [{"tabel": "x"}]}"#).is_err());
     }
 
     #[test]

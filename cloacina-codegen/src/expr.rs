@@ -279,6 +279,81 @@ pub fn parse(text: &str, source: Source, table: &Table) -> Result<Expr, ExprErro
     Ok(e)
 }
 
+/// Parses `text` as the default of `column` (by SQL name) of `table`: an
+/// expression of the same language with no column reference (a default
+/// cannot read the row), whose value type is the column's (`coalesce`,
+/// arithmetic on literals, `lower('A')`, …).
+///
+/// # Errors
+///
+/// An [`ExprError`] for a syntax error, a column reference, a value of
+/// another type, or a construct without a neutral meaning; with the line
+/// and column inside `text`.
+pub fn parse_default(
+    text: &str,
+    source: Source,
+    table: &Table,
+    column: &str,
+) -> Result<Expr, ExprError> {
+    let ast = parse_sql(text, source)?;
+    let want = table
+        .columns
+        .iter()
+        .find(|c| c.sql_name() == column)
+        .map(|c| Ty::of(c.ty))
+        .ok_or_else(|| ExprError {
+            at: None,
+            message: format!("unknown column `{column}` in table `{}`", table.sql_name()),
+            help: "give the default on a column of the table".into(),
+            backend_specific: false,
+        })?;
+    // No columns in scope: a reference to one is an error naming it.
+    let mut scope = table.clone();
+    scope.columns.clear();
+    let cx = Cx {
+        table: &scope,
+        source,
+    };
+    let (e, ty) = cx.expr(&ast).map_err(|mut err| {
+        if err.message.starts_with("unknown column") {
+            err.message = format!(
+                "a default cannot refer to a column ({})",
+                err.message.trim_end_matches(&format!(" in table `{}`", table.sql_name()))
+            );
+            err.help = "write a value computed from literals only, such as `coalesce(NULL, 5)` or `lower('ABC')`".into();
+        }
+        err
+    })?;
+    let fits = ty == want
+        || ty == Ty::Free
+        || (ty.numeric() && want.numeric() && !(ty == Ty::Float && want == Ty::Int));
+    if !fits {
+        return Err(ExprError {
+            at: at(&ast),
+            message: format!(
+                "the default is {}, but column `{column}` is {}",
+                ty.name(),
+                want.name()
+            ),
+            help: "write a default of the column's type".into(),
+            backend_specific: false,
+        });
+    }
+    Ok(e)
+}
+
+/// Reads a default as one of the backends (or the schema language) stored
+/// it; `None` when no reading gives a default of the language.
+pub fn read_back_default(text: &str, table: &Table, column: &str) -> Option<Expr> {
+    [
+        Source::Neutral,
+        Source::Stored(Backend::Postgres),
+        Source::Stored(Backend::Sqlite),
+    ]
+    .into_iter()
+    .find_map(|s| parse_default(text, s, table, column).ok())
+}
+
 /// Checks only that `text` is one SQL expression in `backend`'s dialect
 /// (for per-backend spellings, which are not neutral).
 ///
@@ -1466,6 +1541,36 @@ fn write_expr(out: &mut String, e: &Expr, b: Option<Backend>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn defaults_are_column_free_typed_expressions_rendered_and_read_back() {
+        let t = table();
+        let d = parse_default("coalesce(NULL, 2 + 3)", Source::Neutral, &t, "n").expect("default");
+        for b in [Backend::Postgres, Backend::Sqlite] {
+            let text = render(&d, b);
+            assert_eq!(
+                read_back_default(&text, &t, "n"),
+                Some(d.clone()),
+                "{b:?}: {text}"
+            );
+        }
+        let l = parse_default("lower('ABC')", Source::Neutral, &t, "status").expect("text");
+        assert_eq!(render(&l, Backend::Sqlite), render(&l, Backend::Postgres));
+        // A column reference is a located error, not a default.
+        let e = parse_default("n + 1", Source::Neutral, &t, "n").expect_err("column");
+        assert!(
+            e.message.starts_with("a default cannot refer to a column"),
+            "{e:?}"
+        );
+        assert_eq!(e.at, Some((1, 1)));
+        // A construct without a neutral meaning is located.
+        let e = parse_default("1 + random()", Source::Neutral, &t, "n").expect_err("random");
+        assert_eq!(e.at.map(|(l, _)| l), Some(1), "{e:?}");
+        assert!(e.backend_specific, "{e:?}");
+        // The value type must be the column's.
+        let e = parse_default("lower('A')", Source::Neutral, &t, "n").expect_err("type");
+        assert!(e.message.contains("column `n` is"), "{e:?}");
+    }
 
     fn table() -> Table {
         crate::parse::parse(

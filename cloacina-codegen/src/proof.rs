@@ -123,6 +123,11 @@ pub enum DataKind {
     ValueChanged,
     /// The backends hold different rows or values.
     BackendsDiffer,
+    /// A stored value that one backend's representation does not read as
+    /// the column's neutral type (text that is no UUID in a UUID-as-TEXT
+    /// column, `'yes'` in a 0/1 boolean): the backends give the value a
+    /// different meaning (value semantics), not a lost row.
+    NotRepresentable,
 }
 
 /// One finding of the data-carrying replay.
@@ -148,6 +153,10 @@ pub struct DataFinding {
     pub before: Option<String>,
     /// The value after (or on SQLite).
     pub after: Option<String>,
+    /// True when an `--accept` baseline lists this finding (it then does
+    /// not fail).
+    #[serde(default)]
+    pub accepted: bool,
 }
 
 impl DataFinding {
@@ -199,6 +208,15 @@ impl DataFinding {
                 show(&self.before),
                 show(&self.after)
             ),
+            DataKind::NotRepresentable => format!(
+                "{}: table {} column {} at row {}: postgres {} | sqlite {}: the value does not read as the column's neutral type on one backend (value semantics)",
+                self.migration,
+                self.table,
+                self.column.as_deref().unwrap_or("?"),
+                self.rows.join("; "),
+                show(&self.before),
+                show(&self.after)
+            ),
         }
     }
 }
@@ -226,9 +244,15 @@ pub struct DataReport {
 }
 
 impl DataReport {
-    /// True when no row or value was lost, changed or diverged.
+    /// True when no row or value was lost, changed or diverged (findings
+    /// an `--accept` baseline lists do not count).
     pub fn is_clean(&self) -> bool {
-        self.findings.is_empty()
+        self.findings.iter().all(|f| f.accepted)
+    }
+
+    /// Findings that fail (not accepted).
+    pub fn failing(&self) -> usize {
+        self.findings.iter().filter(|f| !f.accepted).count()
     }
 
     /// The readable report.
@@ -242,7 +266,8 @@ impl DataReport {
         } else {
             out.push_str(&format!("{} finding(s)\n", self.findings.len()));
             for f in &self.findings {
-                out.push_str(&format!("  {}\n", f.message()));
+                let mark = if f.accepted { " (accepted)" } else { "" };
+                out.push_str(&format!("  {}{mark}\n", f.message()));
             }
         }
         for n in &self.not_seeded {
@@ -341,10 +366,21 @@ impl Side<'_> {
     /// The tables to seed and read: the introspected ones and, on SQLite,
     /// virtual tables (not their shadow tables); with the SQLite tables that
     /// are not `STRICT`.
-    fn seedable(&mut self) -> Result<(Schema, BTreeSet<String>)> {
+    ///
+    /// On SQLite, `neutral` (the PostgreSQL side's structure) gives each
+    /// column the neutral type its SQLite representation stands for (a UUID
+    /// kept as TEXT or BLOB, a boolean as INTEGER, a timestamp or JSON as
+    /// TEXT, any integer width, a length limit SQLite does not enforce): the
+    /// rows are then seeded from the same neutral values on both backends,
+    /// written in each one's representation and read back decoded to the
+    /// neutral value.
+    fn seedable(&mut self, neutral: Option<&Schema>) -> Result<(Schema, BTreeSet<String>)> {
         let mut schema: Schema = self.now.schema.clone();
         let mut legacy = BTreeSet::new();
         if self.db.backend() == Backend::Sqlite {
+            if let Some(pg) = neutral {
+                self.seed.text_uuids = as_neutral(&mut schema, pg);
+            }
             let tables = sqlite_tables(self.db)?;
             schema
                 .tables
@@ -366,8 +402,13 @@ impl Side<'_> {
     }
 
     /// Seeds every seedable table and reads everything back.
-    fn seed_and_read(&mut self, step: &str, notes: &mut Vec<SeedNote>) -> Result<Snapshot> {
-        let (schema, legacy) = self.seedable()?;
+    fn seed_and_read(
+        &mut self,
+        step: &str,
+        neutral: Option<&Schema>,
+        notes: &mut Vec<SeedNote>,
+    ) -> Result<Snapshot> {
+        let (schema, legacy) = self.seedable(neutral)?;
         let backend = self.db.backend();
         let got =
             seed::seed(self.db, &schema, &legacy, &mut self.seed, step).map_err(|message| {
@@ -390,8 +431,8 @@ impl Side<'_> {
         rows::read(self.db, &schema)
     }
 
-    /// Applies this side's migration (if any), introspects and reads.
-    fn migrate(&mut self, m: Option<&Migration>) -> Result<Snapshot> {
+    /// Applies this side's migration (if any) and introspects.
+    fn migrate(&mut self, m: Option<&Migration>) -> Result<()> {
         if let Some(m) = m {
             crate::check::replay(self.db, std::slice::from_ref(m)).map_err(|e| match e {
                 Error::Migration {
@@ -409,9 +450,47 @@ impl Side<'_> {
             })?;
             self.now = self.db.introspect()?;
         }
-        let (schema, _) = self.seedable()?;
+        Ok(())
+    }
+
+    /// Reads every seedable table.
+    fn read(&mut self, neutral: Option<&Schema>) -> Result<Snapshot> {
+        let (schema, _) = self.seedable(neutral)?;
         rows::read(self.db, &schema)
     }
+}
+
+/// Gives each SQLite column of `lite` the neutral type of the same column
+/// of `pg` where the SQLite type is a representation of it; returns the
+/// columns that keep UUIDs as TEXT.
+fn as_neutral(lite: &mut Schema, pg: &Schema) -> BTreeSet<(String, String)> {
+    use crate::model::ColumnType as T;
+    let mut text_uuids = BTreeSet::new();
+    for t in &mut lite.tables {
+        let Some(pt) = pg.table(&t.name) else {
+            continue;
+        };
+        for c in &mut t.columns {
+            let Some(pc) = pt.column(&c.name) else {
+                continue;
+            };
+            let neutral = match (pc.ty, c.ty) {
+                (T::Uuid, T::Text { .. }) => {
+                    text_uuids.insert((t.name.clone(), c.name.clone()));
+                    T::Uuid
+                }
+                (T::Uuid, T::Binary)
+                | (T::Bool, T::SmallInt | T::Integer | T::BigInt)
+                | (T::Timestamp | T::Json, T::Text { .. })
+                | (T::SmallInt | T::Integer | T::BigInt, T::SmallInt | T::Integer | T::BigInt)
+                | (T::Text { .. }, T::Text { .. })
+                | (T::Float | T::Double, T::Float | T::Double) => pc.ty,
+                _ => continue,
+            };
+            c.ty = neutral;
+        }
+    }
+    text_uuids
 }
 
 fn changes_to_findings(
@@ -431,6 +510,7 @@ fn changes_to_findings(
                 after,
                 missing,
             } => out.push(DataFinding {
+                accepted: false,
                 migration: migration.to_string(),
                 backend: backend.name().into(),
                 kind: DataKind::RowsLost,
@@ -460,6 +540,7 @@ fn changes_to_findings(
                     continue;
                 }
                 out.push(DataFinding {
+                    accepted: false,
                     migration: migration.to_string(),
                     backend: backend.name().into(),
                     kind: DataKind::ValueChanged,
@@ -554,18 +635,19 @@ pub fn replay_with_rows(
     for step in steps {
         let label = step.label();
         // The two backends are independent until compared: run them side by side.
+        let neutral_before = p.now.schema.clone();
         let (pg_side, lite_side) = std::thread::scope(|scope| {
-            let pg_job = scope.spawn(|| -> Result<(Snapshot, Snapshot, Vec<SeedNote>)> {
+            let pg_job = scope.spawn(|| -> Result<(Snapshot, Vec<SeedNote>)> {
                 let mut notes = Vec::new();
-                let before = p.seed_and_read(&label, &mut notes)?;
-                let after = p.migrate(step.postgres.as_ref())?;
-                Ok((before, after, notes))
+                let before = p.seed_and_read(&label, None, &mut notes)?;
+                p.migrate(step.postgres.as_ref())?;
+                Ok((before, notes))
             });
-            let lite_result = (|| -> Result<(Snapshot, Snapshot, Vec<SeedNote>)> {
+            let lite_result = (|| -> Result<(Snapshot, Vec<SeedNote>)> {
                 let mut notes = Vec::new();
-                let before = l.seed_and_read(&label, &mut notes)?;
-                let after = l.migrate(step.sqlite.as_ref())?;
-                Ok((before, after, notes))
+                let before = l.seed_and_read(&label, Some(&neutral_before), &mut notes)?;
+                l.migrate(step.sqlite.as_ref())?;
+                Ok((before, notes))
             })();
             let pg_result = pg_job.join().unwrap_or_else(|_| {
                 Err(Error::Config(
@@ -574,8 +656,11 @@ pub fn replay_with_rows(
             });
             (pg_result, lite_result)
         });
-        let (pg_before, pg_after, pg_notes) = pg_side?;
-        let (lite_before, lite_after, lite_notes) = lite_side?;
+        let (pg_before, pg_notes) = pg_side?;
+        let (lite_before, lite_notes) = lite_side?;
+        // Read after both migrated: SQLite decodes by PostgreSQL's new types.
+        let pg_after = p.read(None)?;
+        let lite_after = l.read(Some(&p.now.schema))?;
         report.not_seeded.extend(pg_notes);
         report.not_seeded.extend(lite_notes);
 
@@ -670,8 +755,9 @@ pub fn replay_with_rows(
             .last()
             .map_or_else(|| "no migration".to_string(), Step::label)
     );
-    let pg_final = p.seed_and_read(&last, &mut report.not_seeded)?;
-    let lite_final = l.seed_and_read(&last, &mut report.not_seeded)?;
+    let pg_final = p.seed_and_read(&last, None, &mut report.not_seeded)?;
+    let neutral_final = p.now.schema.clone();
+    let lite_final = l.seed_and_read(&last, Some(&neutral_final), &mut report.not_seeded)?;
     let skip =
         |t: &str, c: &str, k: &str| made.contains(&(t.to_string(), c.to_string(), k.to_string()));
     let mut per_table: std::collections::BTreeMap<String, usize> = Default::default();
@@ -721,6 +807,7 @@ fn added_rows_differ(
                 added(lite_before, lite_after, t),
             );
             (p != l).then(|| DataFinding {
+                accepted: false,
                 migration: migration.to_string(),
                 backend: "both".into(),
                 kind: DataKind::BackendsDiffer,
@@ -737,10 +824,17 @@ fn added_rows_differ(
 }
 
 fn divergence_finding(migration: &str, d: Divergence) -> DataFinding {
+    let unreadable = |v: &Option<rows::Value>| matches!(v, Some(rows::Value::Other(_)));
+    let kind = if d.column.is_some() && (unreadable(&d.left) || unreadable(&d.right)) {
+        DataKind::NotRepresentable
+    } else {
+        DataKind::BackendsDiffer
+    };
     DataFinding {
         migration: migration.to_string(),
         backend: "both".into(),
-        kind: DataKind::BackendsDiffer,
+        kind,
+        accepted: false,
         table: d.table,
         rows_before: None,
         rows_after: None,
@@ -765,6 +859,36 @@ mod tests {
             up: PathBuf::from(folder),
             run_in_transaction: true,
         }
+    }
+
+    #[test]
+    fn sqlite_representations_take_the_neutral_type_of_postgres() {
+        use crate::model::ColumnType as T;
+        let load = |src: &str| crate::parse_str("t.rs", src).expect("valid");
+        let pg = load(
+            "table! { t (n) { u -> Uuid, b -> Uuid, f -> Bool, at -> Timestamp, n -> BigInt, s -> Text, } }",
+        );
+        let mut lite = load(
+            "table! { t (n) { u -> Text, b -> Binary, f -> Integer, at -> Text, n -> Integer, s -> Binary, } }",
+        );
+        let as_text = as_neutral(&mut lite, &pg);
+        let got: Vec<T> = lite.tables[0].columns.iter().map(|c| c.ty).collect();
+        // A BLOB holding text is no representation of TEXT: kept.
+        assert_eq!(
+            got,
+            [
+                T::Uuid,
+                T::Uuid,
+                T::Bool,
+                T::Timestamp,
+                T::BigInt,
+                T::Binary
+            ]
+        );
+        assert_eq!(
+            as_text.into_iter().collect::<Vec<_>>(),
+            [("t".to_string(), "u".to_string())]
+        );
     }
 
     #[test]

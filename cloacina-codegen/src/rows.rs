@@ -89,6 +89,41 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+/// The hyphenated text of UUID bytes (`8-4-4-4-12` lowercase hex); other
+/// lengths as plain hex.
+pub fn hyphenated(b: &[u8]) -> String {
+    let h = hex(b);
+    if b.len() != 16 {
+        return h;
+    }
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+/// The bytes of a UUID read as text: 32 hex digits (a blob's `hex()` or
+/// `lower(hex(randomblob(16)))`) or the hyphenated form, either case.
+fn uuid_bytes(s: &str) -> Option<Vec<u8>> {
+    let plain: String = if s.len() == 36 {
+        let b = s.as_bytes();
+        if [8, 13, 18, 23].iter().any(|&i| b.get(i) != Some(&b'-')) {
+            return None;
+        }
+        s.chars().filter(|c| *c != '-').collect()
+    } else {
+        s.to_string()
+    };
+    if plain.len() != 32 {
+        return None;
+    }
+    unhex(&plain)
+}
+
 fn unhex(s: &str) -> Option<Vec<u8>> {
     if s.len() % 2 != 0 {
         return None;
@@ -130,9 +165,8 @@ fn decode(backend: Backend, ty: ColumnType, j: serde_json::Value) -> Value {
     let other = |j: &J| Value::Other(j.as_str().map_or_else(|| j.to_string(), str::to_string));
     match (ty, &j) {
         (_, J::Null) => Value::Null,
-        (ColumnType::Uuid | ColumnType::Binary, J::String(s)) => {
-            unhex(s).map_or_else(|| other(&j), Value::Bytes)
-        }
+        (ColumnType::Uuid, J::String(s)) => uuid_bytes(s).map_or_else(|| other(&j), Value::Bytes),
+        (ColumnType::Binary, J::String(s)) => unhex(s).map_or_else(|| other(&j), Value::Bytes),
         (ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt, J::Number(n)) => {
             n.as_i64().map_or_else(|| other(&j), Value::Int)
         }
@@ -229,8 +263,12 @@ fn expression(backend: Backend, name: &str, ty: ColumnType) -> String {
         (Backend::Postgres, ColumnType::Json) => format!("{c}::text"),
         (Backend::Postgres, ColumnType::Double | ColumnType::Float) => format!("{c}::text"),
         (Backend::Postgres, _) => c,
-        (Backend::Sqlite, ColumnType::Uuid | ColumnType::Binary) => {
+        (Backend::Sqlite, ColumnType::Binary) => {
             format!("CASE WHEN {c} IS NULL THEN NULL ELSE hex({c}) END")
+        }
+        // A UUID as a 16-byte BLOB or as TEXT (hyphenated or 32 hex digits).
+        (Backend::Sqlite, ColumnType::Uuid) => {
+            format!("CASE typeof({c}) WHEN 'blob' THEN hex({c}) ELSE {c} END")
         }
         (Backend::Sqlite, ColumnType::Double | ColumnType::Float) => format!(
             "CASE typeof({c}) WHEN 'real' THEN printf('%!.17g', {c}) WHEN 'blob' THEN 'x' || hex({c}) ELSE {c} END"
@@ -558,9 +596,36 @@ mod tests {
             decode(Backend::Sqlite, ColumnType::Bool, json!(0)),
             Value::Bool(false)
         );
+        let pg_uuid = decode(
+            Backend::Postgres,
+            ColumnType::Uuid,
+            json!("00ff00000000000000000000000000ab"),
+        );
         assert_eq!(
-            decode(Backend::Postgres, ColumnType::Uuid, json!("00ff")),
-            decode(Backend::Sqlite, ColumnType::Uuid, json!("00FF"))
+            pg_uuid,
+            decode(
+                Backend::Sqlite,
+                ColumnType::Uuid,
+                json!("00FF00000000000000000000000000AB")
+            )
+        );
+        // A UUID kept as hyphenated TEXT on SQLite reads as the same value;
+        // text that is no UUID stays what it is.
+        assert_eq!(
+            pg_uuid,
+            decode(
+                Backend::Sqlite,
+                ColumnType::Uuid,
+                json!("00ff0000-0000-0000-0000-0000000000ab")
+            )
+        );
+        assert!(matches!(
+            decode(Backend::Sqlite, ColumnType::Uuid, json!("not-a-uuid")),
+            Value::Other(s) if s == "not-a-uuid"
+        ));
+        assert_eq!(
+            hyphenated(&[0xab; 16]),
+            "abababab-abab-abab-abab-abababababab"
         );
         assert_eq!(
             decode(

@@ -55,6 +55,10 @@ pub struct SeedNote {
 pub struct SeedState {
     /// The next row number per table.
     next: HashMap<String, u64>,
+    /// SQLite columns `(table, column)` that hold UUIDs as hyphenated TEXT
+    /// (a hand-kept representation convention): their seeded UUIDs are
+    /// written as text, the same value PostgreSQL receives as a `UUID`.
+    pub text_uuids: BTreeSet<(String, String)>,
 }
 
 /// One generated row: its values in the table's column order.
@@ -412,10 +416,20 @@ fn build_row(
 }
 
 /// The SQL literal of `v` for a column of `ty` on `backend`.
-fn literal(backend: Backend, ty: ColumnType, v: &Value, spelling: Spelling, n: u64) -> String {
+fn literal(
+    backend: Backend,
+    ty: ColumnType,
+    v: &Value,
+    spelling: Spelling,
+    n: u64,
+    text_uuid: bool,
+) -> String {
     let text = |s: &str| format!("'{}'", s.replace('\'', "''"));
     let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
     match (backend, v) {
+        (Backend::Sqlite, Value::Bytes(b)) if text_uuid && ty == ColumnType::Uuid => {
+            text(&crate::rows::hyphenated(b))
+        }
         (_, Value::Null) => "NULL".into(),
         (_, Value::Int(i)) => i.to_string(),
         (_, Value::Float(f)) => format!("{f:?}"),
@@ -433,7 +447,13 @@ fn literal(backend: Backend, ty: ColumnType, v: &Value, spelling: Spelling, n: u
     }
 }
 
-fn insert_sql(backend: Backend, t: &Table, rows: &[(u64, Row)], spelling: Spelling) -> String {
+fn insert_sql(
+    backend: Backend,
+    t: &Table,
+    rows: &[(u64, Row)],
+    spelling: Spelling,
+    text_uuids: &BTreeSet<(String, String)>,
+) -> String {
     let cols: Vec<String> = t.columns.iter().map(|c| quote_ident(&c.name)).collect();
     let values: Vec<String> = rows
         .iter()
@@ -442,7 +462,10 @@ fn insert_sql(backend: Backend, t: &Table, rows: &[(u64, Row)], spelling: Spelli
                 .columns
                 .iter()
                 .zip(row)
-                .map(|(c, v)| literal(backend, c.ty, v, spelling, *n))
+                .map(|(c, v)| {
+                    let as_text = text_uuids.contains(&(t.name.clone(), c.name.clone()));
+                    literal(backend, c.ty, v, spelling, *n, as_text)
+                })
                 .collect();
             format!("({})", v.join(", "))
         })
@@ -520,7 +543,13 @@ pub fn seed(
                 }
             }
         }
-        if !wanted.is_empty() && attempt(db, &insert_sql(backend, t, &wanted, spelling)).is_ok() {
+        if !wanted.is_empty()
+            && attempt(
+                db,
+                &insert_sql(backend, t, &wanted, spelling, &state.text_uuids),
+            )
+            .is_ok()
+        {
             accepted.extend(wanted.into_iter().map(|(_, r)| r));
         } else {
             // Row by row: as generated; in the type map's spelling; with
@@ -535,7 +564,10 @@ pub fn seed(
                 let mut last_error = String::new();
                 while let Some((r, s)) = next.take() {
                     tries += 1;
-                    let e = match attempt(db, &insert_sql(backend, t, &[(n, r.clone())], s)) {
+                    let e = match attempt(
+                        db,
+                        &insert_sql(backend, t, &[(n, r.clone())], s, &state.text_uuids),
+                    ) {
                         Ok(()) => {
                             accepted.push(r);
                             done = true;
@@ -677,7 +709,8 @@ mod tests {
                 ColumnType::Uuid,
                 &u,
                 Spelling::Canonical,
-                0
+                0,
+                false
             ),
             format!("X'{}'", "ab".repeat(16))
         );
@@ -687,21 +720,43 @@ mod tests {
                 ColumnType::Binary,
                 &Value::Bytes(vec![1]),
                 Spelling::Canonical,
-                0
+                0,
+                false
             ),
             "'\\x01'"
         );
         let b = Value::Bool(true);
         assert_eq!(
-            literal(Backend::Sqlite, ColumnType::Bool, &b, Spelling::Legacy, 1),
+            literal(
+                Backend::Sqlite,
+                ColumnType::Bool,
+                &b,
+                Spelling::Legacy,
+                1,
+                false
+            ),
             "'t'"
         );
         assert_eq!(
-            literal(Backend::Sqlite, ColumnType::Bool, &b, Spelling::Legacy, 2),
+            literal(
+                Backend::Sqlite,
+                ColumnType::Bool,
+                &b,
+                Spelling::Legacy,
+                2,
+                false
+            ),
             "1"
         );
         assert_eq!(
-            literal(Backend::Postgres, ColumnType::Bool, &b, Spelling::Legacy, 1),
+            literal(
+                Backend::Postgres,
+                ColumnType::Bool,
+                &b,
+                Spelling::Legacy,
+                1,
+                false
+            ),
             "TRUE"
         );
         assert_eq!(
@@ -710,9 +765,22 @@ mod tests {
                 ColumnType::Text { max_len: None },
                 &Value::Text("it's".into()),
                 Spelling::Canonical,
-                0
+                0,
+                false
             ),
             "'it''s'"
+        );
+        // A UUID kept as TEXT on SQLite is written hyphenated.
+        assert_eq!(
+            literal(
+                Backend::Sqlite,
+                ColumnType::Uuid,
+                &u,
+                Spelling::Canonical,
+                0,
+                true
+            ),
+            "'abababab-abab-abab-abab-abababababab'"
         );
     }
 }

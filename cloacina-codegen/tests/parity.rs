@@ -399,3 +399,105 @@ fn a_failing_migration_is_named_not_panicked_on() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+fn run_parity_with(dir: &TempDir, extra: &[&str]) -> (Option<i32>, Value, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_cloacina-codegen"))
+        .arg("check-parity")
+        .arg(dir.path().join("pg"))
+        .arg(dir.path().join("lite"))
+        .args(["--postgres", &live_support::postgres_url(), "--json"])
+        .args(extra)
+        .output()
+        .expect("run the binary");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let json: Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\nstderr: {stderr}"));
+    (out.status.code(), json, stderr)
+}
+
+fn data_tables(json: &Value) -> Vec<(String, bool)> {
+    json["data"]["findings"]
+        .as_array()
+        .expect("data findings")
+        .iter()
+        .map(|f| {
+            (
+                f["table"].as_str().unwrap_or("").to_string(),
+                f["accepted"].as_bool().unwrap_or(false),
+            )
+        })
+        .collect()
+}
+
+/// The rows are seeded from the same neutral values on both sides, written
+/// in each side's representation (UUID as hyphenated TEXT, boolean as 0/1,
+/// timestamp as RFC 3339 TEXT) and decoded back before comparing: a pair
+/// that differs only by those conventions passes, rows and all.
+#[test]
+fn representation_conventions_carry_the_same_rows() {
+    let dir = TempDir::new("parity-repr-rows");
+    let lite_users = "\
+CREATE TABLE users (
+  id TEXT PRIMARY KEY NOT NULL DEFAULT (lower(hex(randomblob(16)))),
+  name VARCHAR(100) NOT NULL,
+  active INTEGER NOT NULL DEFAULT 1,
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+";
+    let lite_posts = LITE_POSTS.replace(
+        "user_id BLOB NOT NULL CHECK (length(user_id) = 16)",
+        "user_id TEXT NOT NULL",
+    );
+    pair(&dir, [PG_USERS, PG_POSTS], [lite_users, &lite_posts]);
+    let (code, json, stderr) = run_parity_with(&dir, &[]);
+    assert_eq!(data_tables(&json), vec![], "{json:#}");
+    assert_eq!(json["summary"]["failing"], 0, "{json:#}");
+    assert_eq!(code, Some(0), "{stderr}\n{json:#}");
+}
+
+/// A pair whose SQLite side mixes representations across a foreign key
+/// (posts.user_id a BLOB, users.id TEXT) really cannot carry the same
+/// rows: reported as data findings, which an `--accept` baseline's `data`
+/// entry silences; a `data` entry that matches nothing is reported stale.
+#[test]
+fn data_findings_are_accepted_by_the_baseline_and_stale_ones_reported() {
+    let dir = TempDir::new("parity-accept-data");
+    let lite_users = LITE_USERS.replace(
+        "id BLOB PRIMARY KEY NOT NULL CHECK (length(id) = 16) DEFAULT (randomblob(16))",
+        "id TEXT PRIMARY KEY NOT NULL DEFAULT (lower(hex(randomblob(16))))",
+    );
+    pair(&dir, [PG_USERS, PG_POSTS], [&lite_users, LITE_POSTS]);
+    let (code, json, _) = run_parity_with(&dir, &[]);
+    assert_eq!(code, Some(6), "{json:#}");
+    let found = data_tables(&json);
+    assert!(!found.is_empty(), "{json:#}");
+    // Only posts rows (the BLOB child of a TEXT parent); users rows agree.
+    assert!(
+        found.iter().all(|(t, accepted)| t == "posts" && !accepted),
+        "{json:#}"
+    );
+
+    dir.write(
+        "baseline.json",
+        r#"{"accept": [], "data": [
+  {"table": "posts", "reason": "posts.user_id is a BLOB, users.id TEXT: fixed later"},
+  {"table": "users", "column": "name", "reason": "gone"}
+]}"#,
+    );
+    let baseline = dir.path().join("baseline.json");
+    let baseline = baseline.to_str().expect("utf-8 path");
+    let (code, json, stderr) = run_parity_with(&dir, &["--accept", baseline]);
+    assert!(
+        data_tables(&json).iter().all(|(_, accepted)| *accepted),
+        "{json:#}"
+    );
+    assert_eq!(code, Some(0), "{stderr}\n{json:#}");
+    assert_eq!(json["stale_data"][0]["table"], "users", "{json:#}");
+    assert_eq!(json["summary"]["stale"], 1, "{json:#}");
+    assert!(
+        stderr.contains("accepted data finding no longer occurs")
+            && stderr.contains("table users column name"),
+        "{stderr}"
+    );
+}

@@ -141,6 +141,20 @@ pub fn check_parity(
             a.attribute
         );
     }
+    for a in &report.stale_data {
+        eprintln!(
+            "warning: accepted data finding no longer occurs (remove it from the baseline): table {}{}{}",
+            a.table,
+            a.column
+                .as_deref()
+                .map(|c| format!(" column {c}"))
+                .unwrap_or_default(),
+            a.migration
+                .as_deref()
+                .map(|m| format!(" at {m}"))
+                .unwrap_or_default()
+        );
+    }
     if report.is_clean() {
         Ok(())
     } else {
@@ -149,7 +163,7 @@ pub fn check_parity(
                 "the migration folders diverge: {} failing difference(s), {} unpaired migration(s), {} row or value finding(s)",
                 report.summary.failing,
                 report.unpaired.len(),
-                report.data.findings.len()
+                report.data.failing()
             ),
         })
     }
