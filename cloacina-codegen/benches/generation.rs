@@ -106,7 +106,6 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
 }
 
 fn main() -> ExitCode {
-    // `cargo bench` passes `--bench`; nothing else is expected.
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let debug_cli = std::env::var_os("CLOACINA_BENCH_DEBUG_CLI")
         .map(PathBuf::from)
@@ -119,12 +118,17 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let baseline = std::env::var_os("CLOACINA_BENCH_BASELINE_CLI").map(PathBuf::from);
+    // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this
+    // too, without it: then one small round, so the test command stays fast
+    // and still proves the bench runs.
+    let benching = std::env::args().any(|a| a == "--bench");
+    let default_sizes = if benching { "10,100,1000,10000" } else { "10" };
     let sizes: Vec<usize> = std::env::var("CLOACINA_BENCH_SIZES")
-        .unwrap_or_else(|_| "10,100,1000,10000".into())
+        .unwrap_or_else(|_| default_sizes.into())
         .split(',')
         .filter_map(|s| s.trim().parse().ok())
         .collect();
-    let rounds: usize = env_or("CLOACINA_BENCH_ROUNDS", 5).max(1);
+    let rounds: usize = env_or("CLOACINA_BENCH_ROUNDS", if benching { 5 } else { 1 }).max(1);
     let baseline_max: usize = env_or("CLOACINA_BENCH_BASELINE_MAX", usize::MAX);
 
     let dir = std::env::temp_dir().join(format!("cloacina-bench-{}", std::process::id()));

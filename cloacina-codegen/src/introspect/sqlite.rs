@@ -289,90 +289,111 @@ pub fn introspect(conn: &mut SqliteConnection, target: &str) -> Result<Introspec
         "SELECT json_group_array(json_object('type', type, 'name', name, 'tbl', tbl_name, 'sql', sql)) AS j \
          FROM (SELECT * FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name)",
     )?;
-    let mut notes = Vec::new();
-    let mut objects = Vec::new();
-    let mut carried: Vec<Carried> = Vec::new();
-    let mut tables = Vec::new();
-    let mut pk_of: HashMap<String, Vec<String>> = HashMap::new();
-    let mut raw_tables: Vec<&MasterRow> = Vec::new();
-    for m in &master {
-        match m.kind.as_str() {
-            "table" => {
-                if is_bookkeeping_table(&m.name) {
-                    notes.push(Note::new(
-                        &m.name,
-                        "migration bookkeeping table, not part of the schema; left out",
-                    ));
-                } else if m
-                    .sql
-                    .as_deref()
-                    .is_some_and(|s| s.to_ascii_lowercase().contains("create virtual table"))
-                {
-                    carried.push(verbatim(
-                        7,
-                        "virtual table",
-                        &m.name,
-                        m.sql.as_deref(),
-                        "DROP TABLE",
-                        "a virtual table; the schema language has none",
-                    ));
-                    objects.push(DbObject {
-                        kind: "virtual table".into(),
-                        name: m.name.clone(),
-                        table: None,
-                        definition: m.sql.clone(),
-                    });
-                } else {
-                    raw_tables.push(m);
-                }
-            }
-            "view" | "trigger" => {
-                if m.kind == "view" {
-                    carried.push(verbatim(
-                        7,
-                        "view",
-                        &m.name,
-                        m.sql.as_deref(),
-                        "DROP VIEW",
-                        "the schema language has no views",
-                    ));
-                } else {
-                    carried.push(verbatim(
-                        9,
-                        "trigger",
-                        &m.name,
-                        m.sql.as_deref(),
-                        "DROP TRIGGER",
-                        "a trigger; the schema language has none",
-                    ));
-                }
-                objects.push(DbObject {
-                    kind: m.kind.clone(),
-                    name: m.name.clone(),
-                    table: (m.kind == "trigger").then(|| m.tbl.clone()),
-                    definition: m.sql.clone(),
-                })
-            }
-            _ => {}
-        }
-    }
+    let mut r = Reader::default();
+    let ordinary = r.schema_objects(&master);
     let sql_of: HashMap<&str, &str> = master
         .iter()
         .filter_map(|m| m.sql.as_deref().map(|s| (m.name.as_str(), s)))
         .collect();
+    for m in ordinary {
+        let t = r.table(conn, target, m, &sql_of)?;
+        r.tables.push(t);
+    }
+    r.resolve_foreign_key_targets();
+    Ok(r.finish())
+}
 
-    for m in raw_tables {
+/// What `introspect` has read so far: the model and what it could not hold.
+#[derive(Default)]
+struct Reader {
+    notes: Vec<Note>,
+    objects: Vec<DbObject>,
+    /// What the model cannot hold, carried with its own SQL.
+    carried: Vec<Carried>,
+    tables: Vec<Table>,
+    /// Table name -> its primary key (what a foreign key without target
+    /// columns references).
+    pk_of: HashMap<String, Vec<String>>,
+}
+
+impl Reader {
+    /// Sorts `sqlite_schema`: bookkeeping tables are noted, virtual tables,
+    /// views and triggers carried; the ordinary tables are returned.
+    fn schema_objects<'a>(&mut self, master: &'a [MasterRow]) -> Vec<&'a MasterRow> {
+        let mut raw_tables: Vec<&MasterRow> = Vec::new();
+        for m in master {
+            match m.kind.as_str() {
+                "table" => {
+                    if is_bookkeeping_table(&m.name) {
+                        self.notes.push(Note::new(
+                            &m.name,
+                            "migration bookkeeping table, not part of the schema; left out",
+                        ));
+                    } else if m
+                        .sql
+                        .as_deref()
+                        .is_some_and(|s| s.to_ascii_lowercase().contains("create virtual table"))
+                    {
+                        self.carried.push(verbatim(
+                            7,
+                            "virtual table",
+                            &m.name,
+                            m.sql.as_deref(),
+                            "DROP TABLE",
+                            "a virtual table; the schema language has none",
+                        ));
+                        self.objects.push(DbObject {
+                            kind: "virtual table".into(),
+                            name: m.name.clone(),
+                            table: None,
+                            definition: m.sql.clone(),
+                        });
+                    } else {
+                        raw_tables.push(m);
+                    }
+                }
+                "view" | "trigger" => {
+                    if m.kind == "view" {
+                        self.carried.push(verbatim(
+                            7,
+                            "view",
+                            &m.name,
+                            m.sql.as_deref(),
+                            "DROP VIEW",
+                            "the schema language has no views",
+                        ));
+                    } else {
+                        self.carried.push(verbatim(
+                            9,
+                            "trigger",
+                            &m.name,
+                            m.sql.as_deref(),
+                            "DROP TRIGGER",
+                            "a trigger; the schema language has none",
+                        ));
+                    }
+                    self.objects.push(DbObject {
+                        kind: m.kind.clone(),
+                        name: m.name.clone(),
+                        table: (m.kind == "trigger").then(|| m.tbl.clone()),
+                        definition: m.sql.clone(),
+                    })
+                }
+                _ => {}
+            }
+        }
+        raw_tables
+    }
+
+    /// One ordinary table: columns and keys, checks, foreign keys, indexes.
+    fn table(
+        &mut self,
+        conn: &mut SqliteConnection,
+        target: &str,
+        m: &MasterRow,
+        sql_of: &HashMap<&str, &str>,
+    ) -> Result<Table> {
         let info = parse_create_table(m.sql.as_deref().unwrap_or(""));
-        let cols: Vec<ColRow> = query(
-            conn,
-            target,
-            &format!("columns of {}", m.name),
-            &format!(
-                "SELECT json_group_array(json_object('name', name, 'type', type, 'notnull', \"notnull\", \
-                 'dflt', dflt_value, 'pk', pk, 'hidden', hidden)) AS j FROM (SELECT * FROM pragma_table_xinfo({}) ORDER BY cid)",
-                lit(&m.name)
-            ),
-        )?;
         let mut t = Table {
             name: m.name.clone(),
             sql_name: None,
@@ -387,11 +408,54 @@ pub fn introspect(conn: &mut SqliteConnection, target: &str) -> Result<Introspec
             renamed_from: None,
             span: Span::default(),
         };
+        self.columns(conn, target, m, &info, &mut t)?;
+        for (name, sql) in &info.checks {
+            t.checks.push(Check {
+                name: name.clone(),
+                expr: check_from_sql(sql),
+                span: Span::default(),
+            });
+        }
+        self.pk_of.insert(t.name.clone(), t.primary_key.clone());
+        if m.sql
+            .as_deref()
+            .is_some_and(|s| s.to_ascii_lowercase().contains("deferrable"))
+        {
+            self.notes.push(Note::new(
+                &m.name,
+                "a DEFERRABLE foreign key, read as an immediate one: the schema language's constraints are immediate, and SQLite cannot add a constraint to an existing table, so it cannot ride along as raw SQL either",
+            ));
+        }
+        foreign_keys(conn, target, m, &info, &mut t)?;
+        self.indexes(conn, target, m, &info, sql_of, &mut t)?;
+        Ok(t)
+    }
+
+    /// Columns (types folded from their implicit checks, defaults) and the
+    /// primary key; an `INTEGER PRIMARY KEY` is never nullable.
+    fn columns(
+        &mut self,
+        conn: &mut SqliteConnection,
+        target: &str,
+        m: &MasterRow,
+        info: &CreateInfo,
+        t: &mut Table,
+    ) -> Result<()> {
+        let cols: Vec<ColRow> = query(
+            conn,
+            target,
+            &format!("columns of {}", m.name),
+            &format!(
+                "SELECT json_group_array(json_object('name', name, 'type', type, 'notnull', \"notnull\", \
+                 'dflt', dflt_value, 'pk', pk, 'hidden', hidden)) AS j FROM (SELECT * FROM pragma_table_xinfo({}) ORDER BY cid)",
+                lit(&m.name)
+            ),
+        )?;
         let mut pk: Vec<(i64, String)> = Vec::new();
         for c in cols {
             let object = format!("{}.{}", m.name, c.name);
             if c.hidden != 0 {
-                notes.push(Note::new(
+                self.notes.push(Note::new(
                     &object,
                     "a generated column; the schema language has none, left out",
                 ));
@@ -405,7 +469,8 @@ pub fn introspect(conn: &mut SqliteConnection, target: &str) -> Result<Introspec
                 .get(&c.name.to_ascii_lowercase())
                 .cloned()
                 .unwrap_or_default();
-            let Some(mut ty) = declared_type(&c.declared, info.strict, &object, &mut notes) else {
+            let Some(mut ty) = declared_type(&c.declared, info.strict, &object, &mut self.notes)
+            else {
                 t.checks.extend(inline.into_iter().map(|(name, sql)| Check {
                     name,
                     expr: check_from_sql(&sql),
@@ -433,7 +498,7 @@ pub fn introspect(conn: &mut SqliteConnection, target: &str) -> Result<Introspec
                 Some(expr) => {
                     let d = parse_default(ty, expr);
                     if d.is_none() && canonical_expr(expr) != "null" {
-                        notes.push(Note::new(
+                        self.notes.push(Note::new(
                             &object,
                             format!("default `{expr}` has no neutral spelling; left out"),
                         ));
@@ -465,70 +530,19 @@ pub fn introspect(conn: &mut SqliteConnection, target: &str) -> Result<Introspec
                 }
             }
         }
-        for (name, sql) in &info.checks {
-            t.checks.push(Check {
-                name: name.clone(),
-                expr: check_from_sql(sql),
-                span: Span::default(),
-            });
-        }
-        pk_of.insert(t.name.clone(), t.primary_key.clone());
-        if m.sql
-            .as_deref()
-            .is_some_and(|s| s.to_ascii_lowercase().contains("deferrable"))
-        {
-            notes.push(Note::new(
-                &m.name,
-                "a DEFERRABLE foreign key, read as an immediate one: the schema language's constraints are immediate, and SQLite cannot add a constraint to an existing table, so it cannot ride along as raw SQL either",
-            ));
-        }
+        Ok(())
+    }
 
-        // Foreign keys.
-        let fks: Vec<FkRow> = query(
-            conn,
-            target,
-            &format!("foreign keys of {}", m.name),
-            &format!(
-                "SELECT json_group_array(json_object('id', id, 'table', \"table\", 'from', \"from\", 'to', \"to\", \
-                 'on_update', on_update, 'on_delete', on_delete)) AS j FROM (SELECT * FROM pragma_foreign_key_list({}) ORDER BY id, seq)",
-                lit(&m.name)
-            ),
-        )?;
-        let mut by_id: Vec<(i64, ForeignKey, Vec<Option<String>>)> = Vec::new();
-        for f in fks {
-            if let Some(entry) = by_id.iter_mut().find(|e| e.0 == f.id) {
-                entry.1.columns.push(f.from);
-                entry.2.push(f.to);
-                continue;
-            }
-            by_id.push((
-                f.id,
-                ForeignKey {
-                    name: None,
-                    columns: vec![f.from],
-                    ref_table: f.ref_table,
-                    ref_columns: Vec::new(),
-                    on_delete: action(&f.on_delete),
-                    on_update: action(&f.on_update),
-                    span: Span::default(),
-                },
-                vec![f.to],
-            ));
-        }
-        // pragma_foreign_key_list lists the last declared key first.
-        by_id.sort_by_key(|e| std::cmp::Reverse(e.0));
-        for (_, mut fk, to) in by_id {
-            fk.ref_columns = to.into_iter().flatten().collect();
-            let lower: Vec<String> = fk.columns.iter().map(|c| c.to_ascii_lowercase()).collect();
-            fk.name = info
-                .fk_names
-                .iter()
-                .find(|(cols, _)| *cols == lower)
-                .map(|(_, n)| n.clone());
-            t.foreign_keys.push(fk);
-        }
-
-        // Indexes and unique constraints.
+    /// Indexes and unique constraints; expression indexes are carried.
+    fn indexes(
+        &mut self,
+        conn: &mut SqliteConnection,
+        target: &str,
+        m: &MasterRow,
+        info: &CreateInfo,
+        sql_of: &HashMap<&str, &str>,
+        t: &mut Table,
+    ) -> Result<()> {
         let idxs: Vec<IdxRow> = query(
             conn,
             target,
@@ -555,7 +569,7 @@ pub fn introspect(conn: &mut SqliteConnection, target: &str) -> Result<Introspec
             )?;
             let sql = sql_of.get(ix.name.as_str()).copied();
             if icols.iter().any(|c| c.cid < 0 || c.name.is_none()) {
-                carried.push(verbatim(
+                self.carried.push(verbatim(
                     6,
                     "index",
                     &ix.name,
@@ -563,7 +577,7 @@ pub fn introspect(conn: &mut SqliteConnection, target: &str) -> Result<Introspec
                     "DROP INDEX",
                     "an expression index; the schema language indexes columns",
                 ));
-                objects.push(DbObject {
+                self.objects.push(DbObject {
                     kind: "expression index".into(),
                     name: ix.name.clone(),
                     table: Some(m.name.clone()),
@@ -600,26 +614,86 @@ pub fn introspect(conn: &mut SqliteConnection, target: &str) -> Result<Introspec
                 span: Span::default(),
             });
         }
-        tables.push(t);
+        Ok(())
     }
-    // A foreign key without target columns references the primary key.
-    for t in &mut tables {
-        for fk in &mut t.foreign_keys {
-            if fk.ref_columns.is_empty() {
-                fk.ref_columns = pk_of.get(&fk.ref_table).cloned().unwrap_or_default();
+
+    /// A foreign key without target columns references the primary key.
+    fn resolve_foreign_key_targets(&mut self) {
+        for t in &mut self.tables {
+            for fk in &mut t.foreign_keys {
+                if fk.ref_columns.is_empty() {
+                    fk.ref_columns = self.pk_of.get(&fk.ref_table).cloned().unwrap_or_default();
+                }
             }
         }
     }
-    Ok(Introspection {
-        backend: Backend::Sqlite,
-        schema: Schema {
-            tables,
-            raw_blocks: Vec::new(),
-        },
-        objects,
-        notes,
-        carried,
-    })
+
+    fn finish(self) -> Introspection {
+        Introspection {
+            backend: Backend::Sqlite,
+            schema: Schema {
+                tables: self.tables,
+                raw_blocks: Vec::new(),
+            },
+            objects: self.objects,
+            notes: self.notes,
+            carried: self.carried,
+        }
+    }
+}
+
+/// A table's foreign keys, named as its `CREATE TABLE` names them.
+fn foreign_keys(
+    conn: &mut SqliteConnection,
+    target: &str,
+    m: &MasterRow,
+    info: &CreateInfo,
+    t: &mut Table,
+) -> Result<()> {
+    let fks: Vec<FkRow> = query(
+        conn,
+        target,
+        &format!("foreign keys of {}", m.name),
+        &format!(
+            "SELECT json_group_array(json_object('id', id, 'table', \"table\", 'from', \"from\", 'to', \"to\", \
+             'on_update', on_update, 'on_delete', on_delete)) AS j FROM (SELECT * FROM pragma_foreign_key_list({}) ORDER BY id, seq)",
+            lit(&m.name)
+        ),
+    )?;
+    let mut by_id: Vec<(i64, ForeignKey, Vec<Option<String>>)> = Vec::new();
+    for f in fks {
+        if let Some(entry) = by_id.iter_mut().find(|e| e.0 == f.id) {
+            entry.1.columns.push(f.from);
+            entry.2.push(f.to);
+            continue;
+        }
+        by_id.push((
+            f.id,
+            ForeignKey {
+                name: None,
+                columns: vec![f.from],
+                ref_table: f.ref_table,
+                ref_columns: Vec::new(),
+                on_delete: action(&f.on_delete),
+                on_update: action(&f.on_update),
+                span: Span::default(),
+            },
+            vec![f.to],
+        ));
+    }
+    // pragma_foreign_key_list lists the last declared key first.
+    by_id.sort_by_key(|e| std::cmp::Reverse(e.0));
+    for (_, mut fk, to) in by_id {
+        fk.ref_columns = to.into_iter().flatten().collect();
+        let lower: Vec<String> = fk.columns.iter().map(|c| c.to_ascii_lowercase()).collect();
+        fk.name = info
+            .fk_names
+            .iter()
+            .find(|(cols, _)| *cols == lower)
+            .map(|(_, n)| n.clone());
+        t.foreign_keys.push(fk);
+    }
+    Ok(())
 }
 
 /// An object carried with the SQL `sqlite_schema` holds for it.
