@@ -1060,6 +1060,7 @@ impl Baseline {
 
     /// Marks the data findings this baseline accepts; returns the `data`
     /// entries that match nothing (stale).
+    #[cfg(feature = "live")]
     pub fn apply_data(&self, findings: &mut [crate::proof::DataFinding]) -> Vec<AcceptedData> {
         let mut stale = Vec::new();
         for a in &self.data {
@@ -1345,6 +1346,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "live")]
     fn a_baseline_accepts_data_findings_and_finds_stale_ones() {
         let finding = |table: &str, column: Option<&str>| crate::proof::DataFinding {
             migration: "1_a / 10_a".into(),

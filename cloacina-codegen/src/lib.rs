@@ -52,10 +52,24 @@
 //! `#[doc(hidden)]` tier for this crate's CLI and tests with no stability
 //! promise.
 //!
-//! The pipeline, one module per step: [`parse`] (syn) → [`model`] →
-//! `validate` → `render` (`diesel`, `ddl` with `postgres`/`sqlite`,
-//! `neutral`). Everything between reading the file and writing the outputs
-//! is a pure function over [`Schema`].
+//! The pipeline, one module per step, along three lines:
+//!
+//! - **core** (always compiled): [`parse`] (syn) → [`model`] → `validate`,
+//!   `expr` (the one expression language of checks and predicates, over
+//!   sqlparser) → `render` (`diesel` with `models_text`, `ddl` with
+//!   `postgres`/`sqlite`, `neutral`); [`config`] (the [`Builder`]) and
+//!   [`project`] drive it;
+//! - **evolution**: `diff` (typed operations with an ordered phase) → `plan`
+//!   (per-backend SQL; guarded SQLite rebuilds) → [`history`] (folders,
+//!   snapshot, integrity and the parent chain, lock, atomic writes); `replay`
+//!   (feature `replay`) tells the planner what the history really built;
+//! - **live** (feature `live`): `introspect` → `normalize` → `compare`,
+//!   `defaults`; `check` with `proof`, `seed` and `rows` (the replay over
+//!   seeded rows); `import` and `inspect` adopt existing projects.
+//!
+//! Everything between reading the file and writing the outputs is a pure
+//! function over [`Schema`]; only `introspect`, `replay`, `check` and the
+//! writers touch the world.
 //!
 //! # The schema language
 //!
