@@ -403,7 +403,7 @@
 //! rebuilt table, lifts only the `raw_sql!` blocks that name it (putting the
 //! rows of their tables back), and checks before it commits that every table
 //! kept its row count and that the rebuilt tables' foreign keys hold; see
-//! [`plan`].
+//! the `plan` module.
 //!
 //! Column order is not part of the contract: a column added to an existing
 //! table goes last on both backends (and a dropped column restored by

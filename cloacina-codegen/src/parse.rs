@@ -1533,7 +1533,7 @@ pub(crate) fn too_deep_message() -> String {
 /// located error before `syn` parses it, because `syn`'s parser (and what it
 /// builds) is recursive: without a limit, a few hundred nested `<` or
 /// brackets overflow the stack of a build script. The measure is
-/// conservative (see [`nesting_problem`]): every token counts one, a `,` or
+/// conservative (see `nesting_problem`): every token counts one, a `,` or
 /// `;` (or a finished `{ ... }` block) ends the run, an attribute `#[...]`
 /// counts nothing, and a bracket adds the run before it to everything
 /// inside. Real schema files stay far below it (this project's file and

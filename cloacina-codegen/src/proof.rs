@@ -10,12 +10,12 @@
 //! Everything else must still be there, and the backends must agree:
 //!
 //! - rows of a table that still exists and are gone on one backend are a
-//!   finding ([`DataKind::RowsLost`]), with the counts and the missing keys;
+//!   finding ([`RowsLost`](crate::proof::DataKind::RowsLost)), with the counts and the missing keys;
 //! - a value that one backend changed and the other did not (or changed
-//!   differently) is a finding ([`DataKind::ValueChanged`]); a value both
+//!   differently) is a finding ([`ValueChanged`](crate::proof::DataKind::ValueChanged)); a value both
 //!   backends changed the same way is a hand-written data fix and passes;
 //! - rows or values that differ between the backends after a migration and
-//!   did not differ before it are a finding ([`DataKind::BackendsDiffer`]);
+//!   did not differ before it are a finding ([`BackendsDiffer`](crate::proof::DataKind::BackendsDiffer));
 //!   rows a migration inserted itself (seed data, whose keys and instants
 //!   each backend may make its own way) are compared by count.
 //!

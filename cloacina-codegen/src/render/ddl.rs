@@ -24,7 +24,7 @@
 //! 3. the raw SQL blocks for this backend, in file order, each under a
 //!    `-- raw_sql: <name>` line.
 //!
-//! Names of constraints and indexes always come from [`crate::names`], so
+//! Names of constraints and indexes always come from `names`, so
 //! both backends name every object alike. Identifiers are validated plain
 //! lowercase words and are never quoted.
 
