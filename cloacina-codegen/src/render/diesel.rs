@@ -790,8 +790,8 @@ fn enum_text(e: &EnumColumn<'_>, hooks: &[Hook]) -> Option<String> {
         .collect();
     super::models_text::enum_items(
         &name,
-        &e.table.sql_name(),
-        &e.column.sql_name(),
+        e.table.sql_name(),
+        e.column.sql_name(),
         &variants,
         &e.values,
     )
