@@ -68,6 +68,8 @@ pub fn read_source(path: &Path) -> Result<String, Error> {
 
 struct Cx<'s> {
     source: &'s str,
+    /// Every character is one byte: a column is a byte offset.
+    ascii: bool,
     line_starts: Vec<usize>,
     diags: Vec<Diagnostic>,
     allowances: Vec<Allowance>,
@@ -114,6 +116,7 @@ impl<'s> Cx<'s> {
         line_starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
         Cx {
             source,
+            ascii: source.is_ascii(),
             line_starts,
             diags: Vec::new(),
             allowances: Vec::new(),
@@ -136,6 +139,10 @@ impl<'s> Cx<'s> {
             .copied()
             .unwrap_or(self.source.len());
         let line = &self.source[start..line_end];
+        if self.ascii {
+            // One byte per character: no walk along the line.
+            return start + lc.column.min(line.len());
+        }
         start
             + line
                 .char_indices()
@@ -221,7 +228,9 @@ impl<'s> Cx<'s> {
             match item {
                 syn::Item::Macro(m) if m.mac.path.is_ident("table") => {
                     self.reject_item_attrs(&m.attrs, "table!");
-                    let tokens = m.mac.tokens.clone();
+                    // Moved, not cloned: the only reference left, so syn's
+                    // buffer takes its tokens without copying them.
+                    let tokens = m.mac.tokens;
                     match (|input: ParseStream| self.table_block(input)).parse2(tokens) {
                         Ok(tables) => schema.tables.extend(tables),
                         Err(e) => self.syn_err(e, TABLE_HELP),
@@ -229,7 +238,7 @@ impl<'s> Cx<'s> {
                 }
                 syn::Item::Macro(m) if m.mac.path.is_ident("raw_sql") => {
                     self.reject_item_attrs(&m.attrs, "raw_sql!");
-                    let tokens = m.mac.tokens.clone();
+                    let tokens = m.mac.tokens;
                     match (|input: ParseStream| self.raw_block_list(input)).parse2(tokens) {
                         Ok(blocks) => schema.raw_blocks.extend(blocks),
                         Err(e) => self.syn_err(e, RAW_HELP),

@@ -236,6 +236,11 @@ fn plain_ident(name: &str) -> bool {
     if !simple {
         return syn::parse_str::<syn::Ident>(name).is_ok();
     }
+    // No keyword is longer than 8 bytes: most names skip the comparisons
+    // below (a string compare each in the unoptimised build-script profile).
+    if name.len() > 8 {
+        return true;
+    }
     !matches!(
         name,
         "_" | "abstract"
@@ -708,7 +713,7 @@ fn unused_hooks(hooks: &[Hook]) -> Result<()> {
 
 /// The `models` module as text: each table's items written directly by
 /// `models_text` when it can, else printed by prettyplease item by item,
-/// then the enums (printed by prettyplease); byte for byte what
+/// then the enums (written directly too when sure); byte for byte what
 /// prettyplease prints for the whole module built by [`models_module`].
 fn models_text(schema: &Schema, options: &RustOptions) -> Result<String> {
     let model_hooks = hooks("model_attribute", &options.model_attributes)?;
@@ -750,7 +755,10 @@ fn models_text(schema: &Schema, options: &RustOptions) -> Result<String> {
         }
     }
     for e in &enums {
-        body.push_str(&pretty_items(enum_item(e, &enum_hooks))?);
+        match enum_text(e, &enum_hooks) {
+            Some(text) => body.push_str(&text),
+            None => body.push_str(&pretty_items(enum_item(e, &enum_hooks))?),
+        }
     }
     unused_hooks(&model_hooks)?;
     unused_hooks(&enum_hooks)?;
@@ -759,6 +767,34 @@ fn models_text(schema: &Schema, options: &RustOptions) -> Result<String> {
         return pretty("models", models_module(schema, options)?);
     }
     Ok(format!("{MODELS_HEADER}{body}}}\n"))
+}
+
+/// One enum written directly by `models_text` when no hook adds to it and
+/// its layout is certain, else `None` (printed by prettyplease).
+fn enum_text(e: &EnumColumn<'_>, hooks: &[Hook]) -> Option<String> {
+    let name = e.ident.to_string();
+    let names = [
+        e.table.name.clone(),
+        format!("{}.{}", e.table.name, e.column.name),
+        name.clone(),
+    ];
+    if hooks
+        .iter()
+        .any(|h| h.path == "*" || names.contains(&h.path))
+    {
+        return None;
+    }
+    let variants: Vec<String> = variant_names(&e.values)
+        .iter()
+        .map(Ident::to_string)
+        .collect();
+    super::models_text::enum_items(
+        &name,
+        e.table.sql_name(),
+        e.column.sql_name(),
+        &variants,
+        &e.values,
+    )
 }
 
 /// The first lines of the `models` module as prettyplease prints them.
@@ -1319,7 +1355,26 @@ mod tests {
                 ),
             );
         }
+        // Enums: names from short to past the margin (impl headers on one
+        // line and not, arrays flat and broken), values prettyplease
+        // escapes, many values.
+        let mut enums = String::new();
+        for n in [1, 4, 8, 12, 14, 15, 16, 17, 18, 20, 24, 30, 40] {
+            let name = "e".repeat(n);
+            let _ = std::fmt::Write::write_fmt(
+                &mut enums,
+                format_args!(
+                    "table! {{ {name} (id) {{ id -> Integer, #[check(in(\"plain\", \"special\", \"x{name}\"))] k -> Text, #[check(in(\"a\"))] s -> Text, }} }}\n"
+                ),
+            );
+        }
+        enums.push_str(
+            r#"table! { odd (id) { id -> Integer, #[check(in("it's", "a\"b", "back\\slash", "tab\there", "é", "a b", "a-b"))] v -> Text, } }
+            table! { many (id) { id -> Integer, #[check(in("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"))] v -> Text, } }
+            "#,
+        );
         vec![
+            ("enums.rs".into(), enums),
             ("jobs.rs".into(), JOBS.into()),
             ("shapes.rs".into(), shapes),
             (
@@ -1374,7 +1429,7 @@ mod tests {
         // without prettyplease; only too-wide lines fall back.
         for (name, source) in layout_schemas()
             .into_iter()
-            .filter(|(n, _)| n != "shapes.rs")
+            .filter(|(n, _)| n != "shapes.rs" && n != "enums.rs")
         {
             let schema = crate::parse_str(&name, &source).expect("valid");
             for t in &schema.tables {
@@ -1386,6 +1441,47 @@ mod tests {
                 );
                 assert!(direct.is_some(), "{name}: {} fell back", t.name);
             }
+            for e in &enum_columns(&schema) {
+                assert!(
+                    enum_text(e, &[]).is_some(),
+                    "{name}: enum {} fell back",
+                    e.ident
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn plain_ident_agrees_with_syn() {
+        for name in [
+            "_",
+            "as",
+            "abstract",
+            "continue",
+            "override",
+            "unsized",
+            "Self",
+            "self",
+            "super",
+            "crate",
+            "r#type",
+            "type",
+            "types",
+            "continues",
+            "abstracts",
+            "a",
+            "_a",
+            "é",
+            "1a",
+            "status",
+            "workflow_executions",
+            "",
+        ] {
+            assert_eq!(
+                plain_ident(name),
+                syn::parse_str::<syn::Ident>(name).is_ok(),
+                "{name}"
+            );
         }
     }
 

@@ -1,6 +1,7 @@
 //! The model structs and insert builders of one table written as text,
 //! exactly as `prettyplease` prints the tokens [`super::diesel`] builds for
-//! them, without building, parsing and pretty-printing those tokens.
+//! them, and the generated enums likewise, without building, parsing and
+//! pretty-printing those tokens.
 //!
 //! Why: the Diesel module is rendered inside build scripts, which cargo
 //! compiles without optimisation; there, `quote` → `syn` → `prettyplease`
@@ -260,5 +261,203 @@ pub(super) fn table_items(
         out.text.push_str("            self\n        }\n");
     }
     out.text.push_str("    }\n");
+    (!out.unsure).then_some(out.text)
+}
+
+/// Whether prettyplease prints `text` as a string literal `"text"` and
+/// `{text:?}` as the same: printable ASCII without quotes or backslashes
+/// (anything else is escaped by rules this writer does not reproduce).
+fn plain_literal(text: &str) -> bool {
+    text.bytes()
+        .all(|b| (b' '..=b'~').contains(&b) && !matches!(b, b'"' | b'\\' | b'\''))
+}
+
+/// The part of a generated enum after its variants, with `@E@` standing
+/// for the enum's name, as prettyplease prints it inside `models`.
+const ENUM_TAIL: &str = r#"    impl ::std::fmt::Display for @E@ {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for @E@ {
+        type Err = super::types::UnknownVariant;
+        fn from_str(s: &str) -> ::std::result::Result<Self, Self::Err> {
+            @E@::ALL
+                .into_iter()
+                .find(|v| v.as_str() == s)
+                .ok_or_else(|| super::types::UnknownVariant {
+                    type_name: "@E@",
+                    value: s.to_string(),
+                    expected: &@E@::VALUES,
+                })
+        }
+    }
+    impl ::std::convert::From<@E@> for String {
+        fn from(v: @E@) -> Self {
+            v.as_str().to_string()
+        }
+    }
+    impl ::std::cmp::PartialEq<str> for @E@ {
+        fn eq(&self, other: &str) -> bool {
+            self.as_str() == other
+        }
+    }
+    impl ::std::cmp::PartialEq<&str> for @E@ {
+        fn eq(&self, other: &&str) -> bool {
+            self.as_str() == *other
+        }
+    }
+    impl ::std::cmp::PartialEq<String> for @E@ {
+        fn eq(&self, other: &String) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::PartialEq<@E@> for String {
+        fn eq(&self, other: &@E@) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for @E@
+    where
+        DB: diesel::backend::Backend,
+        str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+    {
+        fn to_sql<'b>(
+            &'b self,
+            out: &mut diesel::serialize::Output<'b, '_, DB>,
+        ) -> diesel::serialize::Result {
+            <str as diesel::serialize::ToSql<
+                diesel::sql_types::Text,
+                DB,
+            >>::to_sql(self.as_str(), out)
+        }
+    }
+    impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for @E@
+    where
+        DB: diesel::backend::Backend,
+        String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+    {
+        fn from_sql(
+            bytes: <DB as diesel::backend::Backend>::RawValue<'_>,
+        ) -> diesel::deserialize::Result<Self> {
+            let text = <String as diesel::deserialize::FromSql<
+                diesel::sql_types::Text,
+                DB,
+            >>::from_sql(bytes)?;
+            Ok(text.parse::<@E@>()?)
+        }
+    }
+"#;
+
+impl Out {
+    /// `<head> = [<items>];` at `indent`, as prettyplease prints an array
+    /// of paths or strings: on one line when it fits, else one item per
+    /// line. Too close to the margin to be sure: unsure.
+    fn array(&mut self, indent: usize, head: &str, items: &[String]) {
+        let flat = items.join(", ");
+        let width = indent + head.len() + " = [".len() + flat.len() + "];".len();
+        if width + 1 < MARGIN {
+            self.exact_line(indent, format_args!("{head} = [{flat}];"));
+        } else {
+            if width <= MARGIN + 2 {
+                self.unsure = true;
+            }
+            self.line(indent, format_args!("{head} = ["));
+            for item in items {
+                self.line(indent + 4, format_args!("{item},"));
+            }
+            self.line(indent, format_args!("];"));
+        }
+    }
+}
+
+/// One generated enum (see `super::diesel::enum_item`) with its impls,
+/// indented for the `models` module, or `None` when a line's layout is not
+/// certain (a long name, a value prettyplease would escape).
+pub(super) fn enum_items(
+    name: &str,
+    table_sql: &str,
+    column_sql: &str,
+    variants: &[String],
+    values: &[&str],
+) -> Option<String> {
+    if !values.iter().all(|v| plain_literal(v)) || !plain_literal(name) {
+        return None;
+    }
+    let mut out = Out {
+        text: String::with_capacity(4096),
+        unsure: false,
+    };
+    out.doc(
+        4,
+        &format!(
+            " The values of `{table_sql}.{column_sql}` (its `CHECK` lists them); stored as text."
+        ),
+    );
+    out.text.push_str(
+        "    #[derive(\n        Debug,\n        Clone,\n        Copy,\n        PartialEq,\n        Eq,\n        Hash,\n        PartialOrd,\n        Ord,\n        diesel::expression::AsExpression,\n        diesel::deserialize::FromSqlRow\n    )]\n    #[diesel(sql_type = diesel::sql_types::Text)]\n",
+    );
+    out.line(4, format_args!("pub enum {name} {{"));
+    for (v, text) in variants.iter().zip(values) {
+        out.doc(8, &format!(" `\"{text}\"`"));
+        out.line(8, format_args!("{v},"));
+    }
+    out.text.push_str("    }\n");
+    out.line(4, format_args!("impl {name} {{"));
+    let n = values.len();
+    out.doc(8, " Every value, in the order of the schema's check.");
+    let all: Vec<String> = variants.iter().map(|v| format!("{name}::{v}")).collect();
+    out.array(8, &format!("pub const ALL: [{name}; {n}]"), &all);
+    out.doc(8, " The stored text of every value, in the same order.");
+    let quoted: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
+    out.array(
+        8,
+        &format!("pub const VALUES: [&'static str; {n}]"),
+        &quoted,
+    );
+    out.doc(8, " The stored text.");
+    out.text.push_str(
+        "        pub const fn as_str(self) -> &'static str {\n            match self {\n",
+    );
+    for (v, text) in variants.iter().zip(values) {
+        out.line(16, format_args!("{name}::{v} => \"{text}\","));
+    }
+    out.text.push_str("            }\n        }\n    }\n");
+    for line in ENUM_TAIL.lines() {
+        if !line.contains("@E@") {
+            out.text.push_str(line);
+            out.text.push('\n');
+            continue;
+        }
+        let line = line.replace("@E@", name);
+        // An impl header stays on one line while it fits the margin, else
+        // it breaks before `for` (the break prettyplease takes first),
+        // both parts at the impl's indent; other lines must stay clear of
+        // any wrapping.
+        if line.starts_with("    impl") && line.len() > MARGIN {
+            match line.rsplit_once(" for ") {
+                Some((head, tail)) if head.len() <= SAFE && tail.len() + 8 <= SAFE => {
+                    out.text.push_str(head);
+                    out.text.push_str("\n    for ");
+                    out.text.push_str(tail);
+                }
+                _ => {
+                    out.unsure = true;
+                    out.text.push_str(&line);
+                }
+            }
+        } else {
+            let limit = if line.starts_with("    impl") {
+                MARGIN
+            } else {
+                SAFE
+            };
+            if line.len() > limit {
+                out.unsure = true;
+            }
+            out.text.push_str(&line);
+        }
+        out.text.push('\n');
+    }
     (!out.unsure).then_some(out.text)
 }

@@ -531,7 +531,13 @@ fn run(cli: Cli) -> Result<(), Error> {
             let file = builder.generate_file(&name)?.ok_or_else(|| {
                 Error::Config(format!("nothing was generated under the name {name}"))
             })?;
-            print!("{}", file.contents);
+            // One write through a locked, buffered handle (stdout's line
+            // buffering would otherwise go line by line), and a closed pipe
+            // is an error, not a panic.
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            std::io::Write::write_all(&mut out, file.contents.as_bytes())
+                .and_then(|()| std::io::Write::flush(&mut out))
+                .map_err(|e| Error::Config(format!("writing the output to stdout: {e}")))?;
             Ok(())
         }
     }
