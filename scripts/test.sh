@@ -32,6 +32,8 @@ scripts/with-postgres.sh bash -c '
   run cargo test -p cloacina --no-default-features --features sqlite --all-targets "$@"
   run cargo build -p cloacina --no-default-features --features postgres --examples
   run cargo test -p cloacina --no-default-features --features postgres --all-targets "$@"
+  # The docs build without a warning (broken or private links).
+  run env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p cloacina-codegen -p cloacina-types -p cloacina
   # The lean build a build script gets: no CLI, no fancy printer.
   run cargo test -p cloacina-codegen --no-default-features --lib "$@"
   if cargo tree -p cloacina-codegen --no-default-features -e normal | grep -E "clap|miette"; then

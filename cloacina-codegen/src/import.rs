@@ -476,18 +476,10 @@ fn parse_table(input: ParseStream) -> syn::Result<(Table, Vec<ColRead>, PmSpan)>
         .and_then(str_attr);
     Ok((
         Table {
-            name: unraw(&name),
             sql_name,
             docs: docs(&attrs),
-            scope: BackendScope::Both,
-            columns: Vec::new(),
             primary_key,
-            foreign_keys: Vec::new(),
-            uniques: Vec::new(),
-            checks: Vec::new(),
-            indexes: Vec::new(),
-            renamed_from: None,
-            span: Span::default(),
+            ..Table::named(unraw(&name))
         },
         cols,
         at,

@@ -146,6 +146,25 @@ pub struct Table {
 }
 
 impl Table {
+    /// An empty table named `name`, on every backend: no columns, keys,
+    /// constraints or indexes yet (readers fill them in).
+    pub fn named(name: impl Into<String>) -> Table {
+        Table {
+            name: name.into(),
+            sql_name: None,
+            docs: Vec::new(),
+            scope: BackendScope::Both,
+            columns: Vec::new(),
+            primary_key: Vec::new(),
+            foreign_keys: Vec::new(),
+            uniques: Vec::new(),
+            checks: Vec::new(),
+            indexes: Vec::new(),
+            renamed_from: None,
+            span: Span::default(),
+        }
+    }
+
     /// The name used in SQL.
     pub fn sql_name(&self) -> &str {
         self.sql_name.as_deref().unwrap_or(&self.name)

@@ -335,22 +335,12 @@ fn virtual_table(name: &str, columns: &str) -> crate::model::Table {
         ty_span: Default::default(),
     };
     crate::model::Table {
-        name: name.to_string(),
-        sql_name: None,
-        docs: Vec::new(),
-        scope: Default::default(),
         columns: columns
             .split(',')
             .filter(|c| !c.is_empty())
             .map(column)
             .collect(),
-        primary_key: Vec::new(),
-        foreign_keys: Vec::new(),
-        uniques: Vec::new(),
-        checks: Vec::new(),
-        indexes: Vec::new(),
-        renamed_from: None,
-        span: Default::default(),
+        ..crate::model::Table::named(name)
     }
 }
 

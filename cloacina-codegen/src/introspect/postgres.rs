@@ -419,18 +419,8 @@ impl Reader {
                     }
                     self.index_of.insert(r.name.clone(), self.tables.len());
                     self.tables.push(Table {
-                        name: r.name,
-                        sql_name: None,
                         docs: comment_docs(r.comment.as_deref()),
-                        scope: BackendScope::Both,
-                        columns: Vec::new(),
-                        primary_key: Vec::new(),
-                        foreign_keys: Vec::new(),
-                        uniques: Vec::new(),
-                        checks: Vec::new(),
-                        indexes: Vec::new(),
-                        renamed_from: None,
-                        span: Span::default(),
+                        ..Table::named(r.name)
                     });
                 }
                 kind => {

@@ -394,20 +394,7 @@ impl Reader {
         sql_of: &HashMap<&str, &str>,
     ) -> Result<Table> {
         let info = parse_create_table(m.sql.as_deref().unwrap_or(""));
-        let mut t = Table {
-            name: m.name.clone(),
-            sql_name: None,
-            docs: Vec::new(),
-            scope: BackendScope::Both,
-            columns: Vec::new(),
-            primary_key: Vec::new(),
-            foreign_keys: Vec::new(),
-            uniques: Vec::new(),
-            checks: Vec::new(),
-            indexes: Vec::new(),
-            renamed_from: None,
-            span: Span::default(),
-        };
+        let mut t = Table::named(m.name.clone());
         self.columns(conn, target, m, &info, &mut t)?;
         for (name, sql) in &info.checks {
             t.checks.push(Check {
