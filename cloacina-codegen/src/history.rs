@@ -126,8 +126,9 @@ pub enum HistoryError {
         /// The backend that lacks it.
         missing: String,
     },
-    /// A folder name that is not `<14 digits>_<name>`.
-    #[error("migration folder {} is not named `<YYYYMMDDHHMMSS>_<name>`; rename it (Diesel orders migrations by that prefix)", path.display())]
+    /// A folder name that is not `<14 digits>_<name>` (or diesel_cli's
+    /// `<YYYY-MM-DD-HHMMSS>_<name>`).
+    #[error("migration folder {} is not named `<YYYYMMDDHHMMSS>_<name>` (or diesel_cli's `<YYYY-MM-DD-HHMMSS>_<name>`); rename it (Diesel orders migrations by that prefix)", path.display())]
     BadFolderName {
         /// The folder.
         path: PathBuf,
@@ -376,6 +377,26 @@ fn is_version(s: &str) -> bool {
     s.len() == 14 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// The version of a migration folder, as Diesel records it: the 14 digits
+/// of `<YYYYMMDDHHMMSS>_<name>`, or of diesel_cli's default
+/// `<YYYY-MM-DD-HHMMSS>_<name>` read without its dashes (Diesel drops them
+/// too, so a database migrated by diesel_cli is recognised). `None` for any
+/// other name.
+pub fn folder_version(folder: &str) -> Option<String> {
+    let (prefix, name) = folder.split_once('_')?;
+    if name.is_empty() {
+        return None;
+    }
+    let b = prefix.as_bytes();
+    let dashed = b.len() == 17 && b[4] == b'-' && b[7] == b'-' && b[10] == b'-';
+    let digits: String = if dashed {
+        prefix.chars().filter(|c| *c != '-').collect()
+    } else {
+        prefix.to_string()
+    };
+    is_version(&digits).then_some(digits)
+}
+
 fn list_folders(dir: &Path) -> Result<Vec<String>, HistoryError> {
     if !dir.exists() {
         return Ok(Vec::new());
@@ -387,15 +408,14 @@ fn list_folders(dir: &Path) -> Result<Vec<String>, HistoryError> {
             continue;
         }
         let name = entry.file_name().to_string_lossy().into_owned();
-        let ok = name.len() > 15
-            && name.get(..14).is_some_and(is_version)
-            && name.as_bytes().get(14) == Some(&b'_');
-        if !ok {
+        if folder_version(&name).is_none() {
             return Err(HistoryError::BadFolderName { path: entry.path() });
         }
         out.push(name);
     }
-    out.sort();
+    // By version first: both spellings may sit side by side after an
+    // adoption, and `-` sorts before digits.
+    out.sort_by_key(|f| (folder_version(f), f.clone()));
     Ok(out)
 }
 
@@ -415,7 +435,7 @@ pub fn load_for_adoption(dir: &Path) -> Result<History, HistoryError> {
             let mut migrations = Vec::new();
             for folder in list_folders(&dir.join("postgres"))? {
                 migrations.push(MigrationEntry {
-                    version: folder[..14].to_string(),
+                    version: folder_version(&folder).unwrap_or_default(),
                     hand_written: integrity.hand_written.contains(&folder),
                     folder,
                 });
@@ -510,7 +530,7 @@ pub fn load(dir: &Path) -> Result<History, HistoryError> {
     let migrations: Vec<MigrationEntry> = pg
         .into_iter()
         .map(|folder| MigrationEntry {
-            version: folder[..14].to_string(),
+            version: folder_version(&folder).unwrap_or_default(),
             hand_written: integrity.hand_written.contains(&folder),
             folder,
         })
@@ -1353,6 +1373,48 @@ pub fn describe(ops: &[Operation]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folder_versions_read_both_diesel_spellings() {
+        assert_eq!(
+            folder_version("20251127005959_initial").as_deref(),
+            Some("20251127005959")
+        );
+        assert_eq!(
+            folder_version("2024-01-01-000000_create_users").as_deref(),
+            Some("20240101000000")
+        );
+        for bad in [
+            "20251127005959",
+            "20251127005959_",
+            "2025112700595_x",
+            "2024-01-01_000000_x",
+            "2024-0101-000000_x",
+            "v1_x",
+        ] {
+            assert_eq!(folder_version(bad), None, "{bad}");
+        }
+        let dir =
+            std::env::temp_dir().join(format!("cloacina-folder-names-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for f in [
+            "2024-01-02-000000_b",
+            "20240101120000_a",
+            "2024-01-01-000000_first",
+        ] {
+            std::fs::create_dir_all(dir.join(f)).expect("folder");
+        }
+        let listed = list_folders(&dir).expect("list");
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(
+            listed,
+            [
+                "2024-01-01-000000_first",
+                "20240101120000_a",
+                "2024-01-02-000000_b"
+            ]
+        );
+    }
 
     #[test]
     fn versions_round_trip_and_increase() {
