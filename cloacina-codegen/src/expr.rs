@@ -364,6 +364,87 @@ pub fn parse_syntax(text: &str, backend: Backend) -> Result<(), ExprError> {
     parse_sql(text, Source::Stored(backend)).map(|_| ())
 }
 
+/// Deepest parenthesis nesting an expression may have.
+pub const MAX_SQL_NESTING: usize = 16;
+/// Most operators (and parentheses) one expression may hold: the tree built
+/// from it is at most this deep, so every recursive pass over it (type check,
+/// rendering, reading back) stays well inside a build script's stack.
+pub const MAX_SQL_OPERATORS: usize = 128;
+/// sqlparser's own recursion guard (it counts a few levels per nesting).
+const MAX_SQL_RECURSION: usize = 4 * MAX_SQL_NESTING;
+
+/// Refuses, before sqlparser's recursive parser runs, an expression nested
+/// deeper than [`MAX_SQL_NESTING`] or holding more than
+/// [`MAX_SQL_OPERATORS`] operators. The tokenizer does not recurse.
+fn check_size(text: &str, dialect: &dyn Dialect) -> Result<(), ExprError> {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let tokens = Tokenizer::new(dialect, text)
+        .tokenize_with_location()
+        .map_err(|e| ExprError {
+            at: Some((e.location.line, e.location.column)),
+            message: format!("not a SQL expression: {}", e.message),
+            help: "write one boolean SQL expression over the table's columns, such as `n > 0 AND name IS NOT NULL`".into(),
+            backend_specific: false,
+        })?;
+    let (mut depth, mut operators) = (0usize, 0usize);
+    // Casts of one list item (`'a'::character varying`, PostgreSQL's stored
+    // IN lists) are free up to two; a longer chain counts.
+    let mut casts_in_item = 0usize;
+    for t in &tokens {
+        let at = Some((t.span.start.line, t.span.start.column));
+        let counts = match &t.token {
+            Token::DoubleColon => {
+                casts_in_item += 1;
+                casts_in_item > 2
+            }
+            Token::Comma => {
+                casts_in_item = 0;
+                false
+            }
+            Token::LParen => {
+                depth += 1;
+                if depth > MAX_SQL_NESTING {
+                    return Err(ExprError {
+                        at,
+                        message: format!("expression nested deeper than {MAX_SQL_NESTING} parentheses"),
+                        help: "write the condition flatter (a check or predicate this deep is almost certainly a mistake)".into(),
+                        backend_specific: false,
+                    });
+                }
+                true
+            }
+            Token::RParen => {
+                depth = depth.saturating_sub(1);
+                false
+            }
+            Token::Word(w) => matches!(
+                w.value.to_ascii_uppercase().as_str(),
+                "AND" | "OR" | "NOT" | "IS" | "LIKE" | "ILIKE" | "BETWEEN" | "IN" | "CASE"
+            ),
+            Token::Whitespace(_)
+            | Token::Number(..)
+            | Token::SingleQuotedString(_)
+            | Token::DoubleQuotedString(_)
+            | Token::NationalStringLiteral(_)
+            | Token::HexStringLiteral(_)
+            | Token::EOF => false,
+            _ => true,
+        };
+        if counts {
+            operators += 1;
+            if operators > MAX_SQL_OPERATORS {
+                return Err(ExprError {
+                    at,
+                    message: format!("expression holds more than {MAX_SQL_OPERATORS} operators"),
+                    help: "split the condition into several checks (each one is ANDed with the others)".into(),
+                    backend_specific: false,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 fn parse_sql(text: &str, source: Source) -> Result<sp::Expr, ExprError> {
     let dialect: &dyn Dialect = match source {
         Source::Stored(Backend::Sqlite) => &SQLiteDialect {},
@@ -395,7 +476,11 @@ fn parse_sql(text: &str, source: Source) -> Result<sp::Expr, ExprError> {
         }
         Source::Neutral => text,
     };
-    let mut parser = Parser::new(dialect).try_with_sql(text).map_err(syntax)?;
+    check_size(text, dialect)?;
+    let mut parser = Parser::new(dialect)
+        .with_recursion_limit(MAX_SQL_RECURSION)
+        .try_with_sql(text)
+        .map_err(syntax)?;
     let e = parser.parse_expr().map_err(syntax)?;
     let next = parser.peek_token();
     if next.token != sqlparser::tokenizer::Token::EOF {

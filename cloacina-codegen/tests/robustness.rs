@@ -709,3 +709,65 @@ fn mutated_schemas_never_panic_or_overflow() {
         panic!("{e}");
     }
 }
+
+/// SQL inside a string (a check, an index predicate) is parsed by the
+/// expression language, not by syn: its nesting is bounded there too, on a
+/// 2 MiB stack — parentheses, prefix operators and long operator chains.
+#[test]
+fn deep_sql_inside_strings_is_refused_or_parsed_on_a_small_stack() {
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "parens",
+            format!("{}id > 0{}", "(".repeat(5_000), ")".repeat(5_000)),
+        ),
+        (
+            "parens 40",
+            format!("{}id > 0{}", "(".repeat(40), ")".repeat(40)),
+        ),
+        ("not", format!("{}id > 0", "NOT ".repeat(5_000))),
+        ("minus", format!("{}id > 0", "- ".repeat(5_000))),
+        ("and chain", vec!["id > 0"; 5_000].join(" AND ")),
+        (
+            "plus chain",
+            format!("{} > 0", vec!["id"; 5_000].join(" + ")),
+        ),
+        (
+            "calls",
+            format!("{}id{} > 0", "abs(".repeat(2_000), ")".repeat(2_000)),
+        ),
+    ];
+    for (what, sql) in cases {
+        for attr in [
+            format!("#[check(sql = \"{sql}\")]"),
+            format!("#[index(id, where = \"{sql}\")]"),
+        ] {
+            let src = format!(
+                "table! {{\n    {attr}\n    t (id) {{\n        id -> Integer,\n    }}\n}}\n"
+            );
+            let outcome = run_small_stack(src);
+            assert!(outcome.is_ok(), "{what}: {outcome:?}");
+        }
+    }
+}
+
+/// A long IN list as PostgreSQL stores it (a cast on every item) is not
+/// mistaken for a deep expression.
+#[test]
+fn a_long_in_list_stays_within_the_expression_budget() {
+    let values: Vec<String> = (0..300).map(|i| format!("\\\"v{i}\\\"")).collect();
+    let src = format!(
+        "table! {{\n    t (id) {{\n        id -> Integer,\n        #[check(in({}))]\n        s -> Text,\n    }}\n}}\n",
+        values.join(", ").replace("\\\"", "\"")
+    );
+    assert!(matches!(run_small_stack(src), Ok(Outcome::Valid)));
+    let stored = (0..300)
+        .map(|i| format!("'v{i}'::character varying"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!("((s)::text = ANY ((ARRAY[{stored}])::text[]))");
+    assert!(cloacina_codegen::internals::expr::parse_syntax(
+        &sql,
+        cloacina_codegen::Backend::Postgres
+    )
+    .is_ok());
+}
