@@ -127,15 +127,33 @@ impl Manager {
                 };
                 let mut c = diesel::SqliteConnection::establish(path)
                     .map_err(|e| ConnectError(e.to_string()))?;
-                let mut setup = format!(
+                let setup = format!(
                     "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON;",
                     self.busy_timeout.as_millis()
                 );
-                if matches!(self.target, Target::SqliteFile(_)) {
-                    setup.push_str(" PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
-                }
                 c.batch_execute(&setup)
                     .map_err(|e| ConnectError(e.to_string()))?;
+                if matches!(self.target, Target::SqliteFile(_)) {
+                    // Several processes opening a new file at once race to
+                    // switch it to WAL; SQLite answers the losers "database
+                    // is locked" without calling the busy handler, so wait
+                    // here, within the busy timeout.
+                    let deadline = std::time::Instant::now() + self.busy_timeout;
+                    loop {
+                        match c.batch_execute("PRAGMA journal_mode = WAL;") {
+                            Ok(()) => break,
+                            Err(e)
+                                if e.to_string().contains("locked")
+                                    && std::time::Instant::now() < deadline =>
+                            {
+                                std::thread::sleep(std::time::Duration::from_millis(5));
+                            }
+                            Err(e) => return Err(ConnectError(e.to_string())),
+                        }
+                    }
+                    c.batch_execute("PRAGMA synchronous = NORMAL;")
+                        .map_err(|e| ConnectError(e.to_string()))?;
+                }
                 Ok(AnyConnection::Sqlite(c))
             }
             #[allow(unreachable_patterns)]
