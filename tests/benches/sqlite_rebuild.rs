@@ -7,9 +7,8 @@
 //! way the runtime runs it; the row count and the sum of every numeric
 //! column are checked before and after, so no row is lost.
 
-use std::time::{Duration, Instant, UNIX_EPOCH};
+use std::time::Instant;
 
-use cloacina_codegen::history::{self, FixedClock};
 use diesel::connection::SimpleConnection;
 use diesel::sql_types::BigInt;
 use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection};
@@ -54,28 +53,12 @@ fn totals(c: &mut SqliteConnection, table: &str) -> (i64, i64, i64) {
     (t.rows, t.sum_n, t.sum_id)
 }
 
-fn write_history(dir: &std::path::Path) {
-    let to = FROM.replace("n -> Integer,", "n -> BigInt,");
-    for (i, src) in [FROM, to.as_str()].into_iter().enumerate() {
-        let file = cloacina_codegen::SchemaFile::from_source("bench.rs", src).expect("schema");
-        let mut h = history::load(dir).expect("history");
-        let pending = history::pending(&h, file.schema()).expect("pending");
-        history::write_migration(
-            &mut h,
-            &pending,
-            &file,
-            None,
-            &FixedClock(UNIX_EPOCH + Duration::from_secs(1_700_000_000 + i as u64)),
-        )
-        .expect("write migration");
-    }
-}
-
 fn main() {
     let dir = std::env::temp_dir().join(format!("cloacina-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
-    write_history(&dir.join("migrations"));
+    let to = FROM.replace("n -> Integer,", "n -> BigInt,");
+    cloacina_tests::support::write_history(&dir.join("migrations"), &[FROM, &to]);
     let migrations =
         FileBasedMigrations::from_path(dir.join("migrations/sqlite")).expect("migrations");
     let db = dir.join("bench.db");

@@ -113,3 +113,67 @@ where
 {
     let _ = conn.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
 }
+
+/// A fresh, empty temporary folder for one test; `tag` names it (the
+/// process id and the time keep concurrent runs apart).
+///
+/// # Panics
+///
+/// When the folder cannot be made.
+pub fn temp_dir(tag: &str) -> std::path::PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let dir = std::env::temp_dir().join(format!(
+        "cloacina-test-{tag}-{}-{nanos}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// The fixed clock of step `step` of a test history (versions one second
+/// apart, so folders sort in step order).
+pub fn clock(step: u64) -> cloacina_codegen::history::FixedClock {
+    cloacina_codegen::history::FixedClock(
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000 + step),
+    )
+}
+
+/// Writes the migration that takes the history in `dir` to the schema
+/// `source` (named `schema.rs`), at step `step`, as `migration new` does.
+///
+/// # Errors
+///
+/// What the history refuses (destructive steps, hand-made objects …).
+///
+/// # Panics
+///
+/// When `source` is not a valid schema (test input).
+pub fn write_generated(
+    dir: &std::path::Path,
+    source: &str,
+    step: u64,
+) -> Result<(), cloacina_codegen::history::HistoryError> {
+    use cloacina_codegen::history;
+    let file = cloacina_codegen::SchemaFile::from_source("schema.rs", source)
+        .unwrap_or_else(|e| panic!("schema of step {step}: {}", e.render()));
+    let mut h = history::load(dir)?;
+    let pending = history::pending(&h, file.schema())?;
+    history::write_migration(&mut h, &pending, &file, None, &clock(step))?;
+    Ok(())
+}
+
+/// Writes one generated migration per schema source, in order.
+///
+/// # Panics
+///
+/// When a source is invalid or a migration cannot be written.
+pub fn write_history(dir: &std::path::Path, sources: &[&str]) {
+    for (step, source) in sources.iter().enumerate() {
+        write_generated(dir, source, step as u64)
+            .unwrap_or_else(|e| panic!("migration of step {step}: {e}"));
+    }
+}

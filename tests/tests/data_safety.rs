@@ -10,10 +10,9 @@
 //! Real SQLite files with `foreign_keys = ON` (the runtime's setting) and a
 //! real PostgreSQL server (`scripts/with-postgres.sh`).
 
+use cloacina_tests::support::{temp_dir, write_history};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, UNIX_EPOCH};
 
-use cloacina_codegen::history::{self, FixedClock};
 use cloacina_codegen::internals::compare::{compare_with, CompareOptions};
 use cloacina_codegen::internals::introspect::Database;
 use cloacina_codegen::internals::normalize::normalize;
@@ -94,32 +93,6 @@ fn widening_change() -> String {
 /// the raw child `task_tags` references.
 fn related_change() -> String {
     BASE.replace("#[default(3)]", "#[default(5)]")
-}
-
-fn temp_dir(tag: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("cloacina-data-safety-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
-/// Writes one generated migration per schema source, in order.
-fn write_history(dir: &Path, sources: &[&str]) {
-    for (i, src) in sources.iter().enumerate() {
-        let file = cloacina_codegen::SchemaFile::from_source("schema.rs", *src)
-            .unwrap_or_else(|e| panic!("schema {i}: {}", e.render()));
-        let mut h = history::load(dir).expect("history");
-        let pending = history::pending(&h, file.schema()).expect("pending");
-        history::write_migration(
-            &mut h,
-            &pending,
-            &file,
-            None,
-            &FixedClock(UNIX_EPOCH + Duration::from_secs(1_700_000_000 + i as u64)),
-        )
-        .expect("write migration");
-    }
 }
 
 #[derive(QueryableByName)]

@@ -11,10 +11,10 @@
 //! Real SQLite files with `foreign_keys = ON` (the runtime's setting) and a
 //! real PostgreSQL server (`scripts/with-postgres.sh`).
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, UNIX_EPOCH};
+use cloacina_tests::support::{clock, temp_dir, write_generated};
+use std::path::Path;
 
-use cloacina_codegen::history::{self, FixedClock, HistoryError};
+use cloacina_codegen::history::{self, HistoryError};
 use cloacina_tests::support::PgScratch;
 use diesel::connection::SimpleConnection;
 use diesel::sql_types::{BigInt, Text};
@@ -95,26 +95,6 @@ fn drop_tasks() -> String {
     let start = BASE.find("table! {\n    tasks").expect("tasks");
     let end = BASE.find("table! {\n    notes").expect("notes");
     format!("{}{}", &BASE[..start], &BASE[end..])
-}
-
-fn temp_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cloacina-hand-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
-fn clock(i: u64) -> FixedClock {
-    FixedClock(UNIX_EPOCH + Duration::from_secs(1_700_000_000 + i))
-}
-
-fn write_generated(dir: &Path, source: &str, i: u64) -> Result<(), HistoryError> {
-    let file = cloacina_codegen::SchemaFile::from_source("schema.rs", source)
-        .unwrap_or_else(|e| panic!("schema: {}", e.render()));
-    let mut h = history::load(dir)?;
-    let pending = history::pending(&h, file.schema())?;
-    history::write_migration(&mut h, &pending, &file, None, &clock(i))?;
-    Ok(())
 }
 
 /// The base schema, then a hand-written migration that makes the hand

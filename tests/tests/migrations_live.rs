@@ -16,10 +16,9 @@
 //! without one these tests fail, they never skip. Run them with
 //! `scripts/with-postgres.sh cargo test -p cloacina-tests --test migrations_live`.
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, UNIX_EPOCH};
+use cloacina_tests::support::{temp_dir, write_history};
+use std::path::Path;
 
-use cloacina_codegen::history::{self, FixedClock};
 use cloacina_codegen::internals::render::ddl::{render_schema, table_order};
 use cloacina_codegen::model::{Backend, Column, ColumnType, DefaultValue, Schema, Table};
 use cloacina_tests::support::PgScratch;
@@ -488,39 +487,8 @@ fn sorted_clauses(text: &str) -> String {
     )
 }
 
-fn temp_dir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "cloacina-live-{tag}-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0)
-    ));
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
-
 fn parse(src: &str) -> Schema {
     cloacina_codegen::parse_str("case.rs", src).unwrap_or_else(|e| panic!("{}", e.render()))
-}
-
-/// Writes the two-migration history of a case.
-fn write_history(dir: &Path, from: &str, to: &str) {
-    for (i, src) in [from, to].into_iter().enumerate() {
-        let file = cloacina_codegen::SchemaFile::from_source("case.rs", src)
-            .unwrap_or_else(|e| panic!("{}", e.render()));
-        let mut h = history::load(dir).expect("load history");
-        let pending = history::pending(&h, file.schema()).expect("pending");
-        history::write_migration(
-            &mut h,
-            &pending,
-            &file,
-            None,
-            &FixedClock(UNIX_EPOCH + Duration::from_secs(1_700_000_000 + i as u64)),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-    }
 }
 
 fn seed(db: &mut Db, schema: &Schema) {
@@ -615,7 +583,7 @@ fn sqlite_db(dir: &Path, name: &str) -> Db {
 
 fn run_case(case: &str, from_src: &str, to_src: &str, mut new_db: impl FnMut(&Path, &str) -> Db) {
     let dir = temp_dir(case);
-    write_history(&dir.join("migrations"), from_src, to_src);
+    write_history(&dir.join("migrations"), &[from_src, to_src]);
     let (from, to) = (parse(from_src), parse(to_src));
     let mut db = new_db(&dir, "main");
     let backend = db.backend();
@@ -679,7 +647,7 @@ fn sqlite_rebuild_fails_on_a_violated_foreign_key_even_with_foreign_keys_off() {
         "        #[references(parents.id)]\n        parent_id -> BigInt,",
     );
     let dir = temp_dir("fkcheck");
-    write_history(&dir.join("migrations"), &from, &to);
+    write_history(&dir.join("migrations"), &[&from, &to]);
     let migrations = FileBasedMigrations::from_path(dir.join("migrations").join("sqlite")).unwrap();
     let mut db = sqlite_db(&dir, "main");
     db.run_next(&migrations);

@@ -147,6 +147,28 @@ fn carry(
     }
 }
 
+/// A constraint the model cannot hold, carried with its own definition.
+fn carry_constraint(con: &ConRow, why: &str, replaces: Option<Replaced>) -> Carried {
+    carry(
+        5,
+        "constraint",
+        format!("{}.{}", con.table, con.name),
+        format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} {};\n",
+            q(&con.table),
+            q(&con.name),
+            con.definition
+        ),
+        format!(
+            "ALTER TABLE {} DROP CONSTRAINT {};\n",
+            q(&con.table),
+            q(&con.name)
+        ),
+        why,
+        replaces,
+    )
+}
+
 /// Reads the current schema of a PostgreSQL connection.
 ///
 /// # Errors
@@ -560,24 +582,7 @@ impl Reader {
                 None
             };
             if let Some(why) = why {
-                self.carried.push(carry(
-                    5,
-                    "constraint",
-                    format!("{}.{}", con.table, con.name),
-                    format!(
-                        "ALTER TABLE {} ADD CONSTRAINT {} {};\n",
-                        q(&con.table),
-                        q(&con.name),
-                        con.definition
-                    ),
-                    format!(
-                        "ALTER TABLE {} DROP CONSTRAINT {};\n",
-                        q(&con.table),
-                        q(&con.name)
-                    ),
-                    why,
-                    None,
-                ));
+                self.carried.push(carry_constraint(&con, why, None));
                 continue;
             }
             match con.contype.as_str() {
@@ -605,28 +610,15 @@ impl Reader {
                     });
                 }
                 "c" => {
-                    let expr = con.expr.unwrap_or_default();
+                    let expr = con.expr.clone().unwrap_or_default();
                     let check = check_from_stored(&expr);
                     if let CheckExpr::Raw { sql: Some(sql), .. } = &check {
                         // Portable when it reads as the one expression language
                         // (then `inspect` writes it neutrally).
                         if crate::expr::read_back(sql, t).is_none() {
                             // Kept for comparisons; `inspect` writes it as raw SQL.
-                            self.carried.push(carry(
-                                5,
-                                "constraint",
-                                format!("{}.{}", con.table, con.name),
-                                format!(
-                                    "ALTER TABLE {} ADD CONSTRAINT {} {};\n",
-                                    q(&con.table),
-                                    q(&con.name),
-                                    con.definition
-                                ),
-                                format!(
-                                    "ALTER TABLE {} DROP CONSTRAINT {};\n",
-                                    q(&con.table),
-                                    q(&con.name)
-                                ),
+                            self.carried.push(carry_constraint(
+                                &con,
                                 "a check in PostgreSQL's own SQL (casts, JSON or regex operators, PostgreSQL functions) that SQLite cannot evaluate; a neutral check must mean the same on both backends",
                                 Some(Replaced::Constraint(con.table.clone(), con.name.clone())),
                             ));
