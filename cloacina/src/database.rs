@@ -51,6 +51,14 @@ pub struct DatabaseConfig {
     /// [`Database::migrate`](crate::Database::migrate) refuses with
     /// [`Error::OutOfOrderMigration`].
     pub allow_out_of_order: bool,
+    /// Record the checksums of migrations that plain Diesel applied (its
+    /// harness or `diesel_cli`, which record none) even when the live
+    /// structure differs from what they build. Off by default: the runner
+    /// first applies them to a scratch database (SQLite in memory, a
+    /// PostgreSQL schema rolled back) and refuses with
+    /// [`Error::AdoptionMismatch`](crate::Error::AdoptionMismatch) on any
+    /// difference. With it on, the differences are logged as a warning.
+    pub adopt_unverified: bool,
 }
 
 impl Default for DatabaseConfig {
@@ -65,6 +73,7 @@ impl Default for DatabaseConfig {
             migration_statement_timeout: None,
             migration_mode: crate::migrate::MigrationMode::PerRun,
             allow_out_of_order: false,
+            adopt_unverified: false,
         }
     }
 }

@@ -107,6 +107,20 @@ pub enum Error {
         /// Who holds the lock, as far as the database can tell.
         holder: Box<LockHolder>,
     },
+    /// A database migrated by plain Diesel (its harness or `diesel_cli`,
+    /// which record no checksums) whose live structure differs from what the
+    /// embedded migrations build at its version: recording this build's
+    /// checksums would claim they are the migrations that ran.
+    #[error("the {backend} database was migrated up to {version} without cloacina's checksums (by Diesel's harness or diesel_cli), and its structure differs from what this build's migrations up to {version} make ({} difference(s); first: {}); its checksums are not recorded. Find the build or the hand change that made the difference and bring the database in line, or, when the difference is intended, adopt it anyway with DatabaseConfig::adopt_unverified (cloacina-migrate up --adopt-unverified)", differences.len(), differences.iter().take(5).cloned().collect::<Vec<_>>().join("; "))]
+    AdoptionMismatch {
+        /// The backend.
+        backend: &'static str,
+        /// The newest applied version.
+        version: String,
+        /// Every difference: `<table> <column|index|constraint|…> <name>:
+        /// expected `…`, found `…``.
+        differences: Vec<String>,
+    },
     /// An embedded migration is older than the newest applied one but was
     /// never applied itself.
     #[error("migration {version} is not applied to this {backend} database, but the newer migration {newest_applied} is: applying it now would run it out of order, and this database could end up different from a fresh one; check that it neither depends on nor conflicts with {newest_applied} and set DatabaseConfig::allow_out_of_order, or give it a version after {newest_applied}")]

@@ -60,6 +60,10 @@ pub use error::LockHolder;
 pub use error::{Error, Result};
 #[doc(hidden)]
 pub use migrate::MigrationSet;
+#[cfg(feature = "postgres")]
+pub use migrate::POSTGRES_MIGRATIONS;
+#[cfg(feature = "sqlite")]
+pub use migrate::SQLITE_MIGRATIONS;
 pub use migrate::{
     pg_migration_lock_key, MigrationMode, MigrationReport, MigrationSql, MigrationState,
     MigrationStatus, MigrationStatusEntry, PG_MIGRATION_LOCK_KEY,

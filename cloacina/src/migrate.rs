@@ -43,6 +43,7 @@ use crate::error::{Error, LockHolder, Result};
 use crate::url::Backend;
 use crate::Database;
 
+mod adopt;
 mod ops;
 pub use ops::{MigrationSet, MigrationSql, MigrationState, MigrationStatus, MigrationStatusEntry};
 
@@ -701,6 +702,16 @@ fn locked_step(
     let history = read_history(conn).map_err(q)?;
     let mut verdict = judge(&history, plan, name, config.allow_out_of_order)?;
     verdict.pending.retain(|&i| within(&plan[i].version, upto));
+    if !verdict.unrecorded.is_empty() {
+        // Applied by plain Diesel: record only what is shown to have run.
+        adopt::verify(
+            conn,
+            backend,
+            plan,
+            &history.applied,
+            config.adopt_unverified,
+        )?;
+    }
     for &i in &verdict.unrecorded {
         record(conn, &plan[i]).map_err(q)?;
     }

@@ -9,13 +9,18 @@
 //! `--database` defaults to `$DATABASE_URL`. Progress (one line per
 //! migration, with its time) goes to stderr through `tracing`
 //! (`RUST_LOG`-style level via `--log`, default `info`); results go to
-//! stdout. Exit status 0 on success, 1 on any error (printed without any
-//! password).
+//! stdout.
+//!
+//! Exit status: 0 on success (for `status`: every migration applied or
+//! pending); 1 on any error (printed without any password); 2 on a usage
+//! error (clap); 3 when `status` finds a migration `modified` (applied, but
+//! its file changed since) or `missing` (applied, but not in this build),
+//! after printing the status.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use cloacina::{Database, DatabaseConfig, MigrationSql};
+use cloacina::{Database, DatabaseConfig, MigrationSql, MigrationState};
 
 #[derive(Parser)]
 #[command(
@@ -58,6 +63,11 @@ enum Command {
         /// Print the SQL that would run; change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Record the checksums of migrations that plain Diesel applied even
+        /// when the database's structure differs from what they build (the
+        /// differences are logged as a warning).
+        #[arg(long)]
+        adopt_unverified: bool,
     },
     /// Revert the newest N applied migrations with their down.sql, in one
     /// transaction.
@@ -82,11 +92,21 @@ fn print_sql(steps: &[MigrationSql]) {
     }
 }
 
-fn run(cli: Cli) -> Result<(), cloacina::Error> {
+/// Exit status of `status` when a migration is modified or missing.
+const EXIT_STATUS_DRIFT: u8 = 3;
+
+fn run(cli: Cli) -> Result<ExitCode, cloacina::Error> {
     let config = DatabaseConfig {
         max_size: 2,
         migration_lock_timeout: std::time::Duration::from_secs(cli.lock_timeout),
         application_name: "cloacina-migrate".into(),
+        adopt_unverified: matches!(
+            cli.command,
+            Command::Up {
+                adopt_unverified: true,
+                ..
+            }
+        ),
         ..DatabaseConfig::default()
     };
     let db = match &cli.tenant {
@@ -101,9 +121,21 @@ fn run(cli: Cli) -> Result<(), cloacina::Error> {
             } else {
                 print!("{}", status.to_table());
             }
+            let drift =
+                status.count(MigrationState::Modified) + status.count(MigrationState::Missing);
+            if drift > 0 {
+                eprintln!(
+                    "error: {drift} migration(s) modified or missing (see above): this build and the database disagree about what ran"
+                );
+                return Ok(ExitCode::from(EXIT_STATUS_DRIFT));
+            }
         }
-        Command::Up { to, dry_run: true } => print_sql(&db.pending_sql(to.as_deref())?),
-        Command::Up { to, dry_run: false } => {
+        Command::Up {
+            to, dry_run: true, ..
+        } => print_sql(&db.pending_sql(to.as_deref())?),
+        Command::Up {
+            to, dry_run: false, ..
+        } => {
             let report = match &to {
                 Some(v) => db.migrate_to(v)?,
                 None => db.migrate()?,
@@ -129,7 +161,7 @@ fn run(cli: Cli) -> Result<(), cloacina::Error> {
             );
         }
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }
 
 fn main() -> ExitCode {
@@ -140,7 +172,7 @@ fn main() -> ExitCode {
         .with_target(false)
         .init();
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
