@@ -121,3 +121,87 @@ fn the_cli_operates_postgres_and_never_prints_the_password() {
         "{err}"
     );
 }
+
+fn code(url: &str, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_cloacina-migrate"))
+        .env_remove("DATABASE_URL")
+        .arg("--database")
+        .arg(url)
+        .args(args)
+        .output()
+        .expect("run cloacina-migrate");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `status` exits 0 when migrations are only applied or pending, 3 when one
+/// is modified or missing (after printing the status), 1 on an error, 2 on
+/// a usage error. `sql` runs SQL on the database by hand.
+fn status_exit_codes(url: &str, sql: &dyn Fn(&str)) {
+    assert_eq!(code(url, &["status"]).0, Some(0), "only pending");
+    assert_eq!(code(url, &["up"]).0, Some(0));
+    assert_eq!(code(url, &["status", "--json"]).0, Some(0), "all applied");
+
+    sql("UPDATE cloacina_migration_checksums SET checksum = 'edited'");
+    let (c, out, err) = code(url, &["status"]);
+    assert_eq!(c, Some(3), "{out}{err}");
+    assert!(
+        out.contains("modified") && out.contains("1 modified"),
+        "{out}"
+    );
+    assert!(err.contains("modified or missing"), "{err}");
+    let (c, out, _) = code(url, &["status", "--json"]);
+    assert_eq!(c, Some(3));
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("json on stdout");
+    assert_eq!(doc["counts"]["modified"], 1);
+
+    sql("DELETE FROM cloacina_migration_checksums");
+    assert_eq!(code(url, &["status"]).0, Some(0), "unrecorded is applied");
+    sql("INSERT INTO __diesel_schema_migrations (version) VALUES ('29990101000000')");
+    let (c, out, _) = code(url, &["status"]);
+    assert_eq!(c, Some(3), "{out}");
+    assert!(
+        out.contains("29990101000000") && out.contains("1 missing"),
+        "{out}"
+    );
+
+    assert_eq!(code(url, &["status", "--no-such-flag"]).0, Some(2));
+}
+
+#[cfg(feature = "sqlite")]
+#[test]
+fn status_exit_codes_on_sqlite() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    let dir = common::TempDir::new("cli-codes");
+    let file = dir.file("codes.db");
+    status_exit_codes(&format!("sqlite://{file}"), &|q| {
+        diesel::SqliteConnection::establish(&file)
+            .expect("open")
+            .batch_execute(q)
+            .expect("sql");
+    });
+    let missing = dir.file("no/such/dir/x.db");
+    assert_eq!(code(&missing, &["status"]).0, Some(1));
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn status_exit_codes_on_postgres() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    let pg = common::TempPgDatabase::new();
+    status_exit_codes(&pg.url, &|q| {
+        diesel::PgConnection::establish(&pg.url)
+            .expect("connect")
+            .batch_execute(q)
+            .expect("sql");
+    });
+    assert_eq!(
+        code("postgres://x@127.0.0.1:1/nowhere", &["status"]).0,
+        Some(1)
+    );
+}
