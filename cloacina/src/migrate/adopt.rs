@@ -11,7 +11,8 @@
 //! `pg_get_constraintdef`, `pg_get_indexdef`, `pg_get_triggerdef`; SQLite:
 //! `pragma_table_info`, `pragma_index_list`/`index_xinfo`,
 //! `pragma_foreign_key_list` and `sqlite_master`). The bookkeeping tables
-//! are left out.
+//! and objects that belong to PostgreSQL extensions are left out; anything
+//! else in the schema (a table made by hand, say) is a difference.
 
 use std::collections::BTreeMap;
 
@@ -233,7 +234,9 @@ mod pg {
     const QUERIES: [&str; 7] = [
         "SELECT c.relname AS obj, 'kind' AS item, c.relkind::text AS def \
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c')",
+         WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c') \
+           AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_class'::regclass \
+             AND e.objid = c.oid AND e.deptype = 'e')",
         "SELECT c.relname AS obj, 'column ' || a.attname AS item, \
            format_type(a.atttypid, a.atttypmod) \
            || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END \
@@ -266,7 +269,9 @@ mod pg {
         "SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS obj, \
            'function' AS item, \
            CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) ELSE p.prokind::text END AS def \
-         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1",
+         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 \
+           AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_proc'::regclass \
+             AND e.objid = p.oid AND e.deptype = 'e')",
     ];
 
     fn listing(c: &mut diesel::PgConnection, schema: &str) -> QueryResult<Listing> {
