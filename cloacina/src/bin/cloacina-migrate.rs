@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cloacina-migrate --database URL [--tenant NAME] status [--json]
-//! cloacina-migrate --database URL up [--to VERSION] [--dry-run]
+//! cloacina-migrate --database URL up [--to VERSION] [--dry-run] [--adopt-unverified]
 //! cloacina-migrate --database URL revert [N] [--dry-run]
 //! ```
 //!
