@@ -35,8 +35,9 @@ const VARIANTS: [&str; 2] = ["cloacina runner", "diesel harness"];
 /// A fresh database for one timed call; `Drop` removes what it made.
 trait Place {
     fn name(&self) -> String;
-    /// Times `Database::migrate` twice: full history, then nothing pending.
-    fn runner(&self, round: usize) -> (Duration, Duration);
+    /// Times `Database::migrate` twice: full history, then nothing pending;
+    /// and two pool checkouts.
+    fn runner(&self, round: usize) -> (Duration, Duration, Duration);
     /// Times `run_pending_migrations` twice, likewise.
     fn diesel(&self, round: usize) -> (Duration, Duration);
 }
@@ -48,7 +49,10 @@ fn config() -> DatabaseConfig {
     }
 }
 
-fn time_runner(db: &Database) -> (Duration, Duration) {
+/// Full history, nothing pending, and two pool checkouts (what
+/// `Database::migrate` makes: one to read the embedded migrations, one for
+/// the run; each checkout's liveness check is a round trip).
+fn time_runner(db: &Database) -> (Duration, Duration, Duration) {
     let t = Instant::now();
     let first = db.migrate().expect("runner: full history");
     let full = t.elapsed();
@@ -57,7 +61,10 @@ fn time_runner(db: &Database) -> (Duration, Duration) {
     let again = db.migrate().expect("runner: nothing pending");
     let idle = t.elapsed();
     assert!(again.applied.is_empty());
-    (full, idle)
+    let t = Instant::now();
+    drop(db.get().expect("checkout"));
+    drop(db.get().expect("checkout"));
+    (full, idle, t.elapsed())
 }
 
 fn time_diesel<C, DB>(
@@ -91,7 +98,7 @@ impl Place for SqliteMemory {
     fn name(&self) -> String {
         "SQLite in memory".into()
     }
-    fn runner(&self, _: usize) -> (Duration, Duration) {
+    fn runner(&self, _: usize) -> (Duration, Duration, Duration) {
         let db = Database::connect_with(":memory:", config()).expect("open");
         time_runner(&db)
     }
@@ -122,7 +129,7 @@ impl Place for SqliteFile {
     fn name(&self) -> String {
         "SQLite file (WAL)".into()
     }
-    fn runner(&self, round: usize) -> (Duration, Duration) {
+    fn runner(&self, round: usize) -> (Duration, Duration, Duration) {
         let db = Database::connect_with(&self.file("runner", round), config()).expect("open");
         time_runner(&db)
     }
@@ -149,7 +156,7 @@ impl Place for Postgres {
     fn name(&self) -> String {
         "PostgreSQL (loopback, fresh schema)".into()
     }
-    fn runner(&self, round: usize) -> (Duration, Duration) {
+    fn runner(&self, round: usize) -> (Duration, Duration, Duration) {
         let schema = format!("bench_runner_{}_{round}", std::process::id());
         let times = {
             let db = Database::connect_tenant(&self.0, &schema, config()).expect("tenant");
@@ -185,11 +192,14 @@ fn measure(place: &dyn Place, rounds: usize) {
     place.diesel(usize::MAX - 1);
     // [variant][case] -> milliseconds per round.
     let mut ms: Vec<[Vec<f64>; 2]> = vec![[Vec::new(), Vec::new()], [Vec::new(), Vec::new()]];
+    let mut checkouts = Vec::new();
     for round in 0..rounds {
         for k in 0..VARIANTS.len() {
             let v = (round + k) % VARIANTS.len();
             let (full, idle) = if v == 0 {
-                place.runner(round)
+                let (full, idle, co) = place.runner(round);
+                checkouts.push(co.as_secs_f64() * 1e3);
+                (full, idle)
             } else {
                 place.diesel(round)
             };
@@ -198,6 +208,7 @@ fn measure(place: &dyn Place, rounds: usize) {
         }
     }
     let med: Vec<[f64; 2]> = ms.iter_mut().map(|[a, b]| [median(a), median(b)]).collect();
+    let checkouts = median(&mut checkouts);
     println!(
         "\n{}: {rounds} rounds, the variants interleaved (rotating order), fresh database each",
         place.name()
@@ -214,6 +225,7 @@ fn measure(place: &dyn Place, rounds: usize) {
         med[0][1] - med[1][1],
         (med[0][1] / med[1][1] - 1.0) * 100.0,
     );
+    println!("| (runner's 2 pool checkouts, in the above) | | {checkouts:.3} |");
 }
 
 fn main() {
