@@ -21,7 +21,8 @@
 //!
 //! `--postgres` needs `CLOACINA_BENCH_POSTGRES_URL` or `DATABASE_URL` (which
 //! `scripts/with-postgres.sh` exports) and fails with instructions without
-//! one. Under `cargo test` (no `--bench`) it runs one tiny round.
+//! one. Under `cargo test` (no `--bench`) it runs one tiny round (on
+//! PostgreSQL too when one of those variables names a server).
 
 use std::time::{Duration, Instant};
 
@@ -92,8 +93,10 @@ where
     (full, idle)
 }
 
+#[cfg(feature = "sqlite")]
 struct SqliteMemory;
 
+#[cfg(feature = "sqlite")]
 impl Place for SqliteMemory {
     fn name(&self) -> String {
         "SQLite in memory".into()
@@ -110,8 +113,10 @@ impl Place for SqliteMemory {
     }
 }
 
+#[cfg(feature = "sqlite")]
 struct SqliteFile(std::path::PathBuf);
 
+#[cfg(feature = "sqlite")]
 impl SqliteFile {
     fn file(&self, variant: &str, round: usize) -> String {
         let f = self.0.join(format!("{variant}-{round}.db"));
@@ -119,12 +124,14 @@ impl SqliteFile {
     }
 }
 
+#[cfg(feature = "sqlite")]
 impl Drop for SqliteFile {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
+#[cfg(feature = "sqlite")]
 impl Place for SqliteFile {
     fn name(&self) -> String {
         "SQLite file (WAL)".into()
@@ -144,14 +151,17 @@ impl Place for SqliteFile {
     }
 }
 
+#[cfg(feature = "postgres")]
 struct Postgres(String);
 
+#[cfg(feature = "postgres")]
 impl Postgres {
     fn admin(&self) -> diesel::PgConnection {
         diesel::PgConnection::establish(&self.0).expect("connect to the PostgreSQL server")
     }
 }
 
+#[cfg(feature = "postgres")]
 impl Place for Postgres {
     fn name(&self) -> String {
         "PostgreSQL (loopback, fresh schema)".into()
@@ -232,24 +242,39 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     // `cargo test --all-targets` runs benches once as a smoke test.
     let quick = args.iter().any(|a| a == "--test") || !args.iter().any(|a| a == "--bench");
-    let postgres = args.iter().any(|a| a == "--postgres");
     let rounds = |full: usize| if quick { 1 } else { full };
 
-    measure(&SqliteMemory, rounds(40));
-    let dir = std::env::temp_dir().join(format!("cloacina-bench-migrate-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    measure(&SqliteFile(dir), rounds(40));
-    if postgres {
-        let url = ["CLOACINA_BENCH_POSTGRES_URL", "DATABASE_URL"]
-            .iter()
-            .filter_map(|v| std::env::var(v).ok())
-            .find(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"));
-        let Some(url) = url else {
+    #[cfg(feature = "sqlite")]
+    {
+        measure(&SqliteMemory, rounds(40));
+        let dir =
+            std::env::temp_dir().join(format!("cloacina-bench-migrate-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        measure(&SqliteFile(dir), rounds(40));
+    }
+    let url = ["CLOACINA_BENCH_POSTGRES_URL", "DATABASE_URL"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"));
+    let asked = args.iter().any(|a| a == "--postgres");
+    #[cfg(feature = "postgres")]
+    match (url, asked) {
+        (Some(url), _) if asked || quick => measure(&Postgres(url), rounds(25)),
+        (None, true) => {
             eprintln!(
                 "--postgres needs a PostgreSQL server: set CLOACINA_BENCH_POSTGRES_URL (or DATABASE_URL) to postgres://USER@HOST:PORT/DB, or run it under scripts/with-postgres.sh, which starts a throwaway server and exports DATABASE_URL"
             );
             std::process::exit(2);
-        };
-        measure(&Postgres(url), rounds(25));
+        }
+        _ => {}
     }
+    #[cfg(not(feature = "postgres"))]
+    if asked {
+        eprintln!(
+            "--postgres: this build leaves PostgreSQL out; enable the cargo feature `postgres`"
+        );
+        std::process::exit(2);
+    }
+    #[cfg(not(feature = "postgres"))]
+    let _ = url;
 }

@@ -117,8 +117,9 @@ pub enum Error {
         backend: &'static str,
         /// The newest applied version.
         version: String,
-        /// Every difference: `<table> <column|index|constraint|…> <name>:
-        /// expected `…`, found `…``.
+        /// Every difference, one a string: the table (or other object),
+        /// the item (`column NAME`, `index NAME`, `constraint NAME`, …),
+        /// then what the migrations make and what the database holds.
         differences: Vec<String>,
     },
     /// An embedded migration is older than the newest applied one but was
