@@ -205,3 +205,41 @@ fn status_exit_codes_on_postgres() {
         Some(1)
     );
 }
+
+/// `up` refuses a database plain Diesel migrated whose structure differs,
+/// naming the difference; `up --adopt-unverified` adopts it with a warning.
+#[cfg(feature = "sqlite")]
+#[test]
+fn up_adopts_a_diesel_migrated_database_only_when_told_if_it_differs() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    use diesel_migrations::MigrationHarness;
+    let dir = common::TempDir::new("cli-adopt");
+    let file = dir.file("diesel.db");
+    let mut c = diesel::SqliteConnection::establish(&file).expect("open");
+    c.run_pending_migrations(cloacina::SQLITE_MIGRATIONS)
+        .expect("diesel's harness");
+    c.batch_execute("ALTER TABLE contexts ADD COLUMN sneaky TEXT")
+        .expect("by hand");
+    drop(c);
+    let (c, _, err) = code(&file, &["up"]);
+    assert_eq!(c, Some(1), "{err}");
+    assert!(
+        err.contains("contexts column sneaky") && err.contains("--adopt-unverified"),
+        "{err}"
+    );
+    let (c, out, err) = code(&file, &["up", "--adopt-unverified"]);
+    assert_eq!(c, Some(0), "{err}");
+    assert!(out.starts_with("applied 0 migration(s)"), "{out}");
+    assert!(
+        err.contains("WARN") && err.contains("contexts column sneaky"),
+        "{err}"
+    );
+    let (c, out, _) = code(&file, &["status", "--json"]);
+    assert_eq!(c, Some(0));
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(
+        doc["migrations"][0]["recorded_checksum"],
+        doc["migrations"][0]["checksum"]
+    );
+}
