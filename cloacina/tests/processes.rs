@@ -163,34 +163,37 @@ fn counts(out: &Output) -> (usize, usize) {
 
 // ------------------------------------------------------ stopped holder --
 
-/// Waits until `probe` says the holder is inside its migration.
-fn until(what: &str, limit: Duration, mut probe: impl FnMut() -> bool) {
+/// Waits until `probe` answers.
+fn until<T>(what: &str, limit: Duration, mut probe: impl FnMut() -> Option<T>) -> T {
     let started = Instant::now();
-    while !probe() {
+    loop {
+        if let Some(v) = probe() {
+            return v;
+        }
         assert!(started.elapsed() < limit, "timed out waiting until {what}");
         std::thread::sleep(Duration::from_millis(5));
     }
 }
 
 #[cfg(feature = "postgres")]
-fn pg_inside_migration(url: &str, pid: u32) -> bool {
+/// The backend pid of the child's migration, once it runs its slow
+/// statement.
+fn pg_inside_migration(url: &str, pid: u32) -> Option<i32> {
     use diesel::{Connection, RunQueryDsl};
     #[derive(diesel::QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
+    struct Backend {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        pid: i32,
     }
-    let Ok(mut c) = diesel::PgConnection::establish(url) else {
-        return false;
-    };
+    let mut c = diesel::PgConnection::establish(url).ok()?;
     // The runner names its transaction after taking the lock.
     diesel::sql_query(format!(
-        "SELECT count(*) AS n FROM pg_stat_activity \
+        "SELECT pid FROM pg_stat_activity \
          WHERE application_name = '{APP} migrate (pid {pid})' AND query LIKE '%pg_sleep%'"
     ))
-    .get_result::<N>(&mut c)
-    .map(|r| r.n > 0)
-    .unwrap_or(false)
+    .get_result::<Backend>(&mut c)
+    .ok()
+    .map(|b| b.pid)
 }
 
 #[cfg(feature = "sqlite")]
@@ -210,18 +213,18 @@ fn sqlite_write_locked(path: &str) -> bool {
 }
 
 /// Whether the child `pid` holds the migration lock (on PostgreSQL: and
-/// runs its slow statement).
-fn inside(url: &str, pid: u32, path: &str) -> bool {
+/// runs its slow statement; then with its backend pid, else 0).
+fn inside(url: &str, pid: u32, path: &str) -> Option<i32> {
     #[cfg(feature = "postgres")]
     if is_pg(url) {
         return pg_inside_migration(url, pid);
     }
     #[cfg(feature = "sqlite")]
     if !is_pg(url) {
-        return sqlite_write_locked(path);
+        return sqlite_write_locked(path).then_some(0);
     }
     let _ = (url, pid, path);
-    false
+    None
 }
 
 fn stopped_holder(url: &str, probe_path: &str) {
@@ -231,7 +234,7 @@ fn stopped_holder(url: &str, probe_path: &str) {
 
     let holder = Proc::spawn(url, None, "slow", Duration::from_secs(60), 0);
     let pid = holder.pid();
-    until(
+    let backend_pid = until(
         "the holder is inside its migration",
         Duration::from_secs(30),
         || inside(url, pid, probe_path),
@@ -272,12 +275,13 @@ fn stopped_holder(url: &str, probe_path: &str) {
     if is_pg(url) {
         // The server's backend pid, and the stopped process in the name.
         assert!(
-            err.contains(&format!("application {APP} migrate (pid {pid})"))
-                || err.contains(&format!("{APP} migrate (pid {pid})")),
+            err.contains(&format!("held by backend process pid {backend_pid}"))
+                && err.contains(&format!("application_name '{APP} migrate (pid {pid})'")),
             "{err}"
         );
         assert!(err.contains("since"), "{err}");
     } else {
+        let _ = backend_pid;
         assert!(err.contains(probe_path) && err.contains("fuser"), "{err}");
     }
 
