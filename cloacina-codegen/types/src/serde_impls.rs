@@ -9,7 +9,10 @@
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::{UniversalBool, UniversalJson, UniversalTimestamp, UniversalUuid};
+use crate::{
+    UniversalBool, UniversalDate, UniversalJson, UniversalNaiveTimestamp, UniversalTime,
+    UniversalTimestamp, UniversalUuid,
+};
 
 impl Serialize for UniversalUuid {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -62,6 +65,26 @@ impl<'de> Deserialize<'de> for UniversalJson {
         serde_json::Value::deserialize(d).map(Self)
     }
 }
+
+/// The canonical text serializes; what `parse_text` accepts reads back.
+macro_rules! text_serde {
+    ($($t:ty),*) => {$(
+        impl Serialize for $t {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.to_canonical_string())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(d)?;
+                Self::parse_text(&text).map_err(D::Error::custom)
+            }
+        }
+    )*};
+}
+
+text_serde!(UniversalNaiveTimestamp, UniversalDate, UniversalTime);
 
 #[cfg(test)]
 mod tests {
