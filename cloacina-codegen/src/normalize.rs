@@ -293,6 +293,11 @@ pub fn normalize_default(ty: ColumnType, d: &DefaultValue) -> DefaultValue {
         (ColumnType::Bool, DefaultValue::Int(i)) if *i == 0 || *i == 1 => {
             DefaultValue::Bool(*i == 1)
         }
+        (
+            ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time,
+            DefaultValue::Text(s),
+        ) => crate::validate::canonicalize_calendar_text(ty, s)
+            .map_or_else(|| d.clone(), DefaultValue::Text),
         _ => d.clone(),
     }
 }
@@ -439,6 +444,9 @@ pub enum ImplicitCheck {
     JsonValid,
     /// The 32-bit float range on REAL: `Float`.
     FloatRange,
+    /// The canonical-text check of a `NaiveTimestamp`, `Date` or `Time`
+    /// on TEXT.
+    Calendar(ColumnType),
 }
 
 /// Recognizes one of the type map's implicit checks on `column`.
@@ -473,6 +481,15 @@ pub fn fold_implicit_check(column: &str, sql: &str) -> Option<ImplicitCheck> {
     }
     if canon == format!("{c} in (0, 1)") {
         return Some(ImplicitCheck::Bool);
+    }
+    for ty in [
+        ColumnType::NaiveTimestamp,
+        ColumnType::Date,
+        ColumnType::Time,
+    ] {
+        if canon == canonical_expr(&crate::render::sqlite::calendar_check(&c, ty)) {
+            return Some(ImplicitCheck::Calendar(ty));
+        }
     }
     if canon
         == format!(

@@ -801,10 +801,30 @@ fn column_type(
         "int8" => ColumnType::BigInt,
         "bool" => ColumnType::Bool,
         "timestamptz" => ColumnType::Timestamp,
-        "timestamp" => return Err(
-            "a timestamp WITHOUT time zone; the neutral Timestamp is a UTC instant (TIMESTAMPTZ), which would change what the column means".into(),
-        ),
-        "citext" => return Err("case-insensitive text (extension citext); Text would compare case-sensitively".into()),
+        // Precision below microseconds rounds on PostgreSQL; the neutral
+        // types keep microseconds.
+        "timestamp" | "time" if (0..6).contains(&c.typmod) => {
+            let ty = if c.typname == "time" {
+                "Time"
+            } else {
+                "NaiveTimestamp"
+            };
+            approx(notes, &format!("{ty} (microseconds)"));
+            if ty == "Time" {
+                ColumnType::Time
+            } else {
+                ColumnType::NaiveTimestamp
+            }
+        }
+        "timestamp" => ColumnType::NaiveTimestamp,
+        "date" => ColumnType::Date,
+        "time" => ColumnType::Time,
+        "citext" => {
+            return Err(
+                "case-insensitive text (extension citext); Text would compare case-sensitively"
+                    .into(),
+            )
+        }
         "float8" => ColumnType::Double,
         "float4" => ColumnType::Float,
         "bytea" => ColumnType::Binary,
@@ -815,8 +835,9 @@ fn column_type(
         }
         _ => {
             return Err(format!(
-                "type {} has no neutral type (Uuid, Text, SmallInt, Integer, BigInt, Bool, Timestamp, Double, Binary, Json)",
-                c.formatted
+                "type {} has no neutral type ({})",
+                c.formatted,
+                ColumnType::NAMES.join(", ")
             ))
         }
     };
@@ -835,6 +856,20 @@ pub fn parse_default(ty: ColumnType, expr: &str) -> Option<DefaultValue> {
         })
         .collect();
     let call = |name: &str| words == [name, "(", ")"];
+    let calendar = matches!(
+        ty,
+        ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time
+    );
+    if calendar {
+        // `now()`/`CURRENT_DATE` on a type without time zone depend on the
+        // session's zone: no neutral default says that (the caller notes it).
+        return match toks.as_slice() {
+            [Tok::Str(s)] => Some(DefaultValue::Text(
+                crate::validate::canonicalize_calendar_text(ty, s)?,
+            )),
+            _ => None,
+        };
+    }
     if call("now")
         || call("clock_timestamp")
         || call("transaction_timestamp")

@@ -745,11 +745,15 @@ pub fn declared_type(
         "BIGINT" | "INT8" | "UNSIGNED BIG INT" => ColumnType::BigInt,
         "REAL" | "DOUBLE" | "DOUBLE PRECISION" | "FLOAT" | "FLOAT8" => ColumnType::Double,
         "BLOB" | "BYTEA" | "BINARY" => ColumnType::Binary,
+        "DATE" => ColumnType::Date,
+        "TIME" => ColumnType::Time,
+        "NAIVETIMESTAMP" | "TIMESTAMP WITHOUT TIME ZONE" => ColumnType::NaiveTimestamp,
         _ => {
             notes.push(Note::new(
                 object,
                 format!(
-                    "declared type `{declared}` has no neutral type (Uuid, Text, SmallInt, Integer, BigInt, Bool, Timestamp, Double, Binary, Json); column left out"
+                    "declared type `{declared}` has no neutral type ({}); column left out",
+                    ColumnType::NAMES.join(", ")
                 ),
             ));
             return None;
@@ -775,6 +779,8 @@ fn fold(ty: ColumnType, k: ImplicitCheck) -> Option<ColumnType> {
         }
         (T::Text { max_len: None } | T::Json, ImplicitCheck::JsonValid) => Some(T::Json),
         (T::Double | T::Float, ImplicitCheck::FloatRange) => Some(T::Float),
+        (T::Text { max_len: None }, ImplicitCheck::Calendar(c)) => Some(c),
+        (c, ImplicitCheck::Calendar(k)) if c == k => Some(c),
         _ => None,
     }
 }
@@ -783,6 +789,19 @@ fn fold(ty: ColumnType, k: ImplicitCheck) -> Option<ColumnType> {
 /// type `ty`.
 pub fn parse_default(ty: ColumnType, expr: &str) -> Option<DefaultValue> {
     let toks = canonical_tokens(expr, true);
+    if matches!(
+        ty,
+        ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time
+    ) {
+        // `CURRENT_TIMESTAMP` & co. have no neutral spelling on these types
+        // (the caller notes it); a literal must be canonical text.
+        return match toks.as_slice() {
+            [Tok::Str(s)] => Some(DefaultValue::Text(
+                crate::validate::canonicalize_calendar_text(ty, s)?,
+            )),
+            _ => None,
+        };
+    }
     let lower = render_tokens(&toks);
     if lower.contains("randomblob") || lower.contains("uuid") {
         return Some(DefaultValue::Uuid);

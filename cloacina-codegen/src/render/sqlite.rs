@@ -75,6 +75,32 @@ impl Sqlite {
 pub const TIMESTAMP_GLOB: &str =
     "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]Z";
 
+/// The `GLOB` pattern of a canonical date, `YYYY-MM-DD`.
+pub const DATE_GLOB: &str = "[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]";
+
+/// The `GLOB` pattern of a canonical time of day without its fraction,
+/// `HH:MM:SS`.
+pub const TIME_GLOB: &str = "[0-2][0-9]:[0-5][0-9]:[0-5][0-9]";
+
+/// The six fraction digits of a canonical time, after the dot.
+const FRACTION_GLOB: &str = "[0-9][0-9][0-9][0-9][0-9][0-9]";
+
+/// The implicit check of a `Date`, `Time` or `NaiveTimestamp` column: its
+/// one canonical text. A `Time` (and the time part of a `NaiveTimestamp`)
+/// is `HH:MM:SS` for a whole second, else `HH:MM:SS.ffffff` with a fraction
+/// that is not all zeros, so equal values have equal text and text order
+/// is time order. `CURRENT_TIMESTAMP` writes a canonical `NaiveTimestamp`.
+pub fn calendar_check(c: &str, ty: ColumnType) -> String {
+    let whole = match ty {
+        ColumnType::Date => return format!("{c} GLOB '{DATE_GLOB}'"),
+        ColumnType::Time => TIME_GLOB.to_string(),
+        _ => format!("{DATE_GLOB} {TIME_GLOB}"),
+    };
+    format!(
+        "{c} GLOB '{whole}' OR ({c} GLOB '{whole}.{FRACTION_GLOB}' AND {c} NOT GLOB '*.000000')"
+    )
+}
+
 /// The current instant as canonical timestamp text.
 const NOW: &str = "(strftime('%Y-%m-%dT%H:%M:%f000Z', 'now'))";
 
@@ -93,7 +119,12 @@ impl Dialect for Sqlite {
     fn column_type(&self, ty: ColumnType) -> String {
         match ty {
             ColumnType::Uuid | ColumnType::Binary => "BLOB",
-            ColumnType::Text { .. } | ColumnType::Timestamp | ColumnType::Json => "TEXT",
+            ColumnType::Text { .. }
+            | ColumnType::Timestamp
+            | ColumnType::Json
+            | ColumnType::NaiveTimestamp
+            | ColumnType::Date
+            | ColumnType::Time => "TEXT",
             ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt | ColumnType::Bool => {
                 "INTEGER"
             }
@@ -113,6 +144,9 @@ impl Dialect for Sqlite {
             ColumnType::Timestamp => Some(format!("{c} GLOB '{TIMESTAMP_GLOB}'")),
             ColumnType::Json => Some(self.json_valid_expr(c)),
             ColumnType::Float => Some(format!("{c} BETWEEN {F32_MIN} AND {F32_MAX}")),
+            ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time => {
+                Some(calendar_check(c, column.ty))
+            }
             ColumnType::Text { max_len: None }
             | ColumnType::BigInt
             | ColumnType::Double
