@@ -89,15 +89,23 @@ const FRACTION_GLOB: &str = "[0-9][0-9][0-9][0-9][0-9][0-9]";
 /// one canonical text. A `Time` (and the time part of a `NaiveTimestamp`)
 /// is `HH:MM:SS` for a whole second, else `HH:MM:SS.ffffff` with a fraction
 /// that is not all zeros, so equal values have equal text and text order
-/// is time order. `CURRENT_TIMESTAMP` writes a canonical `NaiveTimestamp`.
+/// is time order. The `GLOB` fixes the shape; SQLite's own `date`/`time`/
+/// `datetime` with a no-op modifier (which makes them normalize) give the
+/// whole-second part back unchanged only when the day and time exist (no
+/// month 13, no 30 February, no 24:00:00); `IS` because a failed parse is
+/// `NULL`, which a `CHECK` would let through.
+/// `CURRENT_TIMESTAMP` writes a canonical `NaiveTimestamp`.
 pub fn calendar_check(c: &str, ty: ColumnType) -> String {
-    let whole = match ty {
-        ColumnType::Date => return format!("{c} GLOB '{DATE_GLOB}'"),
-        ColumnType::Time => TIME_GLOB.to_string(),
-        _ => format!("{DATE_GLOB} {TIME_GLOB}"),
+    let (whole, func, len) = match ty {
+        ColumnType::Date => {
+            return format!("{c} GLOB '{DATE_GLOB}' AND date({c}, '+0 days') IS {c}");
+        }
+        ColumnType::Time => (TIME_GLOB.to_string(), "time", 8),
+        _ => (format!("{DATE_GLOB} {TIME_GLOB}"), "datetime", 19),
     };
     format!(
-        "{c} GLOB '{whole}' OR ({c} GLOB '{whole}.{FRACTION_GLOB}' AND {c} NOT GLOB '*.000000')"
+        "({c} GLOB '{whole}' OR ({c} GLOB '{whole}.{FRACTION_GLOB}' AND {c} NOT GLOB '*.000000')) \
+         AND {func}(substr({c}, 1, {len}), '+0 seconds') IS substr({c}, 1, {len})"
     )
 }
 
