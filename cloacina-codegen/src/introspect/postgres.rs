@@ -969,4 +969,44 @@ mod tests {
         );
         assert_eq!(pg_timestamp_to_canonical("2024-01-02 03:04:05+01"), None);
     }
+
+    #[test]
+    fn calendar_defaults_are_canonical_text_and_clock_defaults_are_not_neutral() {
+        use ColumnType as T;
+        use DefaultValue as D;
+        let text = |s: &str| Some(D::Text(s.into()));
+        let cases: Vec<(ColumnType, &str, Option<DefaultValue>)> = vec![
+            (T::Date, "'2024-02-29'::date", text("2024-02-29")),
+            (
+                T::Time,
+                "'10:00:00'::time without time zone",
+                text("10:00:00"),
+            ),
+            // PostgreSQL prints the fraction without its trailing zeros.
+            (
+                T::Time,
+                "'10:00:00.5'::time without time zone",
+                text("10:00:00.500000"),
+            ),
+            (
+                T::NaiveTimestamp,
+                "'2024-01-01 10:00:00.000001'::timestamp without time zone",
+                text("2024-01-01 10:00:00.000001"),
+            ),
+            (
+                T::NaiveTimestamp,
+                "'2024-01-01 10:00:00'::timestamp without time zone",
+                text("2024-01-01 10:00:00"),
+            ),
+            // The session's clock and zone: no neutral spelling (noted by the caller).
+            (T::NaiveTimestamp, "CURRENT_TIMESTAMP", None),
+            (T::NaiveTimestamp, "now()", None),
+            (T::Date, "CURRENT_DATE", None),
+            (T::Time, "LOCALTIME", None),
+            (T::Date, "'infinity'::date", None),
+        ];
+        for (ty, expr, want) in cases {
+            assert_eq!(parse_default(ty, expr), want, "{expr}");
+        }
+    }
 }

@@ -955,4 +955,51 @@ mod tests {
             Some(D::Text("00000000-0000-0000-0000-00000000000a".into()))
         );
     }
+
+    #[test]
+    fn calendar_types_by_declared_name_and_by_their_check() {
+        let mut notes = Vec::new();
+        for (decl, want) in [
+            ("DATE", ColumnType::Date),
+            ("TIME", ColumnType::Time),
+            ("NaiveTimestamp", ColumnType::NaiveTimestamp),
+        ] {
+            assert_eq!(
+                declared_type(decl, false, "t.c", &mut notes),
+                Some(want),
+                "{decl}"
+            );
+        }
+        assert!(notes.is_empty(), "{notes:?}");
+        for ty in [
+            ColumnType::NaiveTimestamp,
+            ColumnType::Date,
+            ColumnType::Time,
+        ] {
+            let check = crate::render::sqlite::calendar_check("c", ty);
+            let k = fold_implicit_check("c", &check).expect("recognized");
+            assert_eq!(
+                fold(ColumnType::Text { max_len: None }, k),
+                Some(ty),
+                "{check}"
+            );
+            assert_eq!(fold(ty, k), Some(ty));
+            assert_eq!(fold(ColumnType::Integer, k), None);
+        }
+        use DefaultValue as D;
+        assert_eq!(
+            parse_default(ColumnType::Date, "'2024-01-01'"),
+            Some(D::Text("2024-01-01".into()))
+        );
+        assert_eq!(
+            parse_default(ColumnType::Time, "'10:00:00.000000'"),
+            Some(D::Text("10:00:00".into()))
+        );
+        // SQLite's clock on a naive timestamp: no neutral spelling.
+        assert_eq!(
+            parse_default(ColumnType::NaiveTimestamp, "CURRENT_TIMESTAMP"),
+            None
+        );
+        assert_eq!(parse_default(ColumnType::Date, "'yesterday'"), None);
+    }
 }
