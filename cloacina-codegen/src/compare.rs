@@ -854,6 +854,9 @@ fn classify_one(pg: &Schema, lite: &Schema, d: &Difference) -> (DiffKind, Option
                 (T::NaiveTimestamp | T::Date | T::Time, T::Text { max_len: None }) => {
                     repr("date or time stored as TEXT on SQLite")
                 }
+                (T::Timestamp, T::NaiveTimestamp) => {
+                    repr("timestamp stored as TEXT without a zone on SQLite (TIMESTAMP)")
+                }
                 (T::BigInt | T::Integer, T::Integer | T::BigInt)
                     if (l.auto_increment || r.auto_increment) && rowid(pg) && rowid(lite) =>
                 {
