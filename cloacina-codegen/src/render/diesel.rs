@@ -10,6 +10,9 @@
 //! types        a re-export of the runtime types crate (`cloacina-types` by
 //!              default, see `Builder::types_path`): DbUuid, DbTimestamp, DbBool,
 //!              DbJson and UniversalUuid, UniversalTimestamp, UniversalBool, UniversalJson
+//!              (and the calendar types DbNaiveTimestamp, DbDate, DbTime with
+//!              UniversalNaiveTimestamp, UniversalDate, UniversalTime where the
+//!              schema uses them)
 //! schema       unified (custom types, serves every backend through AnyConnection),
 //!              postgres and sqlite (native Diesel SQL types)
 //! models       <Table> (Queryable, Selectable, Identifiable), New<Table> (Insertable,
