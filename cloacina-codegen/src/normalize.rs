@@ -259,6 +259,18 @@ pub fn check_display(e: &CheckExpr) -> String {
     }
 }
 
+/// What to write instead of a default that a calendar column cannot carry
+/// (a clock such as `CURRENT_TIMESTAMP`, or text that is not a value);
+/// empty for other types.
+pub fn calendar_default_hint(ty: ColumnType) -> &'static str {
+    match ty {
+        ColumnType::NaiveTimestamp => " (the clock of a type without time zone depends on the session's zone: make the column a Timestamp with #[default(now)], or write a literal YYYY-MM-DD HH:MM:SS[.ffffff])",
+        ColumnType::Date => " (a calendar default must be a literal YYYY-MM-DD)",
+        ColumnType::Time => " (a calendar default must be a literal HH:MM:SS[.ffffff])",
+        _ => "",
+    }
+}
+
 /// The canonical spelling of a default for a column of type `ty`.
 pub fn normalize_default(ty: ColumnType, d: &DefaultValue) -> DefaultValue {
     match (ty, d) {

@@ -146,14 +146,13 @@ fn calendar_value(ty: ColumnType, n: u64, boundary: bool) -> String {
         "00:00:00",
         "23:59:59.999999",
         "12:00:00.000001",
-        "00:00:00.5",
+        "00:00:00.500000",
     ];
     let date = match (boundary, dates.get(n as usize)) {
         (true, Some(d)) => d.to_string(),
         _ => format!("2020-{:02}-{:02}", 1 + n % 12, 1 + n % 28),
     };
     let time = match (boundary, times.get(n as usize)) {
-        (true, Some(&"00:00:00.5")) => "00:00:00.500000".to_string(),
         (true, Some(t)) => t.to_string(),
         _ => {
             let whole = format!("{:02}:{:02}:{:02}", n % 24, (n * 7) % 60, (n * 13) % 60);

@@ -539,7 +539,10 @@ impl Reader {
                         Some(d) => default = Some(d),
                         None => self.notes.push(Note::new(
                             &object,
-                            format!("default `{expr}` has no neutral spelling; left out"),
+                            format!(
+                                "default `{expr}` has no neutral spelling; left out{}",
+                                crate::normalize::calendar_default_hint(ty)
+                            ),
                         )),
                     }
                 }

@@ -487,7 +487,10 @@ impl Reader {
                     if d.is_none() && canonical_expr(expr) != "null" {
                         self.notes.push(Note::new(
                             &object,
-                            format!("default `{expr}` has no neutral spelling; left out"),
+                            format!(
+                                "default `{expr}` has no neutral spelling; left out{}",
+                                crate::normalize::calendar_default_hint(ty)
+                            ),
                         ));
                     }
                     d
