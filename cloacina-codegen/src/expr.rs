@@ -1306,8 +1306,6 @@ fn mismatch(e: &sp::Expr, got: Ty, want: Ty, help: Option<String>) -> ExprError 
     }
 }
 
-/// The canonical text of a timestamp literal: the canonical form itself, or
-/// (read back from PostgreSQL) `YYYY-MM-DD HH:MM:SS[.f]+00`.
 /// The canonical text of a calendar literal; stored PostgreSQL text (which
 /// drops trailing fraction zeros) is brought to it.
 fn canonical_calendar(ty: ColumnType, s: &str, source: Source) -> Option<String> {
@@ -1320,6 +1318,8 @@ fn canonical_calendar(ty: ColumnType, s: &str, source: Source) -> Option<String>
     crate::validate::canonicalize_calendar_text(ty, s)
 }
 
+/// The canonical text of a timestamp literal: the canonical form itself, or
+/// (read back from PostgreSQL) `YYYY-MM-DD HH:MM:SS[.f]+00`.
 fn canonical_timestamp(s: &str, source: Source) -> Option<String> {
     if crate::validate::is_canonical_timestamp(s) {
         return Some(s.to_string());

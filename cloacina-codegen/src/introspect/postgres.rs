@@ -804,24 +804,20 @@ fn column_type(
         "int8" => ColumnType::BigInt,
         "bool" => ColumnType::Bool,
         "timestamptz" => ColumnType::Timestamp,
-        // Precision below microseconds rounds on PostgreSQL; the neutral
-        // types keep microseconds.
-        "timestamp" | "time" if (0..6).contains(&c.typmod) => {
+        "timestamp" | "time" => {
             let ty = if c.typname == "time" {
-                "Time"
-            } else {
-                "NaiveTimestamp"
-            };
-            approx(notes, &format!("{ty} (microseconds)"));
-            if ty == "Time" {
                 ColumnType::Time
             } else {
                 ColumnType::NaiveTimestamp
+            };
+            // A precision below microseconds rounds on PostgreSQL; the
+            // neutral types keep microseconds.
+            if (0..6).contains(&c.typmod) {
+                approx(notes, &format!("{} (microseconds)", ty.neutral_name()));
             }
+            ty
         }
-        "timestamp" => ColumnType::NaiveTimestamp,
         "date" => ColumnType::Date,
-        "time" => ColumnType::Time,
         "citext" => {
             return Err(
                 "case-insensitive text (extension citext); Text would compare case-sensitively"
