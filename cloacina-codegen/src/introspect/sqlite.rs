@@ -735,12 +735,12 @@ pub fn declared_type(
     let ty = match base.as_str() {
         b if b.contains("UUID") => ColumnType::Uuid,
         "BOOLEAN" | "BOOL" => ColumnType::Bool,
-        "TIMESTAMPTZ" | "TIMESTAMP WITH TIME ZONE" => ColumnType::Timestamp,
-        // What Diesel's (naive) `Timestamp` declares on SQLite, and what
-        // `CURRENT_TIMESTAMP` fills: no zone. The UTC check (below) makes
-        // such a column the neutral Timestamp.
-        "TIMESTAMP" | "DATETIME" | "TIMESTAMP WITHOUT TIME ZONE" | "NAIVETIMESTAMP" => {
-            ColumnType::NaiveTimestamp
+        // SQLite's TIMESTAMP/DATETIME hold no zone, but most multi-backend
+        // applications keep UTC text there next to PostgreSQL's TIMESTAMPTZ:
+        // read as Timestamp (check-parity calls a PostgreSQL TIMESTAMP
+        // against it representation only).
+        "TIMESTAMP" | "TIMESTAMPTZ" | "DATETIME" | "TIMESTAMP WITH TIME ZONE" => {
+            ColumnType::Timestamp
         }
         "VARCHAR" | "CHARACTER VARYING" | "CHAR" | "CHARACTER" | "NVARCHAR" | "NCHAR"
         | "VARYING CHARACTER" => ColumnType::Text { max_len: len },
@@ -754,6 +754,7 @@ pub fn declared_type(
         "BLOB" | "BYTEA" | "BINARY" => ColumnType::Binary,
         "DATE" => ColumnType::Date,
         "TIME" => ColumnType::Time,
+        "NAIVETIMESTAMP" | "TIMESTAMP WITHOUT TIME ZONE" => ColumnType::NaiveTimestamp,
         _ => {
             notes.push(Note::new(
                 object,
@@ -780,10 +781,9 @@ fn fold(ty: ColumnType, k: ImplicitCheck) -> Option<ColumnType> {
         (T::Integer | T::BigInt | T::SmallInt, ImplicitCheck::SmallIntRange) => Some(T::SmallInt),
         (T::Integer | T::BigInt, ImplicitCheck::IntegerRange) => Some(T::Integer),
         (T::Integer | T::BigInt | T::SmallInt | T::Bool, ImplicitCheck::Bool) => Some(T::Bool),
-        (
-            T::Text { max_len: None } | T::Timestamp | T::NaiveTimestamp,
-            ImplicitCheck::TimestampGlob,
-        ) => Some(T::Timestamp),
+        (T::Text { max_len: None } | T::Timestamp, ImplicitCheck::TimestampGlob) => {
+            Some(T::Timestamp)
+        }
         (T::Text { max_len: None } | T::Json, ImplicitCheck::JsonValid) => Some(T::Json),
         (T::Double | T::Float, ImplicitCheck::FloatRange) => Some(T::Float),
         (T::Text { max_len: None }, ImplicitCheck::Calendar(c)) => Some(c),
@@ -926,9 +926,7 @@ mod tests {
             ("INTEGER", true, Some(ColumnType::BigInt)),
             ("INTEGER", false, Some(ColumnType::Integer)),
             ("BOOLEAN", false, Some(ColumnType::Bool)),
-            ("TIMESTAMP", false, Some(ColumnType::NaiveTimestamp)),
-            ("DATETIME", false, Some(ColumnType::NaiveTimestamp)),
-            ("TIMESTAMPTZ", false, Some(ColumnType::Timestamp)),
+            ("TIMESTAMP", false, Some(ColumnType::Timestamp)),
             ("BLOB", true, Some(ColumnType::Binary)),
             ("NUMERIC(10,2)", false, None),
         ];
