@@ -259,6 +259,7 @@ fn sqlite_keeps_the_stored_text_canonical() {
         ("opens_at", "'24:00:00'"),
         ("recorded_at", "'2024-02-30 10:00:00'"),
         ("recorded_at", "'2024-01-01 24:00:00'"),
+        ("recorded_at", "'0000-12-31 23:59:59'"),
     ];
     for (column, value) in bad {
         let sql = format!("UPDATE opening_hours SET {column} = {value}");

@@ -93,19 +93,27 @@ const FRACTION_GLOB: &str = "[0-9][0-9][0-9][0-9][0-9][0-9]";
 /// `datetime` with a no-op modifier (which makes them normalize) give the
 /// whole-second part back unchanged only when the day and time exist (no
 /// month 13, no 30 February, no 24:00:00); `IS` because a failed parse is
-/// `NULL`, which a `CHECK` would let through.
+/// `NULL`, which a `CHECK` would let through. Year 0000, which SQLite knows
+/// and PostgreSQL does not, is refused.
 /// `CURRENT_TIMESTAMP` writes a canonical `NaiveTimestamp`.
 pub fn calendar_check(c: &str, ty: ColumnType) -> String {
-    let (whole, func, len) = match ty {
+    let (whole, func, len, year) = match ty {
         ColumnType::Date => {
-            return format!("{c} GLOB '{DATE_GLOB}' AND date({c}, '+0 days') IS {c}");
+            return format!(
+                "{c} GLOB '{DATE_GLOB}' AND {c} >= '0001' AND date({c}, '+0 days') IS {c}"
+            );
         }
-        ColumnType::Time => (TIME_GLOB.to_string(), "time", 8),
-        _ => (format!("{DATE_GLOB} {TIME_GLOB}"), "datetime", 19),
+        ColumnType::Time => (TIME_GLOB.to_string(), "time", 8, String::new()),
+        _ => (
+            format!("{DATE_GLOB} {TIME_GLOB}"),
+            "datetime",
+            19,
+            format!(" AND {c} >= '0001'"),
+        ),
     };
     format!(
         "({c} GLOB '{whole}' OR ({c} GLOB '{whole}.{FRACTION_GLOB}' AND {c} NOT GLOB '*.000000')) \
-         AND {func}(substr({c}, 1, {len}), '+0 seconds') IS substr({c}, 1, {len})"
+         AND {func}(substr({c}, 1, {len}), '+0 seconds') IS substr({c}, 1, {len}){year}"
     )
 }
 
