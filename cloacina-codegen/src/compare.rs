@@ -851,6 +851,15 @@ fn classify_one(pg: &Schema, lite: &Schema, d: &Difference) -> (DiffKind, Option
                     repr("boolean stored as INTEGER 0/1 on SQLite")
                 }
                 (T::Json, T::Text { max_len: None }) => repr("JSON stored as TEXT on SQLite"),
+                (T::NaiveTimestamp | T::Date | T::Time, T::Text { max_len: None }) => {
+                    repr("date or time stored as TEXT on SQLite")
+                }
+                // SQLite's TIMESTAMP/DATETIME is read as Timestamp (the UTC
+                // text most applications keep there); it holds no zone, as
+                // PostgreSQL's TIMESTAMP does not.
+                (T::NaiveTimestamp, T::Timestamp) => {
+                    repr("timestamp without time zone stored as TEXT on SQLite (TIMESTAMP)")
+                }
                 (T::BigInt | T::Integer, T::Integer | T::BigInt)
                     if (l.auto_increment || r.auto_increment) && rowid(pg) && rowid(lite) =>
                 {

@@ -179,6 +179,15 @@ fn same_value(ty: ColumnType, a: &str, b: &str) -> bool {
                 _ => a == b,
             }
         }
+        ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time => {
+            match (
+                crate::validate::canonicalize_calendar_text(ty, a),
+                crate::validate::canonicalize_calendar_text(ty, b),
+            ) {
+                (Some(x), Some(y)) => x == y,
+                _ => a == b,
+            }
+        }
         ColumnType::Json => {
             match (
                 serde_json::from_str::<serde_json::Value>(a),

@@ -307,10 +307,12 @@ pub fn conversion(from: ColumnType, to: ColumnType) -> Conversion {
             T::SmallInt | T::Integer | T::BigInt | T::Uuid | T::Timestamp | T::Bool,
             T::Text { max_len: None },
         ) => Conversion::Widening,
+        (T::NaiveTimestamp | T::Date | T::Time, T::Text { max_len: None }) => Conversion::Widening,
         (
             T::SmallInt | T::Integer | T::BigInt | T::Uuid | T::Timestamp | T::Bool,
             T::Text { .. },
         ) => Conversion::Narrowing,
+        (T::NaiveTimestamp | T::Date | T::Time, T::Text { .. }) => Conversion::Narrowing,
         (T::Text { .. }, T::Json) => Conversion::Narrowing,
         (T::Text { .. }, T::Uuid) => Conversion::Narrowing,
         _ => Conversion::Unsupported,

@@ -70,6 +70,8 @@ pub enum Lit {
     Uuid(String),
     /// A timestamp, canonical `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
     Timestamp(String),
+    /// A `NaiveTimestamp`, `Date` or `Time` in its canonical text.
+    Calendar(ColumnType, String),
 }
 
 /// A comparison operator.
@@ -220,6 +222,9 @@ enum Ty {
     Timestamp,
     Json,
     Binary,
+    /// `NaiveTimestamp`, `Date` or `Time` (compared as canonical text on
+    /// SQLite, as the type on PostgreSQL).
+    Calendar(ColumnType),
     /// An untyped literal (`NULL`, or a literal not yet met by a column).
     Free,
 }
@@ -235,6 +240,7 @@ impl Ty {
             ColumnType::Double | ColumnType::Float => Ty::Float,
             ColumnType::Binary => Ty::Binary,
             ColumnType::Json => Ty::Json,
+            ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time => Ty::Calendar(c),
         }
     }
 
@@ -248,6 +254,9 @@ impl Ty {
             Ty::Timestamp => "Timestamp",
             Ty::Json => "Json",
             Ty::Binary => "Binary",
+            Ty::Calendar(ColumnType::Date) => "Date",
+            Ty::Calendar(ColumnType::Time) => "Time",
+            Ty::Calendar(_) => "NaiveTimestamp",
             Ty::Free => "a literal",
         }
     }
@@ -844,6 +853,17 @@ impl Cx<'_> {
                     return Err(mismatch(e, Ty::Text, t, Some("write the canonical UTC form 'YYYY-MM-DDTHH:MM:SS.ffffffZ', such as '2024-01-01T00:00:00.000000Z' (SQLite compares the stored text)".into())))
                 }
             },
+            (Ty::Calendar(ty), Lit::Text(s)) => match canonical_calendar(ty, &s, self.source) {
+                Some(c) => Lit::Calendar(ty, c),
+                None => {
+                    let example = match ty {
+                        ColumnType::Date => "'2024-01-31'",
+                        ColumnType::Time => "'10:00:00' or '10:00:00.500000'",
+                        _ => "'2024-01-31 10:00:00' or '2024-01-31 10:00:00.500000'",
+                    };
+                    return Err(mismatch(e, Ty::Text, t, Some(format!("write the canonical text, such as {example} (SQLite compares the stored text)"))));
+                }
+            },
             (t, lit) => {
                 let lt = match lit {
                     Lit::Bool(_) => Ty::Bool,
@@ -1194,7 +1214,12 @@ impl Cx<'_> {
         let target = match ty {
             DataType::Text | DataType::Varchar(_) | DataType::CharacterVarying(_) => Some(Ty::Text),
             DataType::Uuid => Some(Ty::Uuid),
-            DataType::Timestamp(_, _) => Some(Ty::Timestamp),
+            DataType::Timestamp(_, sp::TimezoneInfo::WithTimeZone | sp::TimezoneInfo::Tz) => {
+                Some(Ty::Timestamp)
+            }
+            DataType::Timestamp(_, _) => Some(Ty::Calendar(ColumnType::NaiveTimestamp)),
+            DataType::Date => Some(Ty::Calendar(ColumnType::Date)),
+            DataType::Time(_, _) => Some(Ty::Calendar(ColumnType::Time)),
             DataType::Boolean | DataType::Bool => Some(Ty::Bool),
             DataType::Integer(_)
             | DataType::Int(_)
@@ -1279,6 +1304,18 @@ fn mismatch(e: &sp::Expr, got: Ty, want: Ty, help: Option<String>) -> ExprError 
         help: help.unwrap_or_else(|| format!("compare with {} value", want.name())),
         backend_specific: false,
     }
+}
+
+/// The canonical text of a calendar literal; stored PostgreSQL text (which
+/// drops trailing fraction zeros) is brought to it.
+fn canonical_calendar(ty: ColumnType, s: &str, source: Source) -> Option<String> {
+    if crate::validate::is_canonical_calendar_text(ty, s) {
+        return Some(s.to_string());
+    }
+    if source != Source::Stored(Backend::Postgres) {
+        return None;
+    }
+    crate::validate::canonicalize_calendar_text(ty, s)
 }
 
 /// The canonical text of a timestamp literal: the canonical form itself, or
@@ -1462,6 +1499,15 @@ fn write_lit(out: &mut String, l: &Lit, backend: Option<Backend>) {
             let _ = write!(out, "{}::timestamptz", quote(t));
         }
         Lit::Timestamp(t) => out.push_str(&quote(t)),
+        Lit::Calendar(ty, t) if pg => {
+            let cast = match ty {
+                ColumnType::Date => "date",
+                ColumnType::Time => "time",
+                _ => "timestamp",
+            };
+            let _ = write!(out, "{}::{cast}", quote(t));
+        }
+        Lit::Calendar(_, t) => out.push_str(&quote(t)),
     }
 }
 

@@ -8,12 +8,14 @@
 //!
 //! Nothing is guessed silently. Every construct is
 //! - carried: a Diesel type with a neutral type (`Int4` → `Integer`,
-//!   `Timestamptz` → `Timestamp`, the bridge types `DbUuid`/`DbBool`/
-//!   `DbTimestamp` by their names);
+//!   `Timestamptz` → `Timestamp`, Diesel's naive `Timestamp` →
+//!   `NaiveTimestamp`, `Date` → `Date`, `Time` → `Time`, the bridge types
+//!   `DbUuid`/`DbBool`/`DbTimestamp`/`DbNaiveTimestamp`/`DbDate`/`DbTime`
+//!   by their names);
 //! - scoped: a table defined in only one backend's module gets
 //!   `#[backend(..)]`; a column present in only one backend's module, or of
 //!   a type the schema language has no neutral type for but the backend can
-//!   spell (Diesel's naive `Timestamp`, `Date`, `Numeric`, PostgreSQL arrays,
+//!   spell (`Numeric`, PostgreSQL arrays,
 //!   `Tsvector`, `Inet`, ranges, …), is carried as backend-scoped
 //!   `raw_sql!` (`ALTER TABLE … ADD COLUMN …`) and is then not part of the
 //!   generated Diesel code;
@@ -614,30 +616,11 @@ fn diesel_type(name: &str, max_len: Option<u32>) -> TypeRead {
         "Int8" | "BigInt" | "Bigint" => ColumnType::BigInt,
         "Bool" => ColumnType::Bool,
         "Timestamptz" | "TimestamptzSqlite" => ColumnType::Timestamp,
-        "Timestamp" | "Datetime" => {
-            return foreign(
-                name,
-                Some("TIMESTAMP"),
-                Some("TEXT"),
-                "Diesel's Timestamp is a timestamp WITHOUT time zone; the neutral Timestamp is a UTC instant (TIMESTAMPTZ on PostgreSQL, canonical UTC text on SQLite that rejects other formats), so reading it as one would change what the column stores",
-            )
-        }
-        "Date" => {
-            return foreign(
-                name,
-                Some("DATE"),
-                Some("TEXT"),
-                "the schema language has no neutral Date type yet",
-            )
-        }
-        "Time" => {
-            return foreign(
-                name,
-                Some("TIME"),
-                Some("TEXT"),
-                "the schema language has no neutral Time type yet",
-            )
-        }
+        // Diesel's Timestamp has no time zone: the neutral NaiveTimestamp,
+        // not the neutral (UTC) Timestamp.
+        "Timestamp" | "Datetime" => ColumnType::NaiveTimestamp,
+        "Date" => ColumnType::Date,
+        "Time" => ColumnType::Time,
         "Numeric" | "Decimal" => {
             return foreign(
                 name,
@@ -708,8 +691,14 @@ fn custom_type(cx: &Cx, written: &str) -> TypeRead {
         Some(ColumnType::Uuid)
     } else if lower.contains("bool") {
         Some(ColumnType::Bool)
+    } else if lower.contains("naive") {
+        Some(ColumnType::NaiveTimestamp)
     } else if lower.contains("timestamp") || lower.contains("datetime") {
         Some(ColumnType::Timestamp)
+    } else if lower == "dbdate" {
+        Some(ColumnType::Date)
+    } else if lower == "dbtime" {
+        Some(ColumnType::Time)
     } else if lower.contains("json") {
         Some(ColumnType::Json)
     } else {
@@ -1658,18 +1647,29 @@ pub mod sqlite {
         let imp = import_str("schema.rs", src).expect("imports");
         let t = imp.schema.table("t").expect("t");
         let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(names, ["id", "ok"]);
+        assert_eq!(names, ["id", "at", "d", "ok"]);
         assert_eq!(t.column("ok").map(|c| c.ty), Some(ColumnType::Timestamp));
+        // Diesel's naive Timestamp is the neutral NaiveTimestamp, never the
+        // UTC Timestamp; Date is Date.
+        let at = t.column("at").expect("at");
+        assert_eq!((at.ty, at.nullable), (ColumnType::NaiveTimestamp, false));
+        let d = t.column("d").expect("d");
+        assert_eq!((d.ty, d.nullable), (ColumnType::Date, true));
         let block = &imp.schema.raw_blocks[0];
         let pg = block.part(Backend::Postgres).expect("pg");
         assert!(pg.up.contains(r#""tags" TEXT[] NOT NULL"#), "{}", pg.up);
-        assert!(pg.up.contains(r#""at" TIMESTAMP NOT NULL"#), "{}", pg.up);
-        let lite = block.part(Backend::Sqlite).expect("sqlite");
-        assert!(!lite.up.contains("tags"), "{}", lite.up);
-        assert!(lite.up.contains(r#""at" TEXT"#), "{}", lite.up);
+        assert!(!pg.up.contains(r#""at""#), "{}", pg.up);
+        assert!(block.part(Backend::Sqlite).is_none());
         let pg_only = imp.schema.table("pg_only").expect("pg_only");
         assert_eq!(pg_only.scope, BackendScope::Only(Backend::Postgres));
-        for col in ["t.tags", "t.at", "t.d", "pg_only.v"] {
+        for col in ["t.at", "t.d"] {
+            assert!(
+                !imp.notes.iter().any(|n| n.message.starts_with(col)),
+                "{col} is carried as a neutral type: {:#?}",
+                imp.notes
+            );
+        }
+        for col in ["t.tags", "pg_only.v"] {
             let n = imp
                 .notes
                 .iter()
@@ -1687,7 +1687,7 @@ pub mod sqlite {
 
     #[test]
     fn a_key_of_a_foreign_type_leaves_the_table_out() {
-        let src = "diesel::table! { t (day) { day -> Date, v -> Text, } }";
+        let src = "diesel::table! { t (span) { span -> Interval, v -> Text, } }";
         let imp = import_str("schema.rs", src).expect("imports");
         assert!(imp.schema.tables.is_empty());
         assert_eq!(imp.left_out(), 1);

@@ -90,7 +90,10 @@
 //! | `Text`, `Text<N>` | `TEXT`, `VARCHAR(N)` | `TEXT` (+ `length <= N`) | `String` |
 //! | `SmallInt` / `Integer` / `BigInt` | `SMALLINT` / `INTEGER` / `BIGINT` | `INTEGER` (+ range check) | `i16` / `i32` / `i64` |
 //! | `Bool` | `BOOLEAN` | `INTEGER` in (0, 1) | `types::UniversalBool` |
-//! | `Timestamp` | `TIMESTAMPTZ` | `TEXT`, canonical `YYYY-MM-DDTHH:MM:SS.ffffffZ` | `types::UniversalTimestamp` |
+//! | `Timestamp` (a UTC instant) | `TIMESTAMPTZ` | `TEXT`, canonical `YYYY-MM-DDTHH:MM:SS.ffffffZ` | `types::UniversalTimestamp` |
+//! | `NaiveTimestamp` (no time zone: Diesel's `Timestamp`) | `TIMESTAMP` | `TEXT`, canonical `YYYY-MM-DD HH:MM:SS[.ffffff]` | `types::UniversalNaiveTimestamp` |
+//! | `Date` | `DATE` | `TEXT`, `YYYY-MM-DD` | `types::UniversalDate` |
+//! | `Time` | `TIME` | `TEXT`, canonical `HH:MM:SS[.ffffff]` | `types::UniversalTime` |
 //! | `Double` | `DOUBLE PRECISION` | `REAL` (SQLite keeps no sign on `-0.0`) | `f64` |
 //! | `Binary` | `BYTEA` | `BLOB` | `Vec<u8>` |
 //! | `Json` | `JSONB` | `TEXT`, `json_valid` | `types::UniversalJson` |
@@ -101,6 +104,17 @@
 //! PostgreSQL column would hold, never silently coerced (the bundled SQLite is
 //! far newer than 3.37, which introduced `STRICT`). The implicit checks in the
 //! table above keep both backends accepting exactly the same values.
+//!
+//! **Two timestamps.** The neutral `Timestamp` is a UTC *instant*
+//! (`TIMESTAMPTZ`), while Diesel's `sql_types::Timestamp` is a wall-clock
+//! time *without* time zone: that one is the neutral `NaiveTimestamp`
+//! (`TIMESTAMP`). On SQLite the calendar types (`NaiveTimestamp`, `Date`,
+//! `Time`) are one canonical text each: the fraction has six digits and is
+//! left out when it is zero (what `CURRENT_TIMESTAMP` writes is canonical),
+//! so equal values are equal text and text order is time order; the check
+//! also refuses days and times that do not exist. Years 0001..=9999 on both
+//! backends. `#[default(now)]` is for `Timestamp` only: a `NaiveTimestamp`
+//! has no zone to read the clock in.
 //!
 //! ```
 //! cloacina_codegen::parse_str("doc.rs", r#"

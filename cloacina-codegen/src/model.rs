@@ -242,7 +242,8 @@ pub enum ColumnType {
     BigInt,
     /// A boolean: `BOOLEAN` on PostgreSQL, `INTEGER` 0/1 on SQLite.
     Bool,
-    /// A UTC instant with microsecond precision.
+    /// A UTC instant with microsecond precision (`TIMESTAMPTZ` on
+    /// PostgreSQL; Diesel's naive `Timestamp` is [`ColumnType::NaiveTimestamp`]).
     Timestamp,
     /// A 64-bit float.
     Double,
@@ -253,6 +254,15 @@ pub enum ColumnType {
     Binary,
     /// A JSON document: `JSONB` on PostgreSQL, checked `TEXT` on SQLite.
     Json,
+    /// A wall-clock date and time WITHOUT time zone (what Diesel calls
+    /// `Timestamp`), microseconds: `TIMESTAMP` on PostgreSQL, canonical
+    /// `YYYY-MM-DD HH:MM:SS[.ffffff]` text on SQLite.
+    NaiveTimestamp,
+    /// A calendar date: `DATE` on PostgreSQL, `YYYY-MM-DD` text on SQLite.
+    Date,
+    /// A time of day, microseconds: `TIME` on PostgreSQL, canonical
+    /// `HH:MM:SS[.ffffff]` text on SQLite.
+    Time,
 }
 
 impl ColumnType {
@@ -271,6 +281,9 @@ impl ColumnType {
             ColumnType::Float => "Float".into(),
             ColumnType::Binary => "Binary".into(),
             ColumnType::Json => "Json".into(),
+            ColumnType::NaiveTimestamp => "NaiveTimestamp".into(),
+            ColumnType::Date => "Date".into(),
+            ColumnType::Time => "Time".into(),
         }
     }
 
@@ -283,7 +296,7 @@ impl ColumnType {
     }
 
     /// The neutral type names the parser accepts (for help texts).
-    pub const NAMES: [&'static str; 11] = [
+    pub const NAMES: [&'static str; 14] = [
         "Uuid",
         "Text",
         "SmallInt",
@@ -295,6 +308,9 @@ impl ColumnType {
         "Float",
         "Binary",
         "Json",
+        "NaiveTimestamp",
+        "Date",
+        "Time",
     ];
 }
 

@@ -259,6 +259,18 @@ pub fn check_display(e: &CheckExpr) -> String {
     }
 }
 
+/// What to write instead of a default that a calendar column cannot carry
+/// (a clock such as `CURRENT_TIMESTAMP`, or text that is not a value);
+/// empty for other types.
+pub fn calendar_default_hint(ty: ColumnType) -> &'static str {
+    match ty {
+        ColumnType::NaiveTimestamp => " (the clock of a type without time zone depends on the session's zone: make the column a Timestamp with #[default(now)], or write a literal YYYY-MM-DD HH:MM:SS[.ffffff])",
+        ColumnType::Date => " (a calendar default must be a literal YYYY-MM-DD)",
+        ColumnType::Time => " (a calendar default must be a literal HH:MM:SS[.ffffff])",
+        _ => "",
+    }
+}
+
 /// The canonical spelling of a default for a column of type `ty`.
 pub fn normalize_default(ty: ColumnType, d: &DefaultValue) -> DefaultValue {
     match (ty, d) {
@@ -293,6 +305,11 @@ pub fn normalize_default(ty: ColumnType, d: &DefaultValue) -> DefaultValue {
         (ColumnType::Bool, DefaultValue::Int(i)) if *i == 0 || *i == 1 => {
             DefaultValue::Bool(*i == 1)
         }
+        (
+            ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time,
+            DefaultValue::Text(s),
+        ) => crate::validate::canonicalize_calendar_text(ty, s)
+            .map_or_else(|| d.clone(), DefaultValue::Text),
         _ => d.clone(),
     }
 }
@@ -439,6 +456,9 @@ pub enum ImplicitCheck {
     JsonValid,
     /// The 32-bit float range on REAL: `Float`.
     FloatRange,
+    /// The canonical-text check of a `NaiveTimestamp`, `Date` or `Time`
+    /// on TEXT.
+    Calendar(ColumnType),
 }
 
 /// Recognizes one of the type map's implicit checks on `column`.
@@ -473,6 +493,15 @@ pub fn fold_implicit_check(column: &str, sql: &str) -> Option<ImplicitCheck> {
     }
     if canon == format!("{c} in (0, 1)") {
         return Some(ImplicitCheck::Bool);
+    }
+    for ty in [
+        ColumnType::NaiveTimestamp,
+        ColumnType::Date,
+        ColumnType::Time,
+    ] {
+        if canon == canonical_expr(&crate::render::sqlite::calendar_check(&c, ty)) {
+            return Some(ImplicitCheck::Calendar(ty));
+        }
     }
     if canon
         == format!(

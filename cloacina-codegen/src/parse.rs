@@ -552,6 +552,9 @@ impl<'s> Cx<'s> {
                     "Float" => Some(ColumnType::Float),
                     "Binary" => Some(ColumnType::Binary),
                     "Json" => Some(ColumnType::Json),
+                    "NaiveTimestamp" => Some(ColumnType::NaiveTimestamp),
+                    "Date" => Some(ColumnType::Date),
+                    "Time" => Some(ColumnType::Time),
                     _ => None,
                 };
                 match t {
@@ -965,7 +968,11 @@ fn suggest_type(name: &str) -> Option<&'static str> {
         "boolean" | "bool" => "Bool",
         "float8" | "f64" | "double" => "Double",
         "float4" | "f32" | "real" => "Float",
-        "timestamptz" | "timestamp" | "datetime" | "date_time" => "Timestamp",
+        "timestamptz" | "datetime" | "date_time" => "Timestamp",
+        // Diesel's `Timestamp` (and chrono's `NaiveDateTime`) have no time zone.
+        "timestamp" | "naivedatetime" | "naive_timestamp" => "NaiveTimestamp",
+        "naivedate" => "Date",
+        "naivetime" => "Time",
         "bytea" | "blob" | "bytes" | "binary" => "Binary",
         "jsonb" | "json" => "Json",
         "uuid" => "Uuid",

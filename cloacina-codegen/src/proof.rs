@@ -472,6 +472,7 @@ fn as_neutral(lite: &mut Schema, pg: &Schema) -> BTreeSet<(String, String)> {
                 (T::Uuid, T::Binary)
                 | (T::Bool, T::SmallInt | T::Integer | T::BigInt)
                 | (T::Timestamp | T::Json, T::Text { .. })
+                | (T::NaiveTimestamp | T::Date | T::Time, T::Text { .. })
                 | (T::SmallInt | T::Integer | T::BigInt, T::SmallInt | T::Integer | T::BigInt)
                 | (T::Text { .. }, T::Text { .. })
                 | (T::Float | T::Double, T::Float | T::Double) => pc.ty,

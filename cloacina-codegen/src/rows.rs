@@ -199,6 +199,10 @@ fn decode(backend: Backend, ty: ColumnType, j: serde_json::Value) -> Value {
             serde_json::from_str(s).map_or_else(|_| other(&j), Value::Json)
         }
         (ColumnType::Text { .. }, J::String(s)) => Value::Text(s.clone()),
+        (ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time, J::String(s)) => {
+            crate::validate::canonicalize_calendar_text(ty, s)
+                .map_or_else(|| other(&j), Value::Text)
+        }
         _ => other(&j),
     }
 }
@@ -262,6 +266,11 @@ fn expression(backend: Backend, name: &str, ty: ColumnType) -> String {
         }
         (Backend::Postgres, ColumnType::Json) => format!("{c}::text"),
         (Backend::Postgres, ColumnType::Double | ColumnType::Float) => format!("{c}::text"),
+        // `::text` keeps the space of a timestamp (JSON would write `T`).
+        (
+            Backend::Postgres,
+            ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time,
+        ) => format!("{c}::text"),
         (Backend::Postgres, _) => c,
         (Backend::Sqlite, ColumnType::Binary) => {
             format!("CASE WHEN {c} IS NULL THEN NULL ELSE hex({c}) END")

@@ -138,6 +138,37 @@ fn timestamp_boundary(i: u64) -> Option<i64> {
     })
 }
 
+/// The canonical text of the `n`th value of a calendar column: the ends of
+/// the range, a leap day and the smallest fraction first when `boundary`.
+fn calendar_value(ty: ColumnType, n: u64, boundary: bool) -> String {
+    let dates = ["0001-01-01", "9999-12-31", "2000-02-29", "1970-01-01"];
+    let times = [
+        "00:00:00",
+        "23:59:59.999999",
+        "12:00:00.000001",
+        "00:00:00.500000",
+    ];
+    let date = match (boundary, dates.get(n as usize)) {
+        (true, Some(d)) => d.to_string(),
+        _ => format!("2020-{:02}-{:02}", 1 + n % 12, 1 + n % 28),
+    };
+    let time = match (boundary, times.get(n as usize)) {
+        (true, Some(t)) => t.to_string(),
+        _ => {
+            let whole = format!("{:02}:{:02}:{:02}", n % 24, (n * 7) % 60, (n * 13) % 60);
+            match (n * 1_001) % 1_000_000 {
+                0 => whole,
+                f => format!("{whole}.{f:06}"),
+            }
+        }
+    };
+    match ty {
+        ColumnType::Date => date,
+        ColumnType::Time => time,
+        _ => format!("{date} {time}"),
+    }
+}
+
 fn json_boundary(i: u64) -> Option<serde_json::Value> {
     use serde_json::json;
     Some(match i {
@@ -225,6 +256,9 @@ fn generate(
                 (true, Some(v)) => Value::Float(f64::from(*v)),
                 _ => Value::Float(f64::from(n as f32) + 0.25),
             }
+        }
+        ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time => {
+            Value::Text(calendar_value(column.ty, n, boundary))
         }
         ColumnType::Double => {
             let b = [0.0, f64::MAX, f64::MIN_POSITIVE, -1.5e300, 1.0e-300, -0.5];

@@ -414,6 +414,7 @@ impl Validator {
         let ty = c.ty;
         let problem: Option<(String, String)> = match (d, ty) {
             (DefaultValue::Now, ColumnType::Timestamp) | (DefaultValue::Uuid, ColumnType::Uuid) => None,
+            (DefaultValue::Now, ColumnType::NaiveTimestamp) => Some(("`now` is a default for Timestamp columns: a NaiveTimestamp has no time zone to read the clock in".into(), format!("write a literal such as `#[default(\"{}\")]`, or make the column a Timestamp (a UTC instant)", calendar_example(ty)))),
             (DefaultValue::Now, _) => Some(("`now` is a default for Timestamp columns".into(), "write a literal of the column's type".into())),
             (DefaultValue::Uuid, _) => Some(("`uuid` is a default for Uuid columns".into(), "write a literal of the column's type".into())),
             (DefaultValue::Text(s), ColumnType::Text { max_len }) => match max_len {
@@ -428,6 +429,9 @@ impl Validator {
             }),
             (DefaultValue::Text(s), ColumnType::Timestamp) => (!is_canonical_timestamp(s)).then(|| {
                 ("a Timestamp default must be `now` or the canonical UTC text YYYY-MM-DDTHH:MM:SS.ffffffZ".into(), "write `#[default(now)]` or e.g. \"1970-01-01T00:00:00.000000Z\" (6 fraction digits, Z)".into())
+            }),
+            (DefaultValue::Text(s), ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time) => (!is_canonical_calendar_text(ty, s)).then(|| {
+                (format!("a {} default must be its canonical text {}", ty.neutral_name(), calendar_form(ty)), format!("write e.g. `#[default(\"{}\")]`", calendar_example(ty)))
             }),
             (DefaultValue::Text(s), ColumnType::Json) => (!looks_like_json(s)).then(|| {
                 ("a Json default must be JSON text".into(), "write e.g. `#[default(\"{}\")]` or `#[default(\"[]\")]`".into())
@@ -1008,6 +1012,106 @@ pub fn is_canonical_timestamp(s: &str) -> bool {
         && num(11..13) < 24
         && num(14..16) < 60
         && num(17..19) < 60
+}
+
+/// Whether `s` is the one canonical text of a `NaiveTimestamp`
+/// (`YYYY-MM-DD HH:MM:SS`, or with `.ffffff` when the fraction is not zero),
+/// a `Date` (`YYYY-MM-DD`) or a `Time` (`HH:MM:SS[.ffffff]`); `false` for
+/// any other column type. Years 0001..=9999; the day must exist.
+pub fn is_canonical_calendar_text(ty: ColumnType, s: &str) -> bool {
+    match ty {
+        ColumnType::Date => is_canonical_date(s),
+        ColumnType::Time => is_canonical_time(s),
+        ColumnType::NaiveTimestamp => {
+            s.len() > 11
+                && s.is_char_boundary(10)
+                && s.is_char_boundary(11)
+                && is_canonical_date(&s[..10])
+                && &s[10..11] == " "
+                && is_canonical_time(&s[11..])
+        }
+        _ => false,
+    }
+}
+
+/// The canonical text of a calendar value from the text a database prints
+/// (PostgreSQL drops trailing fraction zeros and may write `T` in a
+/// timestamp): `None` unless it names a value of `ty`.
+pub fn canonicalize_calendar_text(ty: ColumnType, s: &str) -> Option<String> {
+    let s = s.trim();
+    let s = if ty == ColumnType::NaiveTimestamp && s.get(10..11) == Some("T") {
+        format!("{} {}", &s[..10], &s[11..])
+    } else {
+        s.to_string()
+    };
+    let c = match s.split_once('.') {
+        Some((whole, f)) if f.len() <= 6 && f.chars().all(|c| c.is_ascii_digit()) => {
+            if f.chars().all(|c| c == '0') {
+                whole.to_string()
+            } else {
+                format!("{whole}.{f:0<6}")
+            }
+        }
+        Some(_) => return None,
+        None => s,
+    };
+    is_canonical_calendar_text(ty, &c).then_some(c)
+}
+
+fn is_canonical_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |acc, c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else {
+        return false;
+    };
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => 0,
+    };
+    (1..=9999).contains(&y) && (1..=days).contains(&d)
+}
+
+fn is_canonical_time(s: &str) -> bool {
+    let b = s.as_bytes();
+    if !(b.len() == 8 || b.len() == 15) || b[2] != b':' || b[5] != b':' {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |acc, c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let whole = matches!((num(0..2), num(3..5), num(6..8)), (Some(h), Some(m), Some(s)) if h < 24 && m < 60 && s < 60);
+    whole && (b.len() == 8 || (b[8] == b'.' && num(9..15).is_some_and(|f| f != 0)))
+}
+
+/// The canonical text form of a calendar type, for messages.
+fn calendar_form(ty: ColumnType) -> &'static str {
+    match ty {
+        ColumnType::Date => "YYYY-MM-DD",
+        ColumnType::Time => "HH:MM:SS[.ffffff] (6 fraction digits, left out when zero)",
+        _ => "YYYY-MM-DD HH:MM:SS[.ffffff] (6 fraction digits, left out when zero)",
+    }
+}
+
+/// A canonical example value of a calendar type, for messages.
+fn calendar_example(ty: ColumnType) -> &'static str {
+    match ty {
+        ColumnType::Date => "1970-01-01",
+        ColumnType::Time => "00:00:00",
+        _ => "1970-01-01 00:00:00",
+    }
 }
 
 /// A cheap structural check that text is a JSON document: balanced brackets

@@ -16,4 +16,15 @@ pub mod everything {
     pub const SQLITE_DDL: &str = include_str!(concat!(env!("OUT_DIR"), "/everything.sqlite.sql"));
 }
 
+pub mod calendar {
+    //! Generated from `cloacina-codegen/tests/fixtures/valid/calendar.rs`:
+    //! `NaiveTimestamp`, `Date` and `Time` as keys, defaults and checks.
+    include!(concat!(env!("OUT_DIR"), "/calendar.rs"));
+
+    /// The PostgreSQL DDL generated for the fixture.
+    pub const POSTGRES_DDL: &str = include_str!(concat!(env!("OUT_DIR"), "/calendar.postgres.sql"));
+    /// The SQLite DDL generated for the fixture.
+    pub const SQLITE_DDL: &str = include_str!(concat!(env!("OUT_DIR"), "/calendar.sqlite.sql"));
+}
+
 pub mod support;

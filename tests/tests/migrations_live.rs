@@ -257,6 +257,13 @@ fn seed_sql(backend: Backend, c: &Column, i: i64) -> String {
         ColumnType::Json => format!("'{{\"i\":{i}}}'"),
         ColumnType::Binary if pg => format!("'\\x0{i}'::bytea"),
         ColumnType::Binary => format!("X'0{i}'"),
+        ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time if pg => {
+            let cast = c.ty.neutral_name().replace("Naive", "").to_lowercase();
+            format!("'{}'::{cast}", seed_text(c.ty, false, i))
+        }
+        ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time => {
+            format!("'{}'", seed_text(c.ty, false, i))
+        }
     }
 }
 
@@ -274,6 +281,9 @@ fn seed_text(ty: ColumnType, nullable: bool, i: i64) -> String {
         ColumnType::Uuid => format!("0000000000004000800000000000000{i}"),
         ColumnType::Json => format!("{{\"i\":{i}}}"),
         ColumnType::Binary => format!("0{i}"),
+        ColumnType::NaiveTimestamp => format!("2024-01-0{i} 10:00:00.500000"),
+        ColumnType::Date => format!("2024-01-0{i}"),
+        ColumnType::Time => format!("10:00:0{i}.500000"),
     }
 }
 
@@ -287,6 +297,9 @@ fn zero_text(ty: ColumnType) -> String {
         ColumnType::Uuid => "0".repeat(32),
         ColumnType::Json => "{}".into(),
         ColumnType::Binary => String::new(),
+        ColumnType::NaiveTimestamp => "1970-01-01 00:00:00".into(),
+        ColumnType::Date => "1970-01-01".into(),
+        ColumnType::Time => "00:00:00".into(),
     }
 }
 
@@ -333,6 +346,7 @@ fn expected(from: Option<&Column>, to: &Column, i: i64) -> Option<String> {
         (a, T::Text { .. }) if a.is_integer() => seed,
         (T::Bool, T::Text { .. }) => seed,
         (T::Timestamp, T::Text { .. }) => seed,
+        (T::NaiveTimestamp | T::Date | T::Time, T::Text { .. }) => seed,
         (T::Uuid, T::Text { .. }) => format!("00000000-0000-4000-8000-00000000000{i}"),
         _ => return None,
     })
@@ -362,6 +376,13 @@ fn norm_sql(backend: Backend, c: &Column) -> String {
         }
         (Backend::Postgres, ColumnType::Json) => format!("replace({n}::text, ' ', '')"),
         (Backend::Postgres, ColumnType::Binary) => format!("encode({n}, 'hex')"),
+        (Backend::Postgres, ColumnType::Date) => format!("to_char({n}, 'YYYY-MM-DD')"),
+        (Backend::Postgres, ColumnType::NaiveTimestamp) => {
+            format!("regexp_replace(to_char({n}, 'YYYY-MM-DD HH24:MI:SS.US'), '\\.000000$', '')")
+        }
+        (Backend::Postgres, ColumnType::Time) => format!(
+            "regexp_replace(to_char(DATE '2000-01-01' + {n}, 'HH24:MI:SS.US'), '\\.000000$', '')"
+        ),
         (Backend::Postgres, _) => n.to_string(),
     };
     format!("coalesce({e}, 'NULL')")

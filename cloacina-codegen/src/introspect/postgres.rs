@@ -539,7 +539,10 @@ impl Reader {
                         Some(d) => default = Some(d),
                         None => self.notes.push(Note::new(
                             &object,
-                            format!("default `{expr}` has no neutral spelling; left out"),
+                            format!(
+                                "default `{expr}` has no neutral spelling; left out{}",
+                                crate::normalize::calendar_default_hint(ty)
+                            ),
                         )),
                     }
                 }
@@ -801,10 +804,26 @@ fn column_type(
         "int8" => ColumnType::BigInt,
         "bool" => ColumnType::Bool,
         "timestamptz" => ColumnType::Timestamp,
-        "timestamp" => return Err(
-            "a timestamp WITHOUT time zone; the neutral Timestamp is a UTC instant (TIMESTAMPTZ), which would change what the column means".into(),
-        ),
-        "citext" => return Err("case-insensitive text (extension citext); Text would compare case-sensitively".into()),
+        "timestamp" | "time" => {
+            let ty = if c.typname == "time" {
+                ColumnType::Time
+            } else {
+                ColumnType::NaiveTimestamp
+            };
+            // A precision below microseconds rounds on PostgreSQL; the
+            // neutral types keep microseconds.
+            if (0..6).contains(&c.typmod) {
+                approx(notes, &format!("{} (microseconds)", ty.neutral_name()));
+            }
+            ty
+        }
+        "date" => ColumnType::Date,
+        "citext" => {
+            return Err(
+                "case-insensitive text (extension citext); Text would compare case-sensitively"
+                    .into(),
+            )
+        }
         "float8" => ColumnType::Double,
         "float4" => ColumnType::Float,
         "bytea" => ColumnType::Binary,
@@ -815,8 +834,9 @@ fn column_type(
         }
         _ => {
             return Err(format!(
-                "type {} has no neutral type (Uuid, Text, SmallInt, Integer, BigInt, Bool, Timestamp, Double, Binary, Json)",
-                c.formatted
+                "type {} has no neutral type ({})",
+                c.formatted,
+                ColumnType::NAMES.join(", ")
             ))
         }
     };
@@ -835,6 +855,20 @@ pub fn parse_default(ty: ColumnType, expr: &str) -> Option<DefaultValue> {
         })
         .collect();
     let call = |name: &str| words == [name, "(", ")"];
+    let calendar = matches!(
+        ty,
+        ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time
+    );
+    if calendar {
+        // `now()`/`CURRENT_DATE` on a type without time zone depend on the
+        // session's zone: no neutral default says that (the caller notes it).
+        return match toks.as_slice() {
+            [Tok::Str(s)] => Some(DefaultValue::Text(
+                crate::validate::canonicalize_calendar_text(ty, s)?,
+            )),
+            _ => None,
+        };
+    }
     if call("now")
         || call("clock_timestamp")
         || call("transaction_timestamp")
@@ -933,5 +967,45 @@ mod tests {
             Some("2024-01-02T03:04:05.000006Z")
         );
         assert_eq!(pg_timestamp_to_canonical("2024-01-02 03:04:05+01"), None);
+    }
+
+    #[test]
+    fn calendar_defaults_are_canonical_text_and_clock_defaults_are_not_neutral() {
+        use ColumnType as T;
+        use DefaultValue as D;
+        let text = |s: &str| Some(D::Text(s.into()));
+        let cases: Vec<(ColumnType, &str, Option<DefaultValue>)> = vec![
+            (T::Date, "'2024-02-29'::date", text("2024-02-29")),
+            (
+                T::Time,
+                "'10:00:00'::time without time zone",
+                text("10:00:00"),
+            ),
+            // PostgreSQL prints the fraction without its trailing zeros.
+            (
+                T::Time,
+                "'10:00:00.5'::time without time zone",
+                text("10:00:00.500000"),
+            ),
+            (
+                T::NaiveTimestamp,
+                "'2024-01-01 10:00:00.000001'::timestamp without time zone",
+                text("2024-01-01 10:00:00.000001"),
+            ),
+            (
+                T::NaiveTimestamp,
+                "'2024-01-01 10:00:00'::timestamp without time zone",
+                text("2024-01-01 10:00:00"),
+            ),
+            // The session's clock and zone: no neutral spelling (noted by the caller).
+            (T::NaiveTimestamp, "CURRENT_TIMESTAMP", None),
+            (T::NaiveTimestamp, "now()", None),
+            (T::Date, "CURRENT_DATE", None),
+            (T::Time, "LOCALTIME", None),
+            (T::Date, "'infinity'::date", None),
+        ];
+        for (ty, expr, want) in cases {
+            assert_eq!(parse_default(ty, expr), want, "{expr}");
+        }
     }
 }

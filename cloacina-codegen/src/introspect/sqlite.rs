@@ -487,7 +487,10 @@ impl Reader {
                     if d.is_none() && canonical_expr(expr) != "null" {
                         self.notes.push(Note::new(
                             &object,
-                            format!("default `{expr}` has no neutral spelling; left out"),
+                            format!(
+                                "default `{expr}` has no neutral spelling; left out{}",
+                                crate::normalize::calendar_default_hint(ty)
+                            ),
                         ));
                     }
                     d
@@ -732,6 +735,10 @@ pub fn declared_type(
     let ty = match base.as_str() {
         b if b.contains("UUID") => ColumnType::Uuid,
         "BOOLEAN" | "BOOL" => ColumnType::Bool,
+        // SQLite's TIMESTAMP/DATETIME hold no zone, but most multi-backend
+        // applications keep UTC text there next to PostgreSQL's TIMESTAMPTZ:
+        // read as Timestamp (check-parity calls a PostgreSQL TIMESTAMP
+        // against it representation only).
         "TIMESTAMP" | "TIMESTAMPTZ" | "DATETIME" | "TIMESTAMP WITH TIME ZONE" => {
             ColumnType::Timestamp
         }
@@ -745,11 +752,15 @@ pub fn declared_type(
         "BIGINT" | "INT8" | "UNSIGNED BIG INT" => ColumnType::BigInt,
         "REAL" | "DOUBLE" | "DOUBLE PRECISION" | "FLOAT" | "FLOAT8" => ColumnType::Double,
         "BLOB" | "BYTEA" | "BINARY" => ColumnType::Binary,
+        "DATE" => ColumnType::Date,
+        "TIME" => ColumnType::Time,
+        "NAIVETIMESTAMP" | "TIMESTAMP WITHOUT TIME ZONE" => ColumnType::NaiveTimestamp,
         _ => {
             notes.push(Note::new(
                 object,
                 format!(
-                    "declared type `{declared}` has no neutral type (Uuid, Text, SmallInt, Integer, BigInt, Bool, Timestamp, Double, Binary, Json); column left out"
+                    "declared type `{declared}` has no neutral type ({}); column left out",
+                    ColumnType::NAMES.join(", ")
                 ),
             ));
             return None;
@@ -775,6 +786,8 @@ fn fold(ty: ColumnType, k: ImplicitCheck) -> Option<ColumnType> {
         }
         (T::Text { max_len: None } | T::Json, ImplicitCheck::JsonValid) => Some(T::Json),
         (T::Double | T::Float, ImplicitCheck::FloatRange) => Some(T::Float),
+        (T::Text { max_len: None }, ImplicitCheck::Calendar(c)) => Some(c),
+        (c, ImplicitCheck::Calendar(k)) if c == k => Some(c),
         _ => None,
     }
 }
@@ -783,6 +796,19 @@ fn fold(ty: ColumnType, k: ImplicitCheck) -> Option<ColumnType> {
 /// type `ty`.
 pub fn parse_default(ty: ColumnType, expr: &str) -> Option<DefaultValue> {
     let toks = canonical_tokens(expr, true);
+    if matches!(
+        ty,
+        ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time
+    ) {
+        // `CURRENT_TIMESTAMP` & co. have no neutral spelling on these types
+        // (the caller notes it); a literal must be canonical text.
+        return match toks.as_slice() {
+            [Tok::Str(s)] => Some(DefaultValue::Text(
+                crate::validate::canonicalize_calendar_text(ty, s)?,
+            )),
+            _ => None,
+        };
+    }
     let lower = render_tokens(&toks);
     if lower.contains("randomblob") || lower.contains("uuid") {
         return Some(DefaultValue::Uuid);
@@ -935,5 +961,52 @@ mod tests {
             parse_default(ColumnType::Uuid, "X'0000000000000000000000000000000A'"),
             Some(D::Text("00000000-0000-0000-0000-00000000000a".into()))
         );
+    }
+
+    #[test]
+    fn calendar_types_by_declared_name_and_by_their_check() {
+        let mut notes = Vec::new();
+        for (decl, want) in [
+            ("DATE", ColumnType::Date),
+            ("TIME", ColumnType::Time),
+            ("NaiveTimestamp", ColumnType::NaiveTimestamp),
+        ] {
+            assert_eq!(
+                declared_type(decl, false, "t.c", &mut notes),
+                Some(want),
+                "{decl}"
+            );
+        }
+        assert!(notes.is_empty(), "{notes:?}");
+        for ty in [
+            ColumnType::NaiveTimestamp,
+            ColumnType::Date,
+            ColumnType::Time,
+        ] {
+            let check = crate::render::sqlite::calendar_check("c", ty);
+            let k = fold_implicit_check("c", &check).expect("recognized");
+            assert_eq!(
+                fold(ColumnType::Text { max_len: None }, k),
+                Some(ty),
+                "{check}"
+            );
+            assert_eq!(fold(ty, k), Some(ty));
+            assert_eq!(fold(ColumnType::Integer, k), None);
+        }
+        use DefaultValue as D;
+        assert_eq!(
+            parse_default(ColumnType::Date, "'2024-01-01'"),
+            Some(D::Text("2024-01-01".into()))
+        );
+        assert_eq!(
+            parse_default(ColumnType::Time, "'10:00:00.000000'"),
+            Some(D::Text("10:00:00".into()))
+        );
+        // SQLite's clock on a naive timestamp: no neutral spelling.
+        assert_eq!(
+            parse_default(ColumnType::NaiveTimestamp, "CURRENT_TIMESTAMP"),
+            None
+        );
+        assert_eq!(parse_default(ColumnType::Date, "'yesterday'"), None);
     }
 }

@@ -441,6 +441,9 @@ pub trait Dialect: Send + Sync {
             ColumnType::Double | ColumnType::Float => DefaultValue::Float(0.0),
             ColumnType::Json => DefaultValue::Text("{}".into()),
             ColumnType::Binary => return self.empty_binary(),
+            ColumnType::NaiveTimestamp => DefaultValue::Text("1970-01-01 00:00:00".into()),
+            ColumnType::Date => DefaultValue::Text("1970-01-01".into()),
+            ColumnType::Time => DefaultValue::Text("00:00:00".into()),
         };
         self.default_sql(column, &v)
     }

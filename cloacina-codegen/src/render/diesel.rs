@@ -10,6 +10,9 @@
 //! types        a re-export of the runtime types crate (`cloacina-types` by
 //!              default, see `Builder::types_path`): DbUuid, DbTimestamp, DbBool,
 //!              DbJson and UniversalUuid, UniversalTimestamp, UniversalBool, UniversalJson
+//!              (and the calendar types DbNaiveTimestamp, DbDate, DbTime with
+//!              UniversalNaiveTimestamp, UniversalDate, UniversalTime where the
+//!              schema uses them)
 //! schema       unified (custom types, serves every backend through AnyConnection),
 //!              postgres and sqlite (native Diesel SQL types)
 //! models       <Table> (Queryable, Selectable, Identifiable), New<Table> (Insertable,
@@ -101,7 +104,14 @@ pub fn render(
     out.push('\n');
     out.push_str(&models);
     out.push('\n');
-    out.push_str(&pretty("connection", connection_module(&backends)?)?);
+    let calendar = schema
+        .tables
+        .iter()
+        .any(|t| t.columns.iter().any(|c| is_calendar(c.ty)));
+    out.push_str(&pretty(
+        "connection",
+        connection_module(&backends, calendar)?,
+    )?);
     Ok(out)
 }
 
@@ -137,7 +147,16 @@ fn types_reexport(types_path: &str) -> Result<TokenStream> {
     })
 }
 
-fn connection_module(backends: &[Backend]) -> Result<TokenStream> {
+/// Whether `ty` is one of the calendar types (`NaiveTimestamp`, `Date`,
+/// `Time`), whose SQL types are named only where a schema uses them.
+fn is_calendar(ty: ColumnType) -> bool {
+    matches!(
+        ty,
+        ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time
+    )
+}
+
+fn connection_module(backends: &[Backend], calendar: bool) -> Result<TokenStream> {
     let variants = backends.iter().map(|b| match b {
         Backend::Postgres => quote! {
             /// A PostgreSQL connection.
@@ -148,7 +167,7 @@ fn connection_module(backends: &[Backend]) -> Result<TokenStream> {
             Sqlite(diesel::SqliteConnection)
         },
     });
-    let multi = multi_backend_impls();
+    let multi = multi_backend_impls(calendar);
     Ok(quote! {
         /// The connection enum that picks its backend at run time.
         pub mod connection {
@@ -170,13 +189,30 @@ fn connection_module(backends: &[Backend]) -> Result<TokenStream> {
 /// SQL type. Everything else (`Nullable<_>`, `Option<_>`, `&T`,
 /// `AsExpression`, `Queryable`) comes from blanket impls and the derives.
 /// They must be generated: `MultiBackend` is defined in the consumer's crate.
-fn multi_backend_impls() -> TokenStream {
-    let pairs = [
+/// The calendar types' impls are written only when `calendar` (the schema
+/// uses one of them), so a schema without them gets the same file as before.
+fn multi_backend_impls(calendar: bool) -> TokenStream {
+    let mut pairs = vec![
         ("DbUuid", "UniversalUuid"),
         ("DbTimestamp", "UniversalTimestamp"),
         ("DbBool", "UniversalBool"),
         ("DbJson", "UniversalJson"),
     ];
+    if calendar {
+        pairs.extend([
+            ("DbNaiveTimestamp", "UniversalNaiveTimestamp"),
+            ("DbDate", "UniversalDate"),
+            ("DbTime", "UniversalTime"),
+        ]);
+    }
+    let calendar_imports = calendar.then(|| {
+        quote! {
+            use super::types::{
+                DbDate, DbNaiveTimestamp, DbTime, UniversalDate, UniversalNaiveTimestamp,
+                UniversalTime,
+            };
+        }
+    });
     let impls = pairs.iter().map(|(sql, value)| {
         let sql = format_ident!("{sql}");
         let value = format_ident!("{value}");
@@ -211,6 +247,7 @@ fn multi_backend_impls() -> TokenStream {
             DbBool, DbJson, DbTimestamp, DbUuid, UniversalBool, UniversalJson, UniversalTimestamp,
             UniversalUuid,
         };
+        #calendar_imports
 
         #(#impls)*
     }
@@ -319,6 +356,9 @@ fn unified_sql_type(ty: ColumnType) -> &'static str {
         ColumnType::Float => "Float",
         ColumnType::Binary => "Binary",
         ColumnType::Json => "DbJson",
+        ColumnType::NaiveTimestamp => "DbNaiveTimestamp",
+        ColumnType::Date => "DbDate",
+        ColumnType::Time => "DbTime",
     }
 }
 
@@ -331,6 +371,12 @@ fn native_sql_type(ty: ColumnType, backend: Backend) -> &'static str {
         (Backend::Postgres, ColumnType::Json) => "Jsonb",
         (Backend::Sqlite, ColumnType::Uuid) => "Binary",
         (Backend::Sqlite, ColumnType::Timestamp | ColumnType::Json) => "Text",
+        (Backend::Postgres, ColumnType::NaiveTimestamp) => "Timestamp",
+        (Backend::Postgres, ColumnType::Date) => "Date",
+        (Backend::Postgres, ColumnType::Time) => "Time",
+        (Backend::Sqlite, ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time) => {
+            "Text"
+        }
         (_, ColumnType::Text { .. }) => "Text",
         (_, ColumnType::SmallInt) => "SmallInt",
         (_, ColumnType::Integer) => "Integer",
@@ -400,6 +446,12 @@ fn table_module(schema: &Schema, flavour: Flavour, name: &str, doc: &str) -> Str
         if matches!(flavour, Flavour::Unified) {
             out.push_str("            #[allow(unused_imports)]\n");
             out.push_str("            use super::super::super::types::{DbBool, DbJson, DbTimestamp, DbUuid};\n");
+            if t.columns.iter().any(|c| is_calendar(c.ty)) {
+                out.push_str("            #[allow(unused_imports)]\n");
+                out.push_str(
+                    "            use super::super::super::types::{DbDate, DbNaiveTimestamp, DbTime};\n",
+                );
+            }
         }
         out.push('\n');
         doc_lines(&mut out, "            ", &t.docs);
@@ -492,6 +544,9 @@ fn rust_type(ty: ColumnType) -> TokenStream {
         ColumnType::Float => quote!(f32),
         ColumnType::Binary => quote!(Vec<u8>),
         ColumnType::Json => quote!(super::types::UniversalJson),
+        ColumnType::NaiveTimestamp => quote!(super::types::UniversalNaiveTimestamp),
+        ColumnType::Date => quote!(super::types::UniversalDate),
+        ColumnType::Time => quote!(super::types::UniversalTime),
     }
 }
 

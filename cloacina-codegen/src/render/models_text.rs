@@ -36,6 +36,9 @@ fn rust_type(ty: ColumnType) -> &'static str {
         ColumnType::Float => "f32",
         ColumnType::Binary => "Vec<u8>",
         ColumnType::Json => "super::types::UniversalJson",
+        ColumnType::NaiveTimestamp => "super::types::UniversalNaiveTimestamp",
+        ColumnType::Date => "super::types::UniversalDate",
+        ColumnType::Time => "super::types::UniversalTime",
     }
 }
 

@@ -57,6 +57,9 @@ impl Dialect for Postgres {
             ColumnType::Float => "REAL".into(),
             ColumnType::Binary => "BYTEA".into(),
             ColumnType::Json => "JSONB".into(),
+            ColumnType::NaiveTimestamp => "TIMESTAMP".into(),
+            ColumnType::Date => "DATE".into(),
+            ColumnType::Time => "TIME".into(),
         }
     }
 
@@ -73,6 +76,9 @@ impl Dialect for Postgres {
             ColumnType::Uuid => format!("{}::uuid", quote_literal(&text.to_ascii_lowercase())),
             ColumnType::Timestamp => format!("{}::timestamptz", quote_literal(text)),
             ColumnType::Json => format!("{}::jsonb", quote_literal(text)),
+            ColumnType::NaiveTimestamp => format!("{}::timestamp", quote_literal(text)),
+            ColumnType::Date => format!("{}::date", quote_literal(text)),
+            ColumnType::Time => format!("{}::time", quote_literal(text)),
             _ => quote_literal(text),
         }
     }
@@ -163,6 +169,14 @@ impl Dialect for Postgres {
             )),
             (T::Timestamp, T::Text { .. }) => Some(format!(
                 "to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')::{pg_type}"
+            )),
+            // The canonical text SQLite stores (no fraction when it is zero).
+            (T::Date, T::Text { .. }) => Some(format!("to_char({c}, 'YYYY-MM-DD')::{pg_type}")),
+            (T::NaiveTimestamp, T::Text { .. }) => Some(format!(
+                "regexp_replace(to_char({c}, 'YYYY-MM-DD HH24:MI:SS.US'), '\\.000000$', '')::{pg_type}"
+            )),
+            (T::Time, T::Text { .. }) => Some(format!(
+                "regexp_replace(to_char(DATE '2000-01-01' + {c}, 'HH24:MI:SS.US'), '\\.000000$', '')::{pg_type}"
             )),
             (_, T::Text { .. }) => Some(format!("{c}::text::{pg_type}")),
             (T::Text { .. }, T::Json) => Some(format!("{c}::jsonb")),

@@ -75,6 +75,48 @@ impl Sqlite {
 pub const TIMESTAMP_GLOB: &str =
     "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]Z";
 
+/// The `GLOB` pattern of a canonical date, `YYYY-MM-DD`.
+pub const DATE_GLOB: &str = "[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]";
+
+/// The `GLOB` pattern of a canonical time of day without its fraction,
+/// `HH:MM:SS`.
+pub const TIME_GLOB: &str = "[0-2][0-9]:[0-5][0-9]:[0-5][0-9]";
+
+/// The six fraction digits of a canonical time, after the dot.
+const FRACTION_GLOB: &str = "[0-9][0-9][0-9][0-9][0-9][0-9]";
+
+/// The implicit check of a `Date`, `Time` or `NaiveTimestamp` column: its
+/// one canonical text. A `Time` (and the time part of a `NaiveTimestamp`)
+/// is `HH:MM:SS` for a whole second, else `HH:MM:SS.ffffff` with a fraction
+/// that is not all zeros, so equal values have equal text and text order
+/// is time order. The `GLOB` fixes the shape; SQLite's own `date`/`time`/
+/// `datetime` with a no-op modifier (which makes them normalize) give the
+/// whole-second part back unchanged only when the day and time exist (no
+/// month 13, no 30 February, no 24:00:00); `IS` because a failed parse is
+/// `NULL`, which a `CHECK` would let through. Year 0000, which SQLite knows
+/// and PostgreSQL does not, is refused.
+/// `CURRENT_TIMESTAMP` writes a canonical `NaiveTimestamp`.
+pub fn calendar_check(c: &str, ty: ColumnType) -> String {
+    let (whole, func, len, year) = match ty {
+        ColumnType::Date => {
+            return format!(
+                "{c} GLOB '{DATE_GLOB}' AND {c} >= '0001' AND date({c}, '+0 days') IS {c}"
+            );
+        }
+        ColumnType::Time => (TIME_GLOB.to_string(), "time", 8, String::new()),
+        _ => (
+            format!("{DATE_GLOB} {TIME_GLOB}"),
+            "datetime",
+            19,
+            format!(" AND {c} >= '0001'"),
+        ),
+    };
+    format!(
+        "({c} GLOB '{whole}' OR ({c} GLOB '{whole}.{FRACTION_GLOB}' AND {c} NOT GLOB '*.000000')) \
+         AND {func}(substr({c}, 1, {len}), '+0 seconds') IS substr({c}, 1, {len}){year}"
+    )
+}
+
 /// The current instant as canonical timestamp text.
 const NOW: &str = "(strftime('%Y-%m-%dT%H:%M:%f000Z', 'now'))";
 
@@ -93,7 +135,12 @@ impl Dialect for Sqlite {
     fn column_type(&self, ty: ColumnType) -> String {
         match ty {
             ColumnType::Uuid | ColumnType::Binary => "BLOB",
-            ColumnType::Text { .. } | ColumnType::Timestamp | ColumnType::Json => "TEXT",
+            ColumnType::Text { .. }
+            | ColumnType::Timestamp
+            | ColumnType::Json
+            | ColumnType::NaiveTimestamp
+            | ColumnType::Date
+            | ColumnType::Time => "TEXT",
             ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt | ColumnType::Bool => {
                 "INTEGER"
             }
@@ -113,6 +160,9 @@ impl Dialect for Sqlite {
             ColumnType::Timestamp => Some(format!("{c} GLOB '{TIMESTAMP_GLOB}'")),
             ColumnType::Json => Some(self.json_valid_expr(c)),
             ColumnType::Float => Some(format!("{c} BETWEEN {F32_MIN} AND {F32_MAX}")),
+            ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time => {
+                Some(calendar_check(c, column.ty))
+            }
             ColumnType::Text { max_len: None }
             | ColumnType::BigInt
             | ColumnType::Double

@@ -1,10 +1,19 @@
 //! Runtime types for the code that `cloacina-codegen` generates.
 //!
 //! The generated `table!` modules name the custom SQL types of this crate
-//! ([`DbUuid`], [`DbTimestamp`], [`DbBool`], [`DbJson`]); the generated models
-//! hold its values ([`UniversalUuid`], [`UniversalTimestamp`],
-//! [`UniversalBool`], [`UniversalJson`]), which read and write identically on
-//! PostgreSQL and SQLite. A consuming crate depends on this crate next to
+//! ([`DbUuid`], [`DbTimestamp`], [`DbBool`], [`DbJson`], [`DbNaiveTimestamp`],
+//! [`DbDate`], [`DbTime`]); the generated models hold its values
+//! ([`UniversalUuid`], [`UniversalTimestamp`], [`UniversalBool`],
+//! [`UniversalJson`], [`UniversalNaiveTimestamp`], [`UniversalDate`],
+//! [`UniversalTime`]), which read and write identically on PostgreSQL and
+//! SQLite.
+//!
+//! **Two timestamps, named apart.** The neutral `Timestamp` ([`DbTimestamp`],
+//! [`UniversalTimestamp`]) is a UTC *instant*: `TIMESTAMPTZ` on PostgreSQL.
+//! Diesel's own `sql_types::Timestamp` is the other kind, a wall-clock
+//! timestamp *without* time zone; its neutral counterpart is
+//! `NaiveTimestamp` ([`DbNaiveTimestamp`], [`UniversalNaiveTimestamp`],
+//! `TIMESTAMP` on PostgreSQL). A consuming crate depends on this crate next to
 //! `diesel` and includes the generated file:
 //!
 //! ```toml
@@ -36,7 +45,8 @@
 //! - `sqlite`: the SQLite storage formats (`ToSql`/`FromSql` for `Sqlite`);
 //! - `serde`: `Serialize`/`Deserialize` for the universal value types (UUIDs
 //!   as hyphenated text, timestamps in the canonical
-//!   `YYYY-MM-DDTHH:MM:SS.ffffffZ` form, JSON as itself).
+//!   `YYYY-MM-DDTHH:MM:SS.ffffffZ` form, naive timestamps, dates and times
+//!   in their canonical SQLite text, JSON as itself).
 //!
 //! Enable the features of every backend the generator was asked for (its
 //! `Builder::backends`); `postgres` and `sqlite` are on by default.
@@ -320,5 +330,340 @@ impl From<UniversalJson> for serde_json::Value {
 impl fmt::Display for UniversalJson {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.0, f)
+    }
+}
+
+/// The one canonical text of a time of day, as SQLite stores it:
+/// `HH:MM:SS` for a whole second, else `HH:MM:SS.ffffff` (six digits, never
+/// all zero), so equal times have equal text and text order is time order.
+fn canonical_time_text(t: NaiveTime) -> String {
+    let micros = t.nanosecond() / 1_000;
+    if micros == 0 {
+        format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
+    } else {
+        format!(
+            "{:02}:{:02}:{:02}.{micros:06}",
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
+    }
+}
+
+/// Reads `HH:MM:SS` or `HH:MM:SS.f…` (up to 6 fraction digits; no leap
+/// second).
+fn parse_time_text(s: &str) -> Option<NaiveTime> {
+    let b = s.as_bytes();
+    if b.len() < 8 || b[2] != b':' || b[5] != b':' {
+        return None;
+    }
+    let num = |from: usize, to: usize| -> Option<u32> {
+        b.get(from..to)?.iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let micros = match &b[8..] {
+        [] => 0,
+        [b'.', frac @ ..] if (1..=6).contains(&frac.len()) => {
+            num(9, b.len())? * 10u32.pow(6 - frac.len() as u32)
+        }
+        _ => return None,
+    };
+    NaiveTime::from_hms_micro_opt(num(0, 2)?, num(3, 5)?, num(6, 8)?, micros)
+}
+
+/// Reads `YYYY-MM-DD` (four-digit year).
+fn parse_date_text(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |from: usize, to: usize| -> Option<u32> {
+        b[from..to].iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 7)?, num(8, 10)?)
+}
+
+fn check_year(what: &str, year: i32) -> Result<(), String> {
+    if (MIN_YEAR..=MAX_YEAR).contains(&year) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what}: year {year} outside the supported range {MIN_YEAR:04}..={MAX_YEAR:04}"
+        ))
+    }
+}
+
+/// PostgreSQL `timestamp` (without time zone); SQLite `TEXT`
+/// `YYYY-MM-DD HH:MM:SS[.ffffff]`.
+#[derive(
+    Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId,
+)]
+#[diesel(postgres_type(oid = 1114, array_oid = 1115))]
+#[diesel(sqlite_type(name = "Text"))]
+pub struct DbNaiveTimestamp;
+
+/// A wall-clock date and time WITHOUT time zone, microsecond precision:
+/// `TIMESTAMP` on PostgreSQL, canonical text on SQLite (`YYYY-MM-DD
+/// HH:MM:SS` for a whole second, else `YYYY-MM-DD HH:MM:SS.ffffff`; what
+/// SQLite's `CURRENT_TIMESTAMP` writes is canonical). Not an instant: for
+/// a UTC instant use [`UniversalTimestamp`]. Years 0001..=9999.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, AsExpression, FromSqlRow)]
+#[diesel(sql_type = DbNaiveTimestamp)]
+pub struct UniversalNaiveTimestamp(pub NaiveDateTime);
+
+impl UniversalNaiveTimestamp {
+    /// Truncated to whole microseconds, as stored by both backends.
+    pub fn truncated(self) -> Self {
+        let t = self.0.time();
+        let t = t
+            .with_nanosecond(t.nanosecond() / 1_000 * 1_000)
+            .unwrap_or(t);
+        Self(NaiveDateTime::new(self.0.date(), t))
+    }
+
+    /// Microseconds since 1970-01-01 00:00:00 (as if it were UTC), after
+    /// checking the parity range 0001..=9999.
+    pub fn checked_micros(&self) -> Result<i64, String> {
+        check_year("DbNaiveTimestamp", self.0.year())?;
+        Ok(self.0.and_utc().timestamp_micros())
+    }
+
+    /// The canonical text (truncated to microseconds).
+    pub fn to_canonical_string(&self) -> String {
+        let t = self.truncated().0;
+        format!(
+            "{:04}-{:02}-{:02} {}",
+            t.year(),
+            t.month(),
+            t.day(),
+            canonical_time_text(t.time())
+        )
+    }
+
+    /// Reads `YYYY-MM-DD HH:MM:SS[.f…]` (a `T` in place of the space is
+    /// accepted too).
+    ///
+    /// # Errors
+    /// Any other text, with what was expected.
+    pub fn parse_text(s: &str) -> Result<Self, String> {
+        let parsed = s
+            .get(0..10)
+            .zip(s.get(11..))
+            .filter(|_| matches!(s.as_bytes().get(10), Some(b' ' | b'T')))
+            .and_then(|(d, t)| Some(NaiveDateTime::new(parse_date_text(d)?, parse_time_text(t)?)));
+        parsed.map(Self).ok_or_else(|| {
+            format!("DbNaiveTimestamp: cannot parse {s:?}; expected YYYY-MM-DD HH:MM:SS[.ffffff]")
+        })
+    }
+}
+
+impl From<NaiveDateTime> for UniversalNaiveTimestamp {
+    fn from(t: NaiveDateTime) -> Self {
+        Self(t)
+    }
+}
+
+impl From<UniversalNaiveTimestamp> for NaiveDateTime {
+    fn from(t: UniversalNaiveTimestamp) -> Self {
+        t.0
+    }
+}
+
+impl fmt::Display for UniversalNaiveTimestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_canonical_string())
+    }
+}
+
+/// PostgreSQL `date`; SQLite `TEXT` `YYYY-MM-DD`.
+#[derive(
+    Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId,
+)]
+#[diesel(postgres_type(oid = 1082, array_oid = 1182))]
+#[diesel(sqlite_type(name = "Text"))]
+pub struct DbDate;
+
+/// A calendar date: `DATE` on PostgreSQL, `YYYY-MM-DD` text on SQLite.
+/// Years 0001..=9999.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, AsExpression, FromSqlRow)]
+#[diesel(sql_type = DbDate)]
+pub struct UniversalDate(pub NaiveDate);
+
+impl UniversalDate {
+    /// Days since 1970-01-01, after checking the parity range 0001..=9999.
+    pub fn checked_days(&self) -> Result<i64, String> {
+        check_year("DbDate", self.0.year())?;
+        Ok(self
+            .0
+            .signed_duration_since(NaiveDate::default())
+            .num_days())
+    }
+
+    /// The canonical text `YYYY-MM-DD`.
+    pub fn to_canonical_string(&self) -> String {
+        format!(
+            "{:04}-{:02}-{:02}",
+            self.0.year(),
+            self.0.month(),
+            self.0.day()
+        )
+    }
+
+    /// Reads `YYYY-MM-DD`.
+    ///
+    /// # Errors
+    /// Any other text, with what was expected.
+    pub fn parse_text(s: &str) -> Result<Self, String> {
+        parse_date_text(s)
+            .map(Self)
+            .ok_or_else(|| format!("DbDate: cannot parse {s:?}; expected YYYY-MM-DD"))
+    }
+}
+
+impl From<NaiveDate> for UniversalDate {
+    fn from(d: NaiveDate) -> Self {
+        Self(d)
+    }
+}
+
+impl From<UniversalDate> for NaiveDate {
+    fn from(d: UniversalDate) -> Self {
+        d.0
+    }
+}
+
+impl fmt::Display for UniversalDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_canonical_string())
+    }
+}
+
+/// PostgreSQL `time` (without time zone); SQLite `TEXT` `HH:MM:SS[.ffffff]`.
+#[derive(
+    Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId,
+)]
+#[diesel(postgres_type(oid = 1083, array_oid = 1183))]
+#[diesel(sqlite_type(name = "Text"))]
+pub struct DbTime;
+
+/// A time of day, microsecond precision: `TIME` on PostgreSQL, canonical
+/// text on SQLite (`HH:MM:SS` for a whole second, else `HH:MM:SS.ffffff`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, AsExpression, FromSqlRow)]
+#[diesel(sql_type = DbTime)]
+pub struct UniversalTime(pub NaiveTime);
+
+impl UniversalTime {
+    /// Truncated to whole microseconds (a leap second is refused on
+    /// writing).
+    pub fn truncated(self) -> Self {
+        Self(
+            self.0
+                .with_nanosecond(self.0.nanosecond() / 1_000 * 1_000)
+                .unwrap_or(self.0),
+        )
+    }
+
+    /// Microseconds since midnight.
+    pub fn checked_micros(&self) -> Result<i64, String> {
+        if self.0.nanosecond() >= 1_000_000_000 {
+            return Err(format!(
+                "DbTime: a leap second ({}) is not supported",
+                self.0
+            ));
+        }
+        Ok(i64::from(self.0.num_seconds_from_midnight()) * 1_000_000
+            + i64::from(self.0.nanosecond() / 1_000))
+    }
+
+    /// The canonical text (truncated to microseconds).
+    pub fn to_canonical_string(&self) -> String {
+        canonical_time_text(self.truncated().0)
+    }
+
+    /// Reads `HH:MM:SS[.f…]`.
+    ///
+    /// # Errors
+    /// Any other text, with what was expected.
+    pub fn parse_text(s: &str) -> Result<Self, String> {
+        parse_time_text(s)
+            .map(Self)
+            .ok_or_else(|| format!("DbTime: cannot parse {s:?}; expected HH:MM:SS[.ffffff]"))
+    }
+}
+
+impl From<NaiveTime> for UniversalTime {
+    fn from(t: NaiveTime) -> Self {
+        Self(t)
+    }
+}
+
+impl From<UniversalTime> for NaiveTime {
+    fn from(t: UniversalTime) -> Self {
+        t.0
+    }
+}
+
+impl fmt::Display for UniversalTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_canonical_string())
+    }
+}
+
+#[cfg(test)]
+mod calendar_tests {
+    use super::*;
+
+    #[test]
+    fn canonical_text_is_unique_and_round_trips() {
+        let cases = [
+            ("2024-01-01 10:00:00", "2024-01-01 10:00:00"),
+            ("2024-01-01 10:00:00.000000", "2024-01-01 10:00:00"),
+            ("2024-01-01 10:00:00.5", "2024-01-01 10:00:00.500000"),
+            ("2024-01-01T10:00:00.123456", "2024-01-01 10:00:00.123456"),
+            ("0001-01-01 00:00:00", "0001-01-01 00:00:00"),
+            ("9999-12-31 23:59:59.999999", "9999-12-31 23:59:59.999999"),
+        ];
+        for (text, canonical) in cases {
+            let t = UniversalNaiveTimestamp::parse_text(text).expect(text);
+            assert_eq!(t.to_canonical_string(), canonical, "{text}");
+            assert_eq!(UniversalNaiveTimestamp::parse_text(canonical), Ok(t));
+        }
+        for bad in [
+            "2024-01-01",
+            "2024-13-01 00:00:00",
+            "2024-01-01 10:00",
+            "2024-01-01 10:00:00.1234567",
+            "2024-01-01 10:00:00Z",
+        ] {
+            assert!(UniversalNaiveTimestamp::parse_text(bad).is_err(), "{bad}");
+        }
+        let d = UniversalDate::parse_text("2024-02-29").expect("leap day");
+        assert_eq!(d.to_string(), "2024-02-29");
+        assert!(UniversalDate::parse_text("2023-02-29").is_err());
+        assert!(UniversalDate::parse_text("24-02-29").is_err());
+        let t = UniversalTime::parse_text("23:59:59.000001").expect("time");
+        assert_eq!(t.to_string(), "23:59:59.000001");
+        assert_eq!(t.checked_micros(), Ok(86_399_000_001));
+        assert_eq!(
+            UniversalTime::parse_text("07:00:00.0").map(|t| t.to_string()),
+            Ok("07:00:00".into())
+        );
+        assert!(UniversalTime::parse_text("24:00:00").is_err());
+    }
+
+    #[test]
+    fn the_parity_range_is_checked() {
+        let old = NaiveDate::from_ymd_opt(0, 12, 31).expect("date");
+        assert!(UniversalDate(old).checked_days().is_err());
+        assert!(
+            UniversalNaiveTimestamp(old.and_hms_opt(0, 0, 0).expect("t"))
+                .checked_micros()
+                .is_err()
+        );
+        let epoch = UniversalDate(NaiveDate::default());
+        assert_eq!(epoch.checked_days(), Ok(0));
     }
 }

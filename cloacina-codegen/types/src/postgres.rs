@@ -2,13 +2,14 @@
 
 use std::io::Write;
 
-use chrono::DateTime;
+use chrono::{DateTime, NaiveDate, NaiveTime};
 use diesel::deserialize::{self, FromSql};
 use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, IsNull, Output, ToSql};
 
 use crate::{
-    uuid_from_bytes, DbBool, DbJson, DbTimestamp, DbUuid, UniversalBool, UniversalJson,
+    uuid_from_bytes, DbBool, DbDate, DbJson, DbNaiveTimestamp, DbTime, DbTimestamp, DbUuid,
+    UniversalBool, UniversalDate, UniversalJson, UniversalNaiveTimestamp, UniversalTime,
     UniversalTimestamp, UniversalUuid,
 };
 
@@ -88,5 +89,81 @@ impl FromSql<DbJson, Pg> for UniversalJson {
             [v, ..] => Err(format!("DbJson: unsupported jsonb version {v}").into()),
             [] => Err("DbJson: empty jsonb value".into()),
         }
+    }
+}
+
+/// `N` big-endian bytes of a PostgreSQL binary value, or an error naming the type.
+fn fixed<const N: usize>(value: &PgValue<'_>, what: &str) -> deserialize::Result<[u8; N]> {
+    value
+        .as_bytes()
+        .try_into()
+        .map_err(|_| format!("{what}: expected {N} bytes, got {}", value.as_bytes().len()).into())
+}
+
+impl ToSql<DbNaiveTimestamp, Pg> for UniversalNaiveTimestamp {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+        let micros = self.checked_micros()? - PG_EPOCH_UNIX_MICROS;
+        out.write_all(&micros.to_be_bytes())?;
+        Ok(IsNull::No)
+    }
+}
+
+impl FromSql<DbNaiveTimestamp, Pg> for UniversalNaiveTimestamp {
+    fn from_sql(value: PgValue<'_>) -> deserialize::Result<Self> {
+        let pg_micros = i64::from_be_bytes(fixed(&value, "DbNaiveTimestamp")?);
+        if pg_micros == i64::MAX || pg_micros == i64::MIN {
+            return Err("DbNaiveTimestamp: 'infinity'/'-infinity' is not supported".into());
+        }
+        pg_micros
+            .checked_add(PG_EPOCH_UNIX_MICROS)
+            .and_then(DateTime::from_timestamp_micros)
+            .map(|t| Self(t.naive_utc()))
+            .ok_or_else(|| format!("DbNaiveTimestamp: {pg_micros} µs out of range").into())
+    }
+}
+
+/// 2000-01-01 in days since 1970-01-01 (PostgreSQL's date epoch).
+const PG_EPOCH_UNIX_DAYS: i64 = 10_957;
+
+impl ToSql<DbDate, Pg> for UniversalDate {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+        let days = i32::try_from(self.checked_days()? - PG_EPOCH_UNIX_DAYS)?;
+        out.write_all(&days.to_be_bytes())?;
+        Ok(IsNull::No)
+    }
+}
+
+impl FromSql<DbDate, Pg> for UniversalDate {
+    fn from_sql(value: PgValue<'_>) -> deserialize::Result<Self> {
+        let pg_days = i32::from_be_bytes(fixed(&value, "DbDate")?);
+        if pg_days == i32::MAX || pg_days == i32::MIN {
+            return Err("DbDate: 'infinity'/'-infinity' is not supported".into());
+        }
+        NaiveDate::default()
+            .checked_add_signed(chrono::TimeDelta::days(
+                i64::from(pg_days) + PG_EPOCH_UNIX_DAYS,
+            ))
+            .map(Self)
+            .ok_or_else(|| format!("DbDate: {pg_days} days out of range").into())
+    }
+}
+
+impl ToSql<DbTime, Pg> for UniversalTime {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+        out.write_all(&self.checked_micros()?.to_be_bytes())?;
+        Ok(IsNull::No)
+    }
+}
+
+impl FromSql<DbTime, Pg> for UniversalTime {
+    fn from_sql(value: PgValue<'_>) -> deserialize::Result<Self> {
+        let micros = i64::from_be_bytes(fixed(&value, "DbTime")?);
+        let secs = u32::try_from(micros.div_euclid(1_000_000)).ok();
+        let frac = u32::try_from(micros.rem_euclid(1_000_000) * 1_000).ok();
+        secs.zip(frac)
+            .and_then(|(s, n)| NaiveTime::from_num_seconds_from_midnight_opt(s, n))
+            .map(Self)
+            // PostgreSQL accepts 24:00:00, which no NaiveTime holds.
+            .ok_or_else(|| format!("DbTime: {micros} µs after midnight is not a time of day (24:00:00 is not supported)").into())
     }
 }

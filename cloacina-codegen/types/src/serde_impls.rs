@@ -9,7 +9,10 @@
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::{UniversalBool, UniversalJson, UniversalTimestamp, UniversalUuid};
+use crate::{
+    UniversalBool, UniversalDate, UniversalJson, UniversalNaiveTimestamp, UniversalTime,
+    UniversalTimestamp, UniversalUuid,
+};
 
 impl Serialize for UniversalUuid {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -63,6 +66,26 @@ impl<'de> Deserialize<'de> for UniversalJson {
     }
 }
 
+/// The canonical text serializes; what `parse_text` accepts reads back.
+macro_rules! text_serde {
+    ($($t:ty),*) => {$(
+        impl Serialize for $t {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.to_canonical_string())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(d)?;
+                Self::parse_text(&text).map_err(D::Error::custom)
+            }
+        }
+    )*};
+}
+
+text_serde!(UniversalNaiveTimestamp, UniversalDate, UniversalTime);
+
 #[cfg(test)]
 mod tests {
     use crate::{UniversalBool, UniversalJson, UniversalTimestamp, UniversalUuid};
@@ -105,5 +128,29 @@ mod tests {
         assert!(err.to_string().contains("UniversalUuid"), "{err}");
         let err = serde_json::from_str::<UniversalTimestamp>("\"yesterday\"").expect_err("bad ts");
         assert!(err.to_string().contains("YYYY-MM-DD"), "{err}");
+    }
+
+    #[test]
+    fn calendar_values_serialize_as_their_canonical_text() {
+        use crate::{UniversalDate, UniversalNaiveTimestamp, UniversalTime};
+        let at = UniversalNaiveTimestamp::parse_text("2024-02-29 23:59:59.5").expect("parse");
+        let text = serde_json::to_string(&at).expect("serialize");
+        assert_eq!(text, "\"2024-02-29 23:59:59.500000\"");
+        assert_eq!(
+            serde_json::from_str::<UniversalNaiveTimestamp>(&text).expect("read"),
+            at
+        );
+        let day = UniversalDate::parse_text("0001-01-01").expect("parse");
+        assert_eq!(
+            serde_json::to_string(&day).expect("serialize"),
+            "\"0001-01-01\""
+        );
+        let t = serde_json::from_str::<UniversalTime>("\"07:00:00.000000\"").expect("read");
+        assert_eq!(
+            serde_json::to_string(&t).expect("serialize"),
+            "\"07:00:00\""
+        );
+        let err = serde_json::from_str::<UniversalDate>("\"2023-02-29\"").expect_err("no such day");
+        assert!(err.to_string().contains("expected YYYY-MM-DD"), "{err}");
     }
 }

@@ -6,7 +6,8 @@ use diesel::sql_types;
 use diesel::sqlite::{Sqlite, SqliteType, SqliteValue};
 
 use crate::{
-    uuid_from_bytes, DbBool, DbJson, DbTimestamp, DbUuid, UniversalBool, UniversalJson,
+    uuid_from_bytes, DbBool, DbDate, DbJson, DbNaiveTimestamp, DbTime, DbTimestamp, DbUuid,
+    UniversalBool, UniversalDate, UniversalJson, UniversalNaiveTimestamp, UniversalTime,
     UniversalTimestamp, UniversalUuid,
 };
 
@@ -86,5 +87,53 @@ impl FromSql<DbJson, Sqlite> for UniversalJson {
         expect_sqlite_type(&value, SqliteType::Text, "DbJson")?;
         let text = <String as FromSql<sql_types::Text, Sqlite>>::from_sql(value)?;
         Ok(Self(serde_json::from_str(&text)?))
+    }
+}
+
+/// The text of a `TEXT` value, or an error naming the type.
+fn text_of(value: SqliteValue<'_, '_, '_>, what: &str) -> deserialize::Result<String> {
+    expect_sqlite_type(&value, SqliteType::Text, what)?;
+    <String as FromSql<sql_types::Text, Sqlite>>::from_sql(value)
+}
+
+impl ToSql<DbNaiveTimestamp, Sqlite> for UniversalNaiveTimestamp {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+        self.checked_micros()?;
+        out.set_value(self.to_canonical_string());
+        Ok(IsNull::No)
+    }
+}
+
+impl FromSql<DbNaiveTimestamp, Sqlite> for UniversalNaiveTimestamp {
+    fn from_sql(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
+        Ok(Self::parse_text(&text_of(value, "DbNaiveTimestamp")?)?)
+    }
+}
+
+impl ToSql<DbDate, Sqlite> for UniversalDate {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+        self.checked_days()?;
+        out.set_value(self.to_canonical_string());
+        Ok(IsNull::No)
+    }
+}
+
+impl FromSql<DbDate, Sqlite> for UniversalDate {
+    fn from_sql(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
+        Ok(Self::parse_text(&text_of(value, "DbDate")?)?)
+    }
+}
+
+impl ToSql<DbTime, Sqlite> for UniversalTime {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+        self.checked_micros()?;
+        out.set_value(self.to_canonical_string());
+        Ok(IsNull::No)
+    }
+}
+
+impl FromSql<DbTime, Sqlite> for UniversalTime {
+    fn from_sql(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
+        Ok(Self::parse_text(&text_of(value, "DbTime")?)?)
     }
 }

@@ -1,0 +1,147 @@
+//! `inspect` reads the calendar types of hand-written databases: PostgreSQL
+//! `timestamp` (without time zone), `date` and `time`, with their defaults
+//! and checks, and SQLite's conventional `DATE` / `TIME` spellings, as the
+//! neutral `NaiveTimestamp`, `Date` and `Time`; what has no neutral
+//! spelling (a clock default, a precision below microseconds) is named. The
+//! written file validates, and rendering it for PostgreSQL and inspecting
+//! again gives the same schema.
+//!
+//! PostgreSQL comes from `CLOACINA_TEST_POSTGRES_URL` (or `DATABASE_URL`);
+//! without a server these tests fail with instructions; they never skip.
+
+#![cfg(feature = "live")]
+
+mod live_support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use cloacina_codegen::check::{with_database, ScratchPostgres, ScratchSqlite};
+use cloacina_codegen::internals::render::ddl::render_schema;
+use cloacina_codegen::model::{Backend, ColumnType, DefaultValue};
+use live_support::TempDir;
+
+fn bin(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cloacina-codegen"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("run the binary")
+}
+
+fn inspect_ok(url: &str, path: &Path) -> (String, cloacina_codegen::Schema) {
+    let out = bin(&["inspect", url, "--output", &path.to_string_lossy()]);
+    let written = std::fs::read_to_string(path).unwrap_or_default();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{written}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let schema = cloacina_codegen::load(path)
+        .unwrap_or_else(|e| panic!("inspected file does not validate: {e}\n{written}"));
+    (written, schema)
+}
+
+const SHOP_PG: &str = "
+CREATE TABLE shifts (
+    id BIGINT PRIMARY KEY,
+    day DATE NOT NULL DEFAULT '2024-02-29',
+    starts TIME NOT NULL DEFAULT '09:30:00.5',
+    ends TIME WITHOUT TIME ZONE,
+    logged_at TIMESTAMP NOT NULL DEFAULT '2024-01-01 10:00:00',
+    touched_at TIMESTAMP WITHOUT TIME ZONE DEFAULT CURRENT_TIMESTAMP,
+    rounded TIMESTAMP(0),
+    CHECK (day >= '2000-01-01'),
+    CHECK (ends > '12:00:00.25')
+);
+CREATE INDEX shifts_day_idx ON shifts (day) WHERE logged_at >= '2020-01-01 00:00:00';
+";
+
+fn column(t: &cloacina_codegen::model::Table, name: &str) -> (ColumnType, bool) {
+    let c = t.column(name).unwrap_or_else(|| panic!("no column {name}"));
+    (c.ty, c.nullable)
+}
+
+#[test]
+fn inspect_reads_postgres_dates_and_times_as_the_calendar_types() {
+    let dir = TempDir::new("inspect-calendar-pg");
+    let url = live_support::postgres_url();
+    let (g1, mut db1) = ScratchPostgres::new(&url).expect("postgres");
+    db1.execute(SHOP_PG, true).expect("ddl");
+    drop(db1);
+    let first = dir.path().join("first.rs");
+    let (written, schema) = inspect_ok(&with_database(&url, &g1.name), &first);
+    let t = schema.table("shifts").expect("shifts");
+    assert_eq!(column(t, "day"), (ColumnType::Date, false), "{written}");
+    assert_eq!(column(t, "starts"), (ColumnType::Time, false));
+    assert_eq!(column(t, "ends"), (ColumnType::Time, true));
+    assert_eq!(column(t, "logged_at"), (ColumnType::NaiveTimestamp, false));
+    assert_eq!(column(t, "touched_at"), (ColumnType::NaiveTimestamp, true));
+    assert_eq!(column(t, "rounded"), (ColumnType::NaiveTimestamp, true));
+    let default = |c: &str| t.column(c).and_then(|c| c.default.clone());
+    let text = |s: &str| Some(DefaultValue::Text(s.into()));
+    assert_eq!(default("day"), text("2024-02-29"));
+    assert_eq!(default("starts"), text("09:30:00.500000"));
+    assert_eq!(default("logged_at"), text("2024-01-01 10:00:00"));
+    // The session's clock on a type without zone has no neutral spelling:
+    // left out, and said so.
+    assert_eq!(default("touched_at"), None);
+    let note = |what: &str, about: &str| {
+        assert!(
+            written
+                .lines()
+                .any(|l| l.starts_with("//") && l.contains(what) && l.contains(about)),
+            "no note on {what} ({about}):\n{written}"
+        )
+    };
+    note("shifts.touched_at", "no neutral spelling");
+    note("shifts.rounded", "NaiveTimestamp (microseconds)");
+    // Checks and the partial index keep their calendar literals.
+    assert!(written.contains("day >= '2000-01-01'"), "{written}");
+    assert!(written.contains("ends > '12:00:00.250000'"), "{written}");
+    assert!(
+        written.contains("logged_at >= '2020-01-01 00:00:00'"),
+        "{written}"
+    );
+    // Render for PostgreSQL, apply, inspect again: the same schema.
+    let (g2, mut db2) = ScratchPostgres::new(&url).expect("postgres");
+    let ddl = render_schema(&schema, Backend::Postgres);
+    db2.execute(&ddl, true)
+        .unwrap_or_else(|e| panic!("apply: {e}\n{ddl}"));
+    drop(db2);
+    let second = dir.path().join("second.rs");
+    let (_, schema2) = inspect_ok(&with_database(&url, &g2.name), &second);
+    assert_eq!(schema, schema2);
+    // And the same file applies on SQLite.
+    let (_g, mut lite) = ScratchSqlite::new().expect("sqlite");
+    lite.execute(&render_schema(&schema, Backend::Sqlite), true)
+        .unwrap_or_else(|e| panic!("on sqlite: {e}"));
+}
+
+#[test]
+fn inspect_reads_sqlite_date_and_time_declarations() {
+    let dir = TempDir::new("inspect-calendar-sqlite");
+    let path = dir.path().join("shop.sqlite3");
+    {
+        let mut db =
+            cloacina_codegen::internals::introspect::Database::open_sqlite(&path.to_string_lossy())
+                .expect("create");
+        db.execute(
+            "CREATE TABLE shifts (id INTEGER PRIMARY KEY, day DATE NOT NULL DEFAULT '2024-01-01', \
+             starts TIME DEFAULT '10:00:00.000000');",
+            true,
+        )
+        .expect("ddl");
+    }
+    let out = dir.path().join("shop.rs");
+    let (written, schema) = inspect_ok(&path.to_string_lossy(), &out);
+    let t = schema.table("shifts").expect("shifts");
+    assert_eq!(column(t, "day"), (ColumnType::Date, false), "{written}");
+    assert_eq!(column(t, "starts"), (ColumnType::Time, true));
+    assert_eq!(
+        t.column("starts").and_then(|c| c.default.clone()),
+        Some(DefaultValue::Text("10:00:00".into()))
+    );
+}
