@@ -295,44 +295,70 @@ pub fn parse_default(
     table: &Table,
     column: &str,
 ) -> Result<Expr, ExprError> {
-    let ast = parse_sql(text, source)?;
-    let want = table
+    let ty = table
         .columns
         .iter()
         .find(|c| c.sql_name() == column)
-        .map(|c| Ty::of(c.ty))
+        .map(|c| c.ty)
         .ok_or_else(|| ExprError {
             at: None,
             message: format!("unknown column `{column}` in table `{}`", table.sql_name()),
             help: "give the default on a column of the table".into(),
             backend_specific: false,
         })?;
+    parse_default_for(text, source, column, ty)
+}
+
+/// [`parse_default`] for a column named `column` of type `ty` (no table
+/// needed: a default cannot refer to one).
+///
+/// # Errors
+///
+/// As [`parse_default`]; also a lone literal (a plain `#[default(...)]`
+/// says it) and a value of no type of its own for a Uuid, Timestamp,
+/// Binary or Json column (its literals would not be typed).
+pub fn parse_default_for(
+    text: &str,
+    source: Source,
+    column: &str,
+    ty: ColumnType,
+) -> Result<Expr, ExprError> {
+    let ast = parse_sql(text, source)?;
+    let want = Ty::of(ty);
     // No columns in scope: a reference to one is an error naming it.
-    let mut scope = table.clone();
-    scope.columns.clear();
+    let scope = Table::named("");
     let cx = Cx {
         table: &scope,
         source,
     };
-    let (e, ty) = cx.expr(&ast).map_err(|mut err| {
+    let (e, got) = cx.expr(&ast).map_err(|mut err| {
         if err.message.starts_with("unknown column") {
             err.message = format!(
                 "a default cannot refer to a column ({})",
-                err.message.trim_end_matches(&format!(" in table `{}`", table.sql_name()))
+                err.message.trim_end_matches(" in table ``")
             );
             err.help = "write a value computed from literals only, such as `coalesce(NULL, 5)` or `lower('ABC')`".into();
         }
         err
     })?;
-    let fits = ty == want
-        || ty == Ty::Free
-        || (ty.numeric() && want.numeric() && !(ty == Ty::Float && want == Ty::Int));
+    if let Expr::Lit(_) = e {
+        return Err(ExprError {
+            at: at(&ast),
+            message: "a single value is a plain default, not an expression".into(),
+            help: "write it without `sql = `, e.g. `#[default(42)]` or `#[default(\"text\")]`"
+                .into(),
+            backend_specific: false,
+        });
+    }
+    let fits = got == want
+        || (got == Ty::Free && !matches!(want, Ty::Uuid | Ty::Timestamp | Ty::Binary | Ty::Json))
+        || (got.numeric() && want.numeric() && !(got == Ty::Float && want == Ty::Int));
     if !fits {
         return Err(ExprError {
             at: at(&ast),
             message: format!(
                 "the default is {}, but column `{column}` is {}",
-                ty.name(),
+                got.name(),
                 want.name()
             ),
             help: "write a default of the column's type".into(),

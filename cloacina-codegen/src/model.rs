@@ -313,6 +313,10 @@ pub enum DefaultValue {
     Float(f64),
     /// A boolean literal.
     Bool(bool),
+    /// An expression of the expression language, with no column reference
+    /// (`#[default(sql = "lower('ABC')")]`): the typed tree, rendered in
+    /// each backend's spelling ([`crate::expr`]).
+    Expr(crate::expr::Expr),
 }
 
 impl DefaultValue {
@@ -325,6 +329,7 @@ impl DefaultValue {
             DefaultValue::Int(i) => i.to_string(),
             DefaultValue::Float(f) => format_float(*f),
             DefaultValue::Bool(b) => b.to_string(),
+            DefaultValue::Expr(e) => format!("sql = {:?}", crate::expr::render_neutral(e)),
         }
     }
 }

@@ -293,6 +293,7 @@ pub fn normalize_default(ty: ColumnType, d: &DefaultValue) -> DefaultValue {
         (ColumnType::Bool, DefaultValue::Int(i)) if *i == 0 || *i == 1 => {
             DefaultValue::Bool(*i == 1)
         }
+        (_, DefaultValue::Expr(e)) => DefaultValue::Expr(crate::expr::canonical(e.clone())),
         _ => d.clone(),
     }
 }

@@ -442,6 +442,28 @@ impl<'s> Cx<'s> {
         }
     }
 
+    /// The expression default `#[default(sql = "...")]` of a column of type
+    /// `ty`, typed against it; `None` (with an error pointing into the
+    /// literal) when it is not a default of the expression language.
+    fn default_expr(&mut self, lit: &LitStr, column: &str, ty: ColumnType) -> Option<DefaultValue> {
+        let text = lit.value();
+        match expr::parse_default_for(&text, expr::Source::Neutral, column, ty) {
+            Ok(e) => Some(DefaultValue::Expr(e)),
+            Err(err) => {
+                let span = self.expr_span(lit, &text, &err);
+                let label = if err.backend_specific {
+                    "not the same on PostgreSQL and SQLite"
+                } else {
+                    "here"
+                };
+                let mut d = Diagnostic::new(DiagCode::BadDefault, span, err.message.clone(), label);
+                d.help = Some(err.help.clone());
+                self.diags.push(d);
+                None
+            }
+        }
+    }
+
     /// The span in the file of the place in `lit` that `err` points at: the
     /// word there, or the whole literal when the literal has escapes (its
     /// text then differs from the source).
@@ -749,7 +771,13 @@ impl<'s> Cx<'s> {
                 "default" => self
                     .once(&mut col.default.is_some(), attr)
                     .and_then(|_| attr.parse_args_with(parse_default))
-                    .map(|d| col.default = Some(d)),
+                    .map(|d| match d {
+                        ParsedDefault::Value(v) => col.default = Some(v),
+                        ParsedDefault::Sql(lit) => {
+                            let (name, ty) = (col.sql_name().to_string(), col.ty);
+                            col.default = self.default_expr(&lit, &name, ty);
+                        }
+                    }),
                 "unique" => {
                     if matches!(attr.meta, syn::Meta::Path(_)) {
                         table.uniques.push(Unique {
@@ -919,7 +947,7 @@ fn attr_help(name: &str, place: &str) -> String {
         ("renamed_from", _) => "write `#[renamed_from(old_name)]`".into(),
         ("backend", _) => "write `#[backend(postgres)]` or `#[backend(sqlite)]`".into(),
         ("auto_increment", _) => "write `#[auto_increment]` with no arguments".into(),
-        ("default", _) => "write `#[default(now)]`, `#[default(uuid)]`, `#[default(\"text\")]`, `#[default(42)]`, `#[default(1.5)]` or `#[default(true)]`".into(),
+        ("default", _) => "write `#[default(now)]`, `#[default(uuid)]`, `#[default(\"text\")]`, `#[default(42)]`, `#[default(1.5)]`, `#[default(true)]` or an expression `#[default(sql = \"lower('ABC')\")]`".into(),
         ("index", "table") => "write `#[index(col_a, col_b desc)]`, optionally with `unique`, `name = \"...\"` and `where = \"predicate\"`".into(),
         ("index", _) => "write `#[index]`, or `#[index(desc, unique, name = \"...\", where = \"predicate\")]`".into(),
         ("unique", "table") => "write `#[unique(col_a, col_b)]`, optionally with `name = \"...\"`".into(),
@@ -1309,23 +1337,38 @@ fn parse_check(
     })
 }
 
-fn parse_default(input: ParseStream) -> syn::Result<DefaultValue> {
+/// What `#[default(...)]` holds: a value, or the literal of an expression
+/// default (`sql = "..."`), typed once the column's type is known.
+enum ParsedDefault {
+    Value(DefaultValue),
+    Sql(LitStr),
+}
+
+fn parse_default(input: ParseStream) -> syn::Result<ParsedDefault> {
     if input.peek(Ident::peek_any) && !input.peek(syn::LitBool) {
         let id: Ident = input.call(Ident::parse_any)?;
         let d = match id.to_string().as_str() {
             "now" => DefaultValue::Now,
             "uuid" => DefaultValue::Uuid,
+            "sql" => {
+                input.parse::<Token![=]>()?;
+                let lit = parse_lit(input, "sql")?;
+                if !input.is_empty() {
+                    return Err(input.error("a default is one expression"));
+                }
+                return Ok(ParsedDefault::Sql(lit));
+            }
             other => {
                 return Err(syn::Error::new(
                     id.span(),
-                    format!("unknown default `{other}`: expected `now`, `uuid` or a literal"),
+                    format!("unknown default `{other}`: expected `now`, `uuid`, `sql = \"...\"` or a literal"),
                 ))
             }
         };
         if !input.is_empty() {
             return Err(input.error("a default is one value"));
         }
-        return Ok(d);
+        return Ok(ParsedDefault::Value(d));
     }
     let neg = input.peek(Token![-]);
     if neg {
@@ -1362,7 +1405,7 @@ fn parse_default(input: ParseStream) -> syn::Result<DefaultValue> {
     if !input.is_empty() {
         return Err(input.error("a default is one value"));
     }
-    Ok(d)
+    Ok(ParsedDefault::Value(d))
 }
 
 fn parse_action(input: ParseStream) -> syn::Result<FkAction> {

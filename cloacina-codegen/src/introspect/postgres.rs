@@ -826,6 +826,12 @@ fn column_type(
 /// Reads a PostgreSQL default expression (as `pg_get_expr` prints it, in a
 /// UTC session) as a neutral default for a column of type `ty`.
 pub fn parse_default(ty: ColumnType, expr: &str) -> Option<DefaultValue> {
+    // An expression of the language (never a lone literal, `now()` or a
+    // random function, which it has no words for) reads back as its tree.
+    let source = crate::expr::Source::Stored(crate::model::Backend::Postgres);
+    if let Ok(e) = crate::expr::parse_default_for(expr, source, "", ty) {
+        return Some(DefaultValue::Expr(e));
+    }
     let toks = canonical_tokens(expr, true);
     let words: Vec<&str> = toks
         .iter()
