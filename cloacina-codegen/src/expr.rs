@@ -353,6 +353,17 @@ pub fn parse_default_for(
     let fits = got == want
         || (got == Ty::Free && !matches!(want, Ty::Uuid | Ty::Timestamp | Ty::Binary | Ty::Json))
         || (got.numeric() && want.numeric() && !(got == Ty::Float && want == Ty::Int));
+    if !fits && got == Ty::Free {
+        return Err(ExprError {
+            at: at(&ast),
+            message: format!(
+                "the default is made of untyped literals only, but column `{column}` is {}",
+                want.name()
+            ),
+            help: "write the value as a plain default, e.g. `#[default(\"2024-01-01T00:00:00.000000Z\")]`".into(),
+            backend_specific: false,
+        });
+    }
     if !fits {
         return Err(ExprError {
             at: at(&ast),
