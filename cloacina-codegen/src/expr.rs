@@ -615,7 +615,7 @@ impl Cx<'_> {
                 expr,
             } => {
                 let (x, t) = self.expr(expr)?;
-                self.want(expr, t, Ty::Bool, "NOT")?;
+                let x = self.bool_operand(expr, x, t, "NOT")?;
                 Ok((Expr::Not(Box::new(x)), Ty::Bool))
             }
             S::UnaryOp {
@@ -895,6 +895,33 @@ impl Cx<'_> {
         Ok((Expr::Lit(lit), t))
     }
 
+    /// An operand of NOT / AND / OR: a Bool, or SQLite's stored `1`/`0`
+    /// read as `true`/`false`; another bare literal (which PostgreSQL would
+    /// refuse: `NOT 1`) is a type error.
+    fn bool_operand(&self, e: &sp::Expr, x: Expr, t: Ty, what: &str) -> Result<Expr, ExprError> {
+        match x {
+            Expr::Lit(Lit::Int(i))
+                if (i == 0 || i == 1) && self.source == Source::Stored(Backend::Sqlite) =>
+            {
+                Ok(Expr::Lit(Lit::Bool(i == 1)))
+            }
+            Expr::Lit(Lit::Int(_) | Lit::Float(_) | Lit::Text(_)) => Err(mismatch(
+                e,
+                if matches!(x, Expr::Lit(Lit::Text(_))) {
+                    Ty::Text
+                } else {
+                    Ty::Int
+                },
+                Ty::Bool,
+                Some(format!("{what} takes conditions: write `true` or `false`")),
+            )),
+            x => {
+                self.want(e, t, Ty::Bool, what)?;
+                Ok(x)
+            }
+        }
+    }
+
     fn want(&self, e: &sp::Expr, got: Ty, want: Ty, what: &str) -> Result<(), ExprError> {
         if got == want || got == Ty::Free {
             Ok(())
@@ -978,28 +1005,15 @@ impl Cx<'_> {
         }
         match op {
             BinaryOperator::And | BinaryOperator::Or => {
+                let what = if *op == BinaryOperator::And {
+                    "AND"
+                } else {
+                    "OR"
+                };
                 let (a, at_) = self.expr(l)?;
-                self.want(
-                    l,
-                    at_,
-                    Ty::Bool,
-                    if *op == BinaryOperator::And {
-                        "AND"
-                    } else {
-                        "OR"
-                    },
-                )?;
+                let a = self.bool_operand(l, a, at_, what)?;
                 let (b, bt) = self.expr(r)?;
-                self.want(
-                    r,
-                    bt,
-                    Ty::Bool,
-                    if *op == BinaryOperator::And {
-                        "AND"
-                    } else {
-                        "OR"
-                    },
-                )?;
+                let b = self.bool_operand(r, b, bt, what)?;
                 let node = if *op == BinaryOperator::And {
                     Expr::And(Box::new(a), Box::new(b))
                 } else {
@@ -1692,6 +1706,14 @@ mod tests {
         // The value type must be the column's.
         let e = parse_default("lower('A')", Source::Neutral, &t, "n").expect_err("type");
         assert!(e.message.contains("column `n` is"), "{e:?}");
+        // A bare number as a condition would not run on PostgreSQL (`NOT 1`);
+        // SQLite's stored `NOT 1` is its spelling of `NOT true`.
+        let e = parse_default("NOT 1", Source::Neutral, &t, "enabled").expect_err("NOT 1");
+        assert!(e.message.contains("Bool"), "{e:?}");
+        assert_eq!(
+            parse_default("NOT 1", Source::Stored(Backend::Sqlite), &t, "enabled"),
+            parse_default("NOT true", Source::Neutral, &t, "enabled")
+        );
     }
 
     fn table() -> Table {

@@ -303,7 +303,7 @@ table! {
         #[default(sql = "abs(-2) = 2")] visible -> Bool,
         #[default(sql = "upper(trim('  ab '))")] code -> Text,
         #[default(sql = "1.5 * 2")] factor -> Double,
-        #[default(sql = "length('abcd') > 9")] hidden -> Bool,
+        #[default(sql = "length('abcd') > 9 OR NOT true")] hidden -> Bool,
     }
 }
 "#;
