@@ -166,7 +166,8 @@
 //! spelling (`DEFAULT (...)`, parenthesised as SQLite requires), `inspect`
 //! reads it back from either, and a change to it is a migration like a
 //! changed literal. Backend SQL (`md5(random()::text)`) is refused at its
-//! place in the string; write a literal, `now` or `uuid` instead.
+//! place in the string, unless the table is scoped to that backend
+//! (`#[backend(postgres)]`), where it is written as given.
 //!
 //! ```
 //! cloacina_codegen::parse_str("doc.rs", r#"
@@ -194,6 +195,13 @@
 //! }
 //! "#).unwrap_err();
 //! assert!(err.render().contains("doc.rs:3:51"), "{}", err.render());
+//! // ... and written as given on a table of one backend:
+//! cloacina_codegen::parse_str("doc.rs", r#"
+//! table! {
+//!     #[backend(postgres)]
+//!     tokens (id) { id -> Integer, #[default(sql = "md5(random()::text)")] token -> Text, }
+//! }
+//! "#)?;
 //! # Ok::<(), cloacina_codegen::SchemaError>(())
 //! ```
 //!

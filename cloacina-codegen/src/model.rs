@@ -317,6 +317,10 @@ pub enum DefaultValue {
     /// (`#[default(sql = "lower('ABC')")]`): the typed tree, rendered in
     /// each backend's spelling ([`crate::expr`]).
     Expr(crate::expr::Expr),
+    /// One backend's SQL (`#[default(sql = "md5(random()::text)")]`),
+    /// allowed only on a table scoped to that backend (`#[backend(...)]`)
+    /// and written as given.
+    Raw(String),
 }
 
 impl DefaultValue {
@@ -330,6 +334,7 @@ impl DefaultValue {
             DefaultValue::Float(f) => format_float(*f),
             DefaultValue::Bool(b) => b.to_string(),
             DefaultValue::Expr(e) => format!("sql = {:?}", crate::expr::render_neutral(e)),
+            DefaultValue::Raw(s) => format!("sql = {s:?}"),
         }
     }
 }

@@ -445,10 +445,27 @@ impl<'s> Cx<'s> {
     /// The expression default `#[default(sql = "...")]` of a column of type
     /// `ty`, typed against it; `None` (with an error pointing into the
     /// literal) when it is not a default of the expression language.
-    fn default_expr(&mut self, lit: &LitStr, column: &str, ty: ColumnType) -> Option<DefaultValue> {
+    fn default_expr(
+        &mut self,
+        lit: &LitStr,
+        column: &str,
+        ty: ColumnType,
+        scope: BackendScope,
+    ) -> Option<DefaultValue> {
         let text = lit.value();
-        match expr::parse_default_for(&text, expr::Source::Neutral, column, ty) {
-            Ok(e) => Some(DefaultValue::Expr(e)),
+        let parsed = match expr::parse_default_for(&text, expr::Source::Neutral, column, ty) {
+            Ok(e) => Ok(DefaultValue::Expr(e)),
+            // Backend SQL on a table of one backend: written as given, once
+            // it parses as that backend's SQL.
+            Err(err) => match scope {
+                BackendScope::Only(b) if err.backend_specific => {
+                    expr::parse_syntax(&text, b).map(|()| DefaultValue::Raw(text.clone()))
+                }
+                _ => Err(err),
+            },
+        };
+        match parsed {
+            Ok(d) => Some(d),
             Err(err) => {
                 let span = self.expr_span(lit, &text, &err);
                 let label = if err.backend_specific {
@@ -775,7 +792,7 @@ impl<'s> Cx<'s> {
                         ParsedDefault::Value(v) => col.default = Some(v),
                         ParsedDefault::Sql(lit) => {
                             let (name, ty) = (col.sql_name().to_string(), col.ty);
-                            col.default = self.default_expr(&lit, &name, ty);
+                            col.default = self.default_expr(&lit, &name, ty, table.scope);
                         }
                     }),
                 "unique" => {
@@ -1928,5 +1945,39 @@ mod tests {
         assert!(diags[0].message.contains("nested too deeply"));
         let (line, _) = crate::error::line_col(&src, diags[0].span.start);
         assert_eq!(line, 3);
+    }
+
+    /// Backend SQL in a default is allowed on a table of that one backend
+    /// (written as given, round-tripping through the neutral printer), an
+    /// error with its place on a table of both, and must parse as the
+    /// backend's SQL.
+    #[test]
+    fn backend_sql_defaults_only_on_a_table_of_that_backend() {
+        let scoped = "table! {\n    #[backend(postgres)]\n    tokens (id) {\n        id -> Integer,\n        #[default(sql = \"md5(random()::text)\")] token -> Text,\n    }\n}\n";
+        let schema = crate::parse_str("s.rs", scoped).unwrap_or_else(|e| panic!("{}", e.render()));
+        let want = Some(DefaultValue::Raw("md5(random()::text)".into()));
+        assert_eq!(schema.tables[0].columns[1].default, want);
+        let printed = crate::render::neutral::render(&schema, &[]);
+        let again = crate::parse_str("s.rs", &printed).unwrap_or_else(|e| panic!("{}", e.render()));
+        assert_eq!(again.tables[0].columns[1].default, want, "{printed}");
+
+        let both = scoped.replace("    #[backend(postgres)]\n", "");
+        let err = crate::parse_str("s.rs", &both).expect_err("both backends");
+        assert!(err.render().contains("s.rs:4:26"), "{}", err.render());
+
+        let bad = scoped.replace("md5(random()::text)", "md5(random(::text)");
+        let err = crate::parse_str("s.rs", &bad).expect_err("not SQL");
+        assert!(err.render().contains("s.rs:5:"), "{}", err.render());
+
+        // A tree built in code is checked by validate as well.
+        let mut s = crate::parse_str(
+            "s.rs",
+            &both.replace("#[default(sql = \"md5(random()::text)\")] ", ""),
+        )
+        .unwrap_or_else(|e| panic!("{}", e.render()));
+        s.tables[0].columns[1].default = want;
+        let diags = crate::validate::validate(&s);
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(diags[0].code, DiagCode::BadDefault);
     }
 }

@@ -442,6 +442,13 @@ impl Validator {
             (DefaultValue::Bool(_), ColumnType::Bool) => None,
             // Typed when parsed; a tree built in code is checked again
             // through its neutral text.
+            (DefaultValue::Raw(sql), _) => match t.scope {
+                BackendScope::Only(_) => None,
+                BackendScope::Both => Some((
+                    format!("`{sql}` is one backend's SQL, on a table of both backends"),
+                    "write an expression of the language (see the crate docs), or scope the table with `#[backend(...)]`".into(),
+                )),
+            },
             (DefaultValue::Expr(e), ty) => {
                 let text = crate::expr::render_neutral(e);
                 crate::expr::parse_default_for(&text, crate::expr::Source::Neutral, c.sql_name(), ty)
@@ -920,6 +927,7 @@ fn default_kind(d: &DefaultValue) -> &'static str {
         DefaultValue::Float(_) => "float",
         DefaultValue::Bool(_) => "boolean",
         DefaultValue::Expr(_) => "expression",
+        DefaultValue::Raw(_) => "backend SQL",
     }
 }
 

@@ -306,6 +306,10 @@ table! {
         #[default(sql = "length('abcd') > 9 OR NOT true")] hidden -> Bool,
     }
 }
+table! {
+    #[backend(postgres)]
+    tokens (id) { id -> Integer, #[default(sql = "md5(random()::text)")] token -> Text, }
+}
 "#;
 
 /// The values a row that takes every default reads as.
@@ -375,10 +379,25 @@ fn expression_defaults_apply_read_back_equal_inspect_and_migrate_on_both_backend
         db.execute(&ddl, true)
             .unwrap_or_else(|e| panic!("{backend} DDL failed: {e}\n{ddl}"));
         assert_eq!(row_taking_defaults(&mut db, 1), want, "{backend}\n{ddl}");
+        // Backend SQL of a table of one backend is written as given.
+        assert_eq!(
+            ddl.contains("DEFAULT (md5(random()::text))"),
+            backend == Backend::Postgres,
+            "{ddl}"
+        );
+        if let Database::Postgres { conn, .. } = &mut db {
+            conn.batch_execute("INSERT INTO tokens (id) VALUES (1);")
+                .expect("insert a token");
+            let rows: Vec<Row> =
+                diesel::sql_query("SELECT 'token' AS name, token AS def FROM tokens")
+                    .load(conn.as_mut())
+                    .expect("read the token");
+            assert_eq!(rows[0].def.len(), 32, "an md5 hex digest: {}", rows[0].def);
+        }
 
         // inspect reads each default back as the schema file's tree.
         let got = db.introspect().expect("introspect").schema;
-        let table = &got.tables[0];
+        let table = got.table("jobs").expect("jobs");
         for c in &v1.tables[0].columns {
             let read = table
                 .column(&c.name)

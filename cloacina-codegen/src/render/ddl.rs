@@ -122,6 +122,7 @@ pub trait Dialect: Send + Sync {
             // Parenthesised: SQLite takes an expression default only so,
             // and PostgreSQL's DEFAULT then takes any expression.
             DefaultValue::Expr(e) => format!("({})", crate::expr::render(e, self.backend())),
+            DefaultValue::Raw(sql) => format!("({sql})"),
         }
     }
 
