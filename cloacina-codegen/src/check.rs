@@ -608,10 +608,11 @@ pub fn check_parity(
     let replayed = crate::proof::replay_with_rows(&mut pg_db, &mut lite_db, &steps);
     // Defaults as each backend stores and produces them, read while the
     // scratch databases live.
-    let raw = replayed.as_ref().ok().map(|_| {
+    // Both sides decode by the PostgreSQL side's neutral types.
+    let raw = replayed.as_ref().ok().map(|(pg_i, lite_i, _)| {
         (
-            crate::defaults::read(&mut pg_db),
-            crate::defaults::read(&mut lite_db),
+            crate::defaults::read(&mut pg_db, &pg_i.schema, &pg_i.schema),
+            crate::defaults::read(&mut lite_db, &pg_i.schema, &lite_i.schema),
         )
     });
     drop(pg_db);
