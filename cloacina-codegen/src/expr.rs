@@ -1064,17 +1064,16 @@ impl Cx<'_> {
         if self.source != Source::Stored(Backend::Postgres) {
             return Err(not_neutral(e, "`= ANY (…)` / `<> ALL (…)`"));
         }
+        // `ARRAY[…]`, parenthesised or cast (`(ARRAY['a'::character
+        // varying])::text[]`, how PostgreSQL stores an `IN` on a VARCHAR).
         let mut right = right;
-        while let sp::Expr::Nested(inner) = right {
-            right = inner;
-        }
-        let elems = match right {
-            sp::Expr::Array(a) => &a.elem,
-            sp::Expr::Cast { expr, .. } => match &**expr {
-                sp::Expr::Array(a) => &a.elem,
+        let elems = loop {
+            match right {
+                sp::Expr::Nested(inner) => right = inner,
+                sp::Expr::Cast { expr, .. } => right = expr,
+                sp::Expr::Array(a) => break &a.elem,
                 _ => return Err(not_neutral(e, "`= ANY` over something other than an array")),
-            },
-            _ => return Err(not_neutral(e, "`= ANY` over something other than an array")),
+            }
         };
         let (x, t) = self.expr(left)?;
         let mut list = Vec::new();
