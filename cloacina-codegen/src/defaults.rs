@@ -112,7 +112,7 @@ pub fn kind_of(expr: &str) -> DefaultKind {
             DefaultKind::Now
         };
     }
-    if canon.contains('(') && !canon.starts_with('(') {
+    if canon.contains('(') && !canon.starts_with('(') && !crate::expr::reads_as_constant(expr) {
         // A function call of no known kind (nextval, a user function).
         let constant_fns = ["json(", "lower(", "upper(", "x'", "cast("];
         if !constant_fns.iter().any(|f| canon.starts_with(f)) {
@@ -578,6 +578,10 @@ mod tests {
                 DefaultKind::Constant,
             ),
             ("'t'", DefaultKind::Constant),
+            // Expression defaults of the language are constants.
+            ("COALESCE(NULL::integer, (2 + 3))", DefaultKind::Constant),
+            ("(abs('-2'::integer) = 2)", DefaultKind::Constant),
+            ("lower('QUEUE'::text)", DefaultKind::Constant),
             ("42", DefaultKind::Constant),
         ] {
             assert_eq!(kind_of(e), k, "{e}");
@@ -610,5 +614,120 @@ mod tests {
         assert_eq!(shape(&Value::Text("a-b".into())), "text of 3 characters");
         assert_eq!(span_words(6 * 86_400 + 61), "6 days 0 h 1 min 1 s");
         assert_eq!(span_words(3_599), "0 h 59 min 59 s");
+    }
+
+    fn one_column(ty: ColumnType) -> Schema {
+        let mut t = Table::named("t");
+        t.columns.push(Column {
+            name: "c".into(),
+            sql_name: None,
+            docs: Vec::new(),
+            ty,
+            nullable: true,
+            default: None,
+            auto_increment: false,
+            renamed_from: None,
+            span: Default::default(),
+            ty_span: Default::default(),
+        });
+        Schema {
+            tables: vec![t],
+            ..Schema::default()
+        }
+    }
+
+    fn raw(expr: &str, produced: Value) -> RawDefault {
+        RawDefault {
+            table: "t".into(),
+            column: "c".into(),
+            expr: expr.into(),
+            declared: None,
+            value: None,
+            produced: Some(produced),
+        }
+    }
+
+    /// The verdicts on the values rows got: the explanation, or `None`
+    /// when the two defaults are the same.
+    fn verdict(
+        ty: ColumnType,
+        pg: RawDefault,
+        lite: RawDefault,
+    ) -> Option<(DiffKind, Severity, String)> {
+        // The models hold each side's text, spelled differently.
+        let model = |r: &RawDefault| {
+            let mut s = one_column(ty);
+            s.tables[0].columns[0].default = Some(crate::model::DefaultValue::Raw(r.expr.clone()));
+            s
+        };
+        judge(&model(&pg), &model(&lite), "t", "c", Some(&pg), Some(&lite))
+            .flatten()
+            .map(|e| (e.kind, e.severity, e.explanation.unwrap_or_default()))
+    }
+
+    #[test]
+    fn defaults_are_judged_by_the_values_rows_got() {
+        use DiffKind as K;
+        // An expression default and a literal that produce the same value.
+        assert_eq!(
+            verdict(
+                ColumnType::Integer,
+                raw("COALESCE(NULL::integer, (2 + 3))", Value::Int(5)),
+                raw("5", Value::Int(5))
+            ),
+            Some((
+                K::RepresentationOnly,
+                Severity::Info,
+                "both produce 5".into()
+            ))
+        );
+        assert_eq!(
+            verdict(
+                ColumnType::Integer,
+                raw("5", Value::Int(5)),
+                raw("6", Value::Int(6))
+            ),
+            Some((
+                K::ValueSemantics,
+                Severity::Error,
+                "postgres produces 5, sqlite produces 6".into()
+            ))
+        );
+        // The current instant moved alike, and moved apart.
+        let day = 86_400_000_000_i64;
+        let now = 1_700_000_000_000_000_i64;
+        let moved = |us| raw("(now() + '7 days'::interval)", Value::Instant(us));
+        let lite = |us| raw("datetime('now', '+7 days')", Value::Instant(us));
+        assert_eq!(
+            verdict(
+                ColumnType::Timestamp,
+                moved(now + 7 * day),
+                lite(now + 7 * day + 2_000_000)
+            )
+            .map(|v| v.0),
+            Some(K::RepresentationOnly)
+        );
+        let apart = verdict(ColumnType::Timestamp, moved(now + 7 * day), lite(now + day));
+        assert!(
+            apart.as_ref().is_some_and(|(k, s, w)| *k == K::ValueSemantics
+                && *s == Severity::Error
+                && w.ends_with("6 days 0 h 0 min 0 s apart: the defaults move the current instant differently")),
+            "{apart:?}"
+        );
+        // Random values by shape.
+        let uuid = raw("gen_random_uuid()", Value::Bytes(vec![7; 16]));
+        let blob = raw("randomblob(16)", Value::Bytes(vec![9; 16]));
+        assert_eq!(
+            verdict(ColumnType::Uuid, uuid.clone(), blob).map(|v| v.0),
+            Some(K::RepresentationOnly)
+        );
+        let text = raw(
+            "lower(hex(randomblob(8)))",
+            Value::Text("0123456789abcdef".into()),
+        );
+        assert_eq!(
+            verdict(ColumnType::Uuid, uuid, text).map(|v| (v.0, v.2)),
+            Some((K::ValueSemantics, "both random, but rows get 16 bytes on postgres and 16 lowercase hex characters on sqlite".into()))
+        );
     }
 }

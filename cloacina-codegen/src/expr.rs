@@ -379,6 +379,24 @@ pub fn parse_default_for(
     Ok(e)
 }
 
+/// Whether `text`, as either backend stored it, is an expression of the
+/// language with no column in it: a constant (the language has no
+/// volatile function), whatever its type.
+pub fn reads_as_constant(text: &str) -> bool {
+    let scope = Table::named("");
+    [Backend::Postgres, Backend::Sqlite].into_iter().any(|b| {
+        let source = Source::Stored(b);
+        parse_sql(text, source).is_ok_and(|ast| {
+            Cx {
+                table: &scope,
+                source,
+            }
+            .expr(&ast)
+            .is_ok()
+        })
+    })
+}
+
 /// Reads a default as one of the backends (or the schema language) stored
 /// it; `None` when no reading gives a default of the language.
 pub fn read_back_default(text: &str, table: &Table, column: &str) -> Option<Expr> {
