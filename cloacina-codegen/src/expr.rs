@@ -1,5 +1,5 @@
-//! The one expression language of check constraints and partial-index
-//! predicates, for both backends.
+//! The one expression language of check constraints, partial-index
+//! predicates and expression defaults, for both backends.
 //!
 //! Text (a schema file's `sql = "..."` / `where = "..."`, or what a database
 //! stored) is parsed with [`sqlparser`] (the dialect of where it came from),
@@ -30,6 +30,10 @@
 //! meaning: a schema file must then give per-backend spellings or scope the
 //! table to one backend. Known limit: `lower`/`upper` fold only ASCII on
 //! SQLite.
+//!
+//! An expression default ([`parse_default`]) is an expression of the same
+//! language with no column in it whose value has the column's type; a lone
+//! literal is a plain default instead.
 
 use std::fmt::Write as _;
 

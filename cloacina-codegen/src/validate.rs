@@ -440,8 +440,7 @@ impl Validator {
             (DefaultValue::Float(_), ColumnType::Double) => None,
             (DefaultValue::Int(_) | DefaultValue::Float(_), ColumnType::Float) => None,
             (DefaultValue::Bool(_), ColumnType::Bool) => None,
-            // Typed when parsed; a tree built in code is checked again
-            // through its neutral text.
+            // Backend SQL only where one backend reads it.
             (DefaultValue::Raw(sql), _) => match t.scope {
                 BackendScope::Only(_) => None,
                 BackendScope::Both => Some((
@@ -449,6 +448,8 @@ impl Validator {
                     "write an expression of the language (see the crate docs), or scope the table with `#[backend(...)]`".into(),
                 )),
             },
+            // Typed when parsed; a tree built in code is checked again
+            // through its neutral text.
             (DefaultValue::Expr(e), ty) => {
                 let text = crate::expr::render_neutral(e);
                 crate::expr::parse_default_for(&text, crate::expr::Source::Neutral, c.sql_name(), ty)
