@@ -679,7 +679,8 @@ pub fn check_parity(
 
 /// Replaces the default entries of columns whose default the model could
 /// not hold (no neutral spelling, or a volatile default read as `now` or
-/// `uuid`) by the verdict on the texts and evaluated values
+/// `uuid`) by the verdict on the texts and the values rows got in scratch
+/// copies of the columns
 /// ([`crate::defaults::judge`]).
 fn judge_defaults(
     l: &Schema,

@@ -315,7 +315,7 @@ pub enum DefaultValue {
     Bool(bool),
     /// An expression of the expression language, with no column reference
     /// (`#[default(sql = "lower('ABC')")]`): the typed tree, rendered in
-    /// each backend's spelling ([`crate::expr`]).
+    /// each backend's spelling.
     Expr(crate::expr::Expr),
     /// One backend's SQL (`#[default(sql = "md5(random()::text)")]`),
     /// allowed only on a table scoped to that backend (`#[backend(...)]`)
