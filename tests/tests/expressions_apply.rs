@@ -329,6 +329,15 @@ struct Defaults {
     hidden: bool,
 }
 
+/// Rows of `q` on either backend.
+fn diesel_query(db: &mut Database, q: &str) -> Vec<Row> {
+    match db {
+        Database::Postgres { conn, .. } => diesel::sql_query(q).load(conn.as_mut()),
+        Database::Sqlite { conn, .. } => diesel::sql_query(q).load(conn.as_mut()),
+    }
+    .unwrap_or_else(|e| panic!("{q}: {e}"))
+}
+
 /// Inserts a row with only its key and reads back what the defaults gave.
 fn row_taking_defaults(db: &mut Database, id: i32) -> Defaults {
     db.execute(&format!("INSERT INTO jobs (id) VALUES ({id});"), false)
@@ -361,6 +370,26 @@ fn expression_defaults_apply_read_back_equal_inspect_and_migrate_on_both_backend
         .unwrap_or_else(|e| panic!("{}", e.render()));
     let ops = diff(&v1, &v2).expect("diff");
     assert_eq!(ops.len(), 1, "one changed default: {ops:?}");
+    // Then a NOT NULL column with an expression default is added (SQLite's
+    // ADD COLUMN refuses a parenthesised default: a rebuild).
+    let v3_text = v2_text.replacen(
+        "id -> Integer,",
+        "id -> Integer,\n        #[default(sql = \"upper('x') || ''\")] extra -> Text,",
+        1,
+    );
+    assert!(
+        cloacina_codegen::parse_str("schema.rs", &v3_text).is_err(),
+        "`||` is not in the language"
+    );
+    let v3_text = v2_text.replacen(
+        "id -> Integer,",
+        "id -> Integer,\n        #[default(sql = \"upper('x')\")] extra -> Text,",
+        1,
+    );
+    let v3 = cloacina_codegen::parse_str("schema.rs", &v3_text)
+        .unwrap_or_else(|e| panic!("{}", e.render()));
+    let add = diff(&v2, &v3).expect("diff");
+    assert_eq!(add.len(), 1, "one added column: {add:?}");
 
     let url = postgres_url();
     let (_pg_guard, pg) = ScratchPostgres::new(&url).expect("scratch postgres");
@@ -429,6 +458,20 @@ fn expression_defaults_apply_read_back_equal_inspect_and_migrate_on_both_backend
             .unwrap_or_else(|e| panic!("{backend} up failed: {e}\n{}", sql.up));
         let row = row_taking_defaults(&mut db, 2);
         assert_eq!(row.queue, "QUEUE", "{backend}\n{}", sql.up);
+        let added = plan::render(&v2, &add, backend);
+        db.execute(&added.up, true)
+            .unwrap_or_else(|e| panic!("{backend} add column failed: {e}\n{}", added.up));
+        let _ = row_taking_defaults(&mut db, 4);
+        let extra: Vec<Row> = diesel_query(
+            &mut db,
+            "SELECT 'extra' AS name, extra AS def FROM jobs WHERE id IN (1, 4)",
+        );
+        assert!(
+            extra.len() == 2 && extra.iter().all(|r| r.def == "X"),
+            "{backend}: old and new rows take the added column's default"
+        );
+        db.execute(&added.down, true)
+            .unwrap_or_else(|e| panic!("{backend} down failed: {e}\n{}", added.down));
         db.execute(&sql.down, true)
             .unwrap_or_else(|e| panic!("{backend} down failed: {e}\n{}", sql.down));
         assert_eq!(
