@@ -25,8 +25,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use serde::Serialize;
 
 use crate::compare::{
-    classify, compare_with, render_entries, Accepted, Baseline, CompareOptions, Difference, Entry,
-    Report, Summary,
+    classify, compare_with, render_entries, Accepted, Baseline, CompareOptions, DiffKind,
+    Difference, Entry, Report, Severity, Summary,
 };
 use crate::error::{line_col, Error, Result};
 use crate::introspect::{redact, Database, DbObject, Introspection, Note};
@@ -608,10 +608,11 @@ pub fn check_parity(
     let replayed = crate::proof::replay_with_rows(&mut pg_db, &mut lite_db, &steps);
     // Defaults as each backend stores and produces them, read while the
     // scratch databases live.
-    let raw = replayed.as_ref().ok().map(|_| {
+    // Both sides decode by the PostgreSQL side's neutral types.
+    let raw = replayed.as_ref().ok().map(|(pg_i, lite_i, _)| {
         (
-            crate::defaults::read(&mut pg_db),
-            crate::defaults::read(&mut lite_db),
+            crate::defaults::read(&mut pg_db, &pg_i.schema, &pg_i.schema),
+            crate::defaults::read(&mut lite_db, &pg_i.schema, &lite_i.schema),
         )
     });
     drop(pg_db);
@@ -678,7 +679,8 @@ pub fn check_parity(
 
 /// Replaces the default entries of columns whose default the model could
 /// not hold (no neutral spelling, or a volatile default read as `now` or
-/// `uuid`) by the verdict on the texts and evaluated values
+/// `uuid`) by the verdict on the texts and the values rows got in scratch
+/// copies of the columns
 /// ([`crate::defaults::judge`]).
 fn judge_defaults(
     l: &Schema,
@@ -796,6 +798,10 @@ pub struct Finding {
     pub schema_at: Option<String>,
     /// The last migration whose `up.sql` mentions the table.
     pub migration: Option<String>,
+    /// What the difference means, as `check-parity` classifies it.
+    pub class: DiffKind,
+    /// Whether it fails, as `check-parity` says it.
+    pub severity: Severity,
 }
 
 /// One comparison of `check`.
@@ -822,6 +828,8 @@ pub struct CheckReport {
     pub notes: Vec<(String, Note)>,
     /// What the rows went through, migration by migration.
     pub data: DataReport,
+    /// Counts over every section's findings, as `check-parity` counts.
+    pub summary: Summary,
 }
 
 impl CheckReport {
@@ -848,6 +856,7 @@ impl CheckReport {
                 out.push_str(&format!("history: not checked ({reason})\n"))
             }
         }
+        out.push_str(&summary_line(&self.summary));
         for s in &self.sections {
             out.push_str(&format!("\nleft:  {}\nright: {}\n", s.left, s.right));
             if s.findings.is_empty() {
@@ -868,7 +877,9 @@ impl CheckReport {
                     .unwrap_or_default();
                 let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(absent)".into());
                 out.push_str(&format!(
-                    "  {:?}{obj}: {}: left {} | right {}\n",
+                    "  [{} {}] {:?}{obj}: {}: left {} | right {}\n",
+                    f.class.label(),
+                    severity_label(f.severity),
                     d.kind,
                     d.attribute,
                     show(&d.left),
@@ -887,6 +898,27 @@ impl CheckReport {
         }
         out.push_str(&self.data.render());
         out
+    }
+}
+
+/// `summary: … failing; … structural, … value semantics, … representation
+/// only`, as `check-parity` opens its report.
+fn summary_line(s: &Summary) -> String {
+    let count = |k: DiffKind| s.by_kind.get(&k).copied().unwrap_or(0);
+    format!(
+        "summary: {} failing; {} structural, {} value semantics, {} representation only\n",
+        s.failing,
+        count(DiffKind::Structural),
+        count(DiffKind::ValueSemantics),
+        count(DiffKind::RepresentationOnly)
+    )
+}
+
+fn severity_label(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "info",
     }
 }
 
@@ -985,13 +1017,30 @@ pub fn check(schema_path: &Path, migrations_dir: &Path, postgres_url: &str) -> R
         column_order: false,
         ..CompareOptions::default()
     };
-    let locate = |diffs: Vec<Difference>, migrations: &[Migration]| -> Vec<Finding> {
+    // Each finding classified as check-parity classifies it: against the
+    // schema file a plain comparison (a default is value semantics, all
+    // else structural); across backends with the representation rules.
+    let locate = |diffs: Vec<Difference>,
+                  migrations: &[Migration],
+                  sides: Option<(&Schema, &Schema)>|
+     -> Vec<Finding> {
         diffs
             .into_iter()
-            .map(|d| Finding {
-                schema_at: schema_location(&path, &source, &schema, &d),
-                migration: migration_location(migrations, &d.table),
-                difference: d,
+            .map(|d| {
+                let one = std::slice::from_ref(&d);
+                let entry = match sides {
+                    Some((l, r)) => classify(l, r, one),
+                    None => plain_entries(one),
+                }
+                .into_iter()
+                .next();
+                Finding {
+                    schema_at: schema_location(&path, &source, &schema, &d),
+                    migration: migration_location(migrations, &d.table),
+                    class: entry.as_ref().map_or(DiffKind::Structural, |e| e.kind),
+                    severity: entry.as_ref().map_or(Severity::Error, |e| e.severity),
+                    difference: d,
+                }
             })
             .collect()
     };
@@ -1029,6 +1078,7 @@ pub fn check(schema_path: &Path, migrations_dir: &Path, postgres_url: &str) -> R
                     .filter(|d| !declared_by_raw_sql(&schema, Backend::Postgres, d))
                     .collect(),
                 &pg_migrations,
+                None,
             ),
         },
         Section {
@@ -1040,14 +1090,33 @@ pub fn check(schema_path: &Path, migrations_dir: &Path, postgres_url: &str) -> R
                     .filter(|d| !declared_by_raw_sql(&schema, Backend::Sqlite, d))
                     .collect(),
                 &lite_migrations,
+                None,
             ),
         },
         Section {
             left: "postgres".into(),
             right: "sqlite".into(),
-            findings: locate(cross, &both),
+            findings: locate(cross, &both, Some((&got_pg, &got_lite))),
         },
     ];
+    let summary = Summary::of(
+        &sections
+            .iter()
+            .flat_map(|s| &s.findings)
+            .map(|f| Entry {
+                kind: f.class,
+                severity: f.severity,
+                table: f.difference.table.clone(),
+                object: f.difference.object.clone().unwrap_or_default(),
+                attribute: f.difference.attribute.clone(),
+                left: serde_json::Value::Null,
+                right: serde_json::Value::Null,
+                explanation: None,
+                accepted: false,
+            })
+            .collect::<Vec<_>>(),
+        0,
+    );
     let notes = pg
         .notes
         .into_iter()
@@ -1060,6 +1129,7 @@ pub fn check(schema_path: &Path, migrations_dir: &Path, postgres_url: &str) -> R
         sections,
         notes,
         data,
+        summary,
     })
 }
 

@@ -821,7 +821,9 @@ fn sqlite_reads_bool(d: &DefaultValue) -> Option<bool> {
         // Text compares unequal to 1 and casts to its leading number (0 for
         // 't', 'true', 'yes'): it reads as false unless it spells a number.
         DefaultValue::Text(s) => Some(s.trim().parse::<f64>().is_ok_and(|n| n != 0.0)),
-        DefaultValue::Now | DefaultValue::Uuid => None,
+        DefaultValue::Now | DefaultValue::Uuid | DefaultValue::Expr(_) | DefaultValue::Raw(_) => {
+            None
+        }
     }
 }
 

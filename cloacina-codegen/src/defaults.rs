@@ -7,19 +7,41 @@
 //! `now`/`uuid`: [`read`] takes each column's default text from the live
 //! scratch database and [`judge`] compares the two sides:
 //!
-//! - a constant default is evaluated on its own backend (`SELECT <expr>`)
-//!   and the values are compared by the column's type (instants as
-//!   instants, numbers as numbers, text as text);
-//! - a volatile default is compared by its kind (the current instant, the
-//!   current instant moved, random): two random defaults are the same
-//!   representation; what cannot be matched is reported as unknown (a
-//!   warning), with both texts.
+//! - each default is made to produce a value the way a row gets it: a
+//!   scratch copy of the column (a temporary table with the column's
+//!   declared type and default) takes a row with `DEFAULT VALUES`, which is
+//!   read back through the typed decoder of the data proof ([`crate::rows`])
+//!   with the column's neutral type (the PostgreSQL side's, so a SQLite
+//!   timestamp stored as text decodes as an instant). Where no scratch copy
+//!   can be made (the type or the default is refused there), the constant
+//!   is evaluated on its own (`SELECT <expr>`) and compared as text by the
+//!   column's type;
+//! - constants compare by value; booleans keep the model's verdict, which
+//!   says how each backend reads the stored value (`'t'` reads as false on
+//!   SQLite);
+//! - non-deterministic defaults compare by shape, not value: the current
+//!   instant (moved or not) by the two instants produced, equal when
+//!   within [`NOW_TOLERANCE_SECONDS`] of each other (so `now() + interval
+//!   '7 days'` and `datetime('now', '+7 days')` match, `+7 days` and
+//!   `+1 day` do not); random values by their decoded shape (16 bytes, a
+//!   32-character lowercase hex text, …), since two draws never match;
+//!   what still cannot be matched is reported as unknown (a warning), with
+//!   both texts.
 
 use diesel::RunQueryDsl;
 
 use crate::compare::{DiffKind, Entry, Severity};
 use crate::introspect::{Database, JsonRow};
-use crate::model::{ColumnType, Schema};
+use crate::model::{Column, ColumnType, Schema, Table};
+use crate::rows::Value;
+
+/// How far apart two instants produced by "current instant" defaults may
+/// be and still count as the same default: the two backends are probed one
+/// after the other within one run, seconds apart.
+pub const NOW_TOLERANCE_SECONDS: i64 = 60;
+
+/// The scratch table a default is probed in.
+const PROBE: &str = "cloacina_default_probe";
 
 /// One column's default as its backend stores and produces it.
 #[derive(Clone, Debug, PartialEq, serde::Deserialize)]
@@ -33,9 +55,17 @@ pub struct RawDefault {
     /// The default's text, as the catalog stores it.
     #[serde(rename = "d")]
     pub expr: String,
+    /// The column's declared type, as the catalog prints it.
+    #[serde(rename = "y", default)]
+    pub declared: Option<String>,
     /// The value `SELECT <expr>` gives, as text (constants only).
     #[serde(skip)]
     pub value: Option<String>,
+    /// The value a row inserted into a scratch copy of the column got,
+    /// decoded by the column's neutral type; `None` when no copy could be
+    /// made or the default is volatile of no known kind.
+    #[serde(skip)]
+    pub produced: Option<Value>,
 }
 
 /// What kind of value a default produces.
@@ -82,7 +112,7 @@ pub fn kind_of(expr: &str) -> DefaultKind {
             DefaultKind::Now
         };
     }
-    if canon.contains('(') && !canon.starts_with('(') {
+    if canon.contains('(') && !canon.starts_with('(') && !crate::expr::reads_as_constant(expr) {
         // A function call of no known kind (nextval, a user function).
         let constant_fns = ["json(", "lower(", "upper(", "x'", "cast("];
         if !constant_fns.iter().any(|f| canon.starts_with(f)) {
@@ -92,16 +122,25 @@ pub fn kind_of(expr: &str) -> DefaultKind {
     DefaultKind::Constant
 }
 
-/// Every column default of the database, constants evaluated.
+/// Every column default of the database, each made to produce a value in a
+/// scratch copy of its column (decoded by the neutral type the column has
+/// in `types`, else in `own`: pass the PostgreSQL side's schema as `types`
+/// for both backends), constants also evaluated on their own.
 ///
 /// # Errors
 ///
 /// The database's message when the catalog cannot be read.
-pub fn read(db: &mut Database) -> std::result::Result<Vec<RawDefault>, String> {
+pub fn read(
+    db: &mut Database,
+    types: &Schema,
+    own: &Schema,
+) -> std::result::Result<Vec<RawDefault>, String> {
     let mut out: Vec<RawDefault> = match db {
         Database::Postgres { conn, .. } => {
             let row: JsonRow = diesel::sql_query(
-                "SELECT coalesce(json_agg(json_build_object('t', table_name, 'c', column_name, 'd', column_default)), '[]'::json)::text AS j \
+                "SELECT coalesce(json_agg(json_build_object('t', table_name, 'c', column_name, 'd', column_default, \
+                 'y', (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a \
+                       WHERE a.attrelid = format('%I.%I', table_schema, table_name)::regclass AND a.attname = column_name))), '[]'::json)::text AS j \
                  FROM information_schema.columns WHERE table_schema = current_schema() AND column_default IS NOT NULL",
             )
             .get_result(conn.as_mut())
@@ -110,7 +149,7 @@ pub fn read(db: &mut Database) -> std::result::Result<Vec<RawDefault>, String> {
         }
         Database::Sqlite { conn, .. } => {
             let row: JsonRow = diesel::sql_query(
-                "SELECT json_group_array(json_object('t', m.name, 'c', p.name, 'd', p.dflt_value)) AS j \
+                "SELECT json_group_array(json_object('t', m.name, 'c', p.name, 'd', p.dflt_value, 'y', p.type)) AS j \
                  FROM sqlite_schema m JOIN pragma_table_xinfo(m.name) p \
                  WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND p.dflt_value IS NOT NULL",
             )
@@ -119,12 +158,96 @@ pub fn read(db: &mut Database) -> std::result::Result<Vec<RawDefault>, String> {
             serde_json::from_str(row.j.as_deref().unwrap_or("[]")).map_err(|e| e.to_string())?
         }
     };
+    let column_type = |s: &Schema, d: &RawDefault| {
+        s.tables
+            .iter()
+            .find(|t| t.name.eq_ignore_ascii_case(&d.table))
+            .and_then(|t| {
+                t.columns
+                    .iter()
+                    .find(|c| c.name.eq_ignore_ascii_case(&d.column))
+            })
+            .map(|c| c.ty)
+    };
     for d in &mut out {
-        if kind_of(&d.expr) == DefaultKind::Constant {
+        let kind = kind_of(&d.expr);
+        if kind == DefaultKind::Constant {
             d.value = evaluate(db, &d.expr);
+        }
+        if kind != DefaultKind::Volatile {
+            if let Some(ty) = column_type(types, d).or_else(|| column_type(own, d)) {
+                d.produced = produce(db, ty, d.declared.as_deref().unwrap_or(""), &d.expr);
+            }
         }
     }
     Ok(out)
+}
+
+/// The value a row gets from `expr` in a scratch copy of the column
+/// (declared type `declared`, neutral type `ty`), read back through the
+/// typed decoder; `None` when the copy or the insert is refused.
+fn produce(db: &mut Database, ty: ColumnType, declared: &str, expr: &str) -> Option<Value> {
+    let create = format!("CREATE TEMP TABLE {PROBE} (v {declared} DEFAULT ({expr}))");
+    db.execute(&create, false).ok()?;
+    let inserted = db.execute(&format!("INSERT INTO {PROBE} DEFAULT VALUES"), false);
+    let mut table = Table::named(PROBE);
+    table.columns.push(Column {
+        name: "v".into(),
+        sql_name: None,
+        docs: Vec::new(),
+        ty,
+        nullable: true,
+        default: None,
+        auto_increment: false,
+        renamed_from: None,
+        span: Default::default(),
+        ty_span: Default::default(),
+    });
+    let schema = Schema {
+        tables: vec![table],
+        ..Schema::default()
+    };
+    let read = inserted
+        .ok()
+        .and_then(|()| crate::rows::read(db, &schema).ok());
+    let _ = db.execute(&format!("DROP TABLE {PROBE}"), false);
+    read?
+        .remove(PROBE)?
+        .rows
+        .into_iter()
+        .next()?
+        .into_iter()
+        .next()
+}
+
+/// The shape of a random value, in words: what two draws of the same
+/// generator share.
+fn shape(v: &Value) -> String {
+    match v {
+        Value::Bytes(b) => format!("{} bytes", b.len()),
+        Value::Text(s) | Value::Other(s) => {
+            let n = s.chars().count();
+            if !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+            {
+                format!("{n} lowercase hex characters")
+            } else if !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_digit() || ('A'..='F').contains(&c))
+            {
+                format!("{n} uppercase hex characters")
+            } else {
+                format!("text of {n} characters")
+            }
+        }
+        Value::Int(_) => "an integer".into(),
+        Value::Float(_) => "a float".into(),
+        Value::Bool(_) => "a boolean".into(),
+        Value::Instant(_) => "an instant".into(),
+        Value::Json(_) => "a JSON document".into(),
+        Value::Null => "NULL".into(),
+    }
 }
 
 /// `SELECT <expr>` on the database, as text; `None` when it fails.
@@ -241,9 +364,11 @@ pub fn judge(
 ) -> Option<Option<Entry>> {
     let ty = pg_schema.table(table)?.column(column)?.ty;
     let model_default = |s: &Schema| s.table(table)?.column(column)?.default.clone();
-    let both_constant = [pg, lite]
-        .iter()
-        .all(|r| r.is_some_and(|r| kind_of(&r.expr) == DefaultKind::Constant && r.value.is_some()));
+    let both_constant = [pg, lite].iter().all(|r| {
+        r.is_some_and(|r| {
+            kind_of(&r.expr) == DefaultKind::Constant && (r.produced.is_some() || r.value.is_some())
+        })
+    });
     // Booleans keep the model's verdict, which says how each backend reads
     // the stored value.
     let by_value = both_constant && ty != ColumnType::Bool;
@@ -283,7 +408,33 @@ pub fn judge(
         );
     };
     use DefaultKind as K;
+    let same_text_or_model = p.expr == l.expr || same_in_model;
     match (kind_of(&p.expr), kind_of(&l.expr)) {
+        // The values rows really got, decoded by the column's type.
+        (K::Constant, K::Constant) if p.produced.is_some() && l.produced.is_some() => {
+            match (&p.produced, &l.produced) {
+                (Some(a), Some(b)) if a == b => {
+                    if same_text_or_model {
+                        Some(None)
+                    } else {
+                        make(
+                            DiffKind::RepresentationOnly,
+                            Severity::Info,
+                            format!("both produce {a}"),
+                        )
+                    }
+                }
+                (a, b) => make(
+                    DiffKind::ValueSemantics,
+                    Severity::Error,
+                    format!(
+                        "postgres produces {}, sqlite produces {}",
+                        a.as_ref().map_or_else(|| "-".into(), Value::to_string),
+                        b.as_ref().map_or_else(|| "-".into(), Value::to_string)
+                    ),
+                ),
+            }
+        }
         (K::Constant, K::Constant) => match (&p.value, &l.value) {
             (Some(a), Some(b)) if same_value(ty, a, b) => {
                 if p.expr == l.expr || same_in_model {
@@ -307,12 +458,75 @@ pub fn judge(
                 "unknown: a default could not be evaluated".into(),
             ),
         },
-        (K::Now, K::Now) => Some(None),
-        (K::Random, K::Random) => make(
-            DiffKind::RepresentationOnly,
-            Severity::Info,
-            "both random; the values cannot be compared".into(),
-        ),
+        // The current instant, moved or not: the two instants produced, a
+        // few seconds apart at most when the defaults agree.
+        (a @ (K::Now | K::NowMoved), b @ (K::Now | K::NowMoved)) => {
+            match (&p.produced, &l.produced) {
+                (Some(Value::Instant(x)), Some(Value::Instant(y))) => {
+                    let apart = (x - y).abs() / 1_000_000;
+                    if apart <= NOW_TOLERANCE_SECONDS {
+                        if a == K::Now && b == K::Now {
+                            Some(None)
+                        } else {
+                            make(
+                                DiffKind::RepresentationOnly,
+                                Severity::Info,
+                                format!(
+                                    "both produce the current instant moved alike (rows got instants within {NOW_TOLERANCE_SECONDS} s of each other)"
+                                ),
+                            )
+                        }
+                    } else {
+                        make(
+                            DiffKind::ValueSemantics,
+                            Severity::Error,
+                            format!(
+                                "rows get {} on postgres and {} on sqlite, {} apart: the defaults move the current instant differently",
+                                crate::rows::format_instant(*x),
+                                crate::rows::format_instant(*y),
+                                span_words(apart)
+                            ),
+                        )
+                    }
+                }
+                _ if a == K::Now && b == K::Now => Some(None),
+                _ if a != b => make(
+                    DiffKind::ValueSemantics,
+                    Severity::Error,
+                    format!("{} on postgres, {} on sqlite", describe(a), describe(b)),
+                ),
+                _ => make(
+                    DiffKind::ValueSemantics,
+                    Severity::Warning,
+                    "unknown: volatile defaults whose values cannot be matched".into(),
+                ),
+            }
+        }
+        // Two draws never match: compared by what they are made of.
+        (K::Random, K::Random) => match (&p.produced, &l.produced) {
+            (Some(x), Some(y)) if shape(x) != shape(y) => make(
+                DiffKind::ValueSemantics,
+                Severity::Error,
+                format!(
+                    "both random, but rows get {} on postgres and {} on sqlite",
+                    shape(x),
+                    shape(y)
+                ),
+            ),
+            (Some(x), Some(_)) => make(
+                DiffKind::RepresentationOnly,
+                Severity::Info,
+                format!(
+                    "both random, of the same shape ({}); the values cannot be compared",
+                    shape(x)
+                ),
+            ),
+            _ => make(
+                DiffKind::RepresentationOnly,
+                Severity::Info,
+                "both random; the values cannot be compared".into(),
+            ),
+        },
         (K::Constant, _) | (_, K::Constant) => make(
             DiffKind::ValueSemantics,
             Severity::Error,
@@ -328,6 +542,17 @@ pub fn judge(
             Severity::Warning,
             "unknown: volatile defaults whose values cannot be matched".into(),
         ),
+    }
+}
+
+/// `seconds` in days, hours, minutes and seconds (`7 days 0 h 0 min 0 s`).
+fn span_words(seconds: i64) -> String {
+    let (d, rest) = (seconds / 86_400, seconds % 86_400);
+    let (h, m, s) = (rest / 3600, rest % 3600 / 60, rest % 60);
+    if d > 0 {
+        format!("{d} days {h} h {m} min {s} s")
+    } else {
+        format!("{h} h {m} min {s} s")
     }
 }
 
@@ -362,6 +587,10 @@ mod tests {
                 DefaultKind::Constant,
             ),
             ("'t'", DefaultKind::Constant),
+            // Expression defaults of the language are constants.
+            ("COALESCE(NULL::integer, (2 + 3))", DefaultKind::Constant),
+            ("(abs('-2'::integer) = 2)", DefaultKind::Constant),
+            ("lower('QUEUE'::text)", DefaultKind::Constant),
             ("42", DefaultKind::Constant),
         ] {
             assert_eq!(kind_of(e), k, "{e}");
@@ -382,5 +611,132 @@ mod tests {
         ));
         assert!(same_value(ColumnType::Double, "1", "1.0"));
         assert!(!same_value(ColumnType::Text { max_len: None }, "a", "b"));
+    }
+
+    #[test]
+    fn random_values_compare_by_shape_and_spans_read_in_words() {
+        assert_eq!(shape(&Value::Bytes(vec![0; 16])), "16 bytes");
+        let md5 = Value::Text("0cc175b9c0f1b6a831c399e269772661".into());
+        let hex = Value::Text("9F86D081884C7D659A2FEAA0C55AD015".into());
+        assert_eq!(shape(&md5), "32 lowercase hex characters");
+        assert_eq!(shape(&hex), "32 uppercase hex characters");
+        assert_eq!(shape(&Value::Text("a-b".into())), "text of 3 characters");
+        assert_eq!(span_words(6 * 86_400 + 61), "6 days 0 h 1 min 1 s");
+        assert_eq!(span_words(3_599), "0 h 59 min 59 s");
+    }
+
+    fn one_column(ty: ColumnType) -> Schema {
+        let mut t = Table::named("t");
+        t.columns.push(Column {
+            name: "c".into(),
+            sql_name: None,
+            docs: Vec::new(),
+            ty,
+            nullable: true,
+            default: None,
+            auto_increment: false,
+            renamed_from: None,
+            span: Default::default(),
+            ty_span: Default::default(),
+        });
+        Schema {
+            tables: vec![t],
+            ..Schema::default()
+        }
+    }
+
+    fn raw(expr: &str, produced: Value) -> RawDefault {
+        RawDefault {
+            table: "t".into(),
+            column: "c".into(),
+            expr: expr.into(),
+            declared: None,
+            value: None,
+            produced: Some(produced),
+        }
+    }
+
+    /// The verdicts on the values rows got: the explanation, or `None`
+    /// when the two defaults are the same.
+    fn verdict(
+        ty: ColumnType,
+        pg: RawDefault,
+        lite: RawDefault,
+    ) -> Option<(DiffKind, Severity, String)> {
+        // The models hold each side's text, spelled differently.
+        let model = |r: &RawDefault| {
+            let mut s = one_column(ty);
+            s.tables[0].columns[0].default = Some(crate::model::DefaultValue::Raw(r.expr.clone()));
+            s
+        };
+        judge(&model(&pg), &model(&lite), "t", "c", Some(&pg), Some(&lite))
+            .flatten()
+            .map(|e| (e.kind, e.severity, e.explanation.unwrap_or_default()))
+    }
+
+    #[test]
+    fn defaults_are_judged_by_the_values_rows_got() {
+        use DiffKind as K;
+        // An expression default and a literal that produce the same value.
+        assert_eq!(
+            verdict(
+                ColumnType::Integer,
+                raw("COALESCE(NULL::integer, (2 + 3))", Value::Int(5)),
+                raw("5", Value::Int(5))
+            ),
+            Some((
+                K::RepresentationOnly,
+                Severity::Info,
+                "both produce 5".into()
+            ))
+        );
+        assert_eq!(
+            verdict(
+                ColumnType::Integer,
+                raw("5", Value::Int(5)),
+                raw("6", Value::Int(6))
+            ),
+            Some((
+                K::ValueSemantics,
+                Severity::Error,
+                "postgres produces 5, sqlite produces 6".into()
+            ))
+        );
+        // The current instant moved alike, and moved apart.
+        let day = 86_400_000_000_i64;
+        let now = 1_700_000_000_000_000_i64;
+        let moved = |us| raw("(now() + '7 days'::interval)", Value::Instant(us));
+        let lite = |us| raw("datetime('now', '+7 days')", Value::Instant(us));
+        assert_eq!(
+            verdict(
+                ColumnType::Timestamp,
+                moved(now + 7 * day),
+                lite(now + 7 * day + 2_000_000)
+            )
+            .map(|v| v.0),
+            Some(K::RepresentationOnly)
+        );
+        let apart = verdict(ColumnType::Timestamp, moved(now + 7 * day), lite(now + day));
+        assert!(
+            apart.as_ref().is_some_and(|(k, s, w)| *k == K::ValueSemantics
+                && *s == Severity::Error
+                && w.ends_with("6 days 0 h 0 min 0 s apart: the defaults move the current instant differently")),
+            "{apart:?}"
+        );
+        // Random values by shape.
+        let uuid = raw("gen_random_uuid()", Value::Bytes(vec![7; 16]));
+        let blob = raw("randomblob(16)", Value::Bytes(vec![9; 16]));
+        assert_eq!(
+            verdict(ColumnType::Uuid, uuid.clone(), blob).map(|v| v.0),
+            Some(K::RepresentationOnly)
+        );
+        let text = raw(
+            "lower(hex(randomblob(8)))",
+            Value::Text("0123456789abcdef".into()),
+        );
+        assert_eq!(
+            verdict(ColumnType::Uuid, uuid, text).map(|v| (v.0, v.2)),
+            Some((K::ValueSemantics, "both random, but rows get 16 bytes on postgres and 16 lowercase hex characters on sqlite".into()))
+        );
     }
 }

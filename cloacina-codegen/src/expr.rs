@@ -1,5 +1,5 @@
-//! The one expression language of check constraints and partial-index
-//! predicates, for both backends.
+//! The one expression language of check constraints, partial-index
+//! predicates and expression defaults, for both backends.
 //!
 //! Text (a schema file's `sql = "..."` / `where = "..."`, or what a database
 //! stored) is parsed with [`sqlparser`] (the dialect of where it came from),
@@ -30,6 +30,10 @@
 //! meaning: a schema file must then give per-backend spellings or scope the
 //! table to one backend. Known limit: `lower`/`upper` fold only ASCII on
 //! SQLite.
+//!
+//! An expression default ([`parse_default`]) is an expression of the same
+//! language with no column in it whose value has the column's type; a lone
+//! literal is a plain default instead.
 
 use std::fmt::Write as _;
 
@@ -304,44 +308,81 @@ pub fn parse_default(
     table: &Table,
     column: &str,
 ) -> Result<Expr, ExprError> {
-    let ast = parse_sql(text, source)?;
-    let want = table
+    let ty = table
         .columns
         .iter()
         .find(|c| c.sql_name() == column)
-        .map(|c| Ty::of(c.ty))
+        .map(|c| c.ty)
         .ok_or_else(|| ExprError {
             at: None,
             message: format!("unknown column `{column}` in table `{}`", table.sql_name()),
             help: "give the default on a column of the table".into(),
             backend_specific: false,
         })?;
+    parse_default_for(text, source, column, ty)
+}
+
+/// [`parse_default`] for a column named `column` of type `ty` (no table
+/// needed: a default cannot refer to one).
+///
+/// # Errors
+///
+/// As [`parse_default`]; also a lone literal (a plain `#[default(...)]`
+/// says it) and a value of no type of its own for a Uuid, Timestamp,
+/// Binary or Json column (its literals would not be typed).
+pub fn parse_default_for(
+    text: &str,
+    source: Source,
+    column: &str,
+    ty: ColumnType,
+) -> Result<Expr, ExprError> {
+    let ast = parse_sql(text, source)?;
+    let want = Ty::of(ty);
     // No columns in scope: a reference to one is an error naming it.
-    let mut scope = table.clone();
-    scope.columns.clear();
+    let scope = Table::named("");
     let cx = Cx {
         table: &scope,
         source,
     };
-    let (e, ty) = cx.expr(&ast).map_err(|mut err| {
+    let (e, got) = cx.expr(&ast).map_err(|mut err| {
         if err.message.starts_with("unknown column") {
             err.message = format!(
                 "a default cannot refer to a column ({})",
-                err.message.trim_end_matches(&format!(" in table `{}`", table.sql_name()))
+                err.message.trim_end_matches(" in table ``")
             );
             err.help = "write a value computed from literals only, such as `coalesce(NULL, 5)` or `lower('ABC')`".into();
         }
         err
     })?;
-    let fits = ty == want
-        || ty == Ty::Free
-        || (ty.numeric() && want.numeric() && !(ty == Ty::Float && want == Ty::Int));
+    if let Expr::Lit(_) = e {
+        return Err(ExprError {
+            at: at(&ast),
+            message: "a single value is a plain default, not an expression".into(),
+            help: "write it without `sql = `, e.g. `#[default(42)]` or `#[default(\"text\")]`"
+                .into(),
+            backend_specific: false,
+        });
+    }
+    let fits = got == want
+        || (got == Ty::Free && !matches!(want, Ty::Uuid | Ty::Timestamp | Ty::Binary | Ty::Json))
+        || (got.numeric() && want.numeric() && !(got == Ty::Float && want == Ty::Int));
+    if !fits && got == Ty::Free {
+        return Err(ExprError {
+            at: at(&ast),
+            message: format!(
+                "the default is made of untyped literals only, but column `{column}` is {}",
+                want.name()
+            ),
+            help: "write the value as a plain default, e.g. `#[default(\"2024-01-01T00:00:00.000000Z\")]`".into(),
+            backend_specific: false,
+        });
+    }
     if !fits {
         return Err(ExprError {
             at: at(&ast),
             message: format!(
                 "the default is {}, but column `{column}` is {}",
-                ty.name(),
+                got.name(),
                 want.name()
             ),
             help: "write a default of the column's type".into(),
@@ -349,6 +390,24 @@ pub fn parse_default(
         });
     }
     Ok(e)
+}
+
+/// Whether `text`, as either backend stored it, is an expression of the
+/// language with no column in it: a constant (the language has no
+/// volatile function), whatever its type.
+pub fn reads_as_constant(text: &str) -> bool {
+    let scope = Table::named("");
+    [Backend::Postgres, Backend::Sqlite].into_iter().any(|b| {
+        let source = Source::Stored(b);
+        parse_sql(text, source).is_ok_and(|ast| {
+            Cx {
+                table: &scope,
+                source,
+            }
+            .expr(&ast)
+            .is_ok()
+        })
+    })
 }
 
 /// Reads a default as one of the backends (or the schema language) stored
@@ -587,7 +646,7 @@ impl Cx<'_> {
                 expr,
             } => {
                 let (x, t) = self.expr(expr)?;
-                self.want(expr, t, Ty::Bool, "NOT")?;
+                let x = self.bool_operand(expr, x, t, "NOT")?;
                 Ok((Expr::Not(Box::new(x)), Ty::Bool))
             }
             S::UnaryOp {
@@ -878,6 +937,33 @@ impl Cx<'_> {
         Ok((Expr::Lit(lit), t))
     }
 
+    /// An operand of NOT / AND / OR: a Bool, or SQLite's stored `1`/`0`
+    /// read as `true`/`false`; another bare literal (which PostgreSQL would
+    /// refuse: `NOT 1`) is a type error.
+    fn bool_operand(&self, e: &sp::Expr, x: Expr, t: Ty, what: &str) -> Result<Expr, ExprError> {
+        match x {
+            Expr::Lit(Lit::Int(i))
+                if (i == 0 || i == 1) && self.source == Source::Stored(Backend::Sqlite) =>
+            {
+                Ok(Expr::Lit(Lit::Bool(i == 1)))
+            }
+            Expr::Lit(Lit::Int(_) | Lit::Float(_) | Lit::Text(_)) => Err(mismatch(
+                e,
+                if matches!(x, Expr::Lit(Lit::Text(_))) {
+                    Ty::Text
+                } else {
+                    Ty::Int
+                },
+                Ty::Bool,
+                Some(format!("{what} takes conditions: write `true` or `false`")),
+            )),
+            x => {
+                self.want(e, t, Ty::Bool, what)?;
+                Ok(x)
+            }
+        }
+    }
+
     fn want(&self, e: &sp::Expr, got: Ty, want: Ty, what: &str) -> Result<(), ExprError> {
         if got == want || got == Ty::Free {
             Ok(())
@@ -961,28 +1047,15 @@ impl Cx<'_> {
         }
         match op {
             BinaryOperator::And | BinaryOperator::Or => {
+                let what = if *op == BinaryOperator::And {
+                    "AND"
+                } else {
+                    "OR"
+                };
                 let (a, at_) = self.expr(l)?;
-                self.want(
-                    l,
-                    at_,
-                    Ty::Bool,
-                    if *op == BinaryOperator::And {
-                        "AND"
-                    } else {
-                        "OR"
-                    },
-                )?;
+                let a = self.bool_operand(l, a, at_, what)?;
                 let (b, bt) = self.expr(r)?;
-                self.want(
-                    r,
-                    bt,
-                    Ty::Bool,
-                    if *op == BinaryOperator::And {
-                        "AND"
-                    } else {
-                        "OR"
-                    },
-                )?;
+                let b = self.bool_operand(r, b, bt, what)?;
                 let node = if *op == BinaryOperator::And {
                     Expr::And(Box::new(a), Box::new(b))
                 } else {
@@ -1033,17 +1106,16 @@ impl Cx<'_> {
         if self.source != Source::Stored(Backend::Postgres) {
             return Err(not_neutral(e, "`= ANY (…)` / `<> ALL (…)`"));
         }
+        // `ARRAY[…]`, parenthesised or cast (`(ARRAY['a'::character
+        // varying])::text[]`, how PostgreSQL stores an `IN` on a VARCHAR).
         let mut right = right;
-        while let sp::Expr::Nested(inner) = right {
-            right = inner;
-        }
-        let elems = match right {
-            sp::Expr::Array(a) => &a.elem,
-            sp::Expr::Cast { expr, .. } => match &**expr {
-                sp::Expr::Array(a) => &a.elem,
+        let elems = loop {
+            match right {
+                sp::Expr::Nested(inner) => right = inner,
+                sp::Expr::Cast { expr, .. } => right = expr,
+                sp::Expr::Array(a) => break &a.elem,
                 _ => return Err(not_neutral(e, "`= ANY` over something other than an array")),
-            },
-            _ => return Err(not_neutral(e, "`= ANY` over something other than an array")),
+            }
         };
         let (x, t) = self.expr(left)?;
         let mut list = Vec::new();
@@ -1701,6 +1773,14 @@ mod tests {
         // The value type must be the column's.
         let e = parse_default("lower('A')", Source::Neutral, &t, "n").expect_err("type");
         assert!(e.message.contains("column `n` is"), "{e:?}");
+        // A bare number as a condition would not run on PostgreSQL (`NOT 1`);
+        // SQLite's stored `NOT 1` is its spelling of `NOT true`.
+        let e = parse_default("NOT 1", Source::Neutral, &t, "enabled").expect_err("NOT 1");
+        assert!(e.message.contains("Bool"), "{e:?}");
+        assert_eq!(
+            parse_default("NOT 1", Source::Stored(Backend::Sqlite), &t, "enabled"),
+            parse_default("NOT true", Source::Neutral, &t, "enabled")
+        );
     }
 
     fn table() -> Table {

@@ -173,6 +173,15 @@
 //! and literals: strings, integers, floats, `true`/`false`. A string default
 //! on a `Uuid` column is a hyphenated UUID, on a `Timestamp` column the
 //! canonical `YYYY-MM-DDTHH:MM:SS.ffffffZ`, on a `Json` column JSON text.
+//! An expression default `#[default(sql = "...")]` is an expression of the
+//! language of checks (see [Expressions](#expressions)) with no column in
+//! it, whose value has the column's type: `lower('ABC')`,
+//! `coalesce(NULL, 2 + 3)`, `abs(-2) = 2` for a Bool. Each backend gets its
+//! spelling (`DEFAULT (...)`, parenthesised as SQLite requires), `inspect`
+//! reads it back from either, and a change to it is a migration like a
+//! changed literal. Backend SQL (`md5(random()::text)`) is refused at its
+//! place in the string, unless the table is scoped to that backend
+//! (`#[backend(postgres)]`), where it is written as given.
 //!
 //! ```
 //! cloacina_codegen::parse_str("doc.rs", r#"
@@ -187,7 +196,24 @@
 //!         #[default(0.5)] backoff -> Double,
 //!         #[default(false)] paused -> Bool,
 //!         #[default("{}")] options -> Json,
+//!         #[default(sql = "lower('QUEUE')")] queue -> Text,
+//!         #[default(sql = "coalesce(NULL, 2 + 3)")] weight -> Integer,
+//!         #[default(sql = "abs(-2) = 2")] visible -> Bool,
 //!     }
+//! }
+//! "#)?;
+//! // Backend SQL in a default is refused, located inside the string:
+//! let err = cloacina_codegen::parse_str("doc.rs", r#"
+//! table! {
+//!     tokens (id) { id -> Integer, #[default(sql = "md5(random()::text)")] token -> Text, }
+//! }
+//! "#).unwrap_err();
+//! assert!(err.render().contains("doc.rs:3:51"), "{}", err.render());
+//! // ... and written as given on a table of one backend:
+//! cloacina_codegen::parse_str("doc.rs", r#"
+//! table! {
+//!     #[backend(postgres)]
+//!     tokens (id) { id -> Integer, #[default(sql = "md5(random()::text)")] token -> Text, }
 //! }
 //! "#)?;
 //! # Ok::<(), cloacina_codegen::SchemaError>(())

@@ -329,6 +329,14 @@ pub enum DefaultValue {
     Float(f64),
     /// A boolean literal.
     Bool(bool),
+    /// An expression of the expression language, with no column reference
+    /// (`#[default(sql = "lower('ABC')")]`): the typed tree, rendered in
+    /// each backend's spelling.
+    Expr(crate::expr::Expr),
+    /// One backend's SQL (`#[default(sql = "md5(random()::text)")]`),
+    /// allowed only on a table scoped to that backend (`#[backend(...)]`)
+    /// and written as given.
+    Raw(String),
 }
 
 impl DefaultValue {
@@ -341,6 +349,8 @@ impl DefaultValue {
             DefaultValue::Int(i) => i.to_string(),
             DefaultValue::Float(f) => format_float(*f),
             DefaultValue::Bool(b) => b.to_string(),
+            DefaultValue::Expr(e) => format!("sql = {:?}", crate::expr::render_neutral(e)),
+            DefaultValue::Raw(s) => format!("sql = {s:?}"),
         }
     }
 }

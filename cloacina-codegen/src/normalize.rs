@@ -310,6 +310,7 @@ pub fn normalize_default(ty: ColumnType, d: &DefaultValue) -> DefaultValue {
             DefaultValue::Text(s),
         ) => crate::validate::canonicalize_calendar_text(ty, s)
             .map_or_else(|| d.clone(), DefaultValue::Text),
+        (_, DefaultValue::Expr(e)) => DefaultValue::Expr(crate::expr::canonical(e.clone())),
         _ => d.clone(),
     }
 }

@@ -442,6 +442,45 @@ impl<'s> Cx<'s> {
         }
     }
 
+    /// The expression default `#[default(sql = "...")]` of a column of type
+    /// `ty`, typed against it; `None` (with an error pointing into the
+    /// literal) when it is not a default of the expression language.
+    fn default_expr(
+        &mut self,
+        lit: &LitStr,
+        column: &str,
+        ty: ColumnType,
+        scope: BackendScope,
+    ) -> Option<DefaultValue> {
+        let text = lit.value();
+        let parsed = match expr::parse_default_for(&text, expr::Source::Neutral, column, ty) {
+            Ok(e) => Ok(DefaultValue::Expr(e)),
+            // Backend SQL on a table of one backend: written as given, once
+            // it parses as that backend's SQL.
+            Err(err) => match scope {
+                BackendScope::Only(b) if err.backend_specific => {
+                    expr::parse_syntax(&text, b).map(|()| DefaultValue::Raw(text.clone()))
+                }
+                _ => Err(err),
+            },
+        };
+        match parsed {
+            Ok(d) => Some(d),
+            Err(err) => {
+                let span = self.expr_span(lit, &text, &err);
+                let label = if err.backend_specific {
+                    "not the same on PostgreSQL and SQLite"
+                } else {
+                    "here"
+                };
+                let mut d = Diagnostic::new(DiagCode::BadDefault, span, err.message.clone(), label);
+                d.help = Some(err.help.clone());
+                self.diags.push(d);
+                None
+            }
+        }
+    }
+
     /// The span in the file of the place in `lit` that `err` points at: the
     /// word there, or the whole literal when the literal has escapes (its
     /// text then differs from the source).
@@ -752,7 +791,13 @@ impl<'s> Cx<'s> {
                 "default" => self
                     .once(&mut col.default.is_some(), attr)
                     .and_then(|_| attr.parse_args_with(parse_default))
-                    .map(|d| col.default = Some(d)),
+                    .map(|d| match d {
+                        ParsedDefault::Value(v) => col.default = Some(v),
+                        ParsedDefault::Sql(lit) => {
+                            let (name, ty) = (col.sql_name().to_string(), col.ty);
+                            col.default = self.default_expr(&lit, &name, ty, table.scope);
+                        }
+                    }),
                 "unique" => {
                     if matches!(attr.meta, syn::Meta::Path(_)) {
                         table.uniques.push(Unique {
@@ -922,7 +967,7 @@ fn attr_help(name: &str, place: &str) -> String {
         ("renamed_from", _) => "write `#[renamed_from(old_name)]`".into(),
         ("backend", _) => "write `#[backend(postgres)]` or `#[backend(sqlite)]`".into(),
         ("auto_increment", _) => "write `#[auto_increment]` with no arguments".into(),
-        ("default", _) => "write `#[default(now)]`, `#[default(uuid)]`, `#[default(\"text\")]`, `#[default(42)]`, `#[default(1.5)]` or `#[default(true)]`".into(),
+        ("default", _) => "write `#[default(now)]`, `#[default(uuid)]`, `#[default(\"text\")]`, `#[default(42)]`, `#[default(1.5)]`, `#[default(true)]` or an expression `#[default(sql = \"lower('ABC')\")]`".into(),
         ("index", "table") => "write `#[index(col_a, col_b desc)]`, optionally with `unique`, `name = \"...\"` and `where = \"predicate\"`".into(),
         ("index", _) => "write `#[index]`, or `#[index(desc, unique, name = \"...\", where = \"predicate\")]`".into(),
         ("unique", "table") => "write `#[unique(col_a, col_b)]`, optionally with `name = \"...\"`".into(),
@@ -1316,23 +1361,38 @@ fn parse_check(
     })
 }
 
-fn parse_default(input: ParseStream) -> syn::Result<DefaultValue> {
+/// What `#[default(...)]` holds: a value, or the literal of an expression
+/// default (`sql = "..."`), typed once the column's type is known.
+enum ParsedDefault {
+    Value(DefaultValue),
+    Sql(LitStr),
+}
+
+fn parse_default(input: ParseStream) -> syn::Result<ParsedDefault> {
     if input.peek(Ident::peek_any) && !input.peek(syn::LitBool) {
         let id: Ident = input.call(Ident::parse_any)?;
         let d = match id.to_string().as_str() {
             "now" => DefaultValue::Now,
             "uuid" => DefaultValue::Uuid,
+            "sql" => {
+                input.parse::<Token![=]>()?;
+                let lit = parse_lit(input, "sql")?;
+                if !input.is_empty() {
+                    return Err(input.error("a default is one expression"));
+                }
+                return Ok(ParsedDefault::Sql(lit));
+            }
             other => {
                 return Err(syn::Error::new(
                     id.span(),
-                    format!("unknown default `{other}`: expected `now`, `uuid` or a literal"),
+                    format!("unknown default `{other}`: expected `now`, `uuid`, `sql = \"...\"` or a literal"),
                 ))
             }
         };
         if !input.is_empty() {
             return Err(input.error("a default is one value"));
         }
-        return Ok(d);
+        return Ok(ParsedDefault::Value(d));
     }
     let neg = input.peek(Token![-]);
     if neg {
@@ -1369,7 +1429,7 @@ fn parse_default(input: ParseStream) -> syn::Result<DefaultValue> {
     if !input.is_empty() {
         return Err(input.error("a default is one value"));
     }
-    Ok(d)
+    Ok(ParsedDefault::Value(d))
 }
 
 fn parse_action(input: ParseStream) -> syn::Result<FkAction> {
@@ -1892,5 +1952,39 @@ mod tests {
         assert!(diags[0].message.contains("nested too deeply"));
         let (line, _) = crate::error::line_col(&src, diags[0].span.start);
         assert_eq!(line, 3);
+    }
+
+    /// Backend SQL in a default is allowed on a table of that one backend
+    /// (written as given, round-tripping through the neutral printer), an
+    /// error with its place on a table of both, and must parse as the
+    /// backend's SQL.
+    #[test]
+    fn backend_sql_defaults_only_on_a_table_of_that_backend() {
+        let scoped = "table! {\n    #[backend(postgres)]\n    tokens (id) {\n        id -> Integer,\n        #[default(sql = \"md5(random()::text)\")] token -> Text,\n    }\n}\n";
+        let schema = crate::parse_str("s.rs", scoped).unwrap_or_else(|e| panic!("{}", e.render()));
+        let want = Some(DefaultValue::Raw("md5(random()::text)".into()));
+        assert_eq!(schema.tables[0].columns[1].default, want);
+        let printed = crate::render::neutral::render(&schema, &[]);
+        let again = crate::parse_str("s.rs", &printed).unwrap_or_else(|e| panic!("{}", e.render()));
+        assert_eq!(again.tables[0].columns[1].default, want, "{printed}");
+
+        let both = scoped.replace("    #[backend(postgres)]\n", "");
+        let err = crate::parse_str("s.rs", &both).expect_err("both backends");
+        assert!(err.render().contains("s.rs:4:26"), "{}", err.render());
+
+        let bad = scoped.replace("md5(random()::text)", "md5(random(::text)");
+        let err = crate::parse_str("s.rs", &bad).expect_err("not SQL");
+        assert!(err.render().contains("s.rs:5:"), "{}", err.render());
+
+        // A tree built in code is checked by validate as well.
+        let mut s = crate::parse_str(
+            "s.rs",
+            &both.replace("#[default(sql = \"md5(random()::text)\")] ", ""),
+        )
+        .unwrap_or_else(|e| panic!("{}", e.render()));
+        s.tables[0].columns[1].default = want;
+        let diags = crate::validate::validate(&s);
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(diags[0].code, DiagCode::BadDefault);
     }
 }

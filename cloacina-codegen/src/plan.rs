@@ -445,10 +445,17 @@ fn sqlite_simple(op: &Operation, before: &Schema, after: &Schema) -> bool {
         | Operation::AddRawBlock { .. }
         | Operation::DropRawBlock { .. } => true,
         Operation::AddColumn { column, .. } => {
-            let constant_default = column
-                .default
-                .as_ref()
-                .is_none_or(|d| !matches!(d, DefaultValue::Now | DefaultValue::Uuid));
+            // SQLite's ADD COLUMN refuses a default in parentheses ("non-constant
+            // default"), which is how `now`, `uuid` and expressions are spelled.
+            let constant_default = column.default.as_ref().is_none_or(|d| {
+                !matches!(
+                    d,
+                    DefaultValue::Now
+                        | DefaultValue::Uuid
+                        | DefaultValue::Expr(_)
+                        | DefaultValue::Raw(_)
+                )
+            });
             !column.auto_increment
                 && constant_default
                 && (column.nullable || column.default.is_some())

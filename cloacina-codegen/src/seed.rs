@@ -360,18 +360,65 @@ fn refused_columns(t: &Table, message: &str) -> BTreeSet<String> {
 
 /// The `IN (...)` list that constrains `column`, if any.
 /// A hand-kept boolean check (`c IS NULL OR c IN (0, 1)`) counts as the
-/// list `0, 1`.
-fn in_list<'a>(t: &'a Table, column: &str) -> Option<&'a [Literal]> {
-    const BOOL: &[Literal] = &[Literal::Int(0), Literal::Int(1)];
+/// list `0, 1`. A check as a backend stored it is read through the
+/// expression language, so PostgreSQL's spelling of an `IN` list on a
+/// `VARCHAR(n)` column (`(c)::text = ANY ((ARRAY['a'::character varying,
+/// …])::text[])`) gives its values too.
+fn in_list(t: &Table, column: &str) -> Option<Vec<Literal>> {
+    let bool_list = || vec![Literal::Int(0), Literal::Int(1)];
     t.checks.iter().find_map(|c| match &c.expr {
-        CheckExpr::In { column: c, values } if c == column => Some(values.as_slice()),
+        CheckExpr::In { column: c, values } if c == column => Some(values.clone()),
         CheckExpr::Raw { sql: Some(sql), .. }
             if crate::normalize::bool_check_column(sql).as_deref() == Some(column) =>
         {
-            Some(BOOL)
+            Some(bool_list())
+        }
+        CheckExpr::Raw { sql: Some(sql), .. } => {
+            let sql_name = t.column_sql_name(column);
+            crate::expr::read_back(sql, t).and_then(|e| allowed_values(&e, sql_name))
         }
         _ => None,
     })
+}
+
+/// The literals a check tree allows `column` (SQL name) to hold: `c IN
+/// (…)`, `c = 'x'`, either under `c IS NULL OR …`; `None` for any other
+/// shape.
+fn allowed_values(e: &crate::expr::Expr, column: &str) -> Option<Vec<Literal>> {
+    use crate::expr::{CmpOp, Expr, Lit};
+    let is_column = |x: &Expr| matches!(x, Expr::Column(c) if c == column);
+    let literal = |x: &Expr| match x {
+        Expr::Lit(Lit::Text(s)) => Some(Literal::Text(s.clone())),
+        Expr::Lit(Lit::Int(i)) => Some(Literal::Int(*i)),
+        _ => None,
+    };
+    match e {
+        Expr::In {
+            expr,
+            list,
+            negated: false,
+        } if is_column(expr) => list.iter().map(literal).collect(),
+        Expr::Cmp(l, CmpOp::Eq, r) if is_column(l) => literal(r).map(|v| vec![v]),
+        Expr::Cmp(l, CmpOp::Eq, r) if is_column(r) => literal(l).map(|v| vec![v]),
+        Expr::Or(a, b) => match (&**a, &**b) {
+            (
+                Expr::IsNull {
+                    expr,
+                    negated: false,
+                },
+                other,
+            )
+            | (
+                other,
+                Expr::IsNull {
+                    expr,
+                    negated: false,
+                },
+            ) if is_column(expr) => allowed_values(other, column),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// Whether a check of `t` says `column` holds JSON text (`json_valid(c)`,
@@ -404,7 +451,7 @@ fn build_row(
             generate(
                 &t.name,
                 c,
-                in_list(t, &c.name),
+                in_list(t, &c.name).as_deref(),
                 n,
                 keys.contains(c.name.as_str()),
                 tame.covers(&c.name),
@@ -816,5 +863,51 @@ mod tests {
             ),
             "'abababab-abab-abab-abab-abababababab'"
         );
+    }
+
+    /// PostgreSQL stores `CHECK (s IN ('a', 'b'))` on a `VARCHAR(n)` column
+    /// with casts to text and an array; the seeder still offers only the
+    /// allowed values (and NULL under `IS NULL OR`).
+    #[test]
+    fn varchar_in_checks_as_postgres_stores_them_give_the_allowed_values() {
+        let mut t = Table::named("t");
+        t.columns = vec![
+            col("s", ColumnType::Text { max_len: Some(10) }, false),
+            col("n", ColumnType::Text { max_len: Some(10) }, true),
+            col("k", ColumnType::Integer, false),
+        ];
+        let raw = |sql: &str| crate::model::Check {
+            name: None,
+            expr: crate::normalize::check_from_stored(sql),
+            span: Default::default(),
+        };
+        t.checks = vec![
+            raw("((s)::text = ANY ((ARRAY['a'::character varying, 'b'::character varying])::text[]))"),
+            raw("((n IS NULL) OR ((n)::text = 'x'::text))"),
+            raw("(k > 0)"),
+        ];
+        let text = |v: &[&str]| {
+            v.iter()
+                .map(|s| Literal::Text(s.to_string()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(in_list(&t, "s"), Some(text(&["a", "b"])));
+        assert_eq!(in_list(&t, "n"), Some(text(&["x"])));
+        assert_eq!(in_list(&t, "k"), None);
+        for n in 0..12 {
+            let v = generate(
+                "t",
+                &t.columns[0],
+                in_list(&t, "s").as_deref(),
+                n,
+                false,
+                false,
+                false,
+            );
+            assert!(
+                matches!(&v, Value::Text(s) if s == "a" || s == "b"),
+                "row {n}: {v:?}"
+            );
+        }
     }
 }

@@ -444,6 +444,22 @@ impl Validator {
             (DefaultValue::Float(_), ColumnType::Double) => None,
             (DefaultValue::Int(_) | DefaultValue::Float(_), ColumnType::Float) => None,
             (DefaultValue::Bool(_), ColumnType::Bool) => None,
+            // Backend SQL only where one backend reads it.
+            (DefaultValue::Raw(sql), _) => match t.scope {
+                BackendScope::Only(_) => None,
+                BackendScope::Both => Some((
+                    format!("`{sql}` is one backend's SQL, on a table of both backends"),
+                    "write an expression of the language (see the crate docs), or scope the table with `#[backend(...)]`".into(),
+                )),
+            },
+            // Typed when parsed; a tree built in code is checked again
+            // through its neutral text.
+            (DefaultValue::Expr(e), ty) => {
+                let text = crate::expr::render_neutral(e);
+                crate::expr::parse_default_for(&text, crate::expr::Source::Neutral, c.sql_name(), ty)
+                    .err()
+                    .map(|err| (format!("`{text}`: {}", err.message), err.help))
+            }
             (_, ColumnType::Binary) => Some(("Binary columns cannot have a default".into(), "remove the default and set the value on insert".into())),
             (d, ty) => Some((
                 format!("a {} default does not fit a {} column", default_kind(d), ty.neutral_name()),
@@ -915,6 +931,8 @@ fn default_kind(d: &DefaultValue) -> &'static str {
         DefaultValue::Int(_) => "integer",
         DefaultValue::Float(_) => "float",
         DefaultValue::Bool(_) => "boolean",
+        DefaultValue::Expr(_) => "expression",
+        DefaultValue::Raw(_) => "backend SQL",
     }
 }
 

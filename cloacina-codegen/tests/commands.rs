@@ -459,6 +459,8 @@ fn check_passes_on_generated_migrations_and_names_the_cause_of_drift() {
     );
     assert_eq!(json["history"]["state"], "in_sync");
     assert_eq!(json["sections"].as_array().map(Vec::len), Some(3));
+    // Counted as check-parity counts.
+    assert_eq!(json["summary"]["failing"], 0, "{json:#}");
 
     // Drift: someone edits the SQLite migration by hand.
     let lite_dir = std::fs::read_dir(migrations.join("sqlite"))
@@ -495,7 +497,20 @@ fn check_passes_on_generated_migrations_and_names_the_cause_of_drift() {
     );
     assert!(report.contains("right: sqlite after"), "{report}");
     assert!(
-        report.contains("Column note: nullable: left true | right false"),
+        report.contains("[structural error] Column note: nullable: left true | right false"),
+        "{report}"
+    );
+    // The same kinds, severities and counts as check-parity: the nullability
+    // is structural, the new default value semantics, on each side of the
+    // comparison that sees them.
+    assert!(
+        report.contains("[value semantics error] Column note: default: left (absent) | right \"\""),
+        "{report}"
+    );
+    assert!(
+        report.contains(
+            "summary: 4 failing; 2 structural, 2 value semantics, 0 representation only\n"
+        ),
         "{report}"
     );
     let schema_line = schema_src

@@ -544,3 +544,51 @@ fn rows_a_migration_inserts_are_compared_by_count_not_by_their_random_keys() {
         (Some("1 row(s)"), Some("2 row(s)"))
     );
 }
+
+/// PostgreSQL stores `CHECK (status IN (...))` on a `VARCHAR(n)` column as
+/// `(status)::text = ANY ((ARRAY['a'::character varying, ...])::text[])`;
+/// the seeder still offers only the allowed values, so every seeded row is
+/// accepted on both backends (before the fix, PostgreSQL refused them all).
+#[test]
+fn varchar_in_checks_are_seeded_with_allowed_values_on_both_backends() {
+    let dir = TempDir::new("data-varchar-in");
+    let table = |status_type: &str| {
+        format!(
+            "CREATE TABLE jobs (
+               id INTEGER PRIMARY KEY,
+               status {status_type} NOT NULL CHECK (status IN ('queued', 'running', 'done')),
+               lane VARCHAR(8) CHECK (lane IS NULL OR lane = 'fast')
+             );"
+        )
+    };
+    dir.write(
+        "pg/2024-01-01-000000_create_jobs/up.sql",
+        &table("VARCHAR(20)"),
+    );
+    dir.write(
+        "pg/2024-02-01-000000_add_note/up.sql",
+        "ALTER TABLE jobs ADD COLUMN note TEXT;",
+    );
+    dir.write("lite/001_create_jobs/up.sql", &table("VARCHAR(20)"));
+    dir.write(
+        "lite/002_add_note/up.sql",
+        "ALTER TABLE jobs ADD COLUMN note TEXT;",
+    );
+    let report = check_parity(
+        &dir.path().join("pg"),
+        &dir.path().join("lite"),
+        &live_support::postgres_url(),
+    )
+    .expect("check-parity runs");
+    assert!(report.data.not_seeded.is_empty(), "{}", report.render());
+    assert!(report.is_clean(), "{}", report.render());
+    assert_eq!(
+        (
+            report.data.rows_seeded.postgres,
+            report.data.rows_seeded.sqlite
+        ),
+        (24, 24),
+        "{}",
+        report.render()
+    );
+}

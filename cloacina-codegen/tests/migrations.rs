@@ -150,6 +150,18 @@ fn cases() -> Vec<(&'static str, String, String, Vec<&'static str>)> {
             vec!["alter column kids.n: default 3"],
         ),
         (
+            "add_column_expression_default",
+            base.clone(),
+            kids_with("label -> Text,", "label -> Text,\n        #[default(sql = \"upper('x')\")]\n        tag -> Text,"),
+            vec!["add column kids.tag (Text, default sql = \"upper('x')\")"],
+        ),
+        (
+            "change_expression_default",
+            kids_with("n -> Integer,", "#[default(sql = \"abs(-2) + 1\")]\n        n -> Integer,"),
+            kids_with("n -> Integer,", "#[default(sql = \"coalesce(NULL, 4)\")]\n        n -> Integer,"),
+            vec!["alter column kids.n: default sql = \"coalesce(NULL, 4)\""],
+        ),
+        (
             "change_primary_key",
             base.clone(),
             base.replace("kids (id)", "kids (id, n)"),

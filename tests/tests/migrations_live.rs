@@ -309,7 +309,10 @@ fn default_text(d: &DefaultValue) -> Option<String> {
         DefaultValue::Int(i) => Some(i.to_string()),
         DefaultValue::Bool(b) => Some(b.to_string()),
         DefaultValue::Float(f) => Some(format!("{f:.3}")),
-        DefaultValue::Now | DefaultValue::Uuid => None,
+        // Not predicted here: volatile, or computed by the database.
+        DefaultValue::Now | DefaultValue::Uuid | DefaultValue::Expr(_) | DefaultValue::Raw(_) => {
+            None
+        }
     }
 }
 

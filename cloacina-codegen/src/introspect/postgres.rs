@@ -846,6 +846,12 @@ fn column_type(
 /// Reads a PostgreSQL default expression (as `pg_get_expr` prints it, in a
 /// UTC session) as a neutral default for a column of type `ty`.
 pub fn parse_default(ty: ColumnType, expr: &str) -> Option<DefaultValue> {
+    // An expression of the language (never a lone literal, `now()` or a
+    // random function, which it has no words for) reads back as its tree.
+    let source = crate::expr::Source::Stored(crate::model::Backend::Postgres);
+    if let Ok(e) = crate::expr::parse_default_for(expr, source, "", ty) {
+        return Some(DefaultValue::Expr(e));
+    }
     let toks = canonical_tokens(expr, true);
     let words: Vec<&str> = toks
         .iter()
@@ -1007,5 +1013,57 @@ mod tests {
         for (ty, expr, want) in cases {
             assert_eq!(parse_default(ty, expr), want, "{expr}");
         }
+    }
+
+    /// An expression default reads back from what each backend stores (as
+    /// PostgreSQL 15 prints it, with its casts and parentheses, and as
+    /// SQLite keeps the text) into the schema file's tree.
+    #[test]
+    fn expression_defaults_read_back_as_one_tree_from_either_backend() {
+        use crate::expr::{parse_default_for, Source};
+        use crate::normalize::normalize_default;
+        use ColumnType as T;
+        let cases = [
+            (
+                T::Text { max_len: None },
+                "lower('QUEUE')",
+                "lower('QUEUE'::text)",
+            ),
+            (
+                T::Integer,
+                "coalesce(NULL, 2 + 3)",
+                "COALESCE(NULL::integer, (2 + 3))",
+            ),
+            (T::Bool, "abs(-2) = 2", "(abs('-2'::integer) = 2)"),
+            (
+                T::Bool,
+                "length('abcd') > 9 OR NOT true",
+                "((length('abcd'::text) > 9) OR (NOT true))",
+            ),
+            (T::Double, "1.5 * 2", "(1.5 * (2)::numeric)"),
+        ];
+        for (ty, neutral, stored) in cases {
+            let want = parse_default_for(neutral, Source::Neutral, "c", ty)
+                .map(DefaultValue::Expr)
+                .unwrap_or_else(|e| panic!("{neutral}: {e:?}"));
+            let sqlite_text = crate::expr::render(
+                match &want {
+                    DefaultValue::Expr(e) => e,
+                    _ => unreachable!("an expression"),
+                },
+                crate::model::Backend::Sqlite,
+            );
+            let from_pg = parse_default(ty, stored).map(|d| normalize_default(ty, &d));
+            let from_lite = crate::introspect::sqlite::parse_default(ty, &sqlite_text)
+                .map(|d| normalize_default(ty, &d));
+            let want = Some(normalize_default(ty, &want));
+            assert_eq!(from_pg, want, "postgres stored {stored}");
+            assert_eq!(from_lite, want, "sqlite stored {sqlite_text}");
+        }
+        // Backend SQL with no neutral reading stays out of the tree.
+        assert_eq!(
+            parse_default(T::Text { max_len: None }, "md5((random())::text)"),
+            None
+        );
     }
 }

@@ -795,6 +795,12 @@ fn fold(ty: ColumnType, k: ImplicitCheck) -> Option<ColumnType> {
 /// Reads a SQLite default (as `table_xinfo` stores it) for a column of
 /// type `ty`.
 pub fn parse_default(ty: ColumnType, expr: &str) -> Option<DefaultValue> {
+    // An expression of the language (never a lone literal, `now` or a
+    // random function, which it has no words for) reads back as its tree.
+    let source = crate::expr::Source::Stored(crate::model::Backend::Sqlite);
+    if let Ok(e) = crate::expr::parse_default_for(expr, source, "", ty) {
+        return Some(DefaultValue::Expr(e));
+    }
     let toks = canonical_tokens(expr, true);
     if matches!(
         ty,

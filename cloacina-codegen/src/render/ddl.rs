@@ -119,6 +119,10 @@ pub trait Dialect: Send + Sync {
             DefaultValue::Int(i) => i.to_string(),
             DefaultValue::Float(f) => format_float(*f),
             DefaultValue::Bool(b) => self.bool_literal(*b),
+            // Parenthesised: SQLite takes an expression default only so,
+            // and PostgreSQL's DEFAULT then takes any expression.
+            DefaultValue::Expr(e) => format!("({})", crate::expr::render(e, self.backend())),
+            DefaultValue::Raw(sql) => format!("({sql})"),
         }
     }
 

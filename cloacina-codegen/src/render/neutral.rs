@@ -101,6 +101,8 @@ fn literal(l: &Literal) -> String {
 fn default_value(d: &DefaultValue) -> String {
     match d {
         DefaultValue::Text(s) => rust_str(s),
+        DefaultValue::Expr(e) => format!("sql = {}", rust_str(&crate::expr::render_neutral(e))),
+        DefaultValue::Raw(sql) => format!("sql = {}", rust_str(sql)),
         other => other.neutral_spelling(),
     }
 }
