@@ -254,8 +254,53 @@ fn cases() -> Vec<(&'static str, String, String, Vec<&'static str>)> {
                 "add foreign key kids_parent_id_fkey on kids (parent_id) -> parents (id)",
             ],
         ),
+        (
+            "type_change_under_check_and_partial_index",
+            kids_with(
+                "    kids (id)",
+                "    #[check(sql = \"n >= 0\")]\n    #[index(label, where = \"n > 0\")]\n    kids (id)",
+            ),
+            kids_with(
+                "    kids (id)",
+                "    #[check(sql = \"n >= 0\")]\n    #[index(label, where = \"n > 0\")]\n    kids (id)",
+            )
+            .replace("n -> Integer", "n -> BigInt"),
+            vec![
+                "drop check kids_check1 on kids",
+                "drop index kids_label_idx (label) where n > 0 on kids",
+                "alter column kids.n: type Integer -> BigInt",
+                "add check kids_check1 on kids",
+                "add index kids_label_idx (label) where n > 0 on kids",
+            ],
+        ),
+        (
+            "type_change_retypes_check_literal",
+            STAMPED.to_string(),
+            STAMPED.replace("updated_at -> NaiveTimestamp", "updated_at -> Text"),
+            vec![
+                "drop check events_check1 on events",
+                "drop index events_name_idx (name) where updated_at >= '2024-01-01 00:00:00' on events",
+                "alter column events.updated_at: type NaiveTimestamp -> Text",
+                "add check events_check1 on events",
+                "add index events_name_idx (name) where updated_at >= '2024-01-01 00:00:00' on events",
+            ],
+        ),
     ]
 }
+
+/// A naive timestamp under a check and a partial index whose literal is
+/// typed by the column (`'…'::timestamp` on PostgreSQL).
+const STAMPED: &str = "
+table! {
+    #[check(sql = \"updated_at >= '2024-01-01 00:00:00'\")]
+    #[index(name, where = \"updated_at >= '2024-01-01 00:00:00'\")]
+    events (id) {
+        id -> BigInt,
+        name -> Text,
+        updated_at -> NaiveTimestamp,
+    }
+}
+";
 
 fn render_side_by_side(old: &Schema, ops: &[Operation]) -> String {
     let mut out = plan::operations_comment(ops);

@@ -229,8 +229,31 @@ fn cases() -> Vec<(&'static str, String, String)> {
             base.replace("id -> BigInt,\n        name", "#[allow_destructive]\n        id -> Integer,\n        name")
                 .replace("parent_id -> BigInt", "#[allow_destructive]\n        parent_id -> Integer"),
         ),
+        (
+            "type_change_under_check_and_partial_index",
+            kids_with("    kids (id)", CHECKED_KIDS),
+            kids_with("    kids (id)", CHECKED_KIDS).replace("n -> Integer,", "n -> BigInt,"),
+        ),
+        (
+            "naive_timestamp_to_text_under_check_and_partial_index",
+            kids_with("    kids (id)", STAMPED_KIDS)
+                .replace("note -> Nullable<Text>,", "note -> Nullable<Text>,\n        updated_at -> NaiveTimestamp,"),
+            kids_with("    kids (id)", STAMPED_KIDS)
+                .replace("note -> Nullable<Text>,", "note -> Nullable<Text>,\n        updated_at -> Text,"),
+        ),
     ]
 }
+
+/// `kids` under a check and a partial index naming `n`.
+const CHECKED_KIDS: &str = "    #[check(sql = \"n >= 0\")]
+    #[index(label, where = \"n > 0\")]
+    kids (id)";
+
+/// `kids` under a check and a partial index whose literal PostgreSQL types
+/// by the column (`'…'::timestamp` before, text after).
+const STAMPED_KIDS: &str = "    #[check(sql = \"updated_at >= '2024-01-01 00:00:00'\")]
+    #[index(label, where = \"updated_at >= '2024-01-01 00:00:00'\")]
+    kids (id)";
 
 // ----- values ---------------------------------------------------------------------
 
