@@ -11,9 +11,11 @@
 //! later rows carry ordinary values that stay distinct per column, so an
 //! index made unique later does not fail on seeded duplicates.
 //!
-//! Keys, uniques, `IN (...)` checks and foreign keys are satisfied by
-//! construction (parents are filled first; a child row points at a parent
-//! row seeded in the same round). Checks the seeder cannot read (raw SQL)
+//! Keys, uniques, `IN (...)` checks, comparisons of two columns of one type
+//! (`closes_at > opens_at`, `min_len <= max_len`, `a <> b`, also under `AND`
+//! and `c IS NULL OR`) and foreign keys are satisfied by construction
+//! (parents are filled first; a child row points at a parent row seeded in
+//! the same round). Checks the seeder cannot read (raw SQL)
 //! are met by trying the row again with tame values; a row refused even
 //! then is recorded in a [`SeedNote`] with the database's reason, never
 //! dropped silently.
@@ -459,6 +461,7 @@ fn build_row(
             )
         })
         .collect();
+    order_compared_columns(t, &mut row);
     for fk in &t.foreign_keys {
         let source: Option<Vec<Value>> = if fk.ref_table == t.name {
             fk.ref_columns
@@ -494,6 +497,252 @@ fn build_row(
         }
     }
     Some(row)
+}
+
+/// A comparison between two columns that a check asks every row to meet:
+/// `lo < hi` (strict) or `lo <= hi`, or `a <> b`, by column index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Order {
+    Less { lo: usize, hi: usize, strict: bool },
+    Differ { a: usize, b: usize },
+}
+
+/// The two-column comparisons of `t`'s checks (`closes_at > opens_at`,
+/// `min_len <= max_len`, `a <> b`), also under `AND` and under `c IS NULL
+/// OR …`, between columns of the same orderable type (any two integer
+/// types count as one).
+fn column_orders(t: &Table) -> Vec<Order> {
+    use crate::expr::{CmpOp, Expr};
+    fn walk(t: &Table, e: &Expr, out: &mut Vec<Order>) {
+        match e {
+            Expr::And(a, b) => {
+                walk(t, a, out);
+                walk(t, b, out);
+            }
+            // A NULL already satisfies the check; the other side must hold
+            // when the value is there.
+            Expr::Or(a, b) if null_test(a) => walk(t, b, out),
+            Expr::Or(a, b) if null_test(b) => walk(t, a, out),
+            Expr::Cmp(l, op, r) => {
+                let (Expr::Column(l), Expr::Column(r)) = (&**l, &**r) else {
+                    return;
+                };
+                let index = |name: &str| t.columns.iter().position(|c| c.sql_name() == name);
+                let (Some(l), Some(r)) = (index(l), index(r)) else {
+                    return;
+                };
+                let (a, b) = (t.columns[l].ty, t.columns[r].ty);
+                if !(a == b && orderable(a) || a.is_integer() && b.is_integer()) {
+                    return;
+                }
+                out.push(match op {
+                    CmpOp::Lt => Order::Less {
+                        lo: l,
+                        hi: r,
+                        strict: true,
+                    },
+                    CmpOp::Le => Order::Less {
+                        lo: l,
+                        hi: r,
+                        strict: false,
+                    },
+                    CmpOp::Gt => Order::Less {
+                        lo: r,
+                        hi: l,
+                        strict: true,
+                    },
+                    CmpOp::Ge => Order::Less {
+                        lo: r,
+                        hi: l,
+                        strict: false,
+                    },
+                    CmpOp::Ne => Order::Differ { a: l, b: r },
+                    CmpOp::Eq => return,
+                });
+            }
+            _ => {}
+        }
+    }
+    /// `c IS NULL`, or several of them under `OR`.
+    fn null_test(e: &Expr) -> bool {
+        match e {
+            Expr::IsNull { negated: false, .. } => true,
+            Expr::Or(a, b) => null_test(a) && null_test(b),
+            _ => false,
+        }
+    }
+    let mut out = Vec::new();
+    for c in &t.checks {
+        if let CheckExpr::Raw { sql: Some(sql), .. } = &c.expr {
+            if let Some(e) = crate::expr::read_back(sql, t) {
+                walk(t, &e, &mut out);
+            }
+        }
+    }
+    out
+}
+
+/// Types whose seeded values the seeder can order and step.
+fn orderable(ty: ColumnType) -> bool {
+    ty.is_integer()
+        || matches!(
+            ty,
+            ColumnType::Double
+                | ColumnType::Float
+                | ColumnType::Timestamp
+                | ColumnType::NaiveTimestamp
+                | ColumnType::Date
+                | ColumnType::Time
+                | ColumnType::Text { .. }
+        )
+}
+
+/// Whether `a < b` (or `a <= b` when not `strict`) for two seeded values of
+/// `ty`, or `None` when the seeder cannot tell (text, whose order depends
+/// on PostgreSQL's collation, is never taken as already ordered).
+fn holds(ty: ColumnType, a: &Value, b: &Value, strict: bool) -> Option<bool> {
+    let ord = match (a, b) {
+        (Value::Int(x), Value::Int(y)) => x.cmp(y),
+        (Value::Float(x), Value::Float(y)) => x.partial_cmp(y)?,
+        (Value::Instant(x), Value::Instant(y)) => x.cmp(y),
+        // Canonical calendar text is fixed-width up to the seconds, so it
+        // sorts as the values do.
+        (Value::Text(x), Value::Text(y)) if !matches!(ty, ColumnType::Text { .. }) => x.cmp(y),
+        _ => return None,
+    };
+    Some(if strict { ord.is_lt() } else { ord.is_le() })
+}
+
+/// A value of `ty` just above (`up`) or just below `v`, within the type's
+/// range; `None` at the end of the range.
+fn step(ty: ColumnType, v: &Value, up: bool) -> Option<Value> {
+    let (min, max) = match ty {
+        ColumnType::SmallInt => (i16::MIN.into(), i16::MAX.into()),
+        ColumnType::Integer => (i32::MIN.into(), i32::MAX.into()),
+        _ => (i64::MIN, i64::MAX),
+    };
+    match v {
+        Value::Int(i) => {
+            let next = if up {
+                i.checked_add(1)?
+            } else {
+                i.checked_sub(1)?
+            };
+            (min..=max).contains(&next).then_some(Value::Int(next))
+        }
+        Value::Float(f) => {
+            let delta = if up { 1.0 } else { -1.0 };
+            // A 32-bit float's step is taken in 32 bits, so it stays exact.
+            let next = match ty {
+                ColumnType::Float => f64::from(*f as f32 + delta as f32),
+                _ => f + delta,
+            };
+            (next.is_finite() && next != *f).then_some(Value::Float(next))
+        }
+        Value::Instant(us) => {
+            // Within 0001-01-01 .. 9999-12-31T23:59:59.999999Z.
+            let next = if up {
+                us.checked_add(1_000_000)?
+            } else {
+                us.checked_sub(1_000_000)?
+            };
+            (-62_135_596_800_000_000..=253_402_300_799_999_999)
+                .contains(&next)
+                .then_some(Value::Instant(next))
+        }
+        Value::Text(s) => match ty {
+            ColumnType::Text { max_len } => {
+                // Longer than a prefix of itself sorts after it in every
+                // collation; nothing sorts below the empty text.
+                if up && max_len.is_none_or(|m| s.chars().count() < m as usize) {
+                    Some(Value::Text(format!("{s}~")))
+                } else if !up && !s.is_empty() {
+                    let mut shorter = s.clone();
+                    shorter.pop();
+                    Some(Value::Text(shorter))
+                } else {
+                    None
+                }
+            }
+            _ => step_calendar(ty, s, up).map(Value::Text),
+        },
+        _ => None,
+    }
+}
+
+/// The canonical text one second (a day for a date) after or before a
+/// calendar value's canonical text, within years 0001..9999.
+fn step_calendar(ty: ColumnType, s: &str, up: bool) -> Option<String> {
+    use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
+    let strip = |t: String| t.strip_suffix(".000000").map(str::to_string).unwrap_or(t);
+    let in_range = |d: NaiveDate| (1..=9999).contains(&d.year());
+    match ty {
+        ColumnType::Date => {
+            let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
+            let next = if up { d.succ_opt()? } else { d.pred_opt()? };
+            in_range(next).then(|| next.format("%Y-%m-%d").to_string())
+        }
+        ColumnType::Time => {
+            let t = NaiveTime::parse_from_str(s, "%H:%M:%S%.f").ok()?;
+            let (next, wrapped) = if up {
+                t.overflowing_add_signed(Duration::seconds(1))
+            } else {
+                t.overflowing_sub_signed(Duration::seconds(1))
+            };
+            (wrapped == 0).then(|| strip(next.format("%H:%M:%S%.6f").to_string()))
+        }
+        _ => {
+            let t = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").ok()?;
+            let next = if up {
+                t.checked_add_signed(Duration::seconds(1))?
+            } else {
+                t.checked_sub_signed(Duration::seconds(1))?
+            };
+            in_range(next.date()).then(|| strip(next.format("%Y-%m-%d %H:%M:%S%.6f").to_string()))
+        }
+    }
+}
+
+/// Makes `row` meet the two-column comparisons of `t`'s checks: where a
+/// pair is out of order, the upper column takes the lower one's value (a
+/// step above it for a strict comparison), or, at the end of the type's
+/// range, the lower column a step below the upper one. A NULL on either
+/// side already meets the check. Rows stay deterministic.
+fn order_compared_columns(t: &Table, row: &mut Row) {
+    for order in column_orders(t) {
+        match order {
+            Order::Less { lo, hi, strict } => {
+                let ty = t.columns[hi].ty;
+                if row[lo] == Value::Null || row[hi] == Value::Null {
+                    continue;
+                }
+                if holds(ty, &row[lo], &row[hi], strict) == Some(true) {
+                    continue;
+                }
+                let raised = if strict {
+                    step(ty, &row[lo], true)
+                } else {
+                    Some(row[lo].clone())
+                };
+                match raised {
+                    Some(v) => row[hi] = v,
+                    None => {
+                        if let Some(v) = step(t.columns[lo].ty, &row[hi], false) {
+                            row[lo] = v;
+                        }
+                    }
+                }
+            }
+            Order::Differ { a, b } => {
+                if row[a] != Value::Null && row[a] == row[b] {
+                    let ty = t.columns[b].ty;
+                    if let Some(v) = step(ty, &row[b], true).or_else(|| step(ty, &row[b], false)) {
+                        row[b] = v;
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The SQL literal of `v` for a column of `ty` on `backend`.
@@ -779,6 +1028,93 @@ mod tests {
         );
         assert_eq!(cols("CHECK constraint failed: length(title)>0"), ["title"]);
         assert!(cols("UNIQUE constraint failed: posts.title").is_empty());
+    }
+
+    #[test]
+    fn two_column_comparisons_of_checks_hold_in_every_row() {
+        use crate::model::Check;
+        let raw = |sql: &str| Check {
+            name: None,
+            expr: CheckExpr::Raw {
+                sql: Some(sql.into()),
+                postgres: None,
+                sqlite: None,
+            },
+            span: Default::default(),
+        };
+        let text = ColumnType::Text { max_len: None };
+        let t = Table {
+            name: "hours".into(),
+            sql_name: None,
+            docs: vec![],
+            scope: Default::default(),
+            columns: vec![
+                col("opens_at", ColumnType::NaiveTimestamp, false),
+                col("closes_at", ColumnType::NaiveTimestamp, false),
+                col("min_len", ColumnType::SmallInt, true),
+                col("max_len", ColumnType::Integer, true),
+                col("first_day", ColumnType::Date, false),
+                col("last_day", ColumnType::Date, false),
+                col("starts", ColumnType::Time, false),
+                col("ends", ColumnType::Time, false),
+                col("low", ColumnType::Float, false),
+                col("high", ColumnType::Float, false),
+                col("at", ColumnType::Timestamp, false),
+                col("until", ColumnType::Timestamp, false),
+                col("a", text, false),
+                col("b", text, false),
+            ],
+            primary_key: vec![],
+            foreign_keys: vec![],
+            uniques: vec![],
+            checks: vec![
+                raw("closes_at > opens_at"),
+                raw("min_len IS NULL OR max_len IS NULL OR min_len <= max_len"),
+                raw("first_day < last_day AND starts < ends"),
+                raw("high > low AND until >= at"),
+                raw("a <> b"),
+            ],
+            indexes: vec![],
+            renamed_from: None,
+            span: Default::default(),
+        };
+        assert_eq!(column_orders(&t).len(), 7);
+        let at = |name: &str| t.columns.iter().position(|c| c.name == name).unwrap_or(0);
+        let pairs = [
+            ("opens_at", "closes_at", true),
+            ("min_len", "max_len", false),
+            ("first_day", "last_day", true),
+            ("starts", "ends", true),
+            ("low", "high", true),
+            ("at", "until", false),
+        ];
+        for tame in [Tame::None, Tame::All] {
+            for n in 0..40 {
+                let row = build_row(&t, n, 0, &tame, &BTreeMap::new()).unwrap_or_default();
+                for (lo, hi, strict) in pairs {
+                    let (l, h) = (&row[at(lo)], &row[at(hi)]);
+                    if *l == Value::Null || *h == Value::Null {
+                        continue;
+                    }
+                    let ty = t.columns[at(hi)].ty;
+                    assert_eq!(
+                        holds(ty, l, h, strict),
+                        Some(true),
+                        "row {n}: {lo} {l:?}, {hi} {h:?}"
+                    );
+                }
+                assert_ne!(row[at("a")], row[at("b")], "row {n}");
+                // Every value is still one its type holds.
+                for (c, v) in t.columns.iter().zip(&row) {
+                    if let (ColumnType::SmallInt, Value::Int(i)) = (c.ty, v) {
+                        assert!(i16::try_from(*i).is_ok(), "row {n}: {} {i}", c.name);
+                    }
+                    if let (ColumnType::Float, Value::Float(f)) = (c.ty, v) {
+                        assert_eq!(f64::from(*f as f32), *f, "row {n}: {}", c.name);
+                    }
+                }
+            }
+        }
     }
 
     #[test]
