@@ -145,3 +145,84 @@ fn inspect_reads_sqlite_date_and_time_declarations() {
         Some(DefaultValue::Text("10:00:00".into()))
     );
 }
+
+/// A legacy SQLite file whose `TIMESTAMP`/`DATETIME` columns were filled by
+/// `CURRENT_TIMESTAMP` (`2024-01-01 10:00:00`, no zone): `inspect` looks at
+/// the rows, reads such columns as NaiveTimestamp (a column of canonical
+/// UTC text, or an empty one, stays Timestamp), reads a column whose rows
+/// are in neither form as Text, names each with a row, and writes nothing
+/// that the rows fail: they copy into a database made from the written
+/// file, every check enforced.
+#[test]
+fn inspect_reads_legacy_sqlite_timestamps_by_their_rows() {
+    let dir = TempDir::new("inspect-legacy-timestamps");
+    let path = dir.path().join("legacy.sqlite3");
+    let open = |p: &Path| {
+        cloacina_codegen::internals::introspect::Database::open_sqlite(&p.to_string_lossy())
+            .expect("open")
+    };
+    open(&path)
+        .execute(
+            "CREATE TABLE events (\
+                 id INTEGER PRIMARY KEY, \
+                 name TEXT NOT NULL, \
+                 created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, \
+                 seen DATETIME, \
+                 utc_at TIMESTAMP, \
+                 odd_at DATETIME); \
+             INSERT INTO events (id, name, seen, utc_at, odd_at) VALUES \
+                 (1, 'a', '2024-01-01 10:00:00', '2024-01-01T10:00:00.000000Z', '2024-01-01 10:00:00'), \
+                 (2, 'b', NULL, NULL, NULL), \
+                 (3, 'c', '2024-02-29 23:59:59.250000', '2024-02-29T23:59:59.250000Z', 'yesterday'); \
+             CREATE TABLE empty_log (id INTEGER PRIMARY KEY, at TIMESTAMP DEFAULT CURRENT_TIMESTAMP);",
+            true,
+        )
+        .expect("legacy ddl and rows");
+    let out = dir.path().join("legacy.rs");
+    let (written, schema) = inspect_ok(&path.to_string_lossy(), &out);
+    let t = schema.table("events").expect("events");
+    assert_eq!(
+        column(t, "created_at"),
+        (ColumnType::NaiveTimestamp, false),
+        "{written}"
+    );
+    assert_eq!(column(t, "seen"), (ColumnType::NaiveTimestamp, true));
+    assert_eq!(column(t, "utc_at"), (ColumnType::Timestamp, true));
+    assert_eq!(
+        column(t, "odd_at"),
+        (ColumnType::Text { max_len: None }, true)
+    );
+    // The clock default has no neutral spelling on a naive timestamp.
+    assert_eq!(t.column("created_at").and_then(|c| c.default.clone()), None);
+    let empty = schema.table("empty_log").expect("empty_log");
+    assert_eq!(column(empty, "at"), (ColumnType::Timestamp, true));
+    assert_eq!(
+        empty.column("at").and_then(|c| c.default.clone()),
+        Some(DefaultValue::Now)
+    );
+    // Each re-read column is named with an example row.
+    for needle in [
+        "events.created_at: declared `TIMESTAMP`/`DATETIME`, but its rows hold timestamps without time zone (row with rowid 1 holds '",
+        "events.seen: declared",
+        "events.odd_at: declared `TIMESTAMP`/`DATETIME`, but its row with rowid 3 holds 'yesterday'",
+        "events.created_at: default `CURRENT_TIMESTAMP` has no neutral spelling on NaiveTimestamp",
+    ] {
+        assert!(written.contains(needle), "no `{needle}` in:\n{written}");
+    }
+    assert!(!written.contains("events.utc_at: declared"), "{written}");
+    assert!(!written.contains("empty_log.at: declared"), "{written}");
+    // The rows fit the written schema, checks enforced.
+    let fresh = dir.path().join("fresh.sqlite3");
+    let mut db = open(&fresh);
+    let ddl = render_schema(&schema, Backend::Sqlite);
+    db.execute(&ddl, true)
+        .unwrap_or_else(|e| panic!("apply: {e}\n{ddl}"));
+    let copy = format!(
+        "ATTACH DATABASE '{}' AS legacy; \
+         INSERT INTO events (id, name, created_at, seen, utc_at, odd_at) \
+         SELECT id, name, created_at, seen, utc_at, odd_at FROM legacy.events;",
+        path.to_string_lossy().replace('\'', "''")
+    );
+    db.execute(&copy, false)
+        .unwrap_or_else(|e| panic!("the legacy rows do not fit the written schema: {e}\n{ddl}"));
+}

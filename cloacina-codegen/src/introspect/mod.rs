@@ -16,6 +16,7 @@
 mod carry;
 pub mod postgres;
 pub mod sqlite;
+mod timestamps;
 
 pub use carry::{for_inspect, Carried, Inspected, Replaced};
 

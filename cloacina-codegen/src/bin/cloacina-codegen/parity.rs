@@ -174,7 +174,8 @@ pub fn check_parity(
 pub fn inspect(url: &str, output: Option<&Path>) -> Result<(), Error> {
     let mut db = cloacina_codegen::internals::introspect::Database::connect(url)?;
     let intro = db.introspect()?;
-    let inspected = cloacina_codegen::internals::introspect::for_inspect(&intro);
+    let mut inspected = cloacina_codegen::internals::introspect::for_inspect(&intro);
+    db.read_timestamps_by_rows(&mut inspected)?;
     let header_owned = header(
         &format!("inspected from {} ({})", db.target(), db.backend()),
         &inspected.notes,
