@@ -23,10 +23,7 @@
 //! Constraints and indexes are compared as sets, with their names resolved
 //! ([`crate::names`]), so the order in which the file (or the printer)
 //! lists them does not matter, and an operation always carries the exact
-//! name the object has in the database. Docs do not take part. A check or
-//! partial index that names a column whose type changes is dropped before
-//! the change and re-created after it (its literals typed for the new type),
-//! like a foreign key over such a column.
+//! name the object has in the database. Docs do not take part.
 //!
 //! [`apply`] performs operations on a model (the plan applied to `a` gives
 //! `b`), and [`invert`] gives the operation that undoes one (the `down.sql`
@@ -719,48 +716,21 @@ impl Found {
                 unique,
             });
         }
-        // A check or partial-index predicate that names a column whose type
-        // changes is dropped before the change and re-created after it
-        // (rendered for the new type): PostgreSQL would otherwise re-parse it
-        // against the new type and fail (`text >= timestamp`).
-        let retyped: Vec<&Column> = n
-            .columns
-            .iter()
-            .filter(|c| self.retyped.contains(&(n.name.clone(), c.name.clone())))
-            .collect();
-        let check_touched = |c: &Check| check_mentions(c, &retyped);
-        let index_touched = |ix: &Index| {
-            ix.predicate
-                .as_deref()
-                .is_some_and(|p| text_mentions(p, &retyped))
-        };
         let (mc, nc) = (resolved_checks(m), resolved_checks(n));
-        for check in mc
-            .iter()
-            .filter(|c| !nc.contains(c) || check_touched(c))
-            .cloned()
-        {
+        for check in mc.iter().filter(|c| !nc.contains(c)).cloned() {
             self.ops.push(Operation::DropCheck {
                 table: table(),
                 check,
             });
         }
-        for check in nc
-            .iter()
-            .filter(|c| !mc.contains(c) || check_touched(c))
-            .cloned()
-        {
+        for check in nc.iter().filter(|c| !mc.contains(c)).cloned() {
             self.ops.push(Operation::AddCheck {
                 table: table(),
                 check,
             });
         }
         let (mi, ni) = (resolved_indexes(m), resolved_indexes(n));
-        for index in mi
-            .iter()
-            .filter(|ix| !ni.contains(ix) || index_touched(ix))
-            .cloned()
-        {
+        for index in mi.iter().filter(|ix| !ni.contains(ix)).cloned() {
             if index.unique && index.predicate.is_none() {
                 let columns: Vec<String> = index.columns.iter().map(|c| c.column.clone()).collect();
                 self.rekeyed.insert((table(), sorted(&columns)));
@@ -770,11 +740,7 @@ impl Found {
                 index,
             });
         }
-        for index in ni
-            .iter()
-            .filter(|ix| !mi.contains(ix) || index_touched(ix))
-            .cloned()
-        {
+        for index in ni.iter().filter(|ix| !mi.contains(ix)).cloned() {
             self.ops.push(Operation::AddIndex {
                 table: table(),
                 index,
@@ -906,51 +872,6 @@ impl Found {
             warnings: self.warnings,
         }
     }
-}
-
-/// Whether a check names one of `columns` (a column check by its column, a
-/// raw one anywhere in any of its spellings).
-fn check_mentions(check: &Check, columns: &[&Column]) -> bool {
-    match &check.expr {
-        CheckExpr::In { column, .. } | CheckExpr::JsonValid { column } => {
-            columns.iter().any(|c| &c.name == column)
-        }
-        CheckExpr::Raw {
-            sql,
-            postgres,
-            sqlite,
-        } => [sql, postgres, sqlite]
-            .into_iter()
-            .flatten()
-            .any(|text| text_mentions(text, columns)),
-    }
-}
-
-/// Whether SQL `text` names one of `columns` (by schema-file or SQL name) as
-/// an identifier; words inside string literals do not count. Text that does
-/// not even tokenize counts as naming them (re-creating an object around a
-/// type change is safe; missing one makes the migration fail).
-fn text_mentions(text: &str, columns: &[&Column]) -> bool {
-    use sqlparser::dialect::PostgreSqlDialect;
-    use sqlparser::tokenizer::{Token, Tokenizer};
-    if columns.is_empty() {
-        return false;
-    }
-    let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, text).tokenize() else {
-        return true;
-    };
-    tokens.iter().any(|t| match t {
-        Token::Word(w) => columns.iter().any(|c| {
-            [c.name.as_str(), c.sql_name()].into_iter().any(|name| {
-                if w.quote_style.is_some() {
-                    w.value == name
-                } else {
-                    w.value.eq_ignore_ascii_case(name)
-                }
-            })
-        }),
-        _ => false,
-    })
 }
 
 fn scope_name(s: BackendScope) -> String {

@@ -14,7 +14,10 @@
 //! derives. A type change, column drop or table drop runs beneath the
 //! `raw_sql!` blocks that name its table (dropped first, recreated after,
 //! the rows of the tables they create copied aside and put back); every
-//! other raw block is left alone. Every step is in place, so no row is lost
+//! other raw block is left alone. A type change also runs beneath the
+//! checks and partial indexes that name its column (dropped first,
+//! re-created after for the new type), which PostgreSQL would otherwise
+//! re-parse against the new type. Every step is in place, so no row is lost
 //! that the schema did not ask to drop.
 //!
 //! # SQLite
@@ -395,10 +398,14 @@ fn pg_statements(d: &dyn Dialect, op: &Operation, before: &Schema, after: &Schem
         Operation::DropColumn { column, .. } => {
             stmts.extend(bt.map(|bt| d.drop_column(bt, column)))
         }
-        Operation::AlterColumn { from, to, .. } => stmts.extend(
-            at.map(|at| d.alter_column(at, from, to))
-                .unwrap_or_default(),
-        ),
+        Operation::AlterColumn { from, to, .. } => {
+            if let (Some(bt), Some(at)) = (bt, at) {
+                let around = RetypeDependents::of(bt, from, to);
+                stmts.extend(around.drop(d, bt));
+                stmts.extend(d.alter_column(at, from, to));
+                stmts.extend(around.recreate(d, at));
+            }
+        }
         Operation::AddPrimaryKey { .. } => stmts.extend(at.and_then(|at| d.add_primary_key(at))),
         Operation::DropPrimaryKey { .. } => {
             stmts.extend(bt.map(|bt| d.drop_constraint(bt, &names::primary_key_name(bt))))
@@ -423,6 +430,101 @@ fn pg_statements(d: &dyn Dialect, op: &Operation, before: &Schema, after: &Schem
         Operation::DropRawBlock { block } => stmts.extend(raw_down(block, backend)),
     }
     stmts
+}
+
+/// The checks and partial indexes of a table that name a column whose type
+/// changes. PostgreSQL re-parses them against the new type inside `ALTER
+/// COLUMN … TYPE` and fails where an operator or a typed literal no longer
+/// fits (`text >= timestamp`), so they are dropped before it and re-created
+/// after it, rendered for the new type. (SQLite rebuilds the table with its
+/// final definition instead.) `down.sql` is the same rendering of the
+/// inverse change.
+struct RetypeDependents {
+    checks: Vec<Check>,
+    indexes: Vec<Index>,
+}
+
+impl RetypeDependents {
+    fn of(before: &Table, from: &Column, to: &Column) -> Self {
+        if from.ty == to.ty {
+            return RetypeDependents {
+                checks: Vec::new(),
+                indexes: Vec::new(),
+            };
+        }
+        let columns = [from, to];
+        RetypeDependents {
+            checks: crate::diff::resolved_checks(before)
+                .into_iter()
+                .filter(|c| check_mentions(c, &columns))
+                .collect(),
+            indexes: crate::diff::resolved_indexes(before)
+                .into_iter()
+                .filter(|ix| {
+                    ix.predicate
+                        .as_deref()
+                        .is_some_and(|p| text_mentions(p, &columns))
+                })
+                .collect(),
+        }
+    }
+
+    fn drop(&self, d: &dyn Dialect, before: &Table) -> Vec<String> {
+        let checks = self.checks.iter().filter_map(|c| d.drop_check(before, c));
+        let indexes = self.indexes.iter().map(|ix| d.drop_index(before, ix));
+        checks.chain(indexes).collect()
+    }
+
+    fn recreate(&self, d: &dyn Dialect, after: &Table) -> Vec<String> {
+        let checks = self.checks.iter().filter_map(|c| d.add_check(after, c));
+        let indexes = self.indexes.iter().map(|ix| d.create_index(after, ix));
+        checks.chain(indexes).collect()
+    }
+}
+
+/// Whether a check names one of `columns` (a column check by its column, a
+/// raw one anywhere in any of its spellings).
+fn check_mentions(check: &Check, columns: &[&Column]) -> bool {
+    match &check.expr {
+        CheckExpr::In { column, .. } | CheckExpr::JsonValid { column } => {
+            columns.iter().any(|c| &c.name == column)
+        }
+        CheckExpr::Raw {
+            sql,
+            postgres,
+            sqlite,
+        } => [sql, postgres, sqlite]
+            .into_iter()
+            .flatten()
+            .any(|text| text_mentions(text, columns)),
+    }
+}
+
+/// Whether SQL `text` names one of `columns` (by schema-file or SQL name) as
+/// an identifier; words inside string literals do not count. Text that does
+/// not even tokenize counts as naming them (re-creating an object around a
+/// type change is safe; missing one makes the migration fail).
+fn text_mentions(text: &str, columns: &[&Column]) -> bool {
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    if columns.is_empty() {
+        return false;
+    }
+    let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, text).tokenize() else {
+        return true;
+    };
+    tokens.iter().any(|t| match t {
+        Token::Word(w) => columns.iter().any(|c| {
+            [c.name.as_str(), c.sql_name()].into_iter().any(|name| {
+                if w.quote_style.is_some() {
+                    w.value == name
+                } else {
+                    w.value.eq_ignore_ascii_case(name)
+                }
+            })
+        }),
+        _ => false,
+    })
 }
 
 fn op_created_table(op: &Operation) -> Option<&Table> {

@@ -235,6 +235,13 @@ fn cases() -> Vec<(&'static str, String, String)> {
             kids_with("    kids (id)", CHECKED_KIDS).replace("n -> Integer,", "n -> BigInt,"),
         ),
         (
+            "rename_table_and_type_change_under_check_and_partial_index",
+            kids_with("    kids (id)", CHECKED_KIDS),
+            kids_with("    kids (id)", CHECKED_KIDS)
+                .replace("    kids (id)", "    #[renamed_from(kids)]\n    children (id)")
+                .replace("n -> Integer,", "n -> BigInt,"),
+        ),
+        (
             "naive_timestamp_to_text_under_check_and_partial_index",
             kids_with("    kids (id)", STAMPED_KIDS)
                 .replace("note -> Nullable<Text>,", "note -> Nullable<Text>,\n        updated_at -> NaiveTimestamp,"),
