@@ -242,6 +242,13 @@ fn cases() -> Vec<(&'static str, String, String)> {
                 .replace("n -> Integer,", "n -> BigInt,"),
         ),
         (
+            "type_change_under_an_expression_default_and_a_check",
+            kids_with("    kids (id)", "    #[check(sql = \"weight > 0\")]\n    kids (id)")
+                .replace("note -> Nullable<Text>,", "note -> Nullable<Text>,\n        #[default(sql = \"coalesce(NULL, 2 + 3)\")]\n        weight -> Integer,"),
+            kids_with("    kids (id)", "    #[check(sql = \"weight > 0\")]\n    kids (id)")
+                .replace("note -> Nullable<Text>,", "note -> Nullable<Text>,\n        #[default(sql = \"coalesce(NULL, 2 + 3)\")]\n        weight -> Double,"),
+        ),
+        (
             "naive_timestamp_to_text_under_check_and_partial_index",
             kids_with("    kids (id)", STAMPED_KIDS)
                 .replace("note -> Nullable<Text>,", "note -> Nullable<Text>,\n        updated_at -> NaiveTimestamp,"),
