@@ -98,6 +98,13 @@ pub fn for_inspect(intro: &Introspection) -> Inspected {
         }
     }
     booleans(&mut schema, &mut notes);
+    for c in postgres_tables(&mut schema, &mut notes) {
+        if let Some(r) = &c.replaces {
+            take_out(&mut schema, r);
+        }
+        carried.push(c);
+    }
+    carried.sort_by_key(|c| c.rank);
     dangling(&mut schema, &mut notes, &mut problems);
     let mut used: Vec<String> = Vec::new();
     for c in &carried {
@@ -148,6 +155,111 @@ pub fn for_inspect(intro: &Introspection) -> Inspected {
         notes,
         problems,
     }
+}
+
+/// Tables with PostgreSQL-only column types (arrays, ranges, …) are scoped
+/// to PostgreSQL, where those types are first class; a table that a table
+/// of both backends references cannot be, and carries those columns as
+/// raw SQL instead (both noted).
+fn postgres_tables(schema: &mut Schema, notes: &mut Vec<Note>) -> Vec<Carried> {
+    let pg_only = |t: &Table| {
+        t.scope.includes(Backend::Sqlite)
+            && t.columns
+                .iter()
+                .any(|c| matches!(c.ty, ColumnType::Postgres(_)))
+    };
+    let candidates: Vec<String> = schema
+        .tables
+        .iter()
+        .filter(|t| pg_only(t))
+        .map(|t| t.name.clone())
+        .collect();
+    // Referenced by a table that stays on both backends (to a fixpoint:
+    // a table that keeps its place keeps its targets' place too).
+    let mut kept: Vec<String> = Vec::new();
+    loop {
+        let before = kept.len();
+        for t in &schema.tables {
+            if candidates.contains(&t.name) && !kept.contains(&t.name) {
+                continue;
+            }
+            for fk in &t.foreign_keys {
+                if candidates.contains(&fk.ref_table) && !kept.contains(&fk.ref_table) {
+                    kept.push(fk.ref_table.clone());
+                }
+            }
+        }
+        if kept.len() == before {
+            break;
+        }
+    }
+    let mut carried = Vec::new();
+    for t in &mut schema.tables {
+        if !candidates.contains(&t.name) {
+            continue;
+        }
+        let typed: Vec<String> = t
+            .columns
+            .iter()
+            .filter_map(|c| match c.ty {
+                ColumnType::Postgres(p) => Some(format!("{} ({})", c.name, p.neutral_name())),
+                _ => None,
+            })
+            .collect();
+        if !kept.contains(&t.name) {
+            t.scope = BackendScope::Only(Backend::Postgres);
+            notes.push(Note::new(
+                &t.name,
+                format!(
+                    "table scoped to postgres (`#[backend(postgres)]`): its columns {} have PostgreSQL-only types, first class there; to keep the table on SQLite too, give those columns neutral types and carry the PostgreSQL ones as raw_sql!",
+                    typed.join(", ")
+                ),
+            ));
+            continue;
+        }
+        for c in &t.columns {
+            let ColumnType::Postgres(p) = c.ty else {
+                continue;
+            };
+            let default = match &c.default {
+                Some(DefaultValue::Text(s)) => format!(
+                    " DEFAULT {}::{}",
+                    crate::render::ddl::quote_literal(s),
+                    p.sql()
+                ),
+                _ => String::new(),
+            };
+            carried.push(Carried {
+                rank: 3,
+                kind: "column".into(),
+                name: format!("{}.{}", t.name, c.name),
+                up: format!(
+                    "ALTER TABLE {} ADD COLUMN {} {}{}{default};\n",
+                    quote(&t.name),
+                    quote(c.sql_name()),
+                    p.sql(),
+                    if c.nullable { "" } else { " NOT NULL" },
+                ),
+                down: format!(
+                    "ALTER TABLE {} DROP COLUMN {};\n",
+                    quote(&t.name),
+                    quote(c.sql_name())
+                ),
+                why: format!(
+                    "type {} is PostgreSQL-only and a table of both backends references `{}`; scope the table to postgres to get a first-class column",
+                    p.neutral_name(),
+                    t.name
+                ),
+                replaces: Some(Replaced::Column(t.name.clone(), c.name.clone())),
+            });
+        }
+    }
+    carried
+}
+
+/// A double-quoted SQL identifier.
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 fn take_out(schema: &mut Schema, r: &Replaced) {

@@ -832,13 +832,18 @@ fn column_type(
             approx(notes, "Json (JSONB)");
             ColumnType::Json
         }
-        _ => {
-            return Err(format!(
-                "type {} has no neutral type ({})",
-                c.formatted,
-                ColumnType::NAMES.join(", ")
-            ))
-        }
+        // Arrays, ranges and the other types Diesel maps natively: first
+        // class in a table scoped to PostgreSQL (`carry::for_inspect` scopes).
+        other => match PgType::from_udt(other) {
+            Some(p) => ColumnType::Postgres(p),
+            None => {
+                return Err(format!(
+                    "type {} has no neutral type ({})",
+                    c.formatted,
+                    ColumnType::NAMES.join(", ")
+                ))
+            }
+        },
     };
     Ok(ty)
 }
