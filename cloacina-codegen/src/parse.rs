@@ -549,7 +549,7 @@ impl<'s> Cx<'s> {
                     format!("`{name}` is not a column type of the schema language"),
                     "no first-class PostgreSQL type",
                     Some(format!(
-                        "Diesel maps `{name}` to a Rust type only through an extension, a feature or a crate this toolkit does not use; create the column in a `raw_sql!` block scoped to postgres (`#[backend(postgres)] raw_sql! {{ \"ALTER TABLE ... ADD COLUMN ...\" }}`), or use one of {}",
+                        "Diesel maps `{name}` to a Rust type only through an extension, a feature or a crate this toolkit does not use; create the column in a `raw_sql!` block with `#[postgres(up = \"ALTER TABLE ... ADD COLUMN ...\", down = \"...\")]` (for PostgreSQL only), or use one of {}",
                         PgType::NAMES.join(", ")
                     )),
                 );
