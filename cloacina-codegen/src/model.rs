@@ -448,9 +448,7 @@ impl PgType {
             PgType::Range(PgRange::Integer) => {
                 "(std::ops::Bound<i32>, std::ops::Bound<i32>)".into()
             }
-            PgType::Range(PgRange::BigInt) => {
-                "(std::ops::Bound<i64>, std::ops::Bound<i64>)".into()
-            }
+            PgType::Range(PgRange::BigInt) => "(std::ops::Bound<i64>, std::ops::Bound<i64>)".into(),
             PgType::Interval => "diesel::pg::data_types::PgInterval".into(),
             PgType::Money => "diesel::pg::data_types::PgMoney".into(),
             PgType::Oid => "u32".into(),

@@ -198,9 +198,7 @@ fn decode(backend: Backend, ty: ColumnType, j: serde_json::Value) -> Value {
         (ColumnType::Json, J::String(s)) => {
             serde_json::from_str(s).map_or_else(|_| other(&j), Value::Json)
         }
-        (ColumnType::Text { .. } | ColumnType::Postgres(_), J::String(s)) => {
-            Value::Text(s.clone())
-        }
+        (ColumnType::Text { .. } | ColumnType::Postgres(_), J::String(s)) => Value::Text(s.clone()),
         (ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time, J::String(s)) => {
             crate::validate::canonicalize_calendar_text(ty, s)
                 .map_or_else(|| other(&j), Value::Text)

@@ -300,7 +300,11 @@ fn pg_value(ty: PgType, n: u64, boundary: bool) -> String {
     let i = n % 1000;
     match (ty, boundary && n == 0) {
         (PgType::Array(_) | PgType::Range(_), true) => {
-            if matches!(ty, PgType::Range(_)) { "empty".into() } else { "{}".into() }
+            if matches!(ty, PgType::Range(_)) {
+                "empty".into()
+            } else {
+                "{}".into()
+            }
         }
         (PgType::Array(e), false) => match e {
             PgElem::Text => format!("{{v{i},\"a b\"}}"),

@@ -33,7 +33,7 @@ use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use crate::model::{
     format_float, Backend, CheckExpr, Column, ColumnType, DefaultValue, FkAction, ForeignKey,
-    Index, Literal, Order, Schema, Table, Unique, PgType,
+    Index, Literal, Order, PgType, Schema, Table, Unique,
 };
 use crate::names::{check_name, foreign_key_name, index_name, primary_key_name, unique_name};
 
