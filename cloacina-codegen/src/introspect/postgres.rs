@@ -860,6 +860,19 @@ pub fn parse_default(ty: ColumnType, expr: &str) -> Option<DefaultValue> {
         })
         .collect();
     let call = |name: &str| words == [name, "(", ")"];
+    if let ColumnType::Postgres(_) = ty {
+        // `'{}'::text[]`, `'01:00:00'::interval`: the literal, whatever
+        // the cast (PostgreSQL reads it as the column's type again).
+        return match canonical_tokens(expr, false).as_slice() {
+            [Tok::Str(s)] => Some(DefaultValue::Text(s.clone())),
+            [Tok::Str(s), Tok::Punct(p), Tok::Ident(_), rest @ ..]
+                if p == "::" && rest.iter().all(is_array_brackets) =>
+            {
+                Some(DefaultValue::Text(s.clone()))
+            }
+            _ => None,
+        };
+    }
     let calendar = matches!(
         ty,
         ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time
@@ -906,6 +919,12 @@ pub fn parse_default(ty: ColumnType, expr: &str) -> Option<DefaultValue> {
         [Tok::Ident(b)] if b == "true" || b == "false" => Some(DefaultValue::Bool(b == "true")),
         _ => None,
     }
+}
+
+/// The `[]` of an array type as the tokenizer reads it (a bracketed,
+/// empty identifier).
+fn is_array_brackets(t: &Tok) -> bool {
+    matches!(t, Tok::Ident(s) if s.is_empty()) || matches!(t, Tok::Punct(b) if b == "[" || b == "]")
 }
 
 /// `2000-01-01 00:00:00+00` or `2024-01-02 03:04:05.000006+00` (a UTC
@@ -963,6 +982,17 @@ mod tests {
             ),
             (T::Json, "'{}'::jsonb", Some(D::Text("{}".into()))),
             (T::Integer, "floor(random() * 10)", None),
+            (
+                T::Postgres(PgType::Array(PgElem::Text)),
+                "'{}'::text[]",
+                Some(D::Text("{}".into())),
+            ),
+            (
+                T::Postgres(PgType::Interval),
+                "'01:00:00'::interval",
+                Some(D::Text("01:00:00".into())),
+            ),
+            (T::Postgres(PgType::Array(PgElem::Text)), "ARRAY[]::text[]", None),
         ];
         for (ty, expr, want) in cases {
             assert_eq!(parse_default(ty, expr), want, "{expr}");
