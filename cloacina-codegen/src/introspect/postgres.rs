@@ -992,7 +992,11 @@ mod tests {
                 "'01:00:00'::interval",
                 Some(D::Text("01:00:00".into())),
             ),
-            (T::Postgres(PgType::Array(PgElem::Text)), "ARRAY[]::text[]", None),
+            (
+                T::Postgres(PgType::Array(PgElem::Text)),
+                "ARRAY[]::text[]",
+                None,
+            ),
         ];
         for (ty, expr, want) in cases {
             assert_eq!(parse_default(ty, expr), want, "{expr}");
