@@ -424,11 +424,7 @@ fn dangling(schema: &mut Schema, notes: &mut Vec<Note>, problems: &mut Vec<Strin
 /// A name that fits 63 bytes: the start of `name` and a stable hash of
 /// all of it, so that two long names never meet.
 fn shorten(name: &str) -> String {
-    let mut h: u32 = 0x811c_9dc5;
-    for b in name.bytes() {
-        h ^= u32::from(b);
-        h = h.wrapping_mul(0x0100_0193);
-    }
+    let h = crate::names::fnv1a(name);
     let head: String = name
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
