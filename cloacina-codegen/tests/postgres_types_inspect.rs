@@ -1,11 +1,13 @@
 //! `inspect` reads PostgreSQL's arrays, ranges, `interval`, `money`, `oid`
-//! and `macaddr` as the first-class PostgreSQL-only types: a table with
-//! such columns is scoped to PostgreSQL (noted), its defaults and indexes
-//! kept; rendering the file for PostgreSQL and inspecting again gives the
-//! same schema, and the file applies on SQLite without that table. A table
-//! that a table of both backends references keeps its place on both and
-//! carries those columns as PostgreSQL raw SQL, with a note saying how to
-//! get a first-class column.
+//! and `macaddr` as the first-class PostgreSQL-only types. One database
+//! cannot say whether the application also runs on SQLite, so a table with
+//! such columns stays on both backends and carries them (and the indexes
+//! and unique constraints naming them) as PostgreSQL raw SQL, with a note
+//! saying to scope the table for first-class columns; a table whose key
+//! has such a type cannot exist on SQLite and is scoped to PostgreSQL,
+//! every column first class, defaults and indexes kept. Rendering the file
+//! for PostgreSQL and inspecting again gives the same schema, and the file
+//! applies on SQLite.
 //!
 //! PostgreSQL comes from `CLOACINA_TEST_POSTGRES_URL` (or `DATABASE_URL`);
 //! without a server these tests fail with instructions; they never skip.
@@ -49,8 +51,10 @@ fn inspect_ok(url: &str, path: &Path) -> (String, cloacina_codegen::Schema) {
 
 const APP_PG: &str = "
 CREATE TABLE users (id BIGINT PRIMARY KEY, name TEXT NOT NULL);
-CREATE TABLE profiles (
-    user_id BIGINT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+-- Keyed by a range: PostgreSQL only, every column first class.
+CREATE TABLE slots (
+    days INT4RANGE PRIMARY KEY,
+    user_id BIGINT REFERENCES users (id) ON DELETE CASCADE,
     tags TEXT[] NOT NULL DEFAULT '{}',
     scores INTEGER[],
     small SMALLINT[],
@@ -59,17 +63,21 @@ CREATE TABLE profiles (
     weights DOUBLE PRECISION[],
     ratios REAL[],
     blobs BYTEA[],
-    days INT4RANGE NOT NULL,
     ids INT8RANGE,
     grace INTERVAL NOT NULL DEFAULT '01:00:00',
     balance MONEY,
     owner OID,
     device MACADDR
 );
-CREATE INDEX profiles_days_idx ON profiles (days);
--- A table both backends keep (orders reference it) with an array column.
-CREATE TABLE products (id BIGINT PRIMARY KEY, labels TEXT[] NOT NULL DEFAULT '{a}');
-CREATE TABLE orders (id BIGINT PRIMARY KEY, product_id BIGINT NOT NULL REFERENCES products (id));
+CREATE INDEX slots_user_idx ON slots (user_id);
+-- Keyed neutrally: stays on both backends, the array carried.
+CREATE TABLE profiles (
+    user_id BIGINT PRIMARY KEY REFERENCES users (id),
+    bio TEXT,
+    labels TEXT[] NOT NULL DEFAULT '{a}',
+    CONSTRAINT profiles_labels_key UNIQUE (labels)
+);
+CREATE INDEX profiles_labels_idx ON profiles (labels, bio);
 ";
 
 fn ty(t: &cloacina_codegen::model::Table, name: &str) -> (ColumnType, bool) {
@@ -87,9 +95,10 @@ fn inspect_reads_postgres_only_types_first_class_in_a_postgres_scoped_table() {
     let first = dir.path().join("first.rs");
     let (written, schema) = inspect_ok(&with_database(&url, &g1.name), &first);
 
-    let p = schema.table("profiles").expect("profiles");
+    let p = schema.table("slots").expect("slots");
     assert_eq!(p.scope, BackendScope::Only(Backend::Postgres), "{written}");
     let pg = |t: PgType| ColumnType::Postgres(t);
+    assert_eq!(ty(p, "days"), (pg(PgType::Range(PgRange::Integer)), false));
     assert_eq!(ty(p, "tags"), (pg(PgType::Array(PgElem::Text)), false));
     assert_eq!(ty(p, "scores"), (pg(PgType::Array(PgElem::Integer)), true));
     assert_eq!(ty(p, "small"), (pg(PgType::Array(PgElem::SmallInt)), true));
@@ -98,7 +107,6 @@ fn inspect_reads_postgres_only_types_first_class_in_a_postgres_scoped_table() {
     assert_eq!(ty(p, "weights"), (pg(PgType::Array(PgElem::Double)), true));
     assert_eq!(ty(p, "ratios"), (pg(PgType::Array(PgElem::Float)), true));
     assert_eq!(ty(p, "blobs"), (pg(PgType::Array(PgElem::Binary)), true));
-    assert_eq!(ty(p, "days"), (pg(PgType::Range(PgRange::Integer)), false));
     assert_eq!(ty(p, "ids"), (pg(PgType::Range(PgRange::BigInt)), true));
     assert_eq!(ty(p, "grace"), (pg(PgType::Interval), false));
     assert_eq!(ty(p, "balance"), (pg(PgType::Money), true));
@@ -114,30 +122,38 @@ fn inspect_reads_postgres_only_types_first_class_in_a_postgres_scoped_table() {
         default("grace"),
         Some(DefaultValue::Text("01:00:00".into()))
     );
-    assert_eq!(p.indexes.len(), 1, "{written}");
+    assert_eq!((p.indexes.len(), p.foreign_keys.len()), (1, 1), "{written}");
     assert!(written.contains("tags -> Array<Text>"), "{written}");
     assert!(written.contains("days -> Range<Integer>"), "{written}");
     assert!(
         written.lines().any(|l| l.starts_with("//")
-            && l.contains("profiles")
+            && l.contains("slots")
             && l.contains("scoped to postgres")),
         "{written}"
     );
 
-    // products is referenced by orders (both backends): it stays on both,
-    // and its array column is carried as PostgreSQL raw SQL, said so.
-    let products = schema.table("products").expect("products");
-    assert_eq!(products.scope, BackendScope::Both);
-    assert!(products.column("labels").is_none(), "{written}");
+    // profiles stays on both backends; its array column, the unique
+    // constraint and the index naming it are carried as PostgreSQL raw SQL.
+    let profiles = schema.table("profiles").expect("profiles");
+    assert_eq!(profiles.scope, BackendScope::Both);
+    assert!(profiles.column("labels").is_none(), "{written}");
     assert!(
-        schema
-            .raw_blocks
-            .iter()
-            .any(|b| b.part(Backend::Postgres).is_some_and(|part| part
-                .up
-                .contains("ADD COLUMN \"labels\" TEXT[] NOT NULL DEFAULT '{a}'::TEXT[]"))),
+        profiles.indexes.is_empty() && profiles.uniques.is_empty(),
         "{written}"
     );
+    let raw: String = schema
+        .raw_blocks
+        .iter()
+        .filter_map(|b| b.part(Backend::Postgres))
+        .map(|p| p.up.clone())
+        .collect();
+    for sql in [
+        "ADD COLUMN \"labels\" TEXT[] NOT NULL DEFAULT '{a}'::TEXT[]",
+        "ADD CONSTRAINT \"profiles_labels_key\" UNIQUE (\"labels\")",
+        "CREATE INDEX \"profiles_labels_idx\" ON \"profiles\" (\"labels\", \"bio\")",
+    ] {
+        assert!(raw.contains(sql), "{sql}:\n{written}");
+    }
     assert!(
         written.contains("scope the table to postgres to get a first-class column"),
         "{written}"
@@ -155,7 +171,7 @@ fn inspect_reads_postgres_only_types_first_class_in_a_postgres_scoped_table() {
     // The same file applies on SQLite, without the PostgreSQL-only table.
     let (_g, mut lite) = ScratchSqlite::new().expect("sqlite");
     let lite_ddl = render_schema(&schema, Backend::Sqlite);
-    assert!(!lite_ddl.contains("profiles"), "{lite_ddl}");
+    assert!(!lite_ddl.contains("slots"), "{lite_ddl}");
     lite.execute(&lite_ddl, true)
         .unwrap_or_else(|e| panic!("on sqlite: {e}"));
 }

@@ -157,21 +157,24 @@ pub fn for_inspect(intro: &Introspection) -> Inspected {
     }
 }
 
-/// Tables with PostgreSQL-only column types (arrays, ranges, …) are scoped
-/// to PostgreSQL, where those types are first class; a table that a table
-/// of both backends references cannot be, and carries those columns as
-/// raw SQL instead (both noted).
+/// Columns of PostgreSQL-only types (arrays, ranges, …): one database
+/// cannot say whether the application also runs on SQLite, so the table
+/// stays on both backends and those columns are carried as PostgreSQL raw
+/// SQL, with a note saying to scope the table to postgres for first-class
+/// columns. A table whose primary key has such a type cannot be written for
+/// SQLite at all: it is scoped to PostgreSQL, where the types are first
+/// class (noted), unless a table of both backends references it.
 fn postgres_tables(schema: &mut Schema, notes: &mut Vec<Note>) -> Vec<Carried> {
-    let pg_only = |t: &Table| {
+    let pg_key = |t: &Table| {
         t.scope.includes(Backend::Sqlite)
             && t.columns
                 .iter()
-                .any(|c| matches!(c.ty, ColumnType::Postgres(_)))
+                .any(|c| matches!(c.ty, ColumnType::Postgres(_)) && t.primary_key.contains(&c.name))
     };
     let candidates: Vec<String> = schema
         .tables
         .iter()
-        .filter(|t| pg_only(t))
+        .filter(|t| pg_key(t))
         .map(|t| t.name.clone())
         .collect();
     // Referenced by a table that stays on both backends (to a fixpoint:
@@ -195,7 +198,7 @@ fn postgres_tables(schema: &mut Schema, notes: &mut Vec<Note>) -> Vec<Carried> {
     }
     let mut carried = Vec::new();
     for t in &mut schema.tables {
-        if !candidates.contains(&t.name) {
+        if !t.scope.includes(Backend::Sqlite) {
             continue;
         }
         let typed: Vec<String> = t
@@ -206,12 +209,15 @@ fn postgres_tables(schema: &mut Schema, notes: &mut Vec<Note>) -> Vec<Carried> {
                 _ => None,
             })
             .collect();
-        if !kept.contains(&t.name) {
+        if typed.is_empty() {
+            continue;
+        }
+        if candidates.contains(&t.name) && !kept.contains(&t.name) {
             t.scope = BackendScope::Only(Backend::Postgres);
             notes.push(Note::new(
                 &t.name,
                 format!(
-                    "table scoped to postgres (`#[backend(postgres)]`): its columns {} have PostgreSQL-only types, first class there; to keep the table on SQLite too, give those columns neutral types and carry the PostgreSQL ones as raw_sql!",
+                    "table scoped to postgres (`#[backend(postgres)]`): its primary key has a PostgreSQL-only type, so SQLite cannot have the table; its columns {} are first class there",
                     typed.join(", ")
                 ),
             ));
@@ -246,15 +252,87 @@ fn postgres_tables(schema: &mut Schema, notes: &mut Vec<Note>) -> Vec<Carried> {
                     quote(c.sql_name())
                 ),
                 why: format!(
-                    "type {} is PostgreSQL-only and a table of both backends references `{}`; scope the table to postgres to get a first-class column",
+                    "type {} is PostgreSQL-only and `{}` stays on both backends; scope the table to postgres to get a first-class column",
                     p.neutral_name(),
                     t.name
                 ),
                 replaces: Some(Replaced::Column(t.name.clone(), c.name.clone())),
             });
         }
+        carried.extend(indexes_on_carried(t));
     }
     carried
+}
+
+/// The indexes and unique constraints of `t` that name a column carried by
+/// [`postgres_tables`], carried with it (as PostgreSQL created them).
+fn indexes_on_carried(t: &Table) -> Vec<Carried> {
+    let is_carried = |name: &str| {
+        t.column(name)
+            .is_some_and(|c| matches!(c.ty, ColumnType::Postgres(_)))
+    };
+    let why = "it names a column carried as raw SQL";
+    let mut out = Vec::new();
+    for ix in &t.indexes {
+        let Some(name) = &ix.name else { continue };
+        if !ix.columns.iter().any(|c| is_carried(&c.column)) {
+            continue;
+        }
+        let cols: Vec<String> = ix
+            .columns
+            .iter()
+            .map(|c| match c.order {
+                Order::Asc => quote(&c.column),
+                Order::Desc => format!("{} DESC", quote(&c.column)),
+            })
+            .collect();
+        let predicate = ix
+            .predicate
+            .as_deref()
+            .map(|p| format!(" WHERE {p}"))
+            .unwrap_or_default();
+        out.push(Carried {
+            rank: 6,
+            kind: "index".into(),
+            name: format!("{}.{name}", t.name),
+            up: format!(
+                "CREATE {}INDEX {} ON {} ({}){predicate};\n",
+                if ix.unique { "UNIQUE " } else { "" },
+                quote(name),
+                quote(&t.name),
+                cols.join(", ")
+            ),
+            down: format!("DROP INDEX {};\n", quote(name)),
+            why: why.into(),
+            replaces: Some(Replaced::Index(t.name.clone(), name.clone())),
+        });
+    }
+    for u in &t.uniques {
+        let Some(name) = &u.name else { continue };
+        if !u.columns.iter().any(|c| is_carried(c)) {
+            continue;
+        }
+        let cols: Vec<String> = u.columns.iter().map(|c| quote(c)).collect();
+        out.push(Carried {
+            rank: 5,
+            kind: "constraint".into(),
+            name: format!("{}.{name}", t.name),
+            up: format!(
+                "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({});\n",
+                quote(&t.name),
+                quote(name),
+                cols.join(", ")
+            ),
+            down: format!(
+                "ALTER TABLE {} DROP CONSTRAINT {};\n",
+                quote(&t.name),
+                quote(name)
+            ),
+            why: why.into(),
+            replaces: Some(Replaced::Constraint(t.name.clone(), name.clone())),
+        });
+    }
+    out
 }
 
 /// A double-quoted SQL identifier.
