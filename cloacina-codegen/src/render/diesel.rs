@@ -96,6 +96,28 @@ pub fn render(
     } else {
         backends.to_vec()
     };
+    // A build without PostgreSQL has no Rust types for the PostgreSQL-only
+    // column types: their tables (PostgreSQL-only by validation) are left
+    // out of it entirely, as the native modules leave them out.
+    let kept;
+    let schema = if backends.contains(&Backend::Postgres) {
+        schema
+    } else {
+        kept = Schema {
+            tables: schema
+                .tables
+                .iter()
+                .filter(|t| {
+                    !t.columns
+                        .iter()
+                        .any(|c| matches!(c.ty, ColumnType::Postgres(_)))
+                })
+                .cloned()
+                .collect(),
+            raw_blocks: schema.raw_blocks.clone(),
+        };
+        &kept
+    };
     let mut out = String::new();
     out.push_str(&rust_header(schema_path));
 
