@@ -5,7 +5,9 @@
 fn main() {
     // `calendar.rs` holds the naive date and time types, whose generated
     // code must compile next to everything else's.
-    for fixture in ["everything", "calendar"] {
+    // `postgres_types.rs` holds the PostgreSQL-only column types of a
+    // `#[backend(postgres)]` table (Diesel's own Rust types for them).
+    for fixture in ["everything", "calendar", "postgres_types"] {
         if let Err(e) = cloacina_codegen::Builder::new()
             .schema(format!(
                 "../cloacina-codegen/tests/fixtures/valid/{fixture}.rs"

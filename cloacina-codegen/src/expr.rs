@@ -245,6 +245,8 @@ impl Ty {
             ColumnType::Binary => Ty::Binary,
             ColumnType::Json => Ty::Json,
             ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time => Ty::Calendar(c),
+            // Compared as PostgreSQL compares them; only PostgreSQL has them.
+            ColumnType::Postgres(_) => Ty::Free,
         }
     }
 

@@ -506,7 +506,12 @@ fn unwrap_nullable(ty: &syn::Type) -> (String, bool) {
                         .args
                         .iter()
                         .map(|g| match g {
-                            syn::GenericArgument::Type(t) => unwrap_nullable(t).0,
+                            // `Array<Nullable<Int4>>` keeps its inner `Nullable`
+                            // (its Rust type holds `Option`s).
+                            syn::GenericArgument::Type(t) => match unwrap_nullable(t) {
+                                (inner, true) => format!("Nullable<{inner}>"),
+                                (inner, false) => inner,
+                            },
                             other => other.to_token_stream_string().replace(' ', ""),
                         })
                         .collect();
@@ -857,6 +862,43 @@ enum Carry {
     Neutral,
     /// Raw SQL per backend (`None`: not on that backend).
     Raw(Vec<(Backend, Option<String>)>),
+    /// A first-class PostgreSQL-only column of a table scoped to PostgreSQL.
+    Postgres(PgType),
+}
+
+/// The first-class PostgreSQL-only type of a Diesel SQL type (`Array<Text>`,
+/// `Range<Int4>`, `Interval`, …), if it has one. An array of `Nullable`
+/// elements has none (its Rust type holds `Option`s).
+fn first_class(diesel: &str) -> Option<PgType> {
+    let elem = |name: &str| -> Option<PgElem> {
+        Some(match name {
+            "Text" => PgElem::Text,
+            "Int2" | "SmallInt" | "Smallint" => PgElem::SmallInt,
+            "Int4" | "Integer" => PgElem::Integer,
+            "Int8" | "BigInt" | "Bigint" => PgElem::BigInt,
+            "Bool" => PgElem::Bool,
+            "Float8" | "Double" => PgElem::Double,
+            "Float4" | "Float" => PgElem::Float,
+            "Bytea" | "Binary" => PgElem::Binary,
+            _ => return None,
+        })
+    };
+    if diesel.contains("Nullable<") {
+        return None;
+    }
+    let (head, inner) = generic(diesel);
+    Some(match (head, inner) {
+        ("Array", Some(e)) => PgType::Array(elem(e)?),
+        ("Range", Some("Int4" | "Integer")) | ("Int4range", None) => {
+            PgType::Range(PgRange::Integer)
+        }
+        ("Range", Some("Int8" | "BigInt")) | ("Int8range", None) => PgType::Range(PgRange::BigInt),
+        ("Interval", None) => PgType::Interval,
+        ("Money", None) => PgType::Money,
+        ("Oid", None) => PgType::Oid,
+        ("MacAddr" | "Macaddr", None) => PgType::MacAddr,
+        _ => return None,
+    })
 }
 
 fn one_table(
@@ -937,8 +979,15 @@ fn one_table(
                 None => true,
             })
             .collect();
-        let carry = match &c.read {
-            TypeRead::Foreign(f) => Carry::Raw(
+        let first_class_pg = match &c.read {
+            TypeRead::Foreign(f) if scope == BackendScope::Only(Backend::Postgres) => {
+                first_class(&f.diesel)
+            }
+            _ => None,
+        };
+        let carry = match (first_class_pg, &c.read) {
+            (Some(p), _) => Carry::Postgres(p),
+            (None, TypeRead::Foreign(f)) => Carry::Raw(
                 having
                     .iter()
                     .map(|b| {
@@ -952,7 +1001,9 @@ fn one_table(
                     })
                     .collect(),
             ),
-            TypeRead::Neutral(t) | TypeRead::Approx(t, _) if having.len() < scope_set.len() => {
+            (None, TypeRead::Neutral(t) | TypeRead::Approx(t, _))
+                if having.len() < scope_set.len() =>
+            {
                 Carry::Raw(
                     having
                         .iter()
@@ -982,6 +1033,11 @@ fn one_table(
                     }
                 }
                 table.columns.push(c.column.clone());
+            }
+            Carry::Postgres(p) => {
+                let mut column = c.column.clone();
+                column.ty = ColumnType::Postgres(p);
+                table.columns.push(column);
             }
             Carry::Raw(per) => raw.push((c, per)),
         }
@@ -1038,6 +1094,10 @@ fn one_table(
 
 fn raw_reason(c: &ColRead) -> String {
     match &c.read {
+        TypeRead::Foreign(f) if first_class(&f.diesel).is_some() => format!(
+            "`{}`: {}; scope the table to postgres to get a first-class column",
+            f.diesel, f.why
+        ),
         TypeRead::Foreign(f) => format!("`{}`: {}", f.diesel, f.why),
         _ => "present in only one backend's module".into(),
     }
@@ -1683,6 +1743,85 @@ pub mod sqlite {
             .iter()
             .any(|n| n.kind == NoteKind::Scoped && n.message.contains("table pg_only")));
         assert_eq!(imp.left_out(), 0);
+    }
+
+    #[test]
+    fn postgres_only_tables_get_first_class_postgres_types() {
+        let src = r#"
+pub mod postgres {
+    diesel::table! { t (id) { id -> Int8, tags -> Array<Text>, } }
+    diesel::table! { pg_only (id) {
+        id -> Int4,
+        tags -> Array<Text>,
+        maybe -> Nullable<Array<Int4>>,
+        holes -> Array<Nullable<Int4>>,
+        days -> Range<Int4>,
+        ids -> Int8range,
+        grace -> Interval,
+        at -> Inet,
+    } }
+}
+pub mod sqlite {
+    diesel::table! { t (id) { id -> BigInt, } }
+}
+"#;
+        let imp = import_str("schema.rs", src).expect("imports");
+        let t = imp.schema.table("pg_only").expect("pg_only");
+        assert_eq!(t.scope, BackendScope::Only(Backend::Postgres));
+        let ty = |c: &str| t.column(c).map(|c| (c.ty, c.nullable));
+        let pg = ColumnType::Postgres;
+        assert_eq!(ty("tags"), Some((pg(PgType::Array(PgElem::Text)), false)));
+        assert_eq!(
+            ty("maybe"),
+            Some((pg(PgType::Array(PgElem::Integer)), true))
+        );
+        assert_eq!(
+            ty("days"),
+            Some((pg(PgType::Range(PgRange::Integer)), false))
+        );
+        assert_eq!(ty("ids"), Some((pg(PgType::Range(PgRange::BigInt)), false)));
+        assert_eq!(ty("grace"), Some((pg(PgType::Interval), false)));
+        // No first-class type: an array of nullable elements, an address.
+        assert!(t.column("holes").is_none() && t.column("at").is_none());
+        let raw = imp
+            .schema
+            .raw_blocks
+            .iter()
+            .find(|b| b.name == "pg_only_backend_columns")
+            .and_then(|b| b.part(Backend::Postgres))
+            .expect("carried");
+        assert!(
+            raw.up.contains(r#""holes" INTEGER[] NOT NULL"#),
+            "{}",
+            raw.up
+        );
+        assert!(raw.up.contains(r#""at" INET NOT NULL"#), "{}", raw.up);
+        // In a table of both modules the array stays carried, and the note
+        // says how to get a first-class column.
+        assert!(imp.schema.table("t").expect("t").column("tags").is_none());
+        let note = imp
+            .notes
+            .iter()
+            .find(|n| n.message.starts_with("t.tags"))
+            .expect("note on t.tags");
+        assert!(
+            note.message
+                .contains("scope the table to postgres to get a first-class column"),
+            "{}",
+            note.message
+        );
+        // What import writes validates and reads back as the same schema.
+        assert!(crate::validate::validate(&imp.schema).is_empty());
+        let text = crate::render::neutral::render(&imp.schema, &[]);
+        let back = crate::parse_str("imported.rs", &text).expect("parses");
+        assert_eq!(
+            back.table("pg_only").map(|t| t
+                .columns
+                .iter()
+                .map(|c| (c.ty, c.nullable))
+                .collect::<Vec<_>>()),
+            Some(t.columns.iter().map(|c| (c.ty, c.nullable)).collect())
+        );
     }
 
     #[test]

@@ -393,6 +393,28 @@
 //! # Ok::<(), cloacina_codegen::SchemaError>(())
 //! ```
 //!
+//! A `#[backend(postgres)]` table may use the PostgreSQL-only types Diesel
+//! maps natively (`Array<T>` of a neutral scalar, `Range<Integer>`,
+//! `Range<BigInt>`, `Interval`, `Money`, `Oid`, `MacAddr`); in a table that
+//! SQLite also has they are an error at the type.
+//!
+//! ```
+//! cloacina_codegen::parse_str("doc.rs", r#"
+//! table! {
+//!     #[backend(postgres)]
+//!     bookings (id) {
+//!         id -> BigInt,
+//!         #[default("{}")]
+//!         tags -> Array<Text>,
+//!         days -> Range<Integer>,
+//!         grace -> Nullable<Interval>,
+//!     }
+//! }
+//! "#)?;
+//! assert!(cloacina_codegen::parse_str("doc.rs", "table! { t (id) { id -> BigInt, tags -> Array<Text>, } }").is_err());
+//! # Ok::<(), cloacina_codegen::SchemaError>(())
+//! ```
+//!
 //! ## Migrations: intended data loss
 //!
 //! A change to the schema file becomes a migration (see [`history`],

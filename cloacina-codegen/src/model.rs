@@ -263,6 +263,228 @@ pub enum ColumnType {
     /// A time of day, microseconds: `TIME` on PostgreSQL, canonical
     /// `HH:MM:SS[.ffffff]` text on SQLite.
     Time,
+    /// A PostgreSQL-only type, allowed only in a `#[backend(postgres)]`
+    /// table (validation says so, located, anywhere else).
+    Postgres(PgType),
+}
+
+/// The PostgreSQL-only column types: those Diesel's PostgreSQL backend maps
+/// to a Rust type without extra crates or features.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PgType {
+    /// `T[]` of a neutral scalar (`Array<Text>`): `Vec<T>` in Rust, elements
+    /// never NULL.
+    Array(PgElem),
+    /// A range (`Range<Integer>` is `INT4RANGE`): a pair of `Bound`s in Rust.
+    Range(PgRange),
+    /// `INTERVAL`: Diesel's `PgInterval`.
+    Interval,
+    /// `MONEY`: Diesel's `PgMoney` (cents as `i64`).
+    Money,
+    /// `OID`: `u32`.
+    Oid,
+    /// `MACADDR`: `[u8; 6]`.
+    MacAddr,
+}
+
+/// The element types of a PostgreSQL array column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PgElem {
+    /// `TEXT[]`.
+    Text,
+    /// `SMALLINT[]`.
+    SmallInt,
+    /// `INTEGER[]`.
+    Integer,
+    /// `BIGINT[]`.
+    BigInt,
+    /// `BOOLEAN[]`.
+    Bool,
+    /// `DOUBLE PRECISION[]`.
+    Double,
+    /// `REAL[]`.
+    Float,
+    /// `BYTEA[]`.
+    Binary,
+}
+
+/// The element types of a PostgreSQL range column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PgRange {
+    /// `INT4RANGE`.
+    Integer,
+    /// `INT8RANGE`.
+    BigInt,
+}
+
+impl PgElem {
+    /// Every element type, in declaration order.
+    pub const ALL: [PgElem; 8] = [
+        PgElem::Text,
+        PgElem::SmallInt,
+        PgElem::Integer,
+        PgElem::BigInt,
+        PgElem::Bool,
+        PgElem::Double,
+        PgElem::Float,
+        PgElem::Binary,
+    ];
+
+    /// The neutral name of the element (`Text`).
+    pub fn neutral_name(self) -> &'static str {
+        match self {
+            PgElem::Text => "Text",
+            PgElem::SmallInt => "SmallInt",
+            PgElem::Integer => "Integer",
+            PgElem::BigInt => "BigInt",
+            PgElem::Bool => "Bool",
+            PgElem::Double => "Double",
+            PgElem::Float => "Float",
+            PgElem::Binary => "Binary",
+        }
+    }
+
+    /// The element's PostgreSQL type (`TEXT`).
+    pub fn sql(self) -> &'static str {
+        match self {
+            PgElem::Text => "TEXT",
+            PgElem::SmallInt => "SMALLINT",
+            PgElem::Integer => "INTEGER",
+            PgElem::BigInt => "BIGINT",
+            PgElem::Bool => "BOOLEAN",
+            PgElem::Double => "DOUBLE PRECISION",
+            PgElem::Float => "REAL",
+            PgElem::Binary => "BYTEA",
+        }
+    }
+
+    /// Diesel's SQL type of the element (`Text`).
+    pub fn diesel(self) -> &'static str {
+        match self {
+            PgElem::Text => "Text",
+            PgElem::SmallInt => "SmallInt",
+            PgElem::Integer => "Integer",
+            PgElem::BigInt => "BigInt",
+            PgElem::Bool => "Bool",
+            PgElem::Double => "Double",
+            PgElem::Float => "Float",
+            PgElem::Binary => "Binary",
+        }
+    }
+
+    /// The Rust type of one element (`String`).
+    pub fn rust(self) -> &'static str {
+        match self {
+            PgElem::Text => "String",
+            PgElem::SmallInt => "i16",
+            PgElem::Integer => "i32",
+            PgElem::BigInt => "i64",
+            PgElem::Bool => "bool",
+            PgElem::Double => "f64",
+            PgElem::Float => "f32",
+            PgElem::Binary => "Vec<u8>",
+        }
+    }
+
+    /// PostgreSQL's catalogue name of the element type (`text`, `int4`).
+    pub fn udt(self) -> &'static str {
+        match self {
+            PgElem::Text => "text",
+            PgElem::SmallInt => "int2",
+            PgElem::Integer => "int4",
+            PgElem::BigInt => "int8",
+            PgElem::Bool => "bool",
+            PgElem::Double => "float8",
+            PgElem::Float => "float4",
+            PgElem::Binary => "bytea",
+        }
+    }
+}
+
+impl PgType {
+    /// The name as written in the schema file (`Array<Text>`).
+    pub fn neutral_name(self) -> String {
+        match self {
+            PgType::Array(e) => format!("Array<{}>", e.neutral_name()),
+            PgType::Range(PgRange::Integer) => "Range<Integer>".into(),
+            PgType::Range(PgRange::BigInt) => "Range<BigInt>".into(),
+            PgType::Interval => "Interval".into(),
+            PgType::Money => "Money".into(),
+            PgType::Oid => "Oid".into(),
+            PgType::MacAddr => "MacAddr".into(),
+        }
+    }
+
+    /// The PostgreSQL DDL type (`TEXT[]`).
+    pub fn sql(self) -> String {
+        match self {
+            PgType::Array(e) => format!("{}[]", e.sql()),
+            PgType::Range(PgRange::Integer) => "INT4RANGE".into(),
+            PgType::Range(PgRange::BigInt) => "INT8RANGE".into(),
+            PgType::Interval => "INTERVAL".into(),
+            PgType::Money => "MONEY".into(),
+            PgType::Oid => "OID".into(),
+            PgType::MacAddr => "MACADDR".into(),
+        }
+    }
+
+    /// Diesel's SQL type, as written inside `table!` (`Array<Text>`).
+    pub fn diesel(self) -> String {
+        match self {
+            PgType::Array(e) => format!("Array<{}>", e.diesel()),
+            PgType::Range(PgRange::Integer) => "Int4range".into(),
+            PgType::Range(PgRange::BigInt) => "Int8range".into(),
+            PgType::Interval => "Interval".into(),
+            PgType::Money => "Money".into(),
+            PgType::Oid => "Oid".into(),
+            PgType::MacAddr => "MacAddr".into(),
+        }
+    }
+
+    /// The Rust value type Diesel maps it to, as prettyplease prints it.
+    pub fn rust(self) -> String {
+        match self {
+            PgType::Array(e) => format!("Vec<{}>", e.rust()),
+            PgType::Range(PgRange::Integer) => {
+                "(std::ops::Bound<i32>, std::ops::Bound<i32>)".into()
+            }
+            PgType::Range(PgRange::BigInt) => "(std::ops::Bound<i64>, std::ops::Bound<i64>)".into(),
+            PgType::Interval => "diesel::pg::data_types::PgInterval".into(),
+            PgType::Money => "diesel::pg::data_types::PgMoney".into(),
+            PgType::Oid => "u32".into(),
+            PgType::MacAddr => "[u8; 6]".into(),
+        }
+    }
+
+    /// The type for PostgreSQL's catalogue name (`udt_name`: `_text`,
+    /// `int4range`, `interval`), when it is one of these.
+    pub fn from_udt(udt: &str) -> Option<PgType> {
+        if let Some(elem) = udt.strip_prefix('_') {
+            return PgElem::ALL
+                .into_iter()
+                .find(|e| e.udt() == elem)
+                .map(PgType::Array);
+        }
+        Some(match udt {
+            "int4range" => PgType::Range(PgRange::Integer),
+            "int8range" => PgType::Range(PgRange::BigInt),
+            "interval" => PgType::Interval,
+            "money" => PgType::Money,
+            "oid" => PgType::Oid,
+            "macaddr" => PgType::MacAddr,
+            _ => return None,
+        })
+    }
+
+    /// The names the parser accepts for these types (for help texts).
+    pub const NAMES: [&'static str; 6] = [
+        "Array<T>",
+        "Range<Integer|BigInt>",
+        "Interval",
+        "Money",
+        "Oid",
+        "MacAddr",
+    ];
 }
 
 impl ColumnType {
@@ -284,6 +506,7 @@ impl ColumnType {
             ColumnType::NaiveTimestamp => "NaiveTimestamp".into(),
             ColumnType::Date => "Date".into(),
             ColumnType::Time => "Time".into(),
+            ColumnType::Postgres(p) => p.neutral_name(),
         }
     }
 

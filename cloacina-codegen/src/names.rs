@@ -189,9 +189,30 @@ pub fn foreign_key_name(table: &Table, fk: &ForeignKey) -> String {
         .unwrap_or_else(|| derived(table, fk.columns.iter(), "fkey"))
 }
 
-/// The name of the primary key constraint: `<table>_pkey`.
+/// The name of the primary key constraint: `<table>_pkey`; for a table
+/// whose name leaves no room for `_pkey` within [`MAX_IDENT_BYTES`] (the
+/// schema language has no way to name a primary key), the table name's
+/// head and a hash of the whole name: `<head>_<8 hex digits>_pkey`, which
+/// fits and differs for every table name.
 pub fn primary_key_name(table: &Table) -> String {
-    format!("{}_pkey", table.sql_name())
+    let full = format!("{}_pkey", table.sql_name());
+    if full.len() <= MAX_IDENT_BYTES {
+        return full;
+    }
+    let name = table.sql_name();
+    // 1 + 8 + 5 bytes for `_<hash>_pkey`; identifiers are ASCII here.
+    let head: String = name.chars().take(MAX_IDENT_BYTES - 14).collect();
+    format!("{}_{:08x}_pkey", head.trim_end_matches('_'), fnv1a(name))
+}
+
+/// 32-bit FNV-1a of `text`: a stable short hash for derived names.
+pub fn fnv1a(text: &str) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in text.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
 }
 
 /// The name of an index: explicit, or `<table>_<cols>_idx`.
@@ -289,6 +310,26 @@ mod tests {
         assert!(RESERVED
             .iter()
             .all(|w| w.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
+    }
+
+    #[test]
+    fn primary_key_names_fit_and_differ_for_long_table_names() {
+        let t = |n: &str| Table::named(n);
+        assert_eq!(primary_key_name(&t("jobs")), "jobs_pkey");
+        // 58 bytes + `_pkey` = 63: as it is.
+        let fits = "a".repeat(58);
+        assert_eq!(primary_key_name(&t(&fits)), format!("{fits}_pkey"));
+        let mut seen = std::collections::HashSet::new();
+        for len in 59..=63 {
+            for last in ["x", "y"] {
+                let name = format!("{}{last}", "a".repeat(len - 1));
+                let pk = primary_key_name(&t(&name));
+                assert!(pk.len() <= MAX_IDENT_BYTES, "{pk}");
+                assert_eq!(check_ident(&pk), Ok(()), "{pk}");
+                assert!(pk.ends_with("_pkey") && pk.starts_with("aaaa"), "{pk}");
+                assert!(seen.insert(pk.clone()), "{pk} twice");
+            }
+        }
     }
 
     #[test]

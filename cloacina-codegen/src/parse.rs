@@ -579,8 +579,27 @@ impl<'s> Cx<'s> {
                     (None, false)
                 }
             },
+            "Array" | "Range" => (self.pg_generic(&name, &args, span), false),
+            "Tsvector" | "Citext" | "Inet" | "Cidr" | "MacAddr8" | "Numrange" | "Tsrange"
+            | "Tstzrange" | "Daterange" => {
+                self.err(
+                    DiagCode::UnknownType,
+                    span,
+                    format!("`{name}` is not a column type of the schema language"),
+                    "no first-class PostgreSQL type",
+                    Some(format!(
+                        "Diesel maps `{name}` to a Rust type only through an extension, a feature or a crate this toolkit does not use; create the column in a `raw_sql!` block with `#[postgres(up = \"ALTER TABLE ... ADD COLUMN ...\", down = \"...\")]` (for PostgreSQL only), or use one of {}",
+                        PgType::NAMES.join(", ")
+                    )),
+                );
+                (None, false)
+            }
             other => {
                 let t = match other {
+                    "Interval" => Some(ColumnType::Postgres(PgType::Interval)),
+                    "Money" => Some(ColumnType::Postgres(PgType::Money)),
+                    "Oid" => Some(ColumnType::Postgres(PgType::Oid)),
+                    "MacAddr" => Some(ColumnType::Postgres(PgType::MacAddr)),
                     "Uuid" => Some(ColumnType::Uuid),
                     "SmallInt" => Some(ColumnType::SmallInt),
                     "Integer" => Some(ColumnType::Integer),
@@ -625,6 +644,50 @@ impl<'s> Cx<'s> {
                 }
             }
         }
+    }
+
+    /// `Array<T>` of a neutral scalar, or `Range<Integer|BigInt>`.
+    fn pg_generic(
+        &mut self,
+        name: &str,
+        args: &[syn::GenericArgument],
+        span: PmSpan,
+    ) -> Option<ColumnType> {
+        let inner = match args {
+            [syn::GenericArgument::Type(t)] => type_parts(t),
+            _ => None,
+        };
+        let inner = inner.filter(|(_, a, _)| a.is_empty()).map(|(n, _, _)| n);
+        let ty = match (name, inner.as_deref()) {
+            ("Array", Some(e)) => PgElem::ALL
+                .into_iter()
+                .find(|x| x.neutral_name() == e)
+                .map(PgType::Array),
+            ("Range", Some("Integer")) => Some(PgType::Range(PgRange::Integer)),
+            ("Range", Some("BigInt")) => Some(PgType::Range(PgRange::BigInt)),
+            _ => None,
+        };
+        if ty.is_none() {
+            let allowed = match name {
+                "Array" => PgElem::ALL
+                    .iter()
+                    .map(|e| e.neutral_name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                _ => "Integer, BigInt".into(),
+            };
+            self.err(
+                DiagCode::UnknownType,
+                span,
+                format!("`{name}` takes one element type: one of {allowed}"),
+                "unsupported element type",
+                Some(format!(
+                    "write `{name}<{}>`, for example; other element types need a `raw_sql!` block scoped to postgres",
+                    allowed.split(", ").next().unwrap_or("Integer")
+                )),
+            );
+        }
+        ty.map(ColumnType::Postgres)
     }
 
     // ---- attributes --------------------------------------------------------

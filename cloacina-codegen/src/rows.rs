@@ -198,7 +198,7 @@ fn decode(backend: Backend, ty: ColumnType, j: serde_json::Value) -> Value {
         (ColumnType::Json, J::String(s)) => {
             serde_json::from_str(s).map_or_else(|_| other(&j), Value::Json)
         }
-        (ColumnType::Text { .. }, J::String(s)) => Value::Text(s.clone()),
+        (ColumnType::Text { .. } | ColumnType::Postgres(_), J::String(s)) => Value::Text(s.clone()),
         (ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time, J::String(s)) => {
             crate::validate::canonicalize_calendar_text(ty, s)
                 .map_or_else(|| other(&j), Value::Text)
@@ -264,7 +264,7 @@ fn expression(backend: Backend, name: &str, ty: ColumnType) -> String {
         (Backend::Postgres, ColumnType::Timestamp) => {
             format!("to_char({c}, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
         }
-        (Backend::Postgres, ColumnType::Json) => format!("{c}::text"),
+        (Backend::Postgres, ColumnType::Json | ColumnType::Postgres(_)) => format!("{c}::text"),
         (Backend::Postgres, ColumnType::Double | ColumnType::Float) => format!("{c}::text"),
         // `::text` keeps the space of a timestamp (JSON would write `T`).
         (

@@ -29,7 +29,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::Serialize;
 
 use crate::introspect::Database;
-use crate::model::{Backend, CheckExpr, ColumnType, Literal, Schema, Table};
+use crate::model::{Backend, CheckExpr, ColumnType, Literal, PgType, Schema, Table};
 use crate::rows::{quote_ident, Value};
 
 /// Rows added to every table before each migration.
@@ -291,6 +291,35 @@ fn generate(
             Some(j) => Value::Json(j),
             None => Value::Json(serde_json::json!({ "n": n, "s": "ü" })),
         },
+        ColumnType::Postgres(p) => Value::Text(pg_value(p, n, boundary)),
+    }
+}
+
+/// A value of a PostgreSQL-only type, as PostgreSQL prints it (`::text`),
+/// so that a value read back compares equal to the one written.
+fn pg_value(ty: PgType, n: u64, boundary: bool) -> String {
+    use crate::model::{PgElem, PgRange};
+    let i = n % 1000;
+    match (ty, boundary && n == 0) {
+        (PgType::Array(_) | PgType::Range(_), true) => {
+            if matches!(ty, PgType::Range(_)) {
+                "empty".into()
+            } else {
+                "{}".into()
+            }
+        }
+        (PgType::Array(e), false) => match e {
+            PgElem::Text => format!("{{v{i},\"a b\"}}"),
+            PgElem::SmallInt | PgElem::Integer | PgElem::BigInt => format!("{{{i},-1}}"),
+            PgElem::Bool => "{t,f}".into(),
+            PgElem::Double | PgElem::Float => format!("{{{i}.25,-0.5}}"),
+            PgElem::Binary => format!("{{\"\\\\x{:02x}\"}}", i % 256),
+        },
+        (PgType::Range(PgRange::Integer | PgRange::BigInt), false) => format!("[{i},{})", i + 10),
+        (PgType::Interval, _) => format!("{i} days 01:02:03"),
+        (PgType::Money, _) => format!("${i}.25"),
+        (PgType::Oid, _) => i.to_string(),
+        (PgType::MacAddr, _) => format!("08:00:2b:01:02:{:02x}", i % 256),
     }
 }
 

@@ -170,6 +170,7 @@ impl Validator {
             );
         }
         self.rust_name(&t.name, "table", t.span);
+        self.postgres_types(t);
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for c in &t.columns {
             self.ident(&c.name, "column", c.span, true);
@@ -409,6 +410,32 @@ impl Validator {
         }
     }
 
+    /// A PostgreSQL-only column type stands only in a table SQLite lacks.
+    fn postgres_types(&mut self, t: &Table) {
+        if !t.scope.includes(Backend::Sqlite) {
+            return;
+        }
+        for c in &t.columns {
+            if let ColumnType::Postgres(p) = c.ty {
+                self.push(
+                    Diagnostic::new(
+                        DiagCode::UnknownType,
+                        c.ty_span,
+                        format!(
+                            "`{}.{}` has the PostgreSQL-only type {}, but table `{}` also exists on SQLite",
+                            t.name, c.name, p.neutral_name(), t.name
+                        ),
+                        "PostgreSQL-only type",
+                    )
+                    .help(format!(
+                        "scope the table to PostgreSQL with `#[backend(postgres)]` above `{}`, or use a neutral type here and create the PostgreSQL column in a `raw_sql!` block scoped to postgres",
+                        t.name
+                    )),
+                );
+            }
+        }
+    }
+
     fn default(&mut self, t: &Table, c: &Column) {
         let Some(d) = &c.default else { return };
         let ty = c.ty;
@@ -460,6 +487,8 @@ impl Validator {
                     .err()
                     .map(|err| (format!("`{text}`: {}", err.message), err.help))
             }
+            // PostgreSQL reads the text as the type when the DDL applies.
+            (DefaultValue::Text(_), ColumnType::Postgres(_)) => None,
             (_, ColumnType::Binary) => Some(("Binary columns cannot have a default".into(), "remove the default and set the value on insert".into())),
             (d, ty) => Some((
                 format!("a {} default does not fit a {} column", default_kind(d), ty.neutral_name()),

@@ -616,7 +616,6 @@ fn import_with_one_database_of_each_backend_takes_keys_actions_and_identities_fr
         "notes.search",
         "table audit_log",
         "audit_log.client",
-        "audit_log.ranks",
     ] {
         assert!(scoped.contains(what), "{what} not scoped:\n{scoped}");
     }
@@ -667,6 +666,21 @@ fn import_with_one_database_of_each_backend_takes_keys_actions_and_identities_fr
             Backend::Postgres
         ))
     );
+    // In the PostgreSQL-only table, Diesel's Array<Int4> is first class.
+    assert_eq!(
+        schema
+            .table("audit_log")
+            .and_then(|t| t.column("ranks"))
+            .map(|c| (c.ty, c.nullable)),
+        Some((
+            cloacina_codegen::model::ColumnType::Postgres(cloacina_codegen::model::PgType::Array(
+                cloacina_codegen::model::PgElem::Integer
+            )),
+            true
+        )),
+        "{written}"
+    );
+    assert!(!kinds("scoped").join("\n").contains("audit_log.ranks"));
     // Diesel's naive Timestamp and Date are the neutral NaiveTimestamp and
     // Date, not raw SQL.
     let notes_t = schema.table("notes").expect("notes");

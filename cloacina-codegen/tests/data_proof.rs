@@ -592,3 +592,51 @@ fn varchar_in_checks_are_seeded_with_allowed_values_on_both_backends() {
         report.render()
     );
 }
+
+#[test]
+fn postgres_only_types_are_seeded_and_kept_through_a_generated_history() {
+    let dir = TempDir::new("data-pg-types");
+    let src = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid/postgres_types.rs"),
+    )
+    .expect("fixture");
+    let schema = dir.write("schema/app.rs", &src);
+    let migrations = dir.path().join("migrations");
+    let new_migration = || {
+        let out = bin(&[
+            "migration",
+            "new",
+            "--schema",
+            s(&schema),
+            "--migrations",
+            s(&migrations),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    };
+    new_migration();
+    // Seeded rows meet a second migration that adds NOT NULL columns of
+    // PostgreSQL-only types with defaults.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let changed = src.replace(
+        "        device -> Nullable<MacAddr>,\n",
+        "        device -> Nullable<MacAddr>,\n        #[default(\"{1,2}\")]\n        extra -> Array<BigInt>,\n        #[default(\"[1,5)\")]\n        span -> Range<BigInt>,\n        #[default(\"00:30:00\")]\n        pause -> Interval,\n",
+    );
+    assert_ne!(changed, src);
+    std::fs::write(&schema, changed).expect("write");
+    new_migration();
+    let report = check(&schema, &migrations, &live_support::postgres_url()).expect("check runs");
+    assert!(report.is_clean(), "{}", report.render());
+    assert!(report.data.findings.is_empty(), "{}", report.data.render());
+    assert!(
+        report.data.not_seeded.is_empty(),
+        "{}",
+        report.data.render()
+    );
+    assert_eq!(report.data.steps, 2, "{}", report.data.render());
+    // Both tables got rows on PostgreSQL, only `accounts` on SQLite.
+    assert!(
+        report.data.rows_seeded.postgres > report.data.rows_seeded.sqlite,
+        "{}",
+        report.data.render()
+    );
+}

@@ -73,6 +73,25 @@ fn single_backend_builds_have_no_code_for_the_other_backend() {
 }
 
 #[test]
+fn a_sqlite_only_build_leaves_out_the_tables_of_postgres_only_types() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid/postgres_types.rs");
+    let source = std::fs::read_to_string(&path).expect("read fixture");
+    let schema = cloacina_codegen::parse_str("postgres_types.rs", &source).expect("valid");
+    let g = Builder::new()
+        .backends(&[Backend::Sqlite])
+        .generate_from(Path::new("postgres_types.rs"), schema)
+        .expect("generate");
+    let rust = &g.file("postgres_types.rs").expect("rust").contents;
+    for m in ["diesel::pg::", "account_details", "AccountDetail", "Array<"] {
+        assert!(
+            !rust.contains(m),
+            "a sqlite-only build mentions `{m}`:\n{rust}"
+        );
+    }
+    assert!(rust.contains("pub struct Account "), "{rust}");
+}
+
+#[test]
 fn neutral_printer_round_trips() {
     insta::glob!("fixtures/valid/*.rs", |path| {
         let source = std::fs::read_to_string(path).expect("read fixture");

@@ -27,4 +27,15 @@ pub mod calendar {
     pub const SQLITE_DDL: &str = include_str!(concat!(env!("OUT_DIR"), "/calendar.sqlite.sql"));
 }
 
+pub mod postgres_types {
+    //! Generated from `cloacina-codegen/tests/fixtures/valid/postgres_types.rs`:
+    //! arrays, ranges, `INTERVAL`, `MONEY`, `OID` and `MACADDR` in a table
+    //! scoped to PostgreSQL.
+    include!(concat!(env!("OUT_DIR"), "/postgres_types.rs"));
+
+    /// The PostgreSQL DDL generated for the fixture.
+    pub const POSTGRES_DDL: &str =
+        include_str!(concat!(env!("OUT_DIR"), "/postgres_types.postgres.sql"));
+}
+
 pub mod support;

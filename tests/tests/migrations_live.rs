@@ -301,6 +301,8 @@ fn seed_sql(backend: Backend, c: &Column, i: i64) -> String {
         ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time => {
             format!("'{}'", seed_text(c.ty, false, i))
         }
+        // Never generated here (the tables are on both backends).
+        ColumnType::Postgres(p) => format!("'{}'::{}", zero_text(c.ty), p.sql()),
     }
 }
 
@@ -321,6 +323,7 @@ fn seed_text(ty: ColumnType, nullable: bool, i: i64) -> String {
         ColumnType::NaiveTimestamp => format!("2024-01-0{i} 10:00:00.500000"),
         ColumnType::Date => format!("2024-01-0{i}"),
         ColumnType::Time => format!("10:00:0{i}.500000"),
+        ColumnType::Postgres(_) => zero_text(ty),
     }
 }
 
@@ -337,6 +340,7 @@ fn zero_text(ty: ColumnType) -> String {
         ColumnType::NaiveTimestamp => "1970-01-01 00:00:00".into(),
         ColumnType::Date => "1970-01-01".into(),
         ColumnType::Time => "00:00:00".into(),
+        ColumnType::Postgres(p) => cloacina_codegen::internals::render::ddl::pg_zero(p).into(),
     }
 }
 

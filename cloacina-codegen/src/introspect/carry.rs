@@ -98,6 +98,13 @@ pub fn for_inspect(intro: &Introspection) -> Inspected {
         }
     }
     booleans(&mut schema, &mut notes);
+    for c in postgres_tables(&mut schema, &mut notes) {
+        if let Some(r) = &c.replaces {
+            take_out(&mut schema, r);
+        }
+        carried.push(c);
+    }
+    carried.sort_by_key(|c| c.rank);
     dangling(&mut schema, &mut notes, &mut problems);
     let mut used: Vec<String> = Vec::new();
     for c in &carried {
@@ -148,6 +155,189 @@ pub fn for_inspect(intro: &Introspection) -> Inspected {
         notes,
         problems,
     }
+}
+
+/// Columns of PostgreSQL-only types (arrays, ranges, …): one database
+/// cannot say whether the application also runs on SQLite, so the table
+/// stays on both backends and those columns are carried as PostgreSQL raw
+/// SQL, with a note saying to scope the table to postgres for first-class
+/// columns. A table whose primary key has such a type cannot be written for
+/// SQLite at all: it is scoped to PostgreSQL, where the types are first
+/// class (noted), unless a table of both backends references it.
+fn postgres_tables(schema: &mut Schema, notes: &mut Vec<Note>) -> Vec<Carried> {
+    let pg_key = |t: &Table| {
+        t.scope.includes(Backend::Sqlite)
+            && t.columns
+                .iter()
+                .any(|c| matches!(c.ty, ColumnType::Postgres(_)) && t.primary_key.contains(&c.name))
+    };
+    let candidates: Vec<String> = schema
+        .tables
+        .iter()
+        .filter(|t| pg_key(t))
+        .map(|t| t.name.clone())
+        .collect();
+    // Referenced by a table that stays on both backends (to a fixpoint:
+    // a table that keeps its place keeps its targets' place too).
+    let mut kept: Vec<String> = Vec::new();
+    loop {
+        let before = kept.len();
+        for t in &schema.tables {
+            if candidates.contains(&t.name) && !kept.contains(&t.name) {
+                continue;
+            }
+            for fk in &t.foreign_keys {
+                if candidates.contains(&fk.ref_table) && !kept.contains(&fk.ref_table) {
+                    kept.push(fk.ref_table.clone());
+                }
+            }
+        }
+        if kept.len() == before {
+            break;
+        }
+    }
+    let mut carried = Vec::new();
+    for t in &mut schema.tables {
+        if !t.scope.includes(Backend::Sqlite) {
+            continue;
+        }
+        let typed: Vec<String> = t
+            .columns
+            .iter()
+            .filter_map(|c| match c.ty {
+                ColumnType::Postgres(p) => Some(format!("{} ({})", c.name, p.neutral_name())),
+                _ => None,
+            })
+            .collect();
+        if typed.is_empty() {
+            continue;
+        }
+        if candidates.contains(&t.name) && !kept.contains(&t.name) {
+            t.scope = BackendScope::Only(Backend::Postgres);
+            notes.push(Note::new(
+                &t.name,
+                format!(
+                    "table scoped to postgres (`#[backend(postgres)]`): its primary key has a PostgreSQL-only type, so SQLite cannot have the table; its columns {} are first class there",
+                    typed.join(", ")
+                ),
+            ));
+            continue;
+        }
+        for c in &t.columns {
+            let ColumnType::Postgres(p) = c.ty else {
+                continue;
+            };
+            let default = match &c.default {
+                Some(DefaultValue::Text(s)) => format!(
+                    " DEFAULT {}::{}",
+                    crate::render::ddl::quote_literal(s),
+                    p.sql()
+                ),
+                _ => String::new(),
+            };
+            carried.push(Carried {
+                rank: 3,
+                kind: "column".into(),
+                name: format!("{}.{}", t.name, c.name),
+                up: format!(
+                    "ALTER TABLE {} ADD COLUMN {} {}{}{default};\n",
+                    quote(&t.name),
+                    quote(c.sql_name()),
+                    p.sql(),
+                    if c.nullable { "" } else { " NOT NULL" },
+                ),
+                down: format!(
+                    "ALTER TABLE {} DROP COLUMN {};\n",
+                    quote(&t.name),
+                    quote(c.sql_name())
+                ),
+                why: format!(
+                    "type {} is PostgreSQL-only and `{}` stays on both backends; scope the table to postgres to get a first-class column",
+                    p.neutral_name(),
+                    t.name
+                ),
+                replaces: Some(Replaced::Column(t.name.clone(), c.name.clone())),
+            });
+        }
+        carried.extend(indexes_on_carried(t));
+    }
+    carried
+}
+
+/// The indexes and unique constraints of `t` that name a column carried by
+/// [`postgres_tables`], carried with it (as PostgreSQL created them).
+fn indexes_on_carried(t: &Table) -> Vec<Carried> {
+    let is_carried = |name: &str| {
+        t.column(name)
+            .is_some_and(|c| matches!(c.ty, ColumnType::Postgres(_)))
+    };
+    let why = "it names a column carried as raw SQL";
+    let mut out = Vec::new();
+    for ix in &t.indexes {
+        let Some(name) = &ix.name else { continue };
+        if !ix.columns.iter().any(|c| is_carried(&c.column)) {
+            continue;
+        }
+        let cols: Vec<String> = ix
+            .columns
+            .iter()
+            .map(|c| match c.order {
+                Order::Asc => quote(&c.column),
+                Order::Desc => format!("{} DESC", quote(&c.column)),
+            })
+            .collect();
+        let predicate = ix
+            .predicate
+            .as_deref()
+            .map(|p| format!(" WHERE {p}"))
+            .unwrap_or_default();
+        out.push(Carried {
+            rank: 6,
+            kind: "index".into(),
+            name: format!("{}.{name}", t.name),
+            up: format!(
+                "CREATE {}INDEX {} ON {} ({}){predicate};\n",
+                if ix.unique { "UNIQUE " } else { "" },
+                quote(name),
+                quote(&t.name),
+                cols.join(", ")
+            ),
+            down: format!("DROP INDEX {};\n", quote(name)),
+            why: why.into(),
+            replaces: Some(Replaced::Index(t.name.clone(), name.clone())),
+        });
+    }
+    for u in &t.uniques {
+        let Some(name) = &u.name else { continue };
+        if !u.columns.iter().any(|c| is_carried(c)) {
+            continue;
+        }
+        let cols: Vec<String> = u.columns.iter().map(|c| quote(c)).collect();
+        out.push(Carried {
+            rank: 5,
+            kind: "constraint".into(),
+            name: format!("{}.{name}", t.name),
+            up: format!(
+                "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({});\n",
+                quote(&t.name),
+                quote(name),
+                cols.join(", ")
+            ),
+            down: format!(
+                "ALTER TABLE {} DROP CONSTRAINT {};\n",
+                quote(&t.name),
+                quote(name)
+            ),
+            why: why.into(),
+            replaces: Some(Replaced::Constraint(t.name.clone(), name.clone())),
+        });
+    }
+    out
+}
+
+/// A double-quoted SQL identifier.
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 fn take_out(schema: &mut Schema, r: &Replaced) {
@@ -312,11 +502,7 @@ fn dangling(schema: &mut Schema, notes: &mut Vec<Note>, problems: &mut Vec<Strin
 /// A name that fits 63 bytes: the start of `name` and a stable hash of
 /// all of it, so that two long names never meet.
 fn shorten(name: &str) -> String {
-    let mut h: u32 = 0x811c_9dc5;
-    for b in name.bytes() {
-        h ^= u32::from(b);
-        h = h.wrapping_mul(0x0100_0193);
-    }
+    let h = crate::names::fnv1a(name);
     let head: String = name
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '_')

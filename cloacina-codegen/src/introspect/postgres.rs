@@ -832,13 +832,18 @@ fn column_type(
             approx(notes, "Json (JSONB)");
             ColumnType::Json
         }
-        _ => {
-            return Err(format!(
-                "type {} has no neutral type ({})",
-                c.formatted,
-                ColumnType::NAMES.join(", ")
-            ))
-        }
+        // Arrays, ranges and the other types Diesel maps natively: first
+        // class in a table scoped to PostgreSQL (`carry::for_inspect` scopes).
+        other => match PgType::from_udt(other) {
+            Some(p) => ColumnType::Postgres(p),
+            None => {
+                return Err(format!(
+                    "type {} has no neutral type ({})",
+                    c.formatted,
+                    ColumnType::NAMES.join(", ")
+                ))
+            }
+        },
     };
     Ok(ty)
 }
@@ -861,6 +866,19 @@ pub fn parse_default(ty: ColumnType, expr: &str) -> Option<DefaultValue> {
         })
         .collect();
     let call = |name: &str| words == [name, "(", ")"];
+    if let ColumnType::Postgres(_) = ty {
+        // `'{}'::text[]`, `'01:00:00'::interval`: the literal, whatever
+        // the cast (PostgreSQL reads it as the column's type again).
+        return match canonical_tokens(expr, false).as_slice() {
+            [Tok::Str(s)] => Some(DefaultValue::Text(s.clone())),
+            [Tok::Str(s), Tok::Punct(p), Tok::Ident(_), rest @ ..]
+                if p == "::" && rest.iter().all(is_array_brackets) =>
+            {
+                Some(DefaultValue::Text(s.clone()))
+            }
+            _ => None,
+        };
+    }
     let calendar = matches!(
         ty,
         ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time
@@ -907,6 +925,12 @@ pub fn parse_default(ty: ColumnType, expr: &str) -> Option<DefaultValue> {
         [Tok::Ident(b)] if b == "true" || b == "false" => Some(DefaultValue::Bool(b == "true")),
         _ => None,
     }
+}
+
+/// The `[]` of an array type as the tokenizer reads it (a bracketed,
+/// empty identifier).
+fn is_array_brackets(t: &Tok) -> bool {
+    matches!(t, Tok::Ident(s) if s.is_empty()) || matches!(t, Tok::Punct(b) if b == "[" || b == "]")
 }
 
 /// `2000-01-01 00:00:00+00` or `2024-01-02 03:04:05.000006+00` (a UTC
@@ -964,6 +988,21 @@ mod tests {
             ),
             (T::Json, "'{}'::jsonb", Some(D::Text("{}".into()))),
             (T::Integer, "floor(random() * 10)", None),
+            (
+                T::Postgres(PgType::Array(PgElem::Text)),
+                "'{}'::text[]",
+                Some(D::Text("{}".into())),
+            ),
+            (
+                T::Postgres(PgType::Interval),
+                "'01:00:00'::interval",
+                Some(D::Text("01:00:00".into())),
+            ),
+            (
+                T::Postgres(PgType::Array(PgElem::Text)),
+                "ARRAY[]::text[]",
+                None,
+            ),
         ];
         for (ty, expr, want) in cases {
             assert_eq!(parse_default(ty, expr), want, "{expr}");

@@ -110,6 +110,18 @@ pub struct CreateInfo {
     pub unique_names: Vec<(Vec<String>, String)>,
     /// Named foreign keys: columns, name.
     pub fk_names: Vec<(Vec<String>, String)>,
+    /// Foreign keys (their columns, lower case) that say `DEFERRABLE`,
+    /// with whether they are `INITIALLY DEFERRED` (the only spelling
+    /// SQLite checks at COMMIT; every other one is checked per statement).
+    pub deferrable_fks: Vec<(Vec<String>, bool)>,
+}
+
+/// Whether `item` says `DEFERRABLE` (not `NOT DEFERRABLE`), and then
+/// whether `INITIALLY DEFERRED`.
+fn deferrable(item: &[Tok]) -> Option<bool> {
+    let at = (0..item.len())
+        .find(|&j| is(item.get(j), "deferrable") && !(j > 0 && is(item.get(j - 1), "not")))?;
+    Some(is(item.get(at + 1), "initially") && is(item.get(at + 2), "deferred"))
 }
 
 fn is(t: Option<&Tok>, word: &str) -> bool {
@@ -205,9 +217,14 @@ pub fn parse_create_table(sql: &str) -> CreateInfo {
                         .push((ident_list(&item[o + 1..c.min(item.len())]), n));
                 }
             } else if is(item.get(i), "foreign") {
-                if let (Some((o, c)), Some(n)) = (group(i), name) {
-                    info.fk_names
-                        .push((ident_list(&item[o + 1..c.min(item.len())]), n));
+                if let Some((o, c)) = group(i) {
+                    let cols = ident_list(&item[o + 1..c.min(item.len())]);
+                    if let Some(deferred) = deferrable(item) {
+                        info.deferrable_fks.push((cols.clone(), deferred));
+                    }
+                    if let Some(n) = name {
+                        info.fk_names.push((cols, n));
+                    }
                 }
             }
             continue;
@@ -260,6 +277,11 @@ pub fn parse_create_table(sql: &str) -> CreateInfo {
                 _ => {}
             }
             i += 1;
+        }
+        if item.iter().any(|t| is(Some(t), "references")) {
+            if let Some(deferred) = deferrable(item) {
+                info.deferrable_fks.push((vec![column.clone()], deferred));
+            }
         }
         info.columns.insert(column.clone(), (checks, autoincrement));
     }
@@ -404,18 +426,31 @@ impl Reader {
             });
         }
         self.pk_of.insert(t.name.clone(), t.primary_key.clone());
-        if m.sql
-            .as_deref()
-            .is_some_and(|s| s.to_ascii_lowercase().contains("deferrable"))
-        {
-            self.notes.push(Note::new(
-                &m.name,
-                "a DEFERRABLE foreign key, read as an immediate one: the schema language's constraints are immediate, and SQLite cannot add a constraint to an existing table, so it cannot ride along as raw SQL either",
-            ));
-        }
         foreign_keys(conn, target, m, &info, &mut t)?;
+        self.deferrable_notes(&info, &t);
         self.indexes(conn, target, m, &info, sql_of, &mut t)?;
         Ok(t)
+    }
+
+    /// One note per `DEFERRABLE` foreign key, saying which it is and what
+    /// reading it as an immediate key changes.
+    fn deferrable_notes(&mut self, info: &CreateInfo, t: &Table) {
+        for (cols, deferred) in &info.deferrable_fks {
+            let fk = t.foreign_keys.iter().find(|f| {
+                f.columns
+                    .iter()
+                    .map(|c| c.to_ascii_lowercase())
+                    .eq(cols.iter().cloned())
+            });
+            let target = fk.map_or_else(|| "?".to_string(), |f| f.ref_table.clone());
+            let what = format!("foreign key ({}) -> {target}", cols.join(", "));
+            let message = if *deferred {
+                format!("{what} is DEFERRABLE INITIALLY DEFERRED (checked at COMMIT), read as an immediate key (checked per statement): the schema language's foreign keys are immediate, and SQLite cannot add a constraint to an existing table, so it cannot ride along as raw SQL either. Once the generated DDL applies, a transaction that writes a child row before its parent (or deletes a parent before re-inserting it) fails; order those writes, or keep `{}` out of the schema file", t.name)
+            } else {
+                format!("{what} is DEFERRABLE but not INITIALLY DEFERRED: SQLite checks it per statement, as the schema language's immediate key does; read exactly")
+            };
+            self.notes.push(Note::new(&t.name, message));
+        }
     }
 
     /// Columns (types folded from their implicit checks, defaults) and the
@@ -873,6 +908,29 @@ pub fn parse_default(ty: ColumnType, expr: &str) -> Option<DefaultValue> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deferrable_foreign_keys_are_told_apart() {
+        let sql = "CREATE TABLE c (\n  id INTEGER PRIMARY KEY,\n  \
+                   p INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED,\n  \
+                   q INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY IMMEDIATE,\n  \
+                   r INTEGER REFERENCES parent (id) NOT DEFERRABLE INITIALLY DEFERRED,\n  \
+                   a INTEGER, b INTEGER,\n  \
+                   FOREIGN KEY (a, b) REFERENCES pair (x, y) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,\n  \
+                   CONSTRAINT c_fk FOREIGN KEY (b) REFERENCES parent (id) DEFERRABLE\n)";
+        let info = parse_create_table(sql);
+        let v = |c: &[&str]| c.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            info.deferrable_fks,
+            vec![
+                (v(&["p"]), true),
+                (v(&["q"]), false),
+                (v(&["a", "b"]), true),
+                (v(&["b"]), false),
+            ]
+        );
+        assert_eq!(info.fk_names, vec![(v(&["b"]), "c_fk".to_string())]);
+    }
 
     #[test]
     fn create_text_gives_checks_names_and_options() {

@@ -33,7 +33,7 @@ use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use crate::model::{
     format_float, Backend, CheckExpr, Column, ColumnType, DefaultValue, FkAction, ForeignKey,
-    Index, Literal, Order, Schema, Table, Unique,
+    Index, Literal, Order, PgType, Schema, Table, Unique,
 };
 use crate::names::{check_name, foreign_key_name, index_name, primary_key_name, unique_name};
 
@@ -448,6 +448,7 @@ pub trait Dialect: Send + Sync {
             ColumnType::NaiveTimestamp => DefaultValue::Text("1970-01-01 00:00:00".into()),
             ColumnType::Date => DefaultValue::Text("1970-01-01".into()),
             ColumnType::Time => DefaultValue::Text("00:00:00".into()),
+            ColumnType::Postgres(p) => DefaultValue::Text(pg_zero(p).into()),
         };
         self.default_sql(column, &v)
     }
@@ -794,6 +795,19 @@ pub fn dialect(backend: Backend) -> &'static dyn Dialect {
     match backend {
         Backend::Postgres => &POSTGRES,
         Backend::Sqlite => &SQLITE,
+    }
+}
+
+/// The zero value of a PostgreSQL-only type, as PostgreSQL reads its text:
+/// what existing rows get when a `NOT NULL` column of it is added.
+pub fn pg_zero(ty: PgType) -> &'static str {
+    match ty {
+        PgType::Array(_) => "{}",
+        PgType::Range(_) => "empty",
+        PgType::Interval => "00:00:00",
+        PgType::Money => "0",
+        PgType::Oid => "0",
+        PgType::MacAddr => "00:00:00:00:00:00",
     }
 }
 

@@ -43,7 +43,9 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::error::{Error, Result};
-use crate::model::{Backend, CheckExpr, Column, ColumnType, Literal, Schema, Table};
+use crate::model::{
+    Backend, CheckExpr, Column, ColumnType, Literal, PgElem, PgRange, PgType, Schema, Table,
+};
 
 /// How the Rust file is rendered: the settings of [`crate::Builder`] that
 /// shape the generated Rust (see the builder's methods of the same names).
@@ -93,6 +95,28 @@ pub fn render(
         Backend::ALL.to_vec()
     } else {
         backends.to_vec()
+    };
+    // A build without PostgreSQL has no Rust types for the PostgreSQL-only
+    // column types: their tables (PostgreSQL-only by validation) are left
+    // out of it entirely, as the native modules leave them out.
+    let kept;
+    let schema = if backends.contains(&Backend::Postgres) {
+        schema
+    } else {
+        kept = Schema {
+            tables: schema
+                .tables
+                .iter()
+                .filter(|t| {
+                    !t.columns
+                        .iter()
+                        .any(|c| matches!(c.ty, ColumnType::Postgres(_)))
+                })
+                .cloned()
+                .collect(),
+            raw_blocks: schema.raw_blocks.clone(),
+        };
+        &kept
     };
     let mut out = String::new();
     out.push_str(&rust_header(schema_path));
@@ -343,7 +367,7 @@ fn ident_text(name: &str) -> String {
 }
 
 /// The Diesel SQL type of a column in the unified module.
-fn unified_sql_type(ty: ColumnType) -> &'static str {
+fn unified_sql_type(ty: ColumnType) -> String {
     match ty {
         ColumnType::Uuid => "DbUuid",
         ColumnType::Text { .. } => "Text",
@@ -359,11 +383,13 @@ fn unified_sql_type(ty: ColumnType) -> &'static str {
         ColumnType::NaiveTimestamp => "DbNaiveTimestamp",
         ColumnType::Date => "DbDate",
         ColumnType::Time => "DbTime",
+        ColumnType::Postgres(p) => return p.diesel(),
     }
+    .into()
 }
 
 /// The Diesel SQL type of a column in a backend's native module.
-fn native_sql_type(ty: ColumnType, backend: Backend) -> &'static str {
+fn native_sql_type(ty: ColumnType, backend: Backend) -> String {
     match (backend, ty) {
         (Backend::Postgres, ColumnType::Uuid) => "Uuid",
         (Backend::Postgres, ColumnType::Text { max_len: Some(_) }) => "Varchar",
@@ -385,7 +411,10 @@ fn native_sql_type(ty: ColumnType, backend: Backend) -> &'static str {
         (_, ColumnType::Double) => "Double",
         (_, ColumnType::Float) => "Float",
         (_, ColumnType::Binary) => "Binary",
+        // Validation keeps these in PostgreSQL-only tables.
+        (_, ColumnType::Postgres(p)) => return p.diesel(),
     }
+    .into()
 }
 
 fn doc_lines(out: &mut String, indent: &str, docs: &[String]) {
@@ -547,6 +576,34 @@ fn rust_type(ty: ColumnType) -> TokenStream {
         ColumnType::NaiveTimestamp => quote!(super::types::UniversalNaiveTimestamp),
         ColumnType::Date => quote!(super::types::UniversalDate),
         ColumnType::Time => quote!(super::types::UniversalTime),
+        ColumnType::Postgres(p) => pg_rust_type(p),
+    }
+}
+
+/// The Rust value type Diesel maps a PostgreSQL-only type to (the same text
+/// as [`PgType::rust`], which the text writer prints).
+fn pg_rust_type(ty: PgType) -> TokenStream {
+    let elem = |e: PgElem| match e {
+        PgElem::Text => quote!(String),
+        PgElem::SmallInt => quote!(i16),
+        PgElem::Integer => quote!(i32),
+        PgElem::BigInt => quote!(i64),
+        PgElem::Bool => quote!(bool),
+        PgElem::Double => quote!(f64),
+        PgElem::Float => quote!(f32),
+        PgElem::Binary => quote!(Vec<u8>),
+    };
+    match ty {
+        PgType::Array(e) => {
+            let e = elem(e);
+            quote!(Vec<#e>)
+        }
+        PgType::Range(PgRange::Integer) => quote!((std::ops::Bound<i32>, std::ops::Bound<i32>)),
+        PgType::Range(PgRange::BigInt) => quote!((std::ops::Bound<i64>, std::ops::Bound<i64>)),
+        PgType::Interval => quote!(diesel::pg::data_types::PgInterval),
+        PgType::Money => quote!(diesel::pg::data_types::PgMoney),
+        PgType::Oid => quote!(u32),
+        PgType::MacAddr => quote!([u8; 6]),
     }
 }
 

@@ -23,7 +23,7 @@ const MARGIN: usize = 89;
 const SAFE: usize = 80;
 
 /// The Rust value type of a column as prettyplease prints it.
-fn rust_type(ty: ColumnType) -> &'static str {
+fn rust_type(ty: ColumnType) -> std::borrow::Cow<'static, str> {
     match ty {
         ColumnType::Uuid => "super::types::UniversalUuid",
         ColumnType::Text { .. } => "String",
@@ -39,7 +39,9 @@ fn rust_type(ty: ColumnType) -> &'static str {
         ColumnType::NaiveTimestamp => "super::types::UniversalNaiveTimestamp",
         ColumnType::Date => "super::types::UniversalDate",
         ColumnType::Time => "super::types::UniversalTime",
+        ColumnType::Postgres(p) => return p.rust().into(),
     }
+    .into()
 }
 
 /// A text writer that remembers whether a line got too wide to be sure.

@@ -60,6 +60,7 @@ impl Dialect for Postgres {
             ColumnType::NaiveTimestamp => "TIMESTAMP".into(),
             ColumnType::Date => "DATE".into(),
             ColumnType::Time => "TIME".into(),
+            ColumnType::Postgres(p) => p.sql(),
         }
     }
 
@@ -79,6 +80,7 @@ impl Dialect for Postgres {
             ColumnType::NaiveTimestamp => format!("{}::timestamp", quote_literal(text)),
             ColumnType::Date => format!("{}::date", quote_literal(text)),
             ColumnType::Time => format!("{}::time", quote_literal(text)),
+            ColumnType::Postgres(p) => format!("{}::{}", quote_literal(text), p.sql()),
             _ => quote_literal(text),
         }
     }

@@ -145,6 +145,9 @@ impl Dialect for Sqlite {
                 "INTEGER"
             }
             ColumnType::Double | ColumnType::Float => "REAL",
+            // Validation keeps these out of every table SQLite has; the
+            // PostgreSQL spelling (never a silent TEXT) if one gets here.
+            ColumnType::Postgres(p) => return p.sql(),
         }
         .into()
     }
@@ -166,7 +169,8 @@ impl Dialect for Sqlite {
             ColumnType::Text { max_len: None }
             | ColumnType::BigInt
             | ColumnType::Double
-            | ColumnType::Binary => None,
+            | ColumnType::Binary
+            | ColumnType::Postgres(_) => None,
         }
     }
 

@@ -1,0 +1,177 @@
+//! `inspect` reads PostgreSQL's arrays, ranges, `interval`, `money`, `oid`
+//! and `macaddr` as the first-class PostgreSQL-only types. One database
+//! cannot say whether the application also runs on SQLite, so a table with
+//! such columns stays on both backends and carries them (and the indexes
+//! and unique constraints naming them) as PostgreSQL raw SQL, with a note
+//! saying to scope the table for first-class columns; a table whose key
+//! has such a type cannot exist on SQLite and is scoped to PostgreSQL,
+//! every column first class, defaults and indexes kept. Rendering the file
+//! for PostgreSQL and inspecting again gives the same schema, and the file
+//! applies on SQLite.
+//!
+//! PostgreSQL comes from `CLOACINA_TEST_POSTGRES_URL` (or `DATABASE_URL`);
+//! without a server these tests fail with instructions; they never skip.
+
+#![cfg(feature = "live")]
+
+mod live_support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use cloacina_codegen::check::{with_database, ScratchPostgres, ScratchSqlite};
+use cloacina_codegen::internals::render::ddl::render_schema;
+use cloacina_codegen::model::{
+    Backend, BackendScope, ColumnType, DefaultValue, PgElem, PgRange, PgType,
+};
+use live_support::TempDir;
+
+fn bin(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cloacina-codegen"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("run the binary")
+}
+
+fn inspect_ok(url: &str, path: &Path) -> (String, cloacina_codegen::Schema) {
+    let out = bin(&["inspect", url, "--output", &path.to_string_lossy()]);
+    let written = std::fs::read_to_string(path).unwrap_or_default();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{written}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let schema = cloacina_codegen::load(path)
+        .unwrap_or_else(|e| panic!("inspected file does not validate: {e}\n{written}"));
+    (written, schema)
+}
+
+const APP_PG: &str = "
+CREATE TABLE users (id BIGINT PRIMARY KEY, name TEXT NOT NULL);
+-- Keyed by a range: PostgreSQL only, every column first class.
+CREATE TABLE slots (
+    days INT4RANGE PRIMARY KEY,
+    user_id BIGINT REFERENCES users (id) ON DELETE CASCADE,
+    tags TEXT[] NOT NULL DEFAULT '{}',
+    scores INTEGER[],
+    small SMALLINT[],
+    big BIGINT[],
+    flags BOOLEAN[],
+    weights DOUBLE PRECISION[],
+    ratios REAL[],
+    blobs BYTEA[],
+    ids INT8RANGE,
+    grace INTERVAL NOT NULL DEFAULT '01:00:00',
+    balance MONEY,
+    owner OID,
+    device MACADDR
+);
+CREATE INDEX slots_user_idx ON slots (user_id);
+-- Keyed neutrally: stays on both backends, the array carried.
+CREATE TABLE profiles (
+    user_id BIGINT PRIMARY KEY REFERENCES users (id),
+    bio TEXT,
+    labels TEXT[] NOT NULL DEFAULT '{a}',
+    CONSTRAINT profiles_labels_key UNIQUE (labels)
+);
+CREATE INDEX profiles_labels_idx ON profiles (labels, bio);
+";
+
+fn ty(t: &cloacina_codegen::model::Table, name: &str) -> (ColumnType, bool) {
+    let c = t.column(name).unwrap_or_else(|| panic!("no column {name}"));
+    (c.ty, c.nullable)
+}
+
+#[test]
+fn inspect_reads_postgres_only_types_first_class_in_a_postgres_scoped_table() {
+    let dir = TempDir::new("inspect-pg-types");
+    let url = live_support::postgres_url();
+    let (g1, mut db1) = ScratchPostgres::new(&url).expect("postgres");
+    db1.execute(APP_PG, true).expect("ddl");
+    drop(db1);
+    let first = dir.path().join("first.rs");
+    let (written, schema) = inspect_ok(&with_database(&url, &g1.name), &first);
+
+    let p = schema.table("slots").expect("slots");
+    assert_eq!(p.scope, BackendScope::Only(Backend::Postgres), "{written}");
+    let pg = |t: PgType| ColumnType::Postgres(t);
+    assert_eq!(ty(p, "days"), (pg(PgType::Range(PgRange::Integer)), false));
+    assert_eq!(ty(p, "tags"), (pg(PgType::Array(PgElem::Text)), false));
+    assert_eq!(ty(p, "scores"), (pg(PgType::Array(PgElem::Integer)), true));
+    assert_eq!(ty(p, "small"), (pg(PgType::Array(PgElem::SmallInt)), true));
+    assert_eq!(ty(p, "big"), (pg(PgType::Array(PgElem::BigInt)), true));
+    assert_eq!(ty(p, "flags"), (pg(PgType::Array(PgElem::Bool)), true));
+    assert_eq!(ty(p, "weights"), (pg(PgType::Array(PgElem::Double)), true));
+    assert_eq!(ty(p, "ratios"), (pg(PgType::Array(PgElem::Float)), true));
+    assert_eq!(ty(p, "blobs"), (pg(PgType::Array(PgElem::Binary)), true));
+    assert_eq!(ty(p, "ids"), (pg(PgType::Range(PgRange::BigInt)), true));
+    assert_eq!(ty(p, "grace"), (pg(PgType::Interval), false));
+    assert_eq!(ty(p, "balance"), (pg(PgType::Money), true));
+    assert_eq!(ty(p, "owner"), (pg(PgType::Oid), true));
+    assert_eq!(ty(p, "device"), (pg(PgType::MacAddr), true));
+    let default = |c: &str| p.column(c).and_then(|c| c.default.clone());
+    assert_eq!(
+        default("tags"),
+        Some(DefaultValue::Text("{}".into())),
+        "{written}"
+    );
+    assert_eq!(
+        default("grace"),
+        Some(DefaultValue::Text("01:00:00".into()))
+    );
+    assert_eq!((p.indexes.len(), p.foreign_keys.len()), (1, 1), "{written}");
+    assert!(written.contains("tags -> Array<Text>"), "{written}");
+    assert!(written.contains("days -> Range<Integer>"), "{written}");
+    assert!(
+        written.lines().any(|l| l.starts_with("//")
+            && l.contains("slots")
+            && l.contains("scoped to postgres")),
+        "{written}"
+    );
+
+    // profiles stays on both backends; its array column, the unique
+    // constraint and the index naming it are carried as PostgreSQL raw SQL.
+    let profiles = schema.table("profiles").expect("profiles");
+    assert_eq!(profiles.scope, BackendScope::Both);
+    assert!(profiles.column("labels").is_none(), "{written}");
+    assert!(
+        profiles.indexes.is_empty() && profiles.uniques.is_empty(),
+        "{written}"
+    );
+    let raw: String = schema
+        .raw_blocks
+        .iter()
+        .filter_map(|b| b.part(Backend::Postgres))
+        .map(|p| p.up.clone())
+        .collect();
+    for sql in [
+        "ADD COLUMN \"labels\" TEXT[] NOT NULL DEFAULT '{a}'::TEXT[]",
+        "ADD CONSTRAINT \"profiles_labels_key\" UNIQUE (\"labels\")",
+        "CREATE INDEX \"profiles_labels_idx\" ON \"profiles\" (\"labels\", \"bio\")",
+    ] {
+        assert!(raw.contains(sql), "{sql}:\n{written}");
+    }
+    assert!(
+        written.contains("scope the table to postgres to get a first-class column"),
+        "{written}"
+    );
+
+    // Render for PostgreSQL, apply, inspect again: the same schema.
+    let (g2, mut db2) = ScratchPostgres::new(&url).expect("postgres");
+    let ddl = render_schema(&schema, Backend::Postgres);
+    db2.execute(&ddl, true)
+        .unwrap_or_else(|e| panic!("apply: {e}\n{ddl}"));
+    drop(db2);
+    let second = dir.path().join("second.rs");
+    let (_, schema2) = inspect_ok(&with_database(&url, &g2.name), &second);
+    assert_eq!(schema, schema2);
+    // The same file applies on SQLite, without the PostgreSQL-only table.
+    let (_g, mut lite) = ScratchSqlite::new().expect("sqlite");
+    let lite_ddl = render_schema(&schema, Backend::Sqlite);
+    assert!(!lite_ddl.contains("slots"), "{lite_ddl}");
+    lite.execute(&lite_ddl, true)
+        .unwrap_or_else(|e| panic!("on sqlite: {e}"));
+}
