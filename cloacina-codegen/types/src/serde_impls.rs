@@ -86,6 +86,19 @@ macro_rules! text_serde {
 
 text_serde!(UniversalNaiveTimestamp, UniversalDate, UniversalTime);
 
+impl Serialize for UniversalDecimal {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_canonical_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for UniversalDecimal {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Self::parse_text(&text).map_err(D::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::{UniversalBool, UniversalJson, UniversalTimestamp, UniversalUuid};
@@ -152,18 +165,5 @@ mod tests {
         );
         let err = serde_json::from_str::<UniversalDate>("\"2023-02-29\"").expect_err("no such day");
         assert!(err.to_string().contains("expected YYYY-MM-DD"), "{err}");
-    }
-}
-
-impl Serialize for UniversalDecimal {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.to_canonical_string())
-    }
-}
-
-impl<'de> Deserialize<'de> for UniversalDecimal {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        Self::parse_text(&text).map_err(D::Error::custom)
     }
 }
