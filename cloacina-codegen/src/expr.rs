@@ -72,6 +72,14 @@ pub enum Lit {
     Timestamp(String),
     /// A `NaiveTimestamp`, `Date` or `Time` in its canonical text.
     Calendar(ColumnType, String),
+    /// A literal met by a `Decimal<_, scale>` column: the value times
+    /// `10^scale` (SQLite stores exactly that integer).
+    Decimal {
+        /// The value in units of `10^-scale`.
+        units: i64,
+        /// The column's scale.
+        scale: u8,
+    },
 }
 
 /// A comparison operator.
@@ -225,6 +233,10 @@ enum Ty {
     /// `NaiveTimestamp`, `Date` or `Time` (compared as canonical text on
     /// SQLite, as the type on PostgreSQL).
     Calendar(ColumnType),
+    /// `Decimal<_, S>` with this scale: compared only with literals and
+    /// columns of the same scale (SQLite stores it scaled, so arithmetic
+    /// has no neutral meaning).
+    Decimal(u8),
     /// An untyped literal (`NULL`, or a literal not yet met by a column).
     Free,
 }
@@ -241,6 +253,7 @@ impl Ty {
             ColumnType::Binary => Ty::Binary,
             ColumnType::Json => Ty::Json,
             ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time => Ty::Calendar(c),
+            ColumnType::Decimal { scale, .. } => Ty::Decimal(scale),
         }
     }
 
@@ -257,6 +270,7 @@ impl Ty {
             Ty::Calendar(ColumnType::Date) => "Date",
             Ty::Calendar(ColumnType::Time) => "Time",
             Ty::Calendar(_) => "NaiveTimestamp",
+            Ty::Decimal(_) => "Decimal",
             Ty::Free => "a literal",
         }
     }
@@ -823,6 +837,11 @@ impl Cx<'_> {
     /// Types `x` (of type `xt`) against `t`, turning a free literal into a
     /// literal of `t`.
     fn meet(&self, e: &sp::Expr, x: Expr, xt: Ty, t: Ty) -> Result<(Expr, Ty), ExprError> {
+        if let (Ty::Decimal(scale), Expr::Lit(lit)) = (t, &x) {
+            if !matches!(lit, Lit::Null) && (xt == Ty::Free || xt.numeric()) {
+                return self.decimal_lit(e, lit, scale).map(|l| (Expr::Lit(l), t));
+            }
+        }
         if xt != Ty::Free {
             if t == Ty::Free || xt == t || (xt.numeric() && t.numeric()) {
                 return Ok((x, xt));
@@ -878,6 +897,35 @@ impl Cx<'_> {
         Ok((Expr::Lit(lit), t))
     }
 
+    /// A numeric literal met by a `Decimal<_, scale>` column, from its exact
+    /// digits in the source (never through a binary float): refused when it
+    /// has more digits after the point than the scale.
+    fn decimal_lit(&self, e: &sp::Expr, lit: &Lit, scale: u8) -> Result<Lit, ExprError> {
+        let text = match (number_text(e), lit) {
+            (Some(t), _) => t,
+            (None, Lit::Int(i)) => i.to_string(),
+            (None, _) => {
+                return Err(mismatch(
+                    e,
+                    Ty::Text,
+                    Ty::Decimal(scale),
+                    Some("compare a Decimal column with a number such as 12.50".into()),
+                ))
+            }
+        };
+        let max = crate::decimal::MAX_PRECISION;
+        crate::decimal::parse_units(&text, max, scale)
+            .map(|units| Lit::Decimal { units, scale })
+            .map_err(|m| ExprError {
+                at: at(e),
+                message: format!("this literal does not fit a Decimal with scale {scale}: {m}"),
+                help: format!(
+                    "write a number with at most {scale} digits after the point (it is compared exactly, never rounded)"
+                ),
+                backend_specific: false,
+            })
+    }
+
     fn want(&self, e: &sp::Expr, got: Ty, want: Ty, what: &str) -> Result<(), ExprError> {
         if got == want || got == Ty::Free {
             Ok(())
@@ -894,6 +942,15 @@ impl Cx<'_> {
     fn want_numeric(&self, e: &sp::Expr, got: Ty, what: &str) -> Result<(), ExprError> {
         if got.numeric() || got == Ty::Free {
             Ok(())
+        } else if let Ty::Decimal(scale) = got {
+            Err(ExprError {
+                at: at(e),
+                message: format!(
+                    "`{what}` on a Decimal column has no neutral meaning: SQLite stores it as an integer times 10^{scale}"
+                ),
+                help: "compare the column with a literal or another Decimal of the same scale, or scope the expression to one backend".into(),
+                backend_specific: false,
+            })
         } else {
             Err(ExprError {
                 at: at(e),
@@ -1265,6 +1322,36 @@ impl Cx<'_> {
     }
 }
 
+/// The exact digits of a numeric literal as written (`-1.50`), under
+/// parentheses, a sign and a cast (PostgreSQL stores `'-1.50'::numeric`
+/// and `(5)::numeric`).
+fn number_text(e: &sp::Expr) -> Option<String> {
+    match e {
+        sp::Expr::Nested(inner) => number_text(inner),
+        sp::Expr::Cast { expr, .. } => number_text(expr),
+        sp::Expr::UnaryOp {
+            op: UnaryOperator::Minus,
+            expr,
+        } => {
+            let t = number_text(expr)?;
+            Some(match t.strip_prefix('-') {
+                Some(pos) => pos.to_string(),
+                None => format!("-{t}"),
+            })
+        }
+        sp::Expr::UnaryOp {
+            op: UnaryOperator::Plus,
+            expr,
+        } => number_text(expr),
+        sp::Expr::Value(v) => match &v.value {
+            Value::Number(n, _) => Some(n.clone()),
+            Value::SingleQuotedString(s) => Some(s.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// `x [NOT] IN (list)`; with one value `x = v` / `x <> v`, as PostgreSQL
 /// stores it.
 fn in_list(x: Expr, mut list: Vec<Expr>, negated: bool) -> Expr {
@@ -1508,6 +1595,19 @@ fn write_lit(out: &mut String, l: &Lit, backend: Option<Backend>) {
             let _ = write!(out, "{}::{cast}", quote(t));
         }
         Lit::Calendar(_, t) => out.push_str(&quote(t)),
+        Lit::Decimal { units, scale } if pg => {
+            let _ = write!(
+                out,
+                "{}::numeric",
+                crate::decimal::format_units(*units, *scale)
+            );
+        }
+        Lit::Decimal { units, .. } if !neutral => {
+            let _ = write!(out, "{units}");
+        }
+        Lit::Decimal { units, scale } => {
+            out.push_str(&crate::decimal::format_units(*units, *scale))
+        }
     }
 }
 

@@ -626,7 +626,7 @@ fn diesel_type(name: &str, max_len: Option<u32>) -> TypeRead {
                 name,
                 Some("NUMERIC"),
                 Some("NUMERIC"),
-                "the schema language has no exact decimal type yet (Double would round)",
+                "Diesel's Numeric carries no precision and scale, which the exact Decimal<P, S> needs (Double would round); pass --database to read numeric(P,S) with P <= 18 as Decimal<P, S>",
             )
         }
         "Float8" | "Double" => ColumnType::Double,

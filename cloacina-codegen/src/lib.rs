@@ -468,6 +468,7 @@ pub mod proof;
 // The pipeline's inner steps: crate-private, reachable from outside only
 // through the unstable `internals` tier below.
 mod compare;
+mod decimal;
 #[cfg(feature = "live")]
 mod defaults;
 mod diff;

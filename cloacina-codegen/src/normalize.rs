@@ -302,6 +302,11 @@ pub fn normalize_default(ty: ColumnType, d: &DefaultValue) -> DefaultValue {
                 Err(_) => d.clone(),
             }
         }
+        // A decimal default is its canonical text, exactly S digits after
+        // the point.
+        (ColumnType::Decimal { precision, scale }, _) => crate::validate::decimal_default_text(d)
+            .and_then(|t| crate::decimal::canonical(&t, precision, scale))
+            .map_or_else(|_| d.clone(), DefaultValue::Text),
         (ColumnType::Bool, DefaultValue::Int(i)) if *i == 0 || *i == 1 => {
             DefaultValue::Bool(*i == 1)
         }
@@ -459,6 +464,14 @@ pub enum ImplicitCheck {
     /// The canonical-text check of a `NaiveTimestamp`, `Date` or `Time`
     /// on TEXT.
     Calendar(ColumnType),
+    /// The range check of a `Decimal<P, S>` on INTEGER, tagged with its
+    /// precision and scale.
+    Decimal {
+        /// `P`.
+        precision: u8,
+        /// `S`.
+        scale: u8,
+    },
 }
 
 /// Recognizes one of the type map's implicit checks on `column`.
@@ -503,6 +516,11 @@ pub fn fold_implicit_check(column: &str, sql: &str) -> Option<ImplicitCheck> {
             return Some(ImplicitCheck::Calendar(ty));
         }
     }
+    if let Some((precision, scale)) = decimal_tag(sql) {
+        if canon == canonical_expr(&crate::render::sqlite::decimal_check(&c, precision, scale)) {
+            return Some(ImplicitCheck::Decimal { precision, scale });
+        }
+    }
     if canon
         == format!(
             "{c} glob '{}'",
@@ -513,6 +531,14 @@ pub fn fold_implicit_check(column: &str, sql: &str) -> Option<ImplicitCheck> {
         return Some(ImplicitCheck::TimestampGlob);
     }
     None
+}
+
+/// The precision and scale of the `'Decimal<P, S>'` tag in a SQLite check.
+fn decimal_tag(sql: &str) -> Option<(u8, u8)> {
+    let start = sql.find("'Decimal<")? + "'Decimal<".len();
+    let rest = &sql[start..];
+    let (p, s) = rest[..rest.find(">'")?].split_once(',')?;
+    Some((p.trim().parse().ok()?, s.trim().parse().ok()?))
 }
 
 /// Gives every constraint and index whose name equals the derived one

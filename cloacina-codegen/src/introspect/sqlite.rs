@@ -788,6 +788,9 @@ fn fold(ty: ColumnType, k: ImplicitCheck) -> Option<ColumnType> {
         (T::Double | T::Float, ImplicitCheck::FloatRange) => Some(T::Float),
         (T::Text { max_len: None }, ImplicitCheck::Calendar(c)) => Some(c),
         (c, ImplicitCheck::Calendar(k)) if c == k => Some(c),
+        (T::Integer | T::BigInt, ImplicitCheck::Decimal { precision, scale }) => {
+            Some(T::Decimal { precision, scale })
+        }
         _ => None,
     }
 }
@@ -795,6 +798,15 @@ fn fold(ty: ColumnType, k: ImplicitCheck) -> Option<ColumnType> {
 /// Reads a SQLite default (as `table_xinfo` stores it) for a column of
 /// type `ty`.
 pub fn parse_default(ty: ColumnType, expr: &str) -> Option<DefaultValue> {
+    if let ColumnType::Decimal { scale, .. } = ty {
+        // The integer times 10^S.
+        let t = expr.trim().trim_start_matches('(').trim_end_matches(')');
+        return t
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .map(|u| DefaultValue::Text(crate::decimal::format_units(u, scale)));
+    }
     let toks = canonical_tokens(expr, true);
     if matches!(
         ty,

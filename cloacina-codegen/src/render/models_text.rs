@@ -39,6 +39,7 @@ fn rust_type(ty: ColumnType) -> &'static str {
         ColumnType::NaiveTimestamp => "super::types::UniversalNaiveTimestamp",
         ColumnType::Date => "super::types::UniversalDate",
         ColumnType::Time => "super::types::UniversalTime",
+        ColumnType::Decimal { .. } => "super::types::UniversalDecimal",
     }
 }
 

@@ -60,6 +60,7 @@ impl Dialect for Postgres {
             ColumnType::NaiveTimestamp => "TIMESTAMP".into(),
             ColumnType::Date => "DATE".into(),
             ColumnType::Time => "TIME".into(),
+            ColumnType::Decimal { precision, scale } => format!("NUMERIC({precision},{scale})"),
         }
     }
 
