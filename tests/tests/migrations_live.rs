@@ -264,6 +264,9 @@ fn seed_sql(backend: Backend, c: &Column, i: i64) -> String {
         ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time => {
             format!("'{}'", seed_text(c.ty, false, i))
         }
+        // Row i holds i units of 10^-S: PostgreSQL's NUMERIC text, SQLite's integer.
+        ColumnType::Decimal { .. } if pg => seed_text(c.ty, false, i),
+        ColumnType::Decimal { .. } => i.to_string(),
     }
 }
 
@@ -284,6 +287,8 @@ fn seed_text(ty: ColumnType, nullable: bool, i: i64) -> String {
         ColumnType::NaiveTimestamp => format!("2024-01-0{i} 10:00:00.500000"),
         ColumnType::Date => format!("2024-01-0{i}"),
         ColumnType::Time => format!("10:00:0{i}.500000"),
+        ColumnType::Decimal { scale: 0, .. } => i.to_string(),
+        ColumnType::Decimal { scale, .. } => format!("0.{i:0>w$}", w = usize::from(scale)),
     }
 }
 
@@ -300,6 +305,8 @@ fn zero_text(ty: ColumnType) -> String {
         ColumnType::NaiveTimestamp => "1970-01-01 00:00:00".into(),
         ColumnType::Date => "1970-01-01".into(),
         ColumnType::Time => "00:00:00".into(),
+        ColumnType::Decimal { scale: 0, .. } => "0".into(),
+        ColumnType::Decimal { scale, .. } => format!("0.{}", "0".repeat(usize::from(scale))),
     }
 }
 
