@@ -913,6 +913,12 @@ impl Cx<'_> {
                 ))
             }
         };
+        // SQLite stores the literal it compares with already scaled.
+        if self.source == Source::Stored(Backend::Sqlite) {
+            if let Ok(units) = text.trim().parse::<i64>() {
+                return Ok(Lit::Decimal { units, scale });
+            }
+        }
         let max = crate::decimal::MAX_PRECISION;
         crate::decimal::parse_units(&text, max, scale)
             .map(|units| Lit::Decimal { units, scale })
@@ -1538,13 +1544,33 @@ pub fn canonical(e: Expr) -> Expr {
 /// whichever of the three spellings it is in: neutral first, then
 /// PostgreSQL's, then SQLite's. `None` when it is in none of them.
 pub fn read_back(text: &str, table: &Table) -> Option<Expr> {
-    [
-        Source::Neutral,
-        Source::Stored(Backend::Postgres),
-        Source::Stored(Backend::Sqlite),
-    ]
-    .into_iter()
-    .find_map(|s| parse(text, s, table).ok())
+    read_back_from(text, table, None)
+}
+
+/// [`read_back`] of text that `stored_by` stored. SQLite stores a literal
+/// compared with a `Decimal` column scaled (`amount > -150` is
+/// `amount > -1.50` when the scale is 2), which also parses as neutral
+/// text of another meaning: for a table with a decimal column SQLite's
+/// reading comes first.
+pub fn read_back_from(text: &str, table: &Table, stored_by: Option<Backend>) -> Option<Expr> {
+    let decimal = table
+        .columns
+        .iter()
+        .any(|c| matches!(c.ty, ColumnType::Decimal { .. }));
+    let order = if decimal && stored_by == Some(Backend::Sqlite) {
+        [
+            Source::Stored(Backend::Sqlite),
+            Source::Neutral,
+            Source::Stored(Backend::Postgres),
+        ]
+    } else {
+        [
+            Source::Neutral,
+            Source::Stored(Backend::Postgres),
+            Source::Stored(Backend::Sqlite),
+        ]
+    };
+    order.into_iter().find_map(|s| parse(text, s, table).ok())
 }
 
 fn child(out: &mut String, e: &Expr, min: u8, backend: Option<Backend>) {
@@ -1801,6 +1827,76 @@ mod tests {
         // The value type must be the column's.
         let e = parse_default("lower('A')", Source::Neutral, &t, "n").expect_err("type");
         assert!(e.message.contains("column `n` is"), "{e:?}");
+    }
+
+    #[test]
+    fn decimal_literals_are_scaled_on_sqlite_and_typed_on_postgres() {
+        let t = crate::parse::parse(
+            "table! { p (id) { id -> BigInt, amount -> Decimal<10, 2>, whole -> Decimal<4, 0>, } }",
+        )
+        .0
+        .tables
+        .remove(0);
+        let cases = [
+            (
+                "amount > -1.5",
+                "amount > -1.50",
+                "amount > -1.50::numeric",
+                "amount > -150",
+            ),
+            (
+                "amount BETWEEN 0 AND 12.25",
+                "amount >= 0.00 AND amount <= 12.25",
+                "amount >= 0.00::numeric AND amount <= 12.25::numeric",
+                "amount >= 0 AND amount <= 1225",
+            ),
+            (
+                "whole <> 7",
+                "whole <> 7",
+                "whole <> 7::numeric",
+                "whole <> 7",
+            ),
+        ];
+        for (text, neutral, pg, lite) in cases {
+            let e = parse(text, Source::Neutral, &t).expect(text);
+            assert_eq!(render_neutral(&e), neutral, "{text}");
+            assert_eq!(render(&e, Backend::Postgres), pg, "{text}");
+            assert_eq!(render(&e, Backend::Sqlite), lite, "{text}");
+            // What each backend stores reads back as the same expression.
+            assert_eq!(
+                read_back_from(lite, &t, Some(Backend::Sqlite)),
+                Some(e.clone()),
+                "{lite}"
+            );
+            assert_eq!(
+                read_back_from(pg, &t, Some(Backend::Postgres)),
+                Some(e.clone()),
+                "{pg}"
+            );
+            assert_eq!(read_back(neutral, &t), Some(e.clone()), "{neutral}");
+        }
+        // PostgreSQL's own spellings of a numeric constant.
+        let e = parse(
+            "amount > '-1.50'::numeric",
+            Source::Stored(Backend::Postgres),
+            &t,
+        )
+        .expect("cast text");
+        assert_eq!(render(&e, Backend::Sqlite), "amount > -150");
+        let e = parse(
+            "whole > (5)::numeric",
+            Source::Stored(Backend::Postgres),
+            &t,
+        )
+        .expect("cast");
+        assert_eq!(render(&e, Backend::Sqlite), "whole > 5");
+        // A literal that would round, arithmetic, another type: refused.
+        let e = parse("amount = 0.005", Source::Neutral, &t).expect_err("would round");
+        assert!(e.message.contains("would be rounded"), "{e:?}");
+        let e = parse("amount + 1 > 2", Source::Neutral, &t).expect_err("arithmetic");
+        assert!(e.message.contains("no neutral meaning"), "{e:?}");
+        assert!(parse("amount = 'x'", Source::Neutral, &t).is_err());
+        assert!(parse("amount = whole", Source::Neutral, &t).is_err());
     }
 
     fn table() -> Table {

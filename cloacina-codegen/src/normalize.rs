@@ -219,7 +219,13 @@ fn normalize_table(t: &Table, all: &HashMap<&str, &Table>, backend: Option<Backe
 /// folded ([`crate::expr::canonical`]: `b = 1`, `b = true`, `b` are one),
 /// so equal meaning compares equal. Other text is returned as it is.
 pub fn by_meaning(text: &str, t: &Table) -> String {
-    match crate::expr::read_back(text, t) {
+    by_meaning_from(text, t, None)
+}
+
+/// [`by_meaning`] of text that `stored_by` stored (see
+/// [`crate::expr::read_back_from`]).
+pub fn by_meaning_from(text: &str, t: &Table, stored_by: Option<Backend>) -> String {
+    match crate::expr::read_back_from(text, t, stored_by) {
         Some(e) => crate::expr::render_neutral(&crate::expr::canonical(e)),
         None => text.to_string(),
     }
@@ -356,6 +362,11 @@ pub fn check_from_stored(sql: &str) -> CheckExpr {
 /// the one expression language into its neutral spelling (for `inspect`,
 /// so that the schema file it writes renders on both backends).
 pub fn neutral_expressions(schema: &mut Schema) {
+    neutral_expressions_from(schema, None);
+}
+
+/// [`neutral_expressions`] of a schema read from `stored_by`'s catalog.
+pub fn neutral_expressions_from(schema: &mut Schema, stored_by: Option<Backend>) {
     for t in &mut schema.tables {
         let view = t.clone();
         for c in &mut t.checks {
@@ -365,12 +376,12 @@ pub fn neutral_expressions(schema: &mut Schema) {
                 sqlite: None,
             } = &mut c.expr
             {
-                *sql = by_meaning(sql, &view);
+                *sql = by_meaning_from(sql, &view, stored_by);
             }
         }
         for ix in &mut t.indexes {
             if let Some(p) = &mut ix.predicate {
-                *p = by_meaning(p, &view);
+                *p = by_meaning_from(p, &view, stored_by);
             }
         }
     }

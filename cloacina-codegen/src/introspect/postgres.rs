@@ -1055,4 +1055,25 @@ mod tests {
             assert_eq!(parse_default(ty, expr), want, "{expr}");
         }
     }
+
+    #[test]
+    fn decimal_defaults_are_canonical_text_with_the_scale() {
+        use DefaultValue as D;
+        let ty = ColumnType::Decimal {
+            precision: 10,
+            scale: 2,
+        };
+        let text = |s: &str| Some(D::Text(s.into()));
+        for (expr, want) in [
+            ("1.50", text("1.50")),
+            ("0", text("0.00")),
+            ("(5)::numeric", text("5.00")),
+            ("'-1.5'::numeric", text("-1.50")),
+            // A default the column would round is no neutral default.
+            ("1.555", None),
+            ("random()", None),
+        ] {
+            assert_eq!(parse_default(ty, expr), want, "{expr}");
+        }
+    }
 }

@@ -415,6 +415,7 @@ impl Reader {
         }
         foreign_keys(conn, target, m, &info, &mut t)?;
         self.indexes(conn, target, m, &info, sql_of, &mut t)?;
+        decimal_literals(&mut t);
         Ok(t)
     }
 
@@ -628,6 +629,38 @@ impl Reader {
             objects: self.objects,
             notes: self.notes,
             carried: self.carried,
+        }
+    }
+}
+
+/// Checks and index predicates of a table with a `Decimal` column in the
+/// neutral language: SQLite stores the literals compared with a decimal
+/// column scaled (`amount > -150` for `amount > -1.50`), which neutral text
+/// would read as another number.
+fn decimal_literals(t: &mut Table) {
+    if !t
+        .columns
+        .iter()
+        .any(|c| matches!(c.ty, ColumnType::Decimal { .. }))
+    {
+        return;
+    }
+    let view = t.clone();
+    let neutral =
+        |text: &str| crate::normalize::by_meaning_from(text, &view, Some(Backend::Sqlite));
+    for c in &mut t.checks {
+        if let CheckExpr::Raw {
+            sql: Some(sql),
+            postgres: None,
+            sqlite: None,
+        } = &mut c.expr
+        {
+            *sql = neutral(sql);
+        }
+    }
+    for ix in &mut t.indexes {
+        if let Some(p) = &mut ix.predicate {
+            *p = neutral(p);
         }
     }
 }
@@ -951,6 +984,32 @@ mod tests {
         }
         assert_eq!(notes.len(), 1);
         assert!(notes[0].message.contains("NUMERIC(10,2)"));
+        // A decimal's scaled integer, as its canonical text.
+        assert_eq!(
+            parse_default(
+                ColumnType::Decimal {
+                    precision: 10,
+                    scale: 2
+                },
+                "-150"
+            ),
+            Some(D::Text("-1.50".into()))
+        );
+        // The tagged range check folds an INTEGER back to its Decimal<P, S>;
+        // the same range without the tag stays a check.
+        let check = crate::render::sqlite::decimal_check("c", 12, 2);
+        let k = fold_implicit_check("c", &check).expect("decimal check");
+        assert_eq!(
+            fold(ColumnType::BigInt, k),
+            Some(ColumnType::Decimal {
+                precision: 12,
+                scale: 2
+            })
+        );
+        assert_eq!(
+            fold_implicit_check("c", "c BETWEEN -999999999999 AND 999999999999"),
+            None
+        );
         use DefaultValue as D;
         assert_eq!(
             parse_default(
