@@ -185,7 +185,8 @@ fn calendar_types_are_seeded_and_kept_through_a_generated_history_and_a_change_t
 }
 
 #[test]
-fn decimals_are_seeded_and_kept_through_a_generated_history_and_an_added_column() {
+fn decimals_are_seeded_and_kept_through_a_generated_history_an_added_column_and_a_wider_precision()
+{
     let dir = TempDir::new("data-decimal");
     let src = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid/decimal.rs"),
@@ -208,9 +209,10 @@ fn decimals_are_seeded_and_kept_through_a_generated_history_and_an_added_column(
     // A NOT NULL decimal with a default joins a table that holds rows: both
     // backends fill them with the same value (SQLite's scaled integer).
     std::thread::sleep(std::time::Duration::from_millis(1100));
+    // And a decimal's precision grows at the same scale.
     let changed = src.replace(
         "        #[default(3)]\n        whole -> Decimal<4, 0>,",
-        "        #[default(3)]\n        whole -> Decimal<4, 0>,\n        #[default(\"-0.25\")]\n        tax -> Decimal<8, 4>,",
+        "        #[default(3)]\n        whole -> Decimal<6, 0>,\n        #[default(\"-0.25\")]\n        tax -> Decimal<8, 4>,",
     );
     assert_ne!(changed, src);
     std::fs::write(&schema, changed).expect("write");
