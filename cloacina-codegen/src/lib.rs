@@ -119,7 +119,8 @@
 //!
 //! **The exact decimal.** On SQLite a `Decimal<P, S>` is an integer count of
 //! `10^-S` (so rows sort, compare and `SUM` exactly, which decimal text
-//! would not: `'10.00' < '9.00'`); the check's constant tag carries `S`,
+//! would not: `'10.00' < '9.00'`; SQLite's `SUM` is in units of `10^-S` and
+//! fails with "integer overflow" past 64 bits, where PostgreSQL goes on); the check's constant tag carries `S`,
 //! which a `STRICT` table's declared type cannot, so `inspect` reads the
 //! column back. A precision over 18 does not fit 64 bits: keep such a
 //! column in a `#[backend(postgres)]` table or a `raw_sql!` block. Literals

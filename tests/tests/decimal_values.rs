@@ -3,7 +3,7 @@
 //! `INTEGER` holding the value times `10^S`):
 //! - property: random values (negative, zero, both ends of each range)
 //!   written through `AnyConnection` read back as the same canonical
-//!   decimal on SQLite and PostgreSQL, `ORDER BY` and `>=` agree;
+//!   decimal on SQLite and PostgreSQL, `ORDER BY`, `>=` and `SUM` agree;
 //! - the defaults read back alike; the checks' scaled literals refuse and
 //!   accept the same rows;
 //! - a value that does not fit the scale is refused on writing (never
@@ -171,11 +171,40 @@ proptest! {
                 .map(|(_, id)| *id)
                 .collect();
             prop_assert_eq!(&at_least, &want);
+            // SUM is exact on both: SQLite adds the scaled integers.
+            let total = sum_of_amounts(conn);
+            let want_total: i64 = news.iter().map(|n| n.amount.scaled_units(2).expect("fits")).sum();
+            prop_assert_eq!(&total, &d(want_total, 2).to_string());
             orders.push((by_widest, by_amount, by_whole, at_least));
             read.push(got);
         }
         prop_assert_eq!(&read[0], &read[1]);
         prop_assert_eq!(&orders[0], &orders[1]);
+    }
+}
+
+#[derive(QueryableByName)]
+struct Total {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    total: String,
+}
+
+/// `SUM(amount)` as each backend computes it, as canonical decimal text.
+fn sum_of_amounts(conn: &mut AnyConnection) -> String {
+    match conn {
+        AnyConnection::Postgresql(pg) => {
+            diesel::sql_query("SELECT sum(amount)::text AS total FROM prices")
+                .get_result::<Total>(pg)
+                .expect("sum")
+                .total
+        }
+        AnyConnection::Sqlite(lite) => {
+            let units: Total =
+                diesel::sql_query("SELECT CAST(sum(amount) AS TEXT) AS total FROM prices")
+                    .get_result(lite)
+                    .expect("sum");
+            d(units.total.parse().expect("an integer"), 2).to_string()
+        }
     }
 }
 
