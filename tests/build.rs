@@ -1,13 +1,15 @@
 //! Generates Diesel code and DDL from the fixture that uses every construct of
 //! the schema language (and from the one with the calendar types), exactly as
-//! a consuming crate's build script would.
+//! a consuming crate's build script would (and from the one with the exact
+//! decimal).
 
 fn main() {
     // `calendar.rs` holds the naive date and time types, whose generated
     // code must compile next to everything else's.
     // `postgres_types.rs` holds the PostgreSQL-only column types of a
     // `#[backend(postgres)]` table (Diesel's own Rust types for them).
-    for fixture in ["everything", "calendar", "postgres_types"] {
+    // `decimal.rs` holds the exact decimal, generic over its scale.
+    for fixture in ["everything", "calendar", "postgres_types", "decimal"] {
         if let Err(e) = cloacina_codegen::Builder::new()
             .schema(format!(
                 "../cloacina-codegen/tests/fixtures/valid/{fixture}.rs"

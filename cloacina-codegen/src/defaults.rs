@@ -289,9 +289,20 @@ fn instant(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
     None
 }
 
-/// Whether two evaluated constants are the same value for a column of `ty`.
+/// Whether two evaluated constants are the same value for a column of `ty`
+/// (`a` PostgreSQL's, `b` SQLite's).
 fn same_value(ty: ColumnType, a: &str, b: &str) -> bool {
     match ty {
+        // PostgreSQL's NUMERIC text against SQLite's integer times 10^S.
+        ColumnType::Decimal { precision, scale } => {
+            match (
+                crate::decimal::parse_units(a, precision, scale),
+                b.trim().parse::<i64>(),
+            ) {
+                (Ok(x), Ok(y)) => x == y,
+                _ => a == b,
+            }
+        }
         ColumnType::Timestamp => match (instant(a), instant(b)) {
             (Some(x), Some(y)) => x == y,
             _ => a == b,

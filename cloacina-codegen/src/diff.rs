@@ -299,6 +299,24 @@ pub fn conversion(from: ColumnType, to: ColumnType) -> Conversion {
                 Conversion::Narrowing
             }
         }
+        // Another precision at the same scale keeps every stored value (on
+        // SQLite the same scaled integer); another scale would rescale it.
+        (
+            T::Decimal {
+                precision: a,
+                scale: s,
+            },
+            T::Decimal {
+                precision: b,
+                scale: t,
+            },
+        ) if s == t => {
+            if b >= a {
+                Conversion::Widening
+            } else {
+                Conversion::Narrowing
+            }
+        }
         (T::SmallInt | T::Integer, T::Double) => Conversion::Widening,
         (T::BigInt, T::Double) => Conversion::Narrowing,
         (T::Double, b) if b.is_integer() => Conversion::Narrowing,
@@ -1559,6 +1577,7 @@ mod tests {
         let text = T::Text { max_len: None };
         let short = T::Text { max_len: Some(10) };
         let long = T::Text { max_len: Some(20) };
+        let dec = |precision, scale| T::Decimal { precision, scale };
         let cases: &[(ColumnType, ColumnType, Conversion)] = &[
             (T::SmallInt, T::Integer, Conversion::Widening),
             (T::Integer, T::BigInt, Conversion::Widening),
@@ -1577,6 +1596,11 @@ mod tests {
             (text, T::Json, Conversion::Narrowing),
             (text, T::Uuid, Conversion::Narrowing),
             (T::Json, T::Integer, Conversion::Unsupported),
+            (dec(10, 2), dec(12, 2), Conversion::Widening),
+            (dec(12, 2), dec(10, 2), Conversion::Narrowing),
+            (dec(10, 2), dec(10, 3), Conversion::Unsupported),
+            (dec(10, 2), T::Double, Conversion::Unsupported),
+            (dec(10, 2), text, Conversion::Unsupported),
             (T::Binary, text, Conversion::Unsupported),
             (text, T::Bool, Conversion::Unsupported),
             (T::Double, text, Conversion::Unsupported),

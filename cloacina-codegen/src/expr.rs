@@ -76,6 +76,14 @@ pub enum Lit {
     Timestamp(String),
     /// A `NaiveTimestamp`, `Date` or `Time` in its canonical text.
     Calendar(ColumnType, String),
+    /// A literal met by a `Decimal<_, scale>` column: the value times
+    /// `10^scale` (SQLite stores exactly that integer).
+    Decimal {
+        /// The value in units of `10^-scale`.
+        units: i64,
+        /// The column's scale.
+        scale: u8,
+    },
 }
 
 /// A comparison operator.
@@ -229,6 +237,10 @@ enum Ty {
     /// `NaiveTimestamp`, `Date` or `Time` (compared as canonical text on
     /// SQLite, as the type on PostgreSQL).
     Calendar(ColumnType),
+    /// `Decimal<_, S>` with this scale: compared only with literals and
+    /// columns of the same scale (SQLite stores it scaled, so arithmetic
+    /// has no neutral meaning).
+    Decimal(u8),
     /// An untyped literal (`NULL`, or a literal not yet met by a column).
     Free,
 }
@@ -247,6 +259,7 @@ impl Ty {
             ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time => Ty::Calendar(c),
             // Compared as PostgreSQL compares them; only PostgreSQL has them.
             ColumnType::Postgres(_) => Ty::Free,
+            ColumnType::Decimal { scale, .. } => Ty::Decimal(scale),
         }
     }
 
@@ -263,6 +276,7 @@ impl Ty {
             Ty::Calendar(ColumnType::Date) => "Date",
             Ty::Calendar(ColumnType::Time) => "Time",
             Ty::Calendar(_) => "NaiveTimestamp",
+            Ty::Decimal(_) => "Decimal",
             Ty::Free => "a literal",
         }
     }
@@ -884,6 +898,11 @@ impl Cx<'_> {
     /// Types `x` (of type `xt`) against `t`, turning a free literal into a
     /// literal of `t`.
     fn meet(&self, e: &sp::Expr, x: Expr, xt: Ty, t: Ty) -> Result<(Expr, Ty), ExprError> {
+        if let (Ty::Decimal(scale), Expr::Lit(lit)) = (t, &x) {
+            if !matches!(lit, Lit::Null) && (xt == Ty::Free || xt.numeric()) {
+                return self.decimal_lit(e, lit, scale).map(|l| (Expr::Lit(l), t));
+            }
+        }
         if xt != Ty::Free {
             if t == Ty::Free || xt == t || (xt.numeric() && t.numeric()) {
                 return Ok((x, xt));
@@ -966,6 +985,41 @@ impl Cx<'_> {
         }
     }
 
+    /// A numeric literal met by a `Decimal<_, scale>` column, from its exact
+    /// digits in the source (never through a binary float): refused when it
+    /// has more digits after the point than the scale.
+    fn decimal_lit(&self, e: &sp::Expr, lit: &Lit, scale: u8) -> Result<Lit, ExprError> {
+        let text = match (number_text(e), lit) {
+            (Some(t), _) => t,
+            (None, Lit::Int(i)) => i.to_string(),
+            (None, _) => {
+                return Err(mismatch(
+                    e,
+                    Ty::Text,
+                    Ty::Decimal(scale),
+                    Some("compare a Decimal column with a number such as 12.50".into()),
+                ))
+            }
+        };
+        // SQLite stores the literal it compares with already scaled.
+        if self.source == Source::Stored(Backend::Sqlite) {
+            if let Ok(units) = text.trim().parse::<i64>() {
+                return Ok(Lit::Decimal { units, scale });
+            }
+        }
+        let max = crate::decimal::MAX_PRECISION;
+        crate::decimal::parse_units(&text, max, scale)
+            .map(|units| Lit::Decimal { units, scale })
+            .map_err(|m| ExprError {
+                at: at(e),
+                message: format!("this literal does not fit a Decimal with scale {scale}: {m}"),
+                help: format!(
+                    "write a number with at most {scale} digits after the point (it is compared exactly, never rounded)"
+                ),
+                backend_specific: false,
+            })
+    }
+
     fn want(&self, e: &sp::Expr, got: Ty, want: Ty, what: &str) -> Result<(), ExprError> {
         if got == want || got == Ty::Free {
             Ok(())
@@ -982,6 +1036,15 @@ impl Cx<'_> {
     fn want_numeric(&self, e: &sp::Expr, got: Ty, what: &str) -> Result<(), ExprError> {
         if got.numeric() || got == Ty::Free {
             Ok(())
+        } else if let Ty::Decimal(scale) = got {
+            Err(ExprError {
+                at: at(e),
+                message: format!(
+                    "`{what}` on a Decimal column has no neutral meaning: SQLite stores it as an integer times 10^{scale}"
+                ),
+                help: "compare the column with a literal or another Decimal of the same scale, or scope the expression to one backend".into(),
+                backend_specific: false,
+            })
         } else {
             Err(ExprError {
                 at: at(e),
@@ -1339,6 +1402,36 @@ impl Cx<'_> {
     }
 }
 
+/// The exact digits of a numeric literal as written (`-1.50`), under
+/// parentheses, a sign and a cast (PostgreSQL stores `'-1.50'::numeric`
+/// and `(5)::numeric`).
+fn number_text(e: &sp::Expr) -> Option<String> {
+    match e {
+        sp::Expr::Nested(inner) => number_text(inner),
+        sp::Expr::Cast { expr, .. } => number_text(expr),
+        sp::Expr::UnaryOp {
+            op: UnaryOperator::Minus,
+            expr,
+        } => {
+            let t = number_text(expr)?;
+            Some(match t.strip_prefix('-') {
+                Some(pos) => pos.to_string(),
+                None => format!("-{t}"),
+            })
+        }
+        sp::Expr::UnaryOp {
+            op: UnaryOperator::Plus,
+            expr,
+        } => number_text(expr),
+        sp::Expr::Value(v) => match &v.value {
+            Value::Number(n, _) => Some(n.clone()),
+            Value::SingleQuotedString(s) => Some(s.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// `x [NOT] IN (list)`; with one value `x = v` / `x <> v`, as PostgreSQL
 /// stores it.
 fn in_list(x: Expr, mut list: Vec<Expr>, negated: bool) -> Expr {
@@ -1525,13 +1618,33 @@ pub fn canonical(e: Expr) -> Expr {
 /// whichever of the three spellings it is in: neutral first, then
 /// PostgreSQL's, then SQLite's. `None` when it is in none of them.
 pub fn read_back(text: &str, table: &Table) -> Option<Expr> {
-    [
-        Source::Neutral,
-        Source::Stored(Backend::Postgres),
-        Source::Stored(Backend::Sqlite),
-    ]
-    .into_iter()
-    .find_map(|s| parse(text, s, table).ok())
+    read_back_from(text, table, None)
+}
+
+/// [`read_back`] of text that `stored_by` stored. SQLite stores a literal
+/// compared with a `Decimal` column scaled (`amount > -150` is
+/// `amount > -1.50` when the scale is 2), which also parses as neutral
+/// text of another meaning: for a table with a decimal column SQLite's
+/// reading comes first.
+pub fn read_back_from(text: &str, table: &Table, stored_by: Option<Backend>) -> Option<Expr> {
+    let decimal = table
+        .columns
+        .iter()
+        .any(|c| matches!(c.ty, ColumnType::Decimal { .. }));
+    let order = if decimal && stored_by == Some(Backend::Sqlite) {
+        [
+            Source::Stored(Backend::Sqlite),
+            Source::Neutral,
+            Source::Stored(Backend::Postgres),
+        ]
+    } else {
+        [
+            Source::Neutral,
+            Source::Stored(Backend::Postgres),
+            Source::Stored(Backend::Sqlite),
+        ]
+    };
+    order.into_iter().find_map(|s| parse(text, s, table).ok())
 }
 
 fn child(out: &mut String, e: &Expr, min: u8, backend: Option<Backend>) {
@@ -1582,6 +1695,19 @@ fn write_lit(out: &mut String, l: &Lit, backend: Option<Backend>) {
             let _ = write!(out, "{}::{cast}", quote(t));
         }
         Lit::Calendar(_, t) => out.push_str(&quote(t)),
+        Lit::Decimal { units, scale } if pg => {
+            let _ = write!(
+                out,
+                "{}::numeric",
+                crate::decimal::format_units(*units, *scale)
+            );
+        }
+        Lit::Decimal { units, .. } if !neutral => {
+            let _ = write!(out, "{units}");
+        }
+        Lit::Decimal { units, scale } => {
+            out.push_str(&crate::decimal::format_units(*units, *scale))
+        }
     }
 }
 
@@ -1783,6 +1909,76 @@ mod tests {
             parse_default("NOT 1", Source::Stored(Backend::Sqlite), &t, "enabled"),
             parse_default("NOT true", Source::Neutral, &t, "enabled")
         );
+    }
+
+    #[test]
+    fn decimal_literals_are_scaled_on_sqlite_and_typed_on_postgres() {
+        let t = crate::parse::parse(
+            "table! { p (id) { id -> BigInt, amount -> Decimal<10, 2>, whole -> Decimal<4, 0>, } }",
+        )
+        .0
+        .tables
+        .remove(0);
+        let cases = [
+            (
+                "amount > -1.5",
+                "amount > -1.50",
+                "amount > -1.50::numeric",
+                "amount > -150",
+            ),
+            (
+                "amount BETWEEN 0 AND 12.25",
+                "amount >= 0.00 AND amount <= 12.25",
+                "amount >= 0.00::numeric AND amount <= 12.25::numeric",
+                "amount >= 0 AND amount <= 1225",
+            ),
+            (
+                "whole <> 7",
+                "whole <> 7",
+                "whole <> 7::numeric",
+                "whole <> 7",
+            ),
+        ];
+        for (text, neutral, pg, lite) in cases {
+            let e = parse(text, Source::Neutral, &t).expect(text);
+            assert_eq!(render_neutral(&e), neutral, "{text}");
+            assert_eq!(render(&e, Backend::Postgres), pg, "{text}");
+            assert_eq!(render(&e, Backend::Sqlite), lite, "{text}");
+            // What each backend stores reads back as the same expression.
+            assert_eq!(
+                read_back_from(lite, &t, Some(Backend::Sqlite)),
+                Some(e.clone()),
+                "{lite}"
+            );
+            assert_eq!(
+                read_back_from(pg, &t, Some(Backend::Postgres)),
+                Some(e.clone()),
+                "{pg}"
+            );
+            assert_eq!(read_back(neutral, &t), Some(e.clone()), "{neutral}");
+        }
+        // PostgreSQL's own spellings of a numeric constant.
+        let e = parse(
+            "amount > '-1.50'::numeric",
+            Source::Stored(Backend::Postgres),
+            &t,
+        )
+        .expect("cast text");
+        assert_eq!(render(&e, Backend::Sqlite), "amount > -150");
+        let e = parse(
+            "whole > (5)::numeric",
+            Source::Stored(Backend::Postgres),
+            &t,
+        )
+        .expect("cast");
+        assert_eq!(render(&e, Backend::Sqlite), "whole > 5");
+        // A literal that would round, arithmetic, another type: refused.
+        let e = parse("amount = 0.005", Source::Neutral, &t).expect_err("would round");
+        assert!(e.message.contains("would be rounded"), "{e:?}");
+        let e = parse("amount + 1 > 2", Source::Neutral, &t).expect_err("arithmetic");
+        assert!(e.message.contains("no neutral meaning"), "{e:?}");
+        assert!(parse("amount = 'x'", Source::Neutral, &t).is_err());
+        assert!(parse("amount = whole", Source::Neutral, &t).is_err());
     }
 
     fn table() -> Table {

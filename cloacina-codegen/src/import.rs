@@ -15,7 +15,8 @@
 //! - scoped: a table defined in only one backend's module gets
 //!   `#[backend(..)]`; a column present in only one backend's module, or of
 //!   a type the schema language has no neutral type for but the backend can
-//!   spell (`Numeric`, PostgreSQL arrays,
+//!   spell (`Numeric`, whose precision and scale only `--database` says,
+//!   then read as `Decimal<P, S>`; PostgreSQL arrays,
 //!   `Tsvector`, `Inet`, ranges, …), is carried as backend-scoped
 //!   `raw_sql!` (`ALTER TABLE … ADD COLUMN …`) and is then not part of the
 //!   generated Diesel code;
@@ -631,7 +632,7 @@ fn diesel_type(name: &str, max_len: Option<u32>) -> TypeRead {
                 name,
                 Some("NUMERIC"),
                 Some("NUMERIC"),
-                "the schema language has no exact decimal type yet (Double would round)",
+                "Diesel's Numeric carries no precision and scale, which the exact Decimal<P, S> needs (Double would round); pass --database to read numeric(P,S) with P <= 18 as Decimal<P, S>",
             )
         }
         "Float8" | "Double" => ColumnType::Double,
@@ -1322,6 +1323,8 @@ pub fn merge_with_database(imported: &Imported, database: &Schema, backend: Back
         .filter(|n| !answered_by_database(n, &imported.schema, database))
         .cloned()
         .collect();
+    let mut raw_blocks = imported.schema.raw_blocks.clone();
+    let raw_columns = adopt_decimals(imported, database, backend, &mut raw_blocks, &mut notes);
     for t in &imported.schema.tables {
         if !t.scope.includes(backend) {
             merged.push(t.clone());
@@ -1337,7 +1340,7 @@ pub fn merge_with_database(imported: &Imported, database: &Schema, backend: Back
             continue;
         };
         let mut db = db.clone();
-        drop_raw_columns(&mut db, &imported.raw_columns, &mut notes);
+        drop_raw_columns(&mut db, &raw_columns, &mut notes);
         let db = &db;
         let mut m = db.clone();
         m.scope = t.scope;
@@ -1444,11 +1447,69 @@ pub fn merge_with_database(imported: &Imported, database: &Schema, backend: Back
     Merged {
         schema: Schema {
             tables: merged,
-            raw_blocks: imported.schema.raw_blocks.clone(),
+            raw_blocks,
         },
         differences: diffs,
         notes,
     }
+}
+
+/// Diesel's `Numeric` has no precision and scale, so import carried it as
+/// raw SQL; a database column of the same name that reads as
+/// `Decimal<P, S>` (PostgreSQL's `numeric(p,s)`, p <= 18) says them. Such a
+/// column stays in the merged table as that neutral type, its lines leave
+/// the raw blocks, and a note says so. Returns the raw columns left.
+fn adopt_decimals(
+    imported: &Imported,
+    database: &Schema,
+    backend: Backend,
+    raw_blocks: &mut Vec<RawBlock>,
+    notes: &mut Vec<ImportNote>,
+) -> Vec<(String, String)> {
+    let mut left = Vec::new();
+    for (table, column) in &imported.raw_columns {
+        let ty = database
+            .tables
+            .iter()
+            .find(|d| d.name.eq_ignore_ascii_case(table))
+            .and_then(|d| {
+                d.columns
+                    .iter()
+                    .find(|c| c.name.eq_ignore_ascii_case(column))
+            })
+            .map(|c| c.ty);
+        let Some(ty @ ColumnType::Decimal { .. }) = ty else {
+            left.push((table.clone(), column.clone()));
+            continue;
+        };
+        let (qt, qc) = (quote_ident(table), quote_ident(column));
+        let add = format!("ALTER TABLE {qt} ADD COLUMN {qc} ");
+        let drop = format!("ALTER TABLE {qt} DROP COLUMN {qc};");
+        for block in raw_blocks.iter_mut() {
+            for part in &mut block.parts {
+                for text in [&mut part.up, &mut part.down] {
+                    *text = text
+                        .lines()
+                        .filter(|l| !l.starts_with(&add) && *l != drop)
+                        .map(|l| format!("{l}\n"))
+                        .collect();
+                }
+            }
+            block.parts.retain(|p| !p.up.trim().is_empty());
+        }
+        raw_blocks.retain(|b| !b.parts.is_empty());
+        let carried = format!("{table}.{column} (");
+        notes.retain(|n| !(n.kind == NoteKind::Scoped && n.message.starts_with(&carried)));
+        notes.push(ImportNote {
+            at: format!("database table {table}"),
+            kind: NoteKind::Approximate,
+            message: format!(
+                "{table}.{column}: Diesel's Numeric read as {} from the {backend} database's column (schema.rs has no precision and scale)",
+                ty.neutral_name()
+            ),
+        });
+    }
+    left
 }
 
 /// The result of [`merge_with_database`].
@@ -1646,6 +1707,60 @@ diesel::allow_tables_to_appear_in_same_query!(posts, users,);
         assert_eq!(imp.joins[0].at, "schema.rs:28:19");
         assert!(imp.notes.iter().any(|n| n.kind == NoteKind::JoinHint));
         assert!(imp.disagreements.is_empty());
+    }
+
+    #[test]
+    fn numeric_is_raw_sql_until_a_database_gives_its_precision_and_scale() {
+        let src = "diesel::table! { ledger (id) { id -> Int4, amount -> Numeric, note -> Nullable<Numeric>, } }";
+        let imp = import_str("schema.rs", src).expect("imports");
+        let t = imp.schema.table("ledger").expect("ledger");
+        assert!(t.column("amount").is_none());
+        let note = imp
+            .notes
+            .iter()
+            .find(|n| n.message.starts_with("ledger.amount ("))
+            .expect("a note on amount");
+        assert_eq!(note.kind, NoteKind::Scoped);
+        assert!(note.message.contains("pass --database"), "{}", note.message);
+        assert_eq!(note.at, "schema.rs:1:54"); // the type `Numeric`
+                                               // The database says numeric(10,2) for one and nothing neutral for
+                                               // the other (an unconstrained numeric is not read as a column).
+        let db = crate::parse::parse(
+            "table! { ledger (id) { #[auto_increment] id -> Integer, amount -> Decimal<10, 2>, } }",
+        )
+        .0;
+        let m = merge_with_database(&imp, &db, Backend::Postgres);
+        let t = m.schema.table("ledger").expect("ledger");
+        assert_eq!(
+            t.column("amount").map(|c| (c.ty, c.nullable)),
+            Some((
+                ColumnType::Decimal {
+                    precision: 10,
+                    scale: 2
+                },
+                false
+            ))
+        );
+        let raw: String = m
+            .schema
+            .raw_blocks
+            .iter()
+            .flat_map(|b| &b.parts)
+            .map(|p| format!("{}{}", p.up, p.down))
+            .collect();
+        assert!(!raw.contains("\"amount\""), "{raw}");
+        assert!(raw.contains("ADD COLUMN \"note\" NUMERIC"), "{raw}");
+        assert!(m.notes.iter().any(|n| n.kind == NoteKind::Approximate
+            && n.message
+                .contains("ledger.amount: Diesel's Numeric read as Decimal<10, 2>")));
+        assert!(!m
+            .notes
+            .iter()
+            .any(|n| n.message.starts_with("ledger.amount (")));
+        assert!(m
+            .notes
+            .iter()
+            .any(|n| n.message.starts_with("ledger.note (")));
     }
 
     #[test]

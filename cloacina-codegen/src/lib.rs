@@ -94,6 +94,7 @@
 //! | `NaiveTimestamp` (no time zone: Diesel's `Timestamp`) | `TIMESTAMP` | `TEXT`, canonical `YYYY-MM-DD HH:MM:SS[.ffffff]` | `types::UniversalNaiveTimestamp` |
 //! | `Date` | `DATE` | `TEXT`, `YYYY-MM-DD` | `types::UniversalDate` |
 //! | `Time` | `TIME` | `TEXT`, canonical `HH:MM:SS[.ffffff]` | `types::UniversalTime` |
+//! | `Decimal<P, S>` (exact; 1 <= P <= 18, S <= P) | `NUMERIC(P,S)` | `INTEGER` holding the value times 10^S, range check tagged `'Decimal<P, S>'` | `types::UniversalDecimal` |
 //! | `Double` | `DOUBLE PRECISION` | `REAL` (SQLite keeps no sign on `-0.0`) | `f64` |
 //! | `Binary` | `BYTEA` | `BLOB` | `Vec<u8>` |
 //! | `Json` | `JSONB` | `TEXT`, `json_valid` | `types::UniversalJson` |
@@ -115,6 +116,19 @@
 //! also refuses days and times that do not exist. Years 0001..=9999 on both
 //! backends. `#[default(now)]` is for `Timestamp` only: a `NaiveTimestamp`
 //! has no zone to read the clock in.
+//!
+//! **The exact decimal.** On SQLite a `Decimal<P, S>` is an integer count of
+//! `10^-S` (so rows sort, compare and `SUM` exactly, which decimal text
+//! would not: `'10.00' < '9.00'`; SQLite's `SUM` is in units of `10^-S` and
+//! fails with "integer overflow" past 64 bits, where PostgreSQL goes on); the check's constant tag carries `S`,
+//! which a `STRICT` table's declared type cannot, so `inspect` reads the
+//! column back. A precision over 18 does not fit 64 bits: keep such a
+//! column in a `#[backend(postgres)]` table or a `raw_sql!` block. Literals
+//! compared with a decimal column (in checks and index predicates) are
+//! scaled on SQLite (`amount > 1.50` is `amount > 150` for `S = 2`) and
+//! typed `NUMERIC` on PostgreSQL; arithmetic on a decimal column has no
+//! neutral meaning and is refused. A default or a value with more digits
+//! after the point than `S` is an error, never rounded.
 //!
 //! ```
 //! cloacina_codegen::parse_str("doc.rs", r#"
@@ -516,6 +530,7 @@ pub mod proof;
 // The pipeline's inner steps: crate-private, reachable from outside only
 // through the unstable `internals` tier below.
 mod compare;
+mod decimal;
 #[cfg(feature = "live")]
 mod defaults;
 mod diff;

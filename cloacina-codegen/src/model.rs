@@ -263,6 +263,16 @@ pub enum ColumnType {
     /// A time of day, microseconds: `TIME` on PostgreSQL, canonical
     /// `HH:MM:SS[.ffffff]` text on SQLite.
     Time,
+    /// An exact decimal of `precision` significant digits, `scale` of them
+    /// after the point (`Decimal<P, S>`, 1 <= P <= 18, S <= P):
+    /// `NUMERIC(P, S)` on PostgreSQL, an `INTEGER` holding the value times
+    /// `10^S` on SQLite (exact, sorts and compares as numbers).
+    Decimal {
+        /// Significant digits in all (`P`).
+        precision: u8,
+        /// Digits after the point (`S`).
+        scale: u8,
+    },
     /// A PostgreSQL-only type, allowed only in a `#[backend(postgres)]`
     /// table (validation says so, located, anywhere else).
     Postgres(PgType),
@@ -507,6 +517,7 @@ impl ColumnType {
             ColumnType::Date => "Date".into(),
             ColumnType::Time => "Time".into(),
             ColumnType::Postgres(p) => p.neutral_name(),
+            ColumnType::Decimal { precision, scale } => format!("Decimal<{precision}, {scale}>"),
         }
     }
 
@@ -519,7 +530,7 @@ impl ColumnType {
     }
 
     /// The neutral type names the parser accepts (for help texts).
-    pub const NAMES: [&'static str; 14] = [
+    pub const NAMES: [&'static str; 15] = [
         "Uuid",
         "Text",
         "SmallInt",
@@ -534,6 +545,7 @@ impl ColumnType {
         "NaiveTimestamp",
         "Date",
         "Time",
+        "Decimal<P, S>",
     ];
 }
 

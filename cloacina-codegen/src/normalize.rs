@@ -219,7 +219,13 @@ fn normalize_table(t: &Table, all: &HashMap<&str, &Table>, backend: Option<Backe
 /// folded ([`crate::expr::canonical`]: `b = 1`, `b = true`, `b` are one),
 /// so equal meaning compares equal. Other text is returned as it is.
 pub fn by_meaning(text: &str, t: &Table) -> String {
-    match crate::expr::read_back(text, t) {
+    by_meaning_from(text, t, None)
+}
+
+/// [`by_meaning`] of text that `stored_by` stored (see
+/// [`crate::expr::read_back_from`]).
+pub fn by_meaning_from(text: &str, t: &Table, stored_by: Option<Backend>) -> String {
+    match crate::expr::read_back_from(text, t, stored_by) {
         Some(e) => crate::expr::render_neutral(&crate::expr::canonical(e)),
         None => text.to_string(),
     }
@@ -302,6 +308,11 @@ pub fn normalize_default(ty: ColumnType, d: &DefaultValue) -> DefaultValue {
                 Err(_) => d.clone(),
             }
         }
+        // A decimal default is its canonical text, exactly S digits after
+        // the point.
+        (ColumnType::Decimal { precision, scale }, _) => crate::validate::decimal_default_text(d)
+            .and_then(|t| crate::decimal::canonical(&t, precision, scale))
+            .map_or_else(|_| d.clone(), DefaultValue::Text),
         (ColumnType::Bool, DefaultValue::Int(i)) if *i == 0 || *i == 1 => {
             DefaultValue::Bool(*i == 1)
         }
@@ -352,6 +363,11 @@ pub fn check_from_stored(sql: &str) -> CheckExpr {
 /// the one expression language into its neutral spelling (for `inspect`,
 /// so that the schema file it writes renders on both backends).
 pub fn neutral_expressions(schema: &mut Schema) {
+    neutral_expressions_from(schema, None);
+}
+
+/// [`neutral_expressions`] of a schema read from `stored_by`'s catalog.
+pub fn neutral_expressions_from(schema: &mut Schema, stored_by: Option<Backend>) {
     for t in &mut schema.tables {
         let view = t.clone();
         for c in &mut t.checks {
@@ -361,12 +377,12 @@ pub fn neutral_expressions(schema: &mut Schema) {
                 sqlite: None,
             } = &mut c.expr
             {
-                *sql = by_meaning(sql, &view);
+                *sql = by_meaning_from(sql, &view, stored_by);
             }
         }
         for ix in &mut t.indexes {
             if let Some(p) = &mut ix.predicate {
-                *p = by_meaning(p, &view);
+                *p = by_meaning_from(p, &view, stored_by);
             }
         }
     }
@@ -460,6 +476,14 @@ pub enum ImplicitCheck {
     /// The canonical-text check of a `NaiveTimestamp`, `Date` or `Time`
     /// on TEXT.
     Calendar(ColumnType),
+    /// The range check of a `Decimal<P, S>` on INTEGER, tagged with its
+    /// precision and scale.
+    Decimal {
+        /// `P`.
+        precision: u8,
+        /// `S`.
+        scale: u8,
+    },
 }
 
 /// Recognizes one of the type map's implicit checks on `column`.
@@ -504,6 +528,11 @@ pub fn fold_implicit_check(column: &str, sql: &str) -> Option<ImplicitCheck> {
             return Some(ImplicitCheck::Calendar(ty));
         }
     }
+    if let Some((precision, scale)) = decimal_tag(sql) {
+        if canon == canonical_expr(&crate::render::sqlite::decimal_check(&c, precision, scale)) {
+            return Some(ImplicitCheck::Decimal { precision, scale });
+        }
+    }
     if canon
         == format!(
             "{c} glob '{}'",
@@ -514,6 +543,14 @@ pub fn fold_implicit_check(column: &str, sql: &str) -> Option<ImplicitCheck> {
         return Some(ImplicitCheck::TimestampGlob);
     }
     None
+}
+
+/// The precision and scale of the `'Decimal<P, S>'` tag in a SQLite check.
+fn decimal_tag(sql: &str) -> Option<(u8, u8)> {
+    let start = sql.find("'Decimal<")? + "'Decimal<".len();
+    let rest = &sql[start..];
+    let (p, s) = rest[..rest.find(">'")?].split_once(',')?;
+    Some((p.trim().parse().ok()?, s.trim().parse().ok()?))
 }
 
 /// Gives every constraint and index whose name equals the derived one

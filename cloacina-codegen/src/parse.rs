@@ -594,6 +594,7 @@ impl<'s> Cx<'s> {
                 );
                 (None, false)
             }
+            "Decimal" => (self.decimal_type(span, &args), false),
             other => {
                 let t = match other {
                     "Interval" => Some(ColumnType::Postgres(PgType::Interval)),
@@ -688,6 +689,83 @@ impl<'s> Cx<'s> {
             );
         }
         ty.map(ColumnType::Postgres)
+    }
+
+    /// `Decimal<P, S>`: 1 <= P <= 18 (the value times `10^S` must fit
+    /// SQLite's 64-bit `INTEGER`) and S <= P; anything else is an error at
+    /// the argument that says what to write instead.
+    fn decimal_type(&mut self, span: PmSpan, args: &[syn::GenericArgument]) -> Option<ColumnType> {
+        let int = |a: &syn::GenericArgument| match a {
+            syn::GenericArgument::Const(syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(n),
+                ..
+            })) => Some((n.base10_parse::<u32>().ok(), n.span())),
+            _ => None,
+        };
+        let (Some((p, p_span)), Some((s, s_span))) =
+            (args.first().and_then(&int), args.get(1).and_then(&int))
+        else {
+            self.err(
+                DiagCode::UnknownType,
+                span,
+                "`Decimal` takes two numbers, its precision and its scale",
+                "expected `Decimal<P, S>`",
+                Some(
+                    "write e.g. `Decimal<12, 2>`: 12 significant digits, 2 of them after the point"
+                        .into(),
+                ),
+            );
+            return None;
+        };
+        if args.len() != 2 {
+            self.err(
+                DiagCode::UnknownType,
+                span,
+                "`Decimal` takes two numbers, its precision and its scale",
+                "expected `Decimal<P, S>`",
+                Some("write e.g. `Decimal<12, 2>`".into()),
+            );
+            return None;
+        }
+        let max = u32::from(crate::decimal::MAX_PRECISION);
+        let precision = match p {
+            Some(p) if (1..=max).contains(&p) => p,
+            _ => {
+                self.err(
+                    DiagCode::UnknownType,
+                    p_span,
+                    format!(
+                        "decimal precision must be 1..={max}: SQLite stores the value times 10^S in a 64-bit INTEGER"
+                    ),
+                    "precision out of range",
+                    Some(format!(
+                        "write a precision of at most {max} digits, or keep the column in a \
+                         `#[backend(postgres)]` table or a `raw_sql!` block scoped to PostgreSQL \
+                         (where NUMERIC takes up to 1000 digits)"
+                    )),
+                );
+                return None;
+            }
+        };
+        let scale = match s {
+            Some(s) if s <= precision => s,
+            _ => {
+                self.err(
+                    DiagCode::UnknownType,
+                    s_span,
+                    format!("decimal scale must be 0..={precision} (at most the precision)"),
+                    "scale out of range",
+                    Some(format!(
+                        "write `Decimal<{precision}, S>` with S <= {precision}, or raise the precision (at most {max})"
+                    )),
+                );
+                return None;
+            }
+        };
+        Some(ColumnType::Decimal {
+            precision: precision as u8,
+            scale: scale as u8,
+        })
     }
 
     // ---- attributes --------------------------------------------------------

@@ -199,6 +199,19 @@ fn decode(backend: Backend, ty: ColumnType, j: serde_json::Value) -> Value {
             serde_json::from_str(s).map_or_else(|_| other(&j), Value::Json)
         }
         (ColumnType::Text { .. } | ColumnType::Postgres(_), J::String(s)) => Value::Text(s.clone()),
+        // PostgreSQL's NUMERIC as text; SQLite's integer times 10^S. Both
+        // read back as the canonical text with exactly S digits.
+        (ColumnType::Decimal { precision, scale }, J::String(s))
+            if backend == Backend::Postgres =>
+        {
+            crate::decimal::canonical(s, precision, scale).map_or_else(|_| other(&j), Value::Text)
+        }
+        (ColumnType::Decimal { scale, .. }, J::Number(n)) if backend == Backend::Sqlite => {
+            n.as_i64().map_or_else(
+                || other(&j),
+                |u| Value::Text(crate::decimal::format_units(u, scale)),
+            )
+        }
         (ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time, J::String(s)) => {
             crate::validate::canonicalize_calendar_text(ty, s)
                 .map_or_else(|| other(&j), Value::Text)
@@ -266,6 +279,8 @@ fn expression(backend: Backend, name: &str, ty: ColumnType) -> String {
         }
         (Backend::Postgres, ColumnType::Json | ColumnType::Postgres(_)) => format!("{c}::text"),
         (Backend::Postgres, ColumnType::Double | ColumnType::Float) => format!("{c}::text"),
+        // Text, so no digit goes through a JSON float.
+        (Backend::Postgres, ColumnType::Decimal { .. }) => format!("{c}::text"),
         // `::text` keeps the space of a timestamp (JSON would write `T`).
         (
             Backend::Postgres,

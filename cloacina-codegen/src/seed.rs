@@ -262,6 +262,16 @@ fn generate(
         ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time => {
             Value::Text(calendar_value(column.ty, n, boundary))
         }
+        ColumnType::Decimal { precision, scale } => {
+            let max = crate::decimal::max_units(precision);
+            // Zero, both ends of the range, the smallest step either side.
+            let b = [0, max, -max, -1, 1];
+            let units = match (boundary, b.get(n as usize)) {
+                (true, Some(v)) => *v,
+                _ => (100 + n as i64 * 37) % (max + 1),
+            };
+            Value::Text(crate::decimal::format_units(units, scale))
+        }
         ColumnType::Double => {
             let b = [0.0, f64::MAX, f64::MIN_POSITIVE, -1.5e300, 1.0e-300, -0.5];
             match (boundary, b.get(n as usize)) {
@@ -790,6 +800,14 @@ fn literal(
             text(&crate::rows::hyphenated(b))
         }
         (_, Value::Null) => "NULL".into(),
+        // The canonical text as SQLite's integer times 10^S.
+        (Backend::Sqlite, Value::Text(s)) if matches!(ty, ColumnType::Decimal { .. }) => {
+            let ColumnType::Decimal { precision, scale } = ty else {
+                return text(s);
+            };
+            crate::decimal::parse_units(s, precision, scale)
+                .map_or_else(|_| text(s), |u| u.to_string())
+        }
         (_, Value::Int(i)) => i.to_string(),
         (_, Value::Float(f)) => format!("{f:?}"),
         (_, Value::Text(s)) | (_, Value::Other(s)) => text(s),

@@ -460,6 +460,12 @@ impl Validator {
             (DefaultValue::Text(s), ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time) => (!is_canonical_calendar_text(ty, s)).then(|| {
                 (format!("a {} default must be its canonical text {}", ty.neutral_name(), calendar_form(ty)), format!("write e.g. `#[default(\"{}\")]`", calendar_example(ty)))
             }),
+            (DefaultValue::Text(_) | DefaultValue::Int(_) | DefaultValue::Float(_), ColumnType::Decimal { precision, scale }) => {
+                decimal_default_text(d).and_then(|text| crate::decimal::parse_units(&text, precision, scale)).err().map(|m| {
+                    (format!("a {} default must be a decimal that fits it exactly: {m}", ty.neutral_name()),
+                     format!("write e.g. `#[default(\"{}\")]` (as text, so no digit goes through a binary float)", crate::decimal::format_units(0, scale)))
+                })
+            }
             (DefaultValue::Text(s), ColumnType::Json) => (!looks_like_json(s)).then(|| {
                 ("a Json default must be JSON text".into(), "write e.g. `#[default(\"{}\")]` or `#[default(\"[]\")]`".into())
             }),
@@ -1141,6 +1147,32 @@ fn is_canonical_time(s: &str) -> bool {
     };
     let whole = matches!((num(0..2), num(3..5), num(6..8)), (Some(h), Some(m), Some(s)) if h < 24 && m < 60 && s < 60);
     whole && (b.len() == 8 || (b[8] == b'.' && num(9..15).is_some_and(|f| f != 0)))
+}
+
+/// The decimal text of a default for a `Decimal` column. A float literal
+/// counts only when its shortest form has at most 15 significant digits
+/// (then it is exactly the digits that were written).
+pub fn decimal_default_text(d: &DefaultValue) -> Result<String, String> {
+    match d {
+        DefaultValue::Text(s) => Ok(s.clone()),
+        DefaultValue::Int(i) => Ok(i.to_string()),
+        DefaultValue::Float(f) => {
+            let text = format!("{f}");
+            let digits = text
+                .trim_start_matches('-')
+                .replace('.', "")
+                .trim_start_matches('0')
+                .len();
+            if f.is_finite() && digits <= 15 && !text.contains(['e', 'E']) {
+                Ok(text)
+            } else {
+                Err(format!(
+                    "the float {text} may not be the digits that were written"
+                ))
+            }
+        }
+        other => Err(format!("`{}` is not a decimal", other.neutral_spelling())),
+    }
 }
 
 /// The canonical text form of a calendar type, for messages.

@@ -185,6 +185,55 @@ fn calendar_types_are_seeded_and_kept_through_a_generated_history_and_a_change_t
 }
 
 #[test]
+fn decimals_are_seeded_and_kept_through_a_generated_history_an_added_column_and_a_wider_precision()
+{
+    let dir = TempDir::new("data-decimal");
+    let src = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid/decimal.rs"),
+    )
+    .expect("fixture");
+    let schema = dir.write("schema/app.rs", &src);
+    let migrations = dir.path().join("migrations");
+    let new_migration = || {
+        let out = bin(&[
+            "migration",
+            "new",
+            "--schema",
+            s(&schema),
+            "--migrations",
+            s(&migrations),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    };
+    new_migration();
+    // A NOT NULL decimal with a default joins a table that holds rows: both
+    // backends fill them with the same value (SQLite's scaled integer).
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    // And a decimal's precision grows at the same scale.
+    let changed = src.replace(
+        "        #[default(3)]\n        whole -> Decimal<4, 0>,",
+        "        #[default(3)]\n        whole -> Decimal<6, 0>,\n        #[default(\"-0.25\")]\n        tax -> Decimal<8, 4>,",
+    );
+    assert_ne!(changed, src);
+    std::fs::write(&schema, changed).expect("write");
+    new_migration();
+    let report = check(&schema, &migrations, &live_support::postgres_url()).expect("check runs");
+    assert!(report.is_clean(), "{}", report.render());
+    assert!(report.data.findings.is_empty(), "{}", report.data.render());
+    assert!(
+        report.data.not_seeded.is_empty(),
+        "{}",
+        report.data.render()
+    );
+    assert_eq!(report.data.steps, 2, "{}", report.data.render());
+    assert!(report.data.rows_seeded.postgres > 0);
+    assert_eq!(
+        report.data.rows_seeded.postgres,
+        report.data.rows_seeded.sqlite
+    );
+}
+
+#[test]
 fn a_row_losing_or_value_changing_sqlite_migration_fails_check_with_names_and_counts() {
     let dir = TempDir::new("data-lose");
     let (schema, migrations) = history_with_hand_written(

@@ -38,4 +38,15 @@ pub mod postgres_types {
         include_str!(concat!(env!("OUT_DIR"), "/postgres_types.postgres.sql"));
 }
 
+pub mod decimal {
+    //! Generated from `cloacina-codegen/tests/fixtures/valid/decimal.rs`:
+    //! `Decimal<P, S>` as key, defaults and checks.
+    include!(concat!(env!("OUT_DIR"), "/decimal.rs"));
+
+    /// The PostgreSQL DDL generated for the fixture.
+    pub const POSTGRES_DDL: &str = include_str!(concat!(env!("OUT_DIR"), "/decimal.postgres.sql"));
+    /// The SQLite DDL generated for the fixture.
+    pub const SQLITE_DDL: &str = include_str!(concat!(env!("OUT_DIR"), "/decimal.sqlite.sql"));
+}
+
 pub mod support;

@@ -303,6 +303,9 @@ fn seed_sql(backend: Backend, c: &Column, i: i64) -> String {
         }
         // Never generated here (the tables are on both backends).
         ColumnType::Postgres(p) => format!("'{}'::{}", zero_text(c.ty), p.sql()),
+        // Row i holds i units of 10^-S: PostgreSQL's NUMERIC text, SQLite's integer.
+        ColumnType::Decimal { .. } if pg => seed_text(c.ty, false, i),
+        ColumnType::Decimal { .. } => i.to_string(),
     }
 }
 
@@ -324,6 +327,8 @@ fn seed_text(ty: ColumnType, nullable: bool, i: i64) -> String {
         ColumnType::Date => format!("2024-01-0{i}"),
         ColumnType::Time => format!("10:00:0{i}.500000"),
         ColumnType::Postgres(_) => zero_text(ty),
+        ColumnType::Decimal { scale: 0, .. } => i.to_string(),
+        ColumnType::Decimal { scale, .. } => format!("0.{i:0>w$}", w = usize::from(scale)),
     }
 }
 
@@ -341,6 +346,8 @@ fn zero_text(ty: ColumnType) -> String {
         ColumnType::Date => "1970-01-01".into(),
         ColumnType::Time => "00:00:00".into(),
         ColumnType::Postgres(p) => cloacina_codegen::internals::render::ddl::pg_zero(p).into(),
+        ColumnType::Decimal { scale: 0, .. } => "0".into(),
+        ColumnType::Decimal { scale, .. } => format!("0.{}", "0".repeat(usize::from(scale))),
     }
 }
 

@@ -818,6 +818,31 @@ fn column_type(
             ty
         }
         "date" => ColumnType::Date,
+        // typmod = (precision << 16 | scale) + 4; -1 when unconstrained.
+        "numeric" if c.typmod >= 4 => {
+            let precision = ((c.typmod - 4) >> 16) & 0xffff;
+            let scale = (c.typmod - 4) & 0xffff;
+            let max = i32::from(crate::decimal::MAX_PRECISION);
+            if precision > max || scale > precision {
+                return Err(format!(
+                    "type {} has no neutral type: Decimal<P, S> takes P <= {max} and S <= P \
+                     (SQLite stores the value times 10^S in 64 bits); keep the column on \
+                     PostgreSQL only, or narrow it",
+                    c.formatted
+                ));
+            }
+            ColumnType::Decimal {
+                precision: precision as u8,
+                scale: scale as u8,
+            }
+        }
+        "numeric" => {
+            return Err(
+                "unconstrained numeric has no neutral type: Decimal<P, S> needs its precision \
+                 and scale (declare numeric(P,S) with P <= 18 to read it as Decimal<P, S>)"
+                    .into(),
+            )
+        }
         "citext" => {
             return Err(
                 "case-insensitive text (extension citext); Text would compare case-sensitively"
@@ -878,6 +903,28 @@ pub fn parse_default(ty: ColumnType, expr: &str) -> Option<DefaultValue> {
             }
             _ => None,
         };
+    }
+    if let ColumnType::Decimal { precision, scale } = ty {
+        // `1.50`, `0`, `'-1.50'::numeric`, `(5)::numeric`.
+        let mut t = expr.trim();
+        loop {
+            let before = t;
+            if let Some(i) = t.rfind("::") {
+                t = &t[..i];
+            }
+            t = t
+                .trim()
+                .trim_start_matches('(')
+                .trim_end_matches(')')
+                .trim_matches('\'')
+                .trim();
+            if t == before {
+                break;
+            }
+        }
+        return crate::decimal::canonical(t, precision, scale)
+            .ok()
+            .map(DefaultValue::Text);
     }
     let calendar = matches!(
         ty,
@@ -1104,5 +1151,26 @@ mod tests {
             parse_default(T::Text { max_len: None }, "md5((random())::text)"),
             None
         );
+    }
+
+    #[test]
+    fn decimal_defaults_are_canonical_text_with_the_scale() {
+        use DefaultValue as D;
+        let ty = ColumnType::Decimal {
+            precision: 10,
+            scale: 2,
+        };
+        let text = |s: &str| Some(D::Text(s.into()));
+        for (expr, want) in [
+            ("1.50", text("1.50")),
+            ("0", text("0.00")),
+            ("(5)::numeric", text("5.00")),
+            ("'-1.5'::numeric", text("-1.50")),
+            // A default the column would round is no neutral default.
+            ("1.555", None),
+            ("random()", None),
+        ] {
+            assert_eq!(parse_default(ty, expr), want, "{expr}");
+        }
     }
 }

@@ -429,6 +429,7 @@ impl Reader {
         foreign_keys(conn, target, m, &info, &mut t)?;
         self.deferrable_notes(&info, &t);
         self.indexes(conn, target, m, &info, sql_of, &mut t)?;
+        decimal_literals(&mut t);
         Ok(t)
     }
 
@@ -667,6 +668,38 @@ impl Reader {
     }
 }
 
+/// Checks and index predicates of a table with a `Decimal` column in the
+/// neutral language: SQLite stores the literals compared with a decimal
+/// column scaled (`amount > -150` for `amount > -1.50`), which neutral text
+/// would read as another number.
+fn decimal_literals(t: &mut Table) {
+    if !t
+        .columns
+        .iter()
+        .any(|c| matches!(c.ty, ColumnType::Decimal { .. }))
+    {
+        return;
+    }
+    let view = t.clone();
+    let neutral =
+        |text: &str| crate::normalize::by_meaning_from(text, &view, Some(Backend::Sqlite));
+    for c in &mut t.checks {
+        if let CheckExpr::Raw {
+            sql: Some(sql),
+            postgres: None,
+            sqlite: None,
+        } = &mut c.expr
+        {
+            *sql = neutral(sql);
+        }
+    }
+    for ix in &mut t.indexes {
+        if let Some(p) = &mut ix.predicate {
+            *p = neutral(p);
+        }
+    }
+}
+
 /// A table's foreign keys, named as its `CREATE TABLE` names them.
 fn foreign_keys(
     conn: &mut SqliteConnection,
@@ -823,6 +856,9 @@ fn fold(ty: ColumnType, k: ImplicitCheck) -> Option<ColumnType> {
         (T::Double | T::Float, ImplicitCheck::FloatRange) => Some(T::Float),
         (T::Text { max_len: None }, ImplicitCheck::Calendar(c)) => Some(c),
         (c, ImplicitCheck::Calendar(k)) if c == k => Some(c),
+        (T::Integer | T::BigInt, ImplicitCheck::Decimal { precision, scale }) => {
+            Some(T::Decimal { precision, scale })
+        }
         _ => None,
     }
 }
@@ -835,6 +871,15 @@ pub fn parse_default(ty: ColumnType, expr: &str) -> Option<DefaultValue> {
     let source = crate::expr::Source::Stored(crate::model::Backend::Sqlite);
     if let Ok(e) = crate::expr::parse_default_for(expr, source, "", ty) {
         return Some(DefaultValue::Expr(e));
+    }
+    if let ColumnType::Decimal { scale, .. } = ty {
+        // The integer times 10^S.
+        let t = expr.trim().trim_start_matches('(').trim_end_matches(')');
+        return t
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .map(|u| DefaultValue::Text(crate::decimal::format_units(u, scale)));
     }
     let toks = canonical_tokens(expr, true);
     if matches!(
@@ -1003,6 +1048,32 @@ mod tests {
         }
         assert_eq!(notes.len(), 1);
         assert!(notes[0].message.contains("NUMERIC(10,2)"));
+        // A decimal's scaled integer, as its canonical text.
+        assert_eq!(
+            parse_default(
+                ColumnType::Decimal {
+                    precision: 10,
+                    scale: 2
+                },
+                "-150"
+            ),
+            Some(D::Text("-1.50".into()))
+        );
+        // The tagged range check folds an INTEGER back to its Decimal<P, S>;
+        // the same range without the tag stays a check.
+        let check = crate::render::sqlite::decimal_check("c", 12, 2);
+        let k = fold_implicit_check("c", &check).expect("decimal check");
+        assert_eq!(
+            fold(ColumnType::BigInt, k),
+            Some(ColumnType::Decimal {
+                precision: 12,
+                scale: 2
+            })
+        );
+        assert_eq!(
+            fold_implicit_check("c", "c BETWEEN -999999999999 AND 999999999999"),
+            None
+        );
         use DefaultValue as D;
         assert_eq!(
             parse_default(

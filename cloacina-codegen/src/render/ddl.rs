@@ -98,6 +98,12 @@ pub trait Dialect: Send + Sync {
         if value { "TRUE" } else { "FALSE" }.to_string()
     }
 
+    /// A `Decimal<_, scale>` value given in units of `10^-scale`: its
+    /// canonical digits (PostgreSQL's `NUMERIC` literal).
+    fn decimal_literal(&self, units: i64, scale: u8) -> String {
+        crate::decimal::format_units(units, scale)
+    }
+
     /// A string default on a column of type `ty`. The text is already in
     /// the canonical form for that type (a hyphenated UUID, a timestamp
     /// `YYYY-MM-DDTHH:MM:SS.ffffffZ`, JSON text). The shared default is a
@@ -109,6 +115,19 @@ pub trait Dialect: Send + Sync {
 
     /// The SQL of a column default (what follows `DEFAULT`).
     fn default_sql(&self, column: &Column, default: &DefaultValue) -> String {
+        if let ColumnType::Decimal { precision, scale } = column.ty {
+            let text = match default {
+                DefaultValue::Int(i) => Some(i.to_string()),
+                DefaultValue::Text(t) => Some(t.clone()),
+                _ => None,
+            };
+            // `validate` refused a default that does not fit; one that got
+            // here anyway is written as it is, for the database to refuse.
+            if let Some(Ok(units)) = text.map(|t| crate::decimal::parse_units(&t, precision, scale))
+            {
+                return self.decimal_literal(units, scale);
+            }
+        }
         match default {
             DefaultValue::Now => self.now_default(),
             DefaultValue::Uuid => self.random_uuid_default(),
@@ -449,6 +468,7 @@ pub trait Dialect: Send + Sync {
             ColumnType::Date => DefaultValue::Text("1970-01-01".into()),
             ColumnType::Time => DefaultValue::Text("00:00:00".into()),
             ColumnType::Postgres(p) => DefaultValue::Text(pg_zero(p).into()),
+            ColumnType::Decimal { .. } => DefaultValue::Int(0),
         };
         self.default_sql(column, &v)
     }

@@ -132,9 +132,13 @@ pub fn render(
         .tables
         .iter()
         .any(|t| t.columns.iter().any(|c| is_calendar(c.ty)));
+    let decimal = schema
+        .tables
+        .iter()
+        .any(|t| t.columns.iter().any(|c| is_decimal(c.ty)));
     out.push_str(&pretty(
         "connection",
-        connection_module(&backends, calendar)?,
+        connection_module(&backends, calendar, decimal)?,
     )?);
     Ok(out)
 }
@@ -180,7 +184,13 @@ fn is_calendar(ty: ColumnType) -> bool {
     )
 }
 
-fn connection_module(backends: &[Backend], calendar: bool) -> Result<TokenStream> {
+/// Whether `ty` is a `Decimal<P, S>`, whose SQL type (generic over the
+/// scale) is named only where a schema uses one.
+fn is_decimal(ty: ColumnType) -> bool {
+    matches!(ty, ColumnType::Decimal { .. })
+}
+
+fn connection_module(backends: &[Backend], calendar: bool, decimal: bool) -> Result<TokenStream> {
     let variants = backends.iter().map(|b| match b {
         Backend::Postgres => quote! {
             /// A PostgreSQL connection.
@@ -191,7 +201,10 @@ fn connection_module(backends: &[Backend], calendar: bool) -> Result<TokenStream
             Sqlite(diesel::SqliteConnection)
         },
     });
-    let multi = multi_backend_impls(calendar);
+    let mut multi = multi_backend_impls(calendar);
+    if decimal {
+        multi.extend(decimal_multi_backend_impls());
+    }
     Ok(quote! {
         /// The connection enum that picks its backend at run time.
         pub mod connection {
@@ -274,6 +287,34 @@ fn multi_backend_impls(calendar: bool) -> TokenStream {
         #calendar_imports
 
         #(#impls)*
+    }
+}
+
+/// The `MultiBackend` glue of `DbDecimal<S>` (the three impls of
+/// [`multi_backend_impls`], generic over the scale), written only when the
+/// schema has a `Decimal` column.
+fn decimal_multi_backend_impls() -> TokenStream {
+    quote! {
+        use super::types::{DbDecimal, UniversalDecimal};
+
+        impl<const S: u8> HasSqlType<DbDecimal<S>> for MultiBackend {
+            fn metadata(lookup: &mut Self::MetadataLookup) -> Self::TypeMetadata {
+                MultiBackend::lookup_sql_type::<DbDecimal<S>>(lookup)
+            }
+        }
+
+        impl<const S: u8> FromSql<DbDecimal<S>, MultiBackend> for UniversalDecimal {
+            fn from_sql(bytes: <MultiBackend as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+                bytes.from_sql::<UniversalDecimal, DbDecimal<S>>()
+            }
+        }
+
+        impl<const S: u8> ToSql<DbDecimal<S>, MultiBackend> for UniversalDecimal {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, MultiBackend>) -> serialize::Result {
+                out.set_value((DbDecimal::<S>, self));
+                Ok(IsNull::No)
+            }
+        }
     }
 }
 
@@ -384,6 +425,8 @@ fn unified_sql_type(ty: ColumnType) -> String {
         ColumnType::Date => "DbDate",
         ColumnType::Time => "DbTime",
         ColumnType::Postgres(p) => return p.diesel(),
+        // With its scale as the generic argument (see `table_module`).
+        ColumnType::Decimal { .. } => "DbDecimal",
     }
     .into()
 }
@@ -403,6 +446,9 @@ fn native_sql_type(ty: ColumnType, backend: Backend) -> String {
         (Backend::Sqlite, ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time) => {
             "Text"
         }
+        (Backend::Postgres, ColumnType::Decimal { .. }) => "Numeric",
+        // The value times 10^S.
+        (Backend::Sqlite, ColumnType::Decimal { .. }) => "BigInt",
         (_, ColumnType::Text { .. }) => "Text",
         (_, ColumnType::SmallInt) => "SmallInt",
         (_, ColumnType::Integer) => "Integer",
@@ -481,6 +527,9 @@ fn table_module(schema: &Schema, flavour: Flavour, name: &str, doc: &str) -> Str
                     "            use super::super::super::types::{DbDate, DbNaiveTimestamp, DbTime};\n",
                 );
             }
+            if t.columns.iter().any(|c| is_decimal(c.ty)) {
+                out.push_str("            use super::super::super::types::DbDecimal;\n");
+            }
         }
         out.push('\n');
         doc_lines(&mut out, "            ", &t.docs);
@@ -498,10 +547,14 @@ fn table_module(schema: &Schema, flavour: Flavour, name: &str, doc: &str) -> Str
             if let Some(sql) = &c.sql_name {
                 out.push_str(&format!("                #[sql_name = \"{sql}\"]\n"));
             }
-            let base = match flavour {
+            let mut base = match flavour {
                 Flavour::Unified => unified_sql_type(c.ty),
                 Flavour::Native(b) => native_sql_type(c.ty, b),
-            };
+            }
+            .to_string();
+            if let (Flavour::Unified, ColumnType::Decimal { scale, .. }) = (flavour, c.ty) {
+                base = format!("{base}<{scale}>");
+            }
             let ty = if c.nullable {
                 format!("Nullable<{base}>")
             } else {
@@ -576,6 +629,7 @@ fn rust_type(ty: ColumnType) -> TokenStream {
         ColumnType::NaiveTimestamp => quote!(super::types::UniversalNaiveTimestamp),
         ColumnType::Date => quote!(super::types::UniversalDate),
         ColumnType::Time => quote!(super::types::UniversalTime),
+        ColumnType::Decimal { .. } => quote!(super::types::UniversalDecimal),
         ColumnType::Postgres(p) => pg_rust_type(p),
     }
 }

@@ -40,6 +40,7 @@ fn rust_type(ty: ColumnType) -> std::borrow::Cow<'static, str> {
         ColumnType::Date => "super::types::UniversalDate",
         ColumnType::Time => "super::types::UniversalTime",
         ColumnType::Postgres(p) => return p.rust().into(),
+        ColumnType::Decimal { .. } => "super::types::UniversalDecimal",
     }
     .into()
 }

@@ -61,6 +61,7 @@ impl Dialect for Postgres {
             ColumnType::Date => "DATE".into(),
             ColumnType::Time => "TIME".into(),
             ColumnType::Postgres(p) => p.sql(),
+            ColumnType::Decimal { precision, scale } => format!("NUMERIC({precision},{scale})"),
         }
     }
 

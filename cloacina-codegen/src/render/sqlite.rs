@@ -117,6 +117,16 @@ pub fn calendar_check(c: &str, ty: ColumnType) -> String {
     )
 }
 
+/// The implicit check of a `Decimal<P, S>` column, stored as an `INTEGER`
+/// holding the value times `10^S`: the integer has at most `P` digits, and
+/// the constant tag `'Decimal<P, S>' IS NOT NULL` (always true) carries the
+/// scale, which a `STRICT` table's declared type cannot, so that `inspect`
+/// reads the column back as the same `Decimal<P, S>`.
+pub fn decimal_check(c: &str, precision: u8, scale: u8) -> String {
+    let max = crate::decimal::max_units(precision);
+    format!("{c} BETWEEN -{max} AND {max} AND 'Decimal<{precision}, {scale}>' IS NOT NULL")
+}
+
 /// The current instant as canonical timestamp text.
 const NOW: &str = "(strftime('%Y-%m-%dT%H:%M:%f000Z', 'now'))";
 
@@ -141,9 +151,11 @@ impl Dialect for Sqlite {
             | ColumnType::NaiveTimestamp
             | ColumnType::Date
             | ColumnType::Time => "TEXT",
-            ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt | ColumnType::Bool => {
-                "INTEGER"
-            }
+            ColumnType::SmallInt
+            | ColumnType::Integer
+            | ColumnType::BigInt
+            | ColumnType::Bool
+            | ColumnType::Decimal { .. } => "INTEGER",
             ColumnType::Double | ColumnType::Float => "REAL",
             // Validation keeps these out of every table SQLite has; the
             // PostgreSQL spelling (never a silent TEXT) if one gets here.
@@ -166,6 +178,7 @@ impl Dialect for Sqlite {
             ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time => {
                 Some(calendar_check(c, column.ty))
             }
+            ColumnType::Decimal { precision, scale } => Some(decimal_check(c, precision, scale)),
             ColumnType::Text { max_len: None }
             | ColumnType::BigInt
             | ColumnType::Double
@@ -192,6 +205,10 @@ impl Dialect for Sqlite {
 
     fn random_uuid_default(&self) -> String {
         RANDOM_UUID.into()
+    }
+
+    fn decimal_literal(&self, units: i64, _scale: u8) -> String {
+        units.to_string()
     }
 
     fn bool_literal(&self, value: bool) -> String {

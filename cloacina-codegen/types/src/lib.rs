@@ -2,10 +2,10 @@
 //!
 //! The generated `table!` modules name the custom SQL types of this crate
 //! ([`DbUuid`], [`DbTimestamp`], [`DbBool`], [`DbJson`], [`DbNaiveTimestamp`],
-//! [`DbDate`], [`DbTime`]); the generated models hold its values
-//! ([`UniversalUuid`], [`UniversalTimestamp`], [`UniversalBool`],
+//! [`DbDate`], [`DbTime`], [`DbDecimal`]); the generated models hold its
+//! values ([`UniversalUuid`], [`UniversalTimestamp`], [`UniversalBool`],
 //! [`UniversalJson`], [`UniversalNaiveTimestamp`], [`UniversalDate`],
-//! [`UniversalTime`]), which read and write identically on PostgreSQL and
+//! [`UniversalTime`], [`UniversalDecimal`]), which read and write identically on PostgreSQL and
 //! SQLite.
 //!
 //! **Two timestamps, named apart.** The neutral `Timestamp` ([`DbTimestamp`],
@@ -46,7 +46,13 @@
 //! - `serde`: `Serialize`/`Deserialize` for the universal value types (UUIDs
 //!   as hyphenated text, timestamps in the canonical
 //!   `YYYY-MM-DDTHH:MM:SS.ffffffZ` form, naive timestamps, dates and times
-//!   in their canonical SQLite text, JSON as itself).
+//!   in their canonical SQLite text, decimals as plain digit text, JSON as
+//!   itself).
+//!
+//! **The exact decimal.** `Decimal<P, S>` columns use [`DbDecimal<S>`]
+//! (`NUMERIC(P, S)` on PostgreSQL, an `INTEGER` holding the value times
+//! `10^S` on SQLite) and [`UniversalDecimal`] over `bigdecimal::BigDecimal`;
+//! a value that does not fit the scale is an error, never rounded.
 //!
 //! Enable the features of every backend the generator was asked for (its
 //! `Builder::backends`); `postgres` and `sqlite` are on by default.
@@ -609,6 +615,186 @@ impl From<UniversalTime> for NaiveTime {
 impl fmt::Display for UniversalTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_canonical_string())
+    }
+}
+
+/// The largest precision of an exact decimal: its value times `10^S` fits
+/// SQLite's 64-bit `INTEGER` (`10^18 - 1 < 2^63`).
+pub const DECIMAL_MAX_PRECISION: u8 = 18;
+
+/// An exact decimal with `S` digits after the point: PostgreSQL
+/// `NUMERIC(P, S)`; SQLite `INTEGER` holding the value times `10^S` (so
+/// rows sort, compare and `SUM` exactly). The precision `P` is the column's
+/// check (SQLite) or declared type (PostgreSQL); the scale is part of the
+/// SQL type because both backends need it to write and read a value.
+#[derive(Debug, Clone, Copy, Default, diesel::query_builder::QueryId)]
+pub struct DbDecimal<const S: u8>;
+
+impl<const S: u8> sql_types::SqlType for DbDecimal<S> {
+    type IsNull = sql_types::is_nullable::NotNull;
+}
+
+impl<const S: u8> sql_types::SingleValue for DbDecimal<S> {}
+
+/// An exact decimal that reads and writes identically on every backend
+/// (see [`DbDecimal`]). A value with more digits after the point than the
+/// column's scale is refused on writing, never rounded; one with more
+/// digits before it than the precision allows is refused by the database
+/// (PostgreSQL's `numeric field overflow`, SQLite's check). Read back with
+/// exactly the column's scale (`1.5` in a scale-2 column reads as `1.50`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default, AsExpression, FromSqlRow)]
+#[diesel(sql_type = DbDecimal<0>)]
+#[diesel(sql_type = DbDecimal<1>)]
+#[diesel(sql_type = DbDecimal<2>)]
+#[diesel(sql_type = DbDecimal<3>)]
+#[diesel(sql_type = DbDecimal<4>)]
+#[diesel(sql_type = DbDecimal<5>)]
+#[diesel(sql_type = DbDecimal<6>)]
+#[diesel(sql_type = DbDecimal<7>)]
+#[diesel(sql_type = DbDecimal<8>)]
+#[diesel(sql_type = DbDecimal<9>)]
+#[diesel(sql_type = DbDecimal<10>)]
+#[diesel(sql_type = DbDecimal<11>)]
+#[diesel(sql_type = DbDecimal<12>)]
+#[diesel(sql_type = DbDecimal<13>)]
+#[diesel(sql_type = DbDecimal<14>)]
+#[diesel(sql_type = DbDecimal<15>)]
+#[diesel(sql_type = DbDecimal<16>)]
+#[diesel(sql_type = DbDecimal<17>)]
+#[diesel(sql_type = DbDecimal<18>)]
+pub struct UniversalDecimal(pub bigdecimal::BigDecimal);
+
+impl UniversalDecimal {
+    /// The value with exactly `scale` digits after the point, or an error
+    /// naming the value when that would round it.
+    ///
+    /// # Errors
+    /// More significant digits after the point than `scale`.
+    pub fn with_exact_scale(&self, scale: u8) -> Result<bigdecimal::BigDecimal, String> {
+        let scaled = self.0.with_scale(i64::from(scale));
+        if scaled != self.0 {
+            return Err(format!(
+                "DbDecimal<{scale}>: {} has more than {scale} digits after the point; \
+                 round it explicitly (it is never rounded silently)",
+                self.0
+            ));
+        }
+        Ok(scaled)
+    }
+
+    /// The value times `10^scale` as a 64-bit integer (SQLite's storage).
+    ///
+    /// # Errors
+    /// More digits after the point than `scale`, or a value that does not
+    /// fit 64 bits.
+    pub fn scaled_units(&self, scale: u8) -> Result<i64, String> {
+        let (units, _) = self.with_exact_scale(scale)?.into_bigint_and_exponent();
+        i64::try_from(&units).map_err(|_| {
+            format!(
+                "DbDecimal<{scale}>: {} does not fit a precision of {DECIMAL_MAX_PRECISION} digits",
+                self.0
+            )
+        })
+    }
+
+    /// The value `units / 10^scale`.
+    pub fn from_scaled_units(units: i64, scale: u8) -> Self {
+        Self(bigdecimal::BigDecimal::new(units.into(), i64::from(scale)))
+    }
+
+    /// The canonical text: plain digits, a `-` sign, as many digits after
+    /// the point as the value carries (no exponent).
+    pub fn to_canonical_string(&self) -> String {
+        self.0.to_plain_string()
+    }
+
+    /// Reads a plain decimal (`-12.50`, `3`, `0.001`).
+    ///
+    /// # Errors
+    /// Anything else, with what was expected.
+    pub fn parse_text(s: &str) -> Result<Self, String> {
+        let t = s.trim();
+        let digits = t.strip_prefix('-').unwrap_or(t);
+        let plain = !digits.is_empty()
+            && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+            && digits.matches('.').count() <= 1
+            && digits.chars().any(|c| c.is_ascii_digit());
+        if !plain {
+            return Err(format!(
+                "DbDecimal: cannot parse {s:?}; expected plain digits such as -12.50"
+            ));
+        }
+        t.parse::<bigdecimal::BigDecimal>()
+            .map(Self)
+            .map_err(|e| format!("DbDecimal: cannot parse {s:?}: {e}"))
+    }
+}
+
+impl From<bigdecimal::BigDecimal> for UniversalDecimal {
+    fn from(d: bigdecimal::BigDecimal) -> Self {
+        Self(d)
+    }
+}
+
+impl From<UniversalDecimal> for bigdecimal::BigDecimal {
+    fn from(d: UniversalDecimal) -> Self {
+        d.0
+    }
+}
+
+impl std::str::FromStr for UniversalDecimal {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::parse_text(s)
+    }
+}
+
+impl fmt::Display for UniversalDecimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_canonical_string())
+    }
+}
+
+#[cfg(test)]
+mod decimal_tests {
+    use super::*;
+
+    #[test]
+    fn scaled_units_are_exact_or_refused() {
+        let d = |s: &str| UniversalDecimal::parse_text(s).expect("decimal");
+        assert_eq!(d("1.5").scaled_units(2), Ok(150));
+        assert_eq!(d("-0.01").scaled_units(2), Ok(-1));
+        assert_eq!(d("0").scaled_units(4), Ok(0));
+        assert_eq!(d("1.500").scaled_units(2), Ok(150));
+        let err = d("1.555").scaled_units(2).expect_err("would round");
+        assert!(err.contains("never rounded"), "{err}");
+        assert_eq!(
+            d("999999999999999999").scaled_units(0),
+            Ok(999_999_999_999_999_999)
+        );
+        assert!(d("99999999999999999999").scaled_units(0).is_err());
+    }
+
+    #[test]
+    fn units_read_back_with_the_column_scale() {
+        let v = UniversalDecimal::from_scaled_units(-150, 2);
+        assert_eq!(v.to_canonical_string(), "-1.50");
+        assert_eq!(UniversalDecimal::from_scaled_units(7, 0).to_string(), "7");
+        assert_eq!(
+            UniversalDecimal::from_scaled_units(5, 3).to_string(),
+            "0.005"
+        );
+    }
+
+    #[test]
+    fn only_plain_text_parses() {
+        for bad in ["", "-", ".", "1e5", "1.2.3", "abc", "+1", "1,5"] {
+            assert!(UniversalDecimal::parse_text(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            UniversalDecimal::parse_text("-12.50").map(|d| d.to_string()),
+            Ok("-12.50".to_string())
+        );
     }
 }
 

@@ -7,10 +7,13 @@ use diesel::deserialize::{self, FromSql};
 use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, IsNull, Output, ToSql};
 
+use bigdecimal::BigDecimal;
+use diesel::pg::data_types::PgNumeric;
+
 use crate::{
-    uuid_from_bytes, DbBool, DbDate, DbJson, DbNaiveTimestamp, DbTime, DbTimestamp, DbUuid,
-    UniversalBool, UniversalDate, UniversalJson, UniversalNaiveTimestamp, UniversalTime,
-    UniversalTimestamp, UniversalUuid,
+    uuid_from_bytes, DbBool, DbDate, DbDecimal, DbJson, DbNaiveTimestamp, DbTime, DbTimestamp,
+    DbUuid, UniversalBool, UniversalDate, UniversalDecimal, UniversalJson, UniversalNaiveTimestamp,
+    UniversalTime, UniversalTimestamp, UniversalUuid,
 };
 
 impl ToSql<DbUuid, Pg> for UniversalUuid {
@@ -165,5 +168,27 @@ impl FromSql<DbTime, Pg> for UniversalTime {
             .map(Self)
             // PostgreSQL accepts 24:00:00, which no NaiveTime holds.
             .ok_or_else(|| format!("DbTime: {micros} µs after midnight is not a time of day (24:00:00 is not supported)").into())
+    }
+}
+
+impl<const S: u8> diesel::sql_types::HasSqlType<DbDecimal<S>> for Pg {
+    fn metadata(lookup: &mut Self::MetadataLookup) -> Self::TypeMetadata {
+        <Pg as diesel::sql_types::HasSqlType<diesel::sql_types::Numeric>>::metadata(lookup)
+    }
+}
+
+impl<const S: u8> ToSql<DbDecimal<S>, Pg> for UniversalDecimal {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+        // PostgreSQL would round a value with more digits after the point
+        // than the column's scale; refuse it here instead.
+        let numeric = PgNumeric::from(self.with_exact_scale(S)?);
+        ToSql::<diesel::sql_types::Numeric, Pg>::to_sql(&numeric, &mut out.reborrow())
+    }
+}
+
+impl<const S: u8> FromSql<DbDecimal<S>, Pg> for UniversalDecimal {
+    fn from_sql(value: PgValue<'_>) -> deserialize::Result<Self> {
+        let d = <BigDecimal as FromSql<diesel::sql_types::Numeric, Pg>>::from_sql(value)?;
+        Ok(Self(d.with_scale(i64::from(S))))
     }
 }

@@ -10,8 +10,8 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::{
-    UniversalBool, UniversalDate, UniversalJson, UniversalNaiveTimestamp, UniversalTime,
-    UniversalTimestamp, UniversalUuid,
+    UniversalBool, UniversalDate, UniversalDecimal, UniversalJson, UniversalNaiveTimestamp,
+    UniversalTime, UniversalTimestamp, UniversalUuid,
 };
 
 impl Serialize for UniversalUuid {
@@ -85,6 +85,19 @@ macro_rules! text_serde {
 }
 
 text_serde!(UniversalNaiveTimestamp, UniversalDate, UniversalTime);
+
+impl Serialize for UniversalDecimal {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_canonical_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for UniversalDecimal {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Self::parse_text(&text).map_err(D::Error::custom)
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -6,9 +6,9 @@ use diesel::sql_types;
 use diesel::sqlite::{Sqlite, SqliteType, SqliteValue};
 
 use crate::{
-    uuid_from_bytes, DbBool, DbDate, DbJson, DbNaiveTimestamp, DbTime, DbTimestamp, DbUuid,
-    UniversalBool, UniversalDate, UniversalJson, UniversalNaiveTimestamp, UniversalTime,
-    UniversalTimestamp, UniversalUuid,
+    uuid_from_bytes, DbBool, DbDate, DbDecimal, DbJson, DbNaiveTimestamp, DbTime, DbTimestamp,
+    DbUuid, UniversalBool, UniversalDate, UniversalDecimal, UniversalJson, UniversalNaiveTimestamp,
+    UniversalTime, UniversalTimestamp, UniversalUuid,
 };
 
 /// Fails with a clear message unless SQLite reports the expected storage class.
@@ -135,5 +135,26 @@ impl ToSql<DbTime, Sqlite> for UniversalTime {
 impl FromSql<DbTime, Sqlite> for UniversalTime {
     fn from_sql(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
         Ok(Self::parse_text(&text_of(value, "DbTime")?)?)
+    }
+}
+
+impl<const S: u8> diesel::sql_types::HasSqlType<DbDecimal<S>> for Sqlite {
+    fn metadata(_: &mut ()) -> SqliteType {
+        SqliteType::Long
+    }
+}
+
+impl<const S: u8> ToSql<DbDecimal<S>, Sqlite> for UniversalDecimal {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+        out.set_value(self.scaled_units(S)?);
+        Ok(IsNull::No)
+    }
+}
+
+impl<const S: u8> FromSql<DbDecimal<S>, Sqlite> for UniversalDecimal {
+    fn from_sql(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
+        expect_sqlite_type(&value, SqliteType::Long, "DbDecimal")?;
+        let units = <i64 as FromSql<sql_types::BigInt, Sqlite>>::from_sql(value)?;
+        Ok(Self::from_scaled_units(units, S))
     }
 }
