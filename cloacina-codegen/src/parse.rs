@@ -76,6 +76,9 @@ struct Cx<'s> {
     /// The expression literals (`sql = "..."`, `where = "..."`, …) of the
     /// table being read, checked against it once all its columns are known.
     exprs: Vec<ExprLit>,
+    /// Try [`Cx::file_in_one_pass`] first (always, but in the test that
+    /// compares it with the general path).
+    one_pass: bool,
 }
 
 /// An expression string literal and the backend it is scoped to (`None`:
@@ -121,6 +124,7 @@ impl<'s> Cx<'s> {
             diags: Vec::new(),
             allowances: Vec::new(),
             exprs: Vec::new(),
+            one_pass: true,
         }
     }
 
@@ -197,6 +201,11 @@ impl<'s> Cx<'s> {
             );
             return schema;
         }
+        if self.one_pass {
+            if let Some(schema) = self.file_in_one_pass() {
+                return schema;
+            }
+        }
         let file = match self.lex_and_parse_file() {
             Ok(Some(f)) => f,
             // Too deeply nested: reported, and not given to syn.
@@ -209,11 +218,120 @@ impl<'s> Cx<'s> {
                 return schema;
             }
         };
-        for attr in &file.attrs {
+        self.file_attrs(&file.attrs);
+        for item in file.items {
+            self.item(item, &mut schema);
+        }
+        schema
+    }
+
+    /// The file read in one pass over one token buffer: `table!` and
+    /// `raw_sql!` bodies are parsed where they stand instead of being
+    /// collected as token streams into a `syn::File` and buffered again
+    /// one by one (the second buffer and the item tree cost about a tenth
+    /// of the generation time in the unoptimised build-script profile).
+    ///
+    /// `None`, with nothing recorded, whenever the result could differ
+    /// from the general path in [`Cx::file`] (which then runs and reports):
+    /// a BOM or shebang, input that does not lex or is nested too deeply,
+    /// an item syn cannot parse, or tokens a body left unread inside a
+    /// nested group (syn reports those only at the end of a buffer). So the
+    /// diagnostics, their order and spans are the general path's.
+    fn file_in_one_pass(&mut self) -> Option<Schema> {
+        let (content, shebang) = strip_bom_and_shebang(self.source);
+        if shebang.is_some() || content.len() != self.source.len() {
+            return None;
+        }
+        let tokens: proc_macro2::TokenStream = content.parse().ok()?;
+        if nesting_problem(&tokens).is_some() {
+            return None;
+        }
+        let (diags, allowances) = (self.diags.len(), self.allowances.len());
+        let mut schema = Schema::default();
+        match (|input: ParseStream| self.items_in_place(input, &mut schema)).parse2(tokens) {
+            Ok(()) => Some(schema),
+            Err(_) => {
+                self.diags.truncate(diags);
+                self.allowances.truncate(allowances);
+                self.exprs.clear();
+                None
+            }
+        }
+    }
+
+    /// The items of the file for [`Cx::file_in_one_pass`]: the inner
+    /// attributes, then each item; `table! { ... }` and `raw_sql! { ... }`
+    /// read in place, anything else parsed as a `syn::Item` and handled as
+    /// the general path does.
+    fn items_in_place(&mut self, input: ParseStream, schema: &mut Schema) -> syn::Result<()> {
+        let attrs = input.call(Attribute::parse_inner)?;
+        self.file_attrs(&attrs);
+        while !input.is_empty() {
+            let Some(kind) = braced_macro_ahead(input) else {
+                let item: syn::Item = input.parse()?;
+                self.item(item, schema);
+                continue;
+            };
+            let attrs = input.call(Attribute::parse_outer)?;
+            input.call(Ident::parse_any)?;
+            input.parse::<Token![!]>()?;
+            // The body is read from a fork so that tokens left inside a
+            // failed body do not count against the file; a body that parsed
+            // hands anything left in its nested groups on to the file
+            // (`advance_to`), where it makes the whole pass fall back.
+            let fork = input.fork();
+            let body;
+            let close = syn::braced!(body in fork).span.close();
+            let parsed = match kind {
+                MacroKind::Table => {
+                    self.reject_item_attrs(&attrs, "table!");
+                    match self.table_block(&body) {
+                        Ok(tables) => {
+                            schema.tables.extend(tables);
+                            true
+                        }
+                        Err(e) => {
+                            self.syn_err(eof_at_call_site(e, close), TABLE_HELP);
+                            false
+                        }
+                    }
+                }
+                MacroKind::Raw => {
+                    self.reject_item_attrs(&attrs, "raw_sql!");
+                    match self.raw_block_list(&body) {
+                        Ok(blocks) => {
+                            schema.raw_blocks.extend(blocks);
+                            true
+                        }
+                        Err(e) => {
+                            self.syn_err(eof_at_call_site(e, close), RAW_HELP);
+                            false
+                        }
+                    }
+                }
+            };
+            drop(body);
+            if parsed {
+                use syn::parse::discouraged::Speculative;
+                input.advance_to(&fork);
+            } else {
+                input.step(|cursor| match cursor.any_group() {
+                    Some((_, _, _, rest)) => Ok(((), rest)),
+                    None => Err(cursor.error("expected curly braces")),
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The file's inner attributes: `#![allow_drop(...)]` is kept, the
+    /// rest is not the parser's concern.
+    fn file_attrs(&mut self, attrs: &[Attribute]) {
+        for attr in attrs {
             if !attr.path().is_ident("allow_drop") {
                 continue;
             }
-            let span = self.span(attr.span());
+            let span = self.span(attr_span(attr));
             match attr.parse_args_with(ident_list_terminated) {
                 Ok(names) => self
                     .allowances
@@ -224,59 +342,60 @@ impl<'s> Cx<'s> {
                 Err(e) => self.attr_err(e, "allow_drop", "file"),
             }
         }
-        for item in file.items {
-            match item {
-                syn::Item::Macro(m) if m.mac.path.is_ident("table") => {
-                    self.reject_item_attrs(&m.attrs, "table!");
-                    // Moved, not cloned: the only reference left, so syn's
-                    // buffer takes its tokens without copying them.
-                    let tokens = m.mac.tokens;
-                    match (|input: ParseStream| self.table_block(input)).parse2(tokens) {
-                        Ok(tables) => schema.tables.extend(tables),
-                        Err(e) => self.syn_err(e, TABLE_HELP),
-                    }
-                }
-                syn::Item::Macro(m) if m.mac.path.is_ident("raw_sql") => {
-                    self.reject_item_attrs(&m.attrs, "raw_sql!");
-                    let tokens = m.mac.tokens;
-                    match (|input: ParseStream| self.raw_block_list(input)).parse2(tokens) {
-                        Ok(blocks) => schema.raw_blocks.extend(blocks),
-                        Err(e) => self.syn_err(e, RAW_HELP),
-                    }
-                }
-                other => {
-                    let what = match &other {
-                        syn::Item::Macro(m) => format!(
-                            "macro `{}!`",
-                            m.mac
-                                .path
-                                .segments
-                                .iter()
-                                .map(|s| s.ident.to_string())
-                                .collect::<Vec<_>>()
-                                .join("::")
-                        ),
-                        syn::Item::Use(_) => "`use` item".into(),
-                        syn::Item::Fn(_) => "function".into(),
-                        syn::Item::Struct(_) => "struct".into(),
-                        syn::Item::Mod(_) => "module".into(),
-                        _ => "item".into(),
-                    };
-                    let span = match &other {
-                        syn::Item::Macro(m) => m.mac.path.span(),
-                        _ => other.span(),
-                    };
-                    self.err(
-                        DiagCode::UnknownItem,
-                        span,
-                        format!("unexpected {what} in a schema file"),
-                        "not `table!` or `raw_sql!`",
-                        Some("a schema file holds only `table! { ... }` and `raw_sql! { ... }` items (and `//` or `//!` comments)".into()),
-                    );
+    }
+
+    /// One item of the file as `syn` parsed it.
+    fn item(&mut self, item: syn::Item, schema: &mut Schema) {
+        match item {
+            syn::Item::Macro(m) if m.mac.path.is_ident("table") => {
+                self.reject_item_attrs(&m.attrs, "table!");
+                // Moved, not cloned: the only reference left, so syn's
+                // buffer takes its tokens without copying them.
+                let tokens = m.mac.tokens;
+                match (|input: ParseStream| self.table_block(input)).parse2(tokens) {
+                    Ok(tables) => schema.tables.extend(tables),
+                    Err(e) => self.syn_err(e, TABLE_HELP),
                 }
             }
+            syn::Item::Macro(m) if m.mac.path.is_ident("raw_sql") => {
+                self.reject_item_attrs(&m.attrs, "raw_sql!");
+                let tokens = m.mac.tokens;
+                match (|input: ParseStream| self.raw_block_list(input)).parse2(tokens) {
+                    Ok(blocks) => schema.raw_blocks.extend(blocks),
+                    Err(e) => self.syn_err(e, RAW_HELP),
+                }
+            }
+            other => {
+                let what = match &other {
+                    syn::Item::Macro(m) => format!(
+                        "macro `{}!`",
+                        m.mac
+                            .path
+                            .segments
+                            .iter()
+                            .map(|s| s.ident.to_string())
+                            .collect::<Vec<_>>()
+                            .join("::")
+                    ),
+                    syn::Item::Use(_) => "`use` item".into(),
+                    syn::Item::Fn(_) => "function".into(),
+                    syn::Item::Struct(_) => "struct".into(),
+                    syn::Item::Mod(_) => "module".into(),
+                    _ => "item".into(),
+                };
+                let span = match &other {
+                    syn::Item::Macro(m) => m.mac.path.span(),
+                    _ => other.span(),
+                };
+                self.err(
+                DiagCode::UnknownItem,
+                span,
+                format!("unexpected {what} in a schema file"),
+                "not `table!` or `raw_sql!`",
+                Some("a schema file holds only `table! { ... }` and `raw_sql! { ... }` items (and `//` or `//!` comments)".into()),
+            );
+            }
         }
-        schema
     }
 
     /// [`parse_file`]; a too-deep file is reported here and gives `None`.
@@ -304,7 +423,7 @@ impl<'s> Cx<'s> {
             }
             self.err(
                 DiagCode::MisplacedAttribute,
-                a.span(),
+                attr_span(a),
                 format!("attributes cannot stand on the `{what}` macro itself"),
                 "put this inside the braces",
                 Some(format!("write attributes on the table or block inside `{what} {{ ... }}`, directly above its name")),
@@ -370,7 +489,7 @@ impl<'s> Cx<'s> {
                 auto_increment: false,
                 renamed_from: None,
                 span: self.span(cname.span()),
-                ty_span: self.span(ty.span()),
+                ty_span: self.span(type_span(&ty)),
             });
             col_attrs.push(attrs);
             if body.is_empty() {
@@ -844,7 +963,7 @@ impl<'s> Cx<'s> {
                     .and_then(|_| attr.parse_args_with(parse_backend))
                     .map(|b| table.scope = BackendScope::Only(b)),
                 "index" => {
-                    let span = self.span(attr.span());
+                    let span = self.span(attr_span(attr));
                     let mut lits = Vec::new();
                     attr.parse_args_with(|i: ParseStream| parse_index(i, None, &mut lits))
                         .map(|mut ix| {
@@ -854,17 +973,17 @@ impl<'s> Cx<'s> {
                         })
                         .and_then(|_| {
                             if table.indexes.last().is_some_and(|ix| ix.columns.is_empty()) {
-                                Err(syn::Error::new(attr.span(), "a table-level `#[index(...)]` must name at least one column, as in `#[index(status, created_at desc)]`"))
+                                Err(syn::Error::new(attr_span(attr), "a table-level `#[index(...)]` must name at least one column, as in `#[index(status, created_at desc)]`"))
                             } else {
                                 Ok(())
                             }
                         })
                 }
                 "unique" => {
-                    let span = self.span(attr.span());
+                    let span = self.span(attr_span(attr));
                     attr.parse_args_with(|i: ParseStream| parse_unique(i, None)).and_then(|u| {
                         if u.columns.is_empty() {
-                            Err(syn::Error::new(attr.span(), "a table-level `#[unique(...)]` must name its columns, as in `#[unique(workflow_id, task_name)]`"))
+                            Err(syn::Error::new(attr_span(attr), "a table-level `#[unique(...)]` must name its columns, as in `#[unique(workflow_id, task_name)]`"))
                         } else {
                             table.uniques.push(Unique { span, ..u });
                             Ok(())
@@ -872,7 +991,7 @@ impl<'s> Cx<'s> {
                     })
                 }
                 "check" => {
-                    let span = self.span(attr.span());
+                    let span = self.span(attr_span(attr));
                     let mut lits = Vec::new();
                     attr.parse_args_with(|i: ParseStream| parse_check(i, None, &mut lits))
                         .map(|c| {
@@ -881,13 +1000,13 @@ impl<'s> Cx<'s> {
                         })
                 }
                 "foreign_key" => {
-                    let span = self.span(attr.span());
+                    let span = self.span(attr_span(attr));
                     attr.parse_args_with(parse_table_fk).map(|fk| {
                         table.foreign_keys.push(ForeignKey { span, ..fk });
                     })
                 }
                 "allow_drop" => {
-                    let span = self.span(attr.span());
+                    let span = self.span(attr_span(attr));
                     attr.parse_args_with(ident_list_terminated).map(|cols| {
                         self.allowances
                             .extend(cols.into_iter().map(|column| Allowance {
@@ -913,7 +1032,7 @@ impl<'s> Cx<'s> {
             let Some(name) = self.check_place(attr, COLUMN_ATTRS, "column") else {
                 continue;
             };
-            let span = self.span(attr.span());
+            let span = self.span(attr_span(attr));
             let col = &mut table.columns[i];
             let res: syn::Result<()> = match name.as_str() {
                 "doc" => doc_line(attr).map(|d| col.docs.push(d)),
@@ -1010,7 +1129,7 @@ impl<'s> Cx<'s> {
     fn once(&mut self, seen: &mut bool, attr: &Attribute) -> syn::Result<()> {
         if *seen {
             return Err(syn::Error::new(
-                attr.span(),
+                attr_span(attr),
                 format!("`#[{}]` is given twice", path_name(attr)),
             ));
         }
@@ -1071,7 +1190,7 @@ impl<'s> Cx<'s> {
                         };
                         if block.part(backend).is_some() {
                             Err(syn::Error::new(
-                                attr.span(),
+                                attr_span(attr),
                                 format!("`#[{b}]` is given twice"),
                             ))
                         } else {
@@ -1174,6 +1293,45 @@ fn suggest_type(name: &str) -> Option<&'static str> {
     Some(alias)
 }
 
+/// `attr.span()` (from `#` to `]`) without printing the attribute into a
+/// token stream first, which is what `Spanned` does: the same join of the
+/// first and the last token's spans.
+fn attr_span(attr: &Attribute) -> PmSpan {
+    let first = attr.pound_token.span;
+    first.join(attr.bracket_token.span.join()).unwrap_or(first)
+}
+
+/// `ty.span()` for a type path (every column type), computed from its first
+/// and last token as `Spanned` does but without printing the type into a
+/// token stream; other types take `Spanned`'s way.
+fn type_span(ty: &syn::Type) -> PmSpan {
+    let syn::Type::Path(p) = ty else {
+        return ty.span();
+    };
+    let (Some(first_seg), Some(last_seg)) = (p.path.segments.first(), p.path.segments.last())
+    else {
+        return ty.span();
+    };
+    if p.qself.is_some() {
+        return ty.span();
+    }
+    let first = p
+        .path
+        .leading_colon
+        .map_or(first_seg.ident.span(), |c| c.spans[0]);
+    let last = match &last_seg.arguments {
+        syn::PathArguments::None => last_seg.ident.span(),
+        syn::PathArguments::AngleBracketed(a) => a.gt_token.span,
+        syn::PathArguments::Parenthesized(_) => return ty.span(),
+    };
+    if p.path.leading_colon.is_none() && p.path.segments.len() == 1 && last_seg.arguments.is_none()
+    {
+        // One token: `Spanned` takes its span as it is.
+        return first;
+    }
+    first.join(last).unwrap_or(first)
+}
+
 fn type_parts(ty: &syn::Type) -> Option<(String, Vec<syn::GenericArgument>, PmSpan)> {
     let syn::Type::Path(p) = ty else { return None };
     if p.qself.is_some() || p.path.segments.len() != 1 {
@@ -1185,7 +1343,7 @@ fn type_parts(ty: &syn::Type) -> Option<(String, Vec<syn::GenericArgument>, PmSp
         syn::PathArguments::AngleBracketed(a) => a.args.iter().cloned().collect(),
         syn::PathArguments::Parenthesized(_) => return None,
     };
-    Some((seg.ident.to_string(), args, ty.span()))
+    Some((seg.ident.to_string(), args, type_span(ty)))
 }
 
 fn doc_line(attr: &Attribute) -> syn::Result<String> {
@@ -1203,7 +1361,7 @@ fn name_value_str(attr: &Attribute) -> syn::Result<String> {
             other => Err(syn::Error::new(other.span(), "expected a string literal")),
         },
         _ => Err(syn::Error::new(
-            attr.span(),
+            attr_span(attr),
             format!("expected `#[{} = \"...\"]`", path_name(attr)),
         )),
     }
@@ -1720,6 +1878,21 @@ pub(crate) enum FileError {
 /// only then given to syn's recursive parser. The BOM and shebang handling
 /// is syn's, so spans are the same as `syn::parse_file`'s.
 pub(crate) fn parse_file(source: &str) -> Result<syn::File, FileError> {
+    let (content, shebang) = strip_bom_and_shebang(source);
+    let tokens: proc_macro2::TokenStream = content
+        .parse()
+        .map_err(|e| FileError::Syn(syn::Error::from(e)))?;
+    if let Some(span) = nesting_problem(&tokens) {
+        return Err(FileError::TooDeep(span));
+    }
+    let mut file: syn::File = syn::parse2(tokens).map_err(FileError::Syn)?;
+    file.shebang = shebang;
+    Ok(file)
+}
+
+/// The text syn lexes (without a BOM and a `#!` line, as `syn::parse_file`
+/// does) and the shebang line, if any.
+fn strip_bom_and_shebang(source: &str) -> (&str, Option<String>) {
     let mut content = source;
     if let Some(rest) = content.strip_prefix('\u{feff}') {
         content = rest;
@@ -1730,15 +1903,57 @@ pub(crate) fn parse_file(source: &str) -> Result<syn::File, FileError> {
         shebang = Some(content[..idx].to_string());
         content = &content[idx..];
     }
-    let tokens: proc_macro2::TokenStream = content
-        .parse()
-        .map_err(|e| FileError::Syn(syn::Error::from(e)))?;
-    if let Some(span) = nesting_problem(&tokens) {
-        return Err(FileError::TooDeep(span));
+    (content, shebang)
+}
+
+/// A body's errors as the general path reports them: there a body is a
+/// buffer of its own, whose end of input has the call-site span; read in
+/// place, its end is the closing brace (`close`). Nothing else in the body
+/// has that span.
+fn eof_at_call_site(e: syn::Error, close: PmSpan) -> syn::Error {
+    let at_close = |s: PmSpan| s.start() == close.start() && s.end() == close.end();
+    let mut all: Option<syn::Error> = None;
+    for one in e {
+        let one = if at_close(one.span()) {
+            syn::Error::new(PmSpan::call_site(), one.to_string())
+        } else {
+            one
+        };
+        match &mut all {
+            Some(all) => all.combine(one),
+            None => all = Some(one),
+        }
     }
-    let mut file: syn::File = syn::parse2(tokens).map_err(FileError::Syn)?;
-    file.shebang = shebang;
-    Ok(file)
+    all.unwrap_or_else(|| syn::Error::new(close, "syntax error"))
+}
+
+/// Which macro [`braced_macro_ahead`] found.
+enum MacroKind {
+    Table,
+    Raw,
+}
+
+/// Whether the next item is `table! { ... }` or `raw_sql! { ... }` (outer
+/// attributes first), spelled so that `syn` would parse it as an
+/// `ItemMacro` with that one-segment path and a brace body. Looks ahead on
+/// a fork; consumes nothing.
+fn braced_macro_ahead(input: ParseStream) -> Option<MacroKind> {
+    let ahead = input.fork();
+    ahead.call(Attribute::parse_outer).ok()?;
+    let (ident, rest) = ahead.cursor().ident()?;
+    let kind = if ident == "table" {
+        MacroKind::Table
+    } else if ident == "raw_sql" {
+        MacroKind::Raw
+    } else {
+        return None;
+    };
+    let (bang, rest) = rest.punct()?;
+    if bang.as_char() != '!' {
+        return None;
+    }
+    rest.group(proc_macro2::Delimiter::Brace)?;
+    Some(kind)
 }
 
 /// The message for input nested deeper than [`MAX_NESTING`].
@@ -2035,6 +2250,116 @@ fn closing(open: u8) -> char {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The one-pass reading and the general path (`syn::File`, a buffer
+    /// per macro body) give the same model, allowances and diagnostics,
+    /// in the same order with the same spans.
+    fn same_both_ways(source: &str, what: &str) -> bool {
+        let run = |one_pass: bool| {
+            let mut cx = Cx::new(source);
+            cx.one_pass = one_pass;
+            let schema = cx.file();
+            format!("{schema:?}\n{:?}\n{:?}", cx.allowances, cx.diags)
+        };
+        let (fast, general) = (run(true), run(false));
+        assert_eq!(fast, general, "{what}");
+        let mut cx = Cx::new(source);
+        cx.file_in_one_pass().is_some()
+    }
+
+    #[test]
+    fn one_pass_reads_exactly_like_the_general_path() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut sources = Vec::new();
+        for dir in ["tests/fixtures/valid", "tests/fixtures/invalid"] {
+            let mut paths: Vec<_> = std::fs::read_dir(root.join(dir))
+                .expect("fixture folder")
+                .map(|e| e.expect("entry").path())
+                .collect();
+            paths.sort();
+            for p in paths {
+                let text = std::fs::read_to_string(&p).expect("fixture");
+                sources.push((p.display().to_string(), text));
+            }
+        }
+        sources.push((
+            "project schema".into(),
+            std::fs::read_to_string(root.join("../schema/cloacina.rs")).expect("schema"),
+        ));
+        sources.push(("synthetic 20".into(), crate::synthetic::schema_source(20)));
+        // Shapes the one pass must hand back or mirror exactly.
+        for (name, text) in [
+            ("empty body", "table! {\n}\n"),
+            ("empty raw body", "raw_sql! {}\n"),
+            ("unread tokens in an attribute", "table! {\n    #[doc = \"a\" \"b\"]\n    t (id) { id -> Integer, }\n}\n"),
+            ("unread tokens in an array length", "table! { t (id) { id -> [u8; 4 5], } }\n"),
+            ("unread tokens, then a later error", "table! { t (id) { id -> [u8; 4 5], } }\ntable! { u (id) { id -> , } }\n"),
+            ("error then good", "table! { t (id) { id -> } }\ntable! { u (id) { id -> Integer, } }\n"),
+            ("named macro", "table! foo { t (id) { id -> Integer, } }\n"),
+            ("parenthesised macro", "table!( t (id) { id -> Integer, } );\n"),
+            ("bracketed macro without semicolon", "table![ t (id) { id -> Integer, } ]\n"),
+            ("path macro", "diesel::table! { t (id) { id -> Integer, } }\n"),
+            ("raw macro name", "r#table! { t (id) { id -> Integer, } }\n"),
+            ("other items", "use x;\nfn f() {}\ntable! { t (id) { id -> Integer, } }\nstruct S;\n"),
+            ("broken item after a table", "table! { t (id) { id -> Integer, } }\nfn f( {}\n"),
+            ("bom", "\u{feff}table! { t (id) { id -> Integer, } }\n"),
+            ("shebang", "#!/bin/x\ntable! { t (id) { id -> Integer, } }\n"),
+            ("inner attributes", "#![allow_drop(a, b)]\n#![allow_drop(]\n#![other]\ntable! { t (id) { id -> Integer, } }\n"),
+            ("attributes on the macro", "/// doc\n#[x]\ntable! { t (id) { id -> Integer, } }\n#[y] raw_sql! { #[sqlite(up = \"\", down = \"\")] r; }\n"),
+            ("stray semicolon", "table! { t (id) { id -> Integer, } };\n"),
+            ("too deep", &format!("table! {{ t (id) {{ id -> {}Integer{}, }} }}\n", "Nullable<".repeat(40), ">".repeat(40))),
+        ] {
+            sources.push((name.into(), text.to_string()));
+        }
+        let mut one_pass = 0;
+        let mut cases = 0;
+        for (name, text) in &sources {
+            cases += 1;
+            one_pass += usize::from(same_both_ways(text, name));
+            // Every prefix at a line end: truncated and half-written files
+            // (most do not lex, so they seldom reach the one pass).
+            for (i, _) in text.match_indices('\n') {
+                same_both_ways(&text[..i], &format!("{name} up to byte {i}"));
+            }
+        }
+        // Most whole files take the one pass (the comparison is not vacuous).
+        assert!(one_pass * 2 > cases, "{one_pass} of {cases}");
+    }
+
+    #[test]
+    fn attr_and_type_spans_equal_syns() {
+        let same = |a: PmSpan, b: PmSpan| (a.start(), a.end()) == (b.start(), b.end());
+        let attrs = "/// doc line\n#[index(a, b desc, where = \"x > 1\")]\n#[allow_destructive]\n#[doc = \"x\"]\n  # [ sql_name = \"t\" ]\n";
+        let parsed = Parser::parse_str(Attribute::parse_outer, attrs).expect("attributes");
+        assert_eq!(parsed.len(), 5);
+        for a in &parsed {
+            assert!(same(attr_span(a), a.span()), "{a:?}");
+        }
+        let inner =
+            Parser::parse_str(Attribute::parse_inner, "#![allow_drop(x)] //! d\n").expect("inner");
+        for a in &inner {
+            assert!(same(attr_span(a), a.span()), "{a:?}");
+        }
+        for ty in [
+            "Text",
+            "Nullable<Text>",
+            "Nullable< Nullable<Integer> >",
+            "Varchar<32>",
+            "Foo<>",
+            "Foo::<T>",
+            "::Text",
+            "a::b::C",
+            "::a::B<C, D>",
+            "(A, B)",
+            "[u8; 4]",
+            "<T as X>::Y",
+            "fn(A) -> B",
+            "&'a str",
+        ] {
+            let t: syn::Type = syn::parse_str(ty).expect(ty);
+            assert!(same(type_span(&t), t.span()), "{ty}");
+        }
+    }
 
     /// The smallest limit under which `source` passes the nesting guard.
     fn needed(source: &str) -> usize {

@@ -330,11 +330,17 @@ fn rust_ident(name: &str) -> Ident {
 /// Whether `name` is a Rust identifier as it stands (not a keyword), as
 /// `syn` parses it; the common case is decided without running the parser.
 fn plain_ident(name: &str) -> bool {
-    let mut chars = name.chars();
-    let simple = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    // Bytes with an index, not `chars()`: this runs for every name the
+    // module prints, in the unoptimised build-script profile.
+    let bytes = name.as_bytes();
+    let mut simple = bytes
+        .first()
+        .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'_');
+    let mut i = 1;
+    while simple && i < bytes.len() {
+        simple = bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_';
+        i += 1;
+    }
     if !simple {
         return syn::parse_str::<syn::Ident>(name).is_ok();
     }

@@ -74,7 +74,7 @@ impl Out {
 
     /// A doc comment line as prettyplease prints `#[doc = " <d>"]`.
     fn doc(&mut self, indent: usize, d: &str) {
-        if d.chars().any(char::is_control) {
+        if has_control(d) {
             // Printed as a block comment or escaped: leave it to prettyplease.
             self.unsure = true;
             return;
@@ -101,6 +101,24 @@ impl Out {
             self.line(indent, format_args!(") -> Self {{"));
         }
     }
+}
+
+/// Whether `d` holds a control character (`char::is_control`: U+0000 to
+/// U+001F and U+007F to U+009F). The bytes are scanned first, which is much
+/// cheaper than decoding characters in the unoptimised build-script
+/// profile: C0 controls and DEL are single bytes, and the C1 controls are
+/// the two-byte sequences that start with 0xC2.
+fn has_control(d: &str) -> bool {
+    let bytes = d.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x20 || b == 0x7f || b == 0xc2 {
+            return d.chars().any(char::is_control);
+        }
+        i += 1;
+    }
+    false
 }
 
 /// The items of one table (model struct, insert struct, its `Default` when
