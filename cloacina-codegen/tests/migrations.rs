@@ -282,6 +282,73 @@ fn cases() -> Vec<(&'static str, String, String, Vec<&'static str>)> {
                 "alter column children.n: type Integer -> BigInt",
             ],
         ),
+        // A table or column renamed in the same migration as a change to
+        // one of its checks, indexes, uniques or foreign keys: the renames
+        // run first (derived names follow them), then the drop and the add,
+        // both under the new names.
+        (
+            "rename_table_and_change_check",
+            kids_with("    kids (id)", "    #[check(sql = \"n >= 0\")]\n    kids (id)"),
+            kids_with(
+                "    kids (id)",
+                "    #[check(sql = \"n >= 1\")]\n    #[renamed_from(kids)]\n    children (id)",
+            ),
+            vec![
+                "rename table kids to children",
+                "drop check children_check1 on children",
+                "add check children_check1 on children",
+            ],
+        ),
+        (
+            "rename_table_and_change_index",
+            kids_with("    kids (id)", "    #[index(label, where = \"n > 0\")]\n    kids (id)"),
+            kids_with(
+                "    kids (id)",
+                "    #[index(label, where = \"n > 1\")]\n    #[renamed_from(kids)]\n    children (id)",
+            ),
+            vec![
+                "rename table kids to children",
+                "drop index children_label_idx (label) where n > 0 on children",
+                "add index children_label_idx (label) where n > 1 on children",
+            ],
+        ),
+        (
+            "rename_table_and_change_unique",
+            kids_with("label -> Text,", "#[unique]\n        label -> Text,"),
+            kids_with(
+                "    kids (id)",
+                "    #[unique(label, n)]\n    #[renamed_from(kids)]\n    children (id)",
+            ),
+            vec![
+                "rename table kids to children",
+                "drop unique constraint children_label_key on children",
+                "add unique constraint children_label_n_key on children (label, n)",
+            ],
+        ),
+        (
+            "rename_table_and_change_foreign_key_action",
+            base.clone(),
+            kids_with("on_delete = cascade", "on_delete = restrict")
+                .replace("    kids (id) {", "    #[renamed_from(kids)]\n    children (id) {"),
+            vec![
+                "rename table kids to children",
+                "drop foreign key children_parent_id_fkey on children",
+                "add foreign key children_parent_id_fkey on children (parent_id) -> parents (id)",
+            ],
+        ),
+        (
+            "rename_column_and_change_check_on_it",
+            kids_with("label -> Text,", "#[check(in(\"a\", \"b\"))]\n        label -> Text,"),
+            kids_with(
+                "label -> Text,",
+                "#[check(in(\"a\", \"b\", \"c\"))]\n        #[renamed_from(label)]\n        title -> Text,",
+            ),
+            vec![
+                "rename column kids.label to title",
+                "drop check kids_title_check on kids",
+                "add check kids_title_check on kids",
+            ],
+        ),
         (
             "type_change_retypes_check_literal",
             STAMPED.to_string(),
