@@ -1139,25 +1139,19 @@ pub fn apply(schema: &mut Schema, op: &Operation) {
         }
         Operation::AddCheck { table: tn, check } => {
             if let Some(t) = table(schema, tn) {
-                t.checks.push(unnamed(check, |c| &mut c.name));
-                let last = t.checks.len() - 1;
-                let derived = names::check_name(t, last);
-                t.checks[last] = as_derived(check, &derived, |c| &mut c.name);
+                add_check(t, check);
             }
         }
         Operation::DropCheck { table: tn, check } => {
             if let Some(t) = table(schema, tn) {
                 let before = resolved_checks(t);
                 if let Some(i) = before.iter().position(|c| c == check) {
-                    t.checks.remove(i);
                     // Later derived check names depend on positions: pin
-                    // those that would change (the database keeps them);
-                    // the others stay derived and follow later renames.
-                    for (j, was) in before.into_iter().filter(|c| c != check).enumerate() {
-                        if t.checks[j].name.is_none() && names::check_name(t, j) != name_of(&was) {
-                            t.checks[j].name = was.name;
-                        }
-                    }
+                    // them (the database keeps them), then let every name
+                    // that the position still derives be derived again.
+                    t.checks = before;
+                    t.checks.remove(i);
+                    derive_check_names(t);
                 }
             }
         }
@@ -1204,8 +1198,44 @@ fn as_derived<T: Clone>(
     item
 }
 
-fn name_of(check: &Check) -> String {
-    check.name.clone().unwrap_or_default()
+/// Adds `check` (carrying its resolved name) where that name is the one
+/// its position derives, if there is such a place, so that a later rename
+/// in the same list renames it; otherwise last, under its name.
+fn add_check(t: &mut Table, check: &Check) {
+    let resolved = resolved_checks(t);
+    for p in 0..=t.checks.len() {
+        let mut trial = t.clone();
+        trial.checks.insert(p, check.clone());
+        let mut want = resolved.clone();
+        want.insert(p, check.clone());
+        if resolved_checks(&trial) != want {
+            // Inserted here, it would shift the derived names after it.
+            continue;
+        }
+        derive_check_names(&mut trial);
+        if trial.checks[p].name.is_none() {
+            *t = trial;
+            return;
+        }
+    }
+    t.checks.push(check.clone());
+    derive_check_names(t);
+}
+
+/// Drops every explicit check name that the check's position derives
+/// anyway, where that changes no resolved name: a derived name follows
+/// renames (as the planner renames it in the database), a pinned one does
+/// not.
+fn derive_check_names(t: &mut Table) {
+    let resolved = resolved_checks(t);
+    for i in 0..t.checks.len() {
+        let Some(name) = t.checks[i].name.take() else {
+            continue;
+        };
+        if resolved_checks(t) != resolved {
+            t.checks[i].name = Some(name);
+        }
+    }
 }
 
 /// Performs every operation in order on a copy of `schema`.

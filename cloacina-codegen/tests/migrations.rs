@@ -300,6 +300,42 @@ fn cases() -> Vec<(&'static str, String, String, Vec<&'static str>)> {
             ],
         ),
         (
+            // The kept first check's derived name follows the rename (both
+            // ways); only the second one is dropped and re-added.
+            "rename_table_and_change_second_check",
+            kids_with(
+                "    kids (id)",
+                "    #[check(sql = \"n >= 0\")]\n    #[check(sql = \"label <> ''\")]\n    kids (id)",
+            ),
+            kids_with(
+                "    kids (id)",
+                "    #[check(sql = \"n >= 0\")]\n    #[check(sql = \"label <> 'x'\")]\n    #[renamed_from(kids)]\n    children (id)",
+            ),
+            vec![
+                "rename table kids to children",
+                "drop check children_check2 on children",
+                "add check children_check2 on children",
+            ],
+        ),
+        (
+            // The first check changes: the second one keeps its name in the
+            // database (`_check2`) although it briefly stands first.
+            "rename_table_and_change_first_check",
+            kids_with(
+                "    kids (id)",
+                "    #[check(sql = \"n >= 0\")]\n    #[check(sql = \"label <> ''\")]\n    kids (id)",
+            ),
+            kids_with(
+                "    kids (id)",
+                "    #[check(sql = \"n >= 1\")]\n    #[check(sql = \"label <> ''\")]\n    #[renamed_from(kids)]\n    children (id)",
+            ),
+            vec![
+                "rename table kids to children",
+                "drop check children_check1 on children",
+                "add check children_check1 on children",
+            ],
+        ),
+        (
             "rename_table_and_change_index",
             kids_with("    kids (id)", "    #[index(label, where = \"n > 0\")]\n    kids (id)"),
             kids_with(
@@ -347,6 +383,17 @@ fn cases() -> Vec<(&'static str, String, String, Vec<&'static str>)> {
                 "rename column kids.label to title",
                 "drop check kids_title_check on kids",
                 "add check kids_title_check on kids",
+            ],
+        ),
+        (
+            "rename_column_and_change_index_on_it",
+            kids_with("    kids (id)", "    #[index(label, where = \"n > 0\")]\n    kids (id)"),
+            kids_with("    kids (id)", "    #[index(title, where = \"n > 1\")]\n    kids (id)")
+                .replace("label -> Text,", "#[renamed_from(label)]\n        title -> Text,"),
+            vec![
+                "rename column kids.label to title",
+                "drop index kids_title_idx (title) where n > 0 on kids",
+                "add index kids_title_idx (title) where n > 1 on kids",
             ],
         ),
         (
