@@ -373,6 +373,30 @@ fn cases() -> Vec<(&'static str, String, String, Vec<&'static str>)> {
             ],
         ),
         (
+            "rename_parent_table_and_change_foreign_key_action",
+            base.clone(),
+            base.replace("    parents (id) {", "    #[renamed_from(parents)]\n    families (id) {")
+                .replace("references(parents.id, on_delete = cascade)", "references(families.id, on_delete = restrict)"),
+            vec![
+                "rename table parents to families",
+                "drop foreign key kids_parent_id_fkey on kids",
+                "add foreign key kids_parent_id_fkey on kids (parent_id) -> families (id)",
+            ],
+        ),
+        (
+            "rename_column_and_change_foreign_key_on_it",
+            base.clone(),
+            kids_with(
+                "#[references(parents.id, on_delete = cascade)]\n        parent_id -> BigInt,",
+                "#[references(parents.id, on_delete = restrict)]\n        #[renamed_from(parent_id)]\n        family_id -> BigInt,",
+            ),
+            vec![
+                "rename column kids.parent_id to family_id",
+                "drop foreign key kids_family_id_fkey on kids",
+                "add foreign key kids_family_id_fkey on kids (family_id) -> parents (id)",
+            ],
+        ),
+        (
             "rename_column_and_change_check_on_it",
             kids_with("label -> Text,", "#[check(in(\"a\", \"b\"))]\n        label -> Text,"),
             kids_with(

@@ -310,6 +310,26 @@ fn rename_cases() -> Vec<(&'static str, String, String)> {
             renamed(base.replace("kids (id)", "kids (id, n)")),
         ),
         (
+            "rename_parent_table_and_change_foreign_key_action",
+            base.clone(),
+            base.replace("    parents (id) {", "    #[renamed_from(parents)]\n    families (id) {")
+                .replace("references(parents.id, on_delete = cascade)", "references(families.id, on_delete = restrict)"),
+        ),
+        (
+            "rename_column_and_change_foreign_key_on_it",
+            base.clone(),
+            kids_with(
+                "#[references(parents.id, on_delete = cascade)]\n        parent_id -> BigInt,",
+                "#[references(parents.id, on_delete = restrict)]\n        #[renamed_from(parent_id)]\n        family_id -> BigInt,",
+            ),
+        ),
+        (
+            "rename_column_in_a_changed_primary_key",
+            base.clone(),
+            kids_with("    kids (id)", "    kids (key, n)")
+                .replace("        id -> BigInt,\n        #[references", "        #[renamed_from(id)]\n        key -> BigInt,\n        #[references"),
+        ),
+        (
             "rename_column_and_change_check_on_it",
             kids_with("label -> Text,", "#[check(in(\"v1\", \"v2\", \"v3\"))]\n        label -> Text,"),
             kids_with("label -> Text,", &title("#[check(in(\"v1\", \"v2\", \"v3\", \"v4\"))]\n        ")),
