@@ -4,13 +4,14 @@
 //! schema file) and returns operations ordered so that each one only needs
 //! what the operations before it left in place:
 //!
-//! 1. raw SQL blocks dropped, foreign keys dropped, then indexes, checks,
-//!    unique constraints and primary keys dropped;
-//! 2. tables renamed, columns renamed, columns dropped, tables dropped
-//!    (children before parents);
-//! 3. tables created (parents before children), columns added, columns
+//! 1. raw SQL blocks dropped;
+//! 2. tables renamed, then columns renamed;
+//! 3. foreign keys dropped, then indexes, checks, unique constraints and
+//!    primary keys dropped; columns dropped, tables dropped (children
+//!    before parents);
+//! 4. tables created (parents before children), columns added, columns
 //!    altered;
-//! 4. primary keys, unique constraints and checks added, foreign keys added,
+//! 5. primary keys, unique constraints and checks added, foreign keys added,
 //!    indexes added, raw SQL blocks added.
 //!
 //! Renames come only from `#[renamed_from(old)]` hints, never from guessing.
@@ -24,6 +25,13 @@
 //! ([`crate::names`]), so the order in which the file (or the printer)
 //! lists them does not matter, and an operation always carries the exact
 //! name the object has in the database. Docs do not take part.
+//!
+//! Every operation names tables, columns and objects as they are when it
+//! runs. The renames run before every drop, so a drop of a check, index,
+//! unique, primary key or foreign key on a renamed table or column names
+//! it under the new names, as the planner has just renamed it (derived
+//! names follow renames); one rule for every object kind, and it keeps
+//! [`apply`] on the model in step with the database.
 //!
 //! [`apply`] performs operations on a model (the plan applied to `a` gives
 //! `b`), and [`invert`] gives the operation that undoes one (the `down.sql`
@@ -1115,7 +1123,9 @@ pub fn apply(schema: &mut Schema, op: &Operation) {
             foreign_key,
         } => {
             if let Some(t) = table(schema, tn) {
-                t.foreign_keys.push(foreign_key.clone());
+                let derived = names::foreign_key_name(t, &unnamed(foreign_key, |f| &mut f.name));
+                t.foreign_keys
+                    .push(as_derived(foreign_key, &derived, |f| &mut f.name));
             }
         }
         Operation::DropForeignKey {
@@ -1133,7 +1143,9 @@ pub fn apply(schema: &mut Schema, op: &Operation) {
         }
         Operation::AddUnique { table: tn, unique } => {
             if let Some(t) = table(schema, tn) {
-                t.uniques.push(unique.clone());
+                let derived = names::unique_name(t, &unnamed(unique, |u| &mut u.name));
+                t.uniques
+                    .push(as_derived(unique, &derived, |u| &mut u.name));
             }
         }
         Operation::DropUnique { table: tn, unique } => {
@@ -1145,22 +1157,27 @@ pub fn apply(schema: &mut Schema, op: &Operation) {
         }
         Operation::AddCheck { table: tn, check } => {
             if let Some(t) = table(schema, tn) {
-                t.checks.push(check.clone());
+                add_check(t, check);
             }
         }
         Operation::DropCheck { table: tn, check } => {
             if let Some(t) = table(schema, tn) {
-                if let Some(i) = resolved_checks(t).iter().position(|c| c == check) {
-                    // Later derived check names depend on positions: pin them.
-                    let pinned = resolved_checks(t);
-                    t.checks = pinned;
+                let before = resolved_checks(t);
+                if let Some(i) = before.iter().position(|c| c == check) {
+                    // Later derived check names depend on positions: pin
+                    // them (the database keeps them), then let every name
+                    // that the position still derives be derived again.
+                    t.checks = before;
                     t.checks.remove(i);
+                    derive_check_names(t);
                 }
             }
         }
         Operation::AddIndex { table: tn, index } => {
             if let Some(t) = table(schema, tn) {
-                t.indexes.push(index.clone());
+                let derived = names::index_name(t, &unnamed(index, |ix| &mut ix.name));
+                t.indexes
+                    .push(as_derived(index, &derived, |ix| &mut ix.name));
             }
         }
         Operation::DropIndex { table: tn, index } => {
@@ -1172,6 +1189,70 @@ pub fn apply(schema: &mut Schema, op: &Operation) {
         }
         Operation::AddRawBlock { block } => schema.raw_blocks.push(block.clone()),
         Operation::DropRawBlock { block } => schema.raw_blocks.retain(|b| b.name != block.name),
+    }
+}
+
+/// `item` without an explicit name.
+fn unnamed<T: Clone>(item: &T, name: impl Fn(&mut T) -> &mut Option<String>) -> T {
+    let mut item = item.clone();
+    *name(&mut item) = None;
+    item
+}
+
+/// `item` (which an operation adds under its resolved name) stored without
+/// that name when it is the name the table derives for it anyway, so that
+/// a later rename in the same list renames it, as the planner renames the
+/// object in the database (derived names follow renames).
+fn as_derived<T: Clone>(
+    item: &T,
+    derived: &str,
+    name: impl Fn(&mut T) -> &mut Option<String>,
+) -> T {
+    let mut item = item.clone();
+    let n = name(&mut item);
+    if n.as_deref() == Some(derived) {
+        *n = None;
+    }
+    item
+}
+
+/// Adds `check` (carrying its resolved name) where that name is the one
+/// its position derives, if there is such a place, so that a later rename
+/// in the same list renames it; otherwise last, under its name.
+fn add_check(t: &mut Table, check: &Check) {
+    let resolved = resolved_checks(t);
+    for p in 0..=t.checks.len() {
+        let mut trial = t.clone();
+        trial.checks.insert(p, check.clone());
+        let mut want = resolved.clone();
+        want.insert(p, check.clone());
+        if resolved_checks(&trial) != want {
+            // Inserted here, it would shift the derived names after it.
+            continue;
+        }
+        derive_check_names(&mut trial);
+        if trial.checks[p].name.is_none() {
+            *t = trial;
+            return;
+        }
+    }
+    t.checks.push(check.clone());
+    derive_check_names(t);
+}
+
+/// Drops every explicit check name that the check's position derives
+/// anyway, where that changes no resolved name: a derived name follows
+/// renames (as the planner renames it in the database), a pinned one does
+/// not.
+fn derive_check_names(t: &mut Table) {
+    let resolved = resolved_checks(t);
+    for i in 0..t.checks.len() {
+        let Some(name) = t.checks[i].name.take() else {
+            continue;
+        };
+        if resolved_checks(t) != resolved {
+            t.checks[i].name = Some(name);
+        }
     }
 }
 
@@ -1288,14 +1369,16 @@ fn index_words(ix: &Index) -> String {
 pub enum Phase {
     /// Drop raw SQL blocks (views and triggers may name anything below).
     DropRaw,
-    /// Drop foreign keys (changed ones, and keys inside dropped cycles).
-    DropForeignKey,
-    /// Drop primary keys, uniques, checks and indexes.
-    DropConstraint,
-    /// Rename tables.
+    /// Rename tables (derived constraint and index names follow).
     RenameTable,
-    /// Rename columns.
+    /// Rename columns (derived constraint and index names follow).
     RenameColumn,
+    /// Drop foreign keys (changed ones, and keys inside dropped cycles),
+    /// under the names the renames gave them.
+    DropForeignKey,
+    /// Drop primary keys, uniques, checks and indexes, under the names the
+    /// renames gave them.
+    DropConstraint,
     /// Drop columns.
     DropColumn,
     /// Drop tables (children first).

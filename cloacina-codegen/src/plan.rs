@@ -64,7 +64,8 @@
 //! are dropped before the rebuild and re-created after it. What cannot be
 //! carried (a child of a table the migration drops or renames, a view that
 //! names one) is refused at plan time by [`hand_made_refusal`]; `down.sql`
-//! is planned the same way but not refused. Every other hand-made object is
+//! is planned the same way but not refused (and knows only the hand-made
+//! objects: what the old schema built, `up` renamed, changed or dropped). Every other hand-made object is
 //! left alone. A table the plan still does not know (made outside the
 //! history) that references a rebuilt or dropped table would lose its rows,
 //! so the migration refuses to run, naming it. `raw_sql!` blocks that name a
@@ -128,10 +129,17 @@ pub fn render_with(
         apply(&mut new, op);
     }
     let inverse = invert_all(ops);
+    // `built` is the database before `up`; after it, the objects the old
+    // schema made are the new schema's (renamed, changed or dropped), not
+    // hand-made ones: down.sql carries only what hand-written migrations
+    // made.
+    let built_after_up = BuiltObjects {
+        objects: hand_made_objects(old, built).into_iter().cloned().collect(),
+    };
     MigrationSql {
         backend,
         up: render_direction(old, ops, backend, false, built),
-        down: render_direction(&new, &inverse, backend, true, built),
+        down: render_direction(&new, &inverse, backend, true, &built_after_up),
     }
 }
 

@@ -282,6 +282,144 @@ fn cases() -> Vec<(&'static str, String, String, Vec<&'static str>)> {
                 "alter column children.n: type Integer -> BigInt",
             ],
         ),
+        // A table or column renamed in the same migration as a change to
+        // one of its checks, indexes, uniques or foreign keys: the renames
+        // run first (derived names follow them), then the drop and the add,
+        // both under the new names.
+        (
+            "rename_table_and_change_check",
+            kids_with("    kids (id)", "    #[check(sql = \"n >= 0\")]\n    kids (id)"),
+            kids_with(
+                "    kids (id)",
+                "    #[check(sql = \"n >= 1\")]\n    #[renamed_from(kids)]\n    children (id)",
+            ),
+            vec![
+                "rename table kids to children",
+                "drop check children_check1 on children",
+                "add check children_check1 on children",
+            ],
+        ),
+        (
+            // The kept first check's derived name follows the rename (both
+            // ways); only the second one is dropped and re-added.
+            "rename_table_and_change_second_check",
+            kids_with(
+                "    kids (id)",
+                "    #[check(sql = \"n >= 0\")]\n    #[check(sql = \"label <> ''\")]\n    kids (id)",
+            ),
+            kids_with(
+                "    kids (id)",
+                "    #[check(sql = \"n >= 0\")]\n    #[check(sql = \"label <> 'x'\")]\n    #[renamed_from(kids)]\n    children (id)",
+            ),
+            vec![
+                "rename table kids to children",
+                "drop check children_check2 on children",
+                "add check children_check2 on children",
+            ],
+        ),
+        (
+            // The first check changes: the second one keeps its name in the
+            // database (`_check2`) although it briefly stands first.
+            "rename_table_and_change_first_check",
+            kids_with(
+                "    kids (id)",
+                "    #[check(sql = \"n >= 0\")]\n    #[check(sql = \"label <> ''\")]\n    kids (id)",
+            ),
+            kids_with(
+                "    kids (id)",
+                "    #[check(sql = \"n >= 1\")]\n    #[check(sql = \"label <> ''\")]\n    #[renamed_from(kids)]\n    children (id)",
+            ),
+            vec![
+                "rename table kids to children",
+                "drop check children_check1 on children",
+                "add check children_check1 on children",
+            ],
+        ),
+        (
+            "rename_table_and_change_index",
+            kids_with("    kids (id)", "    #[index(label, where = \"n > 0\")]\n    kids (id)"),
+            kids_with(
+                "    kids (id)",
+                "    #[index(label, where = \"n > 1\")]\n    #[renamed_from(kids)]\n    children (id)",
+            ),
+            vec![
+                "rename table kids to children",
+                "drop index children_label_idx (label) where n > 0 on children",
+                "add index children_label_idx (label) where n > 1 on children",
+            ],
+        ),
+        (
+            "rename_table_and_change_unique",
+            kids_with("label -> Text,", "#[unique]\n        label -> Text,"),
+            kids_with(
+                "    kids (id)",
+                "    #[unique(label, n)]\n    #[renamed_from(kids)]\n    children (id)",
+            ),
+            vec![
+                "rename table kids to children",
+                "drop unique constraint children_label_key on children",
+                "add unique constraint children_label_n_key on children (label, n)",
+            ],
+        ),
+        (
+            "rename_table_and_change_foreign_key_action",
+            base.clone(),
+            kids_with("on_delete = cascade", "on_delete = restrict")
+                .replace("    kids (id) {", "    #[renamed_from(kids)]\n    children (id) {"),
+            vec![
+                "rename table kids to children",
+                "drop foreign key children_parent_id_fkey on children",
+                "add foreign key children_parent_id_fkey on children (parent_id) -> parents (id)",
+            ],
+        ),
+        (
+            "rename_parent_table_and_change_foreign_key_action",
+            base.clone(),
+            base.replace("    parents (id) {", "    #[renamed_from(parents)]\n    families (id) {")
+                .replace("references(parents.id, on_delete = cascade)", "references(families.id, on_delete = restrict)"),
+            vec![
+                "rename table parents to families",
+                "drop foreign key kids_parent_id_fkey on kids",
+                "add foreign key kids_parent_id_fkey on kids (parent_id) -> families (id)",
+            ],
+        ),
+        (
+            "rename_column_and_change_foreign_key_on_it",
+            base.clone(),
+            kids_with(
+                "#[references(parents.id, on_delete = cascade)]\n        parent_id -> BigInt,",
+                "#[references(parents.id, on_delete = restrict)]\n        #[renamed_from(parent_id)]\n        family_id -> BigInt,",
+            ),
+            vec![
+                "rename column kids.parent_id to family_id",
+                "drop foreign key kids_family_id_fkey on kids",
+                "add foreign key kids_family_id_fkey on kids (family_id) -> parents (id)",
+            ],
+        ),
+        (
+            "rename_column_and_change_check_on_it",
+            kids_with("label -> Text,", "#[check(in(\"a\", \"b\"))]\n        label -> Text,"),
+            kids_with(
+                "label -> Text,",
+                "#[check(in(\"a\", \"b\", \"c\"))]\n        #[renamed_from(label)]\n        title -> Text,",
+            ),
+            vec![
+                "rename column kids.label to title",
+                "drop check kids_title_check on kids",
+                "add check kids_title_check on kids",
+            ],
+        ),
+        (
+            "rename_column_and_change_index_on_it",
+            kids_with("    kids (id)", "    #[index(label, where = \"n > 0\")]\n    kids (id)"),
+            kids_with("    kids (id)", "    #[index(title, where = \"n > 1\")]\n    kids (id)")
+                .replace("label -> Text,", "#[renamed_from(label)]\n        title -> Text,"),
+            vec![
+                "rename column kids.label to title",
+                "drop index kids_title_idx (title) where n > 0 on kids",
+                "add index kids_title_idx (title) where n > 1 on kids",
+            ],
+        ),
         (
             "type_change_retypes_check_literal",
             STAMPED.to_string(),
@@ -513,6 +651,38 @@ fn write_next(dir: &Path, src: &str, secs: u64) -> Result<history::Written, Hist
         None,
         &FixedClock(UNIX_EPOCH + Duration::from_secs(secs)),
     )
+}
+
+#[test]
+fn sqlite_down_of_a_rename_under_an_index_creates_the_index_once() {
+    // down.sql of a column rename under an index rebuilds the table on
+    // SQLite; the old index in the replayed history (the database before
+    // `up`) is the schema's, not a hand-made one to carry back as well.
+    let dir = temp_dir("rename-under-index");
+    let from = kids_with_index("label");
+    write_next(&dir, &from, 1_700_000_000).unwrap();
+    let to = kids_with_index("title").replace(
+        "label -> Text,",
+        "#[renamed_from(label)]\n        title -> Text,",
+    );
+    let w = write_next(&dir, &to, 1_700_000_060).unwrap();
+    let folder = dir.join("sqlite").join(&w.folder);
+    let down = std::fs::read_to_string(folder.join("down.sql")).unwrap();
+    assert_eq!(
+        down.matches("CREATE INDEX kids_label_idx").count(),
+        1,
+        "{down}"
+    );
+    let up = std::fs::read_to_string(folder.join("up.sql")).unwrap();
+    assert_eq!(up.matches("CREATE INDEX kids_title_idx").count(), 1, "{up}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn kids_with_index(column: &str) -> String {
+    with_kids(&KIDS.replace(
+        "    kids (id)",
+        &format!("    #[index({column}, where = \"n > 0\")]\n    kids (id)"),
+    ))
 }
 
 #[test]
