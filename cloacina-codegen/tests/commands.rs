@@ -11,7 +11,6 @@
 mod live_support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use cloacina_codegen::check::{with_database, ScratchPostgres, ScratchSqlite};
 use cloacina_codegen::internals::compare::compare;
@@ -19,17 +18,8 @@ use cloacina_codegen::internals::introspect::Database;
 use cloacina_codegen::internals::normalize::normalize;
 use cloacina_codegen::internals::render::ddl::render_schema;
 use cloacina_codegen::model::Backend;
-use live_support::TempDir;
+use live_support::{bin, TempDir};
 use serde_json::Value;
-
-fn bin(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cloacina-codegen"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("DATABASE_URL")
-        .output()
-        .expect("run the binary")
-}
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

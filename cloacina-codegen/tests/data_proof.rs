@@ -11,22 +11,12 @@
 mod live_support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use cloacina_codegen::check::{check, check_parity, list_migrations, replay_and_introspect};
 use cloacina_codegen::proof::{DataFinding, DataKind};
 use cloacina_codegen::Backend;
-use live_support::TempDir;
+use live_support::{bin, TempDir};
 use serde_json::Value;
-
-fn bin(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cloacina-codegen"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("DATABASE_URL")
-        .output()
-        .expect("run the binary")
-}
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

@@ -15,37 +15,11 @@
 
 mod live_support;
 
-use std::path::Path;
-use std::process::{Command, Output};
-
 use cloacina_codegen::check::{with_database, ScratchPostgres};
 use cloacina_codegen::internals::introspect::Database;
 use cloacina_codegen::internals::render::ddl::render_schema;
 use cloacina_codegen::model::Backend;
-use live_support::TempDir;
-
-fn bin(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cloacina-codegen"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("DATABASE_URL")
-        .output()
-        .expect("run the binary")
-}
-
-fn inspect_ok(url: &str, path: &Path) -> (String, cloacina_codegen::Schema) {
-    let out = bin(&["inspect", url, "--output", &path.to_string_lossy()]);
-    let written = std::fs::read_to_string(path).unwrap_or_default();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{written}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let schema = cloacina_codegen::load(path)
-        .unwrap_or_else(|e| panic!("inspected file does not validate: {e}\n{written}"));
-    (written, schema)
-}
+use live_support::{inspect_ok, TempDir};
 
 /// Two 60-byte table names that differ only in their last byte, and a
 /// 63-byte one; keys that are not auto-increment.

@@ -67,3 +67,29 @@ pub fn valid_fixtures() -> Vec<PathBuf> {
     v.sort();
     v
 }
+
+/// Runs the debug CLI built for these tests, without `DATABASE_URL`.
+pub fn bin(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_cloacina-codegen"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("run the binary")
+}
+
+/// `inspect URL --output PATH` that must succeed with a file that validates:
+/// the written text and the loaded schema.
+pub fn inspect_ok(url: &str, path: &Path) -> (String, cloacina_codegen::Schema) {
+    let out = bin(&["inspect", url, "--output", &path.to_string_lossy()]);
+    let written = std::fs::read_to_string(path).unwrap_or_default();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{written}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let schema = cloacina_codegen::load(path)
+        .unwrap_or_else(|e| panic!("inspected file does not validate: {e}\n{written}"));
+    (written, schema)
+}
