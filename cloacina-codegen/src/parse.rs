@@ -172,7 +172,7 @@ impl<'s> Cx<'s> {
         help: Option<String>,
     ) {
         let mut d = Diagnostic::new(code, self.span(at), message, label);
-        d.help = help;
+        d.help = help.map(crate::error::bounded);
         self.diags.push(d);
     }
 
@@ -618,7 +618,7 @@ impl<'s> Cx<'s> {
                 "here"
             };
             let mut d = Diagnostic::new(code, span, err.message.clone(), label);
-            d.help = Some(err.help.clone());
+            d.help = Some(crate::error::bounded(err.help.clone()));
             self.diags.push(d);
         }
     }
@@ -655,7 +655,7 @@ impl<'s> Cx<'s> {
                     "here"
                 };
                 let mut d = Diagnostic::new(DiagCode::BadDefault, span, err.message.clone(), label);
-                d.help = Some(err.help.clone());
+                d.help = Some(crate::error::bounded(err.help.clone()));
                 self.diags.push(d);
                 None
             }
