@@ -2183,7 +2183,22 @@ fn lex_problem(src: &str) -> Option<(usize, usize, String, String, String)> {
                     j += 1;
                 }
                 if b.get(j) != Some(&b'"') {
-                    // `r#ident`, a raw identifier.
+                    // `r#ident`, a raw identifier; Rust has none for
+                    // `self`, `super`, `crate`, `Self` and `_`.
+                    let end = j + b[j..]
+                        .iter()
+                        .position(|&c| !(c.is_ascii_alphanumeric() || c == b'_'))
+                        .unwrap_or(b.len() - j);
+                    let word = &src[j..end];
+                    if hashes == 1 && matches!(word, "self" | "super" | "crate" | "Self" | "_") {
+                        return Some((
+                            start,
+                            end - start,
+                            format!("`r#{word}` is not a raw identifier: Rust has no raw form of `{word}`"),
+                            "not usable as a Rust identifier".into(),
+                            format!("choose another name and keep the SQL name with `#[sql_name = \"{word}\"]`, as in `#[sql_name = \"{word}\"] {word}_ -> Text,`"),
+                        ));
+                    }
                     i = j;
                     continue;
                 }
