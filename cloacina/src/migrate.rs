@@ -363,16 +363,16 @@ impl Database {
     /// and the line), [`Error::MigrationHistory`] when the history tables
     /// cannot be read or written.
     pub fn migrate(&self) -> Result<MigrationReport> {
-        let plan = {
-            let mut conn = self.get()?;
-            crate::with_native!(&mut *conn, c => plan_for(c)).map_err(|e| {
-                Error::MigrationHistory {
-                    backend: self.backend().name(),
-                    message: e.to_string(),
-                }
-            })?
-        };
-        self.run_plan(&plan, None)
+        // One checkout for the plan (it only needs the connection's type)
+        // and the run: each checkout costs the pool's liveness round trip.
+        let mut conn = self.get()?;
+        let plan = crate::with_native!(&mut *conn, c => plan_for(c)).map_err(|e| {
+            Error::MigrationHistory {
+                backend: self.backend().name(),
+                message: e.to_string(),
+            }
+        })?;
+        self.run_plan_on(&mut conn, &plan, None)
     }
 
     /// Runs the runner over migrations given here instead of the embedded
@@ -406,14 +406,24 @@ impl Database {
     }
 
     pub(crate) fn run_plan(&self, plan: &[Planned], upto: Option<&str>) -> Result<MigrationReport> {
+        let mut conn = self.get()?;
+        self.run_plan_on(&mut conn, plan, upto)
+    }
+
+    /// [`Database::run_plan`] on a connection already checked out.
+    fn run_plan_on(
+        &self,
+        conn: &mut AnyConnection,
+        plan: &[Planned],
+        upto: Option<&str>,
+    ) -> Result<MigrationReport> {
         let backend = self.backend();
         let name = backend.name();
         let config = self.config().clone();
-        let mut conn = self.get()?;
 
         // Fast path: nothing pending and everything recorded, seen without
         // the lock (the history tables may not exist yet: then go on).
-        if let Ok(history) = read_history(&mut conn) {
+        if let Ok(history) = read_history(conn) {
             let mut verdict = judge(&history, plan, name, config.allow_out_of_order)?;
             verdict.pending.retain(|&i| within(&plan[i].version, upto));
             if verdict.pending.is_empty() && verdict.unrecorded.is_empty() {
@@ -429,13 +439,13 @@ impl Database {
         let mut already_applied = None;
         loop {
             lock(
-                &mut conn,
+                conn,
                 backend,
                 &config,
                 self.target(),
                 pg_migration_lock_key(self.tenant()),
             )?;
-            let step = locked_step(&mut conn, backend, &config, plan, upto);
+            let step = locked_step(conn, backend, &config, plan, upto);
             match step {
                 Ok((before, newly, more)) => {
                     let committed = crate::with_native!(&mut *conn, c => AnsiTransactionManager::commit_transaction(c));
