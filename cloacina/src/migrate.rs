@@ -411,7 +411,42 @@ impl Database {
     }
 
     /// [`Database::run_plan`] on a connection already checked out.
+    ///
+    /// A SQLite table rebuild turns `PRAGMA ignore_check_constraints` on
+    /// for its copy and off after it; the pragma is not transactional, so a
+    /// copy that fails (an I/O error, an interrupt, a full disk) would hand
+    /// the pooled connection back with CHECK constraints ignored. Whenever
+    /// migration SQL ran here (something applied, or an error), the pragma
+    /// is turned off again before the connection goes back; the lock-free
+    /// fast path runs no migration SQL and costs nothing more.
     fn run_plan_on(
+        &self,
+        conn: &mut AnyConnection,
+        plan: &[Planned],
+        upto: Option<&str>,
+    ) -> Result<MigrationReport> {
+        let result = self.run_plan_steps(conn, plan, upto);
+        let ran_sql = match &result {
+            Ok(report) => !report.applied.is_empty(),
+            Err(_) => true,
+        };
+        if !(ran_sql && self.backend() == Backend::Sqlite) {
+            return result;
+        }
+        let reset = exec(conn, "PRAGMA ignore_check_constraints = OFF;");
+        match (result, reset) {
+            (Ok(_), Err(e)) => Err(Error::MigrationHistory {
+                backend: self.backend().name(),
+                message: format!(
+                    "the migrations were applied, but turning PRAGMA ignore_check_constraints back off failed: {}; reopen the database before writing to it",
+                    describe(&e)
+                ),
+            }),
+            (result, _) => result,
+        }
+    }
+
+    fn run_plan_steps(
         &self,
         conn: &mut AnyConnection,
         plan: &[Planned],
