@@ -435,6 +435,7 @@ pub fn replay_pair_with_rows(
 
 /// A migration name found on one side only.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Unpaired {
     /// The name (folder without its version).
     pub name: String,
@@ -446,6 +447,7 @@ pub struct Unpaired {
 
 /// What [`check_parity`] found.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct ParityReport {
     /// Migration names present on one side only.
     pub unpaired: Vec<Unpaired>,
@@ -737,6 +739,7 @@ fn judge_defaults(
 /// sync with the schema file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum HistoryStatus {
     /// History checked and in sync.
     InSync,
@@ -790,6 +793,7 @@ pub fn history_status(schema: &Schema, migrations_dir: &Path) -> HistoryStatus {
 
 /// One difference, with where it comes from.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct Finding {
     /// The difference.
     #[serde(flatten)]
@@ -806,6 +810,7 @@ pub struct Finding {
 
 /// One comparison of `check`.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct Section {
     /// What the left side is.
     pub left: String,
@@ -817,6 +822,7 @@ pub struct Section {
 
 /// What [`check`] found.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct CheckReport {
     /// The schema file.
     pub schema: String,
@@ -1138,6 +1144,7 @@ pub fn check(schema_path: &Path, migrations_dir: &Path, postgres_url: &str) -> R
 /// What [`drift`] found: a live database against the schema file and
 /// against the history it says it applied.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct DriftReport {
     /// The database (password removed).
     pub database: String,

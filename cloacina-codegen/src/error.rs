@@ -54,11 +54,15 @@ pub enum Error {
     #[error(transparent)]
     Schema(#[from] SchemaError),
     /// The builder was used without a required setting.
-    #[error("{0}")]
+    #[error("{}", bound_message(.0))]
     Config(String),
     /// A builder setting for the generated Rust (`types_path`, an attribute
     /// hook) is not valid Rust or matches nothing in the schema.
-    #[error("builder setting `{setting}({value})`: {message}")]
+    #[error(
+        "builder setting `{setting}({})`: {}",
+        shorten(value),
+        bound_message(message)
+    )]
     Setting {
         /// The builder method, e.g. `model_attribute`.
         setting: &'static str,
@@ -71,7 +75,10 @@ pub enum Error {
     #[error(transparent)]
     Migrations(#[from] crate::history::HistoryError),
     /// A database could not be reached or a query on it failed.
-    #[error("{backend} database {target}: {action} failed: {message}")]
+    #[error(
+        "{backend} database {target}: {action} failed: {}",
+        bound_message(message)
+    )]
     Database {
         /// `postgres` or `sqlite`.
         backend: crate::model::Backend,
@@ -83,7 +90,7 @@ pub enum Error {
         message: String,
     },
     /// A migration script failed while it was replayed.
-    #[error("migration {} failed on {backend}: {message}; fix the script (or the pairing) and run the command again", path.display())]
+    #[error("migration {} failed on {backend}: {}; fix the script (or the pairing) and run the command again", path.display(), bound_message(message))]
     Migration {
         /// The `up.sql` that failed.
         path: PathBuf,
@@ -95,13 +102,13 @@ pub enum Error {
     /// Live databases disagree with the schema file or with each other
     /// (`check`, `check-parity`), or a Diesel schema disagrees with itself
     /// or its database (`import`). The report was already printed.
-    #[error("{summary}")]
+    #[error("{}", bound_message(summary))]
     Parity {
         /// One line: what disagreed.
         summary: String,
     },
     /// A Diesel `schema.rs` could not be imported.
-    #[error("{path}:{line}:{column}: {message}")]
+    #[error("{path}:{line}:{column}: {}", bound_message(message))]
     Import {
         /// The file.
         path: String,
@@ -121,6 +128,83 @@ pub enum Error {
         /// The parser's message.
         message: String,
     },
+}
+
+/// Quoted user text longer than this (in bytes) is shortened in messages.
+pub const QUOTE_MAX: usize = 160;
+/// Characters kept on each side of the ellipsis in shortened text.
+const QUOTE_KEEP: usize = 48;
+
+/// `text` as it may appear in a message: unchanged when at most
+/// [`QUOTE_MAX`] bytes, otherwise its first and last characters around an
+/// ellipsis (`aaaa…aaaa`). The caller appends the full length, as
+/// [`bound_message`] does.
+pub fn shorten(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.len() <= QUOTE_MAX {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let head: String = text.chars().take(QUOTE_KEEP).collect();
+    let n = text.chars().count();
+    let tail: String = text.chars().skip(n.saturating_sub(QUOTE_KEEP)).collect();
+    std::borrow::Cow::Owned(format!("{head}…{tail}"))
+}
+
+/// A message with every long piece of user text bounded: each `` `...` ``
+/// or `"..."` quotation, and each run of text without spaces, longer than
+/// [`QUOTE_MAX`] bytes becomes a window with an ellipsis followed by its
+/// full length, as in `` `aaaa…aaaa` (100000 bytes) ``. Short messages come
+/// back unchanged, so a 100 KB identifier never makes a 100 KB message.
+/// Applied to every diagnostic and to the crate's error messages.
+pub fn bound_message(message: &str) -> std::borrow::Cow<'_, str> {
+    if message.len() <= QUOTE_MAX {
+        return std::borrow::Cow::Borrowed(message);
+    }
+    let mut out = String::with_capacity(QUOTE_MAX * 2);
+    let mut rest = message;
+    let mut changed = false;
+    while let Some(c) = rest.chars().next() {
+        if c == '`' || c == '"' {
+            if let Some(close) = rest[1..].find(c) {
+                let inner = &rest[1..1 + close];
+                if inner.len() > QUOTE_MAX {
+                    out.push(c);
+                    out.push_str(&shorten(inner));
+                    out.push(c);
+                    out.push_str(&format!(" ({} bytes)", inner.len()));
+                    changed = true;
+                } else {
+                    out.push_str(&rest[..close + 2]);
+                }
+                rest = &rest[close + 2..];
+                continue;
+            }
+        }
+        if c.is_whitespace() {
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+            continue;
+        }
+        // A run without spaces, up to the next space or quotation mark.
+        let end = rest
+            .char_indices()
+            .skip(1)
+            .find(|&(_, ch)| ch.is_whitespace() || ch == '`' || ch == '"')
+            .map_or(rest.len(), |(i, _)| i);
+        let word = &rest[..end];
+        if word.len() > QUOTE_MAX {
+            out.push_str(&shorten(word));
+            out.push_str(&format!(" ({} bytes)", word.len()));
+            changed = true;
+        } else {
+            out.push_str(word);
+        }
+        rest = &rest[end..];
+    }
+    if changed {
+        std::borrow::Cow::Owned(out)
+    } else {
+        std::borrow::Cow::Borrowed(message)
+    }
 }
 
 /// What to do about a read error: the path hint only where the path can be
@@ -254,17 +338,25 @@ impl Diagnostic {
     ) -> Self {
         Diagnostic {
             code,
-            message: message.into(),
+            message: bounded(message.into()),
             span: span.into(),
-            label: label.into(),
+            label: bounded(label.into()),
             help: None,
         }
     }
 
     /// Adds the help line.
     pub fn help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(bounded(help.into()));
         self
+    }
+}
+
+/// [`bound_message`] for an owned message, without copying a short one.
+pub(crate) fn bounded(message: String) -> String {
+    match bound_message(&message) {
+        std::borrow::Cow::Borrowed(_) => message,
+        std::borrow::Cow::Owned(short) => short,
     }
 }
 

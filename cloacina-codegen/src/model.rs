@@ -226,6 +226,7 @@ impl Column {
 
 /// The neutral column types of the design's type map.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ColumnType {
     /// A UUID: `UUID` on PostgreSQL, a 16-byte `BLOB` on SQLite.
     Uuid,
@@ -281,6 +282,7 @@ pub enum ColumnType {
 /// The PostgreSQL-only column types: those Diesel's PostgreSQL backend maps
 /// to a Rust type without extra crates or features.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PgType {
     /// `T[]` of a neutral scalar (`Array<Text>`): `Vec<T>` in Rust, elements
     /// never NULL.
@@ -299,6 +301,7 @@ pub enum PgType {
 
 /// The element types of a PostgreSQL array column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PgElem {
     /// `TEXT[]`.
     Text,
@@ -320,6 +323,7 @@ pub enum PgElem {
 
 /// The element types of a PostgreSQL range column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PgRange {
     /// `INT4RANGE`.
     Integer,
@@ -551,6 +555,7 @@ impl ColumnType {
 
 /// A column default.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum DefaultValue {
     /// The current instant (`#[default(now)]`), for `Timestamp` columns.
     Now,
@@ -692,7 +697,23 @@ pub struct Check {
 }
 
 /// A literal in an `in(...)` check.
+///
+/// The model's enums ([`ColumnType`], [`PgType`], [`PgElem`], [`PgRange`],
+/// [`DefaultValue`], [`CheckExpr`] and this one) are `#[non_exhaustive]`:
+/// a new type or default is not a breaking change, so a match outside this
+/// crate needs a `_` arm:
+///
+/// ```compile_fail,E0004
+/// use cloacina_codegen::model::Literal;
+/// fn shown(l: &Literal) -> String {
+///     match l {
+///         Literal::Text(s) => s.clone(),
+///         Literal::Int(i) => i.to_string(),
+///     }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Literal {
     /// A string.
     Text(String),
@@ -702,6 +723,7 @@ pub enum Literal {
 
 /// What a check constraint checks.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum CheckExpr {
     /// `column IN (values...)`.
     In {

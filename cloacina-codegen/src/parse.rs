@@ -110,6 +110,9 @@ const COLUMN_ATTRS: &[&str] = &[
     "auto_increment",
     "allow_destructive",
 ];
+/// Inner attributes that may stand at the top of the file (`doc` is what
+/// `//!` comments become).
+const FILE_ATTRS: &[&str] = &["doc", "allow_drop"];
 /// Attributes that may stand on a raw SQL block.
 const RAW_ATTRS: &[&str] = &["doc", "postgres", "sqlite"];
 
@@ -169,7 +172,7 @@ impl<'s> Cx<'s> {
         help: Option<String>,
     ) {
         let mut d = Diagnostic::new(code, self.span(at), message, label);
-        d.help = help;
+        d.help = help.map(crate::error::bounded);
         self.diags.push(d);
     }
 
@@ -324,12 +327,20 @@ impl<'s> Cx<'s> {
         Ok(())
     }
 
-    /// The file's inner attributes: `#![allow_drop(...)]` is kept, the
-    /// rest is not the parser's concern.
+    /// The file's inner attributes: `//!` comments (`#![doc]`) and
+    /// `#![allow_drop(...)]`; any other is a located error, never ignored
+    /// (a misspelled `#![allow_drops(...)]` would otherwise drop nothing
+    /// and say nothing).
     fn file_attrs(&mut self, attrs: &[Attribute]) {
         for attr in attrs {
-            if !attr.path().is_ident("allow_drop") {
-                continue;
+            let name = attr.path().get_ident().map(|i| i.to_string());
+            match name.as_deref() {
+                Some("doc") => continue,
+                Some("allow_drop") => {}
+                _ => {
+                    self.unknown_file_attr(attr, name.as_deref());
+                    continue;
+                }
             }
             let span = self.span(attr_span(attr));
             match attr.parse_args_with(ident_list_terminated) {
@@ -342,6 +353,57 @@ impl<'s> Cx<'s> {
                 Err(e) => self.attr_err(e, "allow_drop", "file"),
             }
         }
+    }
+
+    /// An inner attribute the file does not accept: unknown, misspelled,
+    /// or one that belongs on a table or column.
+    fn unknown_file_attr(&mut self, attr: &Attribute, name: Option<&str>) {
+        let accepted = format!(
+            "inner attributes allowed at the top of a schema file: {}",
+            FILE_ATTRS.join(", ")
+        );
+        let (message, label, help) = match name {
+            None => (
+                "inner attribute paths are single names here".to_string(),
+                "unknown inner attribute".to_string(),
+                accepted,
+            ),
+            Some(name) => {
+                let elsewhere: Vec<&str> = [
+                    ("table", TABLE_ATTRS),
+                    ("column", COLUMN_ATTRS),
+                    ("raw_sql block", RAW_ATTRS),
+                ]
+                .iter()
+                .filter(|(_, list)| list.contains(&name))
+                .map(|(p, _)| *p)
+                .collect();
+                if elsewhere.is_empty() {
+                    (
+                        format!("unknown inner attribute `#![{name}]`"),
+                        "unknown inner attribute".to_string(),
+                        accepted,
+                    )
+                } else {
+                    (
+                        format!("`#![{name}]` does not apply to the whole file"),
+                        format!("only `#[{name}]` on a {}", elsewhere.join(" or ")),
+                        format!(
+                            "write `#[{name}(...)]` on the {} instead; {accepted}",
+                            elsewhere.join(" or ")
+                        ),
+                    )
+                }
+            }
+        };
+        let code = if name.is_some_and(|n| {
+            TABLE_ATTRS.contains(&n) || COLUMN_ATTRS.contains(&n) || RAW_ATTRS.contains(&n)
+        }) {
+            DiagCode::MisplacedAttribute
+        } else {
+            DiagCode::UnknownAttribute
+        };
+        self.err(code, attr.path().span(), message, label, Some(help));
     }
 
     /// One item of the file as `syn` parsed it.
@@ -556,7 +618,7 @@ impl<'s> Cx<'s> {
                 "here"
             };
             let mut d = Diagnostic::new(code, span, err.message.clone(), label);
-            d.help = Some(err.help.clone());
+            d.help = Some(crate::error::bounded(err.help.clone()));
             self.diags.push(d);
         }
     }
@@ -593,7 +655,7 @@ impl<'s> Cx<'s> {
                     "here"
                 };
                 let mut d = Diagnostic::new(DiagCode::BadDefault, span, err.message.clone(), label);
-                d.help = Some(err.help.clone());
+                d.help = Some(crate::error::bounded(err.help.clone()));
                 self.diags.push(d);
                 None
             }
@@ -2121,7 +2183,22 @@ fn lex_problem(src: &str) -> Option<(usize, usize, String, String, String)> {
                     j += 1;
                 }
                 if b.get(j) != Some(&b'"') {
-                    // `r#ident`, a raw identifier.
+                    // `r#ident`, a raw identifier; Rust has none for
+                    // `self`, `super`, `crate`, `Self` and `_`.
+                    let end = j + b[j..]
+                        .iter()
+                        .position(|&c| !(c.is_ascii_alphanumeric() || c == b'_'))
+                        .unwrap_or(b.len() - j);
+                    let word = &src[j..end];
+                    if hashes == 1 && matches!(word, "self" | "super" | "crate" | "Self" | "_") {
+                        return Some((
+                            start,
+                            end - start,
+                            format!("`r#{word}` is not a raw identifier: Rust has no raw form of `{word}`"),
+                            "not usable as a Rust identifier".into(),
+                            format!("choose another name and keep the SQL name with `#[sql_name = \"{word}\"]`, as in `#[sql_name = \"{word}\"] {word}_ -> Text,`"),
+                        ));
+                    }
                     i = j;
                     continue;
                 }

@@ -115,6 +115,7 @@ pub fn pair_steps(postgres: &[Migration], sqlite: &[Migration]) -> Vec<Step> {
 /// What a data finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum DataKind {
     /// Rows of a table that still exists are gone.
     RowsLost,
@@ -132,6 +133,7 @@ pub enum DataKind {
 
 /// One finding of the data-carrying replay.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct DataFinding {
     /// The migration folder (or folders, for a hand-kept pair).
     pub migration: String,
@@ -223,6 +225,7 @@ impl DataFinding {
 
 /// Rows seeded over a replay, per backend.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct RowsSeeded {
     /// On PostgreSQL.
     pub postgres: usize,
@@ -232,6 +235,7 @@ pub struct RowsSeeded {
 
 /// What the data-carrying replay found.
 #[derive(Clone, Debug, Default, Serialize)]
+#[non_exhaustive]
 pub struct DataReport {
     /// Migrations replayed.
     pub steps: usize,

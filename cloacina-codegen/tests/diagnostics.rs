@@ -157,3 +157,76 @@ fn arbitrary_bytes_never_panic() {
         assert!(result.is_ok(), "input {s:?} panicked the parser");
     }
 }
+
+/// A 100 KB identifier, SQL expression or literal is quoted in messages as
+/// a window with an ellipsis and its full length, never in full.
+#[test]
+fn long_user_text_is_bounded_in_messages() {
+    let long = "a".repeat(100_000);
+    let cases = [
+        (
+            "identifier",
+            format!("table! {{\n    tasks (id) {{\n        id -> Uuid,\n        {long} -> Text,\n    }}\n}}\n"),
+        ),
+        (
+            "type",
+            format!("table! {{\n    tasks (id) {{\n        id -> Uuid,\n        name -> {long},\n    }}\n}}\n"),
+        ),
+        (
+            "check",
+            format!("table! {{\n    tasks (id) {{\n        id -> Uuid,\n        #[check(sql = \"{long} > 1\")]\n        n -> Integer,\n    }}\n}}\n"),
+        ),
+        (
+            "default",
+            format!("table! {{\n    tasks (id) {{\n        id -> Uuid,\n        #[default({long})]\n        n -> Integer,\n    }}\n}}\n"),
+        ),
+    ];
+    for (what, source) in cases {
+        let err =
+            cloacina_codegen::parse_str("schema.rs", &source).expect_err("the schema is invalid");
+        assert!(!err.diagnostics.is_empty(), "{what}");
+        for d in &err.diagnostics {
+            let all = format!(
+                "{} {} {}",
+                d.message,
+                d.label,
+                d.help.as_deref().unwrap_or("")
+            );
+            assert!(
+                all.len() < 2_000,
+                "{what}: {} bytes: {:.300}",
+                all.len(),
+                all
+            );
+        }
+        let shown = format!("{}{}", err.render(), err);
+        assert!(
+            shown.len() < 8_000,
+            "{what}: rendered {} bytes",
+            shown.len()
+        );
+        assert!(shown.contains("…"), "{what}: {shown:.2000}");
+        assert!(shown.contains("bytes)"), "{what}: {shown:.2000}");
+    }
+}
+
+#[test]
+fn bound_message_keeps_short_text_and_windows_long_text() {
+    use cloacina_codegen::error::bound_message;
+    let short = "unknown column type `Strng`";
+    assert_eq!(bound_message(short), short);
+    let long = format!("unknown column type `{}` here", "b".repeat(100_000));
+    let shown = bound_message(&long);
+    assert_eq!(
+        shown,
+        format!(
+            "unknown column type `{}…{}` (100000 bytes) here",
+            "b".repeat(48),
+            "b".repeat(48)
+        )
+    );
+    let quoted = format!("default \"{} x\" is too long", "é".repeat(1_000));
+    let shown = bound_message(&quoted);
+    assert!(shown.ends_with("\" (2002 bytes) is too long"), "{shown}");
+    assert!(shown.len() < 300, "{shown}");
+}

@@ -120,3 +120,37 @@ fn neutral_printer_round_trips() {
         assert_eq!(schema.raw_blocks, reparsed.raw_blocks);
     });
 }
+
+/// Columns named by Rust keywords (`r#type -> Text`) keep the raw form in
+/// every generated Rust item and the keyword itself in SQL.
+#[test]
+fn rust_keyword_columns_render_as_raw_identifiers() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid/rust_keywords.rs");
+    let g = generate(&path);
+    let rust = &g.file("rust_keywords.rs").expect("rust file").contents;
+    syn::parse_file(rust).expect("the generated module is valid Rust");
+    for raw in [
+        "r#type -> Text",
+        "r#match -> Nullable<Integer>",
+        "r#loop -> Bool",
+        "pub r#type: String",
+    ] {
+        assert!(rust.contains(raw), "missing `{raw}` in:\n{rust}");
+    }
+    assert!(rust.contains("#[sql_name = \"self\"]"), "{rust}");
+    assert!(!rust.contains("r#r#"), "{rust}");
+    for b in Backend::ALL {
+        let sql = &g
+            .file(&format!("rust_keywords.{}.sql", b.name()))
+            .expect("ddl")
+            .contents;
+        assert!(!sql.contains("r#"), "{sql}");
+        for col in ["type", "match", "loop", "self"] {
+            assert!(
+                sql.contains(&format!("\"{col}\"")) || sql.contains(&format!("\n    {col} ")),
+                "column `{col}` missing on {}:\n{sql}",
+                b.name()
+            );
+        }
+    }
+}

@@ -294,6 +294,8 @@ pub struct Database {
     tenant: Option<String>,
     config: DatabaseConfig,
     pool: r2d2::Pool<Manager>,
+    /// Connections checked out through [`Database::get`] so far.
+    checkouts: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Database {
@@ -418,6 +420,7 @@ impl Database {
             tenant: tenant.map(str::to_owned),
             config,
             pool,
+            checkouts: std::sync::atomic::AtomicU64::new(0),
         };
         // Warm the pool with one connection; for `:memory:` this is THE database.
         drop(db.get()?);
@@ -451,11 +454,21 @@ impl Database {
     /// [`Error::PoolTimeout`] when none becomes free in time (or the server
     /// went away).
     pub fn get(&self) -> Result<PooledConnection> {
+        self.checkouts
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.pool.get().map_err(|e| Error::PoolTimeout {
             timeout: self.config.connection_timeout,
             size: self.pool.max_size(),
             message: e.to_string(),
         })
+    }
+
+    /// How many connections [`Database::get`] has checked out of the pool
+    /// so far (each costs a liveness round trip). For tests that count the
+    /// round trips of an operation.
+    #[doc(hidden)]
+    pub fn checkouts(&self) -> u64 {
+        self.checkouts.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The data access layer over this database.

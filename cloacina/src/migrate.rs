@@ -363,16 +363,16 @@ impl Database {
     /// and the line), [`Error::MigrationHistory`] when the history tables
     /// cannot be read or written.
     pub fn migrate(&self) -> Result<MigrationReport> {
-        let plan = {
-            let mut conn = self.get()?;
-            crate::with_native!(&mut *conn, c => plan_for(c)).map_err(|e| {
-                Error::MigrationHistory {
-                    backend: self.backend().name(),
-                    message: e.to_string(),
-                }
-            })?
-        };
-        self.run_plan(&plan, None)
+        // One checkout for the plan (it only needs the connection's type)
+        // and the run: each checkout costs the pool's liveness round trip.
+        let mut conn = self.get()?;
+        let plan = crate::with_native!(&mut *conn, c => plan_for(c)).map_err(|e| {
+            Error::MigrationHistory {
+                backend: self.backend().name(),
+                message: e.to_string(),
+            }
+        })?;
+        self.run_plan_on(&mut conn, &plan, None)
     }
 
     /// Runs the runner over migrations given here instead of the embedded
@@ -406,14 +406,59 @@ impl Database {
     }
 
     pub(crate) fn run_plan(&self, plan: &[Planned], upto: Option<&str>) -> Result<MigrationReport> {
+        let mut conn = self.get()?;
+        self.run_plan_on(&mut conn, plan, upto)
+    }
+
+    /// [`Database::run_plan`] on a connection already checked out.
+    ///
+    /// A SQLite table rebuild turns `PRAGMA ignore_check_constraints` on
+    /// for its copy and off after it; the pragma is not transactional, so a
+    /// copy that fails (an I/O error, an interrupt, a full disk) would hand
+    /// the pooled connection back with CHECK constraints ignored. Whenever
+    /// migration SQL ran here (something applied, or an error), the pragma
+    /// is turned off again before the connection goes back; the lock-free
+    /// fast path runs no migration SQL and costs nothing more.
+    fn run_plan_on(
+        &self,
+        conn: &mut AnyConnection,
+        plan: &[Planned],
+        upto: Option<&str>,
+    ) -> Result<MigrationReport> {
+        let result = self.run_plan_steps(conn, plan, upto);
+        let ran_sql = match &result {
+            Ok(report) => !report.applied.is_empty(),
+            Err(_) => true,
+        };
+        if !(ran_sql && self.backend() == Backend::Sqlite) {
+            return result;
+        }
+        let reset = exec(conn, "PRAGMA ignore_check_constraints = OFF;");
+        match (result, reset) {
+            (Ok(_), Err(e)) => Err(Error::MigrationHistory {
+                backend: self.backend().name(),
+                message: format!(
+                    "the migrations were applied, but turning PRAGMA ignore_check_constraints back off failed: {}; reopen the database before writing to it",
+                    describe(&e)
+                ),
+            }),
+            (result, _) => result,
+        }
+    }
+
+    fn run_plan_steps(
+        &self,
+        conn: &mut AnyConnection,
+        plan: &[Planned],
+        upto: Option<&str>,
+    ) -> Result<MigrationReport> {
         let backend = self.backend();
         let name = backend.name();
         let config = self.config().clone();
-        let mut conn = self.get()?;
 
         // Fast path: nothing pending and everything recorded, seen without
         // the lock (the history tables may not exist yet: then go on).
-        if let Ok(history) = read_history(&mut conn) {
+        if let Ok(history) = read_history(conn) {
             let mut verdict = judge(&history, plan, name, config.allow_out_of_order)?;
             verdict.pending.retain(|&i| within(&plan[i].version, upto));
             if verdict.pending.is_empty() && verdict.unrecorded.is_empty() {
@@ -429,13 +474,13 @@ impl Database {
         let mut already_applied = None;
         loop {
             lock(
-                &mut conn,
+                conn,
                 backend,
                 &config,
                 self.target(),
                 pg_migration_lock_key(self.tenant()),
             )?;
-            let step = locked_step(&mut conn, backend, &config, plan, upto);
+            let step = locked_step(conn, backend, &config, plan, upto);
             match step {
                 Ok((before, newly, more)) => {
                     let committed = crate::with_native!(&mut *conn, c => AnsiTransactionManager::commit_transaction(c));

@@ -137,7 +137,7 @@ fn code(url: &str, args: &[&str]) -> (Option<i32>, String, String) {
     )
 }
 
-/// `status` exits 0 when migrations are only applied or pending, 3 when one
+/// `status` exits 0 when migrations are only applied, unrecorded or pending, 3 when one
 /// is modified or missing (after printing the status), 1 on an error, 2 on
 /// a usage error. `sql` runs SQL on the database by hand.
 fn status_exit_codes(url: &str, sql: &dyn Fn(&str)) {
@@ -159,7 +159,20 @@ fn status_exit_codes(url: &str, sql: &dyn Fn(&str)) {
     assert_eq!(doc["counts"]["modified"], 1);
 
     sql("DELETE FROM cloacina_migration_checksums");
-    assert_eq!(code(url, &["status"]).0, Some(0), "unrecorded is applied");
+    let (c, out, err) = code(url, &["status"]);
+    assert_eq!(c, Some(0), "unrecorded is not drift: {out}{err}");
+    assert!(
+        out.contains(" unrecorded\n") && !out.contains(" 0 unrecorded"),
+        "{out}"
+    );
+    let (c, out, _) = code(url, &["status", "--json"]);
+    assert_eq!(c, Some(0));
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("json on stdout");
+    assert_eq!(doc["counts"]["applied"], 0);
+    assert!(
+        doc["counts"]["unrecorded"].as_u64().is_some_and(|n| n > 0),
+        "{out}"
+    );
     sql("INSERT INTO __diesel_schema_migrations (version) VALUES ('29990101000000')");
     let (c, out, _) = code(url, &["status"]);
     assert_eq!(c, Some(3), "{out}");

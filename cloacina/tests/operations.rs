@@ -1,5 +1,5 @@
 //! Operating a live database through the library: status (applied,
-//! pending, modified, missing), migrate to a version, revert N with
+//! unrecorded, pending, modified, missing), migrate to a version, revert N with
 //! `down.sql`, dry runs; on real SQLite and PostgreSQL.
 
 mod common;
@@ -153,6 +153,45 @@ fn operate(url: &str) {
     assert!(json["migrations"][2]["name"].is_null());
     let e = db.revert_in(&other, 1).expect_err("missing").to_string();
     assert!(e.contains("does not contain"), "{e}");
+
+    // Applied but unrecorded (plain Diesel ran it, or a run stopped before
+    // recording): `unrecorded`, not `applied`, and not drift; the next
+    // migrate records it.
+    db.get()
+        .expect("conn")
+        .batch_execute("DELETE FROM cloacina_migration_checksums WHERE version = '2'")
+        .expect("forget one checksum");
+    assert_eq!(
+        states(&db, &set),
+        [s("1", "applied"), s("2", "unrecorded"), s("3", "applied")]
+    );
+    let status = db.migration_status_in(&set).expect("status");
+    let json = status.to_json();
+    assert_eq!(json["counts"]["unrecorded"], 1);
+    assert_eq!(json["counts"]["applied"], 2);
+    assert_eq!(json["migrations"][1]["state"], "unrecorded");
+    assert!(json["migrations"][1]["recorded_checksum"].is_null());
+    let table = status.to_table();
+    assert!(
+        table
+            .lines()
+            .any(|l| l.contains("2_b") && l.ends_with(" unrecorded")),
+        "{table}"
+    );
+    assert!(
+        table.contains("2 applied, 0 pending, 0 modified, 0 missing, 1 unrecorded"),
+        "{table}"
+    );
+    assert_eq!(
+        status.count(MigrationState::Modified) + status.count(MigrationState::Missing),
+        0,
+        "unrecorded is not drift"
+    );
+    db.migrate_to_in(&set, "3").expect("records the checksum");
+    assert_eq!(
+        states(&db, &set),
+        [s("1", "applied"), s("2", "applied"), s("3", "applied")]
+    );
 }
 
 #[cfg(feature = "sqlite")]

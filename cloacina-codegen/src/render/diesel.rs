@@ -319,7 +319,12 @@ fn decimal_multi_backend_impls() -> TokenStream {
 }
 
 /// The Rust identifier for a schema name (raw when it is a keyword).
+/// Model names are stored without the `r#` of a raw identifier; one that
+/// still has it (a hand-built model) is taken as that raw identifier
+/// rather than doubled (`r#r#type`) or passed to `Ident::new`, which
+/// panics on it.
 fn rust_ident(name: &str) -> Ident {
+    let name = name.strip_prefix("r#").unwrap_or(name);
     if plain_ident(name) {
         Ident::new(name, Span::call_site())
     } else {
@@ -327,7 +332,8 @@ fn rust_ident(name: &str) -> Ident {
     }
 }
 
-/// Whether `name` is a Rust identifier as it stands (not a keyword), as
+/// Whether `name` is a Rust identifier as it stands (not a keyword and not
+/// already a raw identifier such as `r#type`, which `syn` accepts), as
 /// `syn` parses it; the common case is decided without running the parser.
 fn plain_ident(name: &str) -> bool {
     // Bytes with an index, not `chars()`: this runs for every name the
@@ -342,7 +348,7 @@ fn plain_ident(name: &str) -> bool {
         i += 1;
     }
     if !simple {
-        return syn::parse_str::<syn::Ident>(name).is_ok();
+        return !name.starts_with("r#") && syn::parse_str::<syn::Ident>(name).is_ok();
     }
     // No keyword is longer than 8 bytes: most names skip the comparisons
     // below (a string compare each in the unoptimised build-script profile).
@@ -1636,7 +1642,6 @@ mod tests {
             "self",
             "super",
             "crate",
-            "r#type",
             "type",
             "types",
             "continues",
@@ -1655,6 +1660,20 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    /// `syn` parses `r#type`, but it is a raw identifier, not a plain one:
+    /// `plain_ident` said yes, and `rust_ident` then gave it to
+    /// `Ident::new`, which panics on `r#`.
+    #[test]
+    fn raw_identifiers_are_not_plain() {
+        for raw in ["r#type", "r#match", "r#status"] {
+            assert!(!plain_ident(raw), "{raw}");
+        }
+        assert_eq!(ident_text("r#type"), "r#type");
+        assert_eq!(ident_text("type"), "r#type");
+        assert_eq!(ident_text("r#status"), "status");
+        assert_eq!(rust_ident("r#match").to_string(), "r#match");
     }
 
     #[test]

@@ -49,7 +49,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Every migration: applied, pending, modified or missing.
+    /// Every migration: applied, unrecorded, pending, modified or missing.
     Status {
         /// One JSON document instead of a table.
         #[arg(long)]

@@ -17,10 +17,18 @@ use crate::url::Backend;
 use crate::{Database, MigrationReport};
 
 /// Where one migration stands on a database.
+///
+/// `#[non_exhaustive]`: a later state is not a breaking change; match with
+/// a `_` arm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MigrationState {
-    /// Applied, and (when recorded) with the embedded checksum.
+    /// Applied, with the embedded checksum recorded.
     Applied,
+    /// Applied (by plain Diesel, or a run that stopped before recording),
+    /// but no checksum recorded yet: the next `migrate` records it, or
+    /// refuses a database whose structure differs. Not an error.
+    Unrecorded,
     /// Embedded, not applied yet.
     Pending,
     /// Applied, but its recorded checksum differs from the embedded file:
@@ -32,10 +40,11 @@ pub enum MigrationState {
 }
 
 impl MigrationState {
-    /// `applied`, `pending`, `modified` or `missing`.
+    /// `applied`, `unrecorded`, `pending`, `modified` or `missing`.
     pub fn as_str(self) -> &'static str {
         match self {
             MigrationState::Applied => "applied",
+            MigrationState::Unrecorded => "unrecorded",
             MigrationState::Pending => "pending",
             MigrationState::Modified => "modified",
             MigrationState::Missing => "missing",
@@ -81,7 +90,8 @@ impl MigrationStatus {
     /// The JSON document of `cloacina-migrate status --json` (shape in the
     /// README): `backend`, `target`, `tenant`, `counts` per state, and
     /// `migrations`, each with `version`, `name`, `state`, `checksum` and
-    /// `recorded_checksum` (null when unknown).
+    /// `recorded_checksum` (null when unknown). `counts` has one key per
+    /// state: `applied`, `pending`, `modified`, `missing`, `unrecorded`.
     pub fn to_json(&self) -> serde_json::Value {
         use MigrationState::*;
         serde_json::json!({
@@ -93,6 +103,7 @@ impl MigrationStatus {
                 "pending": self.count(Pending),
                 "modified": self.count(Modified),
                 "missing": self.count(Missing),
+                "unrecorded": self.count(Unrecorded),
             },
             "migrations": self.migrations.iter().map(|m| serde_json::json!({
                 "version": m.version,
@@ -125,7 +136,7 @@ impl MigrationStatus {
             out.push_str(&format!("{v:w0$}  {n:w1$}  {s}\n"));
         }
         out.push_str(&format!(
-            "{} on {}{}: {} applied, {} pending, {} modified, {} missing\n",
+            "{} on {}{}: {} applied, {} pending, {} modified, {} missing, {} unrecorded\n",
             self.backend.name(),
             self.target,
             self.tenant
@@ -136,6 +147,7 @@ impl MigrationStatus {
             self.count(Pending),
             self.count(Modified),
             self.count(Missing),
+            self.count(Unrecorded),
         ));
         out
     }
@@ -242,8 +254,9 @@ impl Database {
     }
 
     /// Every embedded or applied migration and where it stands: applied,
-    /// pending, modified (applied, but the file changed since) or missing
-    /// (applied, but not in this build). Reads only; takes no lock.
+    /// unrecorded (applied, checksum not recorded yet), pending, modified
+    /// (applied, but the file changed since) or missing (applied, but not
+    /// in this build). Reads only; takes no lock.
     ///
     /// # Errors
     ///
@@ -270,6 +283,8 @@ impl Database {
                     MigrationState::Pending
                 } else if recorded.as_ref().is_some_and(|r| *r != p.checksum) {
                     MigrationState::Modified
+                } else if recorded.is_none() {
+                    MigrationState::Unrecorded
                 } else {
                     MigrationState::Applied
                 };
