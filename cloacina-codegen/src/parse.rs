@@ -699,15 +699,39 @@ impl<'s> Cx<'s> {
                 }
             },
             "Array" | "Range" => (self.pg_generic(&name, &args, span), false),
-            "Tsvector" | "Citext" | "Inet" | "Cidr" | "MacAddr8" | "Numrange" | "Tsrange"
-            | "Tstzrange" | "Daterange" => {
+            "Int4range" | "Int8range" | "Tsrange" | "Tstzrange" | "Daterange" => {
+                let bound = match name.as_str() {
+                    "Int4range" => "Integer",
+                    "Int8range" => "BigInt",
+                    "Tsrange" => "NaiveTimestamp",
+                    "Tstzrange" => "Timestamp",
+                    _ => "Date",
+                };
+                self.err(
+                    DiagCode::UnknownType,
+                    span,
+                    format!("`{name}` is Diesel's name, not the schema language's"),
+                    "unknown column type",
+                    Some(format!(
+                        "write `Range<{bound}>` (in a `#[backend(postgres)]` table)"
+                    )),
+                );
+                (None, false)
+            }
+            "Tsvector" | "Citext" | "MacAddr8" | "Numrange" => {
                 self.err(
                     DiagCode::UnknownType,
                     span,
                     format!("`{name}` is not a column type of the schema language"),
                     "no first-class PostgreSQL type",
                     Some(format!(
-                        "Diesel maps `{name}` to a Rust type only through an extension, a feature or a crate this toolkit does not use; create the column in a `raw_sql!` block with `#[postgres(up = \"ALTER TABLE ... ADD COLUMN ...\", down = \"...\")]` (for PostgreSQL only), or use one of {}",
+                        "{}; create the column in a `raw_sql!` block with `#[postgres(up = \"ALTER TABLE ... ADD COLUMN ...\", down = \"...\")]` (for PostgreSQL only), or use one of {}",
+                        match name.as_str() {
+                            "Tsvector" => "Diesel maps `Tsvector` only through the `diesel_full_text_search` crate, which this toolkit does not use",
+                            "Citext" => "`Citext` needs the `citext` extension, which the schema language does not create",
+                            "MacAddr8" => "`MacAddr8` (Diesel's `[u8; 8]`) is not first class yet",
+                            _ => "`NUMRANGE` bounds are unconstrained numerics, which no neutral type reads back exactly",
+                        },
                         PgType::NAMES.join(", ")
                     )),
                 );
@@ -720,6 +744,8 @@ impl<'s> Cx<'s> {
                     "Money" => Some(ColumnType::Postgres(PgType::Money)),
                     "Oid" => Some(ColumnType::Postgres(PgType::Oid)),
                     "MacAddr" => Some(ColumnType::Postgres(PgType::MacAddr)),
+                    "Inet" => Some(ColumnType::Postgres(PgType::Inet)),
+                    "Cidr" => Some(ColumnType::Postgres(PgType::Cidr)),
                     "Uuid" => Some(ColumnType::Uuid),
                     "SmallInt" => Some(ColumnType::SmallInt),
                     "Integer" => Some(ColumnType::Integer),
@@ -783,8 +809,10 @@ impl<'s> Cx<'s> {
                 .into_iter()
                 .find(|x| x.neutral_name() == e)
                 .map(PgType::Array),
-            ("Range", Some("Integer")) => Some(PgType::Range(PgRange::Integer)),
-            ("Range", Some("BigInt")) => Some(PgType::Range(PgRange::BigInt)),
+            ("Range", Some(b)) => PgRange::ALL
+                .into_iter()
+                .find(|x| x.neutral_name() == b)
+                .map(PgType::Range),
             _ => None,
         };
         if ty.is_none() {
@@ -794,7 +822,11 @@ impl<'s> Cx<'s> {
                     .map(|e| e.neutral_name())
                     .collect::<Vec<_>>()
                     .join(", "),
-                _ => "Integer, BigInt".into(),
+                _ => PgRange::ALL
+                    .iter()
+                    .map(|r| r.neutral_name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             };
             self.err(
                 DiagCode::UnknownType,
