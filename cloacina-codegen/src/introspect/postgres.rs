@@ -892,12 +892,17 @@ pub fn parse_default(ty: ColumnType, expr: &str) -> Option<DefaultValue> {
         .collect();
     let call = |name: &str| words == [name, "(", ")"];
     if let ColumnType::Postgres(_) = ty {
-        // `'{}'::text[]`, `'01:00:00'::interval`: the literal, whatever
-        // the cast (PostgreSQL reads it as the column's type again).
+        // `'{}'::text[]`, `'01:00:00'::interval`, `'{}'::time without time
+        // zone[]`: the literal, whatever the cast (PostgreSQL reads it as
+        // the column's type again); a type name may take several words.
         return match canonical_tokens(expr, false).as_slice() {
             [Tok::Str(s)] => Some(DefaultValue::Text(s.clone())),
             [Tok::Str(s), Tok::Punct(p), Tok::Ident(_), rest @ ..]
-                if p == "::" && rest.iter().all(is_array_brackets) =>
+                if p == "::"
+                    && rest
+                        .iter()
+                        .skip_while(|t| matches!(t, Tok::Ident(w) if !w.is_empty()))
+                        .all(is_array_brackets) =>
             {
                 Some(DefaultValue::Text(s.clone()))
             }
@@ -1048,6 +1053,27 @@ mod tests {
             (
                 T::Postgres(PgType::Array(PgElem::Text)),
                 "ARRAY[]::text[]",
+                None,
+            ),
+            // Type names of several words.
+            (
+                T::Postgres(PgType::Array(PgElem::Time)),
+                "'{}'::time without time zone[]",
+                Some(D::Text("{}".into())),
+            ),
+            (
+                T::Postgres(PgType::Array(PgElem::Timestamp)),
+                "'{\"2024-01-01 00:00:00+00\"}'::timestamp with time zone[]",
+                Some(D::Text("{\"2024-01-01 00:00:00+00\"}".into())),
+            ),
+            (
+                T::Postgres(PgType::Range(crate::model::PgRange::Date)),
+                "'[2024-01-01,2024-02-01)'::daterange",
+                Some(D::Text("[2024-01-01,2024-02-01)".into())),
+            ),
+            (
+                T::Postgres(PgType::Array(PgElem::Time)),
+                "'{}'::time without time zone[] || now()",
                 None,
             ),
         ];
