@@ -728,7 +728,7 @@ impl<'s> Cx<'s> {
                         "{}; create the column in a `raw_sql!` block with `#[postgres(up = \"ALTER TABLE ... ADD COLUMN ...\", down = \"...\")]` (for PostgreSQL only), or use one of {}",
                         match name.as_str() {
                             "Tsvector" => "Diesel maps `Tsvector` only through the `diesel_full_text_search` crate, which this toolkit does not use",
-                            "Citext" => "`Citext` needs the `citext` extension, which the schema language does not create",
+                            "Citext" => "`Citext` needs the `citext` extension, which must exist before the table and which the schema language does not create (`raw_sql!` blocks run after the tables)",
                             "MacAddr8" => "`MacAddr8` (Diesel's `[u8; 8]`) is not first class yet",
                             _ => "`NUMRANGE` bounds are unconstrained numerics, which no neutral type reads back exactly",
                         },
