@@ -85,7 +85,9 @@ CREATE TABLE slots (
 CREATE TABLE hosts (
     addr INET PRIMARY KEY,
     net CIDR NOT NULL DEFAULT '10.0.0.0/8',
-    up TSTZRANGE
+    up TSTZRANGE,
+    -- Milliseconds: read as the microsecond element, with a note.
+    stamps TIMESTAMP(3)[]
 );
 CREATE INDEX hosts_net_idx ON hosts (net);
 CREATE INDEX slots_user_idx ON slots (user_id);
@@ -164,6 +166,16 @@ fn inspect_reads_postgres_only_types_first_class_in_a_postgres_scoped_table() {
         (pg(PgType::Range(PgRange::Timestamp)), true)
     );
     assert_eq!(hosts.indexes.len(), 1, "{written}");
+    assert_eq!(
+        ty(hosts, "stamps"),
+        (pg(PgType::Array(PgElem::NaiveTimestamp)), true)
+    );
+    assert!(
+        written.lines().any(|l| l.starts_with("//")
+            && l.contains("hosts.stamps")
+            && l.contains("Array<NaiveTimestamp> (microseconds)")),
+        "no note on the rounding array:\n{written}"
+    );
     let default = |c: &str| p.column(c).and_then(|c| c.default.clone());
     assert_eq!(
         default("tags"),

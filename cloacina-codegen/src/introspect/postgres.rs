@@ -860,7 +860,22 @@ fn column_type(
         // Arrays, ranges and the other types Diesel maps natively: first
         // class in a table scoped to PostgreSQL (`carry::for_inspect` scopes).
         other => match PgType::from_udt(other) {
-            Some(p) => ColumnType::Postgres(p),
+            Some(p) => {
+                // An array's typmod is its element's: `time(3)[]` rounds
+                // below microseconds, which the neutral element keeps.
+                if let PgType::Array(
+                    e @ (PgElem::Timestamp | PgElem::NaiveTimestamp | PgElem::Time),
+                ) = p
+                {
+                    if (0..6).contains(&c.typmod) {
+                        approx(
+                            notes,
+                            &format!("Array<{}> (microseconds)", e.neutral_name()),
+                        );
+                    }
+                }
+                ColumnType::Postgres(p)
+            }
             None => {
                 return Err(format!(
                     "type {} has no neutral type ({})",
