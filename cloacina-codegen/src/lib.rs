@@ -408,8 +408,7 @@
 //! ```
 //!
 //! A `#[backend(postgres)]` table may use the PostgreSQL-only types Diesel
-//! maps (`Array<T>` of a neutral scalar other than `Text<N>` and
-//! `Decimal<P, S>`, `Range<T>` of `Integer`, `BigInt`, `Timestamp`,
+//! maps (`Array<T>` of a neutral scalar other than `Text<N>`, `Range<T>` of `Integer`, `BigInt`, `Timestamp`,
 //! `NaiveTimestamp` or `Date`, `Interval`, `Money`, `Oid`, `MacAddr`,
 //! `Inet`, `Cidr`), with Diesel's Rust types (`ipnet::IpNet`, chrono,
 //! uuid and serde_json values, which `cloacina-types` re-exports); in a table

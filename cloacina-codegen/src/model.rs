@@ -334,6 +334,15 @@ pub enum PgElem {
     Time,
     /// `JSONB[]`: `serde_json::Value` elements.
     Json,
+    /// `NUMERIC(P, S)[]` (`Array<Decimal<P, S>>`, the neutral decimal's
+    /// bounds): `UniversalDecimal` elements (`Array<DbDecimal<S>>` in the
+    /// unified module, so a digit too many is refused, never rounded).
+    Decimal {
+        /// Significant digits in all (`P`).
+        precision: u8,
+        /// Digits after the point (`S`).
+        scale: u8,
+    },
 }
 
 /// The element types of a PostgreSQL range column.
@@ -407,7 +416,8 @@ impl PgRange {
 }
 
 impl PgElem {
-    /// Every element type, in declaration order.
+    /// Every element type without parameters, in declaration order (all
+    /// but `Decimal`).
     pub const ALL: [PgElem; 14] = [
         PgElem::Text,
         PgElem::SmallInt,
@@ -426,7 +436,10 @@ impl PgElem {
     ];
 
     /// The neutral name of the element (`Text`).
-    pub fn neutral_name(self) -> &'static str {
+    pub fn neutral_name(self) -> String {
+        if let PgElem::Decimal { precision, scale } = self {
+            return format!("Decimal<{precision}, {scale}>");
+        }
         match self {
             PgElem::Text => "Text",
             PgElem::SmallInt => "SmallInt",
@@ -442,11 +455,16 @@ impl PgElem {
             PgElem::Date => "Date",
             PgElem::Time => "Time",
             PgElem::Json => "Json",
+            PgElem::Decimal { .. } => "Decimal",
         }
+        .into()
     }
 
     /// The element's PostgreSQL type (`TEXT`).
-    pub fn sql(self) -> &'static str {
+    pub fn sql(self) -> String {
+        if let PgElem::Decimal { precision, scale } = self {
+            return format!("NUMERIC({precision},{scale})");
+        }
         match self {
             PgElem::Text => "TEXT",
             PgElem::SmallInt => "SMALLINT",
@@ -462,7 +480,9 @@ impl PgElem {
             PgElem::Date => "DATE",
             PgElem::Time => "TIME",
             PgElem::Json => "JSONB",
+            PgElem::Decimal { .. } => "NUMERIC",
         }
+        .into()
     }
 
     /// Diesel's SQL type of the element (`Text`).
@@ -482,6 +502,7 @@ impl PgElem {
             PgElem::Date => "Date",
             PgElem::Time => "Time",
             PgElem::Json => "Jsonb",
+            PgElem::Decimal { .. } => "Numeric",
         }
     }
 
@@ -502,6 +523,9 @@ impl PgElem {
             PgElem::Date => "super::types::chrono::NaiveDate",
             PgElem::Time => "super::types::chrono::NaiveTime",
             PgElem::Json => "super::types::serde_json::Value",
+            // The neutral decimal's value: refused on writing when it has
+            // more digits after the point than S (PostgreSQL would round).
+            PgElem::Decimal { .. } => "super::types::UniversalDecimal",
         }
     }
 
@@ -522,6 +546,7 @@ impl PgElem {
             PgElem::Date => "date",
             PgElem::Time => "time",
             PgElem::Json => "jsonb",
+            PgElem::Decimal { .. } => "numeric",
         }
     }
 }

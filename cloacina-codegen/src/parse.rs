@@ -792,7 +792,7 @@ impl<'s> Cx<'s> {
         }
     }
 
-    /// `Array<T>` of a neutral scalar, or `Range<Integer|BigInt>`.
+    /// `Array<T>` of a neutral scalar (`Decimal<P, S>` too), or `Range<T>`.
     fn pg_generic(
         &mut self,
         name: &str,
@@ -803,6 +803,20 @@ impl<'s> Cx<'s> {
             [syn::GenericArgument::Type(t)] => type_parts(t),
             _ => None,
         };
+        // `Array<Decimal<P, S>>`: the decimal's own checks, at its arguments.
+        if let ("Array", Some(("Decimal", d_args, d_span))) =
+            (name, inner.as_ref().map(|(n, a, s)| (n.as_str(), a, *s)))
+        {
+            return match self.decimal_type(d_span, d_args) {
+                Some(ColumnType::Decimal { precision, scale }) => {
+                    Some(ColumnType::Postgres(PgType::Array(PgElem::Decimal {
+                        precision,
+                        scale,
+                    })))
+                }
+                _ => None,
+            };
+        }
         let inner = inner.filter(|(_, a, _)| a.is_empty()).map(|(n, _, _)| n);
         let ty = match (name, inner.as_deref()) {
             ("Array", Some(e)) => PgElem::ALL
@@ -820,6 +834,7 @@ impl<'s> Cx<'s> {
                 "Array" => PgElem::ALL
                     .iter()
                     .map(|e| e.neutral_name())
+                    .chain(["Decimal<P, S>".to_string()])
                     .collect::<Vec<_>>()
                     .join(", "),
                 _ => PgRange::ALL

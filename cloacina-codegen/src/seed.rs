@@ -335,6 +335,12 @@ fn pg_value(ty: PgType, n: u64, boundary: bool) -> String {
             }
             PgElem::Date => format!("{{2024-01-{d:02},2024-02-29}}"),
             PgElem::Time => format!("{{10:{:02}:00,23:59:59.999999}}", i % 60),
+            // Units of 10^-S below 10, so every precision holds them.
+            PgElem::Decimal { scale, .. } => format!(
+                "{{{},{}}}",
+                crate::decimal::format_units((n % 10) as i64, scale),
+                crate::decimal::format_units(-1, scale)
+            ),
             PgElem::Json => format!("{{\"{{\\\"n\\\": {i}}}\",[]}}"),
         },
         (PgType::Range(PgRange::Integer | PgRange::BigInt), false) => format!("[{i},{})", i + 10),

@@ -79,7 +79,8 @@ CREATE TABLE slots (
     local_seen TIMESTAMP[],
     dates DATE[],
     times TIME[],
-    docs JSONB[] NOT NULL DEFAULT '{}'
+    docs JSONB[] NOT NULL DEFAULT '{}',
+    amounts NUMERIC(10,2)[] NOT NULL DEFAULT '{1.5,-2}'
 );
 -- Keyed by an address: PostgreSQL only too.
 CREATE TABLE hosts (
@@ -153,6 +154,16 @@ fn inspect_reads_postgres_only_types_first_class_in_a_postgres_scoped_table() {
     assert_eq!(ty(p, "dates"), (pg(PgType::Array(PgElem::Date)), true));
     assert_eq!(ty(p, "times"), (pg(PgType::Array(PgElem::Time)), true));
     assert_eq!(ty(p, "docs"), (pg(PgType::Array(PgElem::Json)), false));
+    assert_eq!(
+        ty(p, "amounts"),
+        (
+            pg(PgType::Array(PgElem::Decimal {
+                precision: 10,
+                scale: 2
+            })),
+            false
+        )
+    );
     let hosts = schema.table("hosts").expect("hosts");
     assert_eq!(
         hosts.scope,
@@ -195,6 +206,12 @@ fn inspect_reads_postgres_only_types_first_class_in_a_postgres_scoped_table() {
         Some(DefaultValue::Text(
             "[\"2024-01-01 00:00:00\",\"2024-01-02 00:00:00\")".into()
         )),
+        "{written}"
+    );
+    // The default's literal as written (a row gets 1.50 and -2.00).
+    assert_eq!(
+        default("amounts"),
+        Some(DefaultValue::Text("{1.5,-2}".into())),
         "{written}"
     );
     assert_eq!(

@@ -119,6 +119,7 @@ fn network_time_range_and_array_types_round_trip_through_the_generated_models() 
     use cloacina_types::ipnet::IpNet;
     let net = |s: &str| s.parse::<IpNet>().expect("address");
     let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("date");
+    let dec = cloacina_types::UniversalDecimal::from_scaled_units;
     let (mut pg, schema) = pg_scratch_connection("pg_types_net");
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         pg.batch_execute(POSTGRES_DDL)
@@ -162,7 +163,8 @@ fn network_time_range_and_array_types_round_trip_through_the_generated_models() 
         .with_times(vec![
             NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999).expect("time"),
             NaiveTime::MIN,
-        ]);
+        ])
+        .with_amounts(vec![dec(-9_999_999_999, 2), dec(0, 2), dec(5, 2)]);
         let written = diesel::insert_into(sessions::table)
             .values(full.clone())
             .get_result::<Session>(&mut pg)
@@ -185,6 +187,13 @@ fn network_time_range_and_array_types_round_trip_through_the_generated_models() 
         assert_eq!(read.days, full.days);
         assert_eq!(read.times, full.times.expect("set"));
         assert_eq!(read.docs, full.docs);
+        assert_eq!(
+            read.amounts
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            ["-99999999.99", "0.00", "0.05"]
+        );
 
         // Defaults and NULLs: `client` is 127.0.0.1, `billing` January
         // 2024, `times` empty. Diesel writes a `Cidr` value as its network
@@ -213,6 +222,31 @@ fn network_time_range_and_array_types_round_trip_through_the_generated_models() 
         );
         assert_eq!(bare.times, Vec::new());
         assert_eq!(bare.during, (Bound::Unbounded, Bound::Unbounded));
+        assert_eq!(
+            bare.amounts
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            ["1.50", "-2.00"]
+        );
+        // A decimal element with a digit too many after the point is
+        // refused on writing (PostgreSQL's NUMERIC(10,2) would round it).
+        let rounded = diesel::insert_into(sessions::table)
+            .values(
+                NewSession::new(
+                    account.id,
+                    (Bound::Unbounded, Bound::Unbounded),
+                    Vec::new(),
+                    Vec::new(),
+                    Vec::new(),
+                    Vec::new(),
+                )
+                .with_amounts(vec![
+                    cloacina_types::UniversalDecimal::parse_text("1.555").expect("decimal")
+                ]),
+            )
+            .execute(&mut pg);
+        assert!(rounded.is_err(), "1.555 was written to NUMERIC(10,2)[]");
         let truncated = diesel::insert_into(sessions::table)
             .values(
                 NewSession::new(

@@ -857,6 +857,23 @@ fn column_type(
             approx(notes, "Json (JSONB)");
             ColumnType::Json
         }
+        // `numeric(p,s)[]`: an array's typmod is its element's.
+        "_numeric" if c.typmod >= 4 => {
+            let precision = ((c.typmod - 4) >> 16) & 0xffff;
+            let scale = (c.typmod - 4) & 0xffff;
+            let max = i32::from(crate::decimal::MAX_PRECISION);
+            if precision > max || scale > precision {
+                return Err(format!(
+                    "type {} has no first-class type: Array<Decimal<P, S>> takes P <= {max} \
+                     and S <= P",
+                    c.formatted
+                ));
+            }
+            ColumnType::Postgres(PgType::Array(PgElem::Decimal {
+                precision: precision as u8,
+                scale: scale as u8,
+            }))
+        }
         // Arrays, ranges and the other types Diesel maps natively: first
         // class in a table scoped to PostgreSQL (`carry::for_inspect` scopes).
         other => match PgType::from_udt(other) {
@@ -916,7 +933,13 @@ pub fn parse_default(ty: ColumnType, expr: &str) -> Option<DefaultValue> {
                 if p == "::"
                     && rest
                         .iter()
-                        .skip_while(|t| matches!(t, Tok::Ident(w) if !w.is_empty()))
+                        .skip_while(|t| match t {
+                            Tok::Ident(w) => !w.is_empty(),
+                            // A type modifier: `numeric(10,2)[]`.
+                            Tok::Num(_) => true,
+                            Tok::Punct(p) => p == "(" || p == ")" || p == ",",
+                            _ => false,
+                        })
                         .all(is_array_brackets) =>
             {
                 Some(DefaultValue::Text(s.clone()))
@@ -1090,6 +1113,14 @@ mod tests {
                 T::Postgres(PgType::Array(PgElem::Time)),
                 "'{}'::time without time zone[] || now()",
                 None,
+            ),
+            (
+                T::Postgres(PgType::Array(PgElem::Decimal {
+                    precision: 10,
+                    scale: 2,
+                })),
+                "'{1.50,-2.00}'::numeric(10,2)[]",
+                Some(D::Text("{1.50,-2.00}".into())),
             ),
         ];
         for (ty, expr, want) in cases {
