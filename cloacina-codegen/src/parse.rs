@@ -807,6 +807,7 @@ impl<'s> Cx<'s> {
         if let ("Array", Some(("Decimal", d_args, d_span))) =
             (name, inner.as_ref().map(|(n, a, s)| (n.as_str(), a, *s)))
         {
+            let before = self.diags.len();
             return match self.decimal_type(d_span, d_args) {
                 Some(ColumnType::Decimal { precision, scale }) => {
                     Some(ColumnType::Postgres(PgType::Array(PgElem::Decimal {
@@ -814,7 +815,18 @@ impl<'s> Cx<'s> {
                         scale,
                     })))
                 }
-                _ => None,
+                _ => {
+                    // The decimal's own help points at a postgres table,
+                    // which the array is in already: name the way that
+                    // works for an array.
+                    for d in &mut self.diags[before..] {
+                        d.help = Some(
+                            "write `Array<Decimal<P, S>>` with 1 <= P <= 18 and S <= P, or create a wider `NUMERIC(P,S)[]` column in a `raw_sql!` block scoped to postgres"
+                                .into(),
+                        );
+                    }
+                    None
+                }
             };
         }
         let inner = inner.filter(|(_, a, _)| a.is_empty()).map(|(n, _, _)| n);
