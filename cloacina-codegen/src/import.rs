@@ -881,6 +881,13 @@ fn first_class(diesel: &str) -> Option<PgType> {
             "Float8" | "Double" => PgElem::Double,
             "Float4" | "Float" => PgElem::Float,
             "Bytea" | "Binary" => PgElem::Binary,
+            "Uuid" => PgElem::Uuid,
+            "Timestamptz" => PgElem::Timestamp,
+            "Timestamp" => PgElem::NaiveTimestamp,
+            "Date" => PgElem::Date,
+            "Time" => PgElem::Time,
+            // `JSONB[]` only: `JSON[]` keeps its text and is another type.
+            "Jsonb" => PgElem::Json,
             _ => return None,
         })
     };
@@ -894,6 +901,11 @@ fn first_class(diesel: &str) -> Option<PgType> {
             PgType::Range(PgRange::Integer)
         }
         ("Range", Some("Int8" | "BigInt")) | ("Int8range", None) => PgType::Range(PgRange::BigInt),
+        ("Range", Some("Timestamptz")) | ("Tstzrange", None) => PgType::Range(PgRange::Timestamp),
+        ("Range", Some("Timestamp")) | ("Tsrange", None) => PgType::Range(PgRange::NaiveTimestamp),
+        ("Range", Some("Date")) | ("Daterange", None) => PgType::Range(PgRange::Date),
+        ("Inet", None) => PgType::Inet,
+        ("Cidr", None) => PgType::Cidr,
         ("Interval", None) => PgType::Interval,
         ("Money", None) => PgType::Money,
         ("Oid", None) => PgType::Oid,
@@ -1874,6 +1886,18 @@ pub mod postgres {
         ids -> Int8range,
         grace -> Interval,
         at -> Inet,
+        net -> Nullable<Cidr>,
+        during -> Tstzrange,
+        wall -> Range<Timestamp>,
+        days_off -> Daterange,
+        keys -> Array<Uuid>,
+        seen -> Array<Timestamptz>,
+        naive -> Array<Timestamp>,
+        dates -> Array<Date>,
+        times -> Array<Time>,
+        docs -> Array<Jsonb>,
+        plain_docs -> Array<Json>,
+        words -> Tsvector,
     } }
 }
 pub mod sqlite {
@@ -1896,8 +1920,35 @@ pub mod sqlite {
         );
         assert_eq!(ty("ids"), Some((pg(PgType::Range(PgRange::BigInt)), false)));
         assert_eq!(ty("grace"), Some((pg(PgType::Interval), false)));
-        // No first-class type: an array of nullable elements, an address.
-        assert!(t.column("holes").is_none() && t.column("at").is_none());
+        assert_eq!(ty("at"), Some((pg(PgType::Inet), false)));
+        assert_eq!(ty("net"), Some((pg(PgType::Cidr), true)));
+        assert_eq!(
+            ty("during"),
+            Some((pg(PgType::Range(PgRange::Timestamp)), false))
+        );
+        assert_eq!(
+            ty("wall"),
+            Some((pg(PgType::Range(PgRange::NaiveTimestamp)), false))
+        );
+        assert_eq!(
+            ty("days_off"),
+            Some((pg(PgType::Range(PgRange::Date)), false))
+        );
+        for (c, e) in [
+            ("keys", PgElem::Uuid),
+            ("seen", PgElem::Timestamp),
+            ("naive", PgElem::NaiveTimestamp),
+            ("dates", PgElem::Date),
+            ("times", PgElem::Time),
+            ("docs", PgElem::Json),
+        ] {
+            assert_eq!(ty(c), Some((pg(PgType::Array(e)), false)), "{c}");
+        }
+        // No first-class type: an array of nullable elements, `JSON[]`
+        // (text documents, not the neutral JSONB), a text search vector.
+        for c in ["holes", "plain_docs", "words"] {
+            assert!(t.column(c).is_none(), "{c}");
+        }
         let raw = imp
             .schema
             .raw_blocks
@@ -1910,7 +1961,11 @@ pub mod sqlite {
             "{}",
             raw.up
         );
-        assert!(raw.up.contains(r#""at" INET NOT NULL"#), "{}", raw.up);
+        assert!(
+            raw.up.contains(r#""words" TSVECTOR NOT NULL"#),
+            "{}",
+            raw.up
+        );
         // In a table of both modules the array stays carried, and the note
         // says how to get a first-class column.
         assert!(imp.schema.table("t").expect("t").column("tags").is_none());

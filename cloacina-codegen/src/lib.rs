@@ -408,9 +408,13 @@
 //! ```
 //!
 //! A `#[backend(postgres)]` table may use the PostgreSQL-only types Diesel
-//! maps natively (`Array<T>` of a neutral scalar, `Range<Integer>`,
-//! `Range<BigInt>`, `Interval`, `Money`, `Oid`, `MacAddr`); in a table that
-//! SQLite also has they are an error at the type.
+//! maps (`Array<T>` of a neutral scalar other than `Text<N>`, `Range<T>` of `Integer`, `BigInt`, `Timestamp`,
+//! `NaiveTimestamp` or `Date`, `Interval`, `Money`, `Oid`, `MacAddr`,
+//! `Inet`, `Cidr`), with Diesel's Rust types (`ipnet::IpNet`, chrono,
+//! uuid and serde_json values, which `cloacina-types` re-exports); in a table
+//! that SQLite also has they are an error at the type. `Tsvector`, `Citext`,
+//! `MacAddr8` and `NUMRANGE` are refused with the reason and the `raw_sql!`
+//! way.
 //!
 //! ```
 //! cloacina_codegen::parse_str("doc.rs", r#"
@@ -422,6 +426,9 @@
 //!         tags -> Array<Text>,
 //!         days -> Range<Integer>,
 //!         grace -> Nullable<Interval>,
+//!         client -> Inet,
+//!         during -> Range<Timestamp>,
+//!         keys -> Array<Uuid>,
 //!     }
 //! }
 //! "#)?;

@@ -280,7 +280,9 @@ pub enum ColumnType {
 }
 
 /// The PostgreSQL-only column types: those Diesel's PostgreSQL backend maps
-/// to a Rust type without extra crates or features.
+/// to a Rust type (its own, or one of the crates `cloacina-types`
+/// re-exports under its `postgres` feature: `ipnet`, `chrono`, `uuid`,
+/// `serde_json`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PgType {
@@ -297,6 +299,10 @@ pub enum PgType {
     Oid,
     /// `MACADDR`: `[u8; 6]`.
     MacAddr,
+    /// `INET` (a host address with an optional netmask): `ipnet::IpNet`.
+    Inet,
+    /// `CIDR` (a network, no bits set right of the mask): `ipnet::IpNet`.
+    Cidr,
 }
 
 /// The element types of a PostgreSQL array column.
@@ -319,6 +325,27 @@ pub enum PgElem {
     Float,
     /// `BYTEA[]`.
     Binary,
+    /// `UUID[]`: `uuid::Uuid` elements.
+    Uuid,
+    /// `TIMESTAMPTZ[]`: `chrono::DateTime<chrono::Utc>` elements.
+    Timestamp,
+    /// `TIMESTAMP[]`: `chrono::NaiveDateTime` elements.
+    NaiveTimestamp,
+    /// `DATE[]`: `chrono::NaiveDate` elements.
+    Date,
+    /// `TIME[]`: `chrono::NaiveTime` elements.
+    Time,
+    /// `JSONB[]`: `serde_json::Value` elements.
+    Json,
+    /// `NUMERIC(P, S)[]` (`Array<Decimal<P, S>>`, the neutral decimal's
+    /// bounds): `UniversalDecimal` elements (`Array<DbDecimal<S>>` in the
+    /// unified module, so a digit too many is refused, never rounded).
+    Decimal {
+        /// Significant digits in all (`P`).
+        precision: u8,
+        /// Digits after the point (`S`).
+        scale: u8,
+    },
 }
 
 /// The element types of a PostgreSQL range column.
@@ -329,11 +356,73 @@ pub enum PgRange {
     Integer,
     /// `INT8RANGE`.
     BigInt,
+    /// `TSTZRANGE`: bounds of `chrono::DateTime<chrono::Utc>`.
+    Timestamp,
+    /// `TSRANGE`: bounds of `chrono::NaiveDateTime`.
+    NaiveTimestamp,
+    /// `DATERANGE`: bounds of `chrono::NaiveDate`.
+    Date,
+}
+
+impl PgRange {
+    /// Every range type, in declaration order.
+    pub const ALL: [PgRange; 5] = [
+        PgRange::Integer,
+        PgRange::BigInt,
+        PgRange::Timestamp,
+        PgRange::NaiveTimestamp,
+        PgRange::Date,
+    ];
+
+    /// The neutral name of the bound type (`Integer` in `Range<Integer>`).
+    pub fn neutral_name(self) -> &'static str {
+        match self {
+            PgRange::Integer => "Integer",
+            PgRange::BigInt => "BigInt",
+            PgRange::Timestamp => "Timestamp",
+            PgRange::NaiveTimestamp => "NaiveTimestamp",
+            PgRange::Date => "Date",
+        }
+    }
+
+    /// PostgreSQL's name of the range type (`int4range`), DDL and catalogue.
+    pub fn udt(self) -> &'static str {
+        match self {
+            PgRange::Integer => "int4range",
+            PgRange::BigInt => "int8range",
+            PgRange::Timestamp => "tstzrange",
+            PgRange::NaiveTimestamp => "tsrange",
+            PgRange::Date => "daterange",
+        }
+    }
+
+    /// Diesel's SQL type (`Int4range`).
+    pub fn diesel(self) -> &'static str {
+        match self {
+            PgRange::Integer => "Int4range",
+            PgRange::BigInt => "Int8range",
+            PgRange::Timestamp => "Tstzrange",
+            PgRange::NaiveTimestamp => "Tsrange",
+            PgRange::Date => "Daterange",
+        }
+    }
+
+    /// The Rust type of one bound (`i32`).
+    pub fn rust(self) -> &'static str {
+        match self {
+            PgRange::Integer => "i32",
+            PgRange::BigInt => "i64",
+            PgRange::Timestamp => "super::types::chrono::DateTime<super::types::chrono::Utc>",
+            PgRange::NaiveTimestamp => "super::types::chrono::NaiveDateTime",
+            PgRange::Date => "super::types::chrono::NaiveDate",
+        }
+    }
 }
 
 impl PgElem {
-    /// Every element type, in declaration order.
-    pub const ALL: [PgElem; 8] = [
+    /// Every element type without parameters, in declaration order (all
+    /// but `Decimal`).
+    pub const ALL: [PgElem; 14] = [
         PgElem::Text,
         PgElem::SmallInt,
         PgElem::Integer,
@@ -342,10 +431,19 @@ impl PgElem {
         PgElem::Double,
         PgElem::Float,
         PgElem::Binary,
+        PgElem::Uuid,
+        PgElem::Timestamp,
+        PgElem::NaiveTimestamp,
+        PgElem::Date,
+        PgElem::Time,
+        PgElem::Json,
     ];
 
     /// The neutral name of the element (`Text`).
-    pub fn neutral_name(self) -> &'static str {
+    pub fn neutral_name(self) -> String {
+        if let PgElem::Decimal { precision, scale } = self {
+            return format!("Decimal<{precision}, {scale}>");
+        }
         match self {
             PgElem::Text => "Text",
             PgElem::SmallInt => "SmallInt",
@@ -355,11 +453,22 @@ impl PgElem {
             PgElem::Double => "Double",
             PgElem::Float => "Float",
             PgElem::Binary => "Binary",
+            PgElem::Uuid => "Uuid",
+            PgElem::Timestamp => "Timestamp",
+            PgElem::NaiveTimestamp => "NaiveTimestamp",
+            PgElem::Date => "Date",
+            PgElem::Time => "Time",
+            PgElem::Json => "Json",
+            PgElem::Decimal { .. } => "Decimal",
         }
+        .into()
     }
 
     /// The element's PostgreSQL type (`TEXT`).
-    pub fn sql(self) -> &'static str {
+    pub fn sql(self) -> String {
+        if let PgElem::Decimal { precision, scale } = self {
+            return format!("NUMERIC({precision},{scale})");
+        }
         match self {
             PgElem::Text => "TEXT",
             PgElem::SmallInt => "SMALLINT",
@@ -369,7 +478,15 @@ impl PgElem {
             PgElem::Double => "DOUBLE PRECISION",
             PgElem::Float => "REAL",
             PgElem::Binary => "BYTEA",
+            PgElem::Uuid => "UUID",
+            PgElem::Timestamp => "TIMESTAMPTZ",
+            PgElem::NaiveTimestamp => "TIMESTAMP",
+            PgElem::Date => "DATE",
+            PgElem::Time => "TIME",
+            PgElem::Json => "JSONB",
+            PgElem::Decimal { .. } => "NUMERIC",
         }
+        .into()
     }
 
     /// Diesel's SQL type of the element (`Text`).
@@ -383,6 +500,13 @@ impl PgElem {
             PgElem::Double => "Double",
             PgElem::Float => "Float",
             PgElem::Binary => "Binary",
+            PgElem::Uuid => "Uuid",
+            PgElem::Timestamp => "Timestamptz",
+            PgElem::NaiveTimestamp => "Timestamp",
+            PgElem::Date => "Date",
+            PgElem::Time => "Time",
+            PgElem::Json => "Jsonb",
+            PgElem::Decimal { .. } => "Numeric",
         }
     }
 
@@ -397,6 +521,15 @@ impl PgElem {
             PgElem::Double => "f64",
             PgElem::Float => "f32",
             PgElem::Binary => "Vec<u8>",
+            PgElem::Uuid => "super::types::uuid::Uuid",
+            PgElem::Timestamp => "super::types::chrono::DateTime<super::types::chrono::Utc>",
+            PgElem::NaiveTimestamp => "super::types::chrono::NaiveDateTime",
+            PgElem::Date => "super::types::chrono::NaiveDate",
+            PgElem::Time => "super::types::chrono::NaiveTime",
+            PgElem::Json => "super::types::serde_json::Value",
+            // The neutral decimal's value: refused on writing when it has
+            // more digits after the point than S (PostgreSQL would round).
+            PgElem::Decimal { .. } => "super::types::UniversalDecimal",
         }
     }
 
@@ -411,6 +544,13 @@ impl PgElem {
             PgElem::Double => "float8",
             PgElem::Float => "float4",
             PgElem::Binary => "bytea",
+            PgElem::Uuid => "uuid",
+            PgElem::Timestamp => "timestamptz",
+            PgElem::NaiveTimestamp => "timestamp",
+            PgElem::Date => "date",
+            PgElem::Time => "time",
+            PgElem::Json => "jsonb",
+            PgElem::Decimal { .. } => "numeric",
         }
     }
 }
@@ -420,12 +560,13 @@ impl PgType {
     pub fn neutral_name(self) -> String {
         match self {
             PgType::Array(e) => format!("Array<{}>", e.neutral_name()),
-            PgType::Range(PgRange::Integer) => "Range<Integer>".into(),
-            PgType::Range(PgRange::BigInt) => "Range<BigInt>".into(),
+            PgType::Range(r) => format!("Range<{}>", r.neutral_name()),
             PgType::Interval => "Interval".into(),
             PgType::Money => "Money".into(),
             PgType::Oid => "Oid".into(),
             PgType::MacAddr => "MacAddr".into(),
+            PgType::Inet => "Inet".into(),
+            PgType::Cidr => "Cidr".into(),
         }
     }
 
@@ -433,12 +574,13 @@ impl PgType {
     pub fn sql(self) -> String {
         match self {
             PgType::Array(e) => format!("{}[]", e.sql()),
-            PgType::Range(PgRange::Integer) => "INT4RANGE".into(),
-            PgType::Range(PgRange::BigInt) => "INT8RANGE".into(),
+            PgType::Range(r) => r.udt().to_ascii_uppercase(),
             PgType::Interval => "INTERVAL".into(),
             PgType::Money => "MONEY".into(),
             PgType::Oid => "OID".into(),
             PgType::MacAddr => "MACADDR".into(),
+            PgType::Inet => "INET".into(),
+            PgType::Cidr => "CIDR".into(),
         }
     }
 
@@ -446,12 +588,13 @@ impl PgType {
     pub fn diesel(self) -> String {
         match self {
             PgType::Array(e) => format!("Array<{}>", e.diesel()),
-            PgType::Range(PgRange::Integer) => "Int4range".into(),
-            PgType::Range(PgRange::BigInt) => "Int8range".into(),
+            PgType::Range(r) => r.diesel().into(),
             PgType::Interval => "Interval".into(),
             PgType::Money => "Money".into(),
             PgType::Oid => "Oid".into(),
             PgType::MacAddr => "MacAddr".into(),
+            PgType::Inet => "Inet".into(),
+            PgType::Cidr => "Cidr".into(),
         }
     }
 
@@ -459,14 +602,15 @@ impl PgType {
     pub fn rust(self) -> String {
         match self {
             PgType::Array(e) => format!("Vec<{}>", e.rust()),
-            PgType::Range(PgRange::Integer) => {
-                "(std::ops::Bound<i32>, std::ops::Bound<i32>)".into()
+            PgType::Range(r) => {
+                let b = r.rust();
+                format!("(std::ops::Bound<{b}>, std::ops::Bound<{b}>)")
             }
-            PgType::Range(PgRange::BigInt) => "(std::ops::Bound<i64>, std::ops::Bound<i64>)".into(),
             PgType::Interval => "diesel::pg::data_types::PgInterval".into(),
             PgType::Money => "diesel::pg::data_types::PgMoney".into(),
             PgType::Oid => "u32".into(),
             PgType::MacAddr => "[u8; 6]".into(),
+            PgType::Inet | PgType::Cidr => "super::types::ipnet::IpNet".into(),
         }
     }
 
@@ -479,25 +623,30 @@ impl PgType {
                 .find(|e| e.udt() == elem)
                 .map(PgType::Array);
         }
+        if let Some(r) = PgRange::ALL.into_iter().find(|r| r.udt() == udt) {
+            return Some(PgType::Range(r));
+        }
         Some(match udt {
-            "int4range" => PgType::Range(PgRange::Integer),
-            "int8range" => PgType::Range(PgRange::BigInt),
             "interval" => PgType::Interval,
             "money" => PgType::Money,
             "oid" => PgType::Oid,
             "macaddr" => PgType::MacAddr,
+            "inet" => PgType::Inet,
+            "cidr" => PgType::Cidr,
             _ => return None,
         })
     }
 
     /// The names the parser accepts for these types (for help texts).
-    pub const NAMES: [&'static str; 6] = [
+    pub const NAMES: [&'static str; 8] = [
         "Array<T>",
-        "Range<Integer|BigInt>",
+        "Range<Integer|BigInt|Timestamp|NaiveTimestamp|Date>",
         "Interval",
         "Money",
         "Oid",
         "MacAddr",
+        "Inet",
+        "Cidr",
     ];
 }
 

@@ -761,15 +761,39 @@ impl<'s> Cx<'s> {
                 }
             },
             "Array" | "Range" => (self.pg_generic(&name, &args, span), false),
-            "Tsvector" | "Citext" | "Inet" | "Cidr" | "MacAddr8" | "Numrange" | "Tsrange"
-            | "Tstzrange" | "Daterange" => {
+            "Int4range" | "Int8range" | "Tsrange" | "Tstzrange" | "Daterange" => {
+                let bound = match name.as_str() {
+                    "Int4range" => "Integer",
+                    "Int8range" => "BigInt",
+                    "Tsrange" => "NaiveTimestamp",
+                    "Tstzrange" => "Timestamp",
+                    _ => "Date",
+                };
+                self.err(
+                    DiagCode::UnknownType,
+                    span,
+                    format!("`{name}` is Diesel's name, not the schema language's"),
+                    "unknown column type",
+                    Some(format!(
+                        "write `Range<{bound}>` (in a `#[backend(postgres)]` table)"
+                    )),
+                );
+                (None, false)
+            }
+            "Tsvector" | "Citext" | "MacAddr8" | "Numrange" => {
                 self.err(
                     DiagCode::UnknownType,
                     span,
                     format!("`{name}` is not a column type of the schema language"),
                     "no first-class PostgreSQL type",
                     Some(format!(
-                        "Diesel maps `{name}` to a Rust type only through an extension, a feature or a crate this toolkit does not use; create the column in a `raw_sql!` block with `#[postgres(up = \"ALTER TABLE ... ADD COLUMN ...\", down = \"...\")]` (for PostgreSQL only), or use one of {}",
+                        "{}; create the column in a `raw_sql!` block with `#[postgres(up = \"ALTER TABLE ... ADD COLUMN ...\", down = \"...\")]` (for PostgreSQL only), or use one of {}",
+                        match name.as_str() {
+                            "Tsvector" => "Diesel maps `Tsvector` only through the `diesel_full_text_search` crate, which this toolkit does not use",
+                            "Citext" => "`Citext` needs the `citext` extension, which must exist before the table and which the schema language does not create (`raw_sql!` blocks run after the tables)",
+                            "MacAddr8" => "`MacAddr8` (Diesel's `[u8; 8]`) is not first class yet",
+                            _ => "`NUMRANGE` bounds are unconstrained numerics, which no neutral type reads back exactly",
+                        },
                         PgType::NAMES.join(", ")
                     )),
                 );
@@ -782,6 +806,8 @@ impl<'s> Cx<'s> {
                     "Money" => Some(ColumnType::Postgres(PgType::Money)),
                     "Oid" => Some(ColumnType::Postgres(PgType::Oid)),
                     "MacAddr" => Some(ColumnType::Postgres(PgType::MacAddr)),
+                    "Inet" => Some(ColumnType::Postgres(PgType::Inet)),
+                    "Cidr" => Some(ColumnType::Postgres(PgType::Cidr)),
                     "Uuid" => Some(ColumnType::Uuid),
                     "SmallInt" => Some(ColumnType::SmallInt),
                     "Integer" => Some(ColumnType::Integer),
@@ -828,7 +854,7 @@ impl<'s> Cx<'s> {
         }
     }
 
-    /// `Array<T>` of a neutral scalar, or `Range<Integer|BigInt>`.
+    /// `Array<T>` of a neutral scalar (`Decimal<P, S>` too), or `Range<T>`.
     fn pg_generic(
         &mut self,
         name: &str,
@@ -839,14 +865,42 @@ impl<'s> Cx<'s> {
             [syn::GenericArgument::Type(t)] => type_parts(t),
             _ => None,
         };
+        // `Array<Decimal<P, S>>`: the decimal's own checks, at its arguments.
+        if let ("Array", Some(("Decimal", d_args, d_span))) =
+            (name, inner.as_ref().map(|(n, a, s)| (n.as_str(), a, *s)))
+        {
+            let before = self.diags.len();
+            return match self.decimal_type(d_span, d_args) {
+                Some(ColumnType::Decimal { precision, scale }) => {
+                    Some(ColumnType::Postgres(PgType::Array(PgElem::Decimal {
+                        precision,
+                        scale,
+                    })))
+                }
+                _ => {
+                    // The decimal's own help points at a postgres table,
+                    // which the array is in already: name the way that
+                    // works for an array.
+                    for d in &mut self.diags[before..] {
+                        d.help = Some(
+                            "write `Array<Decimal<P, S>>` with 1 <= P <= 18 and S <= P, or create a wider `NUMERIC(P,S)[]` column in a `raw_sql!` block scoped to postgres"
+                                .into(),
+                        );
+                    }
+                    None
+                }
+            };
+        }
         let inner = inner.filter(|(_, a, _)| a.is_empty()).map(|(n, _, _)| n);
         let ty = match (name, inner.as_deref()) {
             ("Array", Some(e)) => PgElem::ALL
                 .into_iter()
                 .find(|x| x.neutral_name() == e)
                 .map(PgType::Array),
-            ("Range", Some("Integer")) => Some(PgType::Range(PgRange::Integer)),
-            ("Range", Some("BigInt")) => Some(PgType::Range(PgRange::BigInt)),
+            ("Range", Some(b)) => PgRange::ALL
+                .into_iter()
+                .find(|x| x.neutral_name() == b)
+                .map(PgType::Range),
             _ => None,
         };
         if ty.is_none() {
@@ -854,9 +908,14 @@ impl<'s> Cx<'s> {
                 "Array" => PgElem::ALL
                     .iter()
                     .map(|e| e.neutral_name())
+                    .chain(["Decimal<P, S>".to_string()])
                     .collect::<Vec<_>>()
                     .join(", "),
-                _ => "Integer, BigInt".into(),
+                _ => PgRange::ALL
+                    .iter()
+                    .map(|r| r.neutral_name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             };
             self.err(
                 DiagCode::UnknownType,

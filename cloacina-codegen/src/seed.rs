@@ -310,6 +310,8 @@ fn generate(
 fn pg_value(ty: PgType, n: u64, boundary: bool) -> String {
     use crate::model::{PgElem, PgRange};
     let i = n % 1000;
+    // A day of January that leaves room for a range's upper bound.
+    let d = 1 + n % 27;
     match (ty, boundary && n == 0) {
         (PgType::Array(_) | PgType::Range(_), true) => {
             if matches!(ty, PgType::Range(_)) {
@@ -324,12 +326,43 @@ fn pg_value(ty: PgType, n: u64, boundary: bool) -> String {
             PgElem::Bool => "{t,f}".into(),
             PgElem::Double | PgElem::Float => format!("{{{i}.25,-0.5}}"),
             PgElem::Binary => format!("{{\"\\\\x{:02x}\"}}", i % 256),
+            PgElem::Uuid => format!("{{00000000-0000-4000-8000-{i:012x}}}"),
+            PgElem::Timestamp => {
+                format!("{{\"2024-01-{d:02} 10:00:00+00\",\"1999-12-31 23:59:59.5+00\"}}")
+            }
+            PgElem::NaiveTimestamp => {
+                format!("{{\"2024-01-{d:02} 10:00:00\",\"1999-12-31 23:59:59.5\"}}")
+            }
+            PgElem::Date => format!("{{2024-01-{d:02},2024-02-29}}"),
+            PgElem::Time => format!("{{10:{:02}:00,23:59:59.999999}}", i % 60),
+            // Units of 10^-S below 10, so every precision holds them.
+            PgElem::Decimal { scale, .. } => format!(
+                "{{{},{}}}",
+                crate::decimal::format_units((n % 10) as i64, scale),
+                crate::decimal::format_units(-1, scale)
+            ),
+            PgElem::Json => format!("{{\"{{\\\"n\\\": {i}}}\",[]}}"),
         },
         (PgType::Range(PgRange::Integer | PgRange::BigInt), false) => format!("[{i},{})", i + 10),
+        (PgType::Range(PgRange::Timestamp), false) => {
+            format!(
+                "[\"2024-01-{d:02} 00:00:00+00\",\"2024-01-{:02} 12:30:00+00\")",
+                d + 1
+            )
+        }
+        (PgType::Range(PgRange::NaiveTimestamp), false) => {
+            format!(
+                "[\"2024-01-{d:02} 00:00:00\",\"2024-01-{:02} 12:30:00\")",
+                d + 1
+            )
+        }
+        (PgType::Range(PgRange::Date), false) => format!("[2024-01-{d:02},2024-01-{:02})", d + 2),
         (PgType::Interval, _) => format!("{i} days 01:02:03"),
         (PgType::Money, _) => format!("${i}.25"),
         (PgType::Oid, _) => i.to_string(),
         (PgType::MacAddr, _) => format!("08:00:2b:01:02:{:02x}", i % 256),
+        (PgType::Inet, _) => format!("192.168.{}.{}/24", i / 256, i % 256),
+        (PgType::Cidr, _) => format!("10.{}.0.0/16", i % 256),
     }
 }
 

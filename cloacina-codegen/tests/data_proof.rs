@@ -658,7 +658,7 @@ fn postgres_only_types_are_seeded_and_kept_through_a_generated_history() {
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let changed = src.replace(
         "        device -> Nullable<MacAddr>,\n",
-        "        device -> Nullable<MacAddr>,\n        #[default(\"{1,2}\")]\n        extra -> Array<BigInt>,\n        #[default(\"[1,5)\")]\n        span -> Range<BigInt>,\n        #[default(\"00:30:00\")]\n        pause -> Interval,\n",
+        "        device -> Nullable<MacAddr>,\n        #[default(\"{1,2}\")]\n        extra -> Array<BigInt>,\n        #[default(\"[1,5)\")]\n        span -> Range<BigInt>,\n        #[default(\"00:30:00\")]\n        pause -> Interval,\n        #[default(\"10.0.0.0/8\")]\n        subnet -> Cidr,\n        #[default(\"[2024-01-01,2024-01-08)\")]\n        week -> Range<Date>,\n        #[default(\"{}\")]\n        stamps -> Array<Timestamp>,\n",
     );
     assert_ne!(changed, src);
     std::fs::write(&schema, changed).expect("write");

@@ -1,5 +1,6 @@
-//! `inspect` reads PostgreSQL's arrays, ranges, `interval`, `money`, `oid`
-//! and `macaddr` as the first-class PostgreSQL-only types. One database
+//! `inspect` reads PostgreSQL's arrays (of UUIDs, calendar values and
+//! `jsonb` too), integer, time and date ranges, `interval`, `money`, `oid`,
+//! `macaddr`, `inet` and `cidr` as the first-class PostgreSQL-only types. One database
 //! cannot say whether the application also runs on SQLite, so a table with
 //! such columns stays on both backends and carries them (and the indexes
 //! and unique constraints naming them) as PostgreSQL raw SQL, with a note
@@ -41,8 +42,29 @@ CREATE TABLE slots (
     grace INTERVAL NOT NULL DEFAULT '01:00:00',
     balance MONEY,
     owner OID,
-    device MACADDR
+    device MACADDR,
+    client INET NOT NULL DEFAULT '127.0.0.1',
+    network CIDR,
+    during TSTZRANGE,
+    wall TSRANGE NOT NULL DEFAULT '[2024-01-01 00:00:00,2024-01-02 00:00:00)',
+    billing DATERANGE DEFAULT '[2024-01-01,2024-02-01)',
+    keys UUID[],
+    seen TIMESTAMPTZ[],
+    local_seen TIMESTAMP[],
+    dates DATE[],
+    times TIME[],
+    docs JSONB[] NOT NULL DEFAULT '{}',
+    amounts NUMERIC(10,2)[] NOT NULL DEFAULT '{1.5,-2}'
 );
+-- Keyed by an address: PostgreSQL only too.
+CREATE TABLE hosts (
+    addr INET PRIMARY KEY,
+    net CIDR NOT NULL DEFAULT '10.0.0.0/8',
+    up TSTZRANGE,
+    -- Milliseconds: read as the microsecond element, with a note.
+    stamps TIMESTAMP(3)[]
+);
+CREATE INDEX hosts_net_idx ON hosts (net);
 CREATE INDEX slots_user_idx ON slots (user_id);
 -- Keyed neutrally: stays on both backends, the array carried.
 CREATE TABLE profiles (
@@ -86,6 +108,59 @@ fn inspect_reads_postgres_only_types_first_class_in_a_postgres_scoped_table() {
     assert_eq!(ty(p, "balance"), (pg(PgType::Money), true));
     assert_eq!(ty(p, "owner"), (pg(PgType::Oid), true));
     assert_eq!(ty(p, "device"), (pg(PgType::MacAddr), true));
+    assert_eq!(ty(p, "client"), (pg(PgType::Inet), false));
+    assert_eq!(ty(p, "network"), (pg(PgType::Cidr), true));
+    assert_eq!(
+        ty(p, "during"),
+        (pg(PgType::Range(PgRange::Timestamp)), true)
+    );
+    assert_eq!(
+        ty(p, "wall"),
+        (pg(PgType::Range(PgRange::NaiveTimestamp)), false)
+    );
+    assert_eq!(ty(p, "billing"), (pg(PgType::Range(PgRange::Date)), true));
+    assert_eq!(ty(p, "keys"), (pg(PgType::Array(PgElem::Uuid)), true));
+    assert_eq!(ty(p, "seen"), (pg(PgType::Array(PgElem::Timestamp)), true));
+    assert_eq!(
+        ty(p, "local_seen"),
+        (pg(PgType::Array(PgElem::NaiveTimestamp)), true)
+    );
+    assert_eq!(ty(p, "dates"), (pg(PgType::Array(PgElem::Date)), true));
+    assert_eq!(ty(p, "times"), (pg(PgType::Array(PgElem::Time)), true));
+    assert_eq!(ty(p, "docs"), (pg(PgType::Array(PgElem::Json)), false));
+    assert_eq!(
+        ty(p, "amounts"),
+        (
+            pg(PgType::Array(PgElem::Decimal {
+                precision: 10,
+                scale: 2
+            })),
+            false
+        )
+    );
+    let hosts = schema.table("hosts").expect("hosts");
+    assert_eq!(
+        hosts.scope,
+        BackendScope::Only(Backend::Postgres),
+        "{written}"
+    );
+    assert_eq!(ty(hosts, "addr"), (pg(PgType::Inet), false));
+    assert_eq!(ty(hosts, "net"), (pg(PgType::Cidr), false));
+    assert_eq!(
+        ty(hosts, "up"),
+        (pg(PgType::Range(PgRange::Timestamp)), true)
+    );
+    assert_eq!(hosts.indexes.len(), 1, "{written}");
+    assert_eq!(
+        ty(hosts, "stamps"),
+        (pg(PgType::Array(PgElem::NaiveTimestamp)), true)
+    );
+    assert!(
+        written.lines().any(|l| l.starts_with("//")
+            && l.contains("hosts.stamps")
+            && l.contains("Array<NaiveTimestamp> (microseconds)")),
+        "no note on the rounding array:\n{written}"
+    );
     let default = |c: &str| p.column(c).and_then(|c| c.default.clone());
     assert_eq!(
         default("tags"),
@@ -95,6 +170,27 @@ fn inspect_reads_postgres_only_types_first_class_in_a_postgres_scoped_table() {
     assert_eq!(
         default("grace"),
         Some(DefaultValue::Text("01:00:00".into()))
+    );
+    assert_eq!(
+        default("client"),
+        Some(DefaultValue::Text("127.0.0.1".into()))
+    );
+    assert_eq!(
+        default("wall"),
+        Some(DefaultValue::Text(
+            "[\"2024-01-01 00:00:00\",\"2024-01-02 00:00:00\")".into()
+        )),
+        "{written}"
+    );
+    // The default's literal as written (a row gets 1.50 and -2.00).
+    assert_eq!(
+        default("amounts"),
+        Some(DefaultValue::Text("{1.5,-2}".into())),
+        "{written}"
+    );
+    assert_eq!(
+        default("billing"),
+        Some(DefaultValue::Text("[2024-01-01,2024-02-01)".into()))
     );
     assert_eq!((p.indexes.len(), p.foreign_keys.len()), (1, 1), "{written}");
     assert!(written.contains("tags -> Array<Text>"), "{written}");
@@ -146,6 +242,7 @@ fn inspect_reads_postgres_only_types_first_class_in_a_postgres_scoped_table() {
     let (_g, mut lite) = ScratchSqlite::new().expect("sqlite");
     let lite_ddl = render_schema(&schema, Backend::Sqlite);
     assert!(!lite_ddl.contains("slots"), "{lite_ddl}");
+    assert!(!lite_ddl.contains("hosts"), "{lite_ddl}");
     lite.execute(&lite_ddl, true)
         .unwrap_or_else(|e| panic!("on sqlite: {e}"));
 }

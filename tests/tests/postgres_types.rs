@@ -3,7 +3,9 @@
 //! such type (arrays with their edge values, unbounded and half-open
 //! ranges, intervals of months, days and microseconds, money, OIDs, MAC
 //! addresses) written through the generated models reads back identical;
-//! NULLs and defaults too.
+//! NULLs and defaults too. The same for the types that come from a crate
+//! (`INET`/`CIDR` as `ipnet::IpNet`, time and date ranges and arrays of
+//! UUID, calendar and JSON values as chrono, uuid and serde_json values).
 //!
 //! PostgreSQL comes from `CLOACINA_TEST_POSTGRES_URL` (or `DATABASE_URL`);
 //! without a server this test fails with instructions; it never skips.
@@ -11,7 +13,7 @@
 use std::ops::Bound;
 
 use cloacina_tests::postgres_types::models::*;
-use cloacina_tests::postgres_types::schema::unified::{account_details, accounts};
+use cloacina_tests::postgres_types::schema::unified::{account_details, accounts, sessions};
 use cloacina_tests::postgres_types::POSTGRES_DDL;
 use cloacina_tests::support::{drop_pg_schema, pg_scratch_connection};
 use diesel::connection::SimpleConnection;
@@ -104,6 +106,162 @@ fn every_postgres_only_type_round_trips_through_the_generated_models() {
         assert_eq!(bare.owner_oid, None);
         assert_eq!(bare.device, None);
         assert_eq!(bare.active_days, (Bound::Included(1), Bound::Unbounded));
+    }));
+    drop_pg_schema(&mut pg, &schema);
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+}
+
+#[test]
+fn network_time_range_and_array_types_round_trip_through_the_generated_models() {
+    use cloacina_types::chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
+    use cloacina_types::ipnet::IpNet;
+    let net = |s: &str| s.parse::<IpNet>().expect("address");
+    let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("date");
+    let dec = cloacina_types::UniversalDecimal::from_scaled_units;
+    let (mut pg, schema) = pg_scratch_connection("pg_types_net");
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        pg.batch_execute(POSTGRES_DDL)
+            .expect("postgres ddl applies");
+        let account: Account = diesel::insert_into(accounts::table)
+            .values(NewAccount::new("a"))
+            .get_result(&mut pg)
+            .expect("insert account");
+        let start = Utc
+            .with_ymd_and_hms(1999, 12, 31, 23, 59, 59)
+            .single()
+            .expect("instant")
+            + std::time::Duration::from_micros(999_999);
+        let naive = date(2024, 2, 29)
+            .and_hms_micro_opt(0, 0, 0, 1)
+            .expect("naive");
+        let key = cloacina_types::uuid::Uuid::from_u128(u128::MAX - 7);
+        let full = NewSession::new(
+            account.id,
+            (Bound::Included(start), Bound::Unbounded),
+            vec![key, cloacina_types::uuid::Uuid::nil()],
+            vec![start, Utc.timestamp_opt(0, 0).single().expect("epoch")],
+            vec![date(1, 1, 1), date(9999, 12, 31)],
+            vec![
+                serde_json::json!({"a": [1, 2.5, null], "ü": "\"q\""}),
+                serde_json::json!([]),
+                serde_json::json!("text"),
+            ],
+        )
+        .with_client(net("2001:db8::1/64"))
+        .with_network(net("10.1.0.0/16"))
+        .with_wall((
+            Bound::Excluded(naive),
+            Bound::Included(naive + std::time::Duration::from_secs(1)),
+        ))
+        .with_billing((
+            Bound::Included(date(2024, 1, 1)),
+            Bound::Excluded(date(2025, 1, 1)),
+        ))
+        .with_local_seen(vec![naive])
+        .with_times(vec![
+            NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999).expect("time"),
+            NaiveTime::MIN,
+        ])
+        .with_amounts(vec![dec(-9_999_999_999, 2), dec(0, 2), dec(5, 2)]);
+        let written = diesel::insert_into(sessions::table)
+            .values(full.clone())
+            .get_result::<Session>(&mut pg)
+            .expect("insert session");
+        let read: Session = sessions::table
+            .find(written.id)
+            .first(&mut pg)
+            .expect("read session");
+        assert_eq!(read, written);
+        assert_eq!(read.client, net("2001:db8::1/64"));
+        assert_eq!(read.network, Some(net("10.1.0.0/16")));
+        assert_eq!(read.during, full.during);
+        // A discrete range comes back canonical: `(a, b]` of instants stays
+        // as written, `[a, b)` of dates too.
+        assert_eq!(read.wall, full.wall);
+        assert_eq!(read.billing, full.billing.expect("set"));
+        assert_eq!(read.keys, full.keys);
+        assert_eq!(read.seen, full.seen);
+        assert_eq!(read.local_seen, full.local_seen);
+        assert_eq!(read.days, full.days);
+        assert_eq!(read.times, full.times.expect("set"));
+        assert_eq!(read.docs, full.docs);
+        assert_eq!(
+            read.amounts
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            ["-99999999.99", "0.00", "0.05"]
+        );
+
+        // Defaults and NULLs: `client` is 127.0.0.1, `billing` January
+        // 2024, `times` empty. Diesel writes a `Cidr` value as its network
+        // (`IpNet::trunc`): bits right of the mask are dropped on writing
+        // (documented in the README), which this pins down.
+        let bare = diesel::insert_into(sessions::table)
+            .values(NewSession::new(
+                account.id,
+                (Bound::Unbounded, Bound::Unbounded),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+            ))
+            .get_result::<Session>(&mut pg)
+            .expect("insert bare session");
+        assert_eq!(bare.client, net("127.0.0.1/32"));
+        assert_eq!(bare.network, None);
+        assert_eq!(bare.wall, None);
+        assert_eq!(
+            bare.billing,
+            (
+                Bound::Included(date(2024, 1, 1)),
+                Bound::Excluded(date(2024, 2, 1))
+            )
+        );
+        assert_eq!(bare.times, Vec::new());
+        assert_eq!(bare.during, (Bound::Unbounded, Bound::Unbounded));
+        assert_eq!(
+            bare.amounts
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            ["1.50", "-2.00"]
+        );
+        // A decimal element with a digit too many after the point is
+        // refused on writing (PostgreSQL's NUMERIC(10,2) would round it).
+        let rounded = diesel::insert_into(sessions::table)
+            .values(
+                NewSession::new(
+                    account.id,
+                    (Bound::Unbounded, Bound::Unbounded),
+                    Vec::new(),
+                    Vec::new(),
+                    Vec::new(),
+                    Vec::new(),
+                )
+                .with_amounts(vec![
+                    cloacina_types::UniversalDecimal::parse_text("1.555").expect("decimal")
+                ]),
+            )
+            .execute(&mut pg);
+        assert!(rounded.is_err(), "1.555 was written to NUMERIC(10,2)[]");
+        let truncated = diesel::insert_into(sessions::table)
+            .values(
+                NewSession::new(
+                    account.id,
+                    (Bound::Unbounded, Bound::Unbounded),
+                    Vec::new(),
+                    Vec::new(),
+                    Vec::new(),
+                    Vec::new(),
+                )
+                .with_network(net("10.1.2.3/16")),
+            )
+            .get_result::<Session>(&mut pg)
+            .expect("insert cidr");
+        assert_eq!(truncated.network, Some(net("10.1.0.0/16")));
     }));
     drop_pg_schema(&mut pg, &schema);
     if let Err(e) = result {

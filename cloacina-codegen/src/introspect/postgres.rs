@@ -857,10 +857,42 @@ fn column_type(
             approx(notes, "Json (JSONB)");
             ColumnType::Json
         }
+        // `numeric(p,s)[]`: an array's typmod is its element's.
+        "_numeric" if c.typmod >= 4 => {
+            let precision = ((c.typmod - 4) >> 16) & 0xffff;
+            let scale = (c.typmod - 4) & 0xffff;
+            let max = i32::from(crate::decimal::MAX_PRECISION);
+            if precision > max || scale > precision {
+                return Err(format!(
+                    "type {} has no first-class type: Array<Decimal<P, S>> takes P <= {max} \
+                     and S <= P",
+                    c.formatted
+                ));
+            }
+            ColumnType::Postgres(PgType::Array(PgElem::Decimal {
+                precision: precision as u8,
+                scale: scale as u8,
+            }))
+        }
         // Arrays, ranges and the other types Diesel maps natively: first
         // class in a table scoped to PostgreSQL (`carry::for_inspect` scopes).
         other => match PgType::from_udt(other) {
-            Some(p) => ColumnType::Postgres(p),
+            Some(p) => {
+                // An array's typmod is its element's: `time(3)[]` rounds
+                // below microseconds, which the neutral element keeps.
+                if let PgType::Array(
+                    e @ (PgElem::Timestamp | PgElem::NaiveTimestamp | PgElem::Time),
+                ) = p
+                {
+                    if (0..6).contains(&c.typmod) {
+                        approx(
+                            notes,
+                            &format!("Array<{}> (microseconds)", e.neutral_name()),
+                        );
+                    }
+                }
+                ColumnType::Postgres(p)
+            }
             None => {
                 return Err(format!(
                     "type {} has no neutral type ({})",
@@ -892,12 +924,23 @@ pub fn parse_default(ty: ColumnType, expr: &str) -> Option<DefaultValue> {
         .collect();
     let call = |name: &str| words == [name, "(", ")"];
     if let ColumnType::Postgres(_) = ty {
-        // `'{}'::text[]`, `'01:00:00'::interval`: the literal, whatever
-        // the cast (PostgreSQL reads it as the column's type again).
+        // `'{}'::text[]`, `'01:00:00'::interval`, `'{}'::time without time
+        // zone[]`: the literal, whatever the cast (PostgreSQL reads it as
+        // the column's type again); a type name may take several words.
         return match canonical_tokens(expr, false).as_slice() {
             [Tok::Str(s)] => Some(DefaultValue::Text(s.clone())),
             [Tok::Str(s), Tok::Punct(p), Tok::Ident(_), rest @ ..]
-                if p == "::" && rest.iter().all(is_array_brackets) =>
+                if p == "::"
+                    && rest
+                        .iter()
+                        .skip_while(|t| match t {
+                            Tok::Ident(w) => !w.is_empty(),
+                            // A type modifier: `numeric(10,2)[]`.
+                            Tok::Num(_) => true,
+                            Tok::Punct(p) => p == "(" || p == ")" || p == ",",
+                            _ => false,
+                        })
+                        .all(is_array_brackets) =>
             {
                 Some(DefaultValue::Text(s.clone()))
             }
@@ -1049,6 +1092,35 @@ mod tests {
                 T::Postgres(PgType::Array(PgElem::Text)),
                 "ARRAY[]::text[]",
                 None,
+            ),
+            // Type names of several words.
+            (
+                T::Postgres(PgType::Array(PgElem::Time)),
+                "'{}'::time without time zone[]",
+                Some(D::Text("{}".into())),
+            ),
+            (
+                T::Postgres(PgType::Array(PgElem::Timestamp)),
+                "'{\"2024-01-01 00:00:00+00\"}'::timestamp with time zone[]",
+                Some(D::Text("{\"2024-01-01 00:00:00+00\"}".into())),
+            ),
+            (
+                T::Postgres(PgType::Range(crate::model::PgRange::Date)),
+                "'[2024-01-01,2024-02-01)'::daterange",
+                Some(D::Text("[2024-01-01,2024-02-01)".into())),
+            ),
+            (
+                T::Postgres(PgType::Array(PgElem::Time)),
+                "'{}'::time without time zone[] || now()",
+                None,
+            ),
+            (
+                T::Postgres(PgType::Array(PgElem::Decimal {
+                    precision: 10,
+                    scale: 2,
+                })),
+                "'{1.50,-2.00}'::numeric(10,2)[]",
+                Some(D::Text("{1.50,-2.00}".into())),
             ),
         ];
         for (ty, expr, want) in cases {

@@ -43,9 +43,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::error::{Error, Result};
-use crate::model::{
-    Backend, CheckExpr, Column, ColumnType, Literal, PgElem, PgRange, PgType, Schema, Table,
-};
+use crate::model::{Backend, CheckExpr, Column, ColumnType, Literal, PgType, Schema, Table};
 
 /// How the Rust file is rendered: the settings of [`crate::Builder`] that
 /// shape the generated Rust (see the builder's methods of the same names).
@@ -436,6 +434,11 @@ fn unified_sql_type(ty: ColumnType) -> String {
         ColumnType::NaiveTimestamp => "DbNaiveTimestamp",
         ColumnType::Date => "DbDate",
         ColumnType::Time => "DbTime",
+        // The neutral decimal's SQL type: a digit too many after the point
+        // is refused on writing (PostgreSQL's NUMERIC(P, S) would round).
+        ColumnType::Postgres(PgType::Array(crate::model::PgElem::Decimal { scale, .. })) => {
+            return format!("Array<DbDecimal<{scale}>>")
+        }
         ColumnType::Postgres(p) => return p.diesel(),
         // With its scale as the generic argument (see `table_module`).
         ColumnType::Decimal { .. } => "DbDecimal",
@@ -539,7 +542,13 @@ fn table_module(schema: &Schema, flavour: Flavour, name: &str, doc: &str) -> Str
                     "            use super::super::super::types::{DbDate, DbNaiveTimestamp, DbTime};\n",
                 );
             }
-            if t.columns.iter().any(|c| is_decimal(c.ty)) {
+            if t.columns.iter().any(|c| {
+                is_decimal(c.ty)
+                    || matches!(
+                        c.ty,
+                        ColumnType::Postgres(PgType::Array(crate::model::PgElem::Decimal { .. }))
+                    )
+            }) {
                 out.push_str("            use super::super::super::types::DbDecimal;\n");
             }
         }
@@ -646,31 +655,15 @@ fn rust_type(ty: ColumnType) -> TokenStream {
     }
 }
 
-/// The Rust value type Diesel maps a PostgreSQL-only type to (the same text
-/// as [`PgType::rust`], which the text writer prints).
+/// The Rust value type Diesel maps a PostgreSQL-only type to: the text of
+/// [`PgType::rust`] (which the text writer prints) as tokens, so the two
+/// writers cannot disagree.
 fn pg_rust_type(ty: PgType) -> TokenStream {
-    let elem = |e: PgElem| match e {
-        PgElem::Text => quote!(String),
-        PgElem::SmallInt => quote!(i16),
-        PgElem::Integer => quote!(i32),
-        PgElem::BigInt => quote!(i64),
-        PgElem::Bool => quote!(bool),
-        PgElem::Double => quote!(f64),
-        PgElem::Float => quote!(f32),
-        PgElem::Binary => quote!(Vec<u8>),
-    };
-    match ty {
-        PgType::Array(e) => {
-            let e = elem(e);
-            quote!(Vec<#e>)
-        }
-        PgType::Range(PgRange::Integer) => quote!((std::ops::Bound<i32>, std::ops::Bound<i32>)),
-        PgType::Range(PgRange::BigInt) => quote!((std::ops::Bound<i64>, std::ops::Bound<i64>)),
-        PgType::Interval => quote!(diesel::pg::data_types::PgInterval),
-        PgType::Money => quote!(diesel::pg::data_types::PgMoney),
-        PgType::Oid => quote!(u32),
-        PgType::MacAddr => quote!([u8; 6]),
-    }
+    // Every text of `PgType::rust` is a Rust type (a unit test parses them
+    // all); `()` would not compile in a model, so a slip cannot go unseen.
+    ty.rust()
+        .parse::<TokenStream>()
+        .unwrap_or_else(|_| quote!(()))
 }
 
 /// The model struct name of a table: singular, UpperCamelCase.
@@ -1340,6 +1333,60 @@ fn enum_item(e: &EnumColumn<'_>, hooks: &[Hook]) -> TokenStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every PostgreSQL-only type's Rust text is a Rust type (the models
+    /// would otherwise get `()`), and its name reads back through the
+    /// parser's names and its catalogue name.
+    #[test]
+    fn postgres_only_rust_types_parse_and_names_round_trip() {
+        use crate::model::{PgElem, PgRange};
+        let mut all: Vec<PgType> = PgElem::ALL.into_iter().map(PgType::Array).collect();
+        all.extend(PgRange::ALL.into_iter().map(PgType::Range));
+        all.extend([
+            PgType::Interval,
+            PgType::Money,
+            PgType::Oid,
+            PgType::MacAddr,
+            PgType::Inet,
+            PgType::Cidr,
+        ]);
+        let decimal = PgType::Array(PgElem::Decimal {
+            precision: 10,
+            scale: 2,
+        });
+        assert_eq!(decimal.neutral_name(), "Array<Decimal<10, 2>>");
+        assert_eq!(decimal.sql(), "NUMERIC(10,2)[]");
+        all.push(decimal);
+        for ty in all {
+            let text = ty.rust();
+            assert!(
+                syn::parse_str::<syn::Type>(&text).is_ok(),
+                "{text} is not a type"
+            );
+            assert_eq!(
+                pg_rust_type(ty).to_string(),
+                text.parse::<TokenStream>()
+                    .map(|t| t.to_string())
+                    .unwrap_or_default()
+            );
+            let udt = match ty {
+                PgType::Array(e) => format!("_{}", e.udt()),
+                other => other.sql().to_ascii_lowercase(),
+            };
+            // `_numeric` alone lacks P and S (the catalogue's typmod has
+            // them; introspection reads it).
+            let want = (ty != decimal).then_some(ty);
+            assert_eq!(PgType::from_udt(&udt), want, "{udt}");
+            let src = format!(
+                "table! {{ #[backend(postgres)] t (id) {{ id -> BigInt, c -> {}, }} }}",
+                ty.neutral_name()
+            );
+            let (schema, diags) = crate::parse::parse(&src);
+            assert!(diags.is_empty(), "{}: {diags:?}", ty.neutral_name());
+            let c = schema.table("t").and_then(|t| t.column("c")).map(|c| c.ty);
+            assert_eq!(c, Some(ColumnType::Postgres(ty)));
+        }
+    }
 
     const JOBS: &str = r#"
         table! {

@@ -54,6 +54,13 @@
 //! `10^S` on SQLite) and [`UniversalDecimal`] over `bigdecimal::BigDecimal`;
 //! a value that does not fit the scale is an error, never rounded.
 //!
+//! **PostgreSQL-only columns** of a `#[backend(postgres)]` table use
+//! Diesel's own SQL types and Rust values; the crates those values come
+//! from are re-exported here under `postgres` ([`ipnet`] for `inet`/`cidr`,
+//! [`chrono`], [`uuid`], [`serde_json`] and [`bigdecimal`] for ranges and
+//! arrays), so the generated models name them through this crate and a
+//! consumer needs no extra dependency.
+//!
 //! Enable the features of every backend the generator was asked for (its
 //! `Builder::backends`); `postgres` and `sqlite` are on by default.
 #![warn(missing_docs)]
@@ -75,6 +82,26 @@ use diesel::sql_types;
 
 #[cfg(feature = "postgres")]
 mod postgres;
+
+/// `inet`/`cidr` values (`ipnet::IpNet`, Diesel's `ipnet-address` mapping).
+#[cfg(feature = "postgres")]
+pub use ipnet;
+
+/// Dates and times of PostgreSQL range and array columns.
+#[cfg(feature = "postgres")]
+pub use chrono;
+
+/// `uuid[]` elements.
+#[cfg(feature = "postgres")]
+pub use uuid;
+
+/// `jsonb[]` elements.
+#[cfg(feature = "postgres")]
+pub use serde_json;
+
+/// `numrange` bounds and `numeric[]` elements.
+#[cfg(feature = "postgres")]
+pub use bigdecimal;
 #[cfg(feature = "serde")]
 mod serde_impls;
 #[cfg(feature = "sqlite")]
