@@ -689,3 +689,120 @@ fn postgres_only_types_are_seeded_and_kept_through_a_generated_history() {
         report.data.render()
     );
 }
+
+/// A hand-kept pair of `tables` migrations, each creating one table (the
+/// same SQL on both backends), with the hand-written migrations `hand`
+/// (name, PostgreSQL SQL, SQLite SQL) inserted after the migration whose
+/// number they give. Returns the two folders.
+fn long_pair(
+    dir: &TempDir,
+    tables: usize,
+    hand: &[(usize, &str, &str, &str)],
+) -> (PathBuf, PathBuf) {
+    let mut n = 0;
+    for k in 1..=tables {
+        n += 1;
+        let create = format!(
+            "CREATE TABLE t{k} (id INTEGER PRIMARY KEY, name TEXT NOT NULL, n BIGINT NOT NULL);"
+        );
+        dir.write(&format!("pg/{n:03}_create_t{k}/up.sql"), &create);
+        dir.write(&format!("lite/{n:03}_create_t{k}/up.sql"), &create);
+        for (after, name, pg, lite) in hand.iter().filter(|h| h.0 == k) {
+            let _ = after;
+            n += 1;
+            dir.write(&format!("pg/{n:03}_{name}/up.sql"), pg);
+            dir.write(&format!("lite/{n:03}_{name}/up.sql"), lite);
+        }
+    }
+    (dir.path().join("pg"), dir.path().join("lite"))
+}
+
+#[test]
+fn a_hand_written_update_of_an_untouched_table_in_a_long_history_is_reported() {
+    let dir = TempDir::new("data-long-update");
+    // Migration 8 of 13 changes rows of t2 (created by migration 2, its
+    // structure untouched since) on SQLite only.
+    let (pg, lite) = long_pair(
+        &dir,
+        12,
+        &[(7, "fix_t2", "SELECT 1;", "UPDATE t2 SET n = n + 1;")],
+    );
+    let report =
+        check_parity(&pg, &lite, &live_support::postgres_url()).expect("check-parity runs");
+    let data = &report.data;
+    assert_eq!(data.steps, 13);
+    let changed = of_kind(&data.findings, DataKind::ValueChanged);
+    assert!(!changed.is_empty(), "{}", report.render());
+    assert!(
+        changed.iter().all(|c| c.migration == "008_fix_t2"
+            && c.backend == "sqlite"
+            && c.table == "t2"
+            && c.column.as_deref() == Some("n")),
+        "{}",
+        report.render()
+    );
+    // Nothing else: no other table, no other migration.
+    assert!(
+        data.findings.iter().all(|f| f.table == "t2"),
+        "{}",
+        report.render()
+    );
+    assert!(data.not_seeded.is_empty(), "{}", report.render());
+    assert_eq!(report.summary.failing, 0, "{}", report.render());
+}
+
+#[test]
+fn a_hand_written_alter_of_another_table_in_a_long_history_is_reported() {
+    let dir = TempDir::new("data-long-alter");
+    // Migration 8 of 14 adds a column to t3 (created by migration 3) with a
+    // different default per backend; migration 11 then changes that new
+    // column's values on SQLite only.
+    let (pg, lite) = long_pair(
+        &dir,
+        12,
+        &[
+            (
+                7,
+                "flag_t3",
+                "ALTER TABLE t3 ADD COLUMN flag INTEGER NOT NULL DEFAULT 0;",
+                "ALTER TABLE t3 ADD COLUMN flag INTEGER NOT NULL DEFAULT 1;",
+            ),
+            (9, "set_flag_t3", "SELECT 1;", "UPDATE t3 SET flag = 5;"),
+        ],
+    );
+    let report =
+        check_parity(&pg, &lite, &live_support::postgres_url()).expect("check-parity runs");
+    // The structure: t3.flag's default differs.
+    assert!(
+        report
+            .entries
+            .iter()
+            .any(|e| e.table == "t3" && e.object == "column flag" && !e.accepted),
+        "{}",
+        report.render()
+    );
+    assert!(
+        report.entries.iter().all(|e| e.table == "t3"),
+        "{}",
+        report.render()
+    );
+    // The rows: the SQLite-only update of the altered table, two
+    // migrations later, on the rows seeded into its new structure.
+    let data = &report.data;
+    let changed = of_kind(&data.findings, DataKind::ValueChanged);
+    assert!(
+        changed.iter().any(|c| c.migration == "011_set_flag_t3"
+            && c.backend == "sqlite"
+            && c.table == "t3"
+            && c.column.as_deref() == Some("flag")
+            && c.after.as_deref() == Some("5")),
+        "{}",
+        report.render()
+    );
+    assert!(
+        data.findings.iter().all(|f| f.table == "t3"),
+        "{}",
+        report.render()
+    );
+    assert!(data.not_seeded.is_empty(), "{}", report.render());
+}
