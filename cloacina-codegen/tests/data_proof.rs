@@ -806,3 +806,48 @@ fn a_hand_written_alter_of_another_table_in_a_long_history_is_reported() {
     );
     assert!(data.not_seeded.is_empty(), "{}", report.render());
 }
+
+#[test]
+fn tables_read_in_one_query_equal_tables_read_one_by_one_on_both_backends() {
+    use cloacina_codegen::check::{ScratchPostgres, ScratchSqlite};
+    use cloacina_codegen::internals::rows::{read, read_batch, read_one};
+    let (_pg_guard, mut pg) = ScratchPostgres::new(&live_support::postgres_url()).expect("scratch");
+    let (_lite_guard, mut lite) = ScratchSqlite::new().expect("scratch");
+    for (db, blob, double) in [
+        (&mut pg, "BYTEA", "DOUBLE PRECISION"),
+        (&mut lite, "BLOB", "REAL"),
+    ] {
+        let hex = if blob == "BYTEA" {
+            "'\\x00ff10'"
+        } else {
+            "X'00FF10'"
+        };
+        db.execute(
+            &format!(
+                "CREATE TABLE a (id INTEGER PRIMARY KEY, name TEXT NOT NULL, r {double}, b {blob});\n\
+                 CREATE TABLE b (id INTEGER PRIMARY KEY, note TEXT);\n\
+                 CREATE TABLE empty (id INTEGER PRIMARY KEY);\n\
+                 INSERT INTO a VALUES (1, 'x', 0.1, {hex}), (2, '\"[quoted]\"', -1e300, NULL), (3, '', NULL, NULL);\n\
+                 INSERT INTO b VALUES (1, NULL), (2, 'ünïcode');"
+            ),
+            false,
+        )
+        .expect("create");
+        let schema = db.introspect().expect("introspect").schema;
+        let tables: Vec<_> = schema.tables.iter().collect();
+        assert_eq!(tables.len(), 3);
+        let batched = read_batch(db, &tables).expect("one query reads every table");
+        let single: Vec<_> = tables
+            .iter()
+            .map(|t| read_one(db, t).expect("read"))
+            .collect();
+        assert_eq!(batched, single);
+        assert_eq!(
+            batched.iter().map(|t| t.rows.len()).collect::<Vec<_>>(),
+            [3, 2, 0]
+        );
+        let all = read(db, &schema).expect("read");
+        assert_eq!(all.len(), 3);
+        assert_eq!(all["a"], single[0]);
+    }
+}
