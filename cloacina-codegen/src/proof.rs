@@ -42,6 +42,7 @@ use serde::Serialize;
 
 use crate::check::Migration;
 use crate::error::{Error, Result};
+use crate::introspect::sqlite::TableCache;
 use crate::introspect::{Database, Introspection, JsonRow};
 use crate::model::{Backend, DefaultValue, Schema, Table};
 use crate::rows::{self, Change, Divergence, Snapshot};
@@ -361,6 +362,8 @@ struct Side<'a> {
     seeded: usize,
     /// Each table's seedable structure when rows were last seeded into it.
     shapes: HashMap<String, Table>,
+    /// SQLite tables as last introspected, reused while their SQL stays.
+    tables: TableCache,
 }
 
 impl Side<'_> {
@@ -470,7 +473,7 @@ impl Side<'_> {
                 },
                 other => other,
             })?;
-            self.now = self.db.introspect()?;
+            self.now = self.db.introspect_reusing(&mut self.tables)?;
         }
         Ok(())
     }
@@ -675,6 +678,7 @@ pub fn replay_with_rows(
         now: pg_now,
         seeded: 0,
         shapes: HashMap::new(),
+        tables: TableCache::default(),
     };
     let mut l = Side {
         db: lite,
@@ -682,6 +686,7 @@ pub fn replay_with_rows(
         now: lite_now,
         seeded: 0,
         shapes: HashMap::new(),
+        tables: TableCache::default(),
     };
     let mut report = DataReport {
         steps: steps.len(),

@@ -851,3 +851,37 @@ fn tables_read_in_one_query_equal_tables_read_one_by_one_on_both_backends() {
         assert_eq!(all["a"], single[0]);
     }
 }
+
+#[test]
+fn sqlite_tables_reused_from_the_last_introspection_equal_a_fresh_introspection() {
+    use cloacina_codegen::check::ScratchSqlite;
+    use cloacina_codegen::internals::introspect::sqlite::TableCache;
+    let (_guard, mut db) = ScratchSqlite::new().expect("scratch");
+    let mut cache = TableCache::default();
+    let steps = [
+        "CREATE TABLE a (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, CHECK (length(name) > 0));\n\
+         CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER NOT NULL REFERENCES a DEFERRABLE INITIALLY DEFERRED, at TEXT);\n\
+         CREATE INDEX b_at ON b (at) WHERE at IS NOT NULL;\n\
+         CREATE INDEX b_expr ON b (lower(at));\n\
+         CREATE VIEW v AS SELECT * FROM a;",
+        "ALTER TABLE b ADD COLUMN flag INTEGER NOT NULL DEFAULT 0;",
+        "CREATE INDEX a_name ON a (name DESC);",
+        "CREATE TABLE c (id INTEGER PRIMARY KEY);",
+        "ALTER TABLE c RENAME TO d; DROP INDEX b_expr;",
+        "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END;",
+        "DROP TABLE d; ALTER TABLE a RENAME COLUMN name TO title;",
+    ];
+    for sql in steps {
+        db.execute(sql, false).expect("apply");
+        let reused = db.introspect_reusing(&mut cache).expect("introspect");
+        let fresh = db.introspect().expect("introspect");
+        assert_eq!(reused.schema, fresh.schema, "after {sql}");
+        assert_eq!(reused.notes, fresh.notes, "after {sql}");
+        assert_eq!(reused.carried, fresh.carried, "after {sql}");
+        assert_eq!(reused.objects, fresh.objects, "after {sql}");
+    }
+    // The last step changed a: its new column name is read, not reused.
+    let last = db.introspect_reusing(&mut cache).expect("introspect");
+    let a = last.schema.table("a").expect("a");
+    assert!(a.column("title").is_some() && a.column("name").is_none());
+}
