@@ -592,6 +592,11 @@ pub mod internals {
     pub mod introspect {
         pub use crate::introspect::*;
     }
+    /// Rows read back for the data-carrying replay.
+    #[cfg(feature = "live")]
+    pub mod rows {
+        pub use crate::rows::*;
+    }
     /// Identifier rules.
     pub mod names {
         pub use crate::names::*;

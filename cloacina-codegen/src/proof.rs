@@ -1,9 +1,18 @@
 //! The data-carrying replay: migrations applied step by step on a
 //! PostgreSQL and a SQLite database that hold rows in every table.
 //!
-//! Before each migration every table is seeded (module `seed`) and read
+//! Before each migration the tables are seeded (module `seed`) and read
 //! back (module `rows`); after it, both databases are introspected and
-//! read again. Intent is derived from the structure before and after: a
+//! every table is read again. A table is seeded when it is new, when its
+//! structure on either backend differs from the one its rows were last
+//! seeded into, or when it holds fewer than a round of rows on either
+//! backend (a migration deleted them), together with the tables it
+//! references; every other table keeps the rows it has, and its rows read
+//! after the previous migration stand for its rows before this one (nothing
+//! touched the database in between). So the work per step follows what the
+//! migrations change, not the number of tables times the number of steps,
+//! while every table is still read after every migration: a hand-written
+//! `UPDATE` or `DELETE` of any table is still seen. Intent is derived from the structure before and after: a
 //! table that is gone was dropped, a column that is gone was dropped (or
 //! renamed, when a new column of the same type holds its values), a column
 //! whose type changed was converted, a new column was filled by its default.
@@ -26,15 +35,16 @@
 //! across backends. Rows are followed by their primary key; a table without
 //! one is judged by its row count.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use diesel::RunQueryDsl;
 use serde::Serialize;
 
 use crate::check::Migration;
 use crate::error::{Error, Result};
+use crate::introspect::sqlite::TableCache;
 use crate::introspect::{Database, Introspection, JsonRow};
-use crate::model::{Backend, DefaultValue, Schema};
+use crate::model::{Backend, DefaultValue, Schema, Table};
 use crate::rows::{self, Change, Divergence, Snapshot};
 pub use crate::seed::SeedNote;
 use crate::seed::{self, SeedState};
@@ -354,6 +364,10 @@ struct Side<'a> {
     seed: SeedState,
     now: Introspection,
     seeded: usize,
+    /// Each table's seedable structure when rows were last seeded into it.
+    shapes: HashMap<String, Table>,
+    /// SQLite tables as last introspected, reused while their SQL stays.
+    tables: TableCache,
 }
 
 impl Side<'_> {
@@ -395,14 +409,33 @@ impl Side<'_> {
         Ok((schema, legacy))
     }
 
-    /// Seeds every seedable table and reads everything back.
+    /// Seeds the seedable tables named in `only` (all of them when `None`)
+    /// and reads them back; the rows of the other tables are taken from
+    /// `carried` (read after the previous migration, nothing changed them
+    /// since).
     fn seed_and_read(
         &mut self,
         step: &str,
-        neutral: Option<&Schema>,
+        (mut schema, legacy): (Schema, BTreeSet<String>),
+        only: Option<&BTreeSet<String>>,
+        carried: &Snapshot,
         notes: &mut Vec<SeedNote>,
     ) -> Result<Snapshot> {
-        let (schema, legacy) = self.seedable(neutral)?;
+        let mut kept = Snapshot::new();
+        if let Some(only) = only {
+            schema.tables.retain(|t| {
+                if only.contains(&t.name) || t.columns.is_empty() {
+                    return true;
+                }
+                if let Some(rows) = carried.get(&t.name) {
+                    kept.insert(t.name.clone(), rows.clone());
+                }
+                false
+            });
+        }
+        for t in &schema.tables {
+            self.shapes.insert(t.name.clone(), t.clone());
+        }
         let backend = self.db.backend();
         let got =
             seed::seed(self.db, &schema, &legacy, &mut self.seed, step).map_err(|message| {
@@ -422,7 +455,9 @@ impl Side<'_> {
             * seed::ROWS_PER_ROUND;
         self.seeded += offered.saturating_sub(refused) as usize;
         notes.extend(got);
-        rows::read(self.db, &schema)
+        let mut read = rows::read(self.db, &schema)?;
+        read.append(&mut kept);
+        Ok(read)
     }
 
     /// Applies this side's migration (if any) and introspects.
@@ -442,7 +477,7 @@ impl Side<'_> {
                 },
                 other => other,
             })?;
-            self.now = self.db.introspect()?;
+            self.now = self.db.introspect_reusing(&mut self.tables)?;
         }
         Ok(())
     }
@@ -486,6 +521,38 @@ fn as_neutral(lite: &mut Schema, pg: &Schema) -> BTreeSet<(String, String)> {
         }
     }
     text_uuids
+}
+
+/// The tables to seed before a step: on either backend new, of another
+/// structure than when last seeded, or holding fewer than a round of rows;
+/// with every table they reference (directly or not), so their foreign keys
+/// point at rows seeded in the same round, as on the first round.
+fn to_seed(sides: [(&Schema, &HashMap<String, Table>, &Snapshot); 2]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for (schema, shapes, carried) in sides {
+        for t in schema.tables.iter().filter(|t| !t.columns.is_empty()) {
+            let thin = carried
+                .get(&t.name)
+                .is_none_or(|r| (r.rows.len() as u64) < seed::ROWS_PER_ROUND);
+            if thin || shapes.get(&t.name) != Some(t) {
+                out.insert(t.name.clone());
+            }
+        }
+    }
+    loop {
+        let parents: Vec<String> = sides
+            .iter()
+            .flat_map(|(schema, _, _)| &schema.tables)
+            .filter(|t| out.contains(&t.name))
+            .flat_map(|t| &t.foreign_keys)
+            .filter(|fk| !out.contains(&fk.ref_table))
+            .map(|fk| fk.ref_table.clone())
+            .collect();
+        if parents.is_empty() {
+            return out;
+        }
+        out.extend(parents);
+    }
 }
 
 fn changes_to_findings(
@@ -614,12 +681,16 @@ pub fn replay_with_rows(
         seed: SeedState::default(),
         now: pg_now,
         seeded: 0,
+        shapes: HashMap::new(),
+        tables: TableCache::default(),
     };
     let mut l = Side {
         db: lite,
         seed: SeedState::default(),
         now: lite_now,
         seeded: 0,
+        shapes: HashMap::new(),
+        tables: TableCache::default(),
     };
     let mut report = DataReport {
         steps: steps.len(),
@@ -627,20 +698,30 @@ pub fn replay_with_rows(
     };
     let mut made: HashSet<(String, String, String)> = HashSet::new();
     let mut carried: Vec<Divergence> = Vec::new();
+    // Each backend's rows as read after the previous migration.
+    let (mut pg_rows, mut lite_rows) = (Snapshot::new(), Snapshot::new());
     for step in steps {
         let label = step.label();
-        // The two backends are independent until compared: run them side by side.
         let neutral_before = p.now.schema.clone();
+        let pg_seedable = p.seedable(None)?;
+        let lite_seedable = l.seedable(Some(&neutral_before))?;
+        let only = to_seed([
+            (&pg_seedable.0, &p.shapes, &pg_rows),
+            (&lite_seedable.0, &l.shapes, &lite_rows),
+        ]);
+        // The two backends are independent until compared: run them side by side.
         let (pg_side, lite_side) = std::thread::scope(|scope| {
             let pg_job = scope.spawn(|| -> Result<(Snapshot, Vec<SeedNote>)> {
                 let mut notes = Vec::new();
-                let before = p.seed_and_read(&label, None, &mut notes)?;
+                let before =
+                    p.seed_and_read(&label, pg_seedable, Some(&only), &pg_rows, &mut notes)?;
                 p.migrate(step.postgres.as_ref())?;
                 Ok((before, notes))
             });
             let lite_result = (|| -> Result<(Snapshot, Vec<SeedNote>)> {
                 let mut notes = Vec::new();
-                let before = l.seed_and_read(&label, Some(&neutral_before), &mut notes)?;
+                let before =
+                    l.seed_and_read(&label, lite_seedable, Some(&only), &lite_rows, &mut notes)?;
                 l.migrate(step.sqlite.as_ref())?;
                 Ok((before, notes))
             })();
@@ -741,6 +822,8 @@ pub fn replay_with_rows(
             &lite_after,
         ));
         carried = after;
+        pg_rows = pg_after;
+        lite_rows = lite_after;
     }
     // A last round over the final structure: the same rows must be
     // accepted and read back identically by both backends.
@@ -750,9 +833,17 @@ pub fn replay_with_rows(
             .last()
             .map_or_else(|| "no migration".to_string(), Step::label)
     );
-    let pg_final = p.seed_and_read(&last, None, &mut report.not_seeded)?;
+    let pg_seedable = p.seedable(None)?;
+    let pg_final = p.seed_and_read(&last, pg_seedable, None, &pg_rows, &mut report.not_seeded)?;
     let neutral_final = p.now.schema.clone();
-    let lite_final = l.seed_and_read(&last, Some(&neutral_final), &mut report.not_seeded)?;
+    let lite_seedable = l.seedable(Some(&neutral_final))?;
+    let lite_final = l.seed_and_read(
+        &last,
+        lite_seedable,
+        None,
+        &lite_rows,
+        &mut report.not_seeded,
+    )?;
     let skip =
         |t: &str, c: &str, k: &str| made.contains(&(t.to_string(), c.to_string(), k.to_string()));
     let mut per_table: std::collections::BTreeMap<String, usize> = Default::default();

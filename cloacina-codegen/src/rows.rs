@@ -18,7 +18,7 @@ use diesel::RunQueryDsl;
 
 use crate::error::{Error, Result};
 use crate::introspect::{Database, JsonRow};
-use crate::model::{Backend, ColumnType, Schema};
+use crate::model::{Backend, ColumnType, Schema, Table};
 
 /// One decoded cell.
 #[derive(Clone, Debug)]
@@ -221,7 +221,7 @@ fn decode(backend: Backend, ty: ColumnType, j: serde_json::Value) -> Value {
 }
 
 /// The rows of one table.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TableRows {
     /// Column names and types, in table order.
     pub columns: Vec<(String, ColumnType)>,
@@ -303,67 +303,154 @@ fn expression(backend: Backend, name: &str, ty: ColumnType) -> String {
     }
 }
 
+/// Tables read in one query: far below PostgreSQL's 100 arguments of a
+/// function and SQLite's 127.
+const TABLES_PER_QUERY: usize = 40;
+
+/// The query that reads one table's rows as a JSON array of arrays (or
+/// `NULL` when it has none), its one column named `alias` when given.
+fn table_query(backend: Backend, t: &Table, alias: Option<&str>) -> String {
+    let alias = alias.map_or_else(String::new, |a| format!(" AS {a}"));
+    let exprs: Vec<String> = t
+        .columns
+        .iter()
+        .map(|c| expression(backend, &c.name, c.ty))
+        .collect();
+    match backend {
+        Backend::Postgres => format!(
+            "SELECT json_agg(json_build_array({})){alias} FROM {}",
+            exprs.join(", "),
+            quote_ident(&t.name)
+        ),
+        Backend::Sqlite => format!(
+            "SELECT json_group_array(json_array({})){alias} FROM {}",
+            exprs.join(", "),
+            quote_ident(&t.name)
+        ),
+    }
+}
+
+fn fetch(db: &mut Database, sql: &str) -> std::result::Result<Option<String>, String> {
+    let result: std::result::Result<JsonRow, diesel::result::Error> = match db {
+        Database::Postgres { conn, .. } => diesel::sql_query(sql).get_result(conn.as_mut()),
+        Database::Sqlite { conn, .. } => diesel::sql_query(sql).get_result(conn.as_mut()),
+    };
+    result.map(|row| row.j).map_err(|e| e.to_string())
+}
+
+/// Decodes one table's JSON rows by its column types.
+fn decode_table(backend: Backend, t: &Table, raw: Vec<Vec<serde_json::Value>>) -> TableRows {
+    let columns: Vec<(String, ColumnType)> =
+        t.columns.iter().map(|c| (c.name.clone(), c.ty)).collect();
+    let rows = raw
+        .into_iter()
+        .map(|r| {
+            r.into_iter()
+                .zip(&columns)
+                .map(|(j, (_, ty))| decode(backend, *ty, j))
+                .collect()
+        })
+        .collect();
+    let key = t
+        .primary_key
+        .iter()
+        .filter_map(|k| columns.iter().position(|(c, _)| c == k))
+        .collect();
+    TableRows { columns, key, rows }
+}
+
+/// Reads one table on its own (its own query, its own error).
+pub fn read_one(db: &mut Database, t: &Table) -> Result<TableRows> {
+    let backend = db.backend();
+    let fail = |message: String| Error::Database {
+        backend,
+        target: db_target(backend),
+        action: format!("read the rows of {}", t.name),
+        message,
+    };
+    let j = fetch(db, &table_query(backend, t, Some("j"))).map_err(fail)?;
+    let raw: Vec<Vec<serde_json::Value>> = serde_json::from_str(j.as_deref().unwrap_or("[]"))
+        .map_err(|e| fail(format!("unexpected row document ({e})")))?;
+    Ok(decode_table(backend, t, raw))
+}
+
+/// Reads `tables` in one query, each as a scalar subquery giving one JSON
+/// array; their rows in the same order.
+///
+/// # Errors
+///
+/// The database's message, or what is wrong with the document it returned.
+pub fn read_batch(
+    db: &mut Database,
+    tables: &[&Table],
+) -> std::result::Result<Vec<TableRows>, String> {
+    let backend = db.backend();
+    // SQLite's subquery gives text: `json()` makes it JSON again, so the
+    // outer array holds it as an array, not as a string.
+    let parts: Vec<String> = tables
+        .iter()
+        .map(|t| match backend {
+            Backend::Postgres => format!("({})", table_query(backend, t, None)),
+            Backend::Sqlite => format!("json(({}))", table_query(backend, t, None)),
+        })
+        .collect();
+    let sql = match backend {
+        Backend::Postgres => format!("SELECT json_build_array({})::text AS j", parts.join(", ")),
+        Backend::Sqlite => format!("SELECT json_array({}) AS j", parts.join(", ")),
+    };
+    let j = fetch(db, &sql)?;
+    let raws: Vec<Option<Vec<Vec<serde_json::Value>>>> =
+        serde_json::from_str(j.as_deref().unwrap_or("[]"))
+            .map_err(|e| format!("unexpected row document ({e})"))?;
+    if raws.len() != tables.len() {
+        return Err(format!(
+            "unexpected row document: {} tables asked, {} read",
+            tables.len(),
+            raws.len()
+        ));
+    }
+    Ok(tables
+        .iter()
+        .zip(raws)
+        .map(|(t, raw)| decode_table(backend, t, raw.unwrap_or_default()))
+        .collect())
+}
+
 /// Reads every table of `schema` (the database's own introspected
 /// structure) from `db`.
+///
+/// Tables are read [`TABLES_PER_QUERY`] at a time, each as a scalar
+/// subquery of one JSON array (one round trip instead of one per table);
+/// when such a query fails, its tables are read one by one, so the error
+/// names the table.
 ///
 /// # Errors
 ///
 /// [`Error::Database`] when a table cannot be read.
 pub fn read(db: &mut Database, schema: &Schema) -> Result<Snapshot> {
-    let backend = db.backend();
     let mut out = Snapshot::new();
-    for t in &schema.tables {
-        if t.columns.is_empty() {
+    let tables: Vec<&Table> = schema
+        .tables
+        .iter()
+        .filter(|t| !t.columns.is_empty())
+        .collect();
+    for chunk in tables.chunks(TABLES_PER_QUERY) {
+        if let [t] = chunk {
+            out.insert(t.name.clone(), read_one(db, t)?);
             continue;
         }
-        let exprs: Vec<String> = t
-            .columns
-            .iter()
-            .map(|c| expression(backend, &c.name, c.ty))
-            .collect();
-        let sql = match backend {
-            Backend::Postgres => format!(
-                "SELECT json_agg(json_build_array({}))::text AS j FROM {}",
-                exprs.join(", "),
-                quote_ident(&t.name)
-            ),
-            Backend::Sqlite => format!(
-                "SELECT json_group_array(json_array({})) AS j FROM {}",
-                exprs.join(", "),
-                quote_ident(&t.name)
-            ),
-        };
-        let result: std::result::Result<JsonRow, diesel::result::Error> = match db {
-            Database::Postgres { conn, .. } => diesel::sql_query(&sql).get_result(conn.as_mut()),
-            Database::Sqlite { conn, .. } => diesel::sql_query(&sql).get_result(conn.as_mut()),
-        };
-        let fail = |message: String| Error::Database {
-            backend,
-            target: db_target(backend),
-            action: format!("read the rows of {}", t.name),
-            message,
-        };
-        let row = result.map_err(|e| fail(e.to_string()))?;
-        let raw: Vec<Vec<serde_json::Value>> =
-            serde_json::from_str(row.j.as_deref().unwrap_or("[]"))
-                .map_err(|e| fail(format!("unexpected row document ({e})")))?;
-        let columns: Vec<(String, ColumnType)> =
-            t.columns.iter().map(|c| (c.name.clone(), c.ty)).collect();
-        let rows = raw
-            .into_iter()
-            .map(|r| {
-                r.into_iter()
-                    .zip(&columns)
-                    .map(|(j, (_, ty))| decode(backend, *ty, j))
-                    .collect()
-            })
-            .collect();
-        let key = t
-            .primary_key
-            .iter()
-            .filter_map(|k| columns.iter().position(|(c, _)| c == k))
-            .collect();
-        out.insert(t.name.clone(), TableRows { columns, key, rows });
+        match read_batch(db, chunk) {
+            Ok(read) => {
+                for (t, rows) in chunk.iter().zip(read) {
+                    out.insert(t.name.clone(), rows);
+                }
+            }
+            Err(_) => {
+                for t in chunk {
+                    out.insert(t.name.clone(), read_one(db, t)?);
+                }
+            }
+        }
     }
     Ok(out)
 }

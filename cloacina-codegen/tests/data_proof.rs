@@ -679,3 +679,199 @@ fn postgres_only_types_are_seeded_and_kept_through_a_generated_history() {
         report.data.render()
     );
 }
+
+/// A hand-kept pair of `tables` migrations, each creating one table (the
+/// same SQL on both backends), with the hand-written migrations `hand`
+/// (name, PostgreSQL SQL, SQLite SQL) inserted after the migration whose
+/// number they give. Returns the two folders.
+fn long_pair(
+    dir: &TempDir,
+    tables: usize,
+    hand: &[(usize, &str, &str, &str)],
+) -> (PathBuf, PathBuf) {
+    let mut n = 0;
+    for k in 1..=tables {
+        n += 1;
+        let create = format!(
+            "CREATE TABLE t{k} (id INTEGER PRIMARY KEY, name TEXT NOT NULL, n BIGINT NOT NULL);"
+        );
+        dir.write(&format!("pg/{n:03}_create_t{k}/up.sql"), &create);
+        dir.write(&format!("lite/{n:03}_create_t{k}/up.sql"), &create);
+        for (after, name, pg, lite) in hand.iter().filter(|h| h.0 == k) {
+            let _ = after;
+            n += 1;
+            dir.write(&format!("pg/{n:03}_{name}/up.sql"), pg);
+            dir.write(&format!("lite/{n:03}_{name}/up.sql"), lite);
+        }
+    }
+    (dir.path().join("pg"), dir.path().join("lite"))
+}
+
+#[test]
+fn a_hand_written_update_of_an_untouched_table_in_a_long_history_is_reported() {
+    let dir = TempDir::new("data-long-update");
+    // Migration 8 of 13 changes rows of t2 (created by migration 2, its
+    // structure untouched since) on SQLite only.
+    let (pg, lite) = long_pair(
+        &dir,
+        12,
+        &[(7, "fix_t2", "SELECT 1;", "UPDATE t2 SET n = n + 1;")],
+    );
+    let report =
+        check_parity(&pg, &lite, &live_support::postgres_url()).expect("check-parity runs");
+    let data = &report.data;
+    assert_eq!(data.steps, 13);
+    let changed = of_kind(&data.findings, DataKind::ValueChanged);
+    assert!(!changed.is_empty(), "{}", report.render());
+    assert!(
+        changed.iter().all(|c| c.migration == "008_fix_t2"
+            && c.backend == "sqlite"
+            && c.table == "t2"
+            && c.column.as_deref() == Some("n")),
+        "{}",
+        report.render()
+    );
+    // Nothing else: no other table, no other migration.
+    assert!(
+        data.findings.iter().all(|f| f.table == "t2"),
+        "{}",
+        report.render()
+    );
+    assert!(data.not_seeded.is_empty(), "{}", report.render());
+    assert_eq!(report.summary.failing, 0, "{}", report.render());
+}
+
+#[test]
+fn a_hand_written_alter_of_another_table_in_a_long_history_is_reported() {
+    let dir = TempDir::new("data-long-alter");
+    // Migration 8 of 14 adds a column to t3 (created by migration 3) with a
+    // different default per backend; migration 11 then changes that new
+    // column's values on SQLite only.
+    let (pg, lite) = long_pair(
+        &dir,
+        12,
+        &[
+            (
+                7,
+                "flag_t3",
+                "ALTER TABLE t3 ADD COLUMN flag INTEGER NOT NULL DEFAULT 0;",
+                "ALTER TABLE t3 ADD COLUMN flag INTEGER NOT NULL DEFAULT 1;",
+            ),
+            (9, "set_flag_t3", "SELECT 1;", "UPDATE t3 SET flag = 5;"),
+        ],
+    );
+    let report =
+        check_parity(&pg, &lite, &live_support::postgres_url()).expect("check-parity runs");
+    // The structure: t3.flag's default differs.
+    assert!(
+        report
+            .entries
+            .iter()
+            .any(|e| e.table == "t3" && e.object == "column flag" && !e.accepted),
+        "{}",
+        report.render()
+    );
+    assert!(
+        report.entries.iter().all(|e| e.table == "t3"),
+        "{}",
+        report.render()
+    );
+    // The rows: the SQLite-only update of the altered table, two
+    // migrations later, on the rows seeded into its new structure.
+    let data = &report.data;
+    let changed = of_kind(&data.findings, DataKind::ValueChanged);
+    assert!(
+        changed.iter().any(|c| c.migration == "011_set_flag_t3"
+            && c.backend == "sqlite"
+            && c.table == "t3"
+            && c.column.as_deref() == Some("flag")
+            && c.after.as_deref() == Some("5")),
+        "{}",
+        report.render()
+    );
+    assert!(
+        data.findings.iter().all(|f| f.table == "t3"),
+        "{}",
+        report.render()
+    );
+    assert!(data.not_seeded.is_empty(), "{}", report.render());
+}
+
+#[test]
+fn tables_read_in_one_query_equal_tables_read_one_by_one_on_both_backends() {
+    use cloacina_codegen::check::{ScratchPostgres, ScratchSqlite};
+    use cloacina_codegen::internals::rows::{read, read_batch, read_one};
+    let (_pg_guard, mut pg) = ScratchPostgres::new(&live_support::postgres_url()).expect("scratch");
+    let (_lite_guard, mut lite) = ScratchSqlite::new().expect("scratch");
+    for (db, blob, double) in [
+        (&mut pg, "BYTEA", "DOUBLE PRECISION"),
+        (&mut lite, "BLOB", "REAL"),
+    ] {
+        let hex = if blob == "BYTEA" {
+            "'\\x00ff10'"
+        } else {
+            "X'00FF10'"
+        };
+        db.execute(
+            &format!(
+                "CREATE TABLE a (id INTEGER PRIMARY KEY, name TEXT NOT NULL, r {double}, b {blob});\n\
+                 CREATE TABLE b (id INTEGER PRIMARY KEY, note TEXT);\n\
+                 CREATE TABLE empty (id INTEGER PRIMARY KEY);\n\
+                 INSERT INTO a VALUES (1, 'x', 0.1, {hex}), (2, '\"[quoted]\"', -1e300, NULL), (3, '', NULL, NULL);\n\
+                 INSERT INTO b VALUES (1, NULL), (2, 'ünïcode');"
+            ),
+            false,
+        )
+        .expect("create");
+        let schema = db.introspect().expect("introspect").schema;
+        let tables: Vec<_> = schema.tables.iter().collect();
+        assert_eq!(tables.len(), 3);
+        let batched = read_batch(db, &tables).expect("one query reads every table");
+        let single: Vec<_> = tables
+            .iter()
+            .map(|t| read_one(db, t).expect("read"))
+            .collect();
+        assert_eq!(batched, single);
+        assert_eq!(
+            batched.iter().map(|t| t.rows.len()).collect::<Vec<_>>(),
+            [3, 2, 0]
+        );
+        let all = read(db, &schema).expect("read");
+        assert_eq!(all.len(), 3);
+        assert_eq!(all["a"], single[0]);
+    }
+}
+
+#[test]
+fn sqlite_tables_reused_from_the_last_introspection_equal_a_fresh_introspection() {
+    use cloacina_codegen::check::ScratchSqlite;
+    use cloacina_codegen::internals::introspect::sqlite::TableCache;
+    let (_guard, mut db) = ScratchSqlite::new().expect("scratch");
+    let mut cache = TableCache::default();
+    let steps = [
+        "CREATE TABLE a (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, CHECK (length(name) > 0));\n\
+         CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER NOT NULL REFERENCES a DEFERRABLE INITIALLY DEFERRED, at TEXT);\n\
+         CREATE INDEX b_at ON b (at) WHERE at IS NOT NULL;\n\
+         CREATE INDEX b_expr ON b (lower(at));\n\
+         CREATE VIEW v AS SELECT * FROM a;",
+        "ALTER TABLE b ADD COLUMN flag INTEGER NOT NULL DEFAULT 0;",
+        "CREATE INDEX a_name ON a (name DESC);",
+        "CREATE TABLE c (id INTEGER PRIMARY KEY);",
+        "ALTER TABLE c RENAME TO d; DROP INDEX b_expr;",
+        "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END;",
+        "DROP TABLE d; ALTER TABLE a RENAME COLUMN name TO title;",
+    ];
+    for sql in steps {
+        db.execute(sql, false).expect("apply");
+        let reused = db.introspect_reusing(&mut cache).expect("introspect");
+        let fresh = db.introspect().expect("introspect");
+        assert_eq!(reused.schema, fresh.schema, "after {sql}");
+        assert_eq!(reused.notes, fresh.notes, "after {sql}");
+        assert_eq!(reused.carried, fresh.carried, "after {sql}");
+        assert_eq!(reused.objects, fresh.objects, "after {sql}");
+    }
+    // The last step changed a: its new column name is read, not reused.
+    let last = db.introspect_reusing(&mut cache).expect("introspect");
+    let a = last.schema.table("a").expect("a");
+    assert!(a.column("title").is_some() && a.column("name").is_none());
+}

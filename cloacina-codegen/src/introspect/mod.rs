@@ -252,6 +252,20 @@ impl Database {
             Database::Sqlite { conn, target } => sqlite::introspect(conn, target),
         }
     }
+
+    /// Introspects like [`Database::introspect`]; on SQLite, tables whose
+    /// `sqlite_schema` rows are unchanged since the last call with `cache`
+    /// are taken from it instead of being read again.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Database`] when a catalog query fails.
+    pub fn introspect_reusing(&mut self, cache: &mut sqlite::TableCache) -> Result<Introspection> {
+        match self {
+            Database::Postgres { conn, target } => postgres::introspect(conn, target),
+            Database::Sqlite { conn, target } => sqlite::introspect_reusing(conn, target, cache),
+        }
+    }
 }
 
 #[derive(diesel::QueryableByName)]

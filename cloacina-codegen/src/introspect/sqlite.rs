@@ -304,6 +304,43 @@ pub fn index_predicate(sql: &str) -> Option<String> {
 ///
 /// [`Error::Database`] when a catalog query fails.
 pub fn introspect(conn: &mut SqliteConnection, target: &str) -> Result<Introspection> {
+    introspect_reusing(conn, target, &mut TableCache::default())
+}
+
+/// What reading one ordinary table produced: the table and the notes,
+/// carried objects and objects it added.
+#[derive(Clone)]
+struct ReadTable {
+    table: Table,
+    notes: Vec<Note>,
+    carried: Vec<Carried>,
+    objects: Vec<DbObject>,
+}
+
+/// Tables read by an earlier [`introspect_reusing`] of the same database,
+/// each under the `sqlite_schema` rows it was read from (the table's own
+/// `CREATE TABLE` and every index and trigger on it). Everything reading a
+/// table finds (`pragma_table_xinfo`, `pragma_foreign_key_list`,
+/// `pragma_index_list`, `pragma_index_xinfo`, the parsed `CREATE TABLE`) is
+/// a function of those rows, so a table whose rows are unchanged is taken
+/// from here instead of being read again.
+#[derive(Default)]
+pub struct TableCache {
+    tables: HashMap<String, (String, ReadTable)>,
+}
+
+/// Reads a SQLite database like [`introspect`], reusing from `cache` the
+/// tables whose `sqlite_schema` rows are unchanged, and keeping in it the
+/// tables read now.
+///
+/// # Errors
+///
+/// [`Error::Database`] when a catalog query fails.
+pub fn introspect_reusing(
+    conn: &mut SqliteConnection,
+    target: &str,
+    cache: &mut TableCache,
+) -> Result<Introspection> {
     let master: Vec<MasterRow> = query(
         conn,
         target,
@@ -317,10 +354,42 @@ pub fn introspect(conn: &mut SqliteConnection, target: &str) -> Result<Introspec
         .iter()
         .filter_map(|m| m.sql.as_deref().map(|s| (m.name.as_str(), s)))
         .collect();
+    let mut fresh = HashMap::new();
     for m in ordinary {
-        let t = r.table(conn, target, m, &sql_of)?;
-        r.tables.push(t);
+        let key: String = master
+            .iter()
+            .filter(|o| o.tbl == m.tbl)
+            .map(|o| {
+                format!(
+                    "{}\u{1f}{}\u{1f}{}\u{1e}",
+                    o.kind,
+                    o.name,
+                    o.sql.as_deref().unwrap_or("")
+                )
+            })
+            .collect();
+        let read = match cache.tables.remove(&m.name) {
+            Some((k, read)) if k == key => read,
+            _ => {
+                let (notes, carried, objects) = (r.notes.len(), r.carried.len(), r.objects.len());
+                let table = r.table(conn, target, m, &sql_of)?;
+                ReadTable {
+                    table,
+                    notes: r.notes.drain(notes..).collect(),
+                    carried: r.carried.drain(carried..).collect(),
+                    objects: r.objects.drain(objects..).collect(),
+                }
+            }
+        };
+        r.pk_of
+            .insert(read.table.name.clone(), read.table.primary_key.clone());
+        r.tables.push(read.table.clone());
+        r.notes.extend(read.notes.iter().cloned());
+        r.carried.extend(read.carried.iter().cloned());
+        r.objects.extend(read.objects.iter().cloned());
+        fresh.insert(m.name.clone(), (key, read));
     }
+    cache.tables = fresh;
     r.resolve_foreign_key_targets();
     Ok(r.finish())
 }
