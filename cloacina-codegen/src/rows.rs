@@ -419,7 +419,7 @@ pub fn read_batch(
 /// Reads every table of `schema` (the database's own introspected
 /// structure) from `db`.
 ///
-/// Tables are read [`TABLES_PER_QUERY`] at a time, each as a scalar
+/// Tables are read `TABLES_PER_QUERY` (40) at a time, each as a scalar
 /// subquery of one JSON array (one round trip instead of one per table);
 /// when such a query fails, its tables are read one by one, so the error
 /// names the table.

@@ -111,16 +111,22 @@ fn every_type_is_seeded_and_kept_through_a_generated_history() {
     assert!(report.data.rows_seeded.sqlite > 0);
 }
 
-#[test]
-fn calendar_types_are_seeded_and_kept_through_a_generated_history_and_a_change_to_text() {
-    let dir = TempDir::new("data-calendar");
+/// A generated history of two migrations from the valid fixture `fixture`:
+/// the first from the fixture as it is, the second after `edit` rewrote it
+/// (asserted to change something); then `check` with seeded rows, which
+/// must pass with no data finding, nothing left unseeded, and two steps.
+fn checked_two_step_history(
+    tag: &str,
+    fixture: &str,
+    edit: impl FnOnce(&str) -> String,
+) -> cloacina_codegen::check::CheckReport {
+    let dir = TempDir::new(tag);
     let src = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid/calendar.rs"),
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/valid")
+            .join(fixture),
     )
     .expect("fixture");
-    // The fixture's `closes_at > opens_at` compares two columns of one
-    // type: the seeder orders their values in every row.
-    assert!(src.contains("closes_at > opens_at"));
     let schema = dir.write("schema/app.rs", &src);
     let migrations = dir.path().join("migrations");
     let new_migration = || {
@@ -135,26 +141,9 @@ fn calendar_types_are_seeded_and_kept_through_a_generated_history_and_a_change_t
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     };
     new_migration();
-    // A column of each calendar type becomes text (one of them in a
-    // primary key): PostgreSQL must write the same canonical text that
-    // SQLite already stores. `updated_at`'s check compares with a literal
-    // that PostgreSQL types by the column: the planner re-creates it around
-    // the type change.
+    // Migration folders are named by the second.
     std::thread::sleep(std::time::Duration::from_millis(1100));
-    let changed = src
-        .replace("lunch_at -> Nullable<Time>", "lunch_at -> Nullable<Text>")
-        .replace(
-            "updated_at -> Nullable<NaiveTimestamp>",
-            "updated_at -> Nullable<Text>",
-        )
-        .replace(
-            "at -> NaiveTimestamp,\n        slot",
-            "at -> Text,\n        slot",
-        )
-        .replace(
-            "#[default(\"1970-01-01\")]\n        valid_from -> Date",
-            "#[default(\"1970-01-01\")]\n        valid_from -> Text",
-        );
+    let changed = edit(&src);
     assert_ne!(changed, src);
     std::fs::write(&schema, changed).expect("write");
     new_migration();
@@ -167,6 +156,33 @@ fn calendar_types_are_seeded_and_kept_through_a_generated_history_and_a_change_t
         report.data.render()
     );
     assert_eq!(report.data.steps, 2, "{}", report.data.render());
+    report
+}
+
+#[test]
+fn calendar_types_are_seeded_and_kept_through_a_generated_history_and_a_change_to_text() {
+    // A column of each calendar type becomes text (one of them in a
+    // primary key): PostgreSQL must write the same canonical text that
+    // SQLite already stores. `updated_at`'s check compares with a literal
+    // that PostgreSQL types by the column: the planner re-creates it around
+    // the type change. The fixture's `closes_at > opens_at` compares two
+    // columns of one type: the seeder orders their values in every row.
+    let report = checked_two_step_history("data-calendar", "calendar.rs", |src| {
+        assert!(src.contains("closes_at > opens_at"));
+        src.replace("lunch_at -> Nullable<Time>", "lunch_at -> Nullable<Text>")
+            .replace(
+                "updated_at -> Nullable<NaiveTimestamp>",
+                "updated_at -> Nullable<Text>",
+            )
+            .replace(
+                "at -> NaiveTimestamp,\n        slot",
+                "at -> Text,\n        slot",
+            )
+            .replace(
+                "#[default(\"1970-01-01\")]\n        valid_from -> Date",
+                "#[default(\"1970-01-01\")]\n        valid_from -> Text",
+            )
+    });
     assert!(report.data.rows_seeded.postgres > 0);
     assert_eq!(
         report.data.rows_seeded.postgres,
@@ -177,45 +193,15 @@ fn calendar_types_are_seeded_and_kept_through_a_generated_history_and_a_change_t
 #[test]
 fn decimals_are_seeded_and_kept_through_a_generated_history_an_added_column_and_a_wider_precision()
 {
-    let dir = TempDir::new("data-decimal");
-    let src = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid/decimal.rs"),
-    )
-    .expect("fixture");
-    let schema = dir.write("schema/app.rs", &src);
-    let migrations = dir.path().join("migrations");
-    let new_migration = || {
-        let out = bin(&[
-            "migration",
-            "new",
-            "--schema",
-            s(&schema),
-            "--migrations",
-            s(&migrations),
-        ]);
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    };
-    new_migration();
     // A NOT NULL decimal with a default joins a table that holds rows: both
-    // backends fill them with the same value (SQLite's scaled integer).
-    std::thread::sleep(std::time::Duration::from_millis(1100));
-    // And a decimal's precision grows at the same scale.
-    let changed = src.replace(
-        "        #[default(3)]\n        whole -> Decimal<4, 0>,",
-        "        #[default(3)]\n        whole -> Decimal<6, 0>,\n        #[default(\"-0.25\")]\n        tax -> Decimal<8, 4>,",
-    );
-    assert_ne!(changed, src);
-    std::fs::write(&schema, changed).expect("write");
-    new_migration();
-    let report = check(&schema, &migrations, &live_support::postgres_url()).expect("check runs");
-    assert!(report.is_clean(), "{}", report.render());
-    assert!(report.data.findings.is_empty(), "{}", report.data.render());
-    assert!(
-        report.data.not_seeded.is_empty(),
-        "{}",
-        report.data.render()
-    );
-    assert_eq!(report.data.steps, 2, "{}", report.data.render());
+    // backends fill them with the same value (SQLite's scaled integer). And
+    // a decimal's precision grows at the same scale.
+    let report = checked_two_step_history("data-decimal", "decimal.rs", |src| {
+        src.replace(
+            "        #[default(3)]\n        whole -> Decimal<4, 0>,",
+            "        #[default(3)]\n        whole -> Decimal<6, 0>,\n        #[default(\"-0.25\")]\n        tax -> Decimal<8, 4>,",
+        )
+    });
     assert!(report.data.rows_seeded.postgres > 0);
     assert_eq!(
         report.data.rows_seeded.postgres,
@@ -634,44 +620,14 @@ fn varchar_in_checks_are_seeded_with_allowed_values_on_both_backends() {
 
 #[test]
 fn postgres_only_types_are_seeded_and_kept_through_a_generated_history() {
-    let dir = TempDir::new("data-pg-types");
-    let src = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid/postgres_types.rs"),
-    )
-    .expect("fixture");
-    let schema = dir.write("schema/app.rs", &src);
-    let migrations = dir.path().join("migrations");
-    let new_migration = || {
-        let out = bin(&[
-            "migration",
-            "new",
-            "--schema",
-            s(&schema),
-            "--migrations",
-            s(&migrations),
-        ]);
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    };
-    new_migration();
     // Seeded rows meet a second migration that adds NOT NULL columns of
     // PostgreSQL-only types with defaults.
-    std::thread::sleep(std::time::Duration::from_millis(1100));
-    let changed = src.replace(
-        "        device -> Nullable<MacAddr>,\n",
-        "        device -> Nullable<MacAddr>,\n        #[default(\"{1,2}\")]\n        extra -> Array<BigInt>,\n        #[default(\"[1,5)\")]\n        span -> Range<BigInt>,\n        #[default(\"00:30:00\")]\n        pause -> Interval,\n        #[default(\"10.0.0.0/8\")]\n        subnet -> Cidr,\n        #[default(\"[2024-01-01,2024-01-08)\")]\n        week -> Range<Date>,\n        #[default(\"{}\")]\n        stamps -> Array<Timestamp>,\n",
-    );
-    assert_ne!(changed, src);
-    std::fs::write(&schema, changed).expect("write");
-    new_migration();
-    let report = check(&schema, &migrations, &live_support::postgres_url()).expect("check runs");
-    assert!(report.is_clean(), "{}", report.render());
-    assert!(report.data.findings.is_empty(), "{}", report.data.render());
-    assert!(
-        report.data.not_seeded.is_empty(),
-        "{}",
-        report.data.render()
-    );
-    assert_eq!(report.data.steps, 2, "{}", report.data.render());
+    let report = checked_two_step_history("data-pg-types", "postgres_types.rs", |src| {
+        src.replace(
+            "        device -> Nullable<MacAddr>,\n",
+            "        device -> Nullable<MacAddr>,\n        #[default(\"{1,2}\")]\n        extra -> Array<BigInt>,\n        #[default(\"[1,5)\")]\n        span -> Range<BigInt>,\n        #[default(\"00:30:00\")]\n        pause -> Interval,\n        #[default(\"10.0.0.0/8\")]\n        subnet -> Cidr,\n        #[default(\"[2024-01-01,2024-01-08)\")]\n        week -> Range<Date>,\n        #[default(\"{}\")]\n        stamps -> Array<Timestamp>,\n",
+        )
+    });
     // Both tables got rows on PostgreSQL, only `accounts` on SQLite.
     assert!(
         report.data.rows_seeded.postgres > report.data.rows_seeded.sqlite,
