@@ -671,6 +671,7 @@ fn diesel_type(name: &str, max_len: Option<u32>) -> TypeRead {
         "Inet" => return foreign(name, Some("INET"), None, PG_ONLY),
         "Cidr" => return foreign(name, Some("CIDR"), None, PG_ONLY),
         "MacAddr" | "Macaddr" => return foreign(name, Some("MACADDR"), None, PG_ONLY),
+        "MacAddr8" | "Macaddr8" => return foreign(name, Some("MACADDR8"), None, PG_ONLY),
         "Money" => return foreign(name, Some("MONEY"), None, PG_ONLY),
         "Interval" => return foreign(name, Some("INTERVAL"), None, PG_ONLY),
         "Oid" => return foreign(name, Some("OID"), None, PG_ONLY),
@@ -910,6 +911,7 @@ fn first_class(diesel: &str) -> Option<PgType> {
         ("Money", None) => PgType::Money,
         ("Oid", None) => PgType::Oid,
         ("MacAddr" | "Macaddr", None) => PgType::MacAddr,
+        ("MacAddr8" | "Macaddr8", None) => PgType::MacAddr8,
         _ => return None,
     })
 }

@@ -410,10 +410,10 @@
 //! A `#[backend(postgres)]` table may use the PostgreSQL-only types Diesel
 //! maps (`Array<T>` of a neutral scalar other than `Text<N>`, `Range<T>` of `Integer`, `BigInt`, `Timestamp`,
 //! `NaiveTimestamp` or `Date`, `Interval`, `Money`, `Oid`, `MacAddr`,
-//! `Inet`, `Cidr`), with Diesel's Rust types (`ipnet::IpNet`, chrono,
+//! `MacAddr8`, `Inet`, `Cidr`), with Diesel's Rust types (`ipnet::IpNet`, chrono,
 //! uuid and serde_json values, which `cloacina-types` re-exports); in a table
-//! that SQLite also has they are an error at the type. `Tsvector`, `Citext`,
-//! `MacAddr8` and `NUMRANGE` are refused with the reason and the `raw_sql!`
+//! that SQLite also has they are an error at the type. `Tsvector`, `Citext`
+//! and `NUMRANGE` are refused with the reason and the `raw_sql!`
 //! way.
 //!
 //! ```

@@ -299,6 +299,8 @@ pub enum PgType {
     Oid,
     /// `MACADDR`: `[u8; 6]`.
     MacAddr,
+    /// `MACADDR8` (EUI-64): `[u8; 8]`.
+    MacAddr8,
     /// `INET` (a host address with an optional netmask): `ipnet::IpNet`.
     Inet,
     /// `CIDR` (a network, no bits set right of the mask): `ipnet::IpNet`.
@@ -565,6 +567,7 @@ impl PgType {
             PgType::Money => "Money".into(),
             PgType::Oid => "Oid".into(),
             PgType::MacAddr => "MacAddr".into(),
+            PgType::MacAddr8 => "MacAddr8".into(),
             PgType::Inet => "Inet".into(),
             PgType::Cidr => "Cidr".into(),
         }
@@ -579,6 +582,7 @@ impl PgType {
             PgType::Money => "MONEY".into(),
             PgType::Oid => "OID".into(),
             PgType::MacAddr => "MACADDR".into(),
+            PgType::MacAddr8 => "MACADDR8".into(),
             PgType::Inet => "INET".into(),
             PgType::Cidr => "CIDR".into(),
         }
@@ -593,6 +597,7 @@ impl PgType {
             PgType::Money => "Money".into(),
             PgType::Oid => "Oid".into(),
             PgType::MacAddr => "MacAddr".into(),
+            PgType::MacAddr8 => "MacAddr8".into(),
             PgType::Inet => "Inet".into(),
             PgType::Cidr => "Cidr".into(),
         }
@@ -610,6 +615,7 @@ impl PgType {
             PgType::Money => "diesel::pg::data_types::PgMoney".into(),
             PgType::Oid => "u32".into(),
             PgType::MacAddr => "[u8; 6]".into(),
+            PgType::MacAddr8 => "[u8; 8]".into(),
             PgType::Inet | PgType::Cidr => "super::types::ipnet::IpNet".into(),
         }
     }
@@ -631,6 +637,7 @@ impl PgType {
             "money" => PgType::Money,
             "oid" => PgType::Oid,
             "macaddr" => PgType::MacAddr,
+            "macaddr8" => PgType::MacAddr8,
             "inet" => PgType::Inet,
             "cidr" => PgType::Cidr,
             _ => return None,
@@ -638,13 +645,14 @@ impl PgType {
     }
 
     /// The names the parser accepts for these types (for help texts).
-    pub const NAMES: [&'static str; 8] = [
+    pub const NAMES: [&'static str; 9] = [
         "Array<T>",
         "Range<Integer|BigInt|Timestamp|NaiveTimestamp|Date>",
         "Interval",
         "Money",
         "Oid",
         "MacAddr",
+        "MacAddr8",
         "Inet",
         "Cidr",
     ];

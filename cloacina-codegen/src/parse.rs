@@ -780,7 +780,7 @@ impl<'s> Cx<'s> {
                 );
                 (None, false)
             }
-            "Tsvector" | "Citext" | "MacAddr8" | "Numrange" => {
+            "Tsvector" | "Citext" | "Numrange" => {
                 self.err(
                     DiagCode::UnknownType,
                     span,
@@ -791,7 +791,6 @@ impl<'s> Cx<'s> {
                         match name.as_str() {
                             "Tsvector" => "Diesel maps `Tsvector` only through the `diesel_full_text_search` crate, which this toolkit does not use",
                             "Citext" => "`Citext` needs the `citext` extension, which must exist before the table and which the schema language does not create (`raw_sql!` blocks run after the tables)",
-                            "MacAddr8" => "`MacAddr8` (Diesel's `[u8; 8]`) is not first class yet",
                             _ => "`NUMRANGE` bounds are unconstrained numerics, which no neutral type reads back exactly",
                         },
                         PgType::NAMES.join(", ")
@@ -806,6 +805,7 @@ impl<'s> Cx<'s> {
                     "Money" => Some(ColumnType::Postgres(PgType::Money)),
                     "Oid" => Some(ColumnType::Postgres(PgType::Oid)),
                     "MacAddr" => Some(ColumnType::Postgres(PgType::MacAddr)),
+                    "MacAddr8" => Some(ColumnType::Postgres(PgType::MacAddr8)),
                     "Inet" => Some(ColumnType::Postgres(PgType::Inet)),
                     "Cidr" => Some(ColumnType::Postgres(PgType::Cidr)),
                     "Uuid" => Some(ColumnType::Uuid),

@@ -43,6 +43,7 @@ CREATE TABLE slots (
     balance MONEY,
     owner OID,
     device MACADDR,
+    device64 MACADDR8,
     client INET NOT NULL DEFAULT '127.0.0.1',
     network CIDR,
     during TSTZRANGE,
@@ -108,6 +109,7 @@ fn inspect_reads_postgres_only_types_first_class_in_a_postgres_scoped_table() {
     assert_eq!(ty(p, "balance"), (pg(PgType::Money), true));
     assert_eq!(ty(p, "owner"), (pg(PgType::Oid), true));
     assert_eq!(ty(p, "device"), (pg(PgType::MacAddr), true));
+    assert_eq!(ty(p, "device64"), (pg(PgType::MacAddr8), true));
     assert_eq!(ty(p, "client"), (pg(PgType::Inet), false));
     assert_eq!(ty(p, "network"), (pg(PgType::Cidr), true));
     assert_eq!(

@@ -2,7 +2,7 @@
 //! PostgreSQL: the generated DDL applies, and a row with a value of every
 //! such type (arrays with their edge values, unbounded and half-open
 //! ranges, intervals of months, days and microseconds, money, OIDs, MAC
-//! addresses) written through the generated models reads back identical;
+//! addresses, 6 and 8 bytes) written through the generated models reads back identical;
 //! NULLs and defaults too. The same for the types that come from a crate
 //! (`INET`/`CIDR` as `ipnet::IpNet`, time and date ranges and arrays of
 //! UUID, calendar and JSON values as chrono, uuid and serde_json values).
@@ -52,7 +52,8 @@ fn every_postgres_only_type_round_trips_through_the_generated_models() {
         .with_ids((Bound::Unbounded, Bound::Excluded(i64::MAX)))
         .with_grace(PgInterval::new(-1, 2, 3))
         .with_owner_oid(u32::MAX)
-        .with_device([0x08, 0x00, 0x2b, 0x01, 0x02, 0xff]);
+        .with_device([0x08, 0x00, 0x2b, 0x01, 0x02, 0xff])
+        .with_device64([0x08, 0x00, 0x2b, 0x01, 0x02, 0x03, 0x04, 0xff]);
         let written = diesel::insert_into(account_details::table)
             .values(full.clone())
             .get_result::<AccountDetail>(&mut pg)
@@ -79,6 +80,10 @@ fn every_postgres_only_type_round_trips_through_the_generated_models() {
         assert_eq!(read.balance, PgMoney(-123_456));
         assert_eq!(read.owner_oid, Some(u32::MAX));
         assert_eq!(read.device, Some([0x08, 0x00, 0x2b, 0x01, 0x02, 0xff]));
+        assert_eq!(
+            read.device64,
+            Some([0x08, 0x00, 0x2b, 0x01, 0x02, 0x03, 0x04, 0xff])
+        );
 
         // Defaults and NULLs: `tags` defaults to `{}`, `grace` to one hour.
         let other: Account = diesel::insert_into(accounts::table)
@@ -105,6 +110,7 @@ fn every_postgres_only_type_round_trips_through_the_generated_models() {
         assert_eq!(bare.ids, None);
         assert_eq!(bare.owner_oid, None);
         assert_eq!(bare.device, None);
+        assert_eq!(bare.device64, None);
         assert_eq!(bare.active_days, (Bound::Included(1), Bound::Unbounded));
     }));
     drop_pg_schema(&mut pg, &schema);

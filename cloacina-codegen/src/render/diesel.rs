@@ -1347,6 +1347,7 @@ mod tests {
             PgType::Money,
             PgType::Oid,
             PgType::MacAddr,
+            PgType::MacAddr8,
             PgType::Inet,
             PgType::Cidr,
         ]);
