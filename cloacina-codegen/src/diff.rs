@@ -187,6 +187,17 @@ pub enum Operation {
         /// The block.
         block: RawBlock,
     },
+    /// `CREATE EXTENSION IF NOT EXISTS` (PostgreSQL only), before any table.
+    AddExtension {
+        /// The extension's name.
+        name: String,
+    },
+    /// `DROP EXTENSION` (PostgreSQL only), after everything else; guarded
+    /// by `#![allow_drop(name)]`.
+    DropExtension {
+        /// The extension's name.
+        name: String,
+    },
 }
 
 /// What [`changes`] found: the operations and advice.
@@ -437,7 +448,11 @@ pub fn canonical(schema: &Schema) -> Schema {
         })
         .collect();
     raw_blocks.sort_by(|a, b| a.name.cmp(&b.name));
-    Schema { tables, raw_blocks }
+    Schema {
+        tables,
+        raw_blocks,
+        extensions: sorted(&schema.extensions),
+    }
 }
 
 // ----- diff ------------------------------------------------------------------
@@ -488,6 +503,7 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Changes, DiffError> {
     found.created_tables(&tables.created);
     found.table_rename_warnings(&tables.dropped, &tables.created);
     found.raw_blocks(old, new);
+    found.extensions(old, new);
     Ok(found.finish())
 }
 
@@ -889,6 +905,20 @@ impl Found {
         }
     }
 
+    /// Extensions declared or no longer declared.
+    fn extensions(&mut self, old: &Schema, new: &Schema) {
+        for e in &new.extensions {
+            if !old.extensions.contains(e) {
+                self.ops.push(Operation::AddExtension { name: e.clone() });
+            }
+        }
+        for e in old.extensions.iter().rev() {
+            if !new.extensions.contains(e) {
+                self.ops.push(Operation::DropExtension { name: e.clone() });
+            }
+        }
+    }
+
     /// The operations in phase order; within a phase (a stable sort) they
     /// keep the order found.
     fn finish(mut self) -> Changes {
@@ -1189,6 +1219,12 @@ pub fn apply(schema: &mut Schema, op: &Operation) {
         }
         Operation::AddRawBlock { block } => schema.raw_blocks.push(block.clone()),
         Operation::DropRawBlock { block } => schema.raw_blocks.retain(|b| b.name != block.name),
+        Operation::AddExtension { name } => {
+            if !schema.extensions.contains(name) {
+                schema.extensions.push(name.clone());
+            }
+        }
+        Operation::DropExtension { name } => schema.extensions.retain(|e| e != name),
     }
 }
 
@@ -1317,6 +1353,8 @@ pub fn invert(op: &Operation) -> Operation {
         Operation::DropIndex { table, index } => Operation::AddIndex { table, index },
         Operation::AddRawBlock { block } => Operation::DropRawBlock { block },
         Operation::DropRawBlock { block } => Operation::AddRawBlock { block },
+        Operation::AddExtension { name } => Operation::DropExtension { name },
+        Operation::DropExtension { name } => Operation::AddExtension { name },
     }
 }
 
@@ -1367,6 +1405,8 @@ fn index_words(ix: &Index) -> String {
 /// last.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Phase {
+    /// Create PostgreSQL extensions (their types may be used by any table).
+    AddExtension,
     /// Drop raw SQL blocks (views and triggers may name anything below).
     DropRaw,
     /// Rename tables (derived constraint and index names follow).
@@ -1397,12 +1437,16 @@ pub enum Phase {
     AddIndex,
     /// Add raw SQL blocks.
     AddRaw,
+    /// Drop PostgreSQL extensions (nothing may use them any more).
+    DropExtension,
 }
 
 impl Operation {
     /// The phase the operation runs in.
     pub fn phase(&self) -> Phase {
         match self {
+            Operation::AddExtension { .. } => Phase::AddExtension,
+            Operation::DropExtension { .. } => Phase::DropExtension,
             Operation::DropRawBlock { .. } => Phase::DropRaw,
             Operation::DropForeignKey { .. } => Phase::DropForeignKey,
             Operation::DropPrimaryKey { .. }
@@ -1444,7 +1488,10 @@ impl Operation {
             | Operation::DropCheck { table, .. }
             | Operation::AddIndex { table, .. }
             | Operation::DropIndex { table, .. } => Some(table),
-            Operation::AddRawBlock { .. } | Operation::DropRawBlock { .. } => None,
+            Operation::AddRawBlock { .. }
+            | Operation::DropRawBlock { .. }
+            | Operation::AddExtension { .. }
+            | Operation::DropExtension { .. } => None,
         }
     }
 
@@ -1490,6 +1537,8 @@ impl Operation {
             }
             Operation::AddRawBlock { block } => format!("add_{}", block.name),
             Operation::DropRawBlock { block } => format!("drop_{}", block.name),
+            Operation::AddExtension { name } => format!("add_extension_{name}"),
+            Operation::DropExtension { name } => format!("drop_extension_{name}"),
         }
     }
 }
@@ -1627,6 +1676,8 @@ impl fmt::Display for Operation {
             }
             Operation::AddRawBlock { block } => write!(f, "add raw SQL block {}", block.name),
             Operation::DropRawBlock { block } => write!(f, "drop raw SQL block {}", block.name),
+            Operation::AddExtension { name } => write!(f, "create PostgreSQL extension {name}"),
+            Operation::DropExtension { name } => write!(f, "drop PostgreSQL extension {name}"),
         }
     }
 }

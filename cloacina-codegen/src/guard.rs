@@ -99,6 +99,10 @@ pub fn destructive_reason(op: &Operation, ops: &[Operation]) -> Option<String> {
             (!re_added).then(|| "the objects it created (and their data) are removed".into())
         }
         Operation::DropColumn { .. } => Some("its values are deleted".into()),
+        Operation::DropExtension { .. } => Some(
+            "its types, functions and operators go, and PostgreSQL refuses the drop while a column uses them"
+                .into(),
+        ),
         Operation::AddColumn { column, .. } if !column.insert_optional() => Some(
             "a NOT NULL column without a default: existing rows would get the type's zero value"
                 .into(),
@@ -169,6 +173,11 @@ pub fn check(
                 Span::default(),
                 format!("write `#![allow_drop({})]` at the top of the schema file if removing it is intended", block.name),
             ),
+            Operation::DropExtension { name } => (
+                allowed(&AllowKind::Drop { name: name.clone() }),
+                Span::default(),
+                format!("write `#![allow_drop({name})]` at the top of the schema file if dropping the PostgreSQL extension is intended (or declare it again in `#![postgres_extensions(...)]`)"),
+            ),
             Operation::DropColumn { table, column } => (
                 allowed(&AllowKind::DropColumn {
                     table: table.clone(),
@@ -226,6 +235,7 @@ pub fn allows(op: &Operation, allowances: &[Allowance]) -> bool {
         Operation::DropRawBlock { block } => has(AllowKind::Drop {
             name: block.name.clone(),
         }),
+        Operation::DropExtension { name } => has(AllowKind::Drop { name: name.clone() }),
         Operation::DropColumn { table, column } => has(AllowKind::DropColumn {
             table: table.clone(),
             column: column.name.clone(),

@@ -785,6 +785,7 @@ fn assemble(mut cx: Cx) -> Imported {
         schema: Schema {
             tables: out.tables,
             raw_blocks: out.raw_blocks,
+            extensions: out.extensions,
         },
         notes: cx.notes,
         disagreements: out.disagreements,
@@ -797,6 +798,8 @@ fn assemble(mut cx: Cx) -> Imported {
 struct Assembly {
     tables: Vec<Table>,
     raw_blocks: Vec<RawBlock>,
+    /// PostgreSQL extensions the imported types need (`citext`).
+    extensions: Vec<String>,
     disagreements: Vec<Disagreement>,
     raw_columns: Vec<(String, String)>,
 }
@@ -1267,6 +1270,7 @@ fn disagreement(
             &Schema {
                 tables: vec![t.clone()],
                 raw_blocks: Vec::new(),
+                extensions: Vec::new(),
             },
             None,
         )
@@ -1413,6 +1417,7 @@ pub fn merge_with_database(imported: &Imported, database: &Schema, backend: Back
         &Schema {
             tables: file_side,
             raw_blocks: Vec::new(),
+            extensions: Vec::new(),
         },
         None,
     );
@@ -1420,6 +1425,7 @@ pub fn merge_with_database(imported: &Imported, database: &Schema, backend: Back
         &Schema {
             tables: db_side,
             raw_blocks: Vec::new(),
+            extensions: Vec::new(),
         },
         None,
     );
@@ -1462,6 +1468,15 @@ pub fn merge_with_database(imported: &Imported, database: &Schema, backend: Back
         schema: Schema {
             tables: merged,
             raw_blocks,
+            extensions: {
+                let mut e = imported.schema.extensions.clone();
+                for x in &database.extensions {
+                    if !e.contains(x) {
+                        e.push(x.clone());
+                    }
+                }
+                e
+            },
         },
         differences: diffs,
         notes,

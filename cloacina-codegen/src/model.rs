@@ -51,6 +51,10 @@ pub struct Schema {
     pub tables: Vec<Table>,
     /// Backend-specific SQL that rides along verbatim, in file order.
     pub raw_blocks: Vec<RawBlock>,
+    /// The PostgreSQL extensions the file declares
+    /// (`#![postgres_extensions(citext, pg_trgm)]`), in file order: created
+    /// before any table on PostgreSQL, nothing on SQLite.
+    pub extensions: Vec<String>,
 }
 
 impl Schema {
@@ -65,6 +69,18 @@ impl Schema {
             .iter()
             .filter(move |t| t.scope.includes(backend))
     }
+}
+
+/// Whether `name` is a PostgreSQL extension name the schema language can
+/// declare: a lowercase SQL identifier (`citext`, `pg_trgm`), which
+/// `CREATE EXTENSION` takes without quotes.
+pub fn is_extension_name(name: &str) -> bool {
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// A concrete database backend.

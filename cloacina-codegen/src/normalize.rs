@@ -48,9 +48,16 @@ pub fn normalize(schema: &Schema, backend: Option<Backend>) -> Schema {
         .map(|t| normalize_table(t, &table_names, backend))
         .collect();
     tables.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut extensions = if backend == Some(Backend::Sqlite) {
+        Vec::new()
+    } else {
+        schema.extensions.clone()
+    };
+    extensions.sort();
     Schema {
         tables,
         raw_blocks: Vec::new(),
+        extensions,
     }
 }
 

@@ -112,7 +112,7 @@ const COLUMN_ATTRS: &[&str] = &[
 ];
 /// Inner attributes that may stand at the top of the file (`doc` is what
 /// `//!` comments become).
-const FILE_ATTRS: &[&str] = &["doc", "allow_drop"];
+const FILE_ATTRS: &[&str] = &["doc", "allow_drop", "postgres_extensions"];
 /// Attributes that may stand on a raw SQL block.
 const RAW_ATTRS: &[&str] = &["doc", "postgres", "sqlite"];
 
@@ -221,7 +221,7 @@ impl<'s> Cx<'s> {
                 return schema;
             }
         };
-        self.file_attrs(&file.attrs);
+        self.file_attrs(&file.attrs, &mut schema);
         for item in file.items {
             self.item(item, &mut schema);
         }
@@ -268,7 +268,7 @@ impl<'s> Cx<'s> {
     /// the general path does.
     fn items_in_place(&mut self, input: ParseStream, schema: &mut Schema) -> syn::Result<()> {
         let attrs = input.call(Attribute::parse_inner)?;
-        self.file_attrs(&attrs);
+        self.file_attrs(&attrs, schema);
         while !input.is_empty() {
             let Some(kind) = braced_macro_ahead(input) else {
                 let item: syn::Item = input.parse()?;
@@ -331,12 +331,16 @@ impl<'s> Cx<'s> {
     /// `#![allow_drop(...)]`; any other is a located error, never ignored
     /// (a misspelled `#![allow_drops(...)]` would otherwise drop nothing
     /// and say nothing).
-    fn file_attrs(&mut self, attrs: &[Attribute]) {
+    fn file_attrs(&mut self, attrs: &[Attribute], schema: &mut Schema) {
         for attr in attrs {
             let name = attr.path().get_ident().map(|i| i.to_string());
             match name.as_deref() {
                 Some("doc") => continue,
                 Some("allow_drop") => {}
+                Some("postgres_extensions") => {
+                    self.postgres_extensions(attr, schema);
+                    continue;
+                }
                 _ => {
                     self.unknown_file_attr(attr, name.as_deref());
                     continue;
@@ -351,6 +355,44 @@ impl<'s> Cx<'s> {
                         span,
                     })),
                 Err(e) => self.attr_err(e, "allow_drop", "file"),
+            }
+        }
+    }
+
+    /// `#![postgres_extensions(citext, pg_trgm)]`: each name a lowercase SQL
+    /// identifier (what `CREATE EXTENSION` takes unquoted), declared once.
+    fn postgres_extensions(&mut self, attr: &Attribute, schema: &mut Schema) {
+        let names = match attr.parse_args_with(|input: ParseStream| {
+            let list: syn::punctuated::Punctuated<Ident, Token![,]> =
+                input.parse_terminated(Ident::parse_any, Token![,])?;
+            if list.is_empty() {
+                return Err(input.error("expected at least one extension name"));
+            }
+            Ok(list.into_iter().collect::<Vec<_>>())
+        }) {
+            Ok(names) => names,
+            Err(e) => return self.attr_err(e, "postgres_extensions", "file"),
+        };
+        for ident in names {
+            let name = unraw(&ident);
+            if !is_extension_name(&name) {
+                self.err(
+                    DiagCode::BadAttribute,
+                    ident.span(),
+                    format!("`{name}` is not an extension name this toolkit accepts"),
+                    "not a lowercase SQL identifier",
+                    Some("write the extension's name as PostgreSQL lists it in `pg_available_extensions`, a lowercase identifier such as `citext` or `pg_trgm`; an extension whose name needs quoting (`uuid-ossp`) belongs in a `raw_sql!` block".into()),
+                );
+            } else if schema.extensions.contains(&name) {
+                self.err(
+                    DiagCode::DuplicateAttribute,
+                    ident.span(),
+                    format!("extension `{name}` is declared twice"),
+                    "second one here",
+                    Some("declare each extension once".into()),
+                );
+            } else {
+                schema.extensions.push(name);
             }
         }
     }
@@ -1359,6 +1401,7 @@ fn attr_help(name: &str, place: &str) -> String {
         ("references", _) => "write `#[references(other_table.column, on_delete = cascade, on_update = no_action)]`; actions: no_action, restrict, cascade, set_null, set_default".into(),
         ("postgres", _) | ("sqlite", _) => format!("write `#[{name}(up = \"CREATE ...\", down = \"DROP ...\")]`"),
         ("doc", _) => "write doc comments as `/// text`".into(),
+        ("postgres_extensions", _) => "write `#![postgres_extensions(citext, pg_trgm)]` at the top of the file: lowercase identifiers; an extension whose name needs quotes (`uuid-ossp`) goes in a `raw_sql!` block".into(),
         ("allow_drop", "file") => "write `#![allow_drop(old_table, old_raw_block)]` at the top of the file".into(),
         ("allow_drop", _) => "write `#[allow_drop(old_column, other_old_column)]` on the table".into(),
         ("allow_destructive", _) => "write `#[allow_destructive]` with no arguments".into(),

@@ -436,6 +436,8 @@ fn pg_statements(d: &dyn Dialect, op: &Operation, before: &Schema, after: &Schem
         Operation::DropIndex { index, .. } => stmts.extend(bt.map(|bt| d.drop_index(bt, index))),
         Operation::AddRawBlock { block } => stmts.extend(raw_up(block, backend)),
         Operation::DropRawBlock { block } => stmts.extend(raw_down(block, backend)),
+        Operation::AddExtension { name } => stmts.push(crate::render::ddl::create_extension(name)),
+        Operation::DropExtension { name } => stmts.push(crate::render::ddl::drop_extension(name)),
     }
     stmts
 }
@@ -553,7 +555,9 @@ fn sqlite_simple(op: &Operation, before: &Schema, after: &Schema) -> bool {
         | Operation::AddIndex { .. }
         | Operation::DropIndex { .. }
         | Operation::AddRawBlock { .. }
-        | Operation::DropRawBlock { .. } => true,
+        | Operation::DropRawBlock { .. }
+        | Operation::AddExtension { .. }
+        | Operation::DropExtension { .. } => true,
         Operation::AddColumn { column, .. } => {
             // SQLite's ADD COLUMN refuses a default in parentheses ("non-constant
             // default"), which is how `now`, `uuid` and expressions are spelled.
@@ -1441,6 +1445,7 @@ impl<'p> RebuildGroup<'p> {
         let tmp = Schema {
             tables: self.old_tables.clone(),
             raw_blocks: vec![],
+            extensions: vec![],
         };
         crate::render::ddl::table_order(&tmp, Backend::Sqlite)
             .into_iter()

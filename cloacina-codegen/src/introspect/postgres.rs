@@ -187,7 +187,7 @@ pub fn introspect(conn: &mut PgConnection, target: &str) -> Result<Introspection
         objects: catalog.objects,
         ..Reader::default()
     };
-    r.extensions(catalog.extensions);
+    r.read_extensions(catalog.extensions);
     r.enum_types(catalog.enums);
     r.functions_and_triggers();
     r.relations(catalog.rels);
@@ -358,19 +358,28 @@ struct Reader {
     /// Columns carried as raw SQL (table, column).
     raw_columns: Vec<(String, String)>,
     objects: Vec<DbObject>,
+    /// Installed extensions the model holds (`#![postgres_extensions]`).
+    extensions: Vec<String>,
 }
 
 impl Reader {
-    /// Extensions (their objects are skipped by the queries).
-    fn extensions(&mut self, extensions: Vec<String>) {
+    /// Extensions (their objects are skipped by the queries): into the
+    /// model when the name is a lowercase identifier, the only spelling
+    /// `#![postgres_extensions(...)]` takes; carried as raw SQL otherwise
+    /// (`uuid-ossp`).
+    fn read_extensions(&mut self, extensions: Vec<String>) {
         for e in extensions {
+            if crate::model::is_extension_name(&e) {
+                self.extensions.push(e);
+                continue;
+            }
             self.carried.push(carry(
                 0,
                 "extension",
                 e.clone(),
                 format!("CREATE EXTENSION IF NOT EXISTS {};\n", q(&e)),
                 format!("DROP EXTENSION IF EXISTS {};\n", q(&e)),
-                "the schema language has no extensions (the objects it owns are not listed)",
+                "an extension whose name is not a lowercase identifier, which `#![postgres_extensions(...)]` cannot spell (the objects it owns are not listed)",
                 None,
             ));
         }
@@ -745,6 +754,7 @@ impl Reader {
             schema: Schema {
                 tables: self.tables,
                 raw_blocks: Vec::new(),
+                extensions: self.extensions,
             },
             objects: self.objects,
             notes: self.notes,

@@ -729,6 +729,7 @@ impl Reader {
             schema: Schema {
                 tables: self.tables,
                 raw_blocks: Vec::new(),
+                extensions: Vec::new(),
             },
             objects: self.objects,
             notes: self.notes,

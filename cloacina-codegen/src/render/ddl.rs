@@ -981,6 +981,9 @@ pub fn render_schema(schema: &Schema, backend: Backend) -> String {
     }
     let target = |name: &str| by_name.get(name).copied();
     let mut statements: Vec<String> = Vec::new();
+    if backend == Backend::Postgres {
+        statements.extend(schema.extensions.iter().map(|e| create_extension(e)));
+    }
     for (table, deferred) in &layout {
         statements.push(d.create_table_with(&target, table, deferred));
         statements.extend(d.comment_statements(table));
@@ -1032,7 +1035,22 @@ pub fn render_drop_schema(schema: &Schema, backend: Backend) -> String {
     for (table, _) in forward.iter().rev() {
         statements.push(d.drop_table(table));
     }
+    if backend == Backend::Postgres {
+        statements.extend(schema.extensions.iter().rev().map(|e| drop_extension(e)));
+    }
     join_statements(statements)
+}
+
+/// `CREATE EXTENSION IF NOT EXISTS "name";` (PostgreSQL): a declared
+/// extension, created before any table that may use its types.
+pub fn create_extension(name: &str) -> String {
+    format!("CREATE EXTENSION IF NOT EXISTS \"{name}\";")
+}
+
+/// `DROP EXTENSION IF EXISTS "name";` (PostgreSQL), after everything that
+/// may use it.
+pub fn drop_extension(name: &str) -> String {
+    format!("DROP EXTENSION IF EXISTS \"{name}\";")
 }
 
 /// `-- raw_sql: <name>` and the SQL under it, or nothing when the SQL is
@@ -1199,6 +1217,7 @@ pub(crate) mod test_support {
         Schema {
             tables,
             raw_blocks: vec![],
+            extensions: vec![],
         }
     }
 

@@ -113,6 +113,7 @@ pub fn render(
                 .cloned()
                 .collect(),
             raw_blocks: schema.raw_blocks.clone(),
+            extensions: Vec::new(),
         };
         &kept
     };

@@ -22,6 +22,13 @@ pub fn render(schema: &Schema, header: &[&str]) -> String {
         out.push('\n');
     }
     let mut first = true;
+    if !schema.extensions.is_empty() {
+        out.push_str(&format!(
+            "#![postgres_extensions({})]\n",
+            schema.extensions.join(", ")
+        ));
+        first = false;
+    }
     for t in &schema.tables {
         if !first {
             out.push('\n');
