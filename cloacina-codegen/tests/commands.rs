@@ -847,10 +847,13 @@ fn inspect_of_a_legacy_postgres_database_carries_everything_and_is_a_fixpoint() 
         );
     }
     if let Some(e) = extension {
+        // Read into the model as a declared extension, not carried as raw SQL.
         assert!(
-            written.contains(&format!("CREATE EXTENSION IF NOT EXISTS \"{e}\"")),
+            written.contains(&format!("#![postgres_extensions({e})]\n")),
             "{written}"
         );
+        assert!(!written.contains("CREATE EXTENSION"), "{written}");
+        assert_eq!(schema.extensions, [e]);
         // Extension-owned functions are skipped.
         assert!(
             !written.contains("gtrgm") && !written.contains("digest("),
