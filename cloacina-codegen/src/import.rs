@@ -915,6 +915,7 @@ fn first_class(diesel: &str) -> Option<PgType> {
         ("Oid", None) => PgType::Oid,
         ("MacAddr" | "Macaddr", None) => PgType::MacAddr,
         ("MacAddr8" | "Macaddr8", None) => PgType::MacAddr8,
+        ("Citext", None) => PgType::Citext,
         _ => return None,
     })
 }
@@ -1003,6 +1004,10 @@ fn one_table(
             }
             _ => None,
         };
+        if first_class_pg == Some(PgType::Citext) && !out.extensions.iter().any(|e| e == "citext") {
+            // A first-class `Citext` needs its extension declared.
+            out.extensions.push("citext".into());
+        }
         let carry = match (first_class_pg, &c.read) {
             (Some(p), _) => Carry::Postgres(p),
             (None, TypeRead::Foreign(f)) => Carry::Raw(

@@ -410,10 +410,11 @@
 //! A `#[backend(postgres)]` table may use the PostgreSQL-only types Diesel
 //! maps (`Array<T>` of a neutral scalar other than `Text<N>`, `Range<T>` of `Integer`, `BigInt`, `Timestamp`,
 //! `NaiveTimestamp` or `Date`, `Interval`, `Money`, `Oid`, `MacAddr`,
-//! `MacAddr8`, `Inet`, `Cidr`), with Diesel's Rust types (`ipnet::IpNet`, chrono,
+//! `MacAddr8`, `Inet`, `Cidr`, and `Citext` when the file declares
+//! `#![postgres_extensions(citext)]`), with Diesel's Rust types (`ipnet::IpNet`, chrono,
 //! uuid and serde_json values, which `cloacina-types` re-exports); in a table
-//! that SQLite also has they are an error at the type. `Tsvector`, `Citext`
-//! and `NUMRANGE` are refused with the reason and the `raw_sql!`
+//! that SQLite also has they are an error at the type. `Tsvector` and
+//! `NUMRANGE` are refused with the reason and the `raw_sql!`
 //! way.
 //!
 //! ```
@@ -452,7 +453,8 @@
 //! the file says the loss is intended (`guard`):
 //!
 //! - `#![allow_drop(old_table, old_raw_block)]` at the top of the file:
-//!   dropping those tables or raw SQL blocks (backend-only ones included);
+//!   dropping those tables, raw SQL blocks (backend-only ones included) or
+//!   PostgreSQL extensions no longer declared;
 //! - `#[allow_drop(old_column, ...)]` on a table: dropping those columns;
 //! - `#[allow_destructive]` on a column: narrowing its type or length
 //!   (`BigInt` to `Integer`, `Text` to `Text<20>`, `Double` to an integer),

@@ -317,6 +317,9 @@ pub enum PgType {
     MacAddr,
     /// `MACADDR8` (EUI-64): `[u8; 8]`.
     MacAddr8,
+    /// `CITEXT` (case-insensitive text; needs the `citext` extension,
+    /// declared with `#![postgres_extensions(citext)]`): `String`.
+    Citext,
     /// `INET` (a host address with an optional netmask): `ipnet::IpNet`.
     Inet,
     /// `CIDR` (a network, no bits set right of the mask): `ipnet::IpNet`.
@@ -584,6 +587,7 @@ impl PgType {
             PgType::Oid => "Oid".into(),
             PgType::MacAddr => "MacAddr".into(),
             PgType::MacAddr8 => "MacAddr8".into(),
+            PgType::Citext => "Citext".into(),
             PgType::Inet => "Inet".into(),
             PgType::Cidr => "Cidr".into(),
         }
@@ -599,6 +603,7 @@ impl PgType {
             PgType::Oid => "OID".into(),
             PgType::MacAddr => "MACADDR".into(),
             PgType::MacAddr8 => "MACADDR8".into(),
+            PgType::Citext => "CITEXT".into(),
             PgType::Inet => "INET".into(),
             PgType::Cidr => "CIDR".into(),
         }
@@ -614,6 +619,7 @@ impl PgType {
             PgType::Oid => "Oid".into(),
             PgType::MacAddr => "MacAddr".into(),
             PgType::MacAddr8 => "MacAddr8".into(),
+            PgType::Citext => "Citext".into(),
             PgType::Inet => "Inet".into(),
             PgType::Cidr => "Cidr".into(),
         }
@@ -632,6 +638,7 @@ impl PgType {
             PgType::Oid => "u32".into(),
             PgType::MacAddr => "[u8; 6]".into(),
             PgType::MacAddr8 => "[u8; 8]".into(),
+            PgType::Citext => "String".into(),
             PgType::Inet | PgType::Cidr => "super::types::ipnet::IpNet".into(),
         }
     }
@@ -654,6 +661,7 @@ impl PgType {
             "oid" => PgType::Oid,
             "macaddr" => PgType::MacAddr,
             "macaddr8" => PgType::MacAddr8,
+            "citext" => PgType::Citext,
             "inet" => PgType::Inet,
             "cidr" => PgType::Cidr,
             _ => return None,
@@ -661,7 +669,7 @@ impl PgType {
     }
 
     /// The names the parser accepts for these types (for help texts).
-    pub const NAMES: [&'static str; 9] = [
+    pub const NAMES: [&'static str; 10] = [
         "Array<T>",
         "Range<Integer|BigInt|Timestamp|NaiveTimestamp|Date>",
         "Interval",
@@ -669,6 +677,7 @@ impl PgType {
         "Oid",
         "MacAddr",
         "MacAddr8",
+        "Citext",
         "Inet",
         "Cidr",
     ];

@@ -822,7 +822,7 @@ impl<'s> Cx<'s> {
                 );
                 (None, false)
             }
-            "Tsvector" | "Citext" | "Numrange" => {
+            "Tsvector" | "Numrange" => {
                 self.err(
                     DiagCode::UnknownType,
                     span,
@@ -832,7 +832,6 @@ impl<'s> Cx<'s> {
                         "{}; create the column in a `raw_sql!` block with `#[postgres(up = \"ALTER TABLE ... ADD COLUMN ...\", down = \"...\")]` (for PostgreSQL only), or use one of {}",
                         match name.as_str() {
                             "Tsvector" => "Diesel maps `Tsvector` only through the `diesel_full_text_search` crate, which this toolkit does not use",
-                            "Citext" => "`Citext` needs the `citext` extension, which must exist before the table and which the schema language does not create (`raw_sql!` blocks run after the tables)",
                             _ => "`NUMRANGE` bounds are unconstrained numerics, which no neutral type reads back exactly",
                         },
                         PgType::NAMES.join(", ")
@@ -848,6 +847,7 @@ impl<'s> Cx<'s> {
                     "Oid" => Some(ColumnType::Postgres(PgType::Oid)),
                     "MacAddr" => Some(ColumnType::Postgres(PgType::MacAddr)),
                     "MacAddr8" => Some(ColumnType::Postgres(PgType::MacAddr8)),
+                    "Citext" => Some(ColumnType::Postgres(PgType::Citext)),
                     "Inet" => Some(ColumnType::Postgres(PgType::Inet)),
                     "Cidr" => Some(ColumnType::Postgres(PgType::Cidr)),
                     "Uuid" => Some(ColumnType::Uuid),

@@ -362,6 +362,9 @@ fn pg_value(ty: PgType, n: u64, boundary: bool) -> String {
         (PgType::Oid, _) => i.to_string(),
         (PgType::MacAddr, _) => format!("08:00:2b:01:02:{:02x}", i % 256),
         (PgType::MacAddr8, _) => format!("08:00:2b:01:02:03:04:{:02x}", i % 256),
+        // Mixed case: read back exactly as written (citext keeps the case it
+        // stores, only comparisons ignore it).
+        (PgType::Citext, _) => format!("Row{i}-MiXeD"),
         (PgType::Inet, _) => format!("192.168.{}.{}/24", i / 256, i % 256),
         (PgType::Cidr, _) => format!("10.{}.0.0/16", i % 256),
     }

@@ -171,6 +171,7 @@ impl Validator {
         }
         self.rust_name(&t.name, "table", t.span);
         self.postgres_types(t);
+        self.citext_extension(t, &schema.extensions);
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for c in &t.columns {
             self.ident(&c.name, "column", c.span, true);
@@ -407,6 +408,30 @@ impl Validator {
                     t.name, c.name, c.name
                 )),
             );
+        }
+    }
+
+    /// A `Citext` column needs the `citext` extension declared in the file
+    /// (it must exist before the table).
+    fn citext_extension(&mut self, t: &Table, extensions: &[String]) {
+        if extensions.iter().any(|e| e == "citext") {
+            return;
+        }
+        for c in &t.columns {
+            if c.ty == ColumnType::Postgres(PgType::Citext) {
+                self.push(
+                    Diagnostic::new(
+                        DiagCode::UnknownType,
+                        c.ty_span,
+                        format!(
+                            "`{}.{}` is `Citext`, but the file does not declare the `citext` extension",
+                            t.name, c.name
+                        ),
+                        "needs the citext extension",
+                    )
+                    .help("write `#![postgres_extensions(citext)]` at the top of the schema file (PostgreSQL then creates the extension before any table)"),
+                );
+            }
         }
     }
 

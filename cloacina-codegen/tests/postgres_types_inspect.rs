@@ -1,6 +1,7 @@
 //! `inspect` reads PostgreSQL's arrays (of UUIDs, calendar values and
 //! `jsonb` too), integer, time and date ranges, `interval`, `money`, `oid`,
-//! `macaddr`, `inet` and `cidr` as the first-class PostgreSQL-only types. One database
+//! `macaddr`, `macaddr8`, `citext` (its extension read as
+//! `#![postgres_extensions(citext)]`), `inet` and `cidr` as the first-class PostgreSQL-only types. One database
 //! cannot say whether the application also runs on SQLite, so a table with
 //! such columns stays on both backends and carries them (and the indexes
 //! and unique constraints naming them) as PostgreSQL raw SQL, with a note
@@ -25,6 +26,7 @@ use cloacina_codegen::model::{
 use live_support::{inspect_ok, TempDir};
 
 const APP_PG: &str = "
+CREATE EXTENSION IF NOT EXISTS citext;
 CREATE TABLE users (id BIGINT PRIMARY KEY, name TEXT NOT NULL);
 -- Keyed by a range: PostgreSQL only, every column first class.
 CREATE TABLE slots (
@@ -44,6 +46,7 @@ CREATE TABLE slots (
     owner OID,
     device MACADDR,
     device64 MACADDR8,
+    email CITEXT NOT NULL DEFAULT 'Nobody@Example.com',
     client INET NOT NULL DEFAULT '127.0.0.1',
     network CIDR,
     during TSTZRANGE,
@@ -110,6 +113,14 @@ fn inspect_reads_postgres_only_types_first_class_in_a_postgres_scoped_table() {
     assert_eq!(ty(p, "owner"), (pg(PgType::Oid), true));
     assert_eq!(ty(p, "device"), (pg(PgType::MacAddr), true));
     assert_eq!(ty(p, "device64"), (pg(PgType::MacAddr8), true));
+    // The installed extension is declared, and its type is first class.
+    assert_eq!(schema.extensions, ["citext"], "{written}");
+    assert!(
+        written.contains("#![postgres_extensions(citext)]\n"),
+        "{written}"
+    );
+    assert!(!written.contains("CREATE EXTENSION"), "{written}");
+    assert_eq!(ty(p, "email"), (pg(PgType::Citext), false));
     assert_eq!(ty(p, "client"), (pg(PgType::Inet), false));
     assert_eq!(ty(p, "network"), (pg(PgType::Cidr), true));
     assert_eq!(
@@ -247,4 +258,61 @@ fn inspect_reads_postgres_only_types_first_class_in_a_postgres_scoped_table() {
     assert!(!lite_ddl.contains("hosts"), "{lite_ddl}");
     lite.execute(&lite_ddl, true)
         .unwrap_or_else(|e| panic!("on sqlite: {e}"));
+}
+
+/// A migration on an existing database declares `citext` and adds a
+/// `Citext` column: `up.sql` creates the extension first, the column then
+/// compares without regard to case, and `down.sql` removes the column and
+/// then the extension.
+#[test]
+fn a_migration_adds_the_citext_extension_and_a_citext_column() {
+    use cloacina_codegen::internals::diff::changes;
+    use cloacina_codegen::internals::plan::render;
+    let v1 =
+        "table! {\n    #[backend(postgres)]\n    people (id) {\n        id -> BigInt,\n    }\n}\n";
+    let v2 = format!(
+        "#![postgres_extensions(citext)]\n\n{}",
+        v1.replace(
+            "id -> BigInt,\n",
+            "id -> BigInt,\n        email -> Nullable<Citext>,\n"
+        )
+    );
+    let old = cloacina_codegen::parse_str("v1.rs", v1).expect("v1");
+    let new = cloacina_codegen::parse_str("v2.rs", &v2).expect("v2");
+    let ops = changes(&old, &new).expect("diff").operations;
+    let sql = render(&old, &ops, Backend::Postgres);
+    let ext = sql.up.find("CREATE EXTENSION IF NOT EXISTS \"citext\";");
+    let col = sql.up.find("CITEXT");
+    assert!(ext.is_some() && ext < col, "{}", sql.up);
+
+    let url = live_support::postgres_url();
+    let (_g, mut db) = ScratchPostgres::new(&url).expect("postgres");
+    db.execute(&render_schema(&old, Backend::Postgres), true)
+        .expect("v1 ddl");
+    db.execute(&sql.up, true)
+        .unwrap_or_else(|e| panic!("up: {e}\n{}", sql.up));
+    db.execute(
+        "INSERT INTO people (id, email) VALUES (1, 'a@x');
+         DO $$ BEGIN
+           IF NOT EXISTS (SELECT 1 FROM people WHERE email = 'A@X') THEN
+             RAISE EXCEPTION 'citext did not compare without regard to case';
+           END IF;
+         END $$;",
+        true,
+    )
+    .expect("case-insensitive equality");
+    db.execute(&sql.down, true)
+        .unwrap_or_else(|e| panic!("down: {e}\n{}", sql.down));
+    db.execute(
+        "DO $$ BEGIN
+           IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citext') THEN
+             RAISE EXCEPTION 'down.sql left the citext extension';
+           END IF;
+           IF NOT EXISTS (SELECT 1 FROM people WHERE id = 1) THEN
+             RAISE EXCEPTION 'down.sql lost the row';
+           END IF;
+         END $$;",
+        true,
+    )
+    .expect("down removes the extension, keeps the table");
 }

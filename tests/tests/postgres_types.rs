@@ -2,7 +2,8 @@
 //! PostgreSQL: the generated DDL applies, and a row with a value of every
 //! such type (arrays with their edge values, unbounded and half-open
 //! ranges, intervals of months, days and microseconds, money, OIDs, MAC
-//! addresses, 6 and 8 bytes) written through the generated models reads back identical;
+//! addresses, 6 and 8 bytes, case-insensitive `CITEXT` text compared
+//! without regard to case) written through the generated models reads back identical;
 //! NULLs and defaults too. The same for the types that come from a crate
 //! (`INET`/`CIDR` as `ipnet::IpNet`, time and date ranges and arrays of
 //! UUID, calendar and JSON values as chrono, uuid and serde_json values).
@@ -20,12 +21,39 @@ use diesel::connection::SimpleConnection;
 use diesel::pg::data_types::{PgInterval, PgMoney};
 use diesel::prelude::*;
 
+/// The DDL declares the `citext` extension, which `CREATE EXTENSION`
+/// installs into the scratch schema of the test that runs it first; one
+/// database holds one copy, so the tests of this file take turns.
+static CITEXT_SCHEMA: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Applies the fixture's DDL; fails with instructions when the server
+/// lacks the `citext` extension (never skips).
+fn apply_ddl(pg: &mut diesel::PgConnection) {
+    #[derive(QueryableByName)]
+    struct Available {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let available: Available = diesel::sql_query(
+        "SELECT count(*) AS n FROM pg_available_extensions WHERE name = 'citext'",
+    )
+    .get_result(pg)
+    .expect("pg_available_extensions");
+    assert_eq!(
+        available.n, 1,
+        "the test PostgreSQL server has no `citext` extension: install the server's contrib \
+         package (postgresql-contrib, or postgresql-<version> on Debian) and run the tests again"
+    );
+    pg.batch_execute(POSTGRES_DDL)
+        .expect("postgres ddl applies");
+}
+
 #[test]
 fn every_postgres_only_type_round_trips_through_the_generated_models() {
+    let _turn = CITEXT_SCHEMA.lock().unwrap_or_else(|p| p.into_inner());
     let (mut pg, schema) = pg_scratch_connection("pg_types");
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        pg.batch_execute(POSTGRES_DDL)
-            .expect("postgres ddl applies");
+        apply_ddl(&mut pg);
         let account: Account = diesel::insert_into(accounts::table)
             .values(NewAccount::new("a"))
             .get_result(&mut pg)
@@ -53,7 +81,8 @@ fn every_postgres_only_type_round_trips_through_the_generated_models() {
         .with_grace(PgInterval::new(-1, 2, 3))
         .with_owner_oid(u32::MAX)
         .with_device([0x08, 0x00, 0x2b, 0x01, 0x02, 0xff])
-        .with_device64([0x08, 0x00, 0x2b, 0x01, 0x02, 0x03, 0x04, 0xff]);
+        .with_device64([0x08, 0x00, 0x2b, 0x01, 0x02, 0x03, 0x04, 0xff])
+        .with_email("Ada@Example.COM");
         let written = diesel::insert_into(account_details::table)
             .values(full.clone())
             .get_result::<AccountDetail>(&mut pg)
@@ -85,6 +114,14 @@ fn every_postgres_only_type_round_trips_through_the_generated_models() {
             Some([0x08, 0x00, 0x2b, 0x01, 0x02, 0x03, 0x04, 0xff])
         );
 
+        // CITEXT keeps the case it stores; comparisons ignore it.
+        assert_eq!(read.email.as_deref(), Some("Ada@Example.COM"));
+        let found: Vec<AccountDetail> = account_details::table
+            .filter(account_details::email.eq("ada@example.com"))
+            .load(&mut pg)
+            .expect("filter by email");
+        assert_eq!(found, vec![read.clone()]);
+
         // Defaults and NULLs: `tags` defaults to `{}`, `grace` to one hour.
         let other: Account = diesel::insert_into(accounts::table)
             .values(NewAccount::new("b"))
@@ -111,6 +148,7 @@ fn every_postgres_only_type_round_trips_through_the_generated_models() {
         assert_eq!(bare.owner_oid, None);
         assert_eq!(bare.device, None);
         assert_eq!(bare.device64, None);
+        assert_eq!(bare.email, None);
         assert_eq!(bare.active_days, (Bound::Included(1), Bound::Unbounded));
     }));
     drop_pg_schema(&mut pg, &schema);
@@ -126,10 +164,10 @@ fn network_time_range_and_array_types_round_trip_through_the_generated_models() 
     let net = |s: &str| s.parse::<IpNet>().expect("address");
     let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("date");
     let dec = cloacina_types::UniversalDecimal::from_scaled_units;
+    let _turn = CITEXT_SCHEMA.lock().unwrap_or_else(|p| p.into_inner());
     let (mut pg, schema) = pg_scratch_connection("pg_types_net");
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        pg.batch_execute(POSTGRES_DDL)
-            .expect("postgres ddl applies");
+        apply_ddl(&mut pg);
         let account: Account = diesel::insert_into(accounts::table)
             .values(NewAccount::new("a"))
             .get_result(&mut pg)

@@ -853,12 +853,6 @@ fn column_type(
                     .into(),
             )
         }
-        "citext" => {
-            return Err(
-                "case-insensitive text (extension citext); Text would compare case-sensitively"
-                    .into(),
-            )
-        }
         "float8" => ColumnType::Double,
         "float4" => ColumnType::Float,
         "bytea" => ColumnType::Binary,

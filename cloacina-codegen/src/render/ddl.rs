@@ -829,6 +829,7 @@ pub fn pg_zero(ty: PgType) -> &'static str {
         PgType::Oid => "0",
         PgType::MacAddr => "00:00:00:00:00:00",
         PgType::MacAddr8 => "00:00:00:00:00:00:00:00",
+        PgType::Citext => "",
         PgType::Inet => "0.0.0.0",
         PgType::Cidr => "0.0.0.0/0",
     }

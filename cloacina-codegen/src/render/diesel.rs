@@ -1349,6 +1349,7 @@ mod tests {
             PgType::Oid,
             PgType::MacAddr,
             PgType::MacAddr8,
+            PgType::Citext,
             PgType::Inet,
             PgType::Cidr,
         ]);
