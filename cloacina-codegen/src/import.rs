@@ -1920,6 +1920,8 @@ pub mod postgres {
         docs -> Array<Jsonb>,
         plain_docs -> Array<Json>,
         words -> Tsvector,
+        mac8 -> Macaddr8,
+        email -> Citext,
     } }
 }
 pub mod sqlite {
@@ -1944,6 +1946,10 @@ pub mod sqlite {
         assert_eq!(ty("grace"), Some((pg(PgType::Interval), false)));
         assert_eq!(ty("at"), Some((pg(PgType::Inet), false)));
         assert_eq!(ty("net"), Some((pg(PgType::Cidr), true)));
+        assert_eq!(ty("mac8"), Some((pg(PgType::MacAddr8), false)));
+        // A first-class `Citext` brings its extension's declaration.
+        assert_eq!(ty("email"), Some((pg(PgType::Citext), false)));
+        assert_eq!(imp.schema.extensions, ["citext"]);
         assert_eq!(
             ty("during"),
             Some((pg(PgType::Range(PgRange::Timestamp)), false))

@@ -349,6 +349,7 @@ fn kitchen_sink() -> Schema {
                 )],
             ),
         ],
+        extensions: vec![],
     }
 }
 
