@@ -418,11 +418,13 @@
 //! way.
 //!
 //! ```
-//! cloacina_codegen::parse_str("doc.rs", r#"
+//! let schema = cloacina_codegen::parse_str("doc.rs", r#"
+//! #![postgres_extensions(citext)]
 //! table! {
 //!     #[backend(postgres)]
 //!     bookings (id) {
 //!         id -> BigInt,
+//!         guest_email -> Citext,
 //!         #[default("{}")]
 //!         tags -> Array<Text>,
 //!         days -> Range<Integer>,
@@ -433,6 +435,9 @@
 //!     }
 //! }
 //! "#)?;
+//! assert_eq!(schema.extensions, ["citext"]);
+//! // Without the extension's declaration, `Citext` is an error at the type.
+//! assert!(cloacina_codegen::parse_str("doc.rs", "table! { #[backend(postgres)] t (id) { id -> BigInt, e -> Citext, } }").is_err());
 //! assert!(cloacina_codegen::parse_str("doc.rs", "table! { t (id) { id -> BigInt, tags -> Array<Text>, } }").is_err());
 //! # Ok::<(), cloacina_codegen::SchemaError>(())
 //! ```
