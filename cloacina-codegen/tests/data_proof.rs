@@ -120,13 +120,23 @@ fn checked_two_step_history(
     fixture: &str,
     edit: impl FnOnce(&str) -> String,
 ) -> cloacina_codegen::check::CheckReport {
-    let dir = TempDir::new(tag);
     let src = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/valid")
             .join(fixture),
     )
     .expect("fixture");
+    checked_two_step_history_from(tag, &src, edit)
+}
+
+/// [`checked_two_step_history`] from a schema text instead of a fixture.
+fn checked_two_step_history_from(
+    tag: &str,
+    src: &str,
+    edit: impl FnOnce(&str) -> String,
+) -> cloacina_codegen::check::CheckReport {
+    let dir = TempDir::new(tag);
+    let src = src.to_string();
     let schema = dir.write("schema/app.rs", &src);
     let migrations = dir.path().join("migrations");
     let new_migration = || {
@@ -631,6 +641,26 @@ fn postgres_only_types_are_seeded_and_kept_through_a_generated_history() {
     // Both tables got rows on PostgreSQL, only `accounts` on SQLite.
     assert!(
         report.data.rows_seeded.postgres > report.data.rows_seeded.sqlite,
+        "{}",
+        report.data.render()
+    );
+}
+
+#[test]
+fn a_generated_migration_adds_the_citext_extension_and_a_citext_column_under_seeded_rows() {
+    // Step one: the fixture without the extension and its column; step
+    // two declares `citext` and adds the column, over seeded rows.
+    let full = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid/postgres_types.rs"),
+    )
+    .expect("fixture");
+    let without = full
+        .replace("#![postgres_extensions(citext)]\n", "")
+        .replace("        email -> Nullable<Citext>,\n", "");
+    assert_ne!(without, full);
+    let report = checked_two_step_history_from("data-citext", &without, |_| full.clone());
+    assert!(
+        report.data.rows_seeded.postgres > 0,
         "{}",
         report.data.render()
     );
