@@ -114,6 +114,49 @@ where
     let _ = conn.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
 }
 
+/// One connection to each backend with the same DDL applied: an in-memory
+/// SQLite database and a scratch PostgreSQL schema ([`pg_scratch_connection`],
+/// dropped with the value), each wrapped into the fixture's generated
+/// `AnyConnection` by the two constructors given (`AnyConnection::Sqlite`,
+/// `AnyConnection::Postgresql`).
+pub struct BothBackends<C: diesel::connection::SimpleConnection> {
+    /// The SQLite side.
+    pub sqlite: C,
+    /// The PostgreSQL side.
+    pub postgres: C,
+    schema: String,
+}
+
+impl<C: diesel::connection::SimpleConnection> Drop for BothBackends<C> {
+    fn drop(&mut self) {
+        drop_pg_schema(&mut self.postgres, &self.schema);
+    }
+}
+
+/// [`BothBackends`] for `tag`, with `sqlite_ddl` and `postgres_ddl` applied.
+///
+/// # Panics
+///
+/// When a connection cannot be made or a DDL does not apply.
+pub fn both_backends<C: diesel::connection::SimpleConnection>(
+    tag: &str,
+    sqlite_ddl: &str,
+    postgres_ddl: &str,
+    sqlite: impl FnOnce(diesel::SqliteConnection) -> C,
+    postgres: impl FnOnce(PgConnection) -> C,
+) -> BothBackends<C> {
+    use diesel::connection::SimpleConnection;
+    let mut lite = diesel::SqliteConnection::establish(":memory:").expect("sqlite");
+    lite.batch_execute(sqlite_ddl).expect("sqlite ddl");
+    let (mut pg, schema) = pg_scratch_connection(tag);
+    pg.batch_execute(postgres_ddl).expect("postgres ddl");
+    BothBackends {
+        sqlite: sqlite(lite),
+        postgres: postgres(pg),
+        schema,
+    }
+}
+
 /// A fresh, empty temporary folder for one test; `tag` names it (the
 /// process id and the time keep concurrent runs apart).
 ///

@@ -18,35 +18,23 @@ use cloacina_tests::calendar::models::*;
 use cloacina_tests::calendar::schema::unified::*;
 use cloacina_tests::calendar::types::*;
 use cloacina_tests::calendar::{POSTGRES_DDL, SQLITE_DDL};
-use cloacina_tests::support::{drop_pg_schema, pg_scratch_connection};
+use cloacina_tests::support::{both_backends, BothBackends};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use proptest::prelude::*;
 
-struct Conns {
-    sqlite: AnyConnection,
-    postgres: AnyConnection,
-    schema: String,
-}
-
-impl Drop for Conns {
-    fn drop(&mut self) {
-        drop_pg_schema(&mut self.postgres, &self.schema);
-    }
-}
+type Conns = BothBackends<AnyConnection>;
 
 fn conns() -> &'static Mutex<Conns> {
     static C: std::sync::OnceLock<Mutex<Conns>> = std::sync::OnceLock::new();
     C.get_or_init(|| {
-        let mut lite = SqliteConnection::establish(":memory:").expect("sqlite");
-        lite.batch_execute(SQLITE_DDL).expect("sqlite ddl");
-        let (mut pg, schema) = pg_scratch_connection("calendar");
-        pg.batch_execute(POSTGRES_DDL).expect("postgres ddl");
-        Mutex::new(Conns {
-            sqlite: AnyConnection::Sqlite(lite),
-            postgres: AnyConnection::Postgresql(pg),
-            schema,
-        })
+        Mutex::new(both_backends(
+            "calendar",
+            SQLITE_DDL,
+            POSTGRES_DDL,
+            AnyConnection::Sqlite,
+            AnyConnection::Postgresql,
+        ))
     })
 }
 

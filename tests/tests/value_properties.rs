@@ -11,35 +11,22 @@ use cloacina_tests::everything::models::*;
 use cloacina_tests::everything::schema::unified::*;
 use cloacina_tests::everything::types::*;
 use cloacina_tests::everything::{POSTGRES_DDL, SQLITE_DDL};
-use cloacina_tests::support::{drop_pg_schema, pg_scratch_connection};
-use diesel::connection::SimpleConnection;
+use cloacina_tests::support::{both_backends, BothBackends};
 use diesel::prelude::*;
 use proptest::prelude::*;
 
-struct Conns {
-    sqlite: AnyConnection,
-    postgres: AnyConnection,
-    schema: String,
-}
-
-impl Drop for Conns {
-    fn drop(&mut self) {
-        drop_pg_schema(&mut self.postgres, &self.schema);
-    }
-}
+type Conns = BothBackends<AnyConnection>;
 
 fn conns() -> &'static Mutex<Conns> {
     static C: std::sync::OnceLock<Mutex<Conns>> = std::sync::OnceLock::new();
     C.get_or_init(|| {
-        let mut lite = SqliteConnection::establish(":memory:").expect("sqlite");
-        lite.batch_execute(SQLITE_DDL).expect("sqlite ddl");
-        let (mut pg, schema) = pg_scratch_connection("props");
-        pg.batch_execute(POSTGRES_DDL).expect("postgres ddl");
-        Mutex::new(Conns {
-            sqlite: AnyConnection::Sqlite(lite),
-            postgres: AnyConnection::Postgresql(pg),
-            schema,
-        })
+        Mutex::new(both_backends(
+            "props",
+            SQLITE_DDL,
+            POSTGRES_DDL,
+            AnyConnection::Sqlite,
+            AnyConnection::Postgresql,
+        ))
     })
 }
 
