@@ -637,7 +637,12 @@ pub fn check_parity(
     let report = Report {
         left: format!("postgres ({})", postgres_dir.display()),
         right: format!("sqlite ({})", sqlite_dir.display()),
-        differences: compare_with(&l, &r, &CompareOptions::without_names()),
+        // SQLite has no extensions: an extension on the PostgreSQL side is
+        // not a divergence of the pair (exempt by design).
+        differences: compare_with(&l, &r, &CompareOptions::without_names())
+            .into_iter()
+            .filter(|d| d.kind != crate::compare::ObjectKind::Extension)
+            .collect(),
     };
     let mut entries = classify(&l, &r, &report.differences);
     judge_defaults(&l, &r, &pg_raw, &lite_raw, &mut entries);
@@ -1053,8 +1058,11 @@ pub fn check(schema_path: &Path, migrations_dir: &Path, postgres_url: &str) -> R
     // Across backends, only what the schema file does not itself declare
     // different (backend-only tables, per-backend raw checks) counts.
     let declared = compare_with(&want_pg, &want_lite, &opts);
+    // SQLite has no extensions: the PostgreSQL side's extensions are
+    // checked against the schema file (first section), not across backends.
     let cross: Vec<Difference> = compare_with(&got_pg, &got_lite, &opts)
         .into_iter()
+        .filter(|d| d.kind != crate::compare::ObjectKind::Extension)
         .filter(|d| !declared.contains(d))
         .filter(|d| {
             let mirrored = Difference {
@@ -1163,11 +1171,28 @@ pub struct DriftReport {
     pub history: Vec<Entry>,
     /// Counts over both lists.
     pub summary: Summary,
+    /// Entries of the `--accept` baseline that no longer occur.
+    pub stale: Vec<Accepted>,
     /// What introspection could not read exactly.
     pub notes: Vec<Note>,
 }
 
 impl DriftReport {
+    /// Marks what `baseline` accepts (in both lists), records its stale
+    /// entries and recounts. `data` entries of a baseline do not apply
+    /// here (no rows are replayed).
+    pub fn accept(&mut self, baseline: &Baseline) {
+        let in_schema = baseline.apply(&mut self.schema);
+        let in_history = baseline.apply(&mut self.history);
+        // Stale: matched in neither list.
+        self.stale = in_schema
+            .into_iter()
+            .filter(|a| in_history.contains(a))
+            .collect();
+        let both: Vec<Entry> = self.schema.iter().chain(&self.history).cloned().collect();
+        self.summary = Summary::of(&both, self.stale.len());
+    }
+
     /// True when nothing fails and the history is fully applied.
     pub fn is_clean(&self) -> bool {
         self.summary.failing == 0 && self.unknown_applied.is_empty() && self.pending.is_empty()
@@ -1200,6 +1225,10 @@ impl DriftReport {
             } else {
                 out.push_str(&render_entries(entries, &[]));
             }
+        }
+        if !self.stale.is_empty() {
+            out.push('\n');
+            out.push_str(&render_entries(&[], &self.stale));
         }
         render_notes_once(&mut out, &[(&self.backend, &self.notes)]);
         out
@@ -1329,6 +1358,7 @@ pub fn drift(
         schema: schema_entries,
         history: history_entries,
         summary: Summary::of(&all, 0),
+        stale: Vec::new(),
         notes: live.notes,
     })
 }

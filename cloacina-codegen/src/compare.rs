@@ -38,6 +38,9 @@ pub enum ObjectKind {
     Check,
     /// An index.
     Index,
+    /// A declared PostgreSQL extension (`#![postgres_extensions(...)]`); a
+    /// schema-level object, so its difference's `table` is empty.
+    Extension,
 }
 
 impl ObjectKind {
@@ -50,6 +53,7 @@ impl ObjectKind {
             ObjectKind::Unique => "unique constraint",
             ObjectKind::Check => "check",
             ObjectKind::Index => "index",
+            ObjectKind::Extension => "extension",
         }
     }
 }
@@ -57,13 +61,14 @@ impl ObjectKind {
 /// One way the two schemas differ.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Difference {
-    /// The table (SQL name).
+    /// The table (SQL name); empty for a schema-level object (an
+    /// extension).
     pub table: String,
     /// The kind of object.
     pub kind: ObjectKind,
     /// The object: a column name, a constraint or index name (or its
-    /// columns when it has no name), or the check expression; `None` for
-    /// the table itself.
+    /// columns when it has no name), the check expression, or the
+    /// extension name; `None` for the table itself.
     pub object: Option<String>,
     /// What differs: `exists`, `type`, `nullable`, `default`,
     /// `auto_increment`, `column order`, `columns`, `on_delete`, `on_update`,
@@ -117,7 +122,11 @@ impl Report {
         let mut current: Option<&str> = None;
         for d in &self.differences {
             if current != Some(d.table.as_str()) {
-                out.push_str(&format!("\ntable {}\n", d.table));
+                if d.table.is_empty() {
+                    out.push_str("\nschema\n");
+                } else {
+                    out.push_str(&format!("\ntable {}\n", d.table));
+                }
                 current = Some(&d.table);
             }
             let what = match &d.object {
@@ -180,10 +189,43 @@ pub fn compare(left: &Schema, right: &Schema) -> Vec<Difference> {
     compare_with(left, right, &CompareOptions::default())
 }
 
-/// Every difference between two normalized schemas, grouped by table
-/// (tables in name order; within a table: existence, columns, primary key,
-/// foreign keys, uniques, checks, indexes).
+/// Every difference between two normalized schemas: first the declared
+/// PostgreSQL extensions (`extension <name>`, attribute `exists`, table
+/// empty), then grouped by table (tables in name order; within a table:
+/// existence, columns, primary key, foreign keys, uniques, checks,
+/// indexes).
 pub fn compare_with(left: &Schema, right: &Schema, opts: &CompareOptions) -> Vec<Difference> {
+    let mut out = compare_extensions(left, right);
+    out.extend(compare_tables(left, right, opts));
+    out
+}
+
+/// Extensions on one side only (by name; order does not matter).
+fn compare_extensions(left: &Schema, right: &Schema) -> Vec<Difference> {
+    let mut names: Vec<&str> = left
+        .extensions
+        .iter()
+        .chain(&right.extensions)
+        .map(String::as_str)
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let has = |s: &Schema, n: &str| s.extensions.iter().any(|e| e == n);
+    names
+        .into_iter()
+        .filter(|n| has(left, n) != has(right, n))
+        .map(|n| Difference {
+            table: String::new(),
+            kind: ObjectKind::Extension,
+            object: Some(n.to_string()),
+            attribute: "exists".into(),
+            left: has(left, n).then(yes),
+            right: has(right, n).then(yes),
+        })
+        .collect()
+}
+
+fn compare_tables(left: &Schema, right: &Schema, opts: &CompareOptions) -> Vec<Difference> {
     let mut names: Vec<&str> = left
         .tables
         .iter()
@@ -571,11 +613,11 @@ pub struct Entry {
     pub kind: DiffKind,
     /// Whether it fails.
     pub severity: Severity,
-    /// The table (SQL name).
+    /// The table (SQL name); empty for an extension.
     pub table: String,
     /// The object: `table`, `column <name>`, `primary key`,
     /// `foreign key (<columns>)`, `unique constraint (<columns>)`,
-    /// `check <expression>`, `index <name>`.
+    /// `check <expression>`, `index <name>`, `extension <name>`.
     pub object: String,
     /// What differs (as in [`Difference::attribute`]).
     pub attribute: String,
@@ -1119,7 +1161,9 @@ impl Summary {
         };
         for e in entries {
             *s.by_kind.entry(e.kind).or_default() += 1;
-            *s.by_table.entry(e.table.clone()).or_default() += 1;
+            if !e.table.is_empty() {
+                *s.by_table.entry(e.table.clone()).or_default() += 1;
+            }
             s.failing += usize::from(e.fails());
             s.accepted += usize::from(e.accepted);
         }
@@ -1200,7 +1244,9 @@ pub fn render_entries(entries: &[Entry], stale: &[Accepted]) -> String {
                         .map(|w| format!(" ({w})"))
                         .unwrap_or_default()
                 );
-                let at = if name.is_empty() {
+                let at = if e.table.is_empty() {
+                    "schema".to_string()
+                } else if name.is_empty() {
                     e.table.clone()
                 } else {
                     format!("{}.{name}", e.table)
@@ -1238,6 +1284,42 @@ mod tests {
 
     fn load(src: &str) -> Schema {
         normalize(&crate::parse_str("t.rs", src).expect("valid"), None)
+    }
+
+    #[test]
+    fn an_extension_on_one_side_is_a_structural_difference_of_its_own_kind() {
+        let table = "table! { t (id) { id -> BigInt, } }\n";
+        let both = load(&format!(
+            "#![postgres_extensions(citext, pg_trgm)]\n{table}"
+        ));
+        let one = load(&format!("#![postgres_extensions(pg_trgm)]\n{table}"));
+        assert!(compare(&both, &both).is_empty());
+        let d = compare(&both, &one);
+        assert_eq!(
+            d,
+            vec![Difference {
+                table: String::new(),
+                kind: ObjectKind::Extension,
+                object: Some("citext".into()),
+                attribute: "exists".into(),
+                left: Some("yes".into()),
+                right: None,
+            }]
+        );
+        assert_eq!(compare(&one, &both)[0].right.as_deref(), Some("yes"));
+        let entries = classify(&Schema::default(), &Schema::default(), &d);
+        assert_eq!(entries[0].kind, DiffKind::Structural);
+        assert_eq!(entries[0].object, "extension citext");
+        assert!(entries[0].fails());
+        let text = render_entries(&entries, &[]);
+        assert!(
+            text.contains("schema: extension citext exists: left \"yes\" | right (absent)"),
+            "{text}"
+        );
+        assert!(!text.contains("by table"), "{text}");
+        assert!(Report::new("a", &both, "b", &one)
+            .render()
+            .contains("\nschema\n  extension citext: exists"));
     }
 
     #[test]

@@ -1,7 +1,11 @@
 //! `check --database URL` (issue 10, point 4): a live database of either
 //! backend is compared with the schema file and with the history it
 //! records as applied; a column added by hand is reported (exit 6), on
-//! SQLite and on PostgreSQL.
+//! SQLite and on PostgreSQL. A declared PostgreSQL extension
+//! (`#![postgres_extensions(citext)]`) missing from the database, or one
+//! installed but not declared, is reported as `extension citext`; SQLite
+//! has no extensions, so a declaration is no difference there; `--accept`
+//! silences an entry.
 //!
 //! PostgreSQL comes from `CLOACINA_TEST_POSTGRES_URL` (or `DATABASE_URL`);
 //! run under `scripts/with-postgres.sh`. Without a server the test fails
@@ -31,7 +35,12 @@ table! {
 
 /// A project with one generated migration pair.
 fn project(dir: &TempDir) -> (PathBuf, PathBuf) {
-    let schema = dir.write("schema/app.rs", SCHEMA);
+    project_of(dir, SCHEMA)
+}
+
+/// A project of this schema text with one generated migration pair.
+fn project_of(dir: &TempDir, source: &str) -> (PathBuf, PathBuf) {
+    let schema = dir.write("schema/app.rs", source);
     let migrations = dir.path().join("migrations");
     let out = bin(&[
         "migration",
@@ -97,7 +106,17 @@ fn apply(db: &mut Database, migrations: &Path, folder: &str) {
 }
 
 fn check(schema: &Path, migrations: &Path, url: &str) -> (Option<i32>, Value, String) {
-    let out = bin(&[
+    check_with(schema, migrations, url, &[])
+}
+
+fn check_with(
+    schema: &Path,
+    migrations: &Path,
+    url: &str,
+    extra: &[&str],
+) -> (Option<i32>, Value, String) {
+    let server = live_support::postgres_url();
+    let mut args = vec![
         "check",
         "--schema",
         s(schema),
@@ -106,9 +125,11 @@ fn check(schema: &Path, migrations: &Path, url: &str) -> (Option<i32>, Value, St
         "--database",
         url,
         "--postgres",
-        &live_support::postgres_url(),
+        &server,
         "--json",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let out = bin(&args);
     let json: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}\n{}", text(&out.stdout), text(&out.stderr)));
     (out.status.code(), json, text(&out.stderr))
@@ -170,4 +191,151 @@ fn a_column_added_by_hand_is_reported_on_postgres() {
     assert_drift_found(&schema, &migrations, &url, &mut db);
     drop(db);
     drop(guard);
+}
+
+fn yes() -> Value {
+    Value::String("yes".into())
+}
+
+/// The schema file declaring citext.
+fn with_citext() -> String {
+    format!("#![postgres_extensions(citext)]\n{SCHEMA}")
+}
+
+/// The entries about `extension citext`: (list, left, right).
+fn extension_entries(json: &Value) -> Vec<(String, Value, Value)> {
+    ["schema", "history"]
+        .iter()
+        .flat_map(|list| {
+            json[*list]
+                .as_array()
+                .expect("entries")
+                .iter()
+                .filter(|e| e["object"] == "extension citext")
+                .map(|e| {
+                    assert_eq!(e["kind"], "structural", "{e:#}");
+                    assert_eq!(e["attribute"], "exists", "{e:#}");
+                    assert_eq!(e["table"], "", "{e:#}");
+                    (list.to_string(), e["left"].clone(), e["right"].clone())
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn a_declared_extension_missing_from_postgres_is_reported_and_can_be_accepted() {
+    let dir = TempDir::new("drift-ext-missing");
+    let (schema, migrations) = project_of(&dir, &with_citext());
+    let server = live_support::postgres_url();
+    let (guard, mut db) = cloacina_codegen::check::ScratchPostgres::new(&server).expect("scratch");
+    apply(&mut db, &migrations, "postgres");
+    let url = cloacina_codegen::check::with_database(&server, &guard.name);
+
+    // Declared, created by the history, installed: in agreement.
+    let (code, json, stderr) = check(&schema, &migrations, &url);
+    assert_eq!(code, Some(0), "{stderr}\n{json:#}");
+    assert!(extension_entries(&json).is_empty(), "{json:#}");
+
+    // Dropped by hand: the file and the history both declare it.
+    db.execute("DROP EXTENSION citext", false)
+        .expect("drop extension");
+    let (code, json, stderr) = check(&schema, &migrations, &url);
+    assert_eq!(code, Some(6), "{stderr}\n{json:#}");
+    assert_eq!(
+        extension_entries(&json),
+        [
+            ("schema".to_string(), yes(), Value::Null),
+            ("history".to_string(), yes(), Value::Null),
+        ],
+        "{json:#}"
+    );
+    assert_eq!(json["summary"]["failing"], 2, "{json:#}");
+    assert!(stderr.contains("the database drifted"), "{stderr}");
+
+    // The readable report names it at the schema level.
+    let out = bin(&[
+        "check",
+        "--schema",
+        s(&schema),
+        "--migrations",
+        s(&migrations),
+        "--database",
+        &url,
+        "--postgres",
+        &server,
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("schema: extension citext exists: left \"yes\" | right (absent)"),
+        "{stdout}"
+    );
+
+    // One baseline entry accepts it in both lists.
+    let baseline = dir.write(
+        "accept.json",
+        r#"{"accept": [{"kind": "structural", "table": "", "object": "extension citext",
+            "attribute": "exists", "reason": "installed by the DBA later"}]}"#,
+    );
+    let (code, json, stderr) = check_with(&schema, &migrations, &url, &["--accept", s(&baseline)]);
+    assert_eq!(code, Some(0), "{stderr}\n{json:#}");
+    assert_eq!(json["summary"]["failing"], 0, "{json:#}");
+    assert_eq!(json["summary"]["accepted"], 2, "{json:#}");
+    assert_eq!(json["stale"], Value::Array(vec![]), "{json:#}");
+    assert!(json["schema"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .all(|e| e["accepted"] == true));
+    drop(db);
+    drop(guard);
+}
+
+#[test]
+fn an_installed_extension_the_file_does_not_declare_is_reported_on_postgres() {
+    let dir = TempDir::new("drift-ext-undeclared");
+    let (schema, migrations) = project(&dir);
+    let server = live_support::postgres_url();
+    let (guard, mut db) = cloacina_codegen::check::ScratchPostgres::new(&server).expect("scratch");
+    apply(&mut db, &migrations, "postgres");
+    let url = cloacina_codegen::check::with_database(&server, &guard.name);
+    db.execute("CREATE EXTENSION citext", false)
+        .expect("create extension");
+    let (code, json, stderr) = check(&schema, &migrations, &url);
+    assert_eq!(code, Some(6), "{stderr}\n{json:#}");
+    assert_eq!(
+        extension_entries(&json),
+        [
+            ("schema".to_string(), Value::Null, yes()),
+            ("history".to_string(), Value::Null, yes()),
+        ],
+        "{json:#}"
+    );
+    assert_eq!(json["summary"]["failing"], 2, "{json:#}");
+
+    // A stale baseline entry is reported and does not hide anything.
+    let baseline = dir.write(
+        "accept.json",
+        r#"{"accept": [{"kind": "structural", "table": "", "object": "extension pg_trgm", "attribute": "exists"}]}"#,
+    );
+    let (code, json, _) = check_with(&schema, &migrations, &url, &["--accept", s(&baseline)]);
+    assert_eq!(code, Some(6), "{json:#}");
+    assert_eq!(json["stale"][0]["object"], "extension pg_trgm", "{json:#}");
+    assert_eq!(json["summary"]["stale"], 1, "{json:#}");
+    drop(db);
+    drop(guard);
+}
+
+#[test]
+fn a_declared_extension_is_no_difference_on_sqlite() {
+    let dir = TempDir::new("drift-ext-sqlite");
+    let (schema, migrations) = project_of(&dir, &with_citext());
+    let file = dir.path().join("live.sqlite3");
+    let url = file.to_string_lossy().into_owned();
+    let mut db = Database::open_sqlite(&url).expect("open");
+    apply(&mut db, &migrations, "sqlite");
+    let (code, json, stderr) = check(&schema, &migrations, &url);
+    assert_eq!(code, Some(0), "{stderr}\n{json:#}");
+    assert_eq!(json["schema"], Value::Array(vec![]), "{json:#}");
+    assert_eq!(json["history"], Value::Array(vec![]), "{json:#}");
 }

@@ -94,6 +94,11 @@ enum Command {
         /// database is created there and dropped again.
         #[arg(long)]
         postgres: Option<String>,
+        /// With --database: a reviewed baseline of known differences (the
+        /// JSON of check-parity's --accept); they are listed as accepted
+        /// and do not fail.
+        #[arg(long, value_name = "FILE", requires = "database")]
+        accept: Option<PathBuf>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -451,10 +456,11 @@ fn run(cli: Cli) -> Result<(), Error> {
             migrations,
             database: Some(url),
             postgres,
+            accept,
             json,
         } => {
             let (path, dir) = (schema_path(schema)?, migrations_path(migrations)?);
-            parity::drift(&path, &dir, &url, postgres, json)
+            parity::drift(&path, &dir, &url, postgres, accept.as_deref(), json)
         }
         #[cfg(feature = "live")]
         Command::Check {
@@ -462,6 +468,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             migrations,
             database: None,
             postgres,
+            accept: _,
             json,
         } => {
             let (path, dir) = (schema_path(schema)?, migrations_path(migrations)?);

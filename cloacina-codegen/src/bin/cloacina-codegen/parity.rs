@@ -82,13 +82,18 @@ pub fn drift(
     migrations: &Path,
     url: &str,
     postgres: Option<String>,
+    accept: Option<&Path>,
     json: bool,
 ) -> Result<(), Error> {
     let server = match postgres {
         Some(p) => Some(server_url(Some(p))?),
         None => None,
     };
-    let report = cloacina_codegen::check::drift(schema, migrations, url, server.as_deref())?;
+    let baseline = read_baseline(accept)?;
+    let mut report = cloacina_codegen::check::drift(schema, migrations, url, server.as_deref())?;
+    if let Some(b) = &baseline {
+        report.accept(b);
+    }
     emit(&report, || report.render(), json);
     if report.is_clean() {
         Ok(())
@@ -104,6 +109,23 @@ pub fn drift(
     }
 }
 
+/// The `--accept` baseline, when given.
+#[cfg(feature = "live")]
+fn read_baseline(
+    accept: Option<&Path>,
+) -> Result<Option<cloacina_codegen::internals::compare::Baseline>, Error> {
+    let Some(p) = accept else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(p).map_err(|source| Error::Read {
+        path: p.to_path_buf(),
+        source,
+    })?;
+    cloacina_codegen::internals::compare::Baseline::parse(&text)
+        .map(Some)
+        .map_err(|e| Error::Config(format!("{}: {e}", p.display())))
+}
+
 /// `check-parity`.
 #[cfg(feature = "live")]
 pub fn check_parity(
@@ -114,19 +136,7 @@ pub fn check_parity(
     json: bool,
 ) -> Result<(), Error> {
     let url = server_url(postgres)?;
-    let baseline = match accept {
-        None => None,
-        Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|source| Error::Read {
-                path: p.to_path_buf(),
-                source,
-            })?;
-            Some(
-                cloacina_codegen::internals::compare::Baseline::parse(&text)
-                    .map_err(|e| Error::Config(format!("{}: {e}", p.display())))?,
-            )
-        }
-    };
+    let baseline = read_baseline(accept)?;
     let mut report = cloacina_codegen::check::check_parity(pg, lite, &url)?;
     if let Some(b) = &baseline {
         report.accept(b);
