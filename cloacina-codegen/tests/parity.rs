@@ -167,6 +167,18 @@ fn a_correct_hand_written_pair_reports_nothing() {
     }
 }
 
+#[test]
+fn an_extension_on_the_postgres_side_is_no_difference() {
+    // SQLite has no extensions: the pair is exempt by design.
+    let dir = TempDir::new("parity-extension");
+    let pg_users = format!("CREATE EXTENSION IF NOT EXISTS citext;\n{PG_USERS}");
+    pair(&dir, [&pg_users, PG_POSTS], [LITE_USERS, LITE_POSTS]);
+    let (code, json, stderr) = run_parity(&dir);
+    assert_eq!(differences(&json), Vec::<Want>::new(), "{json:#}");
+    assert_eq!(json["entries"], Value::Array(vec![]), "{json:#}");
+    assert_eq!(code, Some(0), "{stderr}");
+}
+
 /// A drift case: name, PostgreSQL scripts, SQLite scripts, expected report.
 type Case = (&'static str, [String; 2], [String; 2], Vec<Want>);
 
