@@ -955,6 +955,12 @@ pub fn declared_by_raw_sql(schema: &Schema, backend: Backend, d: &Difference) ->
 }
 
 fn schema_location(path: &str, source: &str, schema: &Schema, d: &Difference) -> Option<String> {
+    if d.kind == crate::compare::ObjectKind::Extension {
+        // The `#![postgres_extensions(...)]` attribute, when the file has one.
+        let at = source.find("postgres_extensions")?;
+        let (line, col) = line_col(source, at);
+        return Some(format!("{path}:{line}:{col}"));
+    }
     let t = schema
         .tables
         .iter()
@@ -973,6 +979,9 @@ fn schema_location(path: &str, source: &str, schema: &Schema, d: &Difference) ->
 
 fn migration_location(migrations: &[Migration], table: &str) -> Option<String> {
     let needle = table.to_ascii_lowercase();
+    if needle.is_empty() {
+        return None;
+    }
     migrations
         .iter()
         .rev()
@@ -1047,7 +1056,12 @@ pub fn check(schema_path: &Path, migrations_dir: &Path, postgres_url: &str) -> R
                 .next();
                 Finding {
                     schema_at: schema_location(&path, &source, &schema, &d),
-                    migration: migration_location(migrations, &d.table),
+                    migration: match (d.kind, &d.object) {
+                        (crate::compare::ObjectKind::Extension, Some(name)) => {
+                            migration_location(migrations, name)
+                        }
+                        _ => migration_location(migrations, &d.table),
+                    },
                     class: entry.as_ref().map_or(DiffKind::Structural, |e| e.kind),
                     severity: entry.as_ref().map_or(Severity::Error, |e| e.severity),
                     difference: d,

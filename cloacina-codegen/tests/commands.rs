@@ -410,6 +410,93 @@ fn nothing_it_cannot_read_makes_it_panic() {
 }
 
 #[test]
+fn check_reports_a_declared_extension_the_postgres_history_does_not_create() {
+    let dir = TempDir::new("check-extension");
+    let schema = dir.write(
+        "schema/app.rs",
+        "#![postgres_extensions(pg_trgm)]\ntable! { users (id) { id -> BigInt, name -> Text, } }\n",
+    );
+    let migrations = dir.path().join("migrations");
+    let out = bin(&[
+        "migration",
+        "new",
+        "--schema",
+        s(&schema),
+        "--migrations",
+        s(&migrations),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let url = live_support::postgres_url();
+    let run = || {
+        let out = bin(&[
+            "check",
+            "--schema",
+            s(&schema),
+            "--migrations",
+            s(&migrations),
+            "--postgres",
+            &url,
+            "--json",
+        ]);
+        let json: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}\n{}", text(&out.stdout), text(&out.stderr)));
+        (out.status.code(), json)
+    };
+    let extension_findings = |json: &Value| -> Vec<(usize, Value, Value, Value)> {
+        let mut found = Vec::new();
+        for (i, section) in json["sections"]
+            .as_array()
+            .expect("sections")
+            .iter()
+            .enumerate()
+        {
+            for f in section["findings"].as_array().expect("findings") {
+                if f["kind"] == "extension" {
+                    found.push((
+                        i,
+                        f["object"].clone(),
+                        f["left"].clone(),
+                        f["schema_at"].clone(),
+                    ));
+                }
+            }
+        }
+        found
+    };
+    // Declared and created by the history: clean, and not a difference
+    // across backends (SQLite has no extensions).
+    let (code, json) = run();
+    assert_eq!(code, Some(0), "{json:#}");
+    assert!(extension_findings(&json).is_empty(), "{json:#}");
+
+    // The PostgreSQL history no longer creates it.
+    let pg_dir = std::fs::read_dir(migrations.join("postgres"))
+        .expect("postgres migrations")
+        .flatten()
+        .next()
+        .expect("one migration")
+        .path();
+    let up = pg_dir.join("up.sql");
+    let sql = std::fs::read_to_string(&up).expect("read");
+    let edited = sql.replacen("CREATE EXTENSION IF NOT EXISTS \"pg_trgm\";", "", 1);
+    assert_ne!(sql, edited, "generated SQL changed shape: {sql}");
+    std::fs::write(&up, edited).expect("write");
+    let (code, json) = run();
+    assert_eq!(code, Some(6), "{json:#}");
+    let schema_at = format!("{}:1:4", s(&schema));
+    assert_eq!(
+        extension_findings(&json),
+        [(
+            0,
+            Value::String("pg_trgm".into()),
+            Value::String("yes".into()),
+            Value::String(schema_at)
+        )],
+        "{json:#}"
+    );
+}
+
+#[test]
 fn check_passes_on_generated_migrations_and_names_the_cause_of_drift() {
     let dir = TempDir::new("check");
     let schema_src = std::fs::read_to_string(
