@@ -455,22 +455,10 @@ pub trait Dialect: Send + Sync {
     /// The value every existing row gets when a `NOT NULL` column without a
     /// default is added, or `NULL`s are forbidden: the type's zero value.
     fn fill_value(&self, column: &Column) -> String {
-        let v = match column.ty {
-            ColumnType::Uuid => DefaultValue::Text("00000000-0000-0000-0000-000000000000".into()),
-            ColumnType::Text { .. } => DefaultValue::Text(String::new()),
-            ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt => DefaultValue::Int(0),
-            ColumnType::Bool => DefaultValue::Bool(false),
-            ColumnType::Timestamp => DefaultValue::Text("1970-01-01T00:00:00.000000Z".into()),
-            ColumnType::Double | ColumnType::Float => DefaultValue::Float(0.0),
-            ColumnType::Json => DefaultValue::Text("{}".into()),
-            ColumnType::Binary => return self.empty_binary(),
-            ColumnType::NaiveTimestamp => DefaultValue::Text("1970-01-01 00:00:00".into()),
-            ColumnType::Date => DefaultValue::Text("1970-01-01".into()),
-            ColumnType::Time => DefaultValue::Text("00:00:00".into()),
-            ColumnType::Postgres(p) => DefaultValue::Text(pg_zero(p).into()),
-            ColumnType::Decimal { .. } => DefaultValue::Int(0),
-        };
-        self.default_sql(column, &v)
+        match column.ty {
+            ColumnType::Binary => self.empty_binary(),
+            ty => self.default_sql(column, &zero_value(ty)),
+        }
     }
 
     /// An empty binary value.
@@ -815,6 +803,27 @@ pub fn dialect(backend: Backend) -> &'static dyn Dialect {
     match backend {
         Backend::Postgres => &POSTGRES,
         Backend::Sqlite => &SQLITE,
+    }
+}
+
+/// The zero value of a column type as a default of the language: what
+/// existing rows get when a `NOT NULL` column without a default is added
+/// ([`Dialect::fill_value`]). `Binary`'s is the empty text, standing for
+/// no bytes: the dialects spell it themselves.
+pub fn zero_value(ty: ColumnType) -> DefaultValue {
+    match ty {
+        ColumnType::Uuid => DefaultValue::Text("00000000-0000-0000-0000-000000000000".into()),
+        ColumnType::Text { .. } | ColumnType::Binary => DefaultValue::Text(String::new()),
+        ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt => DefaultValue::Int(0),
+        ColumnType::Bool => DefaultValue::Bool(false),
+        ColumnType::Timestamp => DefaultValue::Text("1970-01-01T00:00:00.000000Z".into()),
+        ColumnType::Double | ColumnType::Float => DefaultValue::Float(0.0),
+        ColumnType::Json => DefaultValue::Text("{}".into()),
+        ColumnType::NaiveTimestamp => DefaultValue::Text("1970-01-01 00:00:00".into()),
+        ColumnType::Date => DefaultValue::Text("1970-01-01".into()),
+        ColumnType::Time => DefaultValue::Text("00:00:00".into()),
+        ColumnType::Postgres(p) => DefaultValue::Text(pg_zero(p).into()),
+        ColumnType::Decimal { .. } => DefaultValue::Int(0),
     }
 }
 
