@@ -72,6 +72,7 @@ pub struct Difference {
     pub object: Option<String>,
     /// What differs: `exists`, `type`, `nullable`, `default`,
     /// `auto_increment`, `column order`, `columns`, `on_delete`, `on_update`,
+    /// `deferrable`,
     /// `references`, `unique`, `predicate`, `name`.
     pub attribute: String,
     /// The value on the left side (`None`: absent there).
@@ -415,6 +416,11 @@ fn compare_table(l: &Table, r: &Table, opts: &CompareOptions, out: &mut Vec<Diff
                 Some(lf.on_update.sql().into()),
                 Some(rf.on_update.sql().into()),
             )
+            .attr(
+                "deferrable",
+                Some(lf.deferrable.sql().into()),
+                Some(rf.deferrable.sql().into()),
+            )
             .name(names, &lf.name, &rf.name);
     }
     for (i, rf) in r.foreign_keys.iter().enumerate() {
@@ -430,7 +436,12 @@ fn compare_table(l: &Table, r: &Table, opts: &CompareOptions, out: &mut Vec<Diff
         match r.uniques.iter().find(|ru| ru.columns == lu.columns) {
             None => u.only_left(yes()),
             Some(ru) => {
-                u.name(names, &lu.name, &ru.name);
+                u.attr(
+                    "deferrable",
+                    Some(lu.deferrable.sql().into()),
+                    Some(ru.deferrable.sql().into()),
+                )
+                .name(names, &lu.name, &ru.name);
             }
         }
     }
@@ -522,11 +533,12 @@ fn fk_target(fk: &ForeignKey) -> String {
 
 fn fk_text(fk: &ForeignKey) -> String {
     format!(
-        "({}) -> {} on delete {} on update {}",
+        "({}) -> {} on delete {} on update {}{}",
         list(&fk.columns),
         fk_target(fk),
         fk.on_delete.sql(),
-        fk.on_update.sql()
+        fk.on_update.sql(),
+        fk.deferrable.sql_suffix().to_ascii_lowercase()
     )
 }
 
