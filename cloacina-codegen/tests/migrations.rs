@@ -180,6 +180,28 @@ fn cases() -> Vec<(&'static str, String, String, Vec<&'static str>)> {
             ],
         ),
         (
+            "foreign_key_becomes_deferrable",
+            base.clone(),
+            kids_with("on_delete = cascade", "on_delete = cascade, deferrable = initially_deferred"),
+            vec!["alter foreign key kids_parent_id_fkey on kids: DEFERRABLE INITIALLY DEFERRED"],
+        ),
+        (
+            "deferrable_foreign_key_becomes_initially_immediate",
+            kids_with("on_delete = cascade", "on_delete = cascade, deferrable = initially_deferred"),
+            kids_with("on_delete = cascade", "on_delete = cascade, deferrable = initially_immediate"),
+            vec!["alter foreign key kids_parent_id_fkey on kids: DEFERRABLE INITIALLY IMMEDIATE"],
+        ),
+        (
+            // Deferrability and the action change together: dropped and added.
+            "deferrable_and_action_change",
+            base.clone(),
+            kids_with("on_delete = cascade", "on_delete = restrict, deferrable = initially_deferred"),
+            vec![
+                "drop foreign key kids_parent_id_fkey on kids",
+                "add foreign key kids_parent_id_fkey on kids (parent_id) -> parents (id)",
+            ],
+        ),
+        (
             "add_unique",
             base.clone(),
             kids_with("label -> Text,", "#[unique]\n        label -> Text,"),
