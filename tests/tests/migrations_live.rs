@@ -174,6 +174,16 @@ fn cases() -> Vec<(&'static str, String, String)> {
             kids_with("on_delete = cascade", "on_delete = restrict"),
         ),
         (
+            "foreign_key_becomes_deferrable",
+            base.clone(),
+            kids_with("on_delete = cascade", "on_delete = cascade, deferrable = initially_deferred"),
+        ),
+        (
+            "deferred_foreign_key_becomes_initially_immediate",
+            kids_with("on_delete = cascade", "on_delete = cascade, deferrable = initially_deferred"),
+            kids_with("on_delete = cascade", "on_delete = cascade, deferrable = initially_immediate"),
+        ),
+        (
             "add_unique_on_parent_keeps_cascading_children",
             base.clone(),
             base.replace("        name -> Text,", "        #[unique]\n        name -> Text,"),
