@@ -4,8 +4,8 @@
 //!
 //! An object is carried when the backend can recreate it from SQL the
 //! catalog prints (a column of a type without a neutral type, an enum type,
-//! a deferrable primary key or unique constraint (a deferrable foreign key
-//! is neutral), a `NOT VALID` constraint, an expression, partial-with-method
+//! a deferrable unique constraint (a deferrable foreign key is neutral), a
+//! `NOT VALID` constraint, an expression, partial-with-method
 //! or GIN/GiST index, a view or materialized view, a function, a trigger,
 //! an extension). What cannot be carried is a problem: `inspect` then exits
 //! non-zero and names it.

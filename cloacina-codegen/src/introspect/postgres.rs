@@ -583,12 +583,16 @@ impl Reader {
             let names_raw = columns
                 .iter()
                 .any(|c| self.raw_columns.contains(&(con.table.clone(), c.clone())));
+            let not_valid: String;
             let why = if con.contype == "x" {
                 Some("an exclusion constraint")
-            } else if con.deferrable && con.contype == "p" {
-                Some("a DEFERRABLE primary key; the schema language's primary keys are immediate (foreign keys and unique constraints take `deferrable = ...`)")
             } else if !con.validated {
-                Some("a NOT VALID constraint (rows before it were never checked)")
+                not_valid = format!(
+                    "a NOT VALID constraint (rows that existed before it was added were never checked); to read it as a schema constraint, run `ALTER TABLE {} VALIDATE CONSTRAINT {}` on the database (it fails on a row that breaks it: fix that row first), then inspect again",
+                    q(&con.table),
+                    q(&con.name)
+                );
+                Some(not_valid.as_str())
             } else if names_raw && con.contype != "p" {
                 Some("it names a column carried as raw SQL")
             } else {
@@ -606,6 +610,13 @@ impl Reader {
                     &con,
                     "a DEFERRABLE unique constraint, which SQLite cannot have (it checks uniques per statement); scope the table to postgres (`#[backend(postgres)]`) and write `deferrable = ...` on its `#[unique]` for a first-class one",
                     Some(Replaced::Constraint(con.table.clone(), con.name.clone())),
+                ));
+            }
+            if con.contype == "p" && deferrable != Deferrable::No {
+                // A key cannot ride along as raw SQL (the table needs one).
+                self.notes.push(Note::new(
+                    format!("{}.{}", con.table, con.name),
+                    format!("primary key ({}) is {}, read as an immediate key: the schema language's primary keys are immediate (foreign keys and unique constraints take `deferrable = ...`). Once the generated DDL applies, a transaction that briefly repeats a key value (swapping two keys) fails at that statement; order those writes, or keep `{}` out of the schema file", columns.join(", "), deferrable.sql(), con.table),
                 ));
             }
             match con.contype.as_str() {
