@@ -1335,6 +1335,40 @@ mod tests {
     }
 
     #[test]
+    fn deferrability_of_a_key_is_a_structural_difference_with_table_and_key() {
+        let with = |opt: &str| {
+            load(&format!(
+                "table! {{ p (id) {{ id -> BigInt, }} }}\n\
+                 table! {{ #[backend(postgres)] #[unique(n{opt})] k (id) {{ id -> BigInt, n -> Integer, \
+                 #[references(p.id{opt})] p_id -> BigInt, }} }}\n"
+            ))
+        };
+        let (plain, deferred) = (with(""), with(", deferrable = initially_deferred"));
+        assert!(compare(&deferred, &deferred).is_empty());
+        let d = compare(&deferred, &plain);
+        let want = |kind, object: &str| Difference {
+            table: "k".into(),
+            kind,
+            object: Some(object.into()),
+            attribute: "deferrable".into(),
+            left: Some("DEFERRABLE INITIALLY DEFERRED".into()),
+            right: Some("NOT DEFERRABLE".into()),
+        };
+        assert_eq!(
+            d,
+            vec![
+                want(ObjectKind::ForeignKey, "(p_id)"),
+                want(ObjectKind::Unique, "(n)")
+            ]
+        );
+        let entries = classify(&deferred, &plain, &d);
+        assert!(
+            entries.iter().all(|e| e.kind == DiffKind::Structural),
+            "{entries:?}"
+        );
+    }
+
+    #[test]
     fn same_schema_has_no_differences() {
         let src = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
