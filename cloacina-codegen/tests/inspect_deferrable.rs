@@ -181,3 +181,50 @@ fn sqlite_deferrable_foreign_keys_are_neutral_and_a_fixpoint() {
     let (_, on_pg) = inspect_ok(&with_database(&url, &g.name), &dir.path().join("pg.rs"));
     assert_eq!(deferrals(&on_pg, "child"), deferrals(&schema, "child"));
 }
+
+#[test]
+fn a_not_valid_postgres_foreign_key_is_carried_with_the_statement_that_validates_it() {
+    let dir = TempDir::new("inspect-not-valid-pg");
+    let url = live_support::postgres_url();
+    let (g, mut db) = ScratchPostgres::new(&url).expect("postgres");
+    db.execute(
+        "CREATE TABLE parent (id BIGINT NOT NULL PRIMARY KEY);
+         CREATE TABLE child (id BIGINT NOT NULL PRIMARY KEY, parent_id BIGINT);
+         ALTER TABLE child ADD CONSTRAINT child_parent_fk FOREIGN KEY (parent_id)
+             REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED NOT VALID;",
+        true,
+    )
+    .expect("ddl");
+    let url1 = with_database(&url, &g.name);
+    let (written, schema) = inspect_ok(&url1, &dir.path().join("first.rs"));
+    // Carried as PostgreSQL raw SQL (the catalog's definition, deferrable
+    // and NOT VALID as it is), with table, constraint and what to do.
+    assert!(
+        note(&written, "child.child_parent_fk", "NOT VALID")
+            && note(
+                &written,
+                "child.child_parent_fk",
+                "run `ALTER TABLE \"child\" VALIDATE CONSTRAINT \"child_parent_fk\"` on the database",
+            ),
+        "{written}"
+    );
+    assert!(
+        written.contains("DEFERRABLE INITIALLY DEFERRED NOT VALID"),
+        "{written}"
+    );
+    assert!(deferrals(&schema, "child").is_empty(), "{written}");
+    // Doing what the note says makes it a neutral key.
+    db.execute(
+        "ALTER TABLE child VALIDATE CONSTRAINT child_parent_fk;",
+        true,
+    )
+    .expect("validate");
+    drop(db);
+    let (written2, schema2) = inspect_ok(&url1, &dir.path().join("second.rs"));
+    assert_eq!(
+        deferrals(&schema2, "child"),
+        [("parent_id".to_string(), Deferrable::InitiallyDeferred)],
+        "{written2}"
+    );
+    assert!(!written2.contains("NOT VALID"), "{written2}");
+}
