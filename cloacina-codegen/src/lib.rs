@@ -269,8 +269,10 @@
 //! `deferrable = initially_deferred` (checked at `COMMIT`: a transaction may
 //! write a child before its parent) or `deferrable = initially_immediate`
 //! (checked per statement unless the transaction defers it: PostgreSQL's
-//! `SET CONSTRAINTS … DEFERRED`, SQLite's `PRAGMA defer_foreign_keys`) on a
-//! foreign key, on both backends; left out, a key is not deferrable. A
+//! `SET CONSTRAINTS … DEFERRED`; SQLite's `PRAGMA defer_foreign_keys`, which
+//! defers every key, deferrable or not) on a foreign key, on both backends;
+//! left out, a key is not deferrable. SQLite enforces keys only with
+//! `PRAGMA foreign_keys = ON`, which the `cloacina` runtime sets. A
 //! `#[unique]` takes it too, but only in a `#[backend(postgres)]` table:
 //! SQLite never defers a unique constraint. Changing it later is one
 //! `ALTER CONSTRAINT` on PostgreSQL, a table rebuild on SQLite.
