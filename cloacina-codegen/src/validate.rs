@@ -715,8 +715,13 @@ impl Validator {
             v.sort_unstable();
             v
         }
+        let unique_on = |deferrable: bool| {
+            target.uniques.iter().any(|u| {
+                (u.deferrable != Deferrable::No) == deferrable && as_set(&u.columns) == wanted
+            })
+        };
         let keyed = as_set(&target.primary_key) == wanted
-            || target.uniques.iter().any(|u| as_set(&u.columns) == wanted)
+            || unique_on(false)
             || target.indexes.iter().any(|ix| {
                 ix.unique
                     && ix.predicate.is_none()
@@ -727,7 +732,25 @@ impl Validator {
                             .collect::<Vec<_>>(),
                     ) == wanted
             });
-        if !keyed {
+        if !keyed && unique_on(true) {
+            self.push(
+                Diagnostic::new(
+                    DiagCode::ForeignKey,
+                    fk.span,
+                    format!(
+                        "foreign key references ({}) of `{}`, whose unique constraint on them is deferrable: PostgreSQL refuses a foreign key to a deferrable unique constraint",
+                        fk.ref_columns.join(", "),
+                        target.name
+                    ),
+                    "references a deferrable unique",
+                )
+                .help(format!(
+                    "remove `deferrable = ...` from that `#[unique]` of `{}`, or reference its primary key ({})",
+                    target.name,
+                    target.primary_key.join(", ")
+                )),
+            );
+        } else if !keyed {
             self.push(
                 Diagnostic::new(
                     DiagCode::ForeignKey,
