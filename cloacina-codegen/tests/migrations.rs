@@ -30,6 +30,18 @@ table! {
 }
 ";
 
+/// A table on PostgreSQL only, with a unique constraint.
+const PG_SLOTS: &str = "
+table! {
+    #[backend(postgres)]
+    slots (id) {
+        id -> BigInt,
+        #[unique]
+        code -> Text,
+    }
+}
+";
+
 /// `parents` plus a `kids` table whose body is `kids`.
 fn with_kids(kids: &str) -> String {
     format!("{PARENTS}\ntable! {{\n{kids}\n}}\n")
@@ -199,6 +211,17 @@ fn cases() -> Vec<(&'static str, String, String, Vec<&'static str>)> {
             vec![
                 "drop foreign key kids_parent_id_fkey on kids",
                 "add foreign key kids_parent_id_fkey on kids (parent_id) -> parents (id)",
+            ],
+        ),
+        (
+            // PostgreSQL cannot ALTER a unique's deferrability: dropped and
+            // added; SQLite does not have the table.
+            "unique_becomes_deferrable_on_postgres",
+            format!("{base}{PG_SLOTS}"),
+            format!("{base}{}", PG_SLOTS.replace("#[unique]", "#[unique(deferrable = initially_deferred)]")),
+            vec![
+                "drop unique constraint slots_code_key on slots",
+                "add unique constraint slots_code_key on slots (code)",
             ],
         ),
         (
