@@ -818,17 +818,16 @@ impl Found {
                     .rekeyed
                     .contains(&(fk.ref_table.clone(), sorted(&fk.ref_columns)))
         };
-        let drops: Vec<ForeignKey> = mf
+        let mut drops: Vec<ForeignKey> = mf
             .iter()
             .filter(|fk| !nf.contains(fk) || touched(fk))
             .cloned()
             .collect();
-        let adds: Vec<ForeignKey> = nf
+        let mut adds: Vec<ForeignKey> = nf
             .iter()
             .filter(|fk| !mf.contains(fk) || touched(fk))
             .cloned()
             .collect();
-        let (mut drops, mut adds) = (drops, adds);
         // A key that only changes its deferrability is altered in place.
         let mut alters = Vec::new();
         drops.retain(|from| {
