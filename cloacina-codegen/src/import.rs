@@ -908,6 +908,9 @@ fn first_class(diesel: &str) -> Option<PgType> {
         ("Range", Some("Timestamptz")) | ("Tstzrange", None) => PgType::Range(PgRange::Timestamp),
         ("Range", Some("Timestamp")) | ("Tsrange", None) => PgType::Range(PgRange::NaiveTimestamp),
         ("Range", Some("Date")) | ("Daterange", None) => PgType::Range(PgRange::Date),
+        ("Range", Some("Numeric")) | ("Numrange", None) => PgType::Range(PgRange::Numeric),
+        // diesel_full_text_search's SQL type, under either of its names.
+        ("Tsvector" | "TsVector", None) => PgType::Tsvector,
         ("Inet", None) => PgType::Inet,
         ("Cidr", None) => PgType::Cidr,
         ("Interval", None) => PgType::Interval,
@@ -1000,7 +1003,12 @@ fn one_table(
             .collect();
         let first_class_pg = match &c.read {
             TypeRead::Foreign(f) if scope == BackendScope::Only(Backend::Postgres) => {
-                first_class(&f.diesel)
+                first_class(&f.diesel).filter(|p| {
+                    // A read-only type (`Tsvector`) needs NULL or a default,
+                    // since the insert model leaves it out: a NOT NULL one
+                    // without a default stays raw SQL (see `raw_reason`).
+                    p.writable() || c.column.nullable || c.column.default.is_some()
+                })
             }
             _ => None,
         };
@@ -1117,6 +1125,10 @@ fn one_table(
 
 fn raw_reason(c: &ColRead) -> String {
     match &c.read {
+        TypeRead::Foreign(f) if first_class(&f.diesel).is_some_and(|p| !p.writable()) => format!(
+            "`{}`: {}; first class only in a postgres-scoped table and when nullable or with a default (the generated insert model leaves a tsvector out: Diesel reads it and cannot write it)",
+            f.diesel, f.why
+        ),
         TypeRead::Foreign(f) if first_class(&f.diesel).is_some() => format!(
             "`{}`: {}; scope the table to postgres to get a first-class column",
             f.diesel, f.why
@@ -1920,6 +1932,10 @@ pub mod postgres {
         docs -> Array<Jsonb>,
         plain_docs -> Array<Json>,
         words -> Tsvector,
+        search -> Nullable<diesel_full_text_search::Tsvector>,
+        search2 -> Nullable<TsVector>,
+        bands -> Numrange,
+        prices -> Nullable<Range<Numeric>>,
         mac8 -> Macaddr8,
         email -> Citext,
     } }
@@ -1972,11 +1988,36 @@ pub mod sqlite {
         ] {
             assert_eq!(ty(c), Some((pg(PgType::Array(e)), false)), "{c}");
         }
+        // diesel_full_text_search's `Tsvector` (or `TsVector`), nullable:
+        // first class (the insert model leaves it out).
+        assert_eq!(ty("search"), Some((pg(PgType::Tsvector), true)));
+        assert_eq!(ty("search2"), Some((pg(PgType::Tsvector), true)));
+        // `Numrange` and `Range<Numeric>` are `Range<Numeric>`.
+        assert_eq!(
+            ty("bands"),
+            Some((pg(PgType::Range(PgRange::Numeric)), false))
+        );
+        assert_eq!(
+            ty("prices"),
+            Some((pg(PgType::Range(PgRange::Numeric)), true))
+        );
         // No first-class type: an array of nullable elements, `JSON[]`
-        // (text documents, not the neutral JSONB), a text search vector.
+        // (text documents, not the neutral JSONB), a NOT NULL text search
+        // vector without a default (the insert model could not leave it
+        // out: its note says so).
         for c in ["holes", "plain_docs", "words"] {
             assert!(t.column(c).is_none(), "{c}");
         }
+        let words = imp
+            .notes
+            .iter()
+            .find(|n| n.message.starts_with("pg_only.words"))
+            .expect("note on pg_only.words");
+        assert!(
+            words.message.contains("when nullable or with a default"),
+            "{}",
+            words.message
+        );
         let raw = imp
             .schema
             .raw_blocks

@@ -803,12 +803,13 @@ impl<'s> Cx<'s> {
                 }
             },
             "Array" | "Range" => (self.pg_generic(&name, &args, span), false),
-            "Int4range" | "Int8range" | "Tsrange" | "Tstzrange" | "Daterange" => {
+            "Int4range" | "Int8range" | "Tsrange" | "Tstzrange" | "Daterange" | "Numrange" => {
                 let bound = match name.as_str() {
                     "Int4range" => "Integer",
                     "Int8range" => "BigInt",
                     "Tsrange" => "NaiveTimestamp",
                     "Tstzrange" => "Timestamp",
+                    "Numrange" => "Numeric",
                     _ => "Date",
                 };
                 self.err(
@@ -818,23 +819,6 @@ impl<'s> Cx<'s> {
                     "unknown column type",
                     Some(format!(
                         "write `Range<{bound}>` (in a `#[backend(postgres)]` table)"
-                    )),
-                );
-                (None, false)
-            }
-            "Tsvector" | "Numrange" => {
-                self.err(
-                    DiagCode::UnknownType,
-                    span,
-                    format!("`{name}` is not a column type of the schema language"),
-                    "no first-class PostgreSQL type",
-                    Some(format!(
-                        "{}; create the column in a `raw_sql!` block with `#[postgres(up = \"ALTER TABLE ... ADD COLUMN ...\", down = \"...\")]` (for PostgreSQL only), or use one of {}",
-                        match name.as_str() {
-                            "Tsvector" => "Diesel maps `Tsvector` only through the `diesel_full_text_search` crate, which this toolkit does not use",
-                            _ => "`NUMRANGE` bounds are unconstrained numerics, which no neutral type reads back exactly",
-                        },
-                        PgType::NAMES.join(", ")
                     )),
                 );
                 (None, false)
@@ -850,6 +834,7 @@ impl<'s> Cx<'s> {
                     "Citext" => Some(ColumnType::Postgres(PgType::Citext)),
                     "Inet" => Some(ColumnType::Postgres(PgType::Inet)),
                     "Cidr" => Some(ColumnType::Postgres(PgType::Cidr)),
+                    "Tsvector" => Some(ColumnType::Postgres(PgType::Tsvector)),
                     "Uuid" => Some(ColumnType::Uuid),
                     "SmallInt" => Some(ColumnType::SmallInt),
                     "Integer" => Some(ColumnType::Integer),
@@ -932,6 +917,20 @@ impl<'s> Cx<'s> {
                     None
                 }
             };
+        }
+        // `Range<Decimal<P, S>>`: NUMRANGE's bounds have no precision or
+        // scale to hold P and S to.
+        if let ("Range", Some(("Decimal", _, d_span))) =
+            (name, inner.as_ref().map(|(n, a, s)| (n.as_str(), a, *s)))
+        {
+            self.err(
+                DiagCode::UnknownType,
+                d_span,
+                "a range of decimals is PostgreSQL's NUMRANGE, whose bounds have no precision or scale",
+                "`Decimal<P, S>` bounds",
+                Some("write `Range<Numeric>` (bounds of any precision, `bigdecimal::BigDecimal` in Rust), or keep `Decimal<P, S>` columns for a lower and an upper bound".into()),
+            );
+            return None;
         }
         let inner = inner.filter(|(_, a, _)| a.is_empty()).map(|(n, _, _)| n);
         let ty = match (name, inner.as_deref()) {

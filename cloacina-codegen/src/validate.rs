@@ -172,6 +172,7 @@ impl Validator {
         self.rust_name(&t.name, "table", t.span);
         self.postgres_types(t);
         self.citext_extension(t, &schema.extensions);
+        self.read_only_columns(t);
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for c in &t.columns {
             self.ident(&c.name, "column", c.span, true);
@@ -432,6 +433,36 @@ impl Validator {
                     .help("write `#![postgres_extensions(citext)]` at the top of the schema file (PostgreSQL then creates the extension before any table)"),
                 );
             }
+        }
+    }
+
+    /// A column the insert model leaves out (`Tsvector`: Diesel reads it
+    /// but cannot write it) must be nullable or have a default, or no
+    /// insert through the generated models could succeed.
+    fn read_only_columns(&mut self, t: &Table) {
+        for c in &t.columns {
+            if c.written_on_insert() || c.nullable || c.default.is_some() {
+                continue;
+            }
+            self.push(
+                Diagnostic::new(
+                    DiagCode::BadDefault,
+                    c.ty_span,
+                    format!(
+                        "`{}.{}` is a NOT NULL {} without a default, but the generated insert model leaves it out (Diesel reads a {} and cannot write one)",
+                        t.name,
+                        c.name,
+                        c.ty.neutral_name(),
+                        c.ty.neutral_name()
+                    ),
+                    "read-only column",
+                )
+                .help(format!(
+                    "give it a default (`#[default(\"\")]` is the empty document) or write `Nullable<{}>`, and fill it in SQL: `UPDATE ... SET {} = to_tsvector('english', ...)`, or a trigger in a `raw_sql!` block scoped to postgres",
+                    c.ty.neutral_name(),
+                    c.sql_name()
+                )),
+            );
         }
     }
 

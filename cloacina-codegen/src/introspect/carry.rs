@@ -212,7 +212,8 @@ fn postgres_tables(schema: &mut Schema, notes: &mut Vec<Note>) -> Vec<Carried> {
         if typed.is_empty() {
             continue;
         }
-        if candidates.contains(&t.name) && !kept.contains(&t.name) {
+        let scoped = candidates.contains(&t.name) && !kept.contains(&t.name);
+        if scoped {
             t.scope = BackendScope::Only(Backend::Postgres);
             notes.push(Note::new(
                 &t.name,
@@ -221,11 +222,35 @@ fn postgres_tables(schema: &mut Schema, notes: &mut Vec<Note>) -> Vec<Carried> {
                     typed.join(", ")
                 ),
             ));
-            continue;
         }
+        // In a table scoped to PostgreSQL, only a read-only column (a NOT
+        // NULL `Tsvector` without a default, which the insert model would
+        // leave out) is carried; elsewhere every PostgreSQL-only column.
+        let carry_it = |c: &Column| match c.ty {
+            ColumnType::Postgres(p) if scoped => {
+                !p.writable() && !c.nullable && c.default.is_none()
+            }
+            ColumnType::Postgres(_) => true,
+            _ => false,
+        };
         for c in &t.columns {
             let ColumnType::Postgres(p) = c.ty else {
                 continue;
+            };
+            if !carry_it(c) {
+                continue;
+            }
+            let why = if scoped {
+                format!(
+                    "a NOT NULL {} without a default: the generated insert model leaves it out (Diesel reads a tsvector and cannot write one), so the schema language needs it nullable or with a default",
+                    p.neutral_name()
+                )
+            } else {
+                format!(
+                    "type {} is PostgreSQL-only and `{}` stays on both backends; scope the table to postgres to get a first-class column",
+                    p.neutral_name(),
+                    t.name
+                )
             };
             let default = match &c.default {
                 Some(DefaultValue::Text(s)) => format!(
@@ -251,26 +276,19 @@ fn postgres_tables(schema: &mut Schema, notes: &mut Vec<Note>) -> Vec<Carried> {
                     quote(&t.name),
                     quote(c.sql_name())
                 ),
-                why: format!(
-                    "type {} is PostgreSQL-only and `{}` stays on both backends; scope the table to postgres to get a first-class column",
-                    p.neutral_name(),
-                    t.name
-                ),
+                why,
                 replaces: Some(Replaced::Column(t.name.clone(), c.name.clone())),
             });
         }
-        carried.extend(indexes_on_carried(t));
+        carried.extend(indexes_on_carried(t, &carry_it));
     }
     carried
 }
 
 /// The indexes and unique constraints of `t` that name a column carried by
 /// [`postgres_tables`], carried with it (as PostgreSQL created them).
-fn indexes_on_carried(t: &Table) -> Vec<Carried> {
-    let is_carried = |name: &str| {
-        t.column(name)
-            .is_some_and(|c| matches!(c.ty, ColumnType::Postgres(_)))
-    };
+fn indexes_on_carried(t: &Table, carry_it: &dyn Fn(&Column) -> bool) -> Vec<Carried> {
+    let is_carried = |name: &str| t.column(name).is_some_and(carry_it);
     let why = "it names a column carried as raw SQL";
     let mut out = Vec::new();
     for ix in &t.indexes {

@@ -841,6 +841,8 @@ pub fn pg_zero(ty: PgType) -> &'static str {
         PgType::Citext => "",
         PgType::Inet => "0.0.0.0",
         PgType::Cidr => "0.0.0.0/0",
+        // The empty document.
+        PgType::Tsvector => "",
     }
 }
 
