@@ -1103,7 +1103,7 @@ pub(super) fn read_only_doc(t: &Table) -> Option<String> {
         .collect();
     (!names.is_empty()).then(|| {
         format!(
-            " Not here: {} (Diesel reads a tsvector but cannot write one); an insert leaves it to its default (or NULL), and SQL fills it (`to_tsvector`).",
+            " Not here: {} (Diesel reads a tsvector but cannot write one); an insert leaves each to its default (or NULL), and SQL fills it (`to_tsvector`).",
             names.join(", ")
         )
     })
