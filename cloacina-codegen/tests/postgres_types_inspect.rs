@@ -316,3 +316,85 @@ fn a_migration_adds_the_citext_extension_and_a_citext_column() {
     )
     .expect("down removes the extension, keeps the table");
 }
+
+/// `tsvector` and `numrange` are first class in a table keyed by a range
+/// (scoped to PostgreSQL): a defaulted and a nullable tsvector as columns,
+/// a NOT NULL one without a default carried as raw SQL (the insert model
+/// leaves a tsvector out, so the schema language needs it nullable or with
+/// a default), the GIN index on it carried as raw SQL (the language's
+/// indexes are B-tree). In a table that stays on both backends a tsvector
+/// is carried. Render, apply, inspect again: the same schema.
+#[test]
+fn inspect_reads_tsvector_and_numrange_and_carries_a_gin_index() {
+    const APP: &str = "
+CREATE TABLE documents (
+    band NUMRANGE PRIMARY KEY,
+    title TEXT NOT NULL,
+    search TSVECTOR NOT NULL DEFAULT '',
+    extra TSVECTOR,
+    bare TSVECTOR NOT NULL,
+    share NUMRANGE NOT NULL DEFAULT '[0,1.50)',
+    tolerance NUMRANGE
+);
+CREATE INDEX documents_search_gin ON documents USING GIN (search);
+CREATE INDEX documents_title_idx ON documents (title);
+CREATE TABLE notes (id BIGINT PRIMARY KEY, body TEXT, words TSVECTOR);
+";
+    let dir = TempDir::new("inspect-tsvector");
+    let url = live_support::postgres_url();
+    let (g1, mut db1) = ScratchPostgres::new(&url).expect("postgres");
+    db1.execute(APP, true).expect("ddl");
+    drop(db1);
+    let (written, schema) = inspect_ok(&with_database(&url, &g1.name), &dir.path().join("a.rs"));
+    let d = schema.table("documents").expect("documents");
+    assert_eq!(d.scope, BackendScope::Only(Backend::Postgres), "{written}");
+    let pg = |t: PgType| ColumnType::Postgres(t);
+    assert_eq!(ty(d, "band"), (pg(PgType::Range(PgRange::Numeric)), false));
+    assert_eq!(ty(d, "search"), (pg(PgType::Tsvector), false));
+    assert_eq!(ty(d, "extra"), (pg(PgType::Tsvector), true));
+    assert_eq!(ty(d, "share"), (pg(PgType::Range(PgRange::Numeric)), false));
+    assert_eq!(
+        ty(d, "tolerance"),
+        (pg(PgType::Range(PgRange::Numeric)), true)
+    );
+    let default = |c: &str| d.column(c).and_then(|c| c.default.clone());
+    assert_eq!(default("search"), Some(DefaultValue::Text(String::new())));
+    assert_eq!(
+        default("share"),
+        Some(DefaultValue::Text("[0,1.50)".into())),
+        "{written}"
+    );
+    assert!(written.contains("search -> Tsvector"), "{written}");
+    assert!(written.contains("band -> Range<Numeric>"), "{written}");
+    // The NOT NULL tsvector without a default and the GIN index: raw SQL.
+    assert!(d.column("bare").is_none(), "{written}");
+    assert_eq!(d.indexes.len(), 1, "{written}");
+    let raw: String = schema
+        .raw_blocks
+        .iter()
+        .filter_map(|b| b.part(Backend::Postgres))
+        .map(|p| p.up.clone())
+        .collect();
+    for sql in [
+        "ADD COLUMN \"bare\" TSVECTOR NOT NULL",
+        "USING gin (search)",
+        "ADD COLUMN \"words\" TSVECTOR",
+    ] {
+        assert!(raw.contains(sql), "{sql}:\n{written}");
+    }
+    assert!(
+        written.contains("the generated insert model leaves it out"),
+        "{written}"
+    );
+    let notes = schema.table("notes").expect("notes");
+    assert_eq!(notes.scope, BackendScope::Both);
+    assert!(notes.column("words").is_none(), "{written}");
+
+    let (g2, mut db2) = ScratchPostgres::new(&url).expect("postgres");
+    let ddl = render_schema(&schema, Backend::Postgres);
+    db2.execute(&ddl, true)
+        .unwrap_or_else(|e| panic!("apply: {e}\n{ddl}"));
+    drop(db2);
+    let (_, schema2) = inspect_ok(&with_database(&url, &g2.name), &dir.path().join("b.rs"));
+    assert_eq!(schema, schema2);
+}

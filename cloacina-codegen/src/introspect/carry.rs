@@ -201,28 +201,14 @@ fn postgres_tables(schema: &mut Schema, notes: &mut Vec<Note>) -> Vec<Carried> {
         if !t.scope.includes(Backend::Sqlite) {
             continue;
         }
-        let typed: Vec<String> = t
+        if !t
             .columns
             .iter()
-            .filter_map(|c| match c.ty {
-                ColumnType::Postgres(p) => Some(format!("{} ({})", c.name, p.neutral_name())),
-                _ => None,
-            })
-            .collect();
-        if typed.is_empty() {
+            .any(|c| matches!(c.ty, ColumnType::Postgres(_)))
+        {
             continue;
         }
         let scoped = candidates.contains(&t.name) && !kept.contains(&t.name);
-        if scoped {
-            t.scope = BackendScope::Only(Backend::Postgres);
-            notes.push(Note::new(
-                &t.name,
-                format!(
-                    "table scoped to postgres (`#[backend(postgres)]`): its primary key has a PostgreSQL-only type, so SQLite cannot have the table; its columns {} are first class there",
-                    typed.join(", ")
-                ),
-            ));
-        }
         // In a table scoped to PostgreSQL, only a read-only column (a NOT
         // NULL `Tsvector` without a default, which the insert model would
         // leave out) is carried; elsewhere every PostgreSQL-only column.
@@ -233,6 +219,25 @@ fn postgres_tables(schema: &mut Schema, notes: &mut Vec<Note>) -> Vec<Carried> {
             ColumnType::Postgres(_) => true,
             _ => false,
         };
+        if scoped {
+            let typed: Vec<String> = t
+                .columns
+                .iter()
+                .filter(|c| !carry_it(c))
+                .filter_map(|c| match c.ty {
+                    ColumnType::Postgres(p) => Some(format!("{} ({})", c.name, p.neutral_name())),
+                    _ => None,
+                })
+                .collect();
+            t.scope = BackendScope::Only(Backend::Postgres);
+            notes.push(Note::new(
+                &t.name,
+                format!(
+                    "table scoped to postgres (`#[backend(postgres)]`): its primary key has a PostgreSQL-only type, so SQLite cannot have the table; its columns {} are first class there",
+                    typed.join(", ")
+                ),
+            ));
+        }
         for c in &t.columns {
             let ColumnType::Postgres(p) = c.ty else {
                 continue;
