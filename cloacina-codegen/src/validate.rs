@@ -369,6 +369,15 @@ impl Validator {
                     .help("use Uuid, Text, an integer type or Timestamp for key columns"),
                     )
                 }
+                Some(c) if !c.written_on_insert() => self.push(
+                    Diagnostic::new(
+                        DiagCode::PrimaryKey,
+                        c.ty_span,
+                        format!("primary key column `{k}` of `{}` is a {}, which the models read but cannot write or use as an id", t.name, c.ty.neutral_name()),
+                        "unsuitable key type",
+                    )
+                    .help("key the table by another column (an integer, Uuid or Text) and keep the tsvector as a plain column"),
+                ),
                 Some(_) => {}
             }
         }
