@@ -799,7 +799,7 @@ struct Assembly {
     tables: Vec<Table>,
     raw_blocks: Vec<RawBlock>,
     /// PostgreSQL extensions the imported types need (`citext`).
-    extensions: Vec<String>,
+    extensions: Vec<Extension>,
     disagreements: Vec<Disagreement>,
     raw_columns: Vec<(String, String)>,
 }
@@ -1012,9 +1012,11 @@ fn one_table(
             }
             _ => None,
         };
-        if first_class_pg == Some(PgType::Citext) && !out.extensions.iter().any(|e| e == "citext") {
+        if first_class_pg == Some(PgType::Citext)
+            && !out.extensions.iter().any(|e| e.name == "citext")
+        {
             // A first-class `Citext` needs its extension declared.
-            out.extensions.push("citext".into());
+            out.extensions.push(Extension::named("citext"));
         }
         let carry = match (first_class_pg, &c.read) {
             (Some(p), _) => Carry::Postgres(p),
@@ -1486,10 +1488,16 @@ pub fn merge_with_database(imported: &Imported, database: &Schema, backend: Back
             tables: merged,
             raw_blocks,
             extensions: {
+                // The database's extensions by name, in its schema; the
+                // installed version is not pinned (as `inspect` writes it).
                 let mut e = imported.schema.extensions.clone();
                 for x in &database.extensions {
-                    if !e.contains(x) {
-                        e.push(x.clone());
+                    match e.iter_mut().find(|i| i.name == x.name) {
+                        Some(i) => i.schema.clone_from(&x.schema),
+                        None => e.push(Extension {
+                            version: None,
+                            ..x.clone()
+                        }),
                     }
                 }
                 e

@@ -442,6 +442,11 @@
 //! }
 //! "#)?;
 //! assert_eq!(schema.extensions, ["citext"]);
+//! // An extension may name its schema and version (`CREATE EXTENSION ...
+//! // WITH SCHEMA ... VERSION ...`; a change of either is an `ALTER EXTENSION`).
+//! let pinned = cloacina_codegen::parse_str("doc.rs", r#"#![postgres_extensions(pg_trgm(schema = "extensions", version = "1.6"))]"#)?;
+//! assert_eq!(pinned.extensions[0].schema.as_deref(), Some("extensions"));
+//! assert_eq!(pinned.extensions[0].version.as_deref(), Some("1.6"));
 //! // A NOT NULL `Tsvector` without a default: the insert model leaves it
 //! // out, so no insert could give it a value.
 //! assert!(cloacina_codegen::parse_str("doc.rs", "table! { #[backend(postgres)] t (id) { id -> BigInt, s -> Tsvector, } }").is_err());

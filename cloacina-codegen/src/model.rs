@@ -54,7 +54,64 @@ pub struct Schema {
     /// The PostgreSQL extensions the file declares
     /// (`#![postgres_extensions(citext, pg_trgm)]`), in file order: created
     /// before any table on PostgreSQL, nothing on SQLite.
-    pub extensions: Vec<String>,
+    pub extensions: Vec<Extension>,
+}
+
+/// A declared PostgreSQL extension: `citext`, or
+/// `postgis(schema = "extensions", version = "3.4.2")` for
+/// `CREATE EXTENSION ... WITH SCHEMA ... VERSION ...`.
+///
+/// It compares equal to its bare name (`"citext"`) when it sets neither
+/// option.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Extension {
+    /// The name (a lowercase SQL identifier, see [`is_extension_name`]).
+    pub name: String,
+    /// `WITH SCHEMA`: the schema its objects go into; `None` is the schema
+    /// `CREATE EXTENSION` picks (the current one) and matches any.
+    pub schema: Option<String>,
+    /// `VERSION`: `None` is the extension's default version and matches any.
+    pub version: Option<String>,
+}
+
+impl Extension {
+    /// The extension `name` with neither option.
+    pub fn named(name: impl Into<String>) -> Extension {
+        Extension {
+            name: name.into(),
+            schema: None,
+            version: None,
+        }
+    }
+
+    /// How the schema language writes it: `citext`, or
+    /// `postgis(schema = "extensions", version = "3.4.2")`.
+    pub fn neutral_spelling(&self) -> String {
+        let mut options = Vec::new();
+        if let Some(s) = &self.schema {
+            options.push(format!("schema = {s:?}"));
+        }
+        if let Some(v) = &self.version {
+            options.push(format!("version = {v:?}"));
+        }
+        if options.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{}({})", self.name, options.join(", "))
+        }
+    }
+}
+
+impl PartialEq<str> for Extension {
+    fn eq(&self, name: &str) -> bool {
+        self.name == name && self.schema.is_none() && self.version.is_none()
+    }
+}
+
+impl PartialEq<&str> for Extension {
+    fn eq(&self, name: &&str) -> bool {
+        self == *name
+    }
 }
 
 impl Schema {

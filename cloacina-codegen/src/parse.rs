@@ -360,21 +360,89 @@ impl<'s> Cx<'s> {
     }
 
     /// `#![postgres_extensions(citext, pg_trgm)]`: each name a lowercase SQL
-    /// identifier (what `CREATE EXTENSION` takes unquoted), declared once.
+    /// identifier (what `CREATE EXTENSION` takes unquoted), declared once,
+    /// optionally with its schema and version:
+    /// `postgis(schema = "extensions", version = "3.4.2")`.
     fn postgres_extensions(&mut self, attr: &Attribute, schema: &mut Schema) {
-        let names = match attr.parse_args_with(|input: ParseStream| {
-            let list: syn::punctuated::Punctuated<Ident, Token![,]> =
-                input.parse_terminated(Ident::parse_any, Token![,])?;
-            if list.is_empty() {
+        type Options = Vec<(Ident, syn::LitStr)>;
+        let items = match attr.parse_args_with(|input: ParseStream| {
+            let mut items: Vec<(Ident, Options)> = Vec::new();
+            while !input.is_empty() {
+                let name = Ident::parse_any(input)?;
+                let mut options = Vec::new();
+                if input.peek(syn::token::Paren) {
+                    let inner;
+                    syn::parenthesized!(inner in input);
+                    while !inner.is_empty() {
+                        let key = Ident::parse_any(&inner)?;
+                        inner.parse::<Token![=]>()?;
+                        let value: syn::LitStr = inner.parse()?;
+                        options.push((key, value));
+                        if inner.is_empty() {
+                            break;
+                        }
+                        inner.parse::<Token![,]>()?;
+                    }
+                }
+                items.push((name, options));
+                if input.is_empty() {
+                    break;
+                }
+                input.parse::<Token![,]>()?;
+            }
+            if items.is_empty() {
                 return Err(input.error("expected at least one extension name"));
             }
-            Ok(list.into_iter().collect::<Vec<_>>())
+            Ok(items)
         }) {
-            Ok(names) => names,
+            Ok(items) => items,
             Err(e) => return self.attr_err(e, "postgres_extensions", "file"),
         };
-        for ident in names {
+        for (ident, options) in items {
             let name = unraw(&ident);
+            let mut extension = Extension::named(name.clone());
+            for (key, value) in options {
+                let text = value.value();
+                let slot = match unraw(&key).as_str() {
+                    "schema" => &mut extension.schema,
+                    "version" => &mut extension.version,
+                    other => {
+                        self.err(
+                            DiagCode::BadAttribute,
+                            key.span(),
+                            format!("`{other}` is not an option of a declared extension"),
+                            "unknown option",
+                            Some(format!("write `{name}(schema = \"extensions\", version = \"1.0\")`: the options are `schema` (CREATE EXTENSION ... WITH SCHEMA) and `version` (... VERSION)")),
+                        );
+                        continue;
+                    }
+                };
+                if text.is_empty() || text.len() > 63 || text.contains('\0') {
+                    self.err(
+                        DiagCode::BadAttribute,
+                        value.span(),
+                        format!(
+                            "extension `{name}`: {} {text:?} is not a PostgreSQL name",
+                            unraw(&key)
+                        ),
+                        "empty, over 63 bytes or holding NUL",
+                        Some(
+                            "write the schema or version as PostgreSQL spells it, 1 to 63 bytes"
+                                .into(),
+                        ),
+                    );
+                } else if slot.is_some() {
+                    self.err(
+                        DiagCode::DuplicateAttribute,
+                        key.span(),
+                        format!("extension `{name}` sets `{}` twice", unraw(&key)),
+                        "second one here",
+                        Some("set each option once".into()),
+                    );
+                } else {
+                    *slot = Some(text);
+                }
+            }
             if !is_extension_name(&name) {
                 self.err(
                     DiagCode::BadAttribute,
@@ -383,7 +451,7 @@ impl<'s> Cx<'s> {
                     "not a lowercase SQL identifier",
                     Some("write the extension's name as PostgreSQL lists it in `pg_available_extensions`, a lowercase identifier such as `citext` or `pg_trgm`; an extension whose name needs quoting (`uuid-ossp`) belongs in a `raw_sql!` block".into()),
                 );
-            } else if schema.extensions.contains(&name) {
+            } else if schema.extensions.iter().any(|e| e.name == name) {
                 self.err(
                     DiagCode::DuplicateAttribute,
                     ident.span(),
@@ -392,7 +460,7 @@ impl<'s> Cx<'s> {
                     Some("declare each extension once".into()),
                 );
             } else {
-                schema.extensions.push(name);
+                schema.extensions.push(extension);
             }
         }
     }

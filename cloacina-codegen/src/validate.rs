@@ -423,8 +423,8 @@ impl Validator {
 
     /// A `Citext` column needs the `citext` extension declared in the file
     /// (it must exist before the table).
-    fn citext_extension(&mut self, t: &Table, extensions: &[String]) {
-        if extensions.iter().any(|e| e == "citext") {
+    fn citext_extension(&mut self, t: &Table, extensions: &[Extension]) {
+        if extensions.iter().any(|e| e.name == "citext") {
             return;
         }
         for c in &t.columns {

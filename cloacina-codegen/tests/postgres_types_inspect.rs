@@ -398,3 +398,99 @@ CREATE TABLE notes (id BIGINT PRIMARY KEY, body TEXT, words TSVECTOR);
     let (_, schema2) = inspect_ok(&with_database(&url, &g2.name), &dir.path().join("b.rs"));
     assert_eq!(schema, schema2);
 }
+
+/// An extension installed into another schema at a chosen version: inspect
+/// writes `pg_trgm(schema = "extensions")` (the version noted, not pinned);
+/// rendering, applying and inspecting again gives the same schema; a
+/// generated `ALTER EXTENSION` migration moves it to the current schema at
+/// another version, and its `down.sql` moves it back.
+#[test]
+fn inspect_reads_an_extension_schema_and_a_migration_alters_it() {
+    use cloacina_codegen::internals::diff::changes;
+    use cloacina_codegen::internals::plan::render;
+    use cloacina_codegen::model::Extension;
+    let dir = TempDir::new("inspect-ext-schema");
+    let url = live_support::postgres_url();
+    let (g1, mut db1) = ScratchPostgres::new(&url).expect("postgres");
+    db1.execute(
+        "CREATE SCHEMA extensions;
+         CREATE EXTENSION pg_trgm WITH SCHEMA extensions VERSION '1.5';
+         CREATE TABLE t (id BIGINT PRIMARY KEY);",
+        true,
+    )
+    .expect("ddl");
+    drop(db1);
+    let (written, schema) = inspect_ok(&with_database(&url, &g1.name), &dir.path().join("a.rs"));
+    let trgm = Extension {
+        name: "pg_trgm".into(),
+        schema: Some("extensions".into()),
+        version: None,
+    };
+    assert_eq!(schema.extensions, [trgm], "{written}");
+    assert!(
+        written.contains("#![postgres_extensions(pg_trgm(schema = \"extensions\"))]\n"),
+        "{written}"
+    );
+    assert!(
+        written.contains("version 1.5 installed; not pinned"),
+        "{written}"
+    );
+
+    let (g2, mut db2) = ScratchPostgres::new(&url).expect("postgres");
+    let ddl = render_schema(&schema, Backend::Postgres);
+    db2.execute(&ddl, true)
+        .unwrap_or_else(|e| panic!("apply: {e}\n{ddl}"));
+    let (_, again) = inspect_ok(&with_database(&url, &g2.name), &dir.path().join("b.rs"));
+    assert_eq!(again, schema);
+
+    // To the current schema (pinned at the default version), and back.
+    let state = |db: &mut cloacina_codegen::internals::introspect::Database, want: &str| {
+        db.execute(
+            &format!(
+                "DO $$ BEGIN
+                   IF (SELECT n.nspname || ' ' || e.extversion FROM pg_extension e
+                       JOIN pg_namespace n ON n.oid = e.extnamespace
+                       WHERE e.extname = 'pg_trgm') <> '{want}' THEN
+                     RAISE EXCEPTION 'pg_trgm is not {want}';
+                   END IF;
+                 END $$;"
+            ),
+            true,
+        )
+    };
+    let at = |schema: Option<&str>, version: Option<&str>| {
+        let mut s = again.clone();
+        s.extensions = vec![Extension {
+            name: "pg_trgm".into(),
+            schema: schema.map(Into::into),
+            version: version.map(Into::into),
+        }];
+        s
+    };
+    let from = at(Some("extensions"), None);
+    let to = at(None, Some("1.6"));
+    let ops = changes(&from, &to).expect("diff").operations;
+    let sql = render(&from, &ops, Backend::Postgres);
+    state(&mut db2, "extensions 1.6").expect("as rendered (default version)");
+    db2.execute(&sql.up, true)
+        .unwrap_or_else(|e| panic!("up: {e}\n{}", sql.up));
+    state(&mut db2, "public 1.6").unwrap_or_else(|e| panic!("{e}\n{}", sql.up));
+    db2.execute(&sql.down, true)
+        .unwrap_or_else(|e| panic!("down: {e}\n{}", sql.down));
+    state(&mut db2, "extensions 1.6").unwrap_or_else(|e| panic!("{e}\n{}", sql.down));
+
+    // A pinned version upgraded: UPDATE TO. (Its down.sql asks for the
+    // old version back, which PostgreSQL refuses loudly when the extension
+    // has no downgrade path.)
+    let (_g3, mut db3) = ScratchPostgres::new(&url).expect("postgres");
+    let old = at(None, Some("1.5"));
+    db3.execute(&render_schema(&old, Backend::Postgres), true)
+        .expect("pinned 1.5");
+    state(&mut db3, "public 1.5").expect("created at 1.5");
+    let ops = changes(&old, &to).expect("diff").operations;
+    let sql = render(&old, &ops, Backend::Postgres);
+    db3.execute(&sql.up, true)
+        .unwrap_or_else(|e| panic!("up: {e}\n{}", sql.up));
+    state(&mut db3, "public 1.6").unwrap_or_else(|e| panic!("{e}\n{}", sql.up));
+    assert!(sql.down.contains("UPDATE TO '1.5';"), "{}", sql.down);
+}

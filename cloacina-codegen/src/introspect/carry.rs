@@ -98,6 +98,7 @@ pub fn for_inspect(intro: &Introspection) -> Inspected {
         }
     }
     booleans(&mut schema, &mut notes);
+    unpinned_versions(&mut schema, &mut notes);
     for c in postgres_tables(&mut schema, &mut notes) {
         if let Some(r) = &c.replaces {
             take_out(&mut schema, r);
@@ -154,6 +155,27 @@ pub fn for_inspect(intro: &Introspection) -> Inspected {
         schema,
         notes,
         problems,
+    }
+}
+
+/// The file `inspect` writes does not pin an extension's installed version
+/// (it would then fail against a server with another one); a note names it
+/// and how to pin it. The schema it lives in is kept.
+fn unpinned_versions(schema: &mut Schema, notes: &mut Vec<Note>) {
+    for e in &mut schema.extensions {
+        if let Some(v) = e.version.take() {
+            let pinned = Extension {
+                version: Some(v.clone()),
+                ..e.clone()
+            };
+            notes.push(Note::new(
+                &e.name,
+                format!(
+                    "extension version {v} installed; not pinned in the file (write `{}` in #![postgres_extensions(...)] to pin it)",
+                    pinned.neutral_spelling()
+                ),
+            ));
+        }
     }
 }
 

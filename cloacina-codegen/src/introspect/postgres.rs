@@ -205,8 +205,17 @@ struct Catalog {
     cons: Vec<ConRow>,
     idxs: Vec<IdxRow>,
     objects: Vec<DbObject>,
-    extensions: Vec<String>,
+    extensions: Vec<ExtRow>,
     enums: Vec<EnumRow>,
+}
+
+/// An installed extension: its schema (`None` when it is the inspected
+/// one) and version.
+#[derive(serde::Deserialize)]
+struct ExtRow {
+    name: String,
+    schema: Option<String>,
+    version: Option<String>,
 }
 
 impl Catalog {
@@ -311,16 +320,16 @@ impl Catalog {
         })
         .collect();
 
-        let extensions: Vec<String> = query::<ObjRow>(
+        let extensions: Vec<ExtRow> = query(
             conn,
             target,
             "extensions",
-            "SELECT 'extension' AS kind, extname::text AS name, NULL AS table, NULL AS definition \
-             FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 2",
-        )?
-        .into_iter()
-        .map(|o| o.name)
-        .collect();
+            "SELECT e.extname::text AS name, \
+             CASE WHEN n.nspname = current_schema() THEN NULL ELSE n.nspname::text END AS schema, \
+             e.extversion::text AS version \
+             FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace \
+             WHERE e.extname <> 'plpgsql' ORDER BY 1",
+        )?;
         let enums: Vec<EnumRow> = query(
             conn,
             target,
@@ -358,8 +367,9 @@ struct Reader {
     /// Columns carried as raw SQL (table, column).
     raw_columns: Vec<(String, String)>,
     objects: Vec<DbObject>,
-    /// Installed extensions the model holds (`#![postgres_extensions]`).
-    extensions: Vec<String>,
+    /// Installed extensions the model holds (`#![postgres_extensions]`),
+    /// with their schema (when not the inspected one) and version.
+    extensions: Vec<crate::model::Extension>,
 }
 
 impl Reader {
@@ -367,10 +377,15 @@ impl Reader {
     /// model when the name is a lowercase identifier, the only spelling
     /// `#![postgres_extensions(...)]` takes; carried as raw SQL otherwise
     /// (`uuid-ossp`).
-    fn read_extensions(&mut self, extensions: Vec<String>) {
-        for e in extensions {
+    fn read_extensions(&mut self, extensions: Vec<ExtRow>) {
+        for row in extensions {
+            let e = row.name;
             if crate::model::is_extension_name(&e) {
-                self.extensions.push(e);
+                self.extensions.push(crate::model::Extension {
+                    name: e,
+                    schema: row.schema,
+                    version: row.version,
+                });
                 continue;
             }
             self.carried.push(carry(
