@@ -1512,6 +1512,8 @@ fn suggest_type(name: &str) -> Option<&'static str> {
         "bytea" | "blob" | "bytes" | "binary" => "Binary",
         "jsonb" | "json" => "Json",
         "uuid" => "Uuid",
+        // diesel_full_text_search spells it `TsVector` too.
+        "tsvector" => "Tsvector",
         _ => {
             return ColumnType::NAMES
                 .into_iter()
@@ -2496,6 +2498,22 @@ fn closing(open: u8) -> char {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// diesel_full_text_search's `TsVector` spelling points at `Tsvector`.
+    #[test]
+    fn tsvector_spellings_are_suggested() {
+        assert_eq!(suggest_type("TsVector"), Some("Tsvector"));
+        let (_, diags) = parse(
+            "table! { #[backend(postgres)] t (id) { id -> BigInt, s -> Nullable<TsVector>, } }",
+        );
+        assert!(
+            diags.iter().any(|d| d
+                .help
+                .as_deref()
+                .is_some_and(|h| h.contains("did you mean `Tsvector`?"))),
+            "{diags:?}"
+        );
+    }
 
     /// The one-pass reading and the general path (`syn::File`, a buffer
     /// per macro body) give the same model, allowances and diagnostics,
