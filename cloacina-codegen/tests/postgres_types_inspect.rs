@@ -323,7 +323,9 @@ fn a_migration_adds_the_citext_extension_and_a_citext_column() {
 /// leaves a tsvector out, so the schema language needs it nullable or with
 /// a default), the GIN index on it carried as raw SQL (the language's
 /// indexes are B-tree). In a table that stays on both backends a tsvector
-/// is carried. Render, apply, inspect again: the same schema.
+/// is carried; a stored generated tsvector is carried whole, expression and
+/// all. Render, apply, inspect again: the same schema, and the generated
+/// column still computes.
 #[test]
 fn inspect_reads_tsvector_and_numrange_and_carries_a_gin_index() {
     const APP: &str = "
@@ -339,6 +341,14 @@ CREATE TABLE documents (
 CREATE INDEX documents_search_gin ON documents USING GIN (search);
 CREATE INDEX documents_title_idx ON documents (title);
 CREATE TABLE notes (id BIGINT PRIMARY KEY, body TEXT, words TSVECTOR);
+-- The usual way to keep a tsvector: a stored generated column, carried
+-- whole (the schema language has no generated columns).
+CREATE TABLE posts (
+    id BIGINT PRIMARY KEY,
+    body TEXT NOT NULL,
+    search TSVECTOR GENERATED ALWAYS AS (to_tsvector('english', body)) STORED
+);
+CREATE INDEX posts_search_gin ON posts USING GIN (search);
 ";
     let dir = TempDir::new("inspect-tsvector");
     let url = live_support::postgres_url();
@@ -389,14 +399,33 @@ CREATE TABLE notes (id BIGINT PRIMARY KEY, body TEXT, words TSVECTOR);
     let notes = schema.table("notes").expect("notes");
     assert_eq!(notes.scope, BackendScope::Both);
     assert!(notes.column("words").is_none(), "{written}");
+    let posts = schema.table("posts").expect("posts");
+    assert!(posts.column("search").is_none(), "{written}");
+    assert!(
+        raw.contains(
+            "ADD COLUMN \"search\" tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, body)) STORED"
+        ),
+        "{written}"
+    );
+    assert!(raw.contains("posts_search_gin"), "{written}");
 
     let (g2, mut db2) = ScratchPostgres::new(&url).expect("postgres");
     let ddl = render_schema(&schema, Backend::Postgres);
     db2.execute(&ddl, true)
         .unwrap_or_else(|e| panic!("apply: {e}\n{ddl}"));
-    drop(db2);
     let (_, schema2) = inspect_ok(&with_database(&url, &g2.name), &dir.path().join("b.rs"));
     assert_eq!(schema, schema2);
+    // The generated column still computes its value.
+    db2.execute(
+        "INSERT INTO posts (id, body) VALUES (1, 'fat cats');
+         DO $$ BEGIN
+           IF NOT EXISTS (SELECT 1 FROM posts WHERE search @@ to_tsquery('english', 'cat')) THEN
+             RAISE EXCEPTION 'the generated tsvector was not computed';
+           END IF;
+         END $$;",
+        true,
+    )
+    .expect("generated column computes");
 }
 
 /// An extension installed into another schema at a chosen version: inspect

@@ -3,7 +3,8 @@
 //! catalog's own definition), and a last check that the result validates.
 //!
 //! An object is carried when the backend can recreate it from SQL the
-//! catalog prints (a column of a type without a neutral type, an enum type,
+//! catalog prints (a column of a type without a neutral type, a stored
+//! generated column, an enum type,
 //! a deferrable or `NOT VALID` constraint, an expression, partial-with-method
 //! or GIN/GiST index, a view or materialized view, a function, a trigger,
 //! an extension). What cannot be carried is a problem: `inspect` then exits

@@ -516,6 +516,29 @@ impl Reader {
                 continue;
             };
             let object = format!("{}.{}", c.table, c.name);
+            // A stored generated column (a tsvector kept from the text,
+            // typically): carried whole, its expression with it, since the
+            // schema language has no generated columns (read as a plain
+            // column, it would lose the expression).
+            if let ("s", Some(expr)) = (c.generated.as_str(), c.default.as_deref()) {
+                self.carried.push(carry(
+                    3,
+                    "column",
+                    object.clone(),
+                    format!(
+                        "ALTER TABLE {} ADD COLUMN {} {} GENERATED ALWAYS AS ({expr}) STORED{};\n",
+                        q(&c.table),
+                        q(&c.name),
+                        c.formatted,
+                        if c.notnull { " NOT NULL" } else { "" }
+                    ),
+                    format!("ALTER TABLE {} DROP COLUMN {};\n", q(&c.table), q(&c.name)),
+                    "a generated column; the schema language has none",
+                    None,
+                ));
+                self.raw_columns.push((c.table.clone(), c.name.clone()));
+                continue;
+            }
             let ty = match column_type(&c, &object, &mut self.notes) {
                 Ok(ty) => ty,
                 Err(why) => {
@@ -543,9 +566,6 @@ impl Reader {
                     continue;
                 }
             };
-            if c.generated == "s" {
-                self.notes.push(Note::new(&object, "a generated column; read as a plain column (the schema language has no generated columns)"));
-            }
             let mut auto_increment = c.identity == "a" || c.identity == "d";
             if c.identity == "a" {
                 self.notes.push(Note::new(&object, "GENERATED ALWAYS AS IDENTITY read as auto_increment (the schema language writes BY DEFAULT)"));
