@@ -577,6 +577,7 @@ mod rows;
 #[cfg(feature = "live")]
 mod seed;
 mod synthetic;
+mod tsvector;
 mod validate;
 
 /// The pipeline's inner steps (diff, plan, render, compare, introspection,

@@ -558,6 +558,18 @@ impl Validator {
                     .err()
                     .map(|err| (format!("`{text}`: {}", err.message), err.help))
             }
+            // Compared with what PostgreSQL prints back: written so.
+            (DefaultValue::Text(s), ColumnType::Postgres(PgType::Tsvector)) => match crate::tsvector::canonical(s) {
+                Some(c) if c == *s => None,
+                Some(c) => Some((
+                    format!("a Tsvector default is compared with what PostgreSQL prints back, `{c}`"),
+                    format!("write `#[default({c:?})]` (each lexeme once, quoted, in byte order; positions ascending)"),
+                )),
+                None => Some((
+                    "a Tsvector default must be tsvector text this toolkit reads: lexemes, plain or in single quotes, each with optional positions 1..16383 and a weight A-D".into(),
+                    "write e.g. `#[default(\"'cat':2 'fat':1\")]`, or `#[default(\"\")]` for the empty document; a default with backslashes belongs in `#[default(sql = \"...\")]`".into(),
+                )),
+            },
             // PostgreSQL reads the text as the type when the DDL applies.
             (DefaultValue::Text(_), ColumnType::Postgres(_)) => None,
             (_, ColumnType::Binary) => Some(("Binary columns cannot have a default".into(), "remove the default and set the value on insert".into())),
