@@ -874,35 +874,7 @@ impl CheckReport {
                 out.push_str("equal\n");
                 continue;
             }
-            let mut table = "";
-            for f in &s.findings {
-                let d = &f.difference;
-                if d.table != table {
-                    out.push_str(&format!("table {}\n", d.table));
-                    table = &d.table;
-                }
-                let obj = d
-                    .object
-                    .as_deref()
-                    .map(|o| format!(" {o}"))
-                    .unwrap_or_default();
-                let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(absent)".into());
-                out.push_str(&format!(
-                    "  [{} {}] {:?}{obj}: {}: left {} | right {}\n",
-                    f.class.label(),
-                    severity_label(f.severity),
-                    d.kind,
-                    d.attribute,
-                    show(&d.left),
-                    show(&d.right)
-                ));
-                if let Some(at) = &f.schema_at {
-                    out.push_str(&format!("    schema: {at}\n"));
-                }
-                if let Some(m) = &f.migration {
-                    out.push_str(&format!("    migration: {m}\n"));
-                }
-            }
+            out.push_str(&render_findings(&s.findings));
         }
         for (b, n) in &self.notes {
             out.push_str(&format!("note ({b}): {}: {}\n", n.object, n.message));
@@ -910,6 +882,50 @@ impl CheckReport {
         out.push_str(&self.data.render());
         out
     }
+}
+
+/// The findings of one section under their headings: `table <name>` for
+/// a table's objects, `PostgreSQL extensions` for the declared extensions
+/// (schema-level objects, whose difference has no table); a heading is
+/// written again only when it changes.
+fn render_findings(findings: &[Finding]) -> String {
+    let mut out = String::new();
+    let mut heading: Option<String> = None;
+    for f in findings {
+        let d = &f.difference;
+        let this = match d.kind {
+            crate::compare::ObjectKind::Extension => "PostgreSQL extensions".to_string(),
+            _ if d.table.is_empty() => "schema".to_string(),
+            _ => format!("table {}", d.table),
+        };
+        if heading.as_deref() != Some(this.as_str()) {
+            out.push_str(&this);
+            out.push('\n');
+            heading = Some(this);
+        }
+        let obj = d
+            .object
+            .as_deref()
+            .map(|o| format!(" {o}"))
+            .unwrap_or_default();
+        let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(absent)".into());
+        out.push_str(&format!(
+            "  [{} {}] {:?}{obj}: {}: left {} | right {}\n",
+            f.class.label(),
+            severity_label(f.severity),
+            d.kind,
+            d.attribute,
+            show(&d.left),
+            show(&d.right)
+        ));
+        if let Some(at) = &f.schema_at {
+            out.push_str(&format!("    schema: {at}\n"));
+        }
+        if let Some(m) = &f.migration {
+            out.push_str(&format!("    migration: {m}\n"));
+        }
+    }
+    out
 }
 
 /// `summary: … failing; … structural, … value semantics, … representation
@@ -1380,6 +1396,90 @@ pub fn drift(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The plain report puts a declared extension's finding (no table) under
+    /// its own `PostgreSQL extensions` heading, never under the table before
+    /// it nor under an empty `table ` line, and heads the next table again.
+    #[test]
+    fn extension_findings_have_their_own_heading() {
+        use crate::compare::{Difference, ObjectKind};
+        let finding = |table: &str,
+                       kind,
+                       object: &str,
+                       attribute: &str,
+                       left: Option<&str>,
+                       right: Option<&str>,
+                       at: &str| Finding {
+            difference: Difference {
+                table: table.into(),
+                kind,
+                object: Some(object.into()),
+                attribute: attribute.into(),
+                left: left.map(Into::into),
+                right: right.map(Into::into),
+            },
+            schema_at: Some(at.into()),
+            migration: None,
+            class: DiffKind::Structural,
+            severity: Severity::Error,
+        };
+        let findings = [
+            finding(
+                "users",
+                ObjectKind::Column,
+                "name",
+                "nullable",
+                Some("false"),
+                Some("true"),
+                "schema/app.rs:3:30",
+            ),
+            finding(
+                "",
+                ObjectKind::Extension,
+                "pg_trgm",
+                "exists",
+                Some("yes"),
+                None,
+                "schema/app.rs:1:4",
+            ),
+            finding(
+                "",
+                ObjectKind::Extension,
+                "citext",
+                "exists",
+                None,
+                Some("yes"),
+                "schema/app.rs:1:4",
+            ),
+            finding(
+                "users",
+                ObjectKind::Column,
+                "email",
+                "exists",
+                Some("yes"),
+                None,
+                "schema/app.rs:4:30",
+            ),
+        ];
+        assert_eq!(
+            render_findings(&findings),
+            "table users
+  [structural error] Column name: nullable: left false | right true
+    schema: schema/app.rs:3:30
+PostgreSQL extensions
+  [structural error] Extension pg_trgm: exists: left yes | right (absent)
+    schema: schema/app.rs:1:4
+  [structural error] Extension citext: exists: left (absent) | right yes
+    schema: schema/app.rs:1:4
+table users
+  [structural error] Column email: exists: left yes | right (absent)
+    schema: schema/app.rs:4:30
+"
+        );
+        // First in a section, too: the heading comes before it.
+        assert!(render_findings(&findings[1..2])
+            .starts_with("PostgreSQL extensions\n  [structural error] Extension pg_trgm"));
+    }
 
     #[test]
     fn database_in_url_is_replaced() {

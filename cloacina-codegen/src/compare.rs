@@ -201,29 +201,55 @@ pub fn compare_with(left: &Schema, right: &Schema, opts: &CompareOptions) -> Vec
     out
 }
 
-/// Extensions on one side only (by name; order does not matter).
+/// Extensions on one side only (by name; order does not matter), and the
+/// schema or version of one on both sides that differ: the schema always
+/// (unset is the current schema, where `CREATE EXTENSION` puts it), the
+/// version when both sides say it (a file that does not pin a version
+/// accepts the one installed).
 fn compare_extensions(left: &Schema, right: &Schema) -> Vec<Difference> {
     let mut names: Vec<&str> = left
         .extensions
         .iter()
         .chain(&right.extensions)
-        .map(String::as_str)
+        .map(|e| e.name.as_str())
         .collect();
     names.sort_unstable();
     names.dedup();
-    let has = |s: &Schema, n: &str| s.extensions.iter().any(|e| e == n);
-    names
-        .into_iter()
-        .filter(|n| has(left, n) != has(right, n))
-        .map(|n| Difference {
-            table: String::new(),
-            kind: ObjectKind::Extension,
-            object: Some(n.to_string()),
-            attribute: "exists".into(),
-            left: has(left, n).then(yes),
-            right: has(right, n).then(yes),
-        })
-        .collect()
+    let find = |s: &'_ Schema, n: &str| s.extensions.iter().find(|e| e.name == n).cloned();
+    let mut out = Vec::new();
+    for n in names {
+        let (l, r) = (find(left, n), find(right, n));
+        let (l, r) = match (l, r) {
+            (Some(l), Some(r)) => (l, r),
+            (l, r) => {
+                out.push(Difference {
+                    table: String::new(),
+                    kind: ObjectKind::Extension,
+                    object: Some(n.to_string()),
+                    attribute: "exists".into(),
+                    left: l.is_some().then(yes),
+                    right: r.is_some().then(yes),
+                });
+                continue;
+            }
+        };
+        for (attribute, lv, rv, any) in [
+            ("schema", l.schema, r.schema, false),
+            ("version", l.version, r.version, true),
+        ] {
+            if lv != rv && !(any && (lv.is_none() || rv.is_none())) {
+                out.push(Difference {
+                    table: String::new(),
+                    kind: ObjectKind::Extension,
+                    object: Some(n.to_string()),
+                    attribute: attribute.into(),
+                    left: lv,
+                    right: rv,
+                });
+            }
+        }
+    }
+    out
 }
 
 fn compare_tables(left: &Schema, right: &Schema, opts: &CompareOptions) -> Vec<Difference> {
@@ -676,6 +702,14 @@ fn object_label(d: &Difference) -> String {
 }
 
 fn entry(d: &Difference, kind: DiffKind, explanation: Option<String>) -> Entry {
+    // An extension's schema and version are names, never numbers (`1.10`
+    // is not `1.1`).
+    let typed = |v: &Option<String>| match (d.kind, v) {
+        (ObjectKind::Extension, Some(s)) if d.attribute != "exists" => {
+            serde_json::Value::String(s.clone())
+        }
+        _ => typed(v),
+    };
     Entry {
         kind,
         severity: match kind {

@@ -200,14 +200,22 @@ pub enum Operation {
     },
     /// `CREATE EXTENSION IF NOT EXISTS` (PostgreSQL only), before any table.
     AddExtension {
-        /// The extension's name.
-        name: String,
+        /// The extension, with its schema and version.
+        extension: Extension,
     },
     /// `DROP EXTENSION` (PostgreSQL only), after everything else; guarded
     /// by `#![allow_drop(name)]`.
     DropExtension {
-        /// The extension's name.
-        name: String,
+        /// The extension (its options re-create it in `down.sql`).
+        extension: Extension,
+    },
+    /// `ALTER EXTENSION ... SET SCHEMA` / `UPDATE TO` (PostgreSQL only): a
+    /// declared extension's schema or version changed.
+    AlterExtension {
+        /// As declared before.
+        from: Extension,
+        /// As declared now.
+        to: Extension,
     },
 }
 
@@ -462,7 +470,11 @@ pub fn canonical(schema: &Schema) -> Schema {
     Schema {
         tables,
         raw_blocks,
-        extensions: sorted(&schema.extensions),
+        extensions: {
+            let mut e = schema.extensions.clone();
+            e.sort();
+            e
+        },
     }
 }
 
@@ -943,14 +955,25 @@ impl Found {
 
     /// Extensions declared or no longer declared.
     fn extensions(&mut self, old: &Schema, new: &Schema) {
+        let find =
+            |s: &'_ Schema, name: &str| s.extensions.iter().find(|e| e.name == name).cloned();
         for e in &new.extensions {
-            if !old.extensions.contains(e) {
-                self.ops.push(Operation::AddExtension { name: e.clone() });
+            match find(old, &e.name) {
+                None => self.ops.push(Operation::AddExtension {
+                    extension: e.clone(),
+                }),
+                Some(was) if was != *e => self.ops.push(Operation::AlterExtension {
+                    from: was,
+                    to: e.clone(),
+                }),
+                Some(_) => {}
             }
         }
         for e in old.extensions.iter().rev() {
-            if !new.extensions.contains(e) {
-                self.ops.push(Operation::DropExtension { name: e.clone() });
+            if find(new, &e.name).is_none() {
+                self.ops.push(Operation::DropExtension {
+                    extension: e.clone(),
+                });
             }
         }
     }
@@ -1266,12 +1289,21 @@ pub fn apply(schema: &mut Schema, op: &Operation) {
         }
         Operation::AddRawBlock { block } => schema.raw_blocks.push(block.clone()),
         Operation::DropRawBlock { block } => schema.raw_blocks.retain(|b| b.name != block.name),
-        Operation::AddExtension { name } => {
-            if !schema.extensions.contains(name) {
-                schema.extensions.push(name.clone());
+        Operation::AddExtension { extension } => {
+            if !schema.extensions.iter().any(|e| e.name == extension.name) {
+                schema.extensions.push(extension.clone());
             }
         }
-        Operation::DropExtension { name } => schema.extensions.retain(|e| e != name),
+        Operation::DropExtension { extension } => {
+            schema.extensions.retain(|e| e.name != extension.name)
+        }
+        Operation::AlterExtension { to, .. } => {
+            for e in &mut schema.extensions {
+                if e.name == to.name {
+                    *e = to.clone();
+                }
+            }
+        }
     }
 }
 
@@ -1405,8 +1437,9 @@ pub fn invert(op: &Operation) -> Operation {
         Operation::DropIndex { table, index } => Operation::AddIndex { table, index },
         Operation::AddRawBlock { block } => Operation::DropRawBlock { block },
         Operation::DropRawBlock { block } => Operation::AddRawBlock { block },
-        Operation::AddExtension { name } => Operation::DropExtension { name },
-        Operation::DropExtension { name } => Operation::AddExtension { name },
+        Operation::AddExtension { extension } => Operation::DropExtension { extension },
+        Operation::DropExtension { extension } => Operation::AddExtension { extension },
+        Operation::AlterExtension { from, to } => Operation::AlterExtension { from: to, to: from },
     }
 }
 
@@ -1497,7 +1530,9 @@ impl Operation {
     /// The phase the operation runs in.
     pub fn phase(&self) -> Phase {
         match self {
-            Operation::AddExtension { .. } => Phase::AddExtension,
+            Operation::AddExtension { .. } | Operation::AlterExtension { .. } => {
+                Phase::AddExtension
+            }
             Operation::DropExtension { .. } => Phase::DropExtension,
             Operation::DropRawBlock { .. } => Phase::DropRaw,
             Operation::DropForeignKey { .. } => Phase::DropForeignKey,
@@ -1546,7 +1581,8 @@ impl Operation {
             Operation::AddRawBlock { .. }
             | Operation::DropRawBlock { .. }
             | Operation::AddExtension { .. }
-            | Operation::DropExtension { .. } => None,
+            | Operation::DropExtension { .. }
+            | Operation::AlterExtension { .. } => None,
         }
     }
 
@@ -1595,8 +1631,11 @@ impl Operation {
             }
             Operation::AddRawBlock { block } => format!("add_{}", block.name),
             Operation::DropRawBlock { block } => format!("drop_{}", block.name),
-            Operation::AddExtension { name } => format!("add_extension_{name}"),
-            Operation::DropExtension { name } => format!("drop_extension_{name}"),
+            Operation::AddExtension { extension } => format!("add_extension_{}", extension.name),
+            Operation::DropExtension { extension } => {
+                format!("drop_extension_{}", extension.name)
+            }
+            Operation::AlterExtension { to, .. } => format!("alter_extension_{}", to.name),
         }
     }
 }
@@ -1740,8 +1779,19 @@ impl fmt::Display for Operation {
             }
             Operation::AddRawBlock { block } => write!(f, "add raw SQL block {}", block.name),
             Operation::DropRawBlock { block } => write!(f, "drop raw SQL block {}", block.name),
-            Operation::AddExtension { name } => write!(f, "create PostgreSQL extension {name}"),
-            Operation::DropExtension { name } => write!(f, "drop PostgreSQL extension {name}"),
+            Operation::AddExtension { extension } => {
+                write!(f, "create PostgreSQL extension {}", extension.name)
+            }
+            Operation::DropExtension { extension } => {
+                write!(f, "drop PostgreSQL extension {}", extension.name)
+            }
+            Operation::AlterExtension { from, to } => write!(
+                f,
+                "alter PostgreSQL extension {} from {} to {}",
+                to.name,
+                from.neutral_spelling(),
+                to.neutral_spelling()
+            ),
         }
     }
 }

@@ -173,10 +173,12 @@ pub fn check(
                 Span::default(),
                 format!("write `#![allow_drop({})]` at the top of the schema file if removing it is intended", block.name),
             ),
-            Operation::DropExtension { name } => (
-                allowed(&AllowKind::Drop { name: name.clone() }),
+            Operation::DropExtension { extension } => (
+                allowed(&AllowKind::Drop {
+                    name: extension.name.clone(),
+                }),
                 Span::default(),
-                format!("write `#![allow_drop({name})]` at the top of the schema file if dropping the PostgreSQL extension is intended (or declare it again in `#![postgres_extensions(...)]`)"),
+                format!("write `#![allow_drop({})]` at the top of the schema file if dropping the PostgreSQL extension is intended (or declare it again in `#![postgres_extensions(...)]`)", extension.name),
             ),
             Operation::DropColumn { table, column } => (
                 allowed(&AllowKind::DropColumn {
@@ -235,7 +237,9 @@ pub fn allows(op: &Operation, allowances: &[Allowance]) -> bool {
         Operation::DropRawBlock { block } => has(AllowKind::Drop {
             name: block.name.clone(),
         }),
-        Operation::DropExtension { name } => has(AllowKind::Drop { name: name.clone() }),
+        Operation::DropExtension { extension } => has(AllowKind::Drop {
+            name: extension.name.clone(),
+        }),
         Operation::DropColumn { table, column } => has(AllowKind::DropColumn {
             table: table.clone(),
             column: column.name.clone(),

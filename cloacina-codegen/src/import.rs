@@ -799,7 +799,7 @@ struct Assembly {
     tables: Vec<Table>,
     raw_blocks: Vec<RawBlock>,
     /// PostgreSQL extensions the imported types need (`citext`).
-    extensions: Vec<String>,
+    extensions: Vec<Extension>,
     disagreements: Vec<Disagreement>,
     raw_columns: Vec<(String, String)>,
 }
@@ -908,6 +908,9 @@ fn first_class(diesel: &str) -> Option<PgType> {
         ("Range", Some("Timestamptz")) | ("Tstzrange", None) => PgType::Range(PgRange::Timestamp),
         ("Range", Some("Timestamp")) | ("Tsrange", None) => PgType::Range(PgRange::NaiveTimestamp),
         ("Range", Some("Date")) | ("Daterange", None) => PgType::Range(PgRange::Date),
+        ("Range", Some("Numeric")) | ("Numrange", None) => PgType::Range(PgRange::Numeric),
+        // diesel_full_text_search's SQL type, under either of its names.
+        ("Tsvector" | "TsVector", None) => PgType::Tsvector,
         ("Inet", None) => PgType::Inet,
         ("Cidr", None) => PgType::Cidr,
         ("Interval", None) => PgType::Interval,
@@ -1000,13 +1003,20 @@ fn one_table(
             .collect();
         let first_class_pg = match &c.read {
             TypeRead::Foreign(f) if scope == BackendScope::Only(Backend::Postgres) => {
-                first_class(&f.diesel)
+                first_class(&f.diesel).filter(|p| {
+                    // A read-only type (`Tsvector`) needs NULL or a default,
+                    // since the insert model leaves it out: a NOT NULL one
+                    // without a default stays raw SQL (see `raw_reason`).
+                    p.writable() || c.column.nullable || c.column.default.is_some()
+                })
             }
             _ => None,
         };
-        if first_class_pg == Some(PgType::Citext) && !out.extensions.iter().any(|e| e == "citext") {
+        if first_class_pg == Some(PgType::Citext)
+            && !out.extensions.iter().any(|e| e.name == "citext")
+        {
             // A first-class `Citext` needs its extension declared.
-            out.extensions.push("citext".into());
+            out.extensions.push(Extension::named("citext"));
         }
         let carry = match (first_class_pg, &c.read) {
             (Some(p), _) => Carry::Postgres(p),
@@ -1117,6 +1127,10 @@ fn one_table(
 
 fn raw_reason(c: &ColRead) -> String {
     match &c.read {
+        TypeRead::Foreign(f) if first_class(&f.diesel).is_some_and(|p| !p.writable()) => format!(
+            "`{}`: {}; first class only in a postgres-scoped table and when nullable or with a default (the generated insert model leaves a tsvector out: Diesel reads it and cannot write it)",
+            f.diesel, f.why
+        ),
         TypeRead::Foreign(f) if first_class(&f.diesel).is_some() => format!(
             "`{}`: {}; scope the table to postgres to get a first-class column",
             f.diesel, f.why
@@ -1475,10 +1489,16 @@ pub fn merge_with_database(imported: &Imported, database: &Schema, backend: Back
             tables: merged,
             raw_blocks,
             extensions: {
+                // The database's extensions by name, in its schema; the
+                // installed version is not pinned (as `inspect` writes it).
                 let mut e = imported.schema.extensions.clone();
                 for x in &database.extensions {
-                    if !e.contains(x) {
-                        e.push(x.clone());
+                    match e.iter_mut().find(|i| i.name == x.name) {
+                        Some(i) => i.schema.clone_from(&x.schema),
+                        None => e.push(Extension {
+                            version: None,
+                            ..x.clone()
+                        }),
                     }
                 }
                 e
@@ -1988,6 +2008,10 @@ pub mod postgres {
         docs -> Array<Jsonb>,
         plain_docs -> Array<Json>,
         words -> Tsvector,
+        search -> Nullable<diesel_full_text_search::Tsvector>,
+        search2 -> Nullable<TsVector>,
+        bands -> Numrange,
+        prices -> Nullable<Range<Numeric>>,
         mac8 -> Macaddr8,
         email -> Citext,
     } }
@@ -2040,11 +2064,36 @@ pub mod sqlite {
         ] {
             assert_eq!(ty(c), Some((pg(PgType::Array(e)), false)), "{c}");
         }
+        // diesel_full_text_search's `Tsvector` (or `TsVector`), nullable:
+        // first class (the insert model leaves it out).
+        assert_eq!(ty("search"), Some((pg(PgType::Tsvector), true)));
+        assert_eq!(ty("search2"), Some((pg(PgType::Tsvector), true)));
+        // `Numrange` and `Range<Numeric>` are `Range<Numeric>`.
+        assert_eq!(
+            ty("bands"),
+            Some((pg(PgType::Range(PgRange::Numeric)), false))
+        );
+        assert_eq!(
+            ty("prices"),
+            Some((pg(PgType::Range(PgRange::Numeric)), true))
+        );
         // No first-class type: an array of nullable elements, `JSON[]`
-        // (text documents, not the neutral JSONB), a text search vector.
+        // (text documents, not the neutral JSONB), a NOT NULL text search
+        // vector without a default (the insert model could not leave it
+        // out: its note says so).
         for c in ["holes", "plain_docs", "words"] {
             assert!(t.column(c).is_none(), "{c}");
         }
+        let words = imp
+            .notes
+            .iter()
+            .find(|n| n.message.starts_with("pg_only.words"))
+            .expect("note on pg_only.words");
+        assert!(
+            words.message.contains("when nullable or with a default"),
+            "{}",
+            words.message
+        );
         let raw = imp
             .schema
             .raw_blocks

@@ -447,13 +447,16 @@
 //!
 //! A `#[backend(postgres)]` table may use the PostgreSQL-only types Diesel
 //! maps (`Array<T>` of a neutral scalar other than `Text<N>`, `Range<T>` of `Integer`, `BigInt`, `Timestamp`,
-//! `NaiveTimestamp` or `Date`, `Interval`, `Money`, `Oid`, `MacAddr`,
-//! `MacAddr8`, `Inet`, `Cidr`, and `Citext` when the file declares
+//! `NaiveTimestamp`, `Date` or `Numeric` (`NUMRANGE`: its bounds have no
+//! precision or scale, so not `Decimal<P, S>`), `Interval`, `Money`, `Oid`, `MacAddr`,
+//! `MacAddr8`, `Inet`, `Cidr`, `Tsvector`, and `Citext` when the file declares
 //! `#![postgres_extensions(citext)]`), with Diesel's Rust types (`ipnet::IpNet`, chrono,
-//! uuid and serde_json values, which `cloacina-types` re-exports); in a table
-//! that SQLite also has they are an error at the type. `Tsvector` and
-//! `NUMRANGE` are refused with the reason and the `raw_sql!`
-//! way.
+//! uuid, serde_json and bigdecimal values, `diesel_full_text_search`'s
+//! `PgTsVector`, which `cloacina-types` re-exports); in a table
+//! that SQLite also has they are an error at the type. Diesel reads a
+//! `Tsvector` but cannot write one: the insert model leaves it out, so it
+//! must be nullable or have a default (an error at the type otherwise), and
+//! SQL fills it (`to_tsvector` in an `UPDATE`, or a `raw_sql!` trigger).
 //!
 //! ```
 //! let schema = cloacina_codegen::parse_str("doc.rs", r#"
@@ -470,10 +473,21 @@
 //!         client -> Inet,
 //!         during -> Range<Timestamp>,
 //!         keys -> Array<Uuid>,
+//!         #[default("")]
+//!         search -> Tsvector,
+//!         price_band -> Nullable<Range<Numeric>>,
 //!     }
 //! }
 //! "#)?;
 //! assert_eq!(schema.extensions, ["citext"]);
+//! // An extension may name its schema and version (`CREATE EXTENSION ...
+//! // WITH SCHEMA ... VERSION ...`; a change of either is an `ALTER EXTENSION`).
+//! let pinned = cloacina_codegen::parse_str("doc.rs", r#"#![postgres_extensions(pg_trgm(schema = "extensions", version = "1.6"))]"#)?;
+//! assert_eq!(pinned.extensions[0].schema.as_deref(), Some("extensions"));
+//! assert_eq!(pinned.extensions[0].version.as_deref(), Some("1.6"));
+//! // A NOT NULL `Tsvector` without a default: the insert model leaves it
+//! // out, so no insert could give it a value.
+//! assert!(cloacina_codegen::parse_str("doc.rs", "table! { #[backend(postgres)] t (id) { id -> BigInt, s -> Tsvector, } }").is_err());
 //! // Without the extension's declaration, `Citext` is an error at the type.
 //! assert!(cloacina_codegen::parse_str("doc.rs", "table! { #[backend(postgres)] t (id) { id -> BigInt, e -> Citext, } }").is_err());
 //! assert!(cloacina_codegen::parse_str("doc.rs", "table! { t (id) { id -> BigInt, tags -> Array<Text>, } }").is_err());
@@ -601,6 +615,7 @@ mod rows;
 #[cfg(feature = "live")]
 mod seed;
 mod synthetic;
+mod tsvector;
 mod validate;
 
 /// The pipeline's inner steps (diff, plan, render, compare, introspection,

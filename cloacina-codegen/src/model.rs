@@ -54,7 +54,64 @@ pub struct Schema {
     /// The PostgreSQL extensions the file declares
     /// (`#![postgres_extensions(citext, pg_trgm)]`), in file order: created
     /// before any table on PostgreSQL, nothing on SQLite.
-    pub extensions: Vec<String>,
+    pub extensions: Vec<Extension>,
+}
+
+/// A declared PostgreSQL extension: `citext`, or
+/// `postgis(schema = "extensions", version = "3.4.2")` for
+/// `CREATE EXTENSION ... WITH SCHEMA ... VERSION ...`.
+///
+/// It compares equal to its bare name (`"citext"`) when it sets neither
+/// option.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Extension {
+    /// The name (a lowercase SQL identifier, see [`is_extension_name`]).
+    pub name: String,
+    /// `WITH SCHEMA`: the schema its objects go into; `None` is the schema
+    /// `CREATE EXTENSION` picks (the current one) and matches any.
+    pub schema: Option<String>,
+    /// `VERSION`: `None` is the extension's default version and matches any.
+    pub version: Option<String>,
+}
+
+impl Extension {
+    /// The extension `name` with neither option.
+    pub fn named(name: impl Into<String>) -> Extension {
+        Extension {
+            name: name.into(),
+            schema: None,
+            version: None,
+        }
+    }
+
+    /// How the schema language writes it: `citext`, or
+    /// `postgis(schema = "extensions", version = "3.4.2")`.
+    pub fn neutral_spelling(&self) -> String {
+        let mut options = Vec::new();
+        if let Some(s) = &self.schema {
+            options.push(format!("schema = {s:?}"));
+        }
+        if let Some(v) = &self.version {
+            options.push(format!("version = {v:?}"));
+        }
+        if options.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{}({})", self.name, options.join(", "))
+        }
+    }
+}
+
+impl PartialEq<str> for Extension {
+    fn eq(&self, name: &str) -> bool {
+        self.name == name && self.schema.is_none() && self.version.is_none()
+    }
+}
+
+impl PartialEq<&str> for Extension {
+    fn eq(&self, name: &&str) -> bool {
+        self == *name
+    }
 }
 
 impl Schema {
@@ -238,6 +295,16 @@ impl Column {
     pub fn insert_optional(&self) -> bool {
         self.default.is_some() || self.auto_increment || self.nullable
     }
+
+    /// Whether the insert model has a field for this column: every column
+    /// but a read-only one (`Tsvector`, see [`PgType::writable`]), which
+    /// validation requires to be nullable or to have a default.
+    pub fn written_on_insert(&self) -> bool {
+        match self.ty {
+            ColumnType::Postgres(p) => p.writable(),
+            _ => true,
+        }
+    }
 }
 
 /// The neutral column types of the design's type map.
@@ -324,6 +391,12 @@ pub enum PgType {
     Inet,
     /// `CIDR` (a network, no bits set right of the mask): `ipnet::IpNet`.
     Cidr,
+    /// `TSVECTOR` (a full-text search document): `PgTsVector` of
+    /// `diesel_full_text_search`, read only. Diesel can read a tsvector but
+    /// not write one, so the insert model leaves the column out: it must be
+    /// nullable or have a default, and is filled in SQL (`to_tsvector(...)`
+    /// in an `UPDATE` or a trigger).
+    Tsvector,
 }
 
 /// The element types of a PostgreSQL array column.
@@ -383,16 +456,21 @@ pub enum PgRange {
     NaiveTimestamp,
     /// `DATERANGE`: bounds of `chrono::NaiveDate`.
     Date,
+    /// `NUMRANGE` (`Range<Numeric>`): bounds of `bigdecimal::BigDecimal`.
+    /// Its bounds are unconstrained numerics (no precision or scale), so
+    /// the bound is named `Numeric`, not the exact `Decimal<P, S>`.
+    Numeric,
 }
 
 impl PgRange {
     /// Every range type, in declaration order.
-    pub const ALL: [PgRange; 5] = [
+    pub const ALL: [PgRange; 6] = [
         PgRange::Integer,
         PgRange::BigInt,
         PgRange::Timestamp,
         PgRange::NaiveTimestamp,
         PgRange::Date,
+        PgRange::Numeric,
     ];
 
     /// The neutral name of the bound type (`Integer` in `Range<Integer>`).
@@ -403,6 +481,7 @@ impl PgRange {
             PgRange::Timestamp => "Timestamp",
             PgRange::NaiveTimestamp => "NaiveTimestamp",
             PgRange::Date => "Date",
+            PgRange::Numeric => "Numeric",
         }
     }
 
@@ -414,6 +493,7 @@ impl PgRange {
             PgRange::Timestamp => "tstzrange",
             PgRange::NaiveTimestamp => "tsrange",
             PgRange::Date => "daterange",
+            PgRange::Numeric => "numrange",
         }
     }
 
@@ -425,6 +505,7 @@ impl PgRange {
             PgRange::Timestamp => "Tstzrange",
             PgRange::NaiveTimestamp => "Tsrange",
             PgRange::Date => "Daterange",
+            PgRange::Numeric => "Numrange",
         }
     }
 
@@ -436,6 +517,7 @@ impl PgRange {
             PgRange::Timestamp => "super::types::chrono::DateTime<super::types::chrono::Utc>",
             PgRange::NaiveTimestamp => "super::types::chrono::NaiveDateTime",
             PgRange::Date => "super::types::chrono::NaiveDate",
+            PgRange::Numeric => "super::types::bigdecimal::BigDecimal",
         }
     }
 }
@@ -590,6 +672,7 @@ impl PgType {
             PgType::Citext => "Citext".into(),
             PgType::Inet => "Inet".into(),
             PgType::Cidr => "Cidr".into(),
+            PgType::Tsvector => "Tsvector".into(),
         }
     }
 
@@ -606,6 +689,7 @@ impl PgType {
             PgType::Citext => "CITEXT".into(),
             PgType::Inet => "INET".into(),
             PgType::Cidr => "CIDR".into(),
+            PgType::Tsvector => "TSVECTOR".into(),
         }
     }
 
@@ -622,6 +706,7 @@ impl PgType {
             PgType::Citext => "Citext".into(),
             PgType::Inet => "Inet".into(),
             PgType::Cidr => "Cidr".into(),
+            PgType::Tsvector => "Tsvector".into(),
         }
     }
 
@@ -640,6 +725,7 @@ impl PgType {
             PgType::MacAddr8 => "[u8; 8]".into(),
             PgType::Citext => "String".into(),
             PgType::Inet | PgType::Cidr => "super::types::ipnet::IpNet".into(),
+            PgType::Tsvector => "super::types::diesel_full_text_search::PgTsVector".into(),
         }
     }
 
@@ -664,14 +750,15 @@ impl PgType {
             "citext" => PgType::Citext,
             "inet" => PgType::Inet,
             "cidr" => PgType::Cidr,
+            "tsvector" => PgType::Tsvector,
             _ => return None,
         })
     }
 
     /// The names the parser accepts for these types (for help texts).
-    pub const NAMES: [&'static str; 10] = [
+    pub const NAMES: [&'static str; 11] = [
         "Array<T>",
-        "Range<Integer|BigInt|Timestamp|NaiveTimestamp|Date>",
+        "Range<Integer|BigInt|Timestamp|NaiveTimestamp|Date|Numeric>",
         "Interval",
         "Money",
         "Oid",
@@ -680,7 +767,15 @@ impl PgType {
         "Citext",
         "Inet",
         "Cidr",
+        "Tsvector",
     ];
+
+    /// Whether Diesel can write a value of this type. `Tsvector` it only
+    /// reads (`diesel_full_text_search` has no `ToSql` for `PgTsVector`):
+    /// the insert model leaves such a column out.
+    pub fn writable(self) -> bool {
+        !matches!(self, PgType::Tsvector)
+    }
 }
 
 impl ColumnType {

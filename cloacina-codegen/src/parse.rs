@@ -360,21 +360,89 @@ impl<'s> Cx<'s> {
     }
 
     /// `#![postgres_extensions(citext, pg_trgm)]`: each name a lowercase SQL
-    /// identifier (what `CREATE EXTENSION` takes unquoted), declared once.
+    /// identifier (what `CREATE EXTENSION` takes unquoted), declared once,
+    /// optionally with its schema and version:
+    /// `postgis(schema = "extensions", version = "3.4.2")`.
     fn postgres_extensions(&mut self, attr: &Attribute, schema: &mut Schema) {
-        let names = match attr.parse_args_with(|input: ParseStream| {
-            let list: syn::punctuated::Punctuated<Ident, Token![,]> =
-                input.parse_terminated(Ident::parse_any, Token![,])?;
-            if list.is_empty() {
+        type Options = Vec<(Ident, syn::LitStr)>;
+        let items = match attr.parse_args_with(|input: ParseStream| {
+            let mut items: Vec<(Ident, Options)> = Vec::new();
+            while !input.is_empty() {
+                let name = Ident::parse_any(input)?;
+                let mut options = Vec::new();
+                if input.peek(syn::token::Paren) {
+                    let inner;
+                    syn::parenthesized!(inner in input);
+                    while !inner.is_empty() {
+                        let key = Ident::parse_any(&inner)?;
+                        inner.parse::<Token![=]>()?;
+                        let value: syn::LitStr = inner.parse()?;
+                        options.push((key, value));
+                        if inner.is_empty() {
+                            break;
+                        }
+                        inner.parse::<Token![,]>()?;
+                    }
+                }
+                items.push((name, options));
+                if input.is_empty() {
+                    break;
+                }
+                input.parse::<Token![,]>()?;
+            }
+            if items.is_empty() {
                 return Err(input.error("expected at least one extension name"));
             }
-            Ok(list.into_iter().collect::<Vec<_>>())
+            Ok(items)
         }) {
-            Ok(names) => names,
+            Ok(items) => items,
             Err(e) => return self.attr_err(e, "postgres_extensions", "file"),
         };
-        for ident in names {
+        for (ident, options) in items {
             let name = unraw(&ident);
+            let mut extension = Extension::named(name.clone());
+            for (key, value) in options {
+                let text = value.value();
+                let slot = match unraw(&key).as_str() {
+                    "schema" => &mut extension.schema,
+                    "version" => &mut extension.version,
+                    other => {
+                        self.err(
+                            DiagCode::BadAttribute,
+                            key.span(),
+                            format!("`{other}` is not an option of a declared extension"),
+                            "unknown option",
+                            Some(format!("write `{name}(schema = \"extensions\", version = \"1.0\")`: the options are `schema` (CREATE EXTENSION ... WITH SCHEMA) and `version` (... VERSION)")),
+                        );
+                        continue;
+                    }
+                };
+                if text.is_empty() || text.len() > 63 || text.contains('\0') {
+                    self.err(
+                        DiagCode::BadAttribute,
+                        value.span(),
+                        format!(
+                            "extension `{name}`: {} {text:?} is not a PostgreSQL name",
+                            unraw(&key)
+                        ),
+                        "empty, over 63 bytes or holding NUL",
+                        Some(
+                            "write the schema or version as PostgreSQL spells it, 1 to 63 bytes"
+                                .into(),
+                        ),
+                    );
+                } else if slot.is_some() {
+                    self.err(
+                        DiagCode::DuplicateAttribute,
+                        key.span(),
+                        format!("extension `{name}` sets `{}` twice", unraw(&key)),
+                        "second one here",
+                        Some("set each option once".into()),
+                    );
+                } else {
+                    *slot = Some(text);
+                }
+            }
             if !is_extension_name(&name) {
                 self.err(
                     DiagCode::BadAttribute,
@@ -383,7 +451,7 @@ impl<'s> Cx<'s> {
                     "not a lowercase SQL identifier",
                     Some("write the extension's name as PostgreSQL lists it in `pg_available_extensions`, a lowercase identifier such as `citext` or `pg_trgm`; an extension whose name needs quoting (`uuid-ossp`) belongs in a `raw_sql!` block".into()),
                 );
-            } else if schema.extensions.contains(&name) {
+            } else if schema.extensions.iter().any(|e| e.name == name) {
                 self.err(
                     DiagCode::DuplicateAttribute,
                     ident.span(),
@@ -392,7 +460,7 @@ impl<'s> Cx<'s> {
                     Some("declare each extension once".into()),
                 );
             } else {
-                schema.extensions.push(name);
+                schema.extensions.push(extension);
             }
         }
     }
@@ -803,12 +871,13 @@ impl<'s> Cx<'s> {
                 }
             },
             "Array" | "Range" => (self.pg_generic(&name, &args, span), false),
-            "Int4range" | "Int8range" | "Tsrange" | "Tstzrange" | "Daterange" => {
+            "Int4range" | "Int8range" | "Tsrange" | "Tstzrange" | "Daterange" | "Numrange" => {
                 let bound = match name.as_str() {
                     "Int4range" => "Integer",
                     "Int8range" => "BigInt",
                     "Tsrange" => "NaiveTimestamp",
                     "Tstzrange" => "Timestamp",
+                    "Numrange" => "Numeric",
                     _ => "Date",
                 };
                 self.err(
@@ -818,23 +887,6 @@ impl<'s> Cx<'s> {
                     "unknown column type",
                     Some(format!(
                         "write `Range<{bound}>` (in a `#[backend(postgres)]` table)"
-                    )),
-                );
-                (None, false)
-            }
-            "Tsvector" | "Numrange" => {
-                self.err(
-                    DiagCode::UnknownType,
-                    span,
-                    format!("`{name}` is not a column type of the schema language"),
-                    "no first-class PostgreSQL type",
-                    Some(format!(
-                        "{}; create the column in a `raw_sql!` block with `#[postgres(up = \"ALTER TABLE ... ADD COLUMN ...\", down = \"...\")]` (for PostgreSQL only), or use one of {}",
-                        match name.as_str() {
-                            "Tsvector" => "Diesel maps `Tsvector` only through the `diesel_full_text_search` crate, which this toolkit does not use",
-                            _ => "`NUMRANGE` bounds are unconstrained numerics, which no neutral type reads back exactly",
-                        },
-                        PgType::NAMES.join(", ")
                     )),
                 );
                 (None, false)
@@ -850,6 +902,7 @@ impl<'s> Cx<'s> {
                     "Citext" => Some(ColumnType::Postgres(PgType::Citext)),
                     "Inet" => Some(ColumnType::Postgres(PgType::Inet)),
                     "Cidr" => Some(ColumnType::Postgres(PgType::Cidr)),
+                    "Tsvector" => Some(ColumnType::Postgres(PgType::Tsvector)),
                     "Uuid" => Some(ColumnType::Uuid),
                     "SmallInt" => Some(ColumnType::SmallInt),
                     "Integer" => Some(ColumnType::Integer),
@@ -932,6 +985,20 @@ impl<'s> Cx<'s> {
                     None
                 }
             };
+        }
+        // `Range<Decimal<P, S>>`: NUMRANGE's bounds have no precision or
+        // scale to hold P and S to.
+        if let ("Range", Some(("Decimal", _, d_span))) =
+            (name, inner.as_ref().map(|(n, a, s)| (n.as_str(), a, *s)))
+        {
+            self.err(
+                DiagCode::UnknownType,
+                d_span,
+                "a range of decimals is PostgreSQL's NUMRANGE, whose bounds have no precision or scale",
+                "`Decimal<P, S>` bounds",
+                Some("write `Range<Numeric>` (bounds of any precision, `bigdecimal::BigDecimal` in Rust), or keep `Decimal<P, S>` columns for a lower and an upper bound".into()),
+            );
+            return None;
         }
         let inner = inner.filter(|(_, a, _)| a.is_empty()).map(|(n, _, _)| n);
         let ty = match (name, inner.as_deref()) {
@@ -1446,6 +1513,8 @@ fn suggest_type(name: &str) -> Option<&'static str> {
         "bytea" | "blob" | "bytes" | "binary" => "Binary",
         "jsonb" | "json" => "Json",
         "uuid" => "Uuid",
+        // diesel_full_text_search spells it `TsVector` too.
+        "tsvector" => "Tsvector",
         _ => {
             return ColumnType::NAMES
                 .into_iter()
@@ -2462,6 +2531,22 @@ fn closing(open: u8) -> char {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// diesel_full_text_search's `TsVector` spelling points at `Tsvector`.
+    #[test]
+    fn tsvector_spellings_are_suggested() {
+        assert_eq!(suggest_type("TsVector"), Some("Tsvector"));
+        let (_, diags) = parse(
+            "table! { #[backend(postgres)] t (id) { id -> BigInt, s -> Nullable<TsVector>, } }",
+        );
+        assert!(
+            diags.iter().any(|d| d
+                .help
+                .as_deref()
+                .is_some_and(|h| h.contains("did you mean `Tsvector`?"))),
+            "{diags:?}"
+        );
+    }
 
     /// The one-pass reading and the general path (`syn::File`, a buffer
     /// per macro body) give the same model, allowances and diagnostics,

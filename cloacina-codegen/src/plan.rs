@@ -439,8 +439,15 @@ fn pg_statements(d: &dyn Dialect, op: &Operation, before: &Schema, after: &Schem
         Operation::DropIndex { index, .. } => stmts.extend(bt.map(|bt| d.drop_index(bt, index))),
         Operation::AddRawBlock { block } => stmts.extend(raw_up(block, backend)),
         Operation::DropRawBlock { block } => stmts.extend(raw_down(block, backend)),
-        Operation::AddExtension { name } => stmts.push(crate::render::ddl::create_extension(name)),
-        Operation::DropExtension { name } => stmts.push(crate::render::ddl::drop_extension(name)),
+        Operation::AddExtension { extension } => {
+            stmts.push(crate::render::ddl::create_extension(extension))
+        }
+        Operation::DropExtension { extension } => {
+            stmts.push(crate::render::ddl::drop_extension(&extension.name))
+        }
+        Operation::AlterExtension { from, to } => {
+            stmts.extend(crate::render::ddl::alter_extension(from, to))
+        }
     }
     stmts
 }
@@ -560,7 +567,8 @@ fn sqlite_simple(op: &Operation, before: &Schema, after: &Schema) -> bool {
         | Operation::AddRawBlock { .. }
         | Operation::DropRawBlock { .. }
         | Operation::AddExtension { .. }
-        | Operation::DropExtension { .. } => true,
+        | Operation::DropExtension { .. }
+        | Operation::AlterExtension { .. } => true,
         Operation::AddColumn { column, .. } => {
             // SQLite's ADD COLUMN refuses a default in parentheses ("non-constant
             // default"), which is how `now`, `uuid` and expressions are spelled.

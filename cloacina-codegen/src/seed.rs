@@ -357,6 +357,8 @@ fn pg_value(ty: PgType, n: u64, boundary: bool) -> String {
             )
         }
         (PgType::Range(PgRange::Date), false) => format!("[2024-01-{d:02},2024-01-{:02})", d + 2),
+        // Printed as written: NUMERIC keeps the digits it was given.
+        (PgType::Range(PgRange::Numeric), false) => format!("[{i}.5,{}.25)", i + 10),
         (PgType::Interval, _) => format!("{i} days 01:02:03"),
         (PgType::Money, _) => format!("${i}.25"),
         (PgType::Oid, _) => i.to_string(),
@@ -367,6 +369,10 @@ fn pg_value(ty: PgType, n: u64, boundary: bool) -> String {
         (PgType::Citext, _) => format!("Row{i}-MiXeD"),
         (PgType::Inet, _) => format!("192.168.{}.{}/24", i / 256, i % 256),
         (PgType::Cidr, _) => format!("10.{}.0.0/16", i % 256),
+        // PostgreSQL prints a tsvector's lexemes quoted and sorted (by
+        // length, then bytes; `fat` comes first by either), with positions.
+        (PgType::Tsvector, true) => String::new(),
+        (PgType::Tsvector, false) => format!("'fat':1 'row{i}':2,3"),
     }
 }
 

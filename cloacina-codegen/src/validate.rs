@@ -172,6 +172,7 @@ impl Validator {
         self.rust_name(&t.name, "table", t.span);
         self.postgres_types(t);
         self.citext_extension(t, &schema.extensions);
+        self.read_only_columns(t);
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for c in &t.columns {
             self.ident(&c.name, "column", c.span, true);
@@ -369,6 +370,15 @@ impl Validator {
                     .help("use Uuid, Text, an integer type or Timestamp for key columns"),
                     )
                 }
+                Some(c) if !c.written_on_insert() => self.push(
+                    Diagnostic::new(
+                        DiagCode::PrimaryKey,
+                        c.ty_span,
+                        format!("primary key column `{k}` of `{}` is a {}, which the models read but cannot write or use as an id", t.name, c.ty.neutral_name()),
+                        "unsuitable key type",
+                    )
+                    .help("key the table by another column (an integer, Uuid or Text) and keep the tsvector as a plain column"),
+                ),
                 Some(_) => {}
             }
         }
@@ -414,8 +424,8 @@ impl Validator {
 
     /// A `Citext` column needs the `citext` extension declared in the file
     /// (it must exist before the table).
-    fn citext_extension(&mut self, t: &Table, extensions: &[String]) {
-        if extensions.iter().any(|e| e == "citext") {
+    fn citext_extension(&mut self, t: &Table, extensions: &[Extension]) {
+        if extensions.iter().any(|e| e.name == "citext") {
             return;
         }
         for c in &t.columns {
@@ -461,6 +471,36 @@ impl Validator {
                 t.name
             )),
         );
+    }
+
+    /// A column the insert model leaves out (`Tsvector`: Diesel reads it
+    /// but cannot write it) must be nullable or have a default, or no
+    /// insert through the generated models could succeed.
+    fn read_only_columns(&mut self, t: &Table) {
+        for c in &t.columns {
+            if c.written_on_insert() || c.nullable || c.default.is_some() {
+                continue;
+            }
+            self.push(
+                Diagnostic::new(
+                    DiagCode::BadDefault,
+                    c.ty_span,
+                    format!(
+                        "`{}.{}` is a NOT NULL {} without a default, but the generated insert model leaves it out (Diesel reads a {} and cannot write one)",
+                        t.name,
+                        c.name,
+                        c.ty.neutral_name(),
+                        c.ty.neutral_name()
+                    ),
+                    "read-only column",
+                )
+                .help(format!(
+                    "give it a default (`#[default(\"\")]` is the empty document) or write `Nullable<{}>`, and fill it in SQL: `UPDATE ... SET {} = to_tsvector('english', ...)`, or a trigger in a `raw_sql!` block scoped to postgres",
+                    c.ty.neutral_name(),
+                    c.sql_name()
+                )),
+            );
+        }
     }
 
     /// A PostgreSQL-only column type stands only in a table SQLite lacks.
@@ -546,6 +586,18 @@ impl Validator {
                     .err()
                     .map(|err| (format!("`{text}`: {}", err.message), err.help))
             }
+            // Compared with what PostgreSQL prints back: written so.
+            (DefaultValue::Text(s), ColumnType::Postgres(PgType::Tsvector)) => match crate::tsvector::canonical(s) {
+                Some(c) if c == *s => None,
+                Some(c) => Some((
+                    format!("a Tsvector default is compared with what PostgreSQL prints back, `{c}`"),
+                    format!("write `#[default({c:?})]` (each lexeme once, quoted, in byte order; positions ascending)"),
+                )),
+                None => Some((
+                    "a Tsvector default must be tsvector text this toolkit reads: lexemes, plain or in single quotes, each with optional positions 1..16383 and a weight A-D".into(),
+                    "write e.g. `#[default(\"'cat':2 'fat':1\")]`, or `#[default(\"\")]` for the empty document; a default with backslashes belongs in `#[default(sql = \"...\")]`".into(),
+                )),
+            },
             // PostgreSQL reads the text as the type when the DDL applies.
             (DefaultValue::Text(_), ColumnType::Postgres(_)) => None,
             (_, ColumnType::Binary) => Some(("Binary columns cannot have a default".into(), "remove the default and set the value on insert".into())),

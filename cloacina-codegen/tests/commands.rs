@@ -490,10 +490,27 @@ fn check_reports_a_declared_extension_the_postgres_history_does_not_create() {
             0,
             Value::String("pg_trgm".into()),
             Value::String("yes".into()),
-            Value::String(schema_at)
+            Value::String(schema_at.clone())
         )],
         "{json:#}"
     );
+    // The plain report heads it `PostgreSQL extensions` (it has no table).
+    let out = bin(&[
+        "check",
+        "--schema",
+        s(&schema),
+        "--migrations",
+        s(&migrations),
+        "--postgres",
+        &url,
+    ]);
+    assert_eq!(out.status.code(), Some(6), "{}", text(&out.stderr));
+    let plain = text(&out.stdout);
+    let want = format!(
+        "PostgreSQL extensions\n  [structural error] Extension pg_trgm: exists: left yes | right (absent)\n    schema: {schema_at}\n"
+    );
+    assert!(plain.contains(&want), "{plain}");
+    assert!(!plain.contains("table \n"), "{plain}");
 }
 
 #[test]

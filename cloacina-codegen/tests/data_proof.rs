@@ -631,11 +631,12 @@ fn varchar_in_checks_are_seeded_with_allowed_values_on_both_backends() {
 #[test]
 fn postgres_only_types_are_seeded_and_kept_through_a_generated_history() {
     // Seeded rows meet a second migration that adds NOT NULL columns of
-    // PostgreSQL-only types with defaults.
+    // PostgreSQL-only types with defaults (a tsvector and a numeric range
+    // too; the fixture's `documents` table seeds both kinds as well).
     let report = checked_two_step_history("data-pg-types", "postgres_types.rs", |src| {
         src.replace(
             "        device -> Nullable<MacAddr>,\n",
-            "        device -> Nullable<MacAddr>,\n        #[default(\"{1,2}\")]\n        extra -> Array<BigInt>,\n        #[default(\"[1,5)\")]\n        span -> Range<BigInt>,\n        #[default(\"00:30:00\")]\n        pause -> Interval,\n        #[default(\"10.0.0.0/8\")]\n        subnet -> Cidr,\n        #[default(\"[2024-01-01,2024-01-08)\")]\n        week -> Range<Date>,\n        #[default(\"{}\")]\n        stamps -> Array<Timestamp>,\n",
+            "        device -> Nullable<MacAddr>,\n        #[default(\"{1,2}\")]\n        extra -> Array<BigInt>,\n        #[default(\"[1,5)\")]\n        span -> Range<BigInt>,\n        #[default(\"00:30:00\")]\n        pause -> Interval,\n        #[default(\"10.0.0.0/8\")]\n        subnet -> Cidr,\n        #[default(\"[2024-01-01,2024-01-08)\")]\n        week -> Range<Date>,\n        #[default(\"{}\")]\n        stamps -> Array<Timestamp>,\n        #[default(\"'a':1 'b':2\")]\n        words -> Tsvector,\n        #[default(\"[0.5,1.25)\")]\n        band -> Range<Numeric>,\n",
         )
     });
     // Both tables got rows on PostgreSQL, only `accounts` on SQLite.

@@ -417,3 +417,96 @@ fn a_foreign_key_made_immediate_by_hand_is_reported_on_postgres() {
     drop(db);
     drop(guard);
 }
+
+/// The entries about `extension citext` other than `exists`:
+/// (list, attribute, left, right).
+fn extension_option_entries(json: &Value) -> Vec<(String, String, Value, Value)> {
+    ["schema", "history"]
+        .iter()
+        .flat_map(|list| {
+            json[*list]
+                .as_array()
+                .expect("entries")
+                .iter()
+                .filter(|e| e["object"] == "extension citext" && e["attribute"] != "exists")
+                .map(|e| {
+                    (
+                        list.to_string(),
+                        e["attribute"].as_str().unwrap_or_default().to_string(),
+                        e["left"].clone(),
+                        e["right"].clone(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// `#![postgres_extensions(citext(version = "1.4"))]`: the history
+/// creates that version, and `check --database` agrees; updated by hand
+/// (`ALTER EXTENSION citext UPDATE`, to the server's default version) the
+/// version is reported (as text); moved by hand into another schema, the
+/// schema is. A file that pins no version accepts the installed one.
+#[test]
+fn a_declared_extension_version_or_schema_the_database_differs_from_is_reported() {
+    let dir = TempDir::new("drift-ext-version");
+    let source = format!("#![postgres_extensions(citext(version = \"1.4\"))]\n{SCHEMA}");
+    let (schema, migrations) = project_of(&dir, &source);
+    let server = live_support::postgres_url();
+    let (guard, mut db) = cloacina_codegen::check::ScratchPostgres::new(&server).expect("scratch");
+    apply(&mut db, &migrations, "postgres");
+    let url = cloacina_codegen::check::with_database(&server, &guard.name);
+    let (code, json, stderr) = check(&schema, &migrations, &url);
+    assert_eq!(code, Some(0), "{stderr}\n{json:#}");
+
+    db.execute("ALTER EXTENSION citext UPDATE", false)
+        .expect("update extension");
+    let (code, json, stderr) = check(&schema, &migrations, &url);
+    assert_eq!(code, Some(6), "{stderr}\n{json:#}");
+    let found = extension_option_entries(&json);
+    assert_eq!(found.len(), 2, "{json:#}");
+    for (list, (l, attribute, left, right)) in ["schema", "history"].iter().zip(&found) {
+        assert_eq!(
+            (l.as_str(), attribute.as_str(), left),
+            (*list, "version", &Value::String("1.4".into())),
+            "{json:#}"
+        );
+        assert!(
+            right.as_str().is_some_and(|v| v != "1.4"),
+            "the installed version is text: {json:#}"
+        );
+    }
+
+    // Moved into another schema by hand: the schema differs too.
+    db.execute(
+        "CREATE SCHEMA elsewhere; ALTER EXTENSION citext SET SCHEMA elsewhere",
+        false,
+    )
+    .expect("move extension");
+    let (code, json, stderr) = check(&schema, &migrations, &url);
+    assert_eq!(code, Some(6), "{stderr}\n{json:#}");
+    assert!(
+        extension_option_entries(&json).contains(&(
+            "schema".into(),
+            "schema".into(),
+            Value::Null,
+            Value::String("elsewhere".into())
+        )),
+        "{json:#}"
+    );
+
+    // A file that pins no version and names that schema is content.
+    let unpinned = format!("#![postgres_extensions(citext(schema = \"elsewhere\"))]\n{SCHEMA}");
+    std::fs::write(&schema, unpinned).expect("write");
+    let (_, json, _) = check(&schema, &migrations, &url);
+    assert!(
+        !json["schema"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .any(|e| e["object"] == "extension citext"),
+        "{json:#}"
+    );
+    drop(db);
+    drop(guard);
+}

@@ -11,7 +11,7 @@ use cloacina_codegen::internals::guard;
 use cloacina_codegen::internals::plan::render;
 use cloacina_codegen::internals::render::ddl::{render_drop_schema, render_schema};
 use cloacina_codegen::internals::render::neutral;
-use cloacina_codegen::model::Backend;
+use cloacina_codegen::model::{Backend, Extension};
 use cloacina_codegen::parse::parse_with_allowances;
 use cloacina_codegen::parse_str;
 
@@ -83,11 +83,11 @@ fn an_added_extension_comes_first_in_up_and_last_in_down() {
     .expect("v2");
     let ops = changes(&v1, &v2).expect("diff").operations;
     assert!(
-        matches!(&ops[0], Operation::AddExtension { name } if name == "pg_trgm"),
+        matches!(&ops[0], Operation::AddExtension { extension } if *extension == "pg_trgm"),
         "{ops:?}"
     );
     assert!(
-        matches!(&ops[1], Operation::AddExtension { name } if name == "citext"),
+        matches!(&ops[1], Operation::AddExtension { extension } if *extension == "citext"),
         "{ops:?}"
     );
     let sql = render(&v1, &ops, Backend::Postgres);
@@ -120,7 +120,7 @@ fn a_removed_extension_is_dropped_only_with_allow_drop() {
     assert_eq!(
         ops,
         [Operation::DropExtension {
-            name: "pg_trgm".into()
+            extension: Extension::named("pg_trgm")
         }]
     );
     let refused = guard::check(&ops, &new, &allowances, "v3.rs", &src)
@@ -171,6 +171,128 @@ fn an_extension_name_that_is_not_a_lowercase_identifier_is_a_located_error() {
             "extension `citext` is declared twice",
         ),
         ("#![postgres_extensions()]\n", "x.rs:1:", "at least one"),
+    ] {
+        let err = parse_str("x.rs", src).expect_err(src);
+        let text = err.to_string();
+        assert!(text.contains(at) && text.contains(what), "{src}: {text}");
+    }
+}
+
+/// `name(schema = "...", version = "...")`: `CREATE EXTENSION ... WITH
+/// SCHEMA ... VERSION ...` after `CREATE SCHEMA IF NOT EXISTS`; the neutral
+/// text writes it back; a changed schema or version is an `ALTER
+/// EXTENSION`, undone by `down.sql` (an unset schema is the current one,
+/// an unset version the default one).
+#[test]
+fn a_declared_extension_may_name_its_schema_and_version() {
+    let src = V2.replace(
+        "pg_trgm, citext",
+        "citext, pg_trgm(schema = \"extensions\", version = \"1.5\")",
+    );
+    let schema = parse_str("v.rs", &src).expect("parses");
+    let trgm = Extension {
+        name: "pg_trgm".into(),
+        schema: Some("extensions".into()),
+        version: Some("1.5".into()),
+    };
+    assert_eq!(
+        schema.extensions,
+        [Extension::named("citext"), trgm.clone()]
+    );
+    let pg = render_schema(&schema, Backend::Postgres);
+    assert!(
+        pg.contains(
+            "CREATE SCHEMA IF NOT EXISTS \"extensions\";\nCREATE EXTENSION IF NOT EXISTS \"pg_trgm\" WITH SCHEMA \"extensions\" VERSION '1.5';"
+        ),
+        "{pg}"
+    );
+    assert!(!render_schema(&schema, Backend::Sqlite).contains("EXTENSION"));
+    let text = neutral::render(&schema, &["snapshot"]);
+    assert!(
+        text.contains(
+            "#![postgres_extensions(citext, pg_trgm(schema = \"extensions\", version = \"1.5\"))]\n"
+        ),
+        "{text}"
+    );
+    assert_eq!(parse_str("snapshot.rs", &text).expect("reads back"), schema);
+
+    // Another version: ALTER EXTENSION ... UPDATE TO, and back.
+    let newer = parse_str("w.rs", &src.replace("\"1.5\"", "\"1.6\"")).expect("parses");
+    let ops = changes(&schema, &newer).expect("diff").operations;
+    assert_eq!(
+        ops,
+        [Operation::AlterExtension {
+            from: trgm.clone(),
+            to: Extension {
+                version: Some("1.6".into()),
+                ..trgm.clone()
+            },
+        }]
+    );
+    let sql = render(&schema, &ops, Backend::Postgres);
+    assert_eq!(
+        sql.up.trim(),
+        "ALTER EXTENSION \"pg_trgm\" UPDATE TO '1.6';",
+        "{}",
+        sql.up
+    );
+    assert!(
+        sql.down
+            .contains("ALTER EXTENSION \"pg_trgm\" UPDATE TO '1.5';"),
+        "{}",
+        sql.down
+    );
+    assert!(render(&schema, &ops, Backend::Sqlite).up.trim().is_empty());
+
+    // Neither option any more: back to the current schema and the default
+    // version; down.sql restores both.
+    let plain =
+        parse_str("p.rs", &V2.replace("pg_trgm, citext", "citext, pg_trgm")).expect("parses");
+    let ops = changes(&schema, &plain).expect("diff").operations;
+    let sql = render(&schema, &ops, Backend::Postgres);
+    assert!(
+        sql.up
+            .contains("format('ALTER EXTENSION %I SET SCHEMA %I', 'pg_trgm', current_schema())")
+            && sql.up.contains("ALTER EXTENSION \"pg_trgm\" UPDATE;"),
+        "{}",
+        sql.up
+    );
+    assert!(
+        sql.down
+            .contains("ALTER EXTENSION \"pg_trgm\" SET SCHEMA \"extensions\";")
+            && sql.down.contains("UPDATE TO '1.5';"),
+        "{}",
+        sql.down
+    );
+    assert!(changes(&schema, &schema)
+        .expect("diff")
+        .operations
+        .is_empty());
+}
+
+#[test]
+fn a_bad_extension_option_is_a_located_error() {
+    for (src, at, what) in [
+        (
+            "#![postgres_extensions(pg_trgm(schemas = \"x\"))]\n",
+            "x.rs:1:32",
+            "`schemas` is not an option of a declared extension",
+        ),
+        (
+            "#![postgres_extensions(pg_trgm(version = \"\"))]\n",
+            "x.rs:1:42",
+            "version \"\" is not a PostgreSQL name",
+        ),
+        (
+            "#![postgres_extensions(pg_trgm(version = \"1\", version = \"2\"))]\n",
+            "x.rs:1:47",
+            "extension `pg_trgm` sets `version` twice",
+        ),
+        (
+            "#![postgres_extensions(pg_trgm(version = 1))]\n",
+            "x.rs:1:",
+            "expected string literal",
+        ),
     ] {
         let err = parse_str("x.rs", src).expect_err(src);
         let text = err.to_string();

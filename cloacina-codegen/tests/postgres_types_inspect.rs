@@ -316,3 +316,210 @@ fn a_migration_adds_the_citext_extension_and_a_citext_column() {
     )
     .expect("down removes the extension, keeps the table");
 }
+
+/// `tsvector` and `numrange` are first class in a table keyed by a range
+/// (scoped to PostgreSQL): a defaulted and a nullable tsvector as columns,
+/// a NOT NULL one without a default carried as raw SQL (the insert model
+/// leaves a tsvector out, so the schema language needs it nullable or with
+/// a default), the GIN index on it carried as raw SQL (the language's
+/// indexes are B-tree). In a table that stays on both backends a tsvector
+/// is carried; a stored generated tsvector is carried whole, expression and
+/// all. Render, apply, inspect again: the same schema, and the generated
+/// column still computes.
+#[test]
+fn inspect_reads_tsvector_and_numrange_and_carries_a_gin_index() {
+    const APP: &str = "
+CREATE TABLE documents (
+    band NUMRANGE PRIMARY KEY,
+    title TEXT NOT NULL,
+    search TSVECTOR NOT NULL DEFAULT '',
+    extra TSVECTOR,
+    bare TSVECTOR NOT NULL,
+    share NUMRANGE NOT NULL DEFAULT '[0,1.50)',
+    tolerance NUMRANGE
+);
+CREATE INDEX documents_search_gin ON documents USING GIN (search);
+CREATE INDEX documents_title_idx ON documents (title);
+CREATE TABLE notes (id BIGINT PRIMARY KEY, body TEXT, words TSVECTOR);
+-- The usual way to keep a tsvector: a stored generated column, carried
+-- whole (the schema language has no generated columns).
+CREATE TABLE posts (
+    id BIGINT PRIMARY KEY,
+    body TEXT NOT NULL,
+    search TSVECTOR GENERATED ALWAYS AS (to_tsvector('english', body)) STORED
+);
+CREATE INDEX posts_search_gin ON posts USING GIN (search);
+";
+    let dir = TempDir::new("inspect-tsvector");
+    let url = live_support::postgres_url();
+    let (g1, mut db1) = ScratchPostgres::new(&url).expect("postgres");
+    db1.execute(APP, true).expect("ddl");
+    drop(db1);
+    let (written, schema) = inspect_ok(&with_database(&url, &g1.name), &dir.path().join("a.rs"));
+    let d = schema.table("documents").expect("documents");
+    assert_eq!(d.scope, BackendScope::Only(Backend::Postgres), "{written}");
+    let pg = |t: PgType| ColumnType::Postgres(t);
+    assert_eq!(ty(d, "band"), (pg(PgType::Range(PgRange::Numeric)), false));
+    assert_eq!(ty(d, "search"), (pg(PgType::Tsvector), false));
+    assert_eq!(ty(d, "extra"), (pg(PgType::Tsvector), true));
+    assert_eq!(ty(d, "share"), (pg(PgType::Range(PgRange::Numeric)), false));
+    assert_eq!(
+        ty(d, "tolerance"),
+        (pg(PgType::Range(PgRange::Numeric)), true)
+    );
+    let default = |c: &str| d.column(c).and_then(|c| c.default.clone());
+    assert_eq!(default("search"), Some(DefaultValue::Text(String::new())));
+    assert_eq!(
+        default("share"),
+        Some(DefaultValue::Text("[0,1.50)".into())),
+        "{written}"
+    );
+    assert!(written.contains("search -> Tsvector"), "{written}");
+    assert!(written.contains("band -> Range<Numeric>"), "{written}");
+    // The NOT NULL tsvector without a default and the GIN index: raw SQL.
+    assert!(d.column("bare").is_none(), "{written}");
+    assert_eq!(d.indexes.len(), 1, "{written}");
+    let raw: String = schema
+        .raw_blocks
+        .iter()
+        .filter_map(|b| b.part(Backend::Postgres))
+        .map(|p| p.up.clone())
+        .collect();
+    for sql in [
+        "ADD COLUMN \"bare\" TSVECTOR NOT NULL",
+        "USING gin (search)",
+        "ADD COLUMN \"words\" TSVECTOR",
+    ] {
+        assert!(raw.contains(sql), "{sql}:\n{written}");
+    }
+    assert!(
+        written.contains("the generated insert model leaves it out"),
+        "{written}"
+    );
+    let notes = schema.table("notes").expect("notes");
+    assert_eq!(notes.scope, BackendScope::Both);
+    assert!(notes.column("words").is_none(), "{written}");
+    let posts = schema.table("posts").expect("posts");
+    assert!(posts.column("search").is_none(), "{written}");
+    assert!(
+        raw.contains(
+            "ADD COLUMN \"search\" tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, body)) STORED"
+        ),
+        "{written}"
+    );
+    assert!(raw.contains("posts_search_gin"), "{written}");
+
+    let (g2, mut db2) = ScratchPostgres::new(&url).expect("postgres");
+    let ddl = render_schema(&schema, Backend::Postgres);
+    db2.execute(&ddl, true)
+        .unwrap_or_else(|e| panic!("apply: {e}\n{ddl}"));
+    let (_, schema2) = inspect_ok(&with_database(&url, &g2.name), &dir.path().join("b.rs"));
+    assert_eq!(schema, schema2);
+    // The generated column still computes its value.
+    db2.execute(
+        "INSERT INTO posts (id, body) VALUES (1, 'fat cats');
+         DO $$ BEGIN
+           IF NOT EXISTS (SELECT 1 FROM posts WHERE search @@ to_tsquery('english', 'cat')) THEN
+             RAISE EXCEPTION 'the generated tsvector was not computed';
+           END IF;
+         END $$;",
+        true,
+    )
+    .expect("generated column computes");
+}
+
+/// An extension installed into another schema at a chosen version: inspect
+/// writes `pg_trgm(schema = "extensions")` (the version noted, not pinned);
+/// rendering, applying and inspecting again gives the same schema; a
+/// generated `ALTER EXTENSION` migration moves it to the current schema at
+/// another version, and its `down.sql` moves it back.
+#[test]
+fn inspect_reads_an_extension_schema_and_a_migration_alters_it() {
+    use cloacina_codegen::internals::diff::changes;
+    use cloacina_codegen::internals::plan::render;
+    use cloacina_codegen::model::Extension;
+    let dir = TempDir::new("inspect-ext-schema");
+    let url = live_support::postgres_url();
+    let (g1, mut db1) = ScratchPostgres::new(&url).expect("postgres");
+    db1.execute(
+        "CREATE SCHEMA extensions;
+         CREATE EXTENSION pg_trgm WITH SCHEMA extensions VERSION '1.5';
+         CREATE TABLE t (id BIGINT PRIMARY KEY);",
+        true,
+    )
+    .expect("ddl");
+    drop(db1);
+    let (written, schema) = inspect_ok(&with_database(&url, &g1.name), &dir.path().join("a.rs"));
+    let trgm = Extension {
+        name: "pg_trgm".into(),
+        schema: Some("extensions".into()),
+        version: None,
+    };
+    assert_eq!(schema.extensions, [trgm], "{written}");
+    assert!(
+        written.contains("#![postgres_extensions(pg_trgm(schema = \"extensions\"))]\n"),
+        "{written}"
+    );
+    assert!(
+        written.contains("version 1.5 installed; not pinned"),
+        "{written}"
+    );
+
+    let (g2, mut db2) = ScratchPostgres::new(&url).expect("postgres");
+    let ddl = render_schema(&schema, Backend::Postgres);
+    db2.execute(&ddl, true)
+        .unwrap_or_else(|e| panic!("apply: {e}\n{ddl}"));
+    let (_, again) = inspect_ok(&with_database(&url, &g2.name), &dir.path().join("b.rs"));
+    assert_eq!(again, schema);
+
+    // To the current schema (pinned at the default version), and back.
+    let state = |db: &mut cloacina_codegen::internals::introspect::Database, want: &str| {
+        db.execute(
+            &format!(
+                "DO $$ BEGIN
+                   IF (SELECT n.nspname || ' ' || e.extversion FROM pg_extension e
+                       JOIN pg_namespace n ON n.oid = e.extnamespace
+                       WHERE e.extname = 'pg_trgm') <> '{want}' THEN
+                     RAISE EXCEPTION 'pg_trgm is not {want}';
+                   END IF;
+                 END $$;"
+            ),
+            true,
+        )
+    };
+    let at = |schema: Option<&str>, version: Option<&str>| {
+        let mut s = again.clone();
+        s.extensions = vec![Extension {
+            name: "pg_trgm".into(),
+            schema: schema.map(Into::into),
+            version: version.map(Into::into),
+        }];
+        s
+    };
+    let from = at(Some("extensions"), None);
+    let to = at(None, Some("1.6"));
+    let ops = changes(&from, &to).expect("diff").operations;
+    let sql = render(&from, &ops, Backend::Postgres);
+    state(&mut db2, "extensions 1.6").expect("as rendered (default version)");
+    db2.execute(&sql.up, true)
+        .unwrap_or_else(|e| panic!("up: {e}\n{}", sql.up));
+    state(&mut db2, "public 1.6").unwrap_or_else(|e| panic!("{e}\n{}", sql.up));
+    db2.execute(&sql.down, true)
+        .unwrap_or_else(|e| panic!("down: {e}\n{}", sql.down));
+    state(&mut db2, "extensions 1.6").unwrap_or_else(|e| panic!("{e}\n{}", sql.down));
+
+    // A pinned version upgraded: UPDATE TO. (Its down.sql asks for the
+    // old version back, which PostgreSQL refuses loudly when the extension
+    // has no downgrade path.)
+    let (_g3, mut db3) = ScratchPostgres::new(&url).expect("postgres");
+    let old = at(None, Some("1.5"));
+    db3.execute(&render_schema(&old, Backend::Postgres), true)
+        .expect("pinned 1.5");
+    state(&mut db3, "public 1.5").expect("created at 1.5");
+    let ops = changes(&old, &to).expect("diff").operations;
+    let sql = render(&old, &ops, Backend::Postgres);
+    db3.execute(&sql.up, true)
+        .unwrap_or_else(|e| panic!("up: {e}\n{}", sql.up));
+    state(&mut db3, "public 1.6").unwrap_or_else(|e| panic!("{e}\n{}", sql.up));
+    assert!(sql.down.contains("UPDATE TO '1.5';"), "{}", sql.down);
+}

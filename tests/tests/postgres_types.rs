@@ -7,6 +7,9 @@
 //! NULLs and defaults too. The same for the types that come from a crate
 //! (`INET`/`CIDR` as `ipnet::IpNet`, time and date ranges and arrays of
 //! UUID, calendar and JSON values as chrono, uuid and serde_json values).
+//! Full-text search: a `TSVECTOR` column that the models read
+//! (`PgTsVector`) and leave out of the insert model, filled by a trigger,
+//! matched with `@@`; `NUMRANGE` bounds of any precision as `BigDecimal`.
 //!
 //! PostgreSQL comes from `CLOACINA_TEST_POSTGRES_URL` (or `DATABASE_URL`);
 //! without a server this test fails with instructions; it never skips.
@@ -14,7 +17,9 @@
 use std::ops::Bound;
 
 use cloacina_tests::postgres_types::models::*;
-use cloacina_tests::postgres_types::schema::unified::{account_details, accounts, sessions};
+use cloacina_tests::postgres_types::schema::unified::{
+    account_details, accounts, documents, sessions,
+};
 use cloacina_tests::postgres_types::POSTGRES_DDL;
 use cloacina_tests::support::{drop_pg_schema, pg_scratch_connection};
 use diesel::connection::SimpleConnection;
@@ -306,6 +311,134 @@ fn network_time_range_and_array_types_round_trip_through_the_generated_models() 
             .get_result::<Session>(&mut pg)
             .expect("insert cidr");
         assert_eq!(truncated.network, Some(net("10.1.0.0/16")));
+    }));
+    drop_pg_schema(&mut pg, &schema);
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+}
+
+#[test]
+fn full_text_search_and_numeric_ranges_round_trip_through_the_generated_models() {
+    use cloacina_types::bigdecimal::BigDecimal;
+    use cloacina_types::diesel_full_text_search::{
+        to_tsquery, to_tsvector, PgTsVector, TsVectorExtensions,
+    };
+    let dec = |s: &str| s.parse::<BigDecimal>().expect("decimal");
+    let lexemes = |v: &PgTsVector| -> Vec<(String, Vec<u16>)> {
+        v.entries
+            .iter()
+            .map(|e| (e.lexeme.clone(), e.positions.clone()))
+            .collect()
+    };
+    let _turn = CITEXT_SCHEMA.lock().unwrap_or_else(|p| p.into_inner());
+    let (mut pg, schema) = pg_scratch_connection("pg_types_fts");
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        apply_ddl(&mut pg);
+        // More digits than any float or the neutral Decimal<P, S> holds,
+        // on both sides of the point.
+        let wide = "123456789012345678901234567890.000000000000000000001";
+        let full = NewDocument::new(
+            "Fat cats",
+            "A fat cat sat on the mats",
+            (Bound::Included(dec("-1.5")), Bound::Excluded(dec(wide))),
+        )
+        .with_share((Bound::Excluded(dec("0.25")), Bound::Included(dec("0.750"))))
+        .with_tolerance((Bound::Unbounded, Bound::Included(dec("-0.001"))));
+        // The insert model has no `search` field: the trigger fills it.
+        let written = diesel::insert_into(documents::table)
+            .values(full.clone())
+            .get_result::<Document>(&mut pg)
+            .expect("insert document");
+        let read: Document = documents::table
+            .find(written.id)
+            .first(&mut pg)
+            .expect("read document");
+        assert_eq!(read, written);
+        assert_eq!(
+            lexemes(&read.search),
+            [
+                ("cat".to_string(), vec![2, 5]),
+                ("fat".to_string(), vec![1, 4]),
+                ("mat".to_string(), vec![9]),
+                ("sat".to_string(), vec![6]),
+            ]
+        );
+        assert_eq!(read.extra_search, None);
+        // NUMRANGE keeps every digit and the scale it was given.
+        let shown = |b: &Bound<BigDecimal>| match b {
+            Bound::Included(v) => format!("[{v}"),
+            Bound::Excluded(v) => format!("({v}"),
+            Bound::Unbounded => "_".into(),
+        };
+        assert_eq!(shown(&read.price_band.0), "[-1.5");
+        assert_eq!(shown(&read.price_band.1), format!("({wide}"));
+        assert_eq!(shown(&read.share.0), "(0.25");
+        assert_eq!(shown(&read.share.1), "[0.750");
+        assert_eq!(
+            read.tolerance,
+            Some((Bound::Unbounded, Bound::Included(dec("-0.001"))))
+        );
+
+        // `@@` through the re-exported crate's DSL, and in plain SQL.
+        let hits: Vec<i64> = documents::table
+            .filter(documents::search.matches(to_tsquery("cats & mat")))
+            .select(documents::id)
+            .load(&mut pg)
+            .expect("match with the DSL");
+        assert_eq!(hits, [read.id]);
+        let misses: Vec<i64> = documents::table
+            .filter(documents::search.matches(to_tsquery("dog")))
+            .select(documents::id)
+            .load(&mut pg)
+            .expect("no match");
+        assert!(misses.is_empty());
+        #[derive(QueryableByName)]
+        struct Hit {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            id: i64,
+        }
+        let sql: Vec<Hit> = diesel::sql_query(
+            "SELECT id FROM documents WHERE search @@ to_tsquery('english', 'fat & mats')",
+        )
+        .load(&mut pg)
+        .expect("match in SQL");
+        assert_eq!(sql.iter().map(|h| h.id).collect::<Vec<_>>(), [read.id]);
+
+        // A tsvector is written in SQL: an UPDATE fills the nullable one.
+        diesel::update(documents::table.find(read.id))
+            .set(documents::extra_search.eq(to_tsvector(documents::title).nullable()))
+            .execute(&mut pg)
+            .expect("update extra_search");
+        let updated: Document = documents::table
+            .find(read.id)
+            .first(&mut pg)
+            .expect("read again");
+        assert_eq!(
+            updated.extra_search.as_ref().map(lexemes),
+            Some(vec![
+                ("cat".to_string(), vec![2]),
+                ("fat".to_string(), vec![1])
+            ])
+        );
+
+        // Defaults: `share` is [0,1); without the trigger `search` would be
+        // the empty document (its default), which the trigger replaces.
+        let bare = diesel::insert_into(documents::table)
+            .values(NewDocument::new(
+                "",
+                "",
+                (Bound::Unbounded, Bound::Unbounded),
+            ))
+            .get_result::<Document>(&mut pg)
+            .expect("insert bare document");
+        assert!(bare.search.entries.is_empty());
+        assert_eq!(
+            bare.share,
+            (Bound::Included(dec("0")), Bound::Excluded(dec("1")))
+        );
+        assert_eq!(bare.tolerance, None);
+        assert_eq!(bare.price_band, (Bound::Unbounded, Bound::Unbounded));
     }));
     drop_pg_schema(&mut pg, &schema);
     if let Err(e) = result {

@@ -3,9 +3,10 @@
 //! catalog's own definition), and a last check that the result validates.
 //!
 //! An object is carried when the backend can recreate it from SQL the
-//! catalog prints (a column of a type without a neutral type, an enum type,
-//! a deferrable unique constraint (a deferrable foreign key is neutral), a
-//! `NOT VALID` constraint, an expression, partial-with-method
+//! catalog prints (a column of a type without a neutral type, a stored
+//! generated column, an enum type, a deferrable unique constraint (a
+//! deferrable foreign key is neutral), a `NOT VALID` constraint, an
+//! expression, partial-with-method
 //! or GIN/GiST index, a view or materialized view, a function, a trigger,
 //! an extension). What cannot be carried is a problem: `inspect` then exits
 //! non-zero and names it.
@@ -99,6 +100,7 @@ pub fn for_inspect(intro: &Introspection) -> Inspected {
         }
     }
     booleans(&mut schema, &mut notes);
+    unpinned_versions(&mut schema, &mut notes);
     for c in postgres_tables(&mut schema, &mut notes) {
         if let Some(r) = &c.replaces {
             take_out(&mut schema, r);
@@ -158,6 +160,27 @@ pub fn for_inspect(intro: &Introspection) -> Inspected {
     }
 }
 
+/// The file `inspect` writes does not pin an extension's installed version
+/// (it would then fail against a server with another one); a note names it
+/// and how to pin it. The schema it lives in is kept.
+fn unpinned_versions(schema: &mut Schema, notes: &mut Vec<Note>) {
+    for e in &mut schema.extensions {
+        if let Some(v) = e.version.take() {
+            let pinned = Extension {
+                version: Some(v.clone()),
+                ..e.clone()
+            };
+            notes.push(Note::new(
+                &e.name,
+                format!(
+                    "extension version {v} installed; not pinned in the file (write `{}` in #![postgres_extensions(...)] to pin it)",
+                    pinned.neutral_spelling()
+                ),
+            ));
+        }
+    }
+}
+
 /// Columns of PostgreSQL-only types (arrays, ranges, …): one database
 /// cannot say whether the application also runs on SQLite, so the table
 /// stays on both backends and those columns are carried as PostgreSQL raw
@@ -202,18 +225,34 @@ fn postgres_tables(schema: &mut Schema, notes: &mut Vec<Note>) -> Vec<Carried> {
         if !t.scope.includes(Backend::Sqlite) {
             continue;
         }
-        let typed: Vec<String> = t
+        if !t
             .columns
             .iter()
-            .filter_map(|c| match c.ty {
-                ColumnType::Postgres(p) => Some(format!("{} ({})", c.name, p.neutral_name())),
-                _ => None,
-            })
-            .collect();
-        if typed.is_empty() {
+            .any(|c| matches!(c.ty, ColumnType::Postgres(_)))
+        {
             continue;
         }
-        if candidates.contains(&t.name) && !kept.contains(&t.name) {
+        let scoped = candidates.contains(&t.name) && !kept.contains(&t.name);
+        // In a table scoped to PostgreSQL, only a read-only column (a NOT
+        // NULL `Tsvector` without a default, which the insert model would
+        // leave out) is carried; elsewhere every PostgreSQL-only column.
+        let carry_it = |c: &Column| match c.ty {
+            ColumnType::Postgres(p) if scoped => {
+                !p.writable() && !c.nullable && c.default.is_none()
+            }
+            ColumnType::Postgres(_) => true,
+            _ => false,
+        };
+        if scoped {
+            let typed: Vec<String> = t
+                .columns
+                .iter()
+                .filter(|c| !carry_it(c))
+                .filter_map(|c| match c.ty {
+                    ColumnType::Postgres(p) => Some(format!("{} ({})", c.name, p.neutral_name())),
+                    _ => None,
+                })
+                .collect();
             t.scope = BackendScope::Only(Backend::Postgres);
             notes.push(Note::new(
                 &t.name,
@@ -222,11 +261,25 @@ fn postgres_tables(schema: &mut Schema, notes: &mut Vec<Note>) -> Vec<Carried> {
                     typed.join(", ")
                 ),
             ));
-            continue;
         }
         for c in &t.columns {
             let ColumnType::Postgres(p) = c.ty else {
                 continue;
+            };
+            if !carry_it(c) {
+                continue;
+            }
+            let why = if scoped {
+                format!(
+                    "a NOT NULL {} without a default: the generated insert model leaves it out (Diesel reads a tsvector and cannot write one), so the schema language needs it nullable or with a default",
+                    p.neutral_name()
+                )
+            } else {
+                format!(
+                    "type {} is PostgreSQL-only and `{}` stays on both backends; scope the table to postgres to get a first-class column",
+                    p.neutral_name(),
+                    t.name
+                )
             };
             let default = match &c.default {
                 Some(DefaultValue::Text(s)) => format!(
@@ -252,26 +305,19 @@ fn postgres_tables(schema: &mut Schema, notes: &mut Vec<Note>) -> Vec<Carried> {
                     quote(&t.name),
                     quote(c.sql_name())
                 ),
-                why: format!(
-                    "type {} is PostgreSQL-only and `{}` stays on both backends; scope the table to postgres to get a first-class column",
-                    p.neutral_name(),
-                    t.name
-                ),
+                why,
                 replaces: Some(Replaced::Column(t.name.clone(), c.name.clone())),
             });
         }
-        carried.extend(indexes_on_carried(t));
+        carried.extend(indexes_on_carried(t, &carry_it));
     }
     carried
 }
 
 /// The indexes and unique constraints of `t` that name a column carried by
 /// [`postgres_tables`], carried with it (as PostgreSQL created them).
-fn indexes_on_carried(t: &Table) -> Vec<Carried> {
-    let is_carried = |name: &str| {
-        t.column(name)
-            .is_some_and(|c| matches!(c.ty, ColumnType::Postgres(_)))
-    };
+fn indexes_on_carried(t: &Table, carry_it: &dyn Fn(&Column) -> bool) -> Vec<Carried> {
+    let is_carried = |name: &str| t.column(name).is_some_and(carry_it);
     let why = "it names a column carried as raw SQL";
     let mut out = Vec::new();
     for ix in &t.indexes {

@@ -206,8 +206,17 @@ struct Catalog {
     cons: Vec<ConRow>,
     idxs: Vec<IdxRow>,
     objects: Vec<DbObject>,
-    extensions: Vec<String>,
+    extensions: Vec<ExtRow>,
     enums: Vec<EnumRow>,
+}
+
+/// An installed extension: its schema (`None` when it is the inspected
+/// one) and version.
+#[derive(serde::Deserialize)]
+struct ExtRow {
+    name: String,
+    schema: Option<String>,
+    version: Option<String>,
 }
 
 impl Catalog {
@@ -312,16 +321,16 @@ impl Catalog {
         })
         .collect();
 
-        let extensions: Vec<String> = query::<ObjRow>(
+        let extensions: Vec<ExtRow> = query(
             conn,
             target,
             "extensions",
-            "SELECT 'extension' AS kind, extname::text AS name, NULL AS table, NULL AS definition \
-             FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 2",
-        )?
-        .into_iter()
-        .map(|o| o.name)
-        .collect();
+            "SELECT e.extname::text AS name, \
+             CASE WHEN n.nspname = current_schema() THEN NULL ELSE n.nspname::text END AS schema, \
+             e.extversion::text AS version \
+             FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace \
+             WHERE e.extname <> 'plpgsql' ORDER BY 1",
+        )?;
         let enums: Vec<EnumRow> = query(
             conn,
             target,
@@ -359,8 +368,9 @@ struct Reader {
     /// Columns carried as raw SQL (table, column).
     raw_columns: Vec<(String, String)>,
     objects: Vec<DbObject>,
-    /// Installed extensions the model holds (`#![postgres_extensions]`).
-    extensions: Vec<String>,
+    /// Installed extensions the model holds (`#![postgres_extensions]`),
+    /// with their schema (when not the inspected one) and version.
+    extensions: Vec<crate::model::Extension>,
 }
 
 impl Reader {
@@ -368,10 +378,15 @@ impl Reader {
     /// model when the name is a lowercase identifier, the only spelling
     /// `#![postgres_extensions(...)]` takes; carried as raw SQL otherwise
     /// (`uuid-ossp`).
-    fn read_extensions(&mut self, extensions: Vec<String>) {
-        for e in extensions {
+    fn read_extensions(&mut self, extensions: Vec<ExtRow>) {
+        for row in extensions {
+            let e = row.name;
             if crate::model::is_extension_name(&e) {
-                self.extensions.push(e);
+                self.extensions.push(crate::model::Extension {
+                    name: e,
+                    schema: row.schema,
+                    version: row.version,
+                });
                 continue;
             }
             self.carried.push(carry(
@@ -502,6 +517,29 @@ impl Reader {
                 continue;
             };
             let object = format!("{}.{}", c.table, c.name);
+            // A stored generated column (a tsvector kept from the text,
+            // typically): carried whole, its expression with it, since the
+            // schema language has no generated columns (read as a plain
+            // column, it would lose the expression).
+            if let ("s", Some(expr)) = (c.generated.as_str(), c.default.as_deref()) {
+                self.carried.push(carry(
+                    3,
+                    "column",
+                    object.clone(),
+                    format!(
+                        "ALTER TABLE {} ADD COLUMN {} {} GENERATED ALWAYS AS ({expr}) STORED{};\n",
+                        q(&c.table),
+                        q(&c.name),
+                        c.formatted,
+                        if c.notnull { " NOT NULL" } else { "" }
+                    ),
+                    format!("ALTER TABLE {} DROP COLUMN {};\n", q(&c.table), q(&c.name)),
+                    "a generated column; the schema language has none",
+                    None,
+                ));
+                self.raw_columns.push((c.table.clone(), c.name.clone()));
+                continue;
+            }
             let ty = match column_type(&c, &object, &mut self.notes) {
                 Ok(ty) => ty,
                 Err(why) => {
@@ -529,9 +567,6 @@ impl Reader {
                     continue;
                 }
             };
-            if c.generated == "s" {
-                self.notes.push(Note::new(&object, "a generated column; read as a plain column (the schema language has no generated columns)"));
-            }
             let mut auto_increment = c.identity == "a" || c.identity == "d";
             if c.identity == "a" {
                 self.notes.push(Note::new(&object, "GENERATED ALWAYS AS IDENTITY read as auto_increment (the schema language writes BY DEFAULT)"));

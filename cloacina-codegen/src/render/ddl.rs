@@ -32,8 +32,8 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use crate::model::{
-    format_float, Backend, CheckExpr, Column, ColumnType, DefaultValue, FkAction, ForeignKey,
-    Index, Literal, Order, PgType, Schema, Table, Unique,
+    format_float, Backend, CheckExpr, Column, ColumnType, DefaultValue, Extension, FkAction,
+    ForeignKey, Index, Literal, Order, PgType, Schema, Table, Unique,
 };
 use crate::names::{check_name, foreign_key_name, index_name, primary_key_name, unique_name};
 
@@ -859,6 +859,8 @@ pub fn pg_zero(ty: PgType) -> &'static str {
         PgType::Citext => "",
         PgType::Inet => "0.0.0.0",
         PgType::Cidr => "0.0.0.0/0",
+        // The empty document.
+        PgType::Tsvector => "",
     }
 }
 
@@ -1010,7 +1012,7 @@ pub fn render_schema(schema: &Schema, backend: Backend) -> String {
     let target = |name: &str| by_name.get(name).copied();
     let mut statements: Vec<String> = Vec::new();
     if backend == Backend::Postgres {
-        statements.extend(schema.extensions.iter().map(|e| create_extension(e)));
+        statements.extend(schema.extensions.iter().map(create_extension));
     }
     for (table, deferred) in &layout {
         statements.push(d.create_table_with(&target, table, deferred));
@@ -1064,15 +1066,72 @@ pub fn render_drop_schema(schema: &Schema, backend: Backend) -> String {
         statements.push(d.drop_table(table));
     }
     if backend == Backend::Postgres {
-        statements.extend(schema.extensions.iter().rev().map(|e| drop_extension(e)));
+        statements.extend(
+            schema
+                .extensions
+                .iter()
+                .rev()
+                .map(|e| drop_extension(&e.name)),
+        );
     }
     join_statements(statements)
 }
 
 /// `CREATE EXTENSION IF NOT EXISTS "name";` (PostgreSQL): a declared
 /// extension, created before any table that may use its types.
-pub fn create_extension(name: &str) -> String {
-    format!("CREATE EXTENSION IF NOT EXISTS \"{name}\";")
+pub fn create_extension(e: &Extension) -> String {
+    let mut sql = String::new();
+    if let Some(s) = &e.schema {
+        // `WITH SCHEMA` needs the schema to exist; it is never dropped (it
+        // may hold other objects).
+        sql.push_str(&format!("CREATE SCHEMA IF NOT EXISTS {};\n", pg_ident(s)));
+    }
+    sql.push_str(&format!("CREATE EXTENSION IF NOT EXISTS \"{}\"", e.name));
+    if let Some(s) = &e.schema {
+        sql.push_str(&format!(" WITH SCHEMA {}", pg_ident(s)));
+    }
+    if let Some(v) = &e.version {
+        sql.push_str(&format!(" VERSION {}", quote_literal(v)));
+    }
+    sql.push(';');
+    sql
+}
+
+/// A double-quoted PostgreSQL identifier.
+fn pg_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// `ALTER EXTENSION` statements that take a declared extension from
+/// `from`'s schema and version to `to`'s (PostgreSQL): an unset schema is
+/// the current one, an unset version the default one.
+pub fn alter_extension(from: &Extension, to: &Extension) -> Vec<String> {
+    let name = &to.name;
+    let mut out = Vec::new();
+    if from.schema != to.schema {
+        match &to.schema {
+            Some(s) => {
+                out.push(format!("CREATE SCHEMA IF NOT EXISTS {};", pg_ident(s)));
+                out.push(format!(
+                    "ALTER EXTENSION \"{name}\" SET SCHEMA {};",
+                    pg_ident(s)
+                ));
+            }
+            None => out.push(format!(
+                "DO $$ BEGIN EXECUTE format('ALTER EXTENSION %I SET SCHEMA %I', '{name}', current_schema()); END $$;"
+            )),
+        }
+    }
+    if from.version != to.version {
+        match &to.version {
+            Some(v) => out.push(format!(
+                "ALTER EXTENSION \"{name}\" UPDATE TO {};",
+                quote_literal(v)
+            )),
+            None => out.push(format!("ALTER EXTENSION \"{name}\" UPDATE;")),
+        }
+    }
+    out
 }
 
 /// `DROP EXTENSION IF EXISTS "name";` (PostgreSQL), after everything that

@@ -553,6 +553,16 @@ fn table_module(schema: &Schema, flavour: Flavour, name: &str, doc: &str) -> Str
                 out.push_str("            use super::super::super::types::DbDecimal;\n");
             }
         }
+        // Diesel has no `Tsvector` of its own: the full-text search crate's.
+        if !matches!(flavour, Flavour::Native(Backend::Sqlite))
+            && t.columns
+                .iter()
+                .any(|c| c.ty == ColumnType::Postgres(PgType::Tsvector))
+        {
+            out.push_str(
+                "            use super::super::super::types::diesel_full_text_search::Tsvector;\n",
+            );
+        }
         out.push('\n');
         doc_lines(&mut out, "            ", &t.docs);
         if let Some(sql) = &t.sql_name {
@@ -1041,7 +1051,7 @@ fn table_items(
             let attrs = hooked(field_hooks, &field_names(t, c, &model_text));
             field(c, false, enum_of(t, c), attrs)
         });
-        let new_fields = t.columns.iter().map(|c| {
+        let new_fields = t.columns.iter().filter(|c| c.written_on_insert()).map(|c| {
             let attrs = hooked(field_hooks, &field_names(t, c, &new_text));
             field(c, true, enum_of(t, c), attrs)
         });
@@ -1054,6 +1064,7 @@ fn table_items(
         let new_doc2 = format!(
             " Build it with [`{new_text}::new`], which takes the columns that have no default, and the `with_<column>` setters: code written so keeps compiling when a column with a default or a nullable column is added."
         );
+        let read_only = read_only_doc(t).map(|d| quote!(#[doc = ""] #[doc = #d]));
         quote! {
             #[doc = #model_doc]
             #docs
@@ -1068,6 +1079,7 @@ fn table_items(
             #[doc = #new_doc]
             #[doc = ""]
             #[doc = #new_doc2]
+            #read_only
             #[derive(Debug, Clone, PartialEq, diesel::Insertable)]
             #[diesel(table_name = super::schema::unified::#table)]
             #new_attrs
@@ -1078,6 +1090,23 @@ fn table_items(
             #builder
         }
     }
+}
+
+/// The insert struct's note on the columns it leaves out (Diesel reads
+/// them but cannot write them), if the table has any.
+pub(super) fn read_only_doc(t: &Table) -> Option<String> {
+    let names: Vec<String> = t
+        .columns
+        .iter()
+        .filter(|c| !c.written_on_insert())
+        .map(|c| format!("`{}`", c.sql_name()))
+        .collect();
+    (!names.is_empty()).then(|| {
+        format!(
+            " Not here: {} (Diesel reads a tsvector but cannot write one); an insert leaves each to its default (or NULL), and SQL fills it (`to_tsvector`).",
+            names.join(", ")
+        )
+    })
 }
 
 /// The names a field answers to in `field_attribute` paths.
@@ -1122,13 +1151,18 @@ fn insert_builder(
         Some(e) => quote!(#e),
         None => rust_type(c.ty),
     };
-    let required: Vec<&Column> = t.columns.iter().filter(|c| !c.insert_optional()).collect();
+    let written: Vec<&Column> = t.columns.iter().filter(|c| c.written_on_insert()).collect();
+    let required: Vec<&Column> = written
+        .iter()
+        .copied()
+        .filter(|c| !c.insert_optional())
+        .collect();
     let params = required.iter().map(|c| {
         let name = rust_ident(&c.name);
         let ty = value_type(c);
         quote!(#name: impl Into<#ty>)
     });
-    let inits = t.columns.iter().map(|c| {
+    let inits = written.iter().map(|c| {
         let name = rust_ident(&c.name);
         if c.insert_optional() {
             quote!(#name: None)
@@ -1136,7 +1170,7 @@ fn insert_builder(
             quote!(#name: #name.into())
         }
     });
-    let setters = t.columns.iter().filter(|c| c.insert_optional()).map(|c| {
+    let setters = written.iter().filter(|c| c.insert_optional()).map(|c| {
         let name = rust_ident(&c.name);
         let setter = format_ident!("with_{}", c.name);
         let ty = value_type(c);
@@ -1352,6 +1386,7 @@ mod tests {
             PgType::Citext,
             PgType::Inet,
             PgType::Cidr,
+            PgType::Tsvector,
         ]);
         let decimal = PgType::Array(PgElem::Decimal {
             precision: 10,

@@ -184,6 +184,10 @@ pub(super) fn table_items(
     );
     out.doc(4, "");
     out.doc(4, &format!(" Build it with [`{new_model}::new`], which takes the columns that have no default, and the `with_<column>` setters: code written so keeps compiling when a column with a default or a nullable column is added."));
+    if let Some(d) = super::diesel::read_only_doc(t) {
+        out.doc(4, "");
+        out.doc(4, &d);
+    }
     out.line(
         4,
         format_args!("#[derive(Debug, Clone, PartialEq, diesel::Insertable)]"),
@@ -193,7 +197,8 @@ pub(super) fn table_items(
         format_args!("#[diesel(table_name = super::schema::unified::{table})]"),
     );
     out.line(4, format_args!("pub struct {new_model} {{"));
-    for c in &t.columns {
+    let written: Vec<&Column> = t.columns.iter().filter(|c| c.written_on_insert()).collect();
+    for c in &written {
         for d in &c.docs {
             out.doc(8, &format!(" {d}"));
         }
@@ -205,7 +210,11 @@ pub(super) fn table_items(
     out.line(4, format_args!("}}"));
 
     // The builder.
-    let required: Vec<&Column> = t.columns.iter().filter(|c| !c.insert_optional()).collect();
+    let required: Vec<&Column> = written
+        .iter()
+        .copied()
+        .filter(|c| !c.insert_optional())
+        .collect();
     if required.is_empty() {
         out.line(
             4,
@@ -233,8 +242,7 @@ pub(super) fn table_items(
         .map(|c| format!("{}: impl Into<{}>", ident(&c.name), value_type(c)))
         .collect();
     out.signature(8, "pub fn new", &params);
-    let inits: Vec<String> = t
-        .columns
+    let inits: Vec<String> = written
         .iter()
         .map(|c| {
             let name = ident(&c.name);
@@ -258,7 +266,7 @@ pub(super) fn table_items(
         out.line(12, format_args!("}}"));
     }
     out.text.push_str("        }\n");
-    for c in t.columns.iter().filter(|c| c.insert_optional()) {
+    for c in written.iter().filter(|c| c.insert_optional()) {
         let name = ident(&c.name);
         let when_unset = if c.default.is_some() || c.auto_increment {
             "its default"

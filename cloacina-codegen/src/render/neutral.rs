@@ -25,7 +25,12 @@ pub fn render(schema: &Schema, header: &[&str]) -> String {
     if !schema.extensions.is_empty() {
         out.push_str(&format!(
             "#![postgres_extensions({})]\n",
-            schema.extensions.join(", ")
+            schema
+                .extensions
+                .iter()
+                .map(Extension::neutral_spelling)
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
         first = false;
     }

@@ -58,7 +58,7 @@
 //! Diesel's own SQL types and Rust values; the crates those values come
 //! from are re-exported here under `postgres` ([`ipnet`] for `inet`/`cidr`,
 //! [`chrono`], [`uuid`], [`serde_json`] and [`bigdecimal`] for ranges and
-//! arrays), so the generated models name them through this crate and a
+//! arrays, [`diesel_full_text_search`] for `tsvector`), so the generated models name them through this crate and a
 //! consumer needs no extra dependency.
 //!
 //! Enable the features of every backend the generator was asked for (its
@@ -102,6 +102,12 @@ pub use serde_json;
 /// `numrange` bounds and `numeric[]` elements.
 #[cfg(feature = "postgres")]
 pub use bigdecimal;
+
+/// `tsvector` columns: the SQL type `Tsvector`, the value `PgTsVector`
+/// (read only: the crate has no `ToSql` for it) and the full-text search
+/// functions and operators (`to_tsvector`, `to_tsquery`, `matches`).
+#[cfg(feature = "postgres")]
+pub use diesel_full_text_search;
 #[cfg(feature = "serde")]
 mod serde_impls;
 #[cfg(feature = "sqlite")]
