@@ -448,10 +448,20 @@ pub fn canonical(schema: &Schema) -> Schema {
         })
         .collect();
     raw_blocks.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut enums: Vec<DbEnum> = schema
+        .enums
+        .iter()
+        .map(|e| DbEnum {
+            docs: vec![],
+            ..e.clone()
+        })
+        .collect();
+    enums.sort_by(|a, b| a.sql_name.cmp(&b.sql_name));
     Schema {
         tables,
         raw_blocks,
         extensions: sorted(&schema.extensions),
+        enums,
     }
 }
 

@@ -259,6 +259,9 @@ impl Ty {
             ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time => Ty::Calendar(c),
             // Compared as PostgreSQL compares them; only PostgreSQL has them.
             ColumnType::Postgres(_) => Ty::Free,
+            // Compared with its labels as text (equality and `IN` mean the
+            // same on both backends).
+            ColumnType::Enum(_) => Ty::Text,
             ColumnType::Decimal { scale, .. } => Ty::Decimal(scale),
         }
     }

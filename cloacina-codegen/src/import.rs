@@ -786,6 +786,7 @@ fn assemble(mut cx: Cx) -> Imported {
             tables: out.tables,
             raw_blocks: out.raw_blocks,
             extensions: out.extensions,
+            enums: out.enums,
         },
         notes: cx.notes,
         disagreements: out.disagreements,
@@ -800,6 +801,8 @@ struct Assembly {
     raw_blocks: Vec<RawBlock>,
     /// PostgreSQL extensions the imported types need (`citext`).
     extensions: Vec<String>,
+    /// Declared enums (read from the database for `sql_types` structs).
+    enums: Vec<DbEnum>,
     disagreements: Vec<Disagreement>,
     raw_columns: Vec<(String, String)>,
 }
@@ -1276,6 +1279,7 @@ fn disagreement(
                 tables: vec![t.clone()],
                 raw_blocks: Vec::new(),
                 extensions: Vec::new(),
+                enums: Vec::new(),
             },
             None,
         )
@@ -1423,6 +1427,7 @@ pub fn merge_with_database(imported: &Imported, database: &Schema, backend: Back
             tables: file_side,
             raw_blocks: Vec::new(),
             extensions: Vec::new(),
+            enums: Vec::new(),
         },
         None,
     );
@@ -1431,6 +1436,7 @@ pub fn merge_with_database(imported: &Imported, database: &Schema, backend: Back
             tables: db_side,
             raw_blocks: Vec::new(),
             extensions: Vec::new(),
+            enums: Vec::new(),
         },
         None,
     );
@@ -1477,6 +1483,15 @@ pub fn merge_with_database(imported: &Imported, database: &Schema, backend: Back
                 let mut e = imported.schema.extensions.clone();
                 for x in &database.extensions {
                     if !e.contains(x) {
+                        e.push(x.clone());
+                    }
+                }
+                e
+            },
+            enums: {
+                let mut e = imported.schema.enums.clone();
+                for x in &database.enums {
+                    if !e.iter().any(|d| d.sql_name == x.sql_name) {
                         e.push(x.clone());
                     }
                 }

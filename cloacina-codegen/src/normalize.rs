@@ -54,10 +54,31 @@ pub fn normalize(schema: &Schema, backend: Option<Backend>) -> Schema {
         schema.extensions.clone()
     };
     extensions.sort();
+    // An enum is its SQL name and labels (docs and the Rust name are the
+    // schema file's); SQLite has no enum types, only the columns' checks,
+    // so there an enum no column uses does not exist.
+    let mut enums: Vec<DbEnum> = schema
+        .enums
+        .iter()
+        .filter(|e| {
+            backend != Some(Backend::Sqlite)
+                || tables
+                    .iter()
+                    .flat_map(|t| &t.columns)
+                    .any(|c| c.ty == ColumnType::Enum(e.ty()))
+        })
+        .map(|e| DbEnum {
+            name: upper_camel(&e.sql_name),
+            docs: Vec::new(),
+            ..e.clone()
+        })
+        .collect();
+    enums.sort_by(|a, b| a.sql_name.cmp(&b.sql_name));
     Schema {
         tables,
         raw_blocks: Vec::new(),
         extensions,
+        enums,
     }
 }
 

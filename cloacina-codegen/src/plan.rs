@@ -1446,6 +1446,7 @@ impl<'p> RebuildGroup<'p> {
             tables: self.old_tables.clone(),
             raw_blocks: vec![],
             extensions: vec![],
+            enums: vec![],
         };
         crate::render::ddl::table_order(&tmp, Backend::Sqlite)
             .into_iter()

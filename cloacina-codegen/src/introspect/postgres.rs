@@ -360,6 +360,8 @@ struct Reader {
     objects: Vec<DbObject>,
     /// Installed extensions the model holds (`#![postgres_extensions]`).
     extensions: Vec<String>,
+    /// Enum types (`pg_enum`), as declared enums.
+    enums: Vec<DbEnum>,
 }
 
 impl Reader {
@@ -755,6 +757,7 @@ impl Reader {
                 tables: self.tables,
                 raw_blocks: Vec::new(),
                 extensions: self.extensions,
+                enums: self.enums,
             },
             objects: self.objects,
             notes: self.notes,

@@ -10,7 +10,7 @@
 //! time zone, and a literal default carries its `Z`, so it does too.
 //! `gen_random_uuid()` is built in from PostgreSQL 13.
 
-use crate::model::{Backend, Column, ColumnType, Table};
+use crate::model::{Backend, Column, ColumnType, DbEnum, Table};
 use crate::names;
 
 use super::ddl::{doc_lines, quote_literal, Dialect};
@@ -61,8 +61,22 @@ impl Dialect for Postgres {
             ColumnType::Date => "DATE".into(),
             ColumnType::Time => "TIME".into(),
             ColumnType::Postgres(p) => p.sql(),
+            ColumnType::Enum(e) => e.sql_name().into(),
             ColumnType::Decimal { precision, scale } => format!("NUMERIC({precision},{scale})"),
         }
+    }
+
+    fn create_enum(&self, e: &DbEnum) -> Option<String> {
+        let labels: Vec<String> = e.labels.iter().map(|l| quote_literal(l)).collect();
+        Some(format!(
+            "CREATE TYPE {} AS ENUM ({});",
+            e.sql_name,
+            labels.join(", ")
+        ))
+    }
+
+    fn drop_enum(&self, e: &DbEnum) -> Option<String> {
+        Some(format!("DROP TYPE {};", e.sql_name))
     }
 
     fn now_default(&self) -> String {
