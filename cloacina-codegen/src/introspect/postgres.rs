@@ -390,6 +390,19 @@ impl Reader {
     /// Enum types, rebuilt from their labels.
     fn enum_types(&mut self, enums: Vec<EnumRow>) {
         for e in enums {
+            // A declared enum when the schema language can spell it: a
+            // plain SQL name and labels PostgreSQL took (1 to 63 bytes).
+            if crate::names::check_ident(&e.name).is_ok() && !e.labels.is_empty() {
+                self.enums.push(DbEnum {
+                    name: upper_camel(&e.name),
+                    sql_name: e.name.clone(),
+                    variants: label_variants(&e.labels),
+                    labels: e.labels,
+                    docs: Vec::new(),
+                    span: Span::default(),
+                });
+                continue;
+            }
             let labels: Vec<String> = e.labels.iter().map(|l| lit(l)).collect();
             self.carried.push(carry(
                 1,
@@ -503,7 +516,11 @@ impl Reader {
                 continue;
             };
             let object = format!("{}.{}", c.table, c.name);
-            let ty = match column_type(&c, &object, &mut self.notes) {
+            let declared = self.enums.iter().find(|e| e.sql_name == c.typname);
+            let ty = match declared.map_or_else(
+                || column_type(&c, &object, &mut self.notes),
+                |e| Ok(ColumnType::Enum(e.ty())),
+            ) {
                 Ok(ty) => ty,
                 Err(why) => {
                     let default = c
@@ -930,8 +947,8 @@ pub fn parse_default(ty: ColumnType, expr: &str) -> Option<DefaultValue> {
         })
         .collect();
     let call = |name: &str| words == [name, "(", ")"];
-    if let ColumnType::Postgres(_) = ty {
-        // `'{}'::text[]`, `'01:00:00'::interval`, `'{}'::time without time
+    if let ColumnType::Postgres(_) | ColumnType::Enum(_) = ty {
+        // `'Pending'::execution_status`, `'{}'::text[]`, `'01:00:00'::interval`, `'{}'::time without time
         // zone[]`: the literal, whatever the cast (PostgreSQL reads it as
         // the column's type again); a type name may take several words.
         return match canonical_tokens(expr, false).as_slice() {

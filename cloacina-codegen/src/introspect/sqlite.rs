@@ -952,6 +952,7 @@ fn fold(ty: ColumnType, k: ImplicitCheck) -> Option<ColumnType> {
         (T::Integer | T::BigInt, ImplicitCheck::Decimal { precision, scale }) => {
             Some(T::Decimal { precision, scale })
         }
+        (T::Text { max_len: None }, ImplicitCheck::Enum(e)) => Some(T::Enum(e)),
         _ => None,
     }
 }
