@@ -408,6 +408,27 @@ fn pg_statements(d: &dyn Dialect, op: &Operation, before: &Schema, after: &Schem
         }
         Operation::AlterColumn { from, to, .. } => {
             if let (Some(bt), Some(at)) = (bt, at) {
+                // Labels only added: `ALTER TYPE … ADD VALUE` (see
+                // `Operation::ReplaceEnum`) already changed the column's type.
+                let kept;
+                let from = match (from.ty, to.ty) {
+                    (ColumnType::Enum(a), ColumnType::Enum(b))
+                        if a.sql_name() == b.sql_name()
+                            && crate::diff::enum_labels_added_only(a.labels(), b.labels()) =>
+                    {
+                        kept = Column {
+                            ty: to.ty,
+                            ..from.clone()
+                        };
+                        &kept
+                    }
+                    _ => from,
+                };
+                if let ColumnType::Enum(e) = to.ty {
+                    if from.ty != to.ty {
+                        stmts.extend(d.enum_values_guard(bt, from, e));
+                    }
+                }
                 let around = RetypeDependents::of(bt, from, to);
                 stmts.extend(around.drop(d, bt));
                 stmts.extend(d.alter_column(at, from, to));
@@ -438,6 +459,10 @@ fn pg_statements(d: &dyn Dialect, op: &Operation, before: &Schema, after: &Schem
         Operation::DropRawBlock { block } => stmts.extend(raw_down(block, backend)),
         Operation::AddExtension { name } => stmts.push(crate::render::ddl::create_extension(name)),
         Operation::DropExtension { name } => stmts.push(crate::render::ddl::drop_extension(name)),
+        Operation::AddEnum { db_enum } => stmts.extend(d.create_enum(db_enum)),
+        Operation::DropEnum { db_enum } => stmts.extend(d.drop_enum(db_enum)),
+        Operation::ReplaceEnum { from, to } => stmts.extend(d.replace_enum(from, to)),
+        Operation::DropReplacedEnum { from, to } => stmts.extend(d.drop_replaced_enum(from, to)),
     }
     stmts
 }
@@ -557,7 +582,11 @@ fn sqlite_simple(op: &Operation, before: &Schema, after: &Schema) -> bool {
         | Operation::AddRawBlock { .. }
         | Operation::DropRawBlock { .. }
         | Operation::AddExtension { .. }
-        | Operation::DropExtension { .. } => true,
+        | Operation::DropExtension { .. }
+        | Operation::AddEnum { .. }
+        | Operation::DropEnum { .. }
+        | Operation::ReplaceEnum { .. }
+        | Operation::DropReplacedEnum { .. } => true,
         Operation::AddColumn { column, .. } => {
             // SQLite's ADD COLUMN refuses a default in parentheses ("non-constant
             // default"), which is how `now`, `uuid` and expressions are spelled.

@@ -350,6 +350,7 @@ fn kitchen_sink() -> Schema {
             ),
         ],
         extensions: vec![],
+        enums: vec![],
     }
 }
 

@@ -32,7 +32,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use crate::model::{
-    format_float, Backend, CheckExpr, Column, ColumnType, DbEnum, DefaultValue, FkAction,
+    format_float, Backend, CheckExpr, Column, ColumnType, DbEnum, DefaultValue, EnumType, FkAction,
     ForeignKey, Index, Literal, Order, PgType, Schema, Table, Unique,
 };
 use crate::names::{check_name, foreign_key_name, index_name, primary_key_name, unique_name};
@@ -71,6 +71,29 @@ pub trait Dialect: Send + Sync {
     /// [`Dialect::create_enum`]).
     fn drop_enum(&self, e: &DbEnum) -> Option<String> {
         let _ = e;
+        None
+    }
+
+    /// The statements that change an enum's labels from `from` to `to`
+    /// before its columns are retyped, or none (a backend whose columns
+    /// carry the labels in their checks, rebuilt instead).
+    fn replace_enum(&self, from: &DbEnum, to: &DbEnum) -> Vec<String> {
+        let _ = (from, to);
+        Vec::new()
+    }
+
+    /// What finishes [`Dialect::replace_enum`] once no column uses the old
+    /// labels, or nothing.
+    fn drop_replaced_enum(&self, from: &DbEnum, to: &DbEnum) -> Option<String> {
+        let _ = (from, to);
+        None
+    }
+
+    /// A statement that fails the migration, naming the table and column,
+    /// when a row of `column` holds a value that is not a label of `e`
+    /// (run before the column is converted to `e`), or none.
+    fn enum_values_guard(&self, table: &Table, column: &Column, e: EnumType) -> Option<String> {
+        let _ = (table, column, e);
         None
     }
 
@@ -1247,6 +1270,7 @@ pub(crate) mod test_support {
             tables,
             raw_blocks: vec![],
             extensions: vec![],
+            enums: vec![],
         }
     }
 
