@@ -396,7 +396,7 @@ impl EnumType {
     /// `execution_status`), for an enum no schema declares (a database
     /// read by `inspect`).
     pub fn rust_name(self) -> String {
-        upper_camel(self.sql_name())
+        enum_rust_name(self.sql_name())
     }
 }
 
@@ -429,6 +429,18 @@ pub fn label_variants(labels: &[String]) -> Vec<String> {
             name
         })
         .collect()
+}
+
+/// The Rust name of an enum read from a database by its SQL name:
+/// `execution_status` → `ExecutionStatus`; `Enum` in front when that is
+/// not an identifier that starts with a letter (`_` → `Enum`).
+pub fn enum_rust_name(sql_name: &str) -> String {
+    let name = upper_camel(sql_name);
+    if name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        name
+    } else {
+        format!("Enum{name}")
+    }
 }
 
 /// `execution_status` → `ExecutionStatus`.

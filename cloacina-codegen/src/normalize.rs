@@ -68,7 +68,7 @@ pub fn normalize(schema: &Schema, backend: Option<Backend>) -> Schema {
                     .any(|c| c.ty == ColumnType::Enum(e.ty()))
         })
         .map(|e| DbEnum {
-            name: upper_camel(&e.sql_name),
+            name: enum_rust_name(&e.sql_name),
             docs: Vec::new(),
             ..e.clone()
         })

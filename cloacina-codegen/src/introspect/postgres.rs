@@ -394,7 +394,7 @@ impl Reader {
             // plain SQL name and labels PostgreSQL took (1 to 63 bytes).
             if crate::names::check_ident(&e.name).is_ok() && !e.labels.is_empty() {
                 self.enums.push(DbEnum {
-                    name: upper_camel(&e.name),
+                    name: enum_rust_name(&e.name),
                     sql_name: e.name.clone(),
                     variants: label_variants(&e.labels),
                     labels: e.labels,

@@ -328,3 +328,78 @@ impl Cx<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::*;
+
+    fn parsed(src: &str) -> Schema {
+        let (schema, diags) = crate::parse::parse(src);
+        assert!(diags.is_empty(), "{diags:?}");
+        schema
+    }
+
+    #[test]
+    fn an_enum_may_stand_after_the_table_that_uses_it() {
+        let s = parsed(
+            "table! { jobs (id) { id -> BigInt, status -> Nullable<Status>, } }\n\
+             /// Doc.\n#[db_enum(name = \"job_status\")]\nenum Status { Pending, #[value(\"in-progress\")] InProgress }\n",
+        );
+        let e = &s.enums[0];
+        assert_eq!(
+            (e.name.as_str(), e.sql_name.as_str(), e.docs.clone()),
+            ("Status", "job_status", vec!["Doc.".to_string()])
+        );
+        assert_eq!(e.labels, ["Pending", "in-progress"]);
+        assert_eq!(e.variants, ["Pending", "InProgress"]);
+        let c = s.tables[0].column("status").expect("column");
+        assert_eq!((c.ty, c.nullable), (ColumnType::Enum(e.ty()), true));
+    }
+
+    #[test]
+    fn the_sql_name_defaults_to_snake_case_and_the_printer_round_trips() {
+        let src = "#[db_enum]\nenum ExecutionStatus { Pending, Running }\n\n#[db_enum(name = \"prio\")]\nenum Priority {\n    #[value(\"low\")]\n    Low,\n}\n\ntable! {\n    jobs (id) {\n        id -> BigInt,\n        #[default(\"Pending\")]\n        status -> ExecutionStatus,\n        p -> Priority,\n    }\n}\n";
+        let s = parsed(src);
+        assert_eq!(s.enums[0].sql_name, "execution_status");
+        let printed = crate::render::neutral::render(&s, &[]);
+        assert!(
+            printed.contains("#[db_enum]\nenum ExecutionStatus {\n    Pending,\n    Running,\n}"),
+            "{printed}"
+        );
+        assert!(
+            printed.contains(
+                "#[db_enum(name = \"prio\")]\nenum Priority {\n    #[value(\"low\")]\n    Low,\n}"
+            ),
+            "{printed}"
+        );
+        assert_eq!(parsed(&printed), s);
+    }
+
+    #[test]
+    fn enum_types_compare_by_name_and_labels_in_order() {
+        let l = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let a = EnumType::new("mood", &l(&["a", "b"]));
+        assert_eq!(a, EnumType::new("mood", &l(&["a", "b"])));
+        assert_ne!(a, EnumType::new("mood", &l(&["b", "a"])));
+        assert_ne!(a, EnumType::new("feeling", &l(&["a", "b"])));
+        assert_eq!(a.labels(), ["a", "b"]);
+        assert_eq!(
+            format!("{a:?}"),
+            "EnumType { sql_name: \"mood\", labels: [\"a\", \"b\"] }"
+        );
+    }
+
+    #[test]
+    fn names_read_from_a_database() {
+        assert_eq!(snake_case("ExecutionStatus"), "execution_status");
+        assert_eq!(snake_case("Http2Status"), "http2_status");
+        assert_eq!(enum_rust_name("execution_status"), "ExecutionStatus");
+        assert_eq!(enum_rust_name("_"), "Enum");
+        assert_eq!(enum_rust_name("_2fa"), "Enum2fa");
+        let l = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            label_variants(&l(&["in_progress", "in-progress", "2fa", "Self", "ok"])),
+            ["InProgress", "Value2", "Value3", "Value4", "Ok"]
+        );
+    }
+}

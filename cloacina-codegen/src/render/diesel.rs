@@ -860,6 +860,8 @@ fn enum_columns(schema: &Schema) -> Vec<EnumColumn<'_>> {
         .tables
         .iter()
         .flat_map(|t| [model_name(&t.name), format!("New{}", model_name(&t.name))])
+        // The declared enums live in the same `models` module.
+        .chain(schema.enums.iter().map(|e| e.name.clone()))
         .collect();
     let mut out = Vec::new();
     for table in &schema.tables {
