@@ -83,6 +83,9 @@ struct Cx<'s> {
     one_pass: bool,
     /// Column types that may name a declared enum, resolved at the end.
     pending_types: Vec<db_enum::Pending>,
+    /// The expression literals of tables with such a column, checked once
+    /// the enums are resolved.
+    deferred_exprs: Vec<db_enum::DeferredExprs>,
 }
 
 /// An expression string literal and the backend it is scoped to (`None`:
@@ -133,6 +136,7 @@ impl<'s> Cx<'s> {
             exprs: Vec::new(),
             one_pass: true,
             pending_types: Vec::new(),
+            deferred_exprs: Vec::new(),
         }
     }
 
@@ -255,7 +259,7 @@ impl<'s> Cx<'s> {
             return None;
         }
         let (diags, allowances) = (self.diags.len(), self.allowances.len());
-        let pending = self.pending_types.len();
+        let (pending, deferred) = (self.pending_types.len(), self.deferred_exprs.len());
         let mut schema = Schema::default();
         match (|input: ParseStream| self.items_in_place(input, &mut schema)).parse2(tokens) {
             Ok(()) => Some(schema),
@@ -263,6 +267,7 @@ impl<'s> Cx<'s> {
                 self.diags.truncate(diags);
                 self.allowances.truncate(allowances);
                 self.pending_types.truncate(pending);
+                self.deferred_exprs.truncate(deferred);
                 self.exprs.clear();
                 None
             }
@@ -630,7 +635,17 @@ impl<'s> Cx<'s> {
             self.column_attrs(&mut table, i, attrs);
         }
         let exprs = std::mem::take(&mut self.exprs);
-        self.check_exprs(&table, exprs);
+        if db_enum::has_placeholder(&table) {
+            // Typed once the enums are known (see `Cx::resolve_enums`).
+            self.deferred_exprs.push(db_enum::DeferredExprs {
+                table: table.name.clone(),
+                exprs,
+                diag_at: self.diags.len(),
+                seq: self.pending_types.len() + self.deferred_exprs.len(),
+            });
+        } else {
+            self.check_exprs(&table, exprs);
+        }
         Ok(table)
     }
 
@@ -893,6 +908,7 @@ impl<'s> Cx<'s> {
                             name: other.to_string(),
                             span: self.span(span),
                             diag_at: self.diags.len(),
+                            seq: self.pending_types.len() + self.deferred_exprs.len(),
                         });
                         (Some(db_enum::placeholder(other)), false)
                     }

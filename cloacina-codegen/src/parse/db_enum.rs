@@ -20,6 +20,30 @@ pub(super) struct Pending {
     /// The number of diagnostics when it was read: an unknown name is
     /// reported in this place, as if it had been reported at once.
     pub diag_at: usize,
+    /// Its place among everything deferred.
+    pub seq: usize,
+}
+
+/// The expression literals of a table that has a column of a declared
+/// enum, checked once the enums are resolved.
+pub(super) struct DeferredExprs {
+    /// The table (schema-file name).
+    pub table: String,
+    /// The literals.
+    pub exprs: Vec<super::ExprLit>,
+    /// As [`Pending::diag_at`].
+    pub diag_at: usize,
+    /// As [`Pending::seq`].
+    pub seq: usize,
+}
+
+/// Whether `table` has a column whose type may be a declared enum not yet
+/// resolved.
+pub(super) fn has_placeholder(table: &Table) -> bool {
+    table
+        .columns
+        .iter()
+        .any(|c| matches!(c.ty, ColumnType::Enum(e) if e.labels().is_empty()))
 }
 
 /// The column type of a name that may be a declared enum, until resolved:
@@ -317,14 +341,26 @@ impl Cx<'_> {
                 }
             }
         }
-        let unresolved: Vec<(usize, Diagnostic)> = std::mem::take(&mut self.pending_types)
-            .into_iter()
-            .filter(|p| !schema.enums.iter().any(|e| e.name == p.name))
-            .map(|p| (p.diag_at, unknown_type_diag(p.span, &p.name)))
-            .collect();
-        for (at, d) in unresolved.into_iter().rev() {
+        // Everything deferred is reported where it would have stood.
+        let mut late: Vec<(usize, usize, Vec<Diagnostic>)> =
+            std::mem::take(&mut self.pending_types)
+                .into_iter()
+                .filter(|p| !schema.enums.iter().any(|e| e.name == p.name))
+                .map(|p| (p.seq, p.diag_at, vec![unknown_type_diag(p.span, &p.name)]))
+                .collect();
+        for d in std::mem::take(&mut self.deferred_exprs) {
+            let Some(t) = schema.tables.iter().find(|t| t.name == d.table) else {
+                continue;
+            };
+            let before = std::mem::take(&mut self.diags);
+            self.check_exprs(t, d.exprs);
+            let found = std::mem::replace(&mut self.diags, before);
+            late.push((d.seq, d.diag_at, found));
+        }
+        late.sort_by_key(|(seq, _, _)| *seq);
+        for (_, at, diags) in late.into_iter().rev() {
             let at = at.min(self.diags.len());
-            self.diags.insert(at, d);
+            self.diags.splice(at..at, diags);
         }
     }
 }
