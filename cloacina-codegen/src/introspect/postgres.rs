@@ -115,6 +115,7 @@ const NOT_EXT_REL: &str = "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid
 #[derive(Deserialize)]
 struct EnumRow {
     name: String,
+    comment: Option<String>,
     labels: Vec<String>,
 }
 
@@ -326,7 +327,7 @@ impl Catalog {
             target,
             "enum types",
             &format!(
-                "SELECT t.typname::text AS name, \
+                "SELECT t.typname::text AS name, obj_description(t.oid, 'pg_type') AS comment, \
                  (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid) AS labels \
                  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
                  WHERE {NS} AND t.typtype = 'e' \
@@ -398,7 +399,7 @@ impl Reader {
                     sql_name: e.name.clone(),
                     variants: label_variants(&e.labels),
                     labels: e.labels,
-                    docs: Vec::new(),
+                    docs: comment_docs(e.comment.as_deref()),
                     span: Span::default(),
                 });
                 continue;

@@ -74,11 +74,16 @@ impl Dialect for Postgres {
 
     fn create_enum(&self, e: &DbEnum) -> Option<String> {
         let labels: Vec<String> = e.labels.iter().map(|l| quote_literal(l)).collect();
-        Some(format!(
+        let mut sql = format!(
             "CREATE TYPE {} AS ENUM ({});",
             e.sql_name,
             labels.join(", ")
-        ))
+        );
+        // Its docs in the catalog, as a table's (`inspect` reads them back).
+        if let Some(text) = comment_text(&e.docs) {
+            sql.push_str(&format!("\n\nCOMMENT ON TYPE {} IS {text};", e.sql_name));
+        }
+        Some(sql)
     }
 
     fn drop_enum(&self, e: &DbEnum) -> Option<String> {
