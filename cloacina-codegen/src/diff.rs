@@ -582,9 +582,45 @@ pub fn enum_labels_added_only(from: &[String], to: &[String]) -> bool {
 
 /// A label that `ALTER TYPE … ADD VALUE` adds cannot be used in the same
 /// transaction: refuses a new schema whose defaults or partial-index
-/// predicates already name one of `to`'s new labels.
-fn refuse_early_use(from: &DbEnum, to: &DbEnum, new: &Schema) -> Result<(), DiffError> {
+/// predicates already name one of `to`'s new labels, or that fills
+/// existing rows with a new first label (a NOT NULL column without a
+/// default gets the first label, [`crate::render::ddl::zero_value`]).
+fn refuse_early_use(
+    from: &DbEnum,
+    to: &DbEnum,
+    old: &Schema,
+    new: &Schema,
+) -> Result<(), DiffError> {
     let ty = ColumnType::Enum(to.ty());
+    if let Some(first) = to.labels.first().filter(|l| !from.labels.contains(l)) {
+        for t in &new.tables {
+            let before = t
+                .renamed_from
+                .as_deref()
+                .and_then(|r| old.table(r))
+                .or_else(|| old.table(&t.name));
+            let Some(before) = before else { continue };
+            for c in t
+                .columns
+                .iter()
+                .filter(|c| c.ty == ty && !c.nullable && c.default.is_none())
+            {
+                let was = before
+                    .column(&c.name)
+                    .or_else(|| c.renamed_from.as_deref().and_then(|r| before.column(r)));
+                if was.is_none_or(|w| w.nullable) {
+                    return Err(DiffError::EnumLabelUsedTooEarly {
+                        name: to.sql_name.clone(),
+                        label: first.clone(),
+                        used_by: format!(
+                            "the rows of {}.{}, which get the first label as a NOT NULL column without a default",
+                            t.name, c.name
+                        ),
+                    });
+                }
+            }
+        }
+    }
     for label in to.labels.iter().filter(|l| !from.labels.contains(l)) {
         for t in &new.tables {
             let uses_enum = t.columns.iter().any(|c| c.ty == ty);
@@ -1018,7 +1054,7 @@ impl Found {
                 None => self.ops.push(Operation::AddEnum { db_enum: e.clone() }),
                 Some(o) if o.labels != e.labels => {
                     if enum_labels_added_only(&o.labels, &e.labels) {
-                        refuse_early_use(o, e, new)?;
+                        refuse_early_use(o, e, old, new)?;
                     }
                     self.ops.push(Operation::ReplaceEnum {
                         from: o.clone(),

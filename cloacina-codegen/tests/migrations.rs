@@ -479,17 +479,31 @@ table! {
 #[test]
 fn a_new_label_used_in_the_same_migration_is_refused() {
     let from = schema(&STAGED.replace("Draft, Live, Archived", "Draft, Live"));
-    for to in [
-        STAGED.replace("#[default(\"Draft\")]", "#[default(\"Archived\")]"),
-        STAGED.replace("stage = 'Draft'", "stage = 'Archived'"),
+    for (to, label) in [
+        (STAGED.replace("#[default(\"Draft\")]", "#[default(\"Archived\")]"), "Archived"),
+        (STAGED.replace("stage = 'Draft'", "stage = 'Archived'"), "Archived"),
+        // A new first label fills the rows of a new NOT NULL column.
+        (
+            STAGED
+                .replace("Draft, Live, Archived", "Idea, Draft, Live")
+                .replace("        stage -> Stage,", "        stage -> Stage,\n        #[allow_destructive]\n        next_stage -> Stage,"),
+            "Idea",
+        ),
     ] {
         let err = diff::diff(&from, &schema(&to)).unwrap_err();
         let text = err.to_string();
         assert!(
-            text.contains("\"Archived\"") && text.contains("next"),
+            text.contains(&format!("\"{label}\"")) && text.contains("next"),
             "the error names the label and says to split the change: {text}"
         );
     }
+    // Labels added at the end, and a new NOT NULL column: the first label
+    // is an old one.
+    let to = STAGED.replace(
+        "        stage -> Stage,",
+        "        stage -> Stage,\n        #[allow_destructive]\n        next_stage -> Stage,",
+    );
+    assert!(diff::diff(&from, &schema(&to)).is_ok());
 }
 
 #[test]
