@@ -72,6 +72,7 @@ pub struct Difference {
     pub object: Option<String>,
     /// What differs: `exists`, `type`, `nullable`, `default`,
     /// `auto_increment`, `column order`, `columns`, `on_delete`, `on_update`,
+    /// `deferrable`,
     /// `references`, `unique`, `predicate`, `name`.
     pub attribute: String,
     /// The value on the left side (`None`: absent there).
@@ -459,6 +460,11 @@ fn compare_table(l: &Table, r: &Table, opts: &CompareOptions, out: &mut Vec<Diff
                 Some(lf.on_update.sql().into()),
                 Some(rf.on_update.sql().into()),
             )
+            .attr(
+                "deferrable",
+                Some(lf.deferrable.sql().into()),
+                Some(rf.deferrable.sql().into()),
+            )
             .name(names, &lf.name, &rf.name);
     }
     for (i, rf) in r.foreign_keys.iter().enumerate() {
@@ -474,7 +480,12 @@ fn compare_table(l: &Table, r: &Table, opts: &CompareOptions, out: &mut Vec<Diff
         match r.uniques.iter().find(|ru| ru.columns == lu.columns) {
             None => u.only_left(yes()),
             Some(ru) => {
-                u.name(names, &lu.name, &ru.name);
+                u.attr(
+                    "deferrable",
+                    Some(lu.deferrable.sql().into()),
+                    Some(ru.deferrable.sql().into()),
+                )
+                .name(names, &lu.name, &ru.name);
             }
         }
     }
@@ -566,11 +577,12 @@ fn fk_target(fk: &ForeignKey) -> String {
 
 fn fk_text(fk: &ForeignKey) -> String {
     format!(
-        "({}) -> {} on delete {} on update {}",
+        "({}) -> {} on delete {} on update {}{}",
         list(&fk.columns),
         fk_target(fk),
         fk.on_delete.sql(),
-        fk.on_update.sql()
+        fk.on_update.sql(),
+        fk.deferrable.sql_suffix().to_ascii_lowercase()
     )
 }
 
@@ -1364,6 +1376,40 @@ mod tests {
         assert!(Report::new("a", &both, "b", &one)
             .render()
             .contains("\nschema\n  extension citext: exists"));
+    }
+
+    #[test]
+    fn deferrability_of_a_key_is_a_structural_difference_with_table_and_key() {
+        let with = |opt: &str| {
+            load(&format!(
+                "table! {{ p (id) {{ id -> BigInt, }} }}\n\
+                 table! {{ #[backend(postgres)] #[unique(n{opt})] k (id) {{ id -> BigInt, n -> Integer, \
+                 #[references(p.id{opt})] p_id -> BigInt, }} }}\n"
+            ))
+        };
+        let (plain, deferred) = (with(""), with(", deferrable = initially_deferred"));
+        assert!(compare(&deferred, &deferred).is_empty());
+        let d = compare(&deferred, &plain);
+        let want = |kind, object: &str| Difference {
+            table: "k".into(),
+            kind,
+            object: Some(object.into()),
+            attribute: "deferrable".into(),
+            left: Some("DEFERRABLE INITIALLY DEFERRED".into()),
+            right: Some("NOT DEFERRABLE".into()),
+        };
+        assert_eq!(
+            d,
+            vec![
+                want(ObjectKind::ForeignKey, "(p_id)"),
+                want(ObjectKind::Unique, "(n)")
+            ]
+        );
+        let entries = classify(&deferred, &plain, &d);
+        assert!(
+            entries.iter().all(|e| e.kind == DiffKind::Structural),
+            "{entries:?}"
+        );
     }
 
     #[test]

@@ -135,6 +135,17 @@ pub enum Operation {
         /// The key.
         foreign_key: ForeignKey,
     },
+    /// Change when a kept foreign key is checked (`deferrable = ...`),
+    /// nothing else: PostgreSQL alters the constraint in place, SQLite
+    /// rebuilds the table.
+    AlterForeignKey {
+        /// The table.
+        table: String,
+        /// The key before (its name resolved).
+        from: ForeignKey,
+        /// The key after: `from` with another [`Deferrable`].
+        to: ForeignKey,
+    },
     /// Add a unique constraint.
     AddUnique {
         /// The table.
@@ -948,20 +959,45 @@ impl Found {
                     .rekeyed
                     .contains(&(fk.ref_table.clone(), sorted(&fk.ref_columns)))
         };
-        let drops: Vec<ForeignKey> = mf
+        let mut drops: Vec<ForeignKey> = mf
             .iter()
             .filter(|fk| !nf.contains(fk) || touched(fk))
             .cloned()
             .collect();
-        let adds: Vec<ForeignKey> = nf
+        let mut adds: Vec<ForeignKey> = nf
             .iter()
             .filter(|fk| !mf.contains(fk) || touched(fk))
             .cloned()
             .collect();
+        // A key that only changes its deferrability is altered in place.
+        let mut alters = Vec::new();
+        drops.retain(|from| {
+            let same_but_deferral = |to: &ForeignKey| {
+                to.deferrable != from.deferrable
+                    && &ForeignKey {
+                        deferrable: from.deferrable,
+                        ..to.clone()
+                    } == from
+            };
+            match adds.iter().position(same_but_deferral) {
+                Some(i) if !touched(from) => {
+                    alters.push((from.clone(), adds.remove(i)));
+                    false
+                }
+                _ => true,
+            }
+        });
         for foreign_key in drops {
             self.ops.push(Operation::DropForeignKey {
                 table: n.name.clone(),
                 foreign_key,
+            });
+        }
+        for (from, to) in alters {
+            self.ops.push(Operation::AlterForeignKey {
+                table: n.name.clone(),
+                from,
+                to,
             });
         }
         for foreign_key in adds {
@@ -1342,6 +1378,17 @@ pub fn apply(schema: &mut Schema, op: &Operation) {
                 }
             }
         }
+        Operation::AlterForeignKey {
+            table: tn,
+            from,
+            to,
+        } => {
+            if let Some(t) = table(schema, tn) {
+                if let Some(i) = resolved_foreign_keys(t).iter().position(|f| f == from) {
+                    t.foreign_keys[i].deferrable = to.deferrable;
+                }
+            }
+        }
         Operation::AddUnique { table: tn, unique } => {
             if let Some(t) = table(schema, tn) {
                 let derived = names::unique_name(t, &unnamed(unique, |u| &mut u.name));
@@ -1530,6 +1577,11 @@ pub fn invert(op: &Operation) -> Operation {
         Operation::DropForeignKey { table, foreign_key } => {
             Operation::AddForeignKey { table, foreign_key }
         }
+        Operation::AlterForeignKey { table, from, to } => Operation::AlterForeignKey {
+            table,
+            from: to,
+            to: from,
+        },
         Operation::AddUnique { table, unique } => Operation::DropUnique { table, unique },
         Operation::DropUnique { table, unique } => Operation::AddUnique { table, unique },
         Operation::AddCheck { table, check } => Operation::DropCheck { table, check },
@@ -1662,7 +1714,9 @@ impl Operation {
             Operation::AddPrimaryKey { .. }
             | Operation::AddUnique { .. }
             | Operation::AddCheck { .. } => Phase::AddConstraint,
-            Operation::AddForeignKey { .. } => Phase::AddForeignKey,
+            Operation::AddForeignKey { .. } | Operation::AlterForeignKey { .. } => {
+                Phase::AddForeignKey
+            }
             Operation::AddIndex { .. } => Phase::AddIndex,
             Operation::AddRawBlock { .. } => Phase::AddRaw,
         }
@@ -1681,6 +1735,7 @@ impl Operation {
             | Operation::DropPrimaryKey { table, .. }
             | Operation::AddForeignKey { table, .. }
             | Operation::DropForeignKey { table, .. }
+            | Operation::AlterForeignKey { table, .. }
             | Operation::AddUnique { table, .. }
             | Operation::DropUnique { table, .. }
             | Operation::AddCheck { table, .. }
@@ -1719,6 +1774,9 @@ impl Operation {
             }
             Operation::DropForeignKey { foreign_key, .. } => {
                 format!("drop_{}", foreign_key.name.as_deref().unwrap_or("fkey"))
+            }
+            Operation::AlterForeignKey { to, .. } => {
+                format!("alter_{}", to.name.as_deref().unwrap_or("fkey"))
             }
             Operation::AddUnique { unique, .. } => {
                 format!("add_{}", unique.name.as_deref().unwrap_or("key"))
@@ -1853,6 +1911,12 @@ impl fmt::Display for Operation {
                 f,
                 "drop foreign key {} on {table}",
                 foreign_key.name.as_deref().unwrap_or("?")
+            ),
+            Operation::AlterForeignKey { table, to, .. } => write!(
+                f,
+                "alter foreign key {} on {table}: {}",
+                to.name.as_deref().unwrap_or("?"),
+                to.deferrable.sql()
             ),
             Operation::AddUnique { table, unique } => write!(
                 f,

@@ -1407,6 +1407,7 @@ pub fn merge_with_database(imported: &Imported, database: &Schema, backend: Back
             }
         }
         rename_refs(&mut m, t);
+        immediate_uniques(&mut m, &mut notes);
         merged.push(m);
         file_side.push(with_enum_columns_of(t, &imported.notes, db, database));
         db_side.push(db_copy);
@@ -1695,6 +1696,31 @@ fn drop_raw_columns(t: &mut Table, raw: &[(String, String)], notes: &mut Vec<Imp
     });
 }
 
+/// A deferrable unique constraint the database has on a table SQLite also
+/// has is read as immediate (SQLite never defers a unique), with a note
+/// saying so and how to keep it.
+fn immediate_uniques(m: &mut Table, notes: &mut Vec<ImportNote>) {
+    if !m.scope.includes(Backend::Sqlite) {
+        return;
+    }
+    for u in &mut m.uniques {
+        if u.deferrable == Deferrable::No {
+            continue;
+        }
+        notes.push(ImportNote {
+            at: format!("database table {}", m.name),
+            kind: NoteKind::Approximate,
+            message: format!(
+                "unique constraint on ({}) is {} in the database, read as immediate: SQLite never defers a unique constraint; scope the table to postgres (`#[backend(postgres)]`) and write `deferrable = {}` on its `#[unique]` to keep it",
+                u.columns.join(", "),
+                u.deferrable.sql(),
+                u.deferrable.neutral_name().unwrap_or("initially_deferred")
+            ),
+        });
+        u.deferrable = Deferrable::No;
+    }
+}
+
 /// Column names inside constraints and indexes of `m` (database SQL names)
 /// to the Rust names of the file's table `t`.
 fn rename_refs(m: &mut Table, t: &Table) {
@@ -1794,6 +1820,48 @@ diesel::allow_tables_to_appear_in_same_query!(posts, users,);
         assert_eq!(imp.joins[0].at, "schema.rs:28:19");
         assert!(imp.notes.iter().any(|n| n.kind == NoteKind::JoinHint));
         assert!(imp.disagreements.is_empty());
+    }
+
+    #[test]
+    fn a_database_gives_deferrable_foreign_keys_and_immediate_uniques_with_a_note() {
+        let src = "diesel::table! { users (id) { id -> Int8, } }\n\
+                   diesel::table! { posts (id) { id -> Int8, user_id -> Int8, slot -> Int4, } }";
+        let imp = import_str("schema.rs", src).expect("imports");
+        let db = crate::parse::parse(
+            "table! { users (id) { id -> BigInt, } }\n\
+             table! { #[unique(slot, deferrable = initially_deferred)] posts (id) { id -> BigInt, \
+             #[references(users.id, deferrable = initially_deferred)] user_id -> BigInt, slot -> Integer, } }",
+        )
+        .0;
+        let m = merge_with_database(&imp, &db, Backend::Postgres);
+        let posts = m.schema.table("posts").expect("posts");
+        assert_eq!(
+            posts
+                .foreign_keys
+                .iter()
+                .map(|f| f.deferrable)
+                .collect::<Vec<_>>(),
+            [Deferrable::InitiallyDeferred]
+        );
+        assert_eq!(
+            posts
+                .uniques
+                .iter()
+                .map(|u| u.deferrable)
+                .collect::<Vec<_>>(),
+            [Deferrable::No]
+        );
+        let note = m
+            .notes
+            .iter()
+            .find(|n| {
+                n.message
+                    .starts_with("unique constraint on (slot) is DEFERRABLE INITIALLY DEFERRED")
+            })
+            .expect("a note on the unique");
+        assert_eq!(note.kind, NoteKind::Approximate);
+        assert_eq!(note.at, "database table posts");
+        assert!(crate::validate::validate(&m.schema).is_empty());
     }
 
     #[test]

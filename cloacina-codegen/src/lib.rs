@@ -294,6 +294,44 @@
 //! # Ok::<(), cloacina_codegen::SchemaError>(())
 //! ```
 //!
+//! ### Deferrable constraints
+//!
+//! `deferrable = initially_deferred` (checked at `COMMIT`: a transaction may
+//! write a child before its parent) or `deferrable = initially_immediate`
+//! (checked per statement unless the transaction defers it: PostgreSQL's
+//! `SET CONSTRAINTS … DEFERRED`; SQLite's `PRAGMA defer_foreign_keys`, which
+//! defers every key, deferrable or not) on a foreign key, on both backends;
+//! left out, a key is not deferrable. SQLite enforces keys only with
+//! `PRAGMA foreign_keys = ON`, which the `cloacina` runtime sets. A
+//! `#[unique]` takes it too, but only in a `#[backend(postgres)]` table:
+//! SQLite never defers a unique constraint. Changing it later is one
+//! `ALTER CONSTRAINT` on PostgreSQL, a table rebuild on SQLite.
+//!
+//! ```
+//! cloacina_codegen::parse_str("doc.rs", r#"
+//! table! { parents (id) { id -> BigInt, } }
+//! table! {
+//!     #[foreign_key((parent_id) -> parents(id), deferrable = initially_immediate)]
+//!     kids (id) {
+//!         id -> BigInt,
+//!         parent_id -> BigInt,
+//!         #[references(parents.id, on_delete = cascade, deferrable = initially_deferred)]
+//!         first_parent_id -> BigInt,
+//!     }
+//! }
+//! table! {
+//!     #[backend(postgres)]
+//!     slots (id) { id -> BigInt, #[unique(deferrable = initially_deferred)] slot -> Integer, }
+//! }
+//! "#)?;
+//! // A deferrable unique in a table SQLite also has is an error:
+//! let err = cloacina_codegen::parse_str("doc.rs", r#"
+//! table! { slots (id) { id -> BigInt, #[unique(deferrable = initially_deferred)] slot -> Integer, } }
+//! "#).unwrap_err();
+//! assert!(err.render().contains("SQLite"), "{}", err.render());
+//! # Ok::<(), cloacina_codegen::SchemaError>(())
+//! ```
+//!
 //! ## Unique constraints and indexes
 //!
 //! `#[unique]` on a column or `#[unique(a, b)]` on the table.

@@ -1020,6 +1020,66 @@ impl FkAction {
     ];
 }
 
+/// When a constraint is checked: `DEFERRABLE INITIALLY DEFERRED |
+/// IMMEDIATE`, or not deferrable (the SQL default).
+///
+/// Neutral on foreign keys (PostgreSQL and SQLite both defer them); on
+/// unique constraints PostgreSQL only (SQLite never defers a unique).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Deferrable {
+    /// `NOT DEFERRABLE` (the SQL default): checked at each statement.
+    #[default]
+    No,
+    /// `DEFERRABLE INITIALLY IMMEDIATE`: checked at each statement unless a
+    /// transaction says `SET CONSTRAINTS … DEFERRED`.
+    InitiallyImmediate,
+    /// `DEFERRABLE INITIALLY DEFERRED`: checked at `COMMIT`.
+    InitiallyDeferred,
+}
+
+impl Deferrable {
+    /// The clause appended to a constraint, with a leading space; empty
+    /// for [`Deferrable::No`].
+    pub fn sql_suffix(self) -> &'static str {
+        match self {
+            Deferrable::No => "",
+            Deferrable::InitiallyImmediate => " DEFERRABLE INITIALLY IMMEDIATE",
+            Deferrable::InitiallyDeferred => " DEFERRABLE INITIALLY DEFERRED",
+        }
+    }
+
+    /// The full SQL spelling (`NOT DEFERRABLE` for [`Deferrable::No`]), as
+    /// PostgreSQL's `ALTER CONSTRAINT` takes it and reports show it.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Deferrable::No => "NOT DEFERRABLE",
+            Deferrable::InitiallyImmediate => "DEFERRABLE INITIALLY IMMEDIATE",
+            Deferrable::InitiallyDeferred => "DEFERRABLE INITIALLY DEFERRED",
+        }
+    }
+
+    /// The value in the schema language (`deferrable = <value>`); `None`
+    /// for [`Deferrable::No`], which is written by leaving the option out.
+    pub fn neutral_name(self) -> Option<&'static str> {
+        match self {
+            Deferrable::No => None,
+            Deferrable::InitiallyImmediate => Some("initially_immediate"),
+            Deferrable::InitiallyDeferred => Some("initially_deferred"),
+        }
+    }
+
+    /// From the two flags a database reports (PostgreSQL's
+    /// `condeferrable` / `condeferred`); `initially deferred` without
+    /// `deferrable` cannot be declared and reads as not deferrable.
+    pub fn from_flags(deferrable: bool, initially_deferred: bool) -> Deferrable {
+        match (deferrable, initially_deferred) {
+            (false, _) => Deferrable::No,
+            (true, false) => Deferrable::InitiallyImmediate,
+            (true, true) => Deferrable::InitiallyDeferred,
+        }
+    }
+}
+
 /// A foreign key.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ForeignKey {
@@ -1035,6 +1095,8 @@ pub struct ForeignKey {
     pub on_delete: FkAction,
     /// `ON UPDATE`.
     pub on_update: FkAction,
+    /// `DEFERRABLE …` (`deferrable = initially_deferred`).
+    pub deferrable: Deferrable,
     /// Where it was declared.
     pub span: Span,
 }
@@ -1046,6 +1108,9 @@ pub struct Unique {
     pub name: Option<String>,
     /// Columns (schema-file names).
     pub columns: Vec<String>,
+    /// `DEFERRABLE …`: PostgreSQL only (validation refuses it on a table
+    /// that SQLite also has).
+    pub deferrable: Deferrable,
     /// Where it was declared.
     pub span: Span,
 }

@@ -135,6 +135,7 @@ fn normalize_table(t: &Table, all: &HashMap<&str, &Table>, backend: Option<Backe
                 .collect(),
             on_delete: fk.on_delete,
             on_update: fk.on_update,
+            deferrable: fk.deferrable,
             span: Span::default(),
         })
         .collect();
@@ -148,6 +149,7 @@ fn normalize_table(t: &Table, all: &HashMap<&str, &Table>, backend: Option<Backe
         .map(|u| Unique {
             name: Some(names::unique_name(t, u).to_ascii_lowercase()),
             columns: u.columns.iter().map(col).collect(),
+            deferrable: u.deferrable,
             span: Span::default(),
         })
         .collect();

@@ -1256,6 +1256,7 @@ impl<'s> Cx<'s> {
                         table.uniques.push(Unique {
                             name: None,
                             columns: vec![column_name.clone()],
+                            deferrable: Deferrable::No,
                             span,
                         });
                         Ok(())
@@ -1701,6 +1702,7 @@ fn parse_unique(input: ParseStream, column: Option<&str>) -> syn::Result<Unique>
     let mut u = Unique {
         name: None,
         columns: Vec::new(),
+        deferrable: Deferrable::No,
         span: Span::default(),
     };
     while !input.is_empty() {
@@ -1708,10 +1710,12 @@ fn parse_unique(input: ParseStream, column: Option<&str>) -> syn::Result<Unique>
         let word = unraw(&id);
         if word == "name" && input.peek(Token![=]) {
             u.name = Some(eq_str(input, "name")?);
+        } else if word == "deferrable" && (column.is_some() || input.peek(Token![=])) {
+            u.deferrable = parse_deferrable(input, &id)?;
         } else if column.is_some() {
             return Err(syn::Error::new(
                 id.span(),
-                format!("unexpected `{word}`: a column's `#[unique]` takes only `name = \"...\"`; list several columns in a table-level `#[unique(a, b)]`"),
+                format!("unexpected `{word}`: a column's `#[unique]` takes only `name = \"...\"` and `deferrable = ...`; list several columns in a table-level `#[unique(a, b)]`"),
             ));
         } else {
             u.columns.push(word);
@@ -1958,6 +1962,32 @@ fn parse_action(input: ParseStream) -> syn::Result<FkAction> {
         })
 }
 
+/// `= initially_deferred | initially_immediate` after `deferrable`.
+fn parse_deferrable(input: ParseStream, kw: &Ident) -> syn::Result<Deferrable> {
+    const EXPECTED: &str = "write `deferrable = initially_deferred` (checked at COMMIT) or `deferrable = initially_immediate` (checked at each statement unless the transaction says `SET CONSTRAINTS … DEFERRED`); leave the option out for a constraint that is not deferrable";
+    if !input.peek(Token![=]) {
+        return Err(syn::Error::new(
+            kw.span(),
+            format!("`deferrable` needs a value: {EXPECTED}"),
+        ));
+    }
+    input.parse::<Token![=]>()?;
+    let id: Ident = input.call(Ident::parse_any)?;
+    let word = unraw(&id);
+    [
+        Deferrable::InitiallyImmediate,
+        Deferrable::InitiallyDeferred,
+    ]
+    .into_iter()
+    .find(|d| d.neutral_name() == Some(word.as_str()))
+    .ok_or_else(|| {
+        syn::Error::new(
+            id.span(),
+            format!("unknown `deferrable` value `{word}`: {EXPECTED}"),
+        )
+    })
+}
+
 fn parse_fk_options(input: ParseStream, fk: &mut ForeignKey) -> syn::Result<()> {
     while !input.is_empty() {
         input.parse::<Token![,]>()?;
@@ -1969,10 +1999,11 @@ fn parse_fk_options(input: ParseStream, fk: &mut ForeignKey) -> syn::Result<()> 
             "on_delete" => fk.on_delete = parse_action(input)?,
             "on_update" => fk.on_update = parse_action(input)?,
             "name" => fk.name = Some(eq_str(input, "name")?),
+            "deferrable" => fk.deferrable = parse_deferrable(input, &id)?,
             other => {
                 return Err(syn::Error::new(
                     id.span(),
-                    format!("unexpected `{other}`: expected `on_delete = ...`, `on_update = ...` or `name = \"...\"`"),
+                    format!("unexpected `{other}`: expected `on_delete = ...`, `on_update = ...`, `deferrable = ...` or `name = \"...\"`"),
                 ))
             }
         }
@@ -1996,6 +2027,7 @@ fn parse_column_fk(input: ParseStream, column: &str) -> syn::Result<ForeignKey> 
         ref_columns: vec![unraw(&col)],
         on_delete: FkAction::NoAction,
         on_update: FkAction::NoAction,
+        deferrable: Deferrable::No,
         span: Span::default(),
     };
     parse_fk_options(input, &mut fk)?;
@@ -2045,6 +2077,7 @@ fn parse_table_fk(input: ParseStream) -> syn::Result<ForeignKey> {
         ref_columns,
         on_delete: FkAction::NoAction,
         on_update: FkAction::NoAction,
+        deferrable: Deferrable::No,
         span: Span::default(),
     };
     parse_fk_options(input, &mut fk)?;

@@ -445,6 +445,9 @@ fn pg_statements(d: &dyn Dialect, op: &Operation, before: &Schema, after: &Schem
         Operation::DropForeignKey { foreign_key, .. } => {
             stmts.extend(bt.and_then(|bt| d.drop_foreign_key(bt, foreign_key)))
         }
+        Operation::AlterForeignKey { to, .. } => {
+            stmts.extend(at.and_then(|at| d.alter_foreign_key_deferrable(at, to)))
+        }
         Operation::AddUnique { unique, .. } => stmts.extend(at.map(|at| d.add_unique(at, unique))),
         Operation::DropUnique { unique, .. } => {
             stmts.extend(bt.map(|bt| d.drop_constraint(bt, &names::unique_name(bt, unique))))

@@ -215,6 +215,7 @@ impl Validator {
         }
         let mut unique_sets: Vec<(Vec<&str>, Span)> = Vec::new();
         for u in &t.uniques {
+            self.deferrable_unique(t, u);
             self.columns_exist(t, u.columns.iter(), u.span, "unique constraint");
             let mut set: Vec<&str> = u.columns.iter().map(String::as_str).collect();
             set.sort_unstable();
@@ -433,6 +434,33 @@ impl Validator {
                 );
             }
         }
+    }
+
+    /// A deferrable unique constraint stands only in a table SQLite lacks:
+    /// SQLite checks a unique constraint at each statement, whatever the
+    /// declaration says, so the same schema would mean two things.
+    fn deferrable_unique(&mut self, t: &Table, u: &Unique) {
+        let Some(value) = u.deferrable.neutral_name() else {
+            return;
+        };
+        if !t.scope.includes(Backend::Sqlite) {
+            return;
+        }
+        self.push(
+            Diagnostic::new(
+                DiagCode::BadAttribute,
+                u.span,
+                format!(
+                    "the unique constraint on ({}) of table `{}` is `deferrable = {value}`, but table `{}` also exists on SQLite, which never defers a unique constraint (it checks each statement)",
+                    u.columns.join(", "), t.name, t.name
+                ),
+                "deferrable unique on SQLite",
+            )
+            .help(format!(
+                "remove `deferrable = {value}`, or scope the table to PostgreSQL with `#[backend(postgres)]` above `{}`; deferrable foreign keys are fine on both backends",
+                t.name
+            )),
+        );
     }
 
     /// A PostgreSQL-only column type stands only in a table SQLite lacks.
@@ -693,8 +721,13 @@ impl Validator {
             v.sort_unstable();
             v
         }
+        let unique_on = |deferrable: bool| {
+            target.uniques.iter().any(|u| {
+                (u.deferrable != Deferrable::No) == deferrable && as_set(&u.columns) == wanted
+            })
+        };
         let keyed = as_set(&target.primary_key) == wanted
-            || target.uniques.iter().any(|u| as_set(&u.columns) == wanted)
+            || unique_on(false)
             || target.indexes.iter().any(|ix| {
                 ix.unique
                     && ix.predicate.is_none()
@@ -705,7 +738,25 @@ impl Validator {
                             .collect::<Vec<_>>(),
                     ) == wanted
             });
-        if !keyed {
+        if !keyed && unique_on(true) {
+            self.push(
+                Diagnostic::new(
+                    DiagCode::ForeignKey,
+                    fk.span,
+                    format!(
+                        "foreign key references ({}) of `{}`, whose unique constraint on them is deferrable: PostgreSQL refuses a foreign key to a deferrable unique constraint",
+                        fk.ref_columns.join(", "),
+                        target.name
+                    ),
+                    "references a deferrable unique",
+                )
+                .help(format!(
+                    "remove `deferrable = ...` from that `#[unique]` of `{}`, or reference its primary key ({})",
+                    target.name,
+                    target.primary_key.join(", ")
+                )),
+            );
+        } else if !keyed {
             self.push(
                 Diagnostic::new(
                     DiagCode::ForeignKey,

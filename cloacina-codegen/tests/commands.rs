@@ -1004,7 +1004,10 @@ fn inspect_of_a_legacy_postgres_database_carries_everything_and_is_a_fixpoint() 
             "a gin index",
         ),
         ("owners.owners_name_short", "NOT VALID"),
-        ("_fkey", "DEFERRABLE"),
+        (
+            "owners.owners_name_short",
+            "run `ALTER TABLE \"owners\" VALIDATE CONSTRAINT \"owners_name_short\"` on the database",
+        ),
         ("payload_check", "PostgreSQL's own SQL"),
     ] {
         assert!(
@@ -1041,6 +1044,20 @@ fn inspect_of_a_legacy_postgres_database_carries_everything_and_is_a_fixpoint() 
         .table("a_table_with_a_rather_long_name_for_testing_limits")
         .expect("table");
     assert!(t.column("tags").is_none() && t.column("ticket").is_some());
+    // The DEFERRABLE foreign key is a neutral one, not carried.
+    assert_eq!(
+        t.foreign_keys
+            .iter()
+            .map(|f| f.deferrable)
+            .collect::<Vec<_>>(),
+        [cloacina_codegen::model::Deferrable::InitiallyDeferred],
+        "{written}"
+    );
+    assert!(
+        written.contains("on_delete = cascade, deferrable = initially_deferred")
+            && !written.contains("DEFERRABLE"),
+        "{written}"
+    );
     // A timestamp WITHOUT time zone is the neutral NaiveTimestamp.
     let happened = t.column("happened").expect("happened");
     assert_eq!(
@@ -1098,10 +1115,6 @@ fn inspect_of_a_legacy_sqlite_database_carries_everything_and_is_a_fixpoint() {
         ("owners.archived", "read as false"),
         (
             "a_table_with_a_rather_long_name_for_testing_the_limits",
-            "DEFERRABLE",
-        ),
-        (
-            "a_table_with_a_rather_long_name_for_testing_the_limits",
             "too long",
         ),
     ] {
@@ -1126,6 +1139,18 @@ fn inspect_of_a_legacy_sqlite_database_carries_everything_and_is_a_fixpoint() {
         assert_eq!(col.ty, cloacina_codegen::model::ColumnType::Bool, "{c}");
         assert_eq!(col.default, Some(DefaultValue::Bool(v)), "{c}");
     }
+    // The DEFERRABLE foreign key is read into the neutral flag.
+    let t = schema
+        .table("a_table_with_a_rather_long_name_for_testing_the_limits")
+        .expect("table");
+    assert_eq!(
+        t.foreign_keys
+            .iter()
+            .map(|f| f.deferrable)
+            .collect::<Vec<_>>(),
+        [cloacina_codegen::model::Deferrable::InitiallyDeferred],
+        "{written}"
+    );
     renders_and_generates(&first, &schema);
     // The neutral part applies on PostgreSQL too.
     {

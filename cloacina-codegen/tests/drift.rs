@@ -5,7 +5,8 @@
 //! (`#![postgres_extensions(citext)]`) missing from the database, or one
 //! installed but not declared, is reported as `extension citext`; SQLite
 //! has no extensions, so a declaration is no difference there; `--accept`
-//! silences an entry.
+//! silences an entry. A deferrable foreign key agrees with the database on
+//! both backends; one made immediate by hand is reported.
 //!
 //! PostgreSQL comes from `CLOACINA_TEST_POSTGRES_URL` (or `DATABASE_URL`);
 //! run under `scripts/with-postgres.sh`. Without a server the test fails
@@ -338,4 +339,81 @@ fn a_declared_extension_is_no_difference_on_sqlite() {
     assert_eq!(code, Some(0), "{stderr}\n{json:#}");
     assert_eq!(json["schema"], Value::Array(vec![]), "{json:#}");
     assert_eq!(json["history"], Value::Array(vec![]), "{json:#}");
+}
+
+/// A schema whose foreign key is checked at COMMIT.
+const DEFERRED: &str = "\
+table! {
+    users (id) {
+        id -> BigInt,
+    }
+}
+table! {
+    posts (id) {
+        id -> BigInt,
+        #[references(users.id, on_delete = cascade, deferrable = initially_deferred)]
+        user_id -> BigInt,
+    }
+}
+";
+
+/// The structural entries of `list` about foreign keys: (object, attribute, left, right).
+fn key_entries(json: &Value, list: &str) -> Vec<(String, String, Value, Value)> {
+    json[list]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["table"] == "posts" && e["kind"] == "structural")
+        .map(|e| {
+            (
+                e["object"].as_str().unwrap_or("").to_string(),
+                e["attribute"].as_str().unwrap_or("").to_string(),
+                e["left"].clone(),
+                e["right"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_deferrable_foreign_key_agrees_on_sqlite() {
+    let dir = TempDir::new("drift-deferred-sqlite");
+    let (schema, migrations) = project_of(&dir, DEFERRED);
+    let file = dir.path().join("live.sqlite3");
+    let url = file.to_string_lossy().into_owned();
+    let mut db = Database::open_sqlite(&url).expect("open");
+    apply(&mut db, &migrations, "sqlite");
+    let (code, json, stderr) = check(&schema, &migrations, &url);
+    assert_eq!(code, Some(0), "{stderr}\n{json:#}");
+}
+
+#[test]
+fn a_foreign_key_made_immediate_by_hand_is_reported_on_postgres() {
+    let dir = TempDir::new("drift-deferred-pg");
+    let (schema, migrations) = project_of(&dir, DEFERRED);
+    let server = live_support::postgres_url();
+    let (guard, mut db) = cloacina_codegen::check::ScratchPostgres::new(&server).expect("scratch");
+    apply(&mut db, &migrations, "postgres");
+    let url = cloacina_codegen::check::with_database(&server, &guard.name);
+    let (code, json, stderr) = check(&schema, &migrations, &url);
+    assert_eq!(code, Some(0), "{stderr}\n{json:#}");
+
+    db.execute(
+        "ALTER TABLE posts ALTER CONSTRAINT posts_user_id_fkey NOT DEFERRABLE",
+        false,
+    )
+    .expect("hand edit");
+    let (code, json, stderr) = check(&schema, &migrations, &url);
+    assert_eq!(code, Some(6), "{stderr}\n{json:#}");
+    // Named by table and key, in both the schema-file and history sections.
+    let want = vec![(
+        "foreign key (user_id)".to_string(),
+        "deferrable".to_string(),
+        Value::String("DEFERRABLE INITIALLY DEFERRED".into()),
+        Value::String("NOT DEFERRABLE".into()),
+    )];
+    assert_eq!(key_entries(&json, "schema"), want, "{json:#}");
+    assert_eq!(key_entries(&json, "history"), want, "{json:#}");
+    drop(db);
+    drop(guard);
 }

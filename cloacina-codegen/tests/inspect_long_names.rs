@@ -3,10 +3,8 @@
 //! auto-increment, unique constraints, checks, indexes, foreign keys to
 //! it) writes a file that validates, on both backends: derived names fit
 //! 63 bytes and never collide, even for two names that differ only at the
-//! end; render → apply → inspect again gives the same schema. And SQLite's
-//! `DEFERRABLE` foreign keys are reported one by one: `INITIALLY DEFERRED`
-//! with what reading it as immediate changes, plain `DEFERRABLE` as read
-//! exactly.
+//! end; render → apply → inspect again gives the same schema. (Deferrable
+//! foreign keys: `inspect_deferrable.rs`.)
 //!
 //! PostgreSQL comes from `CLOACINA_TEST_POSTGRES_URL` (or `DATABASE_URL`);
 //! without a server these tests fail with instructions; they never skip.
@@ -118,41 +116,4 @@ fn postgres_tables_with_long_names_inspect_to_a_valid_file_and_a_fixpoint() {
         &dir.path().join("second.rs"),
     );
     assert_eq!(schema, again);
-}
-
-#[test]
-fn sqlite_deferrable_foreign_keys_are_reported_one_by_one() {
-    let dir = TempDir::new("inspect-deferrable");
-    let db = dir.path().join("app.sqlite3");
-    Database::open_sqlite(&db.to_string_lossy())
-        .expect("create")
-        .execute(
-            "CREATE TABLE parent (id INTEGER NOT NULL PRIMARY KEY);
-             CREATE TABLE child (
-                 id INTEGER NOT NULL PRIMARY KEY,
-                 p INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED,
-                 q INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY IMMEDIATE
-             );",
-            true,
-        )
-        .expect("ddl");
-    let (written, schema) = inspect_ok(&db.to_string_lossy(), &dir.path().join("app.rs"));
-    let child = schema.table("child").expect("child");
-    assert_eq!(child.foreign_keys.len(), 2, "{written}");
-    let note = |needle: &str| {
-        written
-            .lines()
-            .filter(|l| l.starts_with("//") && l.contains("child") && l.contains(needle))
-            .count()
-    };
-    assert_eq!(
-        note("foreign key (p) -> parent is DEFERRABLE INITIALLY DEFERRED (checked at COMMIT), read as an immediate key"),
-        1,
-        "{written}"
-    );
-    assert_eq!(
-        note("foreign key (q) -> parent is DEFERRABLE but not INITIALLY DEFERRED"),
-        1,
-        "{written}"
-    );
 }

@@ -30,6 +30,18 @@ table! {
 }
 ";
 
+/// A table on PostgreSQL only, with a unique constraint.
+const PG_SLOTS: &str = "
+table! {
+    #[backend(postgres)]
+    slots (id) {
+        id -> BigInt,
+        #[unique]
+        code -> Text,
+    }
+}
+";
+
 /// `parents` plus a `kids` table whose body is `kids`.
 fn with_kids(kids: &str) -> String {
     format!("{PARENTS}\ntable! {{\n{kids}\n}}\n")
@@ -177,6 +189,39 @@ fn cases() -> Vec<(&'static str, String, String, Vec<&'static str>)> {
             vec![
                 "drop foreign key kids_parent_id_fkey on kids",
                 "add foreign key kids_parent_id_fkey on kids (parent_id) -> parents (id)",
+            ],
+        ),
+        (
+            "foreign_key_becomes_deferrable",
+            base.clone(),
+            kids_with("on_delete = cascade", "on_delete = cascade, deferrable = initially_deferred"),
+            vec!["alter foreign key kids_parent_id_fkey on kids: DEFERRABLE INITIALLY DEFERRED"],
+        ),
+        (
+            "deferrable_foreign_key_becomes_initially_immediate",
+            kids_with("on_delete = cascade", "on_delete = cascade, deferrable = initially_deferred"),
+            kids_with("on_delete = cascade", "on_delete = cascade, deferrable = initially_immediate"),
+            vec!["alter foreign key kids_parent_id_fkey on kids: DEFERRABLE INITIALLY IMMEDIATE"],
+        ),
+        (
+            // Deferrability and the action change together: dropped and added.
+            "deferrable_and_action_change",
+            base.clone(),
+            kids_with("on_delete = cascade", "on_delete = restrict, deferrable = initially_deferred"),
+            vec![
+                "drop foreign key kids_parent_id_fkey on kids",
+                "add foreign key kids_parent_id_fkey on kids (parent_id) -> parents (id)",
+            ],
+        ),
+        (
+            // PostgreSQL cannot ALTER a unique's deferrability: dropped and
+            // added; SQLite does not have the table.
+            "unique_becomes_deferrable_on_postgres",
+            format!("{base}{PG_SLOTS}"),
+            format!("{base}{}", PG_SLOTS.replace("#[unique]", "#[unique(deferrable = initially_deferred)]")),
+            vec![
+                "drop unique constraint slots_code_key on slots",
+                "add unique constraint slots_code_key on slots (code)",
             ],
         ),
         (

@@ -330,6 +330,25 @@ fn every_drift_class_is_reported_exactly() {
             )],
         ),
         (
+            "a deferrable foreign key on one side only",
+            [
+                PG_USERS.into(),
+                PG_POSTS.replace(
+                    "ON DELETE CASCADE",
+                    "ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED",
+                ),
+            ],
+            [LITE_USERS.into(), LITE_POSTS.into()],
+            vec![(
+                "posts",
+                "foreign_key",
+                "(user_id)",
+                "deferrable",
+                j("DEFERRABLE INITIALLY DEFERRED"),
+                j("NOT DEFERRABLE"),
+            )],
+        ),
+        (
             "a check on one side only",
             [PG_USERS.into(), PG_POSTS.into()],
             [

@@ -107,6 +107,13 @@ fn neutral_printer_round_trips() {
             assert_eq!(a.columns, b.columns, "columns of {}", a.name);
             assert_eq!(a.primary_key, b.primary_key);
             assert_eq!(a.uniques.len(), b.uniques.len());
+            let uniques = |t: &cloacina_codegen::model::Table| {
+                t.uniques
+                    .iter()
+                    .map(|u| (u.name.clone(), u.columns.clone(), u.deferrable))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(uniques(a), uniques(b), "uniques of {}", a.name);
             assert_eq!(a.indexes.len(), b.indexes.len());
             assert_eq!(a.checks.len(), b.checks.len());
             assert_eq!(a.foreign_keys.len(), b.foreign_keys.len());

@@ -76,6 +76,7 @@ fn fk(columns: &[&str], ref_table: &str, on_delete: FkAction, on_update: FkActio
         ref_columns: strings(&["id"]),
         on_delete,
         on_update,
+        deferrable: Deferrable::No,
         span: Span::default(),
     }
 }
@@ -138,6 +139,7 @@ fn kitchen_sink() -> Schema {
     pairs.uniques = vec![Unique {
         name: Some("pairs_b_a_unique".into()),
         columns: strings(&["b", "a"]),
+        deferrable: Deferrable::No,
         span: Span::default(),
     }];
 
@@ -193,6 +195,7 @@ fn kitchen_sink() -> Schema {
     everything.uniques = vec![Unique {
         name: None,
         columns: strings(&["t", "s"]),
+        deferrable: Deferrable::No,
         span: Span::default(),
     }];
     everything.checks = vec![

@@ -67,6 +67,18 @@ table! {
 }
 ";
 
+/// A table on PostgreSQL only, with a unique constraint.
+const PG_SLOTS: &str = "
+table! {
+    #[backend(postgres)]
+    slots (id) {
+        id -> BigInt,
+        #[unique]
+        code -> Text,
+    }
+}
+";
+
 fn with_kids(kids: &str) -> String {
     format!("{PARENTS}\ntable! {{\n{kids}\n}}\n{THINGS}")
 }
@@ -172,6 +184,24 @@ fn cases() -> Vec<(&'static str, String, String)> {
             "change_foreign_key",
             base.clone(),
             kids_with("on_delete = cascade", "on_delete = restrict"),
+        ),
+        (
+            "foreign_key_becomes_deferrable",
+            base.clone(),
+            kids_with("on_delete = cascade", "on_delete = cascade, deferrable = initially_deferred"),
+        ),
+        (
+            "deferred_foreign_key_becomes_initially_immediate",
+            kids_with("on_delete = cascade", "on_delete = cascade, deferrable = initially_deferred"),
+            kids_with("on_delete = cascade", "on_delete = cascade, deferrable = initially_immediate"),
+        ),
+        (
+            "unique_becomes_deferrable_on_postgres",
+            format!("{base}{PG_SLOTS}"),
+            format!(
+                "{base}{}",
+                PG_SLOTS.replace("#[unique]", "#[unique(deferrable = initially_deferred)]")
+            ),
         ),
         (
             "add_unique_on_parent_keeps_cascading_children",

@@ -4,7 +4,8 @@
 //!
 //! An object is carried when the backend can recreate it from SQL the
 //! catalog prints (a column of a type without a neutral type, an enum type,
-//! a deferrable or `NOT VALID` constraint, an expression, partial-with-method
+//! a deferrable unique constraint (a deferrable foreign key is neutral), a
+//! `NOT VALID` constraint, an expression, partial-with-method
 //! or GIN/GiST index, a view or materialized view, a function, a trigger,
 //! an extension). What cannot be carried is a problem: `inspect` then exits
 //! non-zero and names it.
@@ -318,10 +319,11 @@ fn indexes_on_carried(t: &Table) -> Vec<Carried> {
             kind: "constraint".into(),
             name: format!("{}.{name}", t.name),
             up: format!(
-                "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({});\n",
+                "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({}){};\n",
                 quote(&t.name),
                 quote(name),
-                cols.join(", ")
+                cols.join(", "),
+                u.deferrable.sql_suffix()
             ),
             down: format!(
                 "ALTER TABLE {} DROP CONSTRAINT {};\n",

@@ -67,6 +67,7 @@ struct ColRow {
 struct ConRow {
     table: String,
     deferrable: bool,
+    initially_deferred: bool,
     validated: bool,
     name: String,
     contype: String,
@@ -255,7 +256,7 @@ impl Catalog {
                  CASE WHEN con.contype = 'f' THEN con.confupdtype::text END AS on_update, \
                  CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END AS expr, \
                  pg_get_constraintdef(con.oid) AS definition, con.condeferrable AS deferrable, \
-                 con.convalidated AS validated \
+                 con.condeferred AS initially_deferred, con.convalidated AS validated \
                  FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
                  JOIN pg_namespace n ON n.oid = c.relnamespace \
                  LEFT JOIN pg_class fc ON fc.oid = con.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace \
@@ -602,12 +603,16 @@ impl Reader {
             let names_raw = columns
                 .iter()
                 .any(|c| self.raw_columns.contains(&(con.table.clone(), c.clone())));
+            let not_valid: String;
             let why = if con.contype == "x" {
                 Some("an exclusion constraint")
-            } else if con.deferrable {
-                Some("a DEFERRABLE constraint; the schema language's constraints are immediate")
             } else if !con.validated {
-                Some("a NOT VALID constraint (rows before it were never checked)")
+                not_valid = format!(
+                    "a NOT VALID constraint (rows that existed before it was added were never checked); to read it as a schema constraint, run `ALTER TABLE {} VALIDATE CONSTRAINT {}` on the database (it fails on a row that breaks it: fix that row first), then inspect again",
+                    q(&con.table),
+                    q(&con.name)
+                );
+                Some(not_valid.as_str())
             } else if names_raw && con.contype != "p" {
                 Some("it names a column carried as raw SQL")
             } else {
@@ -617,11 +622,29 @@ impl Reader {
                 self.carried.push(carry_constraint(&con, why, None));
                 continue;
             }
+            let deferrable = Deferrable::from_flags(con.deferrable, con.initially_deferred);
+            if con.contype == "u" && deferrable != Deferrable::No {
+                // Kept for comparisons; `inspect` writes it as raw SQL, as
+                // one database cannot say whether SQLite also has the table.
+                self.carried.push(carry_constraint(
+                    &con,
+                    "a DEFERRABLE unique constraint, which SQLite cannot have (it checks uniques per statement); scope the table to postgres (`#[backend(postgres)]`) and write `deferrable = ...` on its `#[unique]` for a first-class one",
+                    Some(Replaced::Constraint(con.table.clone(), con.name.clone())),
+                ));
+            }
+            if con.contype == "p" && deferrable != Deferrable::No {
+                // A key cannot ride along as raw SQL (the table needs one).
+                self.notes.push(Note::new(
+                    format!("{}.{}", con.table, con.name),
+                    format!("primary key ({}) is {}, read as an immediate key: the schema language's primary keys are immediate (foreign keys and unique constraints take `deferrable = ...`). Once the generated DDL applies, a transaction that briefly repeats a key value (swapping two keys) fails at that statement; order those writes, or keep `{}` out of the schema file", columns.join(", "), deferrable.sql(), con.table),
+                ));
+            }
             match con.contype.as_str() {
                 "p" => t.primary_key = columns,
                 "u" => t.uniques.push(Unique {
                     name: Some(con.name),
                     columns,
+                    deferrable,
                     span: Span::default(),
                 }),
                 "f" => {
@@ -638,6 +661,7 @@ impl Reader {
                         ref_columns: con.ref_columns.unwrap_or_default(),
                         on_delete: action(con.on_delete.as_deref()),
                         on_update: action(con.on_update.as_deref()),
+                        deferrable,
                         span: Span::default(),
                     });
                 }

@@ -111,17 +111,19 @@ pub struct CreateInfo {
     /// Named foreign keys: columns, name.
     pub fk_names: Vec<(Vec<String>, String)>,
     /// Foreign keys (their columns, lower case) that say `DEFERRABLE`,
-    /// with whether they are `INITIALLY DEFERRED` (the only spelling
-    /// SQLite checks at COMMIT; every other one is checked per statement).
-    pub deferrable_fks: Vec<(Vec<String>, bool)>,
+    /// and how: `INITIALLY DEFERRED` (the only spelling SQLite checks at
+    /// COMMIT) or, for every other spelling, `INITIALLY IMMEDIATE`.
+    pub deferrable_fks: Vec<(Vec<String>, Deferrable)>,
 }
 
 /// Whether `item` says `DEFERRABLE` (not `NOT DEFERRABLE`), and then
-/// whether `INITIALLY DEFERRED`.
-fn deferrable(item: &[Tok]) -> Option<bool> {
+/// whether `INITIALLY DEFERRED` (a bare `DEFERRABLE` is initially
+/// immediate, as in SQL).
+fn deferrable(item: &[Tok]) -> Option<Deferrable> {
     let at = (0..item.len())
         .find(|&j| is(item.get(j), "deferrable") && !(j > 0 && is(item.get(j - 1), "not")))?;
-    Some(is(item.get(at + 1), "initially") && is(item.get(at + 2), "deferred"))
+    let deferred = is(item.get(at + 1), "initially") && is(item.get(at + 2), "deferred");
+    Some(Deferrable::from_flags(true, deferred))
 }
 
 fn is(t: Option<&Tok>, word: &str) -> bool {
@@ -496,31 +498,9 @@ impl Reader {
         }
         self.pk_of.insert(t.name.clone(), t.primary_key.clone());
         foreign_keys(conn, target, m, &info, &mut t)?;
-        self.deferrable_notes(&info, &t);
         self.indexes(conn, target, m, &info, sql_of, &mut t)?;
         decimal_literals(&mut t);
         Ok(t)
-    }
-
-    /// One note per `DEFERRABLE` foreign key, saying which it is and what
-    /// reading it as an immediate key changes.
-    fn deferrable_notes(&mut self, info: &CreateInfo, t: &Table) {
-        for (cols, deferred) in &info.deferrable_fks {
-            let fk = t.foreign_keys.iter().find(|f| {
-                f.columns
-                    .iter()
-                    .map(|c| c.to_ascii_lowercase())
-                    .eq(cols.iter().cloned())
-            });
-            let target = fk.map_or_else(|| "?".to_string(), |f| f.ref_table.clone());
-            let what = format!("foreign key ({}) -> {target}", cols.join(", "));
-            let message = if *deferred {
-                format!("{what} is DEFERRABLE INITIALLY DEFERRED (checked at COMMIT), read as an immediate key (checked per statement): the schema language's foreign keys are immediate, and SQLite cannot add a constraint to an existing table, so it cannot ride along as raw SQL either. Once the generated DDL applies, a transaction that writes a child row before its parent (or deletes a parent before re-inserting it) fails; order those writes, or keep `{}` out of the schema file", t.name)
-            } else {
-                format!("{what} is DEFERRABLE but not INITIALLY DEFERRED: SQLite checks it per statement, as the schema language's immediate key does; read exactly")
-            };
-            self.notes.push(Note::new(&t.name, message));
-        }
     }
 
     /// Columns (types folded from their implicit checks, defaults) and the
@@ -697,6 +677,7 @@ impl Reader {
                         .find(|(cols, _)| *cols == lower)
                         .map(|(_, n)| n.clone()),
                     columns: names,
+                    deferrable: Deferrable::No,
                     span: Span::default(),
                 });
                 continue;
@@ -827,6 +808,7 @@ fn foreign_keys(
                 ref_columns: Vec::new(),
                 on_delete: action(&f.on_delete),
                 on_update: action(&f.on_update),
+                deferrable: Deferrable::No,
                 span: Span::default(),
             },
             vec![f.to],
@@ -842,6 +824,12 @@ fn foreign_keys(
             .iter()
             .find(|(cols, _)| *cols == lower)
             .map(|(_, n)| n.clone());
+        // `DEFERRABLE …` is in the table's SQL only (the pragma omits it).
+        fk.deferrable = info
+            .deferrable_fks
+            .iter()
+            .find(|(cols, _)| *cols == lower)
+            .map_or(Deferrable::No, |(_, d)| *d);
         t.foreign_keys.push(fk);
     }
     Ok(())
@@ -1062,10 +1050,10 @@ mod tests {
         assert_eq!(
             info.deferrable_fks,
             vec![
-                (v(&["p"]), true),
-                (v(&["q"]), false),
-                (v(&["a", "b"]), true),
-                (v(&["b"]), false),
+                (v(&["p"]), Deferrable::InitiallyDeferred),
+                (v(&["q"]), Deferrable::InitiallyImmediate),
+                (v(&["a", "b"]), Deferrable::InitiallyDeferred),
+                (v(&["b"]), Deferrable::InitiallyImmediate),
             ]
         );
         assert_eq!(info.fk_names, vec![(v(&["b"]), "c_fk".to_string())]);

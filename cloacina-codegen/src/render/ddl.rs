@@ -275,17 +275,20 @@ pub trait Dialect: Send + Sync {
         ))
     }
 
-    /// `CONSTRAINT <name> UNIQUE (…)`.
+    /// `CONSTRAINT <name> UNIQUE (…) [DEFERRABLE INITIALLY …]` (validation
+    /// keeps a deferrable unique out of every table SQLite has).
     fn unique_constraint(&self, table: &Table, unique: &Unique) -> String {
         format!(
-            "CONSTRAINT {} UNIQUE ({})",
+            "CONSTRAINT {} UNIQUE ({}){}",
             unique_name(table, unique),
-            column_list(table, &unique.columns)
+            column_list(table, &unique.columns),
+            unique.deferrable.sql_suffix()
         )
     }
 
     /// `CONSTRAINT <name> FOREIGN KEY (…) REFERENCES other (…) [ON DELETE x]
-    /// [ON UPDATE y]`; actions that are `NO ACTION` are left out.
+    /// [ON UPDATE y] [DEFERRABLE INITIALLY …]`; actions that are `NO ACTION`
+    /// and a constraint that is not deferrable say nothing.
     fn foreign_key_constraint(&self, schema: &Schema, table: &Table, fk: &ForeignKey) -> String {
         self.foreign_key_constraint_with(&|name| schema.table(name), table, fk)
     }
@@ -320,6 +323,7 @@ pub trait Dialect: Send + Sync {
             sql.push_str(" ON UPDATE ");
             sql.push_str(fk.on_update.sql());
         }
+        sql.push_str(fk.deferrable.sql_suffix());
         sql
     }
 
@@ -473,6 +477,20 @@ pub trait Dialect: Send + Sync {
                 "ALTER TABLE {} DROP CONSTRAINT {};",
                 table.sql_name(),
                 foreign_key_name(table, fk)
+            )
+        })
+    }
+
+    /// `ALTER TABLE t ALTER CONSTRAINT name [NOT] DEFERRABLE [INITIALLY …];`
+    /// (the key's deferrability becomes `fk.deferrable`), or `None` when the
+    /// backend cannot alter a foreign key of an existing table.
+    fn alter_foreign_key_deferrable(&self, table: &Table, fk: &ForeignKey) -> Option<String> {
+        self.alters_foreign_keys().then(|| {
+            format!(
+                "ALTER TABLE {} ALTER CONSTRAINT {} {};",
+                table.sql_name(),
+                foreign_key_name(table, fk),
+                fk.deferrable.sql()
             )
         })
     }
@@ -1203,6 +1221,7 @@ pub(crate) mod test_support {
             ref_columns: ref_columns.iter().map(|s| s.to_string()).collect(),
             on_delete: FkAction::NoAction,
             on_update: FkAction::NoAction,
+            deferrable: Deferrable::No,
             span: Span::default(),
         }
     }
@@ -1211,6 +1230,7 @@ pub(crate) mod test_support {
         Unique {
             name: None,
             columns: columns.iter().map(|s| s.to_string()).collect(),
+            deferrable: Deferrable::No,
             span: Span::default(),
         }
     }

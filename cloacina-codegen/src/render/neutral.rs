@@ -178,8 +178,15 @@ fn fk_options(fk: &ForeignKey) -> String {
     if fk.on_update != FkAction::NoAction {
         s.push_str(&format!(", on_update = {}", fk.on_update.neutral_name()));
     }
+    s.push_str(&deferrable_arg(fk.deferrable));
     s.push_str(&name_arg(&fk.name));
     s
+}
+
+fn deferrable_arg(d: Deferrable) -> String {
+    d.neutral_name()
+        .map(|v| format!(", deferrable = {v}"))
+        .unwrap_or_default()
 }
 
 fn check_args(c: &Check) -> String {
@@ -272,9 +279,10 @@ fn table(out: &mut String, schema: &Schema, t: &Table) {
     for u in t.uniques.iter().filter(|u| !col_level_unique(u)) {
         let cols: Vec<String> = u.columns.iter().map(|c| ident(c)).collect();
         out.push_str(&format!(
-            "    #[unique({}{})]\n",
+            "    #[unique({}{}{})]\n",
             cols.join(", "),
-            name_arg(&u.name)
+            name_arg(&u.name),
+            deferrable_arg(u.deferrable)
         ));
     }
     for c in t.checks.iter().filter(|c| check_column(c).is_none()) {
@@ -313,9 +321,10 @@ fn table(out: &mut String, schema: &Schema, t: &Table) {
             .iter()
             .filter(|u| col_level_unique(u) && u.columns[0] == c.name)
         {
-            match &u.name {
+            let args = format!("{}{}", name_arg(&u.name), deferrable_arg(u.deferrable));
+            match args.strip_prefix(", ") {
                 None => out.push_str(&format!("{ind}#[unique]\n")),
-                Some(n) => out.push_str(&format!("{ind}#[unique(name = {})]\n", rust_str(n))),
+                Some(args) => out.push_str(&format!("{ind}#[unique({args})]\n")),
             }
         }
         for ix in t
