@@ -9,7 +9,15 @@ fn main() {
     // `postgres_types.rs` holds the PostgreSQL-only column types of a
     // `#[backend(postgres)]` table (Diesel's own Rust types for them).
     // `decimal.rs` holds the exact decimal, generic over its scale.
-    for fixture in ["everything", "calendar", "postgres_types", "decimal"] {
+    // `enums.rs` holds declared enums (a PostgreSQL enum type, checked
+    // TEXT on SQLite).
+    for fixture in [
+        "everything",
+        "calendar",
+        "postgres_types",
+        "decimal",
+        "enums",
+    ] {
         if let Err(e) = cloacina_codegen::Builder::new()
             .schema(format!(
                 "../cloacina-codegen/tests/fixtures/valid/{fixture}.rs"

@@ -196,9 +196,57 @@ pub fn compare(left: &Schema, right: &Schema) -> Vec<Difference> {
 /// existence, columns, primary key, foreign keys, uniques, checks,
 /// indexes).
 pub fn compare_with(left: &Schema, right: &Schema, opts: &CompareOptions) -> Vec<Difference> {
-    let mut out = compare_extensions(left, right);
-    out.extend(compare_tables(left, right, opts));
+    let (left, right) = (enums_read_alike(left, right), enums_read_alike(right, left));
+    let mut out = compare_extensions(&left, &right);
+    out.extend(compare_tables(&left, &right, opts));
     out
+}
+
+/// `schema` with each `TEXT` column whose check lists exactly the labels
+/// of the enum the same column has in `other` (same labels, same order;
+/// a hand-kept SQLite table: `CHECK (status IN ('a', 'b'))`) read as that
+/// enum, the check consumed: the same values, stored as PostgreSQL's enum
+/// on one side and checked text on the other. Other labels or another
+/// order stay a difference.
+fn enums_read_alike(schema: &Schema, other: &Schema) -> Schema {
+    let mut out = schema.clone();
+    for t in &mut out.tables {
+        let Some(ot) = other.table(&t.name) else {
+            continue;
+        };
+        for c in &mut t.columns {
+            let (ColumnType::Text { max_len: None }, Some(ColumnType::Enum(e))) =
+                (c.ty, ot.column(&c.name).map(|oc| oc.ty))
+            else {
+                continue;
+            };
+            let lists_labels = |k: &Check| match &k.expr {
+                CheckExpr::In { column, values } => {
+                    column == &c.name
+                        && values.len() == e.labels().len()
+                        && values
+                            .iter()
+                            .zip(e.labels())
+                            .all(|(v, l)| matches!(v, Literal::Text(s) if s == l))
+                }
+                _ => false,
+            };
+            if let Some(i) = t.checks.iter().position(lists_labels) {
+                t.checks.remove(i);
+                c.ty = ColumnType::Enum(e);
+            }
+        }
+    }
+    out
+}
+
+/// A column type as compared: an enum with its SQL name and labels (two
+/// enums differ when their labels or their order do).
+fn type_text(ty: ColumnType) -> String {
+    match ty {
+        ColumnType::Enum(e) => format!("enum {} ({})", e.sql_name(), e.labels().join(", ")),
+        other => other.neutral_name(),
+    }
 }
 
 /// Extensions on one side only (by name; order does not matter), and the
@@ -366,26 +414,22 @@ fn compare_table(l: &Table, r: &Table, opts: &CompareOptions, out: &mut Vec<Diff
             c.only_left(yes());
             continue;
         };
-        c.attr(
-            "type",
-            Some(lc.ty.neutral_name()),
-            Some(rc.ty.neutral_name()),
-        )
-        .attr(
-            "nullable",
-            Some(lc.nullable.to_string()),
-            Some(rc.nullable.to_string()),
-        )
-        .attr(
-            "default",
-            default_text(&lc.default),
-            default_text(&rc.default),
-        )
-        .attr(
-            "auto_increment",
-            Some(lc.auto_increment.to_string()),
-            Some(rc.auto_increment.to_string()),
-        );
+        c.attr("type", Some(type_text(lc.ty)), Some(type_text(rc.ty)))
+            .attr(
+                "nullable",
+                Some(lc.nullable.to_string()),
+                Some(rc.nullable.to_string()),
+            )
+            .attr(
+                "default",
+                default_text(&lc.default),
+                default_text(&rc.default),
+            )
+            .attr(
+                "auto_increment",
+                Some(lc.auto_increment.to_string()),
+                Some(rc.auto_increment.to_string()),
+            );
     }
     for rc in r.columns.iter().filter(|rc| l.column(&rc.name).is_none()) {
         d.at(K::Column, Some(rc.name.clone())).only_right(yes());

@@ -217,6 +217,37 @@ pub enum Operation {
         /// As declared now.
         to: Extension,
     },
+    /// Create a declared enum type (PostgreSQL; nothing on SQLite, whose
+    /// columns carry the labels in their checks).
+    AddEnum {
+        /// The enum.
+        db_enum: DbEnum,
+    },
+    /// Drop a declared enum type (no column uses it any more).
+    DropEnum {
+        /// The enum's last definition, so `down` can restore it.
+        db_enum: DbEnum,
+    },
+    /// The labels of an enum change, before the columns that use it are
+    /// retyped ([`Operation::AlterColumn`]; SQLite rebuilds their tables).
+    /// PostgreSQL: `ALTER TYPE … ADD VALUE` when labels are only added,
+    /// else the old type is renamed aside and the new one created (the
+    /// columns are then converted through text, refused if a row holds a
+    /// label that is gone).
+    ReplaceEnum {
+        /// The enum before.
+        from: DbEnum,
+        /// The enum after.
+        to: DbEnum,
+    },
+    /// The end of a [`Operation::ReplaceEnum`], after the columns are
+    /// retyped: PostgreSQL drops the old type it renamed aside, if any.
+    DropReplacedEnum {
+        /// The enum before.
+        from: DbEnum,
+        /// The enum after.
+        to: DbEnum,
+    },
 }
 
 /// What [`changes`] found: the operations and advice.
@@ -287,6 +318,17 @@ pub enum DiffError {
         table: String,
         /// The column.
         column: String,
+    },
+    /// A label added to an enum is used (default, index predicate) in the
+    /// migration that adds it.
+    #[error("enum `{name}` gains the label {label:?} and the same migration already uses it (in {used_by}); PostgreSQL cannot use a label added by `ALTER TYPE … ADD VALUE` in the transaction that adds it: add the label in one migration (write the schema without the use, generate), then use it in the next")]
+    EnumLabelUsedTooEarly {
+        /// The enum's SQL name.
+        name: String,
+        /// The new label.
+        label: String,
+        /// What uses it (`table.column default`, `index name`).
+        used_by: String,
     },
     /// `#[backend(...)]` changed on an existing table.
     #[error("table `{table}` moves from {from} to {to}; a table cannot change its backends in place: create a new table (with another name) and drop the old one")]
@@ -369,6 +411,16 @@ pub fn conversion(from: ColumnType, to: ColumnType) -> Conversion {
             T::Text { .. },
         ) => Conversion::Narrowing,
         (T::NaiveTimestamp | T::Date | T::Time, T::Text { .. }) => Conversion::Narrowing,
+        // Labels only added: every stored label stays; otherwise a row may
+        // hold one that is gone (the migration refuses it, never drops it).
+        (T::Enum(a), T::Enum(b))
+            if a.sql_name() == b.sql_name() && enum_labels_added_only(a.labels(), b.labels()) =>
+        {
+            Conversion::Widening
+        }
+        (T::Enum(_), T::Enum(_)) => Conversion::Narrowing,
+        (T::Enum(_), T::Text { max_len: None }) => Conversion::Widening,
+        (T::Enum(_), T::Text { .. }) | (T::Text { .. }, T::Enum(_)) => Conversion::Narrowing,
         (T::Text { .. }, T::Json) => Conversion::Narrowing,
         (T::Text { .. }, T::Uuid) => Conversion::Narrowing,
         _ => Conversion::Unsupported,
@@ -467,6 +519,18 @@ pub fn canonical(schema: &Schema) -> Schema {
         })
         .collect();
     raw_blocks.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut enums: Vec<DbEnum> = schema
+        .enums
+        .iter()
+        .map(|e| DbEnum {
+            docs: vec![],
+            // The Rust side (generated code), not the database's.
+            name: String::new(),
+            variants: vec![],
+            ..e.clone()
+        })
+        .collect();
+    enums.sort_by(|a, b| a.sql_name.cmp(&b.sql_name));
     Schema {
         tables,
         raw_blocks,
@@ -475,6 +539,7 @@ pub fn canonical(schema: &Schema) -> Schema {
             e.sort();
             e
         },
+        enums,
     }
 }
 
@@ -527,7 +592,83 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Changes, DiffError> {
     found.table_rename_warnings(&tables.dropped, &tables.created);
     found.raw_blocks(old, new);
     found.extensions(old, new);
+    found.enums(old, new)?;
     Ok(found.finish())
+}
+
+/// Whether `to` is `from` with labels inserted (none removed, renamed or
+/// moved): what PostgreSQL's `ALTER TYPE … ADD VALUE` can do.
+pub fn enum_labels_added_only(from: &[String], to: &[String]) -> bool {
+    let mut rest = to.iter();
+    from.iter().all(|l| rest.any(|t| t == l))
+}
+
+/// A label that `ALTER TYPE … ADD VALUE` adds cannot be used in the same
+/// transaction: refuses a new schema whose defaults or partial-index
+/// predicates already name one of `to`'s new labels, or that fills
+/// existing rows with a new first label (a NOT NULL column without a
+/// default gets the first label, [`crate::render::ddl::zero_value`]).
+fn refuse_early_use(
+    from: &DbEnum,
+    to: &DbEnum,
+    old: &Schema,
+    new: &Schema,
+) -> Result<(), DiffError> {
+    let ty = ColumnType::Enum(to.ty());
+    if let Some(first) = to.labels.first().filter(|l| !from.labels.contains(l)) {
+        for t in &new.tables {
+            let before = t
+                .renamed_from
+                .as_deref()
+                .and_then(|r| old.table(r))
+                .or_else(|| old.table(&t.name));
+            let Some(before) = before else { continue };
+            for c in t
+                .columns
+                .iter()
+                .filter(|c| c.ty == ty && !c.nullable && c.default.is_none())
+            {
+                let was = before
+                    .column(&c.name)
+                    .or_else(|| c.renamed_from.as_deref().and_then(|r| before.column(r)));
+                if was.is_none_or(|w| w.nullable) {
+                    return Err(DiffError::EnumLabelUsedTooEarly {
+                        name: to.sql_name.clone(),
+                        label: first.clone(),
+                        used_by: format!(
+                            "the rows of {}.{}, which get the first label as a NOT NULL column without a default",
+                            t.name, c.name
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    for label in to.labels.iter().filter(|l| !from.labels.contains(l)) {
+        for t in &new.tables {
+            let uses_enum = t.columns.iter().any(|c| c.ty == ty);
+            for c in t.columns.iter().filter(|c| c.ty == ty) {
+                if c.default == Some(DefaultValue::Text(label.clone())) {
+                    return Err(DiffError::EnumLabelUsedTooEarly {
+                        name: to.sql_name.clone(),
+                        label: label.clone(),
+                        used_by: format!("the default of {}.{}", t.name, c.name),
+                    });
+                }
+            }
+            let quoted = format!("'{}'", label.replace('\'', "''"));
+            if let Some(ix) = t.indexes.iter().find(|ix| {
+                uses_enum && ix.predicate.as_deref().is_some_and(|p| p.contains(&quoted))
+            }) {
+                return Err(DiffError::EnumLabelUsedTooEarly {
+                    name: to.sql_name.clone(),
+                    label: label.clone(),
+                    used_by: format!("the predicate of index {}", names::index_name(t, ix)),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Which tables of the old schema became which of the new one.
@@ -953,6 +1094,36 @@ impl Found {
         }
     }
 
+    /// Enums declared, dropped or with other labels (by SQL name; the Rust
+    /// names are the generated code's business, not the database's).
+    fn enums(&mut self, old: &Schema, new: &Schema) -> Result<(), DiffError> {
+        for e in &new.enums {
+            match old.db_enum(&e.sql_name) {
+                None => self.ops.push(Operation::AddEnum { db_enum: e.clone() }),
+                Some(o) if o.labels != e.labels => {
+                    if enum_labels_added_only(&o.labels, &e.labels) {
+                        refuse_early_use(o, e, old, new)?;
+                    }
+                    self.ops.push(Operation::ReplaceEnum {
+                        from: o.clone(),
+                        to: e.clone(),
+                    });
+                    self.ops.push(Operation::DropReplacedEnum {
+                        from: o.clone(),
+                        to: e.clone(),
+                    });
+                }
+                Some(_) => {}
+            }
+        }
+        for e in old.enums.iter().rev() {
+            if new.db_enum(&e.sql_name).is_none() {
+                self.ops.push(Operation::DropEnum { db_enum: e.clone() });
+            }
+        }
+        Ok(())
+    }
+
     /// Extensions declared or no longer declared.
     fn extensions(&mut self, old: &Schema, new: &Schema) {
         let find =
@@ -1304,6 +1475,20 @@ pub fn apply(schema: &mut Schema, op: &Operation) {
                 }
             }
         }
+        Operation::AddEnum { db_enum } => {
+            if schema.db_enum(&db_enum.sql_name).is_none() {
+                schema.enums.push(db_enum.clone());
+            }
+        }
+        Operation::DropEnum { db_enum } => schema.enums.retain(|e| e.sql_name != db_enum.sql_name),
+        Operation::ReplaceEnum { to, .. } => {
+            for e in &mut schema.enums {
+                if e.sql_name == to.sql_name {
+                    *e = to.clone();
+                }
+            }
+        }
+        Operation::DropReplacedEnum { .. } => {}
     }
 }
 
@@ -1440,6 +1625,12 @@ pub fn invert(op: &Operation) -> Operation {
         Operation::AddExtension { extension } => Operation::DropExtension { extension },
         Operation::DropExtension { extension } => Operation::AddExtension { extension },
         Operation::AlterExtension { from, to } => Operation::AlterExtension { from: to, to: from },
+        Operation::AddEnum { db_enum } => Operation::DropEnum { db_enum },
+        Operation::DropEnum { db_enum } => Operation::AddEnum { db_enum },
+        // The pair swaps ends, so that `down` (the inverted operations in
+        // reverse order) again starts with the replacement.
+        Operation::ReplaceEnum { from, to } => Operation::DropReplacedEnum { from: to, to: from },
+        Operation::DropReplacedEnum { from, to } => Operation::ReplaceEnum { from: to, to: from },
     }
 }
 
@@ -1492,6 +1683,9 @@ fn index_words(ix: &Index) -> String {
 pub enum Phase {
     /// Create PostgreSQL extensions (their types may be used by any table).
     AddExtension,
+    /// Create enum types and change their labels (before any column uses
+    /// them).
+    AddEnum,
     /// Drop raw SQL blocks (views and triggers may name anything below).
     DropRaw,
     /// Rename tables (derived constraint and index names follow).
@@ -1522,6 +1716,9 @@ pub enum Phase {
     AddIndex,
     /// Add raw SQL blocks.
     AddRaw,
+    /// Drop enum types, and the old types that label changes put aside
+    /// (no column uses them any more).
+    DropEnum,
     /// Drop PostgreSQL extensions (nothing may use them any more).
     DropExtension,
 }
@@ -1534,6 +1731,8 @@ impl Operation {
                 Phase::AddExtension
             }
             Operation::DropExtension { .. } => Phase::DropExtension,
+            Operation::AddEnum { .. } | Operation::ReplaceEnum { .. } => Phase::AddEnum,
+            Operation::DropEnum { .. } | Operation::DropReplacedEnum { .. } => Phase::DropEnum,
             Operation::DropRawBlock { .. } => Phase::DropRaw,
             Operation::DropForeignKey { .. } => Phase::DropForeignKey,
             Operation::DropPrimaryKey { .. }
@@ -1582,7 +1781,11 @@ impl Operation {
             | Operation::DropRawBlock { .. }
             | Operation::AddExtension { .. }
             | Operation::DropExtension { .. }
-            | Operation::AlterExtension { .. } => None,
+            | Operation::AlterExtension { .. }
+            | Operation::AddEnum { .. }
+            | Operation::DropEnum { .. }
+            | Operation::ReplaceEnum { .. }
+            | Operation::DropReplacedEnum { .. } => None,
         }
     }
 
@@ -1636,6 +1839,10 @@ impl Operation {
                 format!("drop_extension_{}", extension.name)
             }
             Operation::AlterExtension { to, .. } => format!("alter_extension_{}", to.name),
+            Operation::AddEnum { db_enum } => format!("add_enum_{}", db_enum.sql_name),
+            Operation::DropEnum { db_enum } => format!("drop_enum_{}", db_enum.sql_name),
+            Operation::ReplaceEnum { to, .. } => format!("alter_enum_{}", to.sql_name),
+            Operation::DropReplacedEnum { to, .. } => format!("finish_enum_{}", to.sql_name),
         }
     }
 }
@@ -1792,6 +1999,23 @@ impl fmt::Display for Operation {
                 from.neutral_spelling(),
                 to.neutral_spelling()
             ),
+            Operation::AddEnum { db_enum } => write!(
+                f,
+                "create enum {} ({})",
+                db_enum.sql_name,
+                db_enum.labels.join(", ")
+            ),
+            Operation::DropEnum { db_enum } => write!(f, "drop enum {}", db_enum.sql_name),
+            Operation::ReplaceEnum { from, to } => write!(
+                f,
+                "change the labels of enum {} from ({}) to ({})",
+                to.sql_name,
+                from.labels.join(", "),
+                to.labels.join(", ")
+            ),
+            Operation::DropReplacedEnum { to, .. } => {
+                write!(f, "finish the label change of enum {}", to.sql_name)
+            }
         }
     }
 }

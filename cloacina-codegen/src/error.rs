@@ -264,6 +264,8 @@ pub enum DiagCode {
     AutoIncrement,
     /// A problem with a `raw_sql!` block.
     RawSql,
+    /// A problem with a declared enum (`#[db_enum] enum Name { ... }`).
+    BadEnum,
 }
 
 impl DiagCode {
@@ -291,6 +293,7 @@ impl DiagCode {
             DiagCode::RenameCollision => "rename_collision",
             DiagCode::AutoIncrement => "auto_increment",
             DiagCode::RawSql => "raw_sql",
+            DiagCode::BadEnum => "bad_enum",
         }
     }
 }

@@ -44,7 +44,7 @@ use sqlparser::ast::{
 use sqlparser::dialect::{Dialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::{Parser, ParserError};
 
-use crate::model::{Backend, ColumnType, Table};
+use crate::model::{Backend, ColumnType, EnumType, Table};
 
 /// Where a text comes from: it decides the SQL dialect it is parsed with and
 /// which stored conventions are read back (SQLite `1`/`0` for booleans,
@@ -241,6 +241,10 @@ enum Ty {
     /// columns of the same scale (SQLite stores it scaled, so arithmetic
     /// has no neutral meaning).
     Decimal(u8),
+    /// A declared enum: compared for equality (and `IN`) with its labels
+    /// only; PostgreSQL orders by declaration, SQLite by text, and
+    /// PostgreSQL has no text functions on it.
+    Enum(EnumType),
     /// An untyped literal (`NULL`, or a literal not yet met by a column).
     Free,
 }
@@ -259,6 +263,7 @@ impl Ty {
             ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time => Ty::Calendar(c),
             // Compared as PostgreSQL compares them; only PostgreSQL has them.
             ColumnType::Postgres(_) => Ty::Free,
+            ColumnType::Enum(e) => Ty::Enum(e),
             ColumnType::Decimal { scale, .. } => Ty::Decimal(scale),
         }
     }
@@ -277,6 +282,7 @@ impl Ty {
             Ty::Calendar(ColumnType::Time) => "Time",
             Ty::Calendar(_) => "NaiveTimestamp",
             Ty::Decimal(_) => "Decimal",
+            Ty::Enum(_) => "an enum",
             Ty::Free => "a literal",
         }
     }
@@ -923,6 +929,11 @@ impl Cx<'_> {
             (Ty::Float, Lit::Int(i)) => Lit::Int(i),
             (Ty::Float, Lit::Float(f)) => Lit::Float(f),
             (Ty::Text, Lit::Text(s)) => Lit::Text(s),
+            (Ty::Enum(en), Lit::Text(s)) if en.labels().contains(&s) => Lit::Text(s),
+            (Ty::Enum(en), Lit::Text(_)) => {
+                let labels: Vec<String> = en.labels().iter().map(|l| format!("'{l}'")).collect();
+                return Err(mismatch(e, Ty::Text, t, Some(format!("write one of the labels of enum {}: {}", en.sql_name(), labels.join(", ")))))
+            }
             (Ty::Uuid, Lit::Text(s)) if crate::validate::is_uuid_text(&s) => Lit::Uuid(s.to_ascii_lowercase()),
             (Ty::Uuid, Lit::Text(_)) => {
                 return Err(mismatch(e, Ty::Text, t, Some("write a hyphenated UUID such as '123e4567-e89b-12d3-a456-426614174000'".into())))
@@ -1104,6 +1115,12 @@ impl Cx<'_> {
             let t = if at_ == Ty::Free { bt } else { at_ };
             if matches!(t, Ty::Json | Ty::Binary) && op != CmpOp::Eq && op != CmpOp::Ne {
                 return Err(not_neutral(e, format!("ordering {} values", t.name())));
+            }
+            if matches!(t, Ty::Enum(_)) && op != CmpOp::Eq && op != CmpOp::Ne {
+                return Err(not_neutral(
+                    e,
+                    "ordering enum values (PostgreSQL orders them by declaration, SQLite by text: compare with `=`, `<>` or `IN`)",
+                ));
             }
             if t == Ty::Json {
                 return Err(not_neutral(e, "comparing Json values"));

@@ -719,7 +719,7 @@ fn custom_type(cx: &Cx, written: &str) -> TypeRead {
     }
     let why = match cx.custom_types.get(written) {
         Some(db) if !db.is_empty() => format!(
-            "custom SQL type `{written}` (database type `{db}`, a PostgreSQL enum or domain) has no neutral type, and its definition is not in schema.rs"
+            "custom SQL type `{written}` (database type `{db}`, a PostgreSQL enum or domain): schema.rs does not list its labels; run import with `--database postgres://…` to read them from the database, or declare `#[db_enum(name = \"{db}\")] enum {written} {{ … }}` in the schema file and use `{written}` as the column's type"
         ),
         Some(_) => format!("custom SQL type `{written}` has no neutral type"),
         None => format!(
@@ -786,6 +786,7 @@ fn assemble(mut cx: Cx) -> Imported {
             tables: out.tables,
             raw_blocks: out.raw_blocks,
             extensions: out.extensions,
+            enums: out.enums,
         },
         notes: cx.notes,
         disagreements: out.disagreements,
@@ -800,6 +801,8 @@ struct Assembly {
     raw_blocks: Vec<RawBlock>,
     /// PostgreSQL extensions the imported types need (`citext`).
     extensions: Vec<Extension>,
+    /// Declared enums (read from the database for `sql_types` structs).
+    enums: Vec<DbEnum>,
     disagreements: Vec<Disagreement>,
     raw_columns: Vec<(String, String)>,
 }
@@ -1162,7 +1165,7 @@ fn carry_raw(
             at: cx.at(c.at),
             kind: NoteKind::LeftOut,
             message: format!(
-                "{key}.{} left out: {reason}. Declare it yourself: a neutral column (for an enum: Text with #[check(in(\"a\", \"b\"))]), or a raw_sql! block that creates the type and adds the column",
+                "{key}.{} left out: {reason}. Declare it yourself: a neutral column (for an enum: a `#[db_enum]` item and the column of its type), or a raw_sql! block that creates the type and adds the column",
                 col.name
             ),
         });
@@ -1290,6 +1293,7 @@ fn disagreement(
                 tables: vec![t.clone()],
                 raw_blocks: Vec::new(),
                 extensions: Vec::new(),
+                enums: Vec::new(),
             },
             None,
         )
@@ -1419,7 +1423,7 @@ pub fn merge_with_database(imported: &Imported, database: &Schema, backend: Back
         rename_refs(&mut m, t);
         immediate_uniques(&mut m, &mut notes);
         merged.push(m);
-        file_side.push(t.clone());
+        file_side.push(with_enum_columns_of(t, &imported.notes, db, database));
         db_side.push(db_copy);
     }
     for d in &database.tables {
@@ -1438,6 +1442,7 @@ pub fn merge_with_database(imported: &Imported, database: &Schema, backend: Back
             tables: file_side,
             raw_blocks: Vec::new(),
             extensions: Vec::new(),
+            enums: Vec::new(),
         },
         None,
     );
@@ -1446,6 +1451,7 @@ pub fn merge_with_database(imported: &Imported, database: &Schema, backend: Back
             tables: db_side,
             raw_blocks: Vec::new(),
             extensions: Vec::new(),
+            enums: Vec::new(),
         },
         None,
     );
@@ -1499,6 +1505,15 @@ pub fn merge_with_database(imported: &Imported, database: &Schema, backend: Back
                             version: None,
                             ..x.clone()
                         }),
+                    }
+                }
+                e
+            },
+            enums: {
+                let mut e = imported.schema.enums.clone();
+                for x in &database.enums {
+                    if !e.iter().any(|d| d.sql_name == x.sql_name) {
+                        e.push(x.clone());
                     }
                 }
                 e
@@ -1582,6 +1597,36 @@ pub struct Merged {
 
 const ASSUMED_IDENTITY: &str = "does not say whether the integer key is SERIAL/IDENTITY";
 
+/// The file's table `t` with the columns the import left out for a custom
+/// SQL type that is an enum of the database (`users.feeling left out: …
+/// (database type `mood`, …`) put back as the database has them: the file
+/// declared them, only their labels were unknown, so they are no
+/// difference between the file and the database.
+fn with_enum_columns_of(t: &Table, notes: &[ImportNote], db: &Table, database: &Schema) -> Table {
+    let mut t = t.clone();
+    for n in notes.iter().filter(|n| n.kind == NoteKind::LeftOut) {
+        let Some(column) = n
+            .message
+            .strip_prefix(&format!("{}.", t.name))
+            .and_then(|rest| rest.split(" left out: ").next())
+        else {
+            continue;
+        };
+        let enum_in_db = n
+            .message
+            .split("(database type `")
+            .nth(1)
+            .and_then(|rest| rest.split('`').next())
+            .is_some_and(|db_type| database.db_enum(db_type).is_some());
+        if let Some(c) = db.columns.iter().find(|c| c.name == column) {
+            if enum_in_db && t.column(column).is_none() {
+                t.columns.push(c.clone());
+            }
+        }
+    }
+    t
+}
+
 /// Whether the database answers what this note says is unknown.
 fn answered_by_database(n: &ImportNote, file: &Schema, database: &Schema) -> bool {
     let in_db = |table: &str| {
@@ -1595,6 +1640,14 @@ fn answered_by_database(n: &ImportNote, file: &Schema, database: &Schema) -> boo
             .unwrap_or(false)
     };
     match n.kind {
+        // A custom SQL type that is an enum of the database: its labels
+        // are read from there (the merged table takes the database's column).
+        NoteKind::LeftOut if n.message.contains("custom SQL type") => n
+            .message
+            .split("(database type `")
+            .nth(1)
+            .and_then(|rest| rest.split('`').next())
+            .is_some_and(|db| database.db_enum(db).is_some()),
         NoteKind::Unknown if n.message.contains(ASSUMED_IDENTITY) => {
             n.message.split('.').next().is_some_and(in_db)
         }

@@ -74,7 +74,8 @@
 //! # The schema language
 //!
 //! A schema file is read as Rust tokens (so editors highlight it) and holds
-//! only `table! { ... }` and `raw_sql! { ... }` items and comments. Names are
+//! only `table! { ... }` and `raw_sql! { ... }` items, `#[db_enum] enum`
+//! items ([Enums](#enums)) and comments. Names are
 //! plain lowercase SQL identifiers (`[a-z_][a-z0-9_]*`, at most 63 bytes, not
 //! reserved in PostgreSQL or SQLite): nothing is ever quoted, folded or
 //! truncated. Every example below is a doctest that must validate.
@@ -174,6 +175,35 @@
 //!     members (team_id, user_id) {
 //!         team_id -> Uuid,
 //!         user_id -> Uuid,
+//!     }
+//! }
+//! "#)?;
+//! # Ok::<(), cloacina_codegen::SchemaError>(())
+//! ```
+//!
+//! ## Enums
+//!
+//! A top-level `enum` declares a database enum; columns use it by name.
+//! Its SQL name is `#[db_enum(name = "...")]`, by default the enum's name in
+//! snake_case (`ExecutionStatus` → `execution_status`); a label is the
+//! variant exactly as written unless `#[value("...")]` gives it. PostgreSQL
+//! gets `CREATE TYPE … AS ENUM` (labels in declaration order, its sort
+//! order), SQLite a `TEXT` column checked against the labels. A default
+//! must be a label; variants with fields, generics, an empty enum, a label
+//! twice or over 63 bytes, and a SQL name that needs quotes are errors.
+//!
+//! ```
+//! cloacina_codegen::parse_str("doc.rs", r#"
+//! /// Where a job stands.
+//! #[db_enum(name = "job_status")]
+//! enum JobStatus { Pending, Running, #[value("in-progress")] InProgress }
+//!
+//! table! {
+//!     jobs (id) {
+//!         id -> BigInt,
+//!         #[default("Pending")]
+//!         status -> JobStatus,
+//!         previous -> Nullable<JobStatus>,
 //!     }
 //! }
 //! "#)?;

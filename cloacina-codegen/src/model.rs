@@ -55,6 +55,10 @@ pub struct Schema {
     /// (`#![postgres_extensions(citext, pg_trgm)]`), in file order: created
     /// before any table on PostgreSQL, nothing on SQLite.
     pub extensions: Vec<Extension>,
+    /// Declared enums (`#[db_enum] enum Mood { Happy, Sad }`), in file
+    /// order: `CREATE TYPE … AS ENUM` on PostgreSQL, a checked `TEXT` on
+    /// SQLite.
+    pub enums: Vec<DbEnum>,
 }
 
 /// A declared PostgreSQL extension: `citext`, or
@@ -118,6 +122,18 @@ impl Schema {
     /// The table whose schema-file name is `name`.
     pub fn table(&self, name: &str) -> Option<&Table> {
         self.tables.iter().find(|t| t.name == name)
+    }
+
+    /// The enum whose SQL name is `sql_name`.
+    pub fn db_enum(&self, sql_name: &str) -> Option<&DbEnum> {
+        self.enums.iter().find(|e| e.sql_name == sql_name)
+    }
+
+    /// The Rust name of the enum type `ty` (the declared one when the
+    /// schema declares it, else [`EnumType::rust_name`]).
+    pub fn enum_rust_name(&self, ty: EnumType) -> String {
+        self.db_enum(ty.sql_name())
+            .map_or_else(|| ty.rust_name(), |e| e.name.clone())
     }
 
     /// Tables that exist on `backend`.
@@ -360,6 +376,172 @@ pub enum ColumnType {
     /// A PostgreSQL-only type, allowed only in a `#[backend(postgres)]`
     /// table (validation says so, located, anywhere else).
     Postgres(PgType),
+    /// A declared enum ([`DbEnum`]): the native enum type on PostgreSQL,
+    /// `TEXT` checked against the labels on SQLite.
+    Enum(EnumType),
+}
+
+/// A declared enum (`#[db_enum(name = "mood")] enum Mood { Happy, Sad }`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DbEnum {
+    /// The name in the schema file and in generated Rust code (`Mood`).
+    pub name: String,
+    /// The SQL type name (`mood`): the enum name in snake_case unless
+    /// `#[db_enum(name = "...")]` says otherwise.
+    pub sql_name: String,
+    /// The labels, in declaration order (PostgreSQL's sort order).
+    pub labels: Vec<String>,
+    /// The Rust variant of each label, in the same order (the variant as
+    /// written in the schema file; the label is the variant unless
+    /// `#[value("...")]` says otherwise).
+    pub variants: Vec<String>,
+    /// Doc comment lines.
+    pub docs: Vec<String>,
+    /// Where the enum's name stands in the source.
+    pub span: Span,
+}
+
+impl DbEnum {
+    /// The column type of this enum.
+    pub fn ty(&self) -> EnumType {
+        EnumType::new(&self.sql_name, &self.labels)
+    }
+}
+
+/// What a column of a declared enum type holds: the SQL type name and the
+/// labels in order, the database's identity of the enum (the Rust name is
+/// the schema's, [`Schema::enum_rust_name`]).
+///
+/// It is `Copy`, like every [`ColumnType`], so that the hundred places that
+/// pass column types by value stay as they are: each distinct definition
+/// is interned once per process (a few per schema, never freed) and the
+/// type holds a reference to it. Equality, hashing and `Debug` look at the
+/// definition, never at the address.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EnumType(&'static EnumDef);
+
+/// The interned definition behind an [`EnumType`].
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct EnumDef {
+    sql_name: String,
+    labels: Vec<String>,
+}
+
+impl EnumType {
+    /// The enum type named `sql_name` with `labels` in this order.
+    pub fn new(sql_name: &str, labels: &[String]) -> EnumType {
+        use std::collections::HashSet;
+        use std::sync::{Mutex, OnceLock};
+        static INTERNED: OnceLock<Mutex<HashSet<&'static EnumDef>>> = OnceLock::new();
+        let def = EnumDef {
+            sql_name: sql_name.to_string(),
+            labels: labels.to_vec(),
+        };
+        let mut set = INTERNED
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(found) = set.get(&def) {
+            return EnumType(found);
+        }
+        let leaked: &'static EnumDef = Box::leak(Box::new(def));
+        set.insert(leaked);
+        EnumType(leaked)
+    }
+
+    /// The SQL type name (`execution_status`).
+    pub fn sql_name(self) -> &'static str {
+        &self.0.sql_name
+    }
+
+    /// The labels in order.
+    pub fn labels(self) -> &'static [String] {
+        &self.0.labels
+    }
+
+    /// The Rust name derived from the SQL name (`ExecutionStatus` for
+    /// `execution_status`), for an enum no schema declares (a database
+    /// read by `inspect`).
+    pub fn rust_name(self) -> String {
+        enum_rust_name(self.sql_name())
+    }
+}
+
+impl fmt::Debug for EnumType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnumType")
+            .field("sql_name", &self.0.sql_name)
+            .field("labels", &self.0.labels)
+            .finish()
+    }
+}
+
+/// Rust variant names for labels read from a database: the label in
+/// UpperCamelCase when that is an identifier (`in_progress` →
+/// `InProgress`), else `ValueN`.
+pub fn label_variants(labels: &[String]) -> Vec<String> {
+    let mut taken: Vec<String> = Vec::new();
+    labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let mut name: String = upper_camel(&l.replace(['-', ' ', '.'], "_"));
+            let ok = name.starts_with(|c: char| c.is_ascii_alphabetic())
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && name != "Self";
+            if !ok || taken.contains(&name) {
+                name = format!("Value{}", i + 1);
+            }
+            taken.push(name.clone());
+            name
+        })
+        .collect()
+}
+
+/// The Rust name of an enum read from a database by its SQL name:
+/// `execution_status` → `ExecutionStatus`; `Enum` in front when that is
+/// not an identifier that starts with a letter (`_` → `Enum`).
+pub fn enum_rust_name(sql_name: &str) -> String {
+    let name = upper_camel(sql_name);
+    if name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        name
+    } else {
+        format!("Enum{name}")
+    }
+}
+
+/// `execution_status` → `ExecutionStatus`.
+pub fn upper_camel(snake: &str) -> String {
+    snake
+        .split('_')
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut c = w.chars();
+            c.next().map_or_else(String::new, |f| {
+                f.to_ascii_uppercase().to_string() + c.as_str()
+            })
+        })
+        .collect()
+}
+
+/// `ExecutionStatus` → `execution_status` (an upper-case letter after a
+/// lower-case letter or digit starts a word).
+pub fn snake_case(camel: &str) -> String {
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for c in camel.chars() {
+        if c.is_ascii_uppercase() {
+            if prev_lower {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+            prev_lower = false;
+        } else {
+            out.push(c);
+            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        }
+    }
+    out
 }
 
 /// The PostgreSQL-only column types: those Diesel's PostgreSQL backend maps
@@ -798,6 +980,7 @@ impl ColumnType {
             ColumnType::Date => "Date".into(),
             ColumnType::Time => "Time".into(),
             ColumnType::Postgres(p) => p.neutral_name(),
+            ColumnType::Enum(e) => e.rust_name(),
             ColumnType::Decimal { precision, scale } => format!("Decimal<{precision}, {scale}>"),
         }
     }

@@ -54,10 +54,31 @@ pub fn normalize(schema: &Schema, backend: Option<Backend>) -> Schema {
         schema.extensions.clone()
     };
     extensions.sort();
+    // An enum is its SQL name and labels (docs and the Rust name are the
+    // schema file's); SQLite has no enum types, only the columns' checks,
+    // so there an enum no column uses does not exist.
+    let mut enums: Vec<DbEnum> = schema
+        .enums
+        .iter()
+        .filter(|e| {
+            backend != Some(Backend::Sqlite)
+                || tables
+                    .iter()
+                    .flat_map(|t| &t.columns)
+                    .any(|c| c.ty == ColumnType::Enum(e.ty()))
+        })
+        .map(|e| DbEnum {
+            name: enum_rust_name(&e.sql_name),
+            docs: Vec::new(),
+            ..e.clone()
+        })
+        .collect();
+    enums.sort_by(|a, b| a.sql_name.cmp(&b.sql_name));
     Schema {
         tables,
         raw_blocks: Vec::new(),
         extensions,
+        enums,
     }
 }
 
@@ -466,6 +487,8 @@ fn in_list(toks: &[Tok]) -> Option<CheckExpr> {
 /// What a SQLite implicit check says about a column's neutral type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ImplicitCheck {
+    /// The labels of a declared enum, tagged with its SQL name, on TEXT.
+    Enum(EnumType),
     /// `length(c) = 16` on a BLOB: a UUID.
     UuidLength,
     /// `length(c) <= n` on TEXT: `Text<n>`.
@@ -498,6 +521,9 @@ pub enum ImplicitCheck {
 /// Recognizes one of the type map's implicit checks on `column`.
 pub fn fold_implicit_check(column: &str, sql: &str) -> Option<ImplicitCheck> {
     let c = column.to_ascii_lowercase();
+    if let Some(e) = enum_of_check(&c, sql) {
+        return Some(ImplicitCheck::Enum(e));
+    }
     if json_check_column(sql).as_deref() == Some(c.as_str()) && sql.contains("json_valid") {
         return Some(ImplicitCheck::JsonValid);
     }
@@ -552,6 +578,57 @@ pub fn fold_implicit_check(column: &str, sql: &str) -> Option<ImplicitCheck> {
         return Some(ImplicitCheck::TimestampGlob);
     }
     None
+}
+
+/// The enum of a SQLite enum check on column `c` (lower case):
+/// `c IN ('A', 'b-2') AND 'enum:name' IS NOT NULL`, exactly as
+/// [`crate::render::sqlite::enum_check`] writes it (labels compared case
+/// and byte for byte).
+fn enum_of_check(c: &str, sql: &str) -> Option<EnumType> {
+    let tag_at = sql.rfind("'enum:")?;
+    let name_len = sql[tag_at + 6..].find('\'')?;
+    let name = &sql[tag_at + 6..tag_at + 6 + name_len];
+    let open = sql.find('(')?;
+    let labels = sql_string_list(&sql[open + 1..tag_at])?;
+    let e = EnumType::new(name, &labels);
+    (canonical_expr(sql) == canonical_expr(&crate::render::sqlite::enum_check(c, e))
+        && !labels.is_empty())
+    .then_some(e)
+}
+
+/// The string literals at the start of `text` (`'a', 'it''s') ...`), up to
+/// the `)` that closes the list.
+fn sql_string_list(text: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut chars = text.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        if chars.next()? != '\'' {
+            return None;
+        }
+        let mut s = String::new();
+        loop {
+            match chars.next()? {
+                '\'' if chars.peek() == Some(&'\'') => {
+                    chars.next();
+                    s.push('\'');
+                }
+                '\'' => break,
+                ch => s.push(ch),
+            }
+        }
+        out.push(s);
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        match chars.next()? {
+            ',' => continue,
+            ')' => return Some(out),
+            _ => return None,
+        }
+    }
 }
 
 /// The precision and scale of the `'Decimal<P, S>'` tag in a SQLite check.

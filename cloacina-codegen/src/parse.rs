@@ -21,11 +21,13 @@ use crate::expr;
 use crate::guard::{AllowKind, Allowance};
 use crate::model::*;
 
+mod db_enum;
+
 /// Parses schema source text. Returns the model (possibly partial) and the
 /// problems found; the model is only meaningful when there are none.
 pub fn parse(source: &str) -> (Schema, Vec<Diagnostic>) {
     let mut cx = Cx::new(source);
-    let schema = cx.file();
+    let schema = cx.file_resolved();
     (schema, cx.diags)
 }
 
@@ -35,7 +37,7 @@ pub fn parse(source: &str) -> (Schema, Vec<Diagnostic>) {
 /// migration rather than part of the model.
 pub fn parse_with_allowances(source: &str) -> (Schema, Vec<Allowance>, Vec<Diagnostic>) {
     let mut cx = Cx::new(source);
-    let schema = cx.file();
+    let schema = cx.file_resolved();
     (schema, cx.allowances, cx.diags)
 }
 
@@ -79,6 +81,11 @@ struct Cx<'s> {
     /// Try [`Cx::file_in_one_pass`] first (always, but in the test that
     /// compares it with the general path).
     one_pass: bool,
+    /// Column types that may name a declared enum, resolved at the end.
+    pending_types: Vec<db_enum::Pending>,
+    /// The expression literals of tables with such a column, checked once
+    /// the enums are resolved.
+    deferred_exprs: Vec<db_enum::DeferredExprs>,
 }
 
 /// An expression string literal and the backend it is scoped to (`None`:
@@ -128,6 +135,8 @@ impl<'s> Cx<'s> {
             allowances: Vec::new(),
             exprs: Vec::new(),
             one_pass: true,
+            pending_types: Vec::new(),
+            deferred_exprs: Vec::new(),
         }
     }
 
@@ -250,12 +259,15 @@ impl<'s> Cx<'s> {
             return None;
         }
         let (diags, allowances) = (self.diags.len(), self.allowances.len());
+        let (pending, deferred) = (self.pending_types.len(), self.deferred_exprs.len());
         let mut schema = Schema::default();
         match (|input: ParseStream| self.items_in_place(input, &mut schema)).parse2(tokens) {
             Ok(()) => Some(schema),
             Err(_) => {
                 self.diags.truncate(diags);
                 self.allowances.truncate(allowances);
+                self.pending_types.truncate(pending);
+                self.deferred_exprs.truncate(deferred);
                 self.exprs.clear();
                 None
             }
@@ -529,6 +541,7 @@ impl<'s> Cx<'s> {
                     Err(e) => self.syn_err(e, TABLE_HELP),
                 }
             }
+            syn::Item::Enum(e) => self.db_enum(e, schema),
             syn::Item::Macro(m) if m.mac.path.is_ident("raw_sql") => {
                 self.reject_item_attrs(&m.attrs, "raw_sql!");
                 let tokens = m.mac.tokens;
@@ -563,8 +576,8 @@ impl<'s> Cx<'s> {
                 DiagCode::UnknownItem,
                 span,
                 format!("unexpected {what} in a schema file"),
-                "not `table!` or `raw_sql!`",
-                Some("a schema file holds only `table! { ... }` and `raw_sql! { ... }` items (and `//` or `//!` comments)".into()),
+                "not `table!`, `raw_sql!` or an enum",
+                Some("a schema file holds only `table! { ... }` and `raw_sql! { ... }` items, `#[db_enum] enum Name { ... }` items (and `//` or `//!` comments)".into()),
             );
             }
         }
@@ -690,7 +703,17 @@ impl<'s> Cx<'s> {
             self.column_attrs(&mut table, i, attrs);
         }
         let exprs = std::mem::take(&mut self.exprs);
-        self.check_exprs(&table, exprs);
+        if db_enum::has_placeholder(&table) {
+            // Typed once the enums are known (see `Cx::resolve_enums`).
+            self.deferred_exprs.push(db_enum::DeferredExprs {
+                table: table.name.clone(),
+                exprs,
+                diag_at: self.diags.len(),
+                seq: self.pending_types.len() + self.deferred_exprs.len(),
+            });
+        } else {
+            self.check_exprs(&table, exprs);
+        }
         Ok(table)
     }
 
@@ -930,23 +953,30 @@ impl<'s> Cx<'s> {
                         );
                         (None, false)
                     }
+                    // Perhaps a declared enum, which may stand later in
+                    // the file: resolved (or reported, in this place among
+                    // the diagnostics) once the file is read.
+                    None if args.is_empty() => {
+                        self.pending_types.push(db_enum::Pending {
+                            name: other.to_string(),
+                            span: self.span(span),
+                            diag_at: self.diags.len(),
+                            seq: self.pending_types.len() + self.deferred_exprs.len(),
+                        });
+                        (Some(db_enum::placeholder(other)), false)
+                    }
                     None => {
-                        let help = match suggest_type(other) {
-                            Some(s) => format!("did you mean `{s}`? {}", type_help()),
-                            None => type_help(),
-                        };
-                        self.err(
-                            DiagCode::UnknownType,
-                            span,
-                            format!("unknown column type `{other}`"),
-                            "not a neutral type",
-                            Some(help),
-                        );
+                        self.unknown_type(span, other);
                         (None, false)
                     }
                 }
             }
         }
+    }
+
+    /// An unknown column type named `other` at `span`.
+    fn unknown_type(&mut self, span: PmSpan, other: &str) {
+        self.diags.push(unknown_type_diag(self.span(span), other));
     }
 
     /// `Array<T>` of a neutral scalar (`Decimal<P, S>` too), or `Range<T>`.
@@ -1486,6 +1516,24 @@ fn path_name(attr: &Attribute) -> String {
 
 fn unraw(i: &Ident) -> String {
     i.unraw().to_string()
+}
+
+/// The diagnostic of a column type that is neither neutral nor declared.
+fn unknown_type_diag(span: Span, other: &str) -> Diagnostic {
+    let help = match suggest_type(other) {
+        Some(s) => format!("did you mean `{s}`? {}", type_help()),
+        None => format!(
+            "{}; or declare an enum of that name: `#[db_enum] enum {other} {{ LabelA, LabelB }}`",
+            type_help()
+        ),
+    };
+    Diagnostic::new(
+        DiagCode::UnknownType,
+        span,
+        format!("unknown column type `{other}`"),
+        "not a neutral type",
+    )
+    .help(help)
 }
 
 fn type_help() -> String {

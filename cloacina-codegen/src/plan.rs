@@ -408,6 +408,27 @@ fn pg_statements(d: &dyn Dialect, op: &Operation, before: &Schema, after: &Schem
         }
         Operation::AlterColumn { from, to, .. } => {
             if let (Some(bt), Some(at)) = (bt, at) {
+                // Labels only added: `ALTER TYPE … ADD VALUE` (see
+                // `Operation::ReplaceEnum`) already changed the column's type.
+                let kept;
+                let from = match (from.ty, to.ty) {
+                    (ColumnType::Enum(a), ColumnType::Enum(b))
+                        if a.sql_name() == b.sql_name()
+                            && crate::diff::enum_labels_added_only(a.labels(), b.labels()) =>
+                    {
+                        kept = Column {
+                            ty: to.ty,
+                            ..from.clone()
+                        };
+                        &kept
+                    }
+                    _ => from,
+                };
+                if let ColumnType::Enum(e) = to.ty {
+                    if from.ty != to.ty {
+                        stmts.extend(d.enum_values_guard(bt, from, e));
+                    }
+                }
                 let around = RetypeDependents::of(bt, from, to);
                 stmts.extend(around.drop(d, bt));
                 stmts.extend(d.alter_column(at, from, to));
@@ -448,6 +469,10 @@ fn pg_statements(d: &dyn Dialect, op: &Operation, before: &Schema, after: &Schem
         Operation::AlterExtension { from, to } => {
             stmts.extend(crate::render::ddl::alter_extension(from, to))
         }
+        Operation::AddEnum { db_enum } => stmts.extend(d.create_enum(db_enum)),
+        Operation::DropEnum { db_enum } => stmts.extend(d.drop_enum(db_enum)),
+        Operation::ReplaceEnum { from, to } => stmts.extend(d.replace_enum(from, to)),
+        Operation::DropReplacedEnum { from, to } => stmts.extend(d.drop_replaced_enum(from, to)),
     }
     stmts
 }
@@ -568,7 +593,11 @@ fn sqlite_simple(op: &Operation, before: &Schema, after: &Schema) -> bool {
         | Operation::DropRawBlock { .. }
         | Operation::AddExtension { .. }
         | Operation::DropExtension { .. }
-        | Operation::AlterExtension { .. } => true,
+        | Operation::AlterExtension { .. }
+        | Operation::AddEnum { .. }
+        | Operation::DropEnum { .. }
+        | Operation::ReplaceEnum { .. }
+        | Operation::DropReplacedEnum { .. } => true,
         Operation::AddColumn { column, .. } => {
             // SQLite's ADD COLUMN refuses a default in parentheses ("non-constant
             // default"), which is how `now`, `uuid` and expressions are spelled.
@@ -1457,6 +1486,7 @@ impl<'p> RebuildGroup<'p> {
             tables: self.old_tables.clone(),
             raw_blocks: vec![],
             extensions: vec![],
+            enums: vec![],
         };
         crate::render::ddl::table_order(&tmp, Backend::Sqlite)
             .into_iter()

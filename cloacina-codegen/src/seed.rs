@@ -246,6 +246,14 @@ fn generate(
             }
         }
         ColumnType::Bool => Value::Bool((n + h) % 2 == 1),
+        // A valid label, in turn.
+        ColumnType::Enum(e) => {
+            let labels = e.labels();
+            match labels.get(n as usize % labels.len().max(1)) {
+                Some(l) => Value::Text(l.clone()),
+                None => Value::Text(String::new()),
+            }
+        }
         ColumnType::Timestamp => match timestamp_boundary(n).filter(|_| boundary) {
             Some(us) => Value::Instant(us),
             // 2020-01-01T00:00:00Z plus n seconds and n microseconds.

@@ -600,6 +600,12 @@ impl Validator {
             },
             // PostgreSQL reads the text as the type when the DDL applies.
             (DefaultValue::Text(_), ColumnType::Postgres(_)) => None,
+            (DefaultValue::Text(s), ColumnType::Enum(e)) => (!e.labels().contains(s)).then(|| {
+                (
+                    format!("{s:?} is not a label of the enum `{}`", ty.neutral_name()),
+                    format!("write one of its labels: {}", e.labels().iter().map(|l| format!("{l:?}")).collect::<Vec<_>>().join(", ")),
+                )
+            }),
             (_, ColumnType::Binary) => Some(("Binary columns cannot have a default".into(), "remove the default and set the value on insert".into())),
             (d, ty) => Some((
                 format!("a {} default does not fit a {} column", default_kind(d), ty.neutral_name()),
@@ -828,6 +834,18 @@ impl Validator {
         match &ck.expr {
             CheckExpr::In { column, values } => {
                 let Some(c) = t.column(column) else { return };
+                if let ColumnType::Enum(e) = c.ty {
+                    self.push(
+                        Diagnostic::new(
+                            DiagCode::BadCheck,
+                            ck.span,
+                            format!("`in(...)` on `{}.{column}`, a column of the enum `{}`, is redundant", t.name, e.rust_name()),
+                            "the enum's labels already restrict it",
+                        )
+                        .help("remove the check; to allow fewer values, declare another enum with just those labels"),
+                    );
+                    return;
+                }
                 let ok = values.iter().all(|v| match (v, c.ty) {
                     (Literal::Text(_), ColumnType::Text { .. }) => true,
                     (Literal::Int(_), ty) => ty.is_integer(),

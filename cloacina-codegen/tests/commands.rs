@@ -622,6 +622,83 @@ fn check_passes_on_generated_migrations_and_names_the_cause_of_drift() {
     );
 }
 
+/// A Diesel `schema.rs` as `diesel print-schema` writes a PostgreSQL enum.
+const ENUM_SCHEMA_RS: &str = r#"
+pub mod sql_types {
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "mood"))]
+    pub struct Mood;
+}
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Mood;
+    users (id) {
+        id -> Int4,
+        feeling -> Nullable<Mood>,
+        other -> crate::schema::sql_types::Mood,
+    }
+}
+"#;
+
+#[test]
+fn import_reads_an_enums_labels_from_the_database_and_says_where_they_are_missing_without_one() {
+    let dir = TempDir::new("import-enum");
+    let src = dir.write("schema.rs", ENUM_SCHEMA_RS);
+    // Without a database: the columns are left out, located, with what to do.
+    let out = bin(&["import", s(&src), "--json"]);
+    assert_eq!(out.status.code(), Some(6), "{}", text(&out.stderr));
+    let json: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let notes = json["notes"].to_string();
+    for (line_col, column) in [("schema.rs:12:20", "feeling"), ("schema.rs:13:18", "other")] {
+        assert!(
+            notes.contains(line_col) && notes.contains(column),
+            "{line_col} {column}: {notes}"
+        );
+    }
+    assert!(
+        notes.contains("--database") && notes.contains("db_enum"),
+        "{notes}"
+    );
+    let schema = json["schema"].as_str().expect("schema text");
+    assert!(
+        !schema.contains("feeling ->"),
+        "never silently Text: {schema}"
+    );
+
+    // With the PostgreSQL database: the enum and its labels from there.
+    let url = live_support::postgres_url();
+    let (guard, mut pg) = ScratchPostgres::new(&url).expect("postgres");
+    pg.execute(
+        "CREATE TYPE mood AS ENUM ('calm', 'angry');          CREATE TABLE users (id SERIAL PRIMARY KEY, feeling mood, other mood NOT NULL);",
+        true,
+    )
+    .expect("ddl");
+    drop(pg);
+    let out_path = dir.path().join("app.rs");
+    let out = bin(&[
+        "import",
+        s(&src),
+        "--database",
+        &with_database(&url, &guard.name),
+        "--output",
+        s(&out_path),
+        "--json",
+    ]);
+    let written = std::fs::read_to_string(&out_path).unwrap_or_default();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}\n{written}",
+        text(&out.stderr),
+        text(&out.stdout)
+    );
+    assert!(written.contains("enum Mood {"), "{written}");
+    assert!(written.contains("feeling -> Nullable<Mood>,"), "{written}");
+    assert!(written.contains("other -> Mood,"), "{written}");
+    let schema = cloacina_codegen::load(&out_path).expect("the imported file validates");
+    assert_eq!(schema.enums[0].labels, ["calm", "angry"]);
+}
+
 /// The application behind `multi_backend_app.rs`, as its hand-kept
 /// migrations built it on PostgreSQL.
 const APP_PG: &str = "
@@ -708,7 +785,8 @@ fn import_with_one_database_of_each_backend_takes_keys_actions_and_identities_fr
     for what in ["accounts.tags", "notes.search", "table audit_log"] {
         assert!(scoped.contains(what), "{what} not scoped:\n{scoped}");
     }
-    assert!(kinds("left_out").join("\n").contains("notes.level"));
+    // The enum's labels come from the PostgreSQL database: not left out.
+    assert!(!kinds("left_out").join("\n").contains("notes.level"));
     // The database answered the identity question: no "assumed" note left.
     assert!(
         kinds("unknown").iter().all(|n| !n.contains("SERIAL")),
@@ -733,6 +811,14 @@ fn import_with_one_database_of_each_backend_takes_keys_actions_and_identities_fr
             .unwrap_or_else(|| panic!("no fk on {c}: {written}"))
     };
     use cloacina_codegen::model::FkAction;
+    assert!(
+        written.contains("level -> Nullable<Priority>,"),
+        "{written}"
+    );
+    assert_eq!(
+        schema.db_enum("priority").map(|e| e.labels.clone()),
+        Some(vec!["low".to_string(), "high".to_string()])
+    );
     assert_eq!(fk("account_id").on_delete, FkAction::Cascade);
     assert_eq!(fk("team_id").on_delete, FkAction::SetNull);
     assert!(schema
@@ -910,17 +996,12 @@ fn inspect_of_a_legacy_postgres_database_carries_everything_and_is_a_fixpoint() 
     assert_eq!(written, written_again);
     // Every construct the model cannot hold is carried for PostgreSQL, named.
     for (object, what) in [
-        ("mood", "enum type carried"),
         ("touch()", "function carried"),
         ("owners_touch", "trigger carried"),
         ("owner_counts", "materialized view carried"),
         ("owner_counts.owner_counts_idx", "index carried"),
         (
             "a_table_with_a_rather_long_name_for_testing_limits.tags",
-            "column carried",
-        ),
-        (
-            "a_table_with_a_rather_long_name_for_testing_limits.feeling",
             "column carried",
         ),
         (
@@ -967,6 +1048,15 @@ fn inspect_of_a_legacy_postgres_database_carries_everything_and_is_a_fixpoint() 
             "{written}"
         );
     }
+    // The enum type is a declared enum, its column an enum column (the
+    // render-apply-inspect round below keeps both).
+    assert!(
+        written.contains("#[db_enum]\nenum Mood {\n    #[value(\"calm\")]\n    Calm,\n    #[value(\"angry\")]\n    Angry,\n}"),
+        "{written}"
+    );
+    assert!(written.contains("feeling -> Nullable<Mood>,"), "{written}");
+    assert_eq!(schema.enums.len(), 1);
+    assert_eq!(schema.enums[0].labels, ["calm", "angry"]);
     let t = schema
         .table("a_table_with_a_rather_long_name_for_testing_limits")
         .expect("table");

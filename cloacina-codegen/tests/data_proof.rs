@@ -201,6 +201,26 @@ fn calendar_types_are_seeded_and_kept_through_a_generated_history_and_a_change_t
 }
 
 #[test]
+fn enums_are_seeded_and_kept_through_a_generated_history_an_added_enum_column_and_a_new_label() {
+    // The seeder writes labels into enum columns (PostgreSQL's enum type,
+    // SQLite's checked text); a NOT NULL enum column with a default joins a
+    // table that holds rows, and a label is appended (PostgreSQL in place,
+    // SQLite by rebuilding the table): every row keeps its label.
+    let report = checked_two_step_history("data-enums", "enums.rs", |src| {
+        src.replace("    Completed,\n}", "    Completed,\n    Cancelled,\n}")
+            .replace(
+                "        priority -> Nullable<Priority>,",
+                "        priority -> Nullable<Priority>,\n        #[default(\"High\")]\n        urgency -> Priority,",
+            )
+    });
+    assert!(report.data.rows_seeded.postgres > 0);
+    assert_eq!(
+        report.data.rows_seeded.postgres,
+        report.data.rows_seeded.sqlite
+    );
+}
+
+#[test]
 fn decimals_are_seeded_and_kept_through_a_generated_history_an_added_column_and_a_wider_precision()
 {
     // A NOT NULL decimal with a default joins a table that holds rows: both

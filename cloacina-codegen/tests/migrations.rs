@@ -466,12 +466,104 @@ fn cases() -> Vec<(&'static str, String, String, Vec<&'static str>)> {
             ],
         ),
         (
+            "add_enum_and_column",
+            "table! {\n    posts (id) {\n        id -> BigInt,\n        title -> Text,\n    }\n}\n".to_string(),
+            "#[db_enum]\nenum Stage { Draft, Live }\n\ntable! {\n    posts (id) {\n        id -> BigInt,\n        title -> Text,\n        #[default(\"Draft\")]\n        stage -> Stage,\n    }\n}\n".to_string(),
+            vec![
+                "create enum stage (Draft, Live)",
+                "add column posts.stage (Stage, default \"Draft\")",
+            ],
+        ),
+        (
+            "append_and_insert_enum_labels",
+            STAGED.replace("Draft, Live, Archived", "Draft, Live"),
+            STAGED.replace("Draft, Live, Archived", "Idea, Draft, Review, Live, Archived"),
+            vec![
+                "change the labels of enum stage from (Draft, Live) to (Idea, Draft, Review, Live, Archived)",
+                "alter column posts.stage: type Stage -> Stage",
+                "finish the label change of enum stage",
+            ],
+        ),
+        (
+            "remove_enum_label",
+            STAGED.to_string(),
+            STAGED
+                .replace("Draft, Live, Archived", "Draft, Live")
+                .replace("        stage -> Stage,", "        #[allow_destructive]\n        stage -> Stage,"),
+            vec![
+                "change the labels of enum stage from (Draft, Live, Archived) to (Draft, Live)",
+                "alter column posts.stage: type Stage -> Stage",
+                "finish the label change of enum stage",
+            ],
+        ),
+        (
             "type_change_retypes_check_literal",
             STAMPED.to_string(),
             STAMPED.replace("updated_at -> NaiveTimestamp", "updated_at -> Text"),
             vec!["alter column events.updated_at: type NaiveTimestamp -> Text"],
         ),
     ]
+}
+
+/// An enum column with a default under a partial index on a label.
+const STAGED: &str = "
+#[db_enum]
+enum Stage { Draft, Live, Archived }
+
+table! {
+    #[index(title, where = \"stage = 'Draft'\")]
+    posts (id) {
+        id -> BigInt,
+        title -> Text,
+        #[default(\"Draft\")]
+        stage -> Stage,
+    }
+}
+";
+
+#[test]
+fn a_new_label_used_in_the_same_migration_is_refused() {
+    let from = schema(&STAGED.replace("Draft, Live, Archived", "Draft, Live"));
+    for (to, label) in [
+        (STAGED.replace("#[default(\"Draft\")]", "#[default(\"Archived\")]"), "Archived"),
+        (STAGED.replace("stage = 'Draft'", "stage = 'Archived'"), "Archived"),
+        // A new first label fills the rows of a new NOT NULL column.
+        (
+            STAGED
+                .replace("Draft, Live, Archived", "Idea, Draft, Live")
+                .replace("        stage -> Stage,", "        stage -> Stage,\n        #[allow_destructive]\n        next_stage -> Stage,"),
+            "Idea",
+        ),
+    ] {
+        let err = diff::diff(&from, &schema(&to)).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains(&format!("\"{label}\"")) && text.contains("next"),
+            "the error names the label and says to split the change: {text}"
+        );
+    }
+    // Labels added at the end, and a new NOT NULL column: the first label
+    // is an old one.
+    let to = STAGED.replace(
+        "        stage -> Stage,",
+        "        stage -> Stage,\n        #[allow_destructive]\n        next_stage -> Stage,",
+    );
+    assert!(diff::diff(&from, &schema(&to)).is_ok());
+}
+
+#[test]
+fn removing_a_label_needs_allow_destructive() {
+    let from = STAGED.to_string();
+    let to = STAGED.replace("Draft, Live, Archived", "Draft, Live");
+    let (a, b) = (schema(&from), schema(&to));
+    let ops = diff::diff(&a, &b).expect("diff");
+    let (_, allowances, _) = parse::parse_with_allowances(&to);
+    let err = guard::check(&ops, &b, &allowances, "case.rs", &to).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("posts.stage") && text.contains("allow_destructive"),
+        "{text}"
+    );
 }
 
 /// A naive timestamp under a check and a partial index whose literal is

@@ -179,6 +179,46 @@ fn an_extension_on_the_postgres_side_is_no_difference() {
     assert_eq!(code, Some(0), "{stderr}");
 }
 
+#[test]
+fn a_postgres_enum_and_sqlite_checked_text_with_the_same_labels_are_equal() {
+    // The hand-kept Diesel convention (diesel-derive-enum): a PostgreSQL
+    // enum type on one side, TEXT with the labels in a CHECK on the other.
+    let dir = TempDir::new("parity-enum");
+    let pg_posts = PG_POSTS.replace(
+        "  title TEXT NOT NULL,",
+        "  title TEXT NOT NULL,\n  stage stage NOT NULL DEFAULT 'Draft',",
+    );
+    let pg_posts = format!("CREATE TYPE stage AS ENUM ('Draft', 'Live');\n{pg_posts}");
+    let lite_posts = LITE_POSTS.replace(
+        "  title TEXT NOT NULL,",
+        "  title TEXT NOT NULL,\n  stage TEXT NOT NULL DEFAULT 'Draft' CHECK (stage IN ('Draft', 'Live')),",
+    );
+    pair(&dir, [PG_USERS, &pg_posts], [LITE_USERS, &lite_posts]);
+    let (code, json, stderr) = run_parity(&dir);
+    assert_eq!(differences(&json), Vec::<Want>::new(), "{json:#}");
+    assert_eq!(code, Some(0), "{stderr}");
+
+    // Another order of the labels is a real divergence (PostgreSQL sorts
+    // and compares by it), and so is a label on one side only.
+    for lite_labels in ["('Live', 'Draft')", "('Draft', 'Live', 'Gone')"] {
+        let dir = TempDir::new("parity-enum-drift");
+        let lite_posts = LITE_POSTS.replace(
+            "  title TEXT NOT NULL,",
+            &format!("  title TEXT NOT NULL,\n  stage TEXT NOT NULL DEFAULT 'Draft' CHECK (stage IN {lite_labels}),"),
+        );
+        pair(&dir, [PG_USERS, &pg_posts], [LITE_USERS, &lite_posts]);
+        let (code, json, _) = run_parity(&dir);
+        let diffs = differences(&json);
+        assert!(
+            diffs
+                .iter()
+                .any(|d| d.0 == "posts" && d.2 == "stage" && d.3 == "type"),
+            "{lite_labels}: {json:#}"
+        );
+        assert_eq!(code, Some(6), "{lite_labels}: {json:#}");
+    }
+}
+
 /// A drift case: name, PostgreSQL scripts, SQLite scripts, expected report.
 type Case = (&'static str, [String; 2], [String; 2], Vec<Want>);
 

@@ -41,6 +41,13 @@ fn roundtrip(backend: Backend) {
                 db.introspect().expect("introspect postgres")
             }
         };
+        // PostgreSQL keeps an enum's docs in the catalog (COMMENT ON TYPE).
+        if backend == Backend::Postgres {
+            for e in &schema.enums {
+                let read = intro.schema.db_enum(&e.sql_name).map(|r| r.docs.clone());
+                assert_eq!(read, Some(e.docs.clone()), "{name}: enum {}", e.sql_name);
+            }
+        }
         let want = normalize(&schema, Some(backend));
         let got = normalize(&intro.schema, None);
         let diffs: Vec<_> = compare(&want, &got)

@@ -49,4 +49,15 @@ pub mod decimal {
     pub const SQLITE_DDL: &str = include_str!(concat!(env!("OUT_DIR"), "/decimal.sqlite.sql"));
 }
 
+pub mod enums {
+    //! Generated from `cloacina-codegen/tests/fixtures/valid/enums.rs`:
+    //! declared enums, a PostgreSQL enum type and checked `TEXT` on SQLite.
+    include!(concat!(env!("OUT_DIR"), "/enums.rs"));
+
+    /// The PostgreSQL DDL generated for the fixture.
+    pub const POSTGRES_DDL: &str = include_str!(concat!(env!("OUT_DIR"), "/enums.postgres.sql"));
+    /// The SQLite DDL generated for the fixture.
+    pub const SQLITE_DDL: &str = include_str!(concat!(env!("OUT_DIR"), "/enums.sqlite.sql"));
+}
+
 pub mod support;

@@ -353,6 +353,7 @@ fn kitchen_sink() -> Schema {
             ),
         ],
         extensions: vec![],
+        enums: vec![],
     }
 }
 

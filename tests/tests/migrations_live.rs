@@ -288,6 +288,86 @@ fn cases() -> Vec<(&'static str, String, String)> {
     ]
 }
 
+/// A schema with the enum `stage` (`labels`) and a table that uses it
+/// three ways (plain, with a default, nullable), plus `extra` in the table.
+fn staged(labels: &str, extra: &str) -> String {
+    format!(
+        "#[db_enum]\nenum Stage {{ {labels} }}\n\n\
+         table! {{\n    #[index(stage, where = \"stage = 'Live'\")]\n    posts (id) {{\n        id -> BigInt,\n        stage -> Stage,\n        \
+         #[default(\"Draft\")]\n        first -> Stage,\n        maybe -> Nullable<Stage>,\n        title -> Text,{extra}\n    }}\n}}\n"
+    )
+}
+
+/// Enum changes: name, old schema, new schema. The seeded rows hold the
+/// first two labels, which every case keeps.
+fn enum_cases() -> Vec<(&'static str, String, String)> {
+    let plain =
+        "table! {\n    posts (id) {\n        id -> BigInt,\n        title -> Text,\n    }\n}\n";
+    let base = staged("Draft, Live", "");
+    vec![
+        ("create_enum_and_table", String::new(), base.clone()),
+        (
+            "add_enum_and_nullable_column",
+            plain.to_string(),
+            format!(
+                "#[db_enum]\nenum Stage {{ Draft, Live }}\n{}",
+                plain.replace(
+                    "title -> Text,",
+                    "title -> Text,\n        stage -> Nullable<Stage>,"
+                )
+            ),
+        ),
+        (
+            "add_unused_enum",
+            base.clone(),
+            format!("{base}\n#[db_enum]\nenum Mood {{ Happy, Sad }}\n"),
+        ),
+        (
+            "append_label",
+            base.clone(),
+            staged("Draft, Live, Archived", ""),
+        ),
+        (
+            "insert_labels_first_and_between",
+            base.clone(),
+            staged("Idea, Draft, Review, Live", ""),
+        ),
+        (
+            "remove_label_allowed",
+            staged("Draft, Live, Archived", ""),
+            staged("Draft, Live", "")
+                .replace(
+                    "        stage -> Stage,",
+                    "        #[allow_destructive]\n        stage -> Stage,",
+                )
+                .replace(
+                    "        #[default(\"Draft\")]",
+                    "        #[allow_destructive]\n        #[default(\"Draft\")]",
+                )
+                .replace(
+                    "        maybe -> Nullable<Stage>,",
+                    "        #[allow_destructive]\n        maybe -> Nullable<Stage>,",
+                ),
+        ),
+        (
+            "text_to_enum_allowed",
+            staged("Draft, Live", "\n        version -> Text,"),
+            format!(
+                "#[db_enum]\nenum Version {{ v1, v2, v3 }}\n{}",
+                staged(
+                    "Draft, Live",
+                    "\n        #[allow_destructive]\n        version -> Version,"
+                )
+            ),
+        ),
+        (
+            "enum_to_text",
+            base.clone(),
+            base.replace("        stage -> Stage,", "        stage -> Text,"),
+        ),
+    ]
+}
+
 /// A table or column renamed in the same migration as a change to one of
 /// its checks, indexes, uniques, primary key or foreign keys: name, old
 /// schema, new schema. (The seeded rows meet every old and new constraint.)
@@ -432,6 +512,9 @@ fn seed_sql(backend: Backend, c: &Column, i: i64) -> String {
         }
         // Never generated here (the tables are on both backends).
         ColumnType::Postgres(p) => format!("'{}'::{}", zero_text(c.ty), p.sql()),
+        // One of the first two labels (every enum case keeps them).
+        ColumnType::Enum(e) if pg => format!("'{}'::{}", seed_text(c.ty, false, i), e.sql_name()),
+        ColumnType::Enum(_) => format!("'{}'", seed_text(c.ty, false, i)),
         // Row i holds i units of 10^-S: PostgreSQL's NUMERIC text, SQLite's integer.
         ColumnType::Decimal { .. } if pg => seed_text(c.ty, false, i),
         ColumnType::Decimal { .. } => i.to_string(),
@@ -460,6 +543,10 @@ fn seed_text(ty: ColumnType, nullable: bool, i: i64) -> String {
         ColumnType::Date => format!("2024-01-0{i}"),
         ColumnType::Time => format!("10:00:0{i}.500000"),
         ColumnType::Postgres(_) => zero_text(ty),
+        ColumnType::Enum(e) => {
+            let labels = e.labels();
+            labels[(i as usize - 1) % labels.len().min(2)].clone()
+        }
         ColumnType::Decimal { scale: 0, .. } => i.to_string(),
         ColumnType::Decimal { scale, .. } => format!("0.{i:0>w$}", w = usize::from(scale)),
         // No seed of its own: its zero value (see `seed_sql`).
@@ -527,6 +614,8 @@ fn expected(from: Option<&Column>, to: &Column, i: i64) -> Option<String> {
         (T::Timestamp, T::Text { .. }) => seed,
         (T::NaiveTimestamp | T::Date | T::Time, T::Text { .. }) => seed,
         (T::Uuid, T::Text { .. }) => format!("00000000-0000-4000-8000-00000000000{i}"),
+        // A label is kept as its text (the seeds are labels of both).
+        (T::Enum(_), T::Enum(_) | T::Text { .. }) | (T::Text { .. }, T::Enum(_)) => seed,
         _ => return None,
     })
 }
@@ -555,6 +644,7 @@ fn norm_sql(backend: Backend, c: &Column) -> String {
         }
         (Backend::Postgres, ColumnType::Json) => format!("replace({n}::text, ' ', '')"),
         (Backend::Postgres, ColumnType::Binary) => format!("encode({n}, 'hex')"),
+        (Backend::Postgres, ColumnType::Enum(_)) => format!("{n}::text"),
         (Backend::Postgres, ColumnType::Date) => format!("to_char({n}, 'YYYY-MM-DD')"),
         (Backend::Postgres, ColumnType::NaiveTimestamp) => {
             format!("regexp_replace(to_char({n}, 'YYYY-MM-DD HH24:MI:SS.US'), '\\.000000$', '')")
@@ -633,6 +723,9 @@ impl Db {
                     "SELECT c.relname || ':' || k.conname || ':' || k.contype::text || ':' || pg_get_constraintdef(k.oid) AS v FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relname <> '__diesel_schema_migrations' ORDER BY 1".into(),
                     format!("SELECT indexname || ':' || replace(indexdef, '{schema}.', '') AS v FROM pg_indexes WHERE schemaname = current_schema() AND tablename <> '__diesel_schema_migrations' ORDER BY 1"),
                     "SELECT table_name || ':' || view_definition AS v FROM information_schema.views WHERE table_schema = current_schema() ORDER BY 1".into(),
+                    // Enum types with their labels in order, and the columns that use them.
+                    "SELECT 'enum:' || t.typname || ':' || (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid) AS v FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = current_schema() AND t.typtype = 'e' ORDER BY 1".into(),
+                    "SELECT table_name || '.' || column_name || ':' || udt_name AS v FROM information_schema.columns WHERE table_schema = current_schema() AND data_type = 'USER-DEFINED' ORDER BY 1".into(),
                 ]
             }
             Db::Lite(..) => vec![
@@ -706,7 +799,10 @@ fn seed(db: &mut Db, schema: &Schema) {
             ));
         }
     }
-    db.exec(&sql);
+    // An empty schema has nothing to seed (PostgreSQL refuses an empty query).
+    if !sql.is_empty() {
+        db.exec(&sql);
+    }
 }
 
 fn old_column<'a>(from: &'a Schema, t: &Table, c: &Column) -> Option<&'a Column> {
@@ -842,6 +938,82 @@ fn renames_with_changed_constraints_on_sqlite() {
     for (case, from, to) in rename_cases() {
         run_case(case, &from, &to, sqlite_db);
     }
+}
+
+#[test]
+fn enum_changes_on_sqlite() {
+    for (case, from, to) in enum_cases() {
+        run_case(case, &from, &to, sqlite_db);
+    }
+}
+
+#[test]
+fn enum_changes_on_postgres() {
+    for (case, from, to) in enum_cases() {
+        run_case(case, &from, &to, |_, tag| {
+            Db::Pg(PgScratch::new(&format!(
+                "enum_{}",
+                &tag[..tag.len().min(6)]
+            )))
+        });
+    }
+}
+
+/// Removing a label that rows still hold is refused by the migration on
+/// both backends (rolled back, every row kept), naming what is wrong.
+#[test]
+fn removing_a_label_rows_hold_is_refused_on_both_backends() {
+    let from = staged("Draft, Live, Archived", "");
+    let to = staged("Draft, Live", "")
+        .replace(
+            "        stage -> Stage,",
+            "        #[allow_destructive]\n        stage -> Stage,",
+        )
+        .replace(
+            "        #[default(\"Draft\")]",
+            "        #[allow_destructive]\n        #[default(\"Draft\")]",
+        )
+        .replace(
+            "        maybe -> Nullable<Stage>,",
+            "        #[allow_destructive]\n        maybe -> Nullable<Stage>,",
+        );
+    let dir = temp_dir("enum_refused");
+    write_history(&dir.join("migrations"), &[&from, &to]);
+    let mut dbs = vec![
+        sqlite_db(&dir, "refused"),
+        Db::Pg(PgScratch::new("enum_refused")),
+    ];
+    for db in &mut dbs {
+        let backend = db.backend();
+        let migrations =
+            FileBasedMigrations::from_path(dir.join("migrations").join(backend.name()))
+                .expect("diesel reads the folder");
+        db.run_next(&migrations);
+        let archived = match backend {
+            Backend::Postgres => "'Archived'::stage",
+            Backend::Sqlite => "'Archived'",
+        };
+        db.exec(&format!(
+            "INSERT INTO posts (id, stage, first, maybe, title) VALUES (1, 'Draft', 'Draft', {archived}, 'a');"
+        ));
+        let err = match db {
+            Db::Pg(s) => s.conn.run_next_migration(migrations.clone()).map(|_| ()),
+            Db::Lite(c) => c.run_next_migration(migrations.clone()).map(|_| ()),
+        }
+        .expect_err("a removed label that a row holds must refuse the migration");
+        let text = err.to_string();
+        assert!(
+            text.contains("maybe") && (text.contains("Archived") || text.contains("enum:stage")),
+            "{backend}: the refusal names the column and the label or enum: {text}"
+        );
+        assert_eq!(
+            db.texts("SELECT CAST(count(*) AS TEXT) AS v FROM posts WHERE maybe IS NOT NULL"),
+            vec!["1".to_string()],
+            "{backend}: the row is kept"
+        );
+    }
+    drop(dbs);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

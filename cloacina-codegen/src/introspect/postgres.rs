@@ -116,6 +116,7 @@ const NOT_EXT_REL: &str = "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid
 #[derive(Deserialize)]
 struct EnumRow {
     name: String,
+    comment: Option<String>,
     labels: Vec<String>,
 }
 
@@ -336,7 +337,7 @@ impl Catalog {
             target,
             "enum types",
             &format!(
-                "SELECT t.typname::text AS name, \
+                "SELECT t.typname::text AS name, obj_description(t.oid, 'pg_type') AS comment, \
                  (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid) AS labels \
                  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
                  WHERE {NS} AND t.typtype = 'e' \
@@ -371,6 +372,8 @@ struct Reader {
     /// Installed extensions the model holds (`#![postgres_extensions]`),
     /// with their schema (when not the inspected one) and version.
     extensions: Vec<crate::model::Extension>,
+    /// Enum types (`pg_enum`), as declared enums.
+    enums: Vec<DbEnum>,
 }
 
 impl Reader {
@@ -404,6 +407,19 @@ impl Reader {
     /// Enum types, rebuilt from their labels.
     fn enum_types(&mut self, enums: Vec<EnumRow>) {
         for e in enums {
+            // A declared enum when the schema language can spell it: a
+            // plain SQL name and labels PostgreSQL took (1 to 63 bytes).
+            if crate::names::check_ident(&e.name).is_ok() && !e.labels.is_empty() {
+                self.enums.push(DbEnum {
+                    name: enum_rust_name(&e.name),
+                    sql_name: e.name.clone(),
+                    variants: label_variants(&e.labels),
+                    labels: e.labels,
+                    docs: comment_docs(e.comment.as_deref()),
+                    span: Span::default(),
+                });
+                continue;
+            }
             let labels: Vec<String> = e.labels.iter().map(|l| lit(l)).collect();
             self.carried.push(carry(
                 1,
@@ -540,7 +556,11 @@ impl Reader {
                 self.raw_columns.push((c.table.clone(), c.name.clone()));
                 continue;
             }
-            let ty = match column_type(&c, &object, &mut self.notes) {
+            let declared = self.enums.iter().find(|e| e.sql_name == c.typname);
+            let ty = match declared.map_or_else(
+                || column_type(&c, &object, &mut self.notes),
+                |e| Ok(ColumnType::Enum(e.ty())),
+            ) {
                 Ok(ty) => ty,
                 Err(why) => {
                     let default = c
@@ -814,6 +834,7 @@ impl Reader {
                 tables: self.tables,
                 raw_blocks: Vec::new(),
                 extensions: self.extensions,
+                enums: self.enums,
             },
             objects: self.objects,
             notes: self.notes,
@@ -986,8 +1007,8 @@ pub fn parse_default(ty: ColumnType, expr: &str) -> Option<DefaultValue> {
         })
         .collect();
     let call = |name: &str| words == [name, "(", ")"];
-    if let ColumnType::Postgres(_) = ty {
-        // `'{}'::text[]`, `'01:00:00'::interval`, `'{}'::time without time
+    if let ColumnType::Postgres(_) | ColumnType::Enum(_) = ty {
+        // `'Pending'::execution_status`, `'{}'::text[]`, `'01:00:00'::interval`, `'{}'::time without time
         // zone[]`: the literal, whatever the cast (PostgreSQL reads it as
         // the column's type again); a type name may take several words.
         return match canonical_tokens(expr, false).as_slice() {

@@ -705,12 +705,14 @@ impl Reader {
     }
 
     fn finish(self) -> Introspection {
+        let enums = enums_of_columns(&self.tables);
         Introspection {
             backend: Backend::Sqlite,
             schema: Schema {
                 tables: self.tables,
                 raw_blocks: Vec::new(),
                 extensions: Vec::new(),
+                enums,
             },
             objects: self.objects,
             notes: self.notes,
@@ -723,6 +725,27 @@ impl Reader {
 /// neutral language: SQLite stores the literals compared with a decimal
 /// column scaled (`amount > -150` for `amount > -1.50`), which neutral text
 /// would read as another number.
+/// The enums the tables' columns use (SQLite has no enum types: a column
+/// is an enum by its tagged check), first use first.
+fn enums_of_columns(tables: &[Table]) -> Vec<DbEnum> {
+    let mut enums: Vec<DbEnum> = Vec::new();
+    for c in tables.iter().flat_map(|t| &t.columns) {
+        if let ColumnType::Enum(e) = c.ty {
+            if !enums.iter().any(|d| d.sql_name == e.sql_name()) {
+                enums.push(DbEnum {
+                    name: e.rust_name(),
+                    sql_name: e.sql_name().to_string(),
+                    labels: e.labels().to_vec(),
+                    variants: label_variants(e.labels()),
+                    docs: Vec::new(),
+                    span: Span::default(),
+                });
+            }
+        }
+    }
+    enums
+}
+
 fn decimal_literals(t: &mut Table) {
     if !t
         .columns
@@ -917,6 +940,7 @@ fn fold(ty: ColumnType, k: ImplicitCheck) -> Option<ColumnType> {
         (T::Integer | T::BigInt, ImplicitCheck::Decimal { precision, scale }) => {
             Some(T::Decimal { precision, scale })
         }
+        (T::Text { max_len: None }, ImplicitCheck::Enum(e)) => Some(T::Enum(e)),
         _ => None,
     }
 }

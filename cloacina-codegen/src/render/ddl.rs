@@ -32,8 +32,8 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use crate::model::{
-    format_float, Backend, CheckExpr, Column, ColumnType, DefaultValue, Extension, FkAction,
-    ForeignKey, Index, Literal, Order, PgType, Schema, Table, Unique,
+    format_float, Backend, CheckExpr, Column, ColumnType, DbEnum, DefaultValue, EnumType,
+    Extension, FkAction, ForeignKey, Index, Literal, Order, PgType, Schema, Table, Unique,
 };
 use crate::names::{check_name, foreign_key_name, index_name, primary_key_name, unique_name};
 
@@ -58,6 +58,44 @@ pub trait Dialect: Send + Sync {
 
     /// The SQL type of a neutral column type (`TIMESTAMPTZ`, `BLOB`, …).
     fn column_type(&self, ty: ColumnType) -> String;
+
+    /// `CREATE TYPE name AS ENUM (…);` for a declared enum, or `None` on a
+    /// backend without enum types (its columns carry the labels in their
+    /// implicit check). The shared default is none.
+    fn create_enum(&self, e: &DbEnum) -> Option<String> {
+        let _ = e;
+        None
+    }
+
+    /// `DROP TYPE name;` for a declared enum, or `None` (see
+    /// [`Dialect::create_enum`]).
+    fn drop_enum(&self, e: &DbEnum) -> Option<String> {
+        let _ = e;
+        None
+    }
+
+    /// The statements that change an enum's labels from `from` to `to`
+    /// before its columns are retyped, or none (a backend whose columns
+    /// carry the labels in their checks, rebuilt instead).
+    fn replace_enum(&self, from: &DbEnum, to: &DbEnum) -> Vec<String> {
+        let _ = (from, to);
+        Vec::new()
+    }
+
+    /// What finishes [`Dialect::replace_enum`] once no column uses the old
+    /// labels, or nothing.
+    fn drop_replaced_enum(&self, from: &DbEnum, to: &DbEnum) -> Option<String> {
+        let _ = (from, to);
+        None
+    }
+
+    /// A statement that fails the migration, naming the table and column,
+    /// when a row of `column` holds a value that is not a label of `e`
+    /// (run before the column is converted to `e`), or none.
+    fn enum_values_guard(&self, table: &Table, column: &Column, e: EnumType) -> Option<String> {
+        let _ = (table, column, e);
+        None
+    }
 
     /// The unnamed check a column gets from the type map (for example
     /// SQLite's `col IN (0, 1)` for a boolean), without `CHECK ( )`.
@@ -842,6 +880,8 @@ pub fn zero_value(ty: ColumnType) -> DefaultValue {
         ColumnType::Time => DefaultValue::Text("00:00:00".into()),
         ColumnType::Postgres(p) => DefaultValue::Text(pg_zero(p).into()),
         ColumnType::Decimal { .. } => DefaultValue::Int(0),
+        // The first label (validation refuses an enum without one).
+        ColumnType::Enum(e) => DefaultValue::Text(e.labels().first().cloned().unwrap_or_default()),
     }
 }
 
@@ -1014,6 +1054,7 @@ pub fn render_schema(schema: &Schema, backend: Backend) -> String {
     if backend == Backend::Postgres {
         statements.extend(schema.extensions.iter().map(create_extension));
     }
+    statements.extend(schema.enums.iter().filter_map(|e| d.create_enum(e)));
     for (table, deferred) in &layout {
         statements.push(d.create_table_with(&target, table, deferred));
         statements.extend(d.comment_statements(table));
@@ -1065,6 +1106,7 @@ pub fn render_drop_schema(schema: &Schema, backend: Backend) -> String {
     for (table, _) in forward.iter().rev() {
         statements.push(d.drop_table(table));
     }
+    statements.extend(schema.enums.iter().rev().filter_map(|e| d.drop_enum(e)));
     if backend == Backend::Postgres {
         statements.extend(
             schema
@@ -1307,6 +1349,7 @@ pub(crate) mod test_support {
             tables,
             raw_blocks: vec![],
             extensions: vec![],
+            enums: vec![],
         }
     }
 

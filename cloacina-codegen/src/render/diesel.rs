@@ -114,6 +114,7 @@ pub fn render(
                 .collect(),
             raw_blocks: schema.raw_blocks.clone(),
             extensions: Vec::new(),
+            enums: schema.enums.clone(),
         };
         &kept
     };
@@ -123,7 +124,7 @@ pub fn render(
     let models = models_text(schema, options)?;
     out.push_str(&pretty("types", types_reexport(&options.types_path)?)?);
     out.push('\n');
-    out.push_str(&schema_module(schema, &backends));
+    out.push_str(&schema_module(schema, &backends)?);
     out.push('\n');
     out.push_str(&models);
     out.push('\n');
@@ -135,11 +136,29 @@ pub fn render(
         .tables
         .iter()
         .any(|t| t.columns.iter().any(|c| is_decimal(c.ty)));
-    out.push_str(&pretty(
-        "connection",
-        connection_module(&backends, calendar, decimal)?,
-    )?);
+    let mut connection = connection_module(&backends, calendar, decimal)?;
+    if !schema.enums.is_empty() {
+        connection = with_enum_glue(connection, super::db_enums::multi_backend_impls(schema))?;
+    }
+    out.push_str(&pretty("connection", connection)?);
     Ok(out)
+}
+
+/// The `connection` module with the enums' `MultiBackend` glue appended
+/// inside it.
+fn with_enum_glue(connection: TokenStream, glue: TokenStream) -> Result<TokenStream> {
+    let mut module: syn::ItemMod = syn::parse2(connection).map_err(|e| Error::GeneratedCode {
+        what: "connection".into(),
+        message: e.to_string(),
+    })?;
+    let glue: syn::File = syn::parse2(glue).map_err(|e| Error::GeneratedCode {
+        what: "connection".into(),
+        message: e.to_string(),
+    })?;
+    if let Some((_, items)) = module.content.as_mut() {
+        items.extend(glue.items);
+    }
+    Ok(quote!(#module))
 }
 
 /// The `@generated` header of the Rust file.
@@ -443,6 +462,8 @@ fn unified_sql_type(ty: ColumnType) -> String {
         ColumnType::Postgres(p) => return p.diesel(),
         // With its scale as the generic argument (see `table_module`).
         ColumnType::Decimal { .. } => "DbDecimal",
+        // The schema's name for it (see `table_module`).
+        ColumnType::Enum(e) => return e.rust_name(),
     }
     .into()
 }
@@ -475,6 +496,8 @@ fn native_sql_type(ty: ColumnType, backend: Backend) -> String {
         (_, ColumnType::Binary) => "Binary",
         // Validation keeps these in PostgreSQL-only tables.
         (_, ColumnType::Postgres(p)) => return p.diesel(),
+        // The schema's SQL type for it (see `table_module`).
+        (_, ColumnType::Enum(e)) => return e.rust_name(),
     }
     .into()
 }
@@ -496,11 +519,22 @@ enum Flavour {
     Native(Backend),
 }
 
-fn schema_module(schema: &Schema, backends: &[Backend]) -> String {
+fn schema_module(schema: &Schema, backends: &[Backend]) -> Result<String> {
     let mut out = String::new();
     out.push_str(
         "/// Diesel `table!` definitions generated from the schema file.\npub mod schema {\n",
     );
+    let sql_types = super::db_enums::sql_types_module(schema, backends);
+    if !sql_types.is_empty() {
+        for line in pretty("sql_types", sql_types)?.lines() {
+            if !line.is_empty() {
+                out.push_str("    ");
+            }
+            out.push_str(line);
+            out.push('\n');
+        }
+        out.push('\n');
+    }
     out.push_str(&table_module(
         schema,
         Flavour::Unified,
@@ -518,7 +552,7 @@ fn schema_module(schema: &Schema, backends: &[Backend]) -> String {
         out.push_str(&table_module(schema, Flavour::Native(b), b.name(), doc));
     }
     out.push_str("}\n");
-    out
+    Ok(out)
 }
 
 fn table_module(schema: &Schema, flavour: Flavour, name: &str, doc: &str) -> String {
@@ -563,6 +597,26 @@ fn table_module(schema: &Schema, flavour: Flavour, name: &str, doc: &str) -> Str
                 "            use super::super::super::types::diesel_full_text_search::Tsvector;\n",
             );
         }
+        let mut enums: Vec<String> = t
+            .columns
+            .iter()
+            .filter_map(|c| match c.ty {
+                ColumnType::Enum(e) => Some(schema.enum_rust_name(e)),
+                _ => None,
+            })
+            .collect();
+        enums.sort();
+        enums.dedup();
+        if !enums.is_empty() {
+            out.push_str(&format!(
+                "            use super::super::sql_types::{};\n",
+                if enums.len() == 1 {
+                    enums[0].clone()
+                } else {
+                    format!("{{{}}}", enums.join(", "))
+                }
+            ));
+        }
         out.push('\n');
         doc_lines(&mut out, "            ", &t.docs);
         if let Some(sql) = &t.sql_name {
@@ -586,6 +640,9 @@ fn table_module(schema: &Schema, flavour: Flavour, name: &str, doc: &str) -> Str
             .to_string();
             if let (Flavour::Unified, ColumnType::Decimal { scale, .. }) = (flavour, c.ty) {
                 base = format!("{base}<{scale}>");
+            }
+            if let ColumnType::Enum(e) = c.ty {
+                base = schema.enum_rust_name(e);
             }
             let ty = if c.nullable {
                 format!("Nullable<{base}>")
@@ -663,6 +720,11 @@ fn rust_type(ty: ColumnType) -> TokenStream {
         ColumnType::Time => quote!(super::types::UniversalTime),
         ColumnType::Decimal { .. } => quote!(super::types::UniversalDecimal),
         ColumnType::Postgres(p) => pg_rust_type(p),
+        // The models' own enum (`enum_of` names it).
+        ColumnType::Enum(e) => {
+            let ident = rust_ident(&e.rust_name());
+            quote!(#ident)
+        }
     }
 }
 
@@ -808,6 +870,8 @@ fn enum_columns(schema: &Schema) -> Vec<EnumColumn<'_>> {
         .tables
         .iter()
         .flat_map(|t| [model_name(&t.name), format!("New{}", model_name(&t.name))])
+        // The declared enums live in the same `models` module.
+        .chain(schema.enums.iter().map(|e| e.name.clone()))
         .collect();
     let mut out = Vec::new();
     for table in &schema.tables {
@@ -908,6 +972,9 @@ fn models_text(schema: &Schema, options: &RustOptions) -> Result<String> {
         .map(|e| ((e.table.name.as_str(), e.column.name.as_str()), &e.ident))
         .collect();
     let enum_of = |t: &Table, c: &Column| -> Option<Ident> {
+        if let ColumnType::Enum(e) = c.ty {
+            return Some(rust_ident(&schema.enum_rust_name(e)));
+        }
         if !options.typed_enums {
             return None;
         }
@@ -941,6 +1008,11 @@ fn models_text(schema: &Schema, options: &RustOptions) -> Result<String> {
             Some(text) => body.push_str(&text),
             None => body.push_str(&pretty_items(enum_item(e, &enum_hooks))?),
         }
+    }
+    if !schema.enums.is_empty() {
+        let db_enums =
+            super::db_enums::model_items(schema, &|name| hooked(&enum_hooks, &[name.to_string()]));
+        body.push_str(&pretty_items(db_enums)?);
     }
     unused_hooks(&model_hooks)?;
     unused_hooks(&enum_hooks)?;
@@ -1003,6 +1075,9 @@ fn models_module(schema: &Schema, options: &RustOptions) -> Result<TokenStream> 
     let enums = enum_columns(schema);
     let enum_items: Vec<TokenStream> = enums.iter().map(|e| enum_item(e, &enum_hooks)).collect();
     let enum_of = |t: &Table, c: &Column| -> Option<Ident> {
+        if let ColumnType::Enum(e) = c.ty {
+            return Some(rust_ident(&schema.enum_rust_name(e)));
+        }
         if !options.typed_enums {
             return None;
         }
@@ -1016,6 +1091,8 @@ fn models_module(schema: &Schema, options: &RustOptions) -> Result<TokenStream> 
         .iter()
         .map(|t| table_items(t, &model_hooks, &field_hooks, &enum_of))
         .collect();
+    let db_enums =
+        super::db_enums::model_items(schema, &|name| hooked(&enum_hooks, &[name.to_string()]));
     unused_hooks(&model_hooks)?;
     unused_hooks(&enum_hooks)?;
     unused_hooks(&field_hooks)?;
@@ -1025,6 +1102,7 @@ fn models_module(schema: &Schema, options: &RustOptions) -> Result<TokenStream> 
         pub mod models {
             #(#structs)*
             #(#enum_items)*
+            #db_enums
         }
     })
 }

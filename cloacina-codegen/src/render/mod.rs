@@ -2,6 +2,7 @@
 //! to text. `diesel` writes the Rust side; `ddl` holds the SQL both backends
 //! share, with `postgres` and `sqlite` overriding only where they differ.
 
+pub mod db_enums;
 pub mod ddl;
 pub mod diesel;
 mod models_text;

@@ -40,6 +40,8 @@ fn rust_type(ty: ColumnType) -> std::borrow::Cow<'static, str> {
         ColumnType::Date => "super::types::UniversalDate",
         ColumnType::Time => "super::types::UniversalTime",
         ColumnType::Postgres(p) => return p.rust().into(),
+        // The models' own enum (`enum_of` names it).
+        ColumnType::Enum(e) => return e.rust_name().into(),
         ColumnType::Decimal { .. } => "super::types::UniversalDecimal",
     }
     .into()

@@ -34,12 +34,19 @@ pub fn render(schema: &Schema, header: &[&str]) -> String {
         ));
         first = false;
     }
+    for e in &schema.enums {
+        if !first {
+            out.push('\n');
+        }
+        first = false;
+        db_enum(&mut out, e);
+    }
     for t in &schema.tables {
         if !first {
             out.push('\n');
         }
         first = false;
-        table(&mut out, t);
+        table(&mut out, schema, t);
     }
     if !schema.raw_blocks.is_empty() {
         if !first {
@@ -64,6 +71,49 @@ pub fn render(schema: &Schema, header: &[&str]) -> String {
         out.push_str("}\n");
     }
     out
+}
+
+/// `#[db_enum(name = "...")] enum Name { ... }`: the name attribute only
+/// when the SQL name is not the default, `#[value]` only where the label is
+/// not the variant.
+fn db_enum(out: &mut String, e: &DbEnum) {
+    docs(out, "", &e.docs);
+    if e.sql_name == snake_case(&e.name) {
+        out.push_str(
+            "#[db_enum]
+",
+        );
+    } else {
+        out.push_str(&format!(
+            "#[db_enum(name = {})]
+",
+            rust_str(&e.sql_name)
+        ));
+    }
+    out.push_str(&format!(
+        "enum {} {{
+",
+        e.name
+    ));
+    for (label, variant) in e.labels.iter().zip(&e.variants) {
+        if label == variant {
+            out.push_str(&format!(
+                "    {variant},
+"
+            ));
+        } else {
+            out.push_str(&format!(
+                "    #[value({})]
+    {variant},
+",
+                rust_str(label)
+            ));
+        }
+    }
+    out.push_str(
+        "}
+",
+    );
 }
 
 fn docs(out: &mut String, indent: &str, lines: &[String]) {
@@ -207,7 +257,7 @@ fn index_args(ix: &Index, column_level: bool) -> String {
     args.join(", ")
 }
 
-fn table(out: &mut String, t: &Table) {
+fn table(out: &mut String, schema: &Schema, t: &Table) {
     // Which constraints print at column level: single-column ones whose
     // column exists. Multi-column ones (and raw checks) print on the table.
     let col_level_unique = |u: &Unique| u.columns.len() == 1 && t.column(&u.columns[0]).is_some();
@@ -313,10 +363,14 @@ fn table(out: &mut String, t: &Table) {
                 fk_options(fk)
             ));
         }
+        let name = match c.ty {
+            ColumnType::Enum(e) => schema.enum_rust_name(e),
+            ty => ty.neutral_name(),
+        };
         let ty = if c.nullable {
-            format!("Nullable<{}>", c.ty.neutral_name())
+            format!("Nullable<{name}>")
         } else {
-            c.ty.neutral_name()
+            name
         };
         out.push_str(&format!("{ind}{} -> {ty},\n", ident(&c.name)));
     }

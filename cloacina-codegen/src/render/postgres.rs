@@ -10,7 +10,13 @@
 //! time zone, and a literal default carries its `Z`, so it does too.
 //! `gen_random_uuid()` is built in from PostgreSQL 13.
 
-use crate::model::{Backend, Column, ColumnType, Table};
+use crate::model::{Backend, Column, ColumnType, DbEnum, EnumType, Table};
+
+/// The name an enum's old type takes while a label change converts its
+/// columns (short, so it never reaches PostgreSQL's 63-byte limit).
+fn replaced_enum_name(sql_name: &str) -> String {
+    format!("cloacina_old_enum_{:08x}", names::fnv1a(sql_name))
+}
 use crate::names;
 
 use super::ddl::{doc_lines, quote_literal, Dialect};
@@ -61,8 +67,86 @@ impl Dialect for Postgres {
             ColumnType::Date => "DATE".into(),
             ColumnType::Time => "TIME".into(),
             ColumnType::Postgres(p) => p.sql(),
+            ColumnType::Enum(e) => e.sql_name().into(),
             ColumnType::Decimal { precision, scale } => format!("NUMERIC({precision},{scale})"),
         }
+    }
+
+    fn create_enum(&self, e: &DbEnum) -> Option<String> {
+        let labels: Vec<String> = e.labels.iter().map(|l| quote_literal(l)).collect();
+        let mut sql = format!(
+            "CREATE TYPE {} AS ENUM ({});",
+            e.sql_name,
+            labels.join(", ")
+        );
+        // Its docs in the catalog, as a table's (`inspect` reads them back).
+        if let Some(text) = comment_text(&e.docs) {
+            sql.push_str(&format!("\n\nCOMMENT ON TYPE {} IS {text};", e.sql_name));
+        }
+        Some(sql)
+    }
+
+    fn drop_enum(&self, e: &DbEnum) -> Option<String> {
+        Some(format!("DROP TYPE {};", e.sql_name))
+    }
+
+    fn replace_enum(&self, from: &DbEnum, to: &DbEnum) -> Vec<String> {
+        if crate::diff::enum_labels_added_only(&from.labels, &to.labels) {
+            // In place: each new label after the one before it (which
+            // exists by then), or before the first old label. PostgreSQL
+            // takes this inside a transaction; the diff refused a migration
+            // that would also use the new label (not allowed before commit).
+            return to
+                .labels
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| !from.labels.contains(l))
+                .map(|(i, l)| {
+                    let place = match i.checked_sub(1).and_then(|p| to.labels.get(p)) {
+                        Some(prev) => format!("AFTER {}", quote_literal(prev)),
+                        None => match from.labels.first() {
+                            Some(first) => format!("BEFORE {}", quote_literal(first)),
+                            None => String::new(),
+                        },
+                    };
+                    format!(
+                        "ALTER TYPE {} ADD VALUE {} {place};",
+                        to.sql_name,
+                        quote_literal(l)
+                    )
+                })
+                .collect();
+        }
+        // A label goes, is renamed or moves: the old type steps aside, the
+        // columns are converted through text (guarded), then it is dropped.
+        let mut stmts = vec![format!(
+            "ALTER TYPE {} RENAME TO {};",
+            from.sql_name,
+            replaced_enum_name(&from.sql_name)
+        )];
+        stmts.extend(self.create_enum(to));
+        stmts
+    }
+
+    fn drop_replaced_enum(&self, from: &DbEnum, to: &DbEnum) -> Option<String> {
+        (!crate::diff::enum_labels_added_only(&from.labels, &to.labels))
+            .then(|| format!("DROP TYPE {};", replaced_enum_name(&from.sql_name)))
+    }
+
+    fn enum_values_guard(&self, table: &Table, column: &Column, e: EnumType) -> Option<String> {
+        let t = table.sql_name();
+        let c = column.sql_name();
+        let labels: Vec<String> = e.labels().iter().map(|l| quote_literal(l)).collect();
+        let labels = labels.join(", ");
+        Some(format!(
+            "DO $cloacina$\nDECLARE bad text;\nBEGIN\n\
+             \x20   SELECT {c}::text INTO bad FROM {t} WHERE {c}::text NOT IN ({labels}) LIMIT 1;\n\
+             \x20   IF bad IS NOT NULL THEN\n\
+             \x20       RAISE EXCEPTION 'cloacina: {t}.{c} holds %, which is not a label of enum {}: change those rows (a hand-written migration) before this one', quote_literal(bad);\n\
+             \x20   END IF;\n\
+             END $cloacina$;",
+            e.sql_name()
+        ))
     }
 
     fn now_default(&self) -> String {
@@ -183,6 +267,9 @@ impl Dialect for Postgres {
             )),
             (_, T::Text { .. }) => Some(format!("{c}::text::{pg_type}")),
             (T::Text { .. }, T::Json) => Some(format!("{c}::jsonb")),
+            // Through the label's text (another enum type, or the same
+            // name whose old type was renamed aside).
+            (T::Enum(_), T::Enum(_)) => Some(format!("{c}::text::{pg_type}")),
             (T::Text { .. }, T::Uuid) => Some(format!("{c}::uuid")),
             // Down directions of the conversions above.
             (a, T::Bool) if a.is_integer() => Some(format!(

@@ -33,7 +33,7 @@
 //! lines, above the `CREATE TABLE` for the table and above its definition
 //! for a column (those are kept in `sqlite_schema`).
 
-use crate::model::{Backend, Column, ColumnType};
+use crate::model::{Backend, Column, ColumnType, EnumType};
 
 use super::ddl::{quote_literal, Dialect};
 
@@ -127,6 +127,19 @@ pub fn decimal_check(c: &str, precision: u8, scale: u8) -> String {
     format!("{c} BETWEEN -{max} AND {max} AND 'Decimal<{precision}, {scale}>' IS NOT NULL")
 }
 
+/// The check of an enum column on SQLite: the labels, and the enum's SQL
+/// name as a tag (`'enum:mood' IS NOT NULL`, always true) so that the
+/// introspector reads the column back as that enum, never as a plain
+/// checked `TEXT`, as [`decimal_check`] tags a decimal.
+pub fn enum_check(c: &str, e: EnumType) -> String {
+    let labels: Vec<String> = e.labels().iter().map(|l| quote_literal(l)).collect();
+    format!(
+        "{c} IN ({}) AND 'enum:{}' IS NOT NULL",
+        labels.join(", "),
+        e.sql_name()
+    )
+}
+
 /// The current instant as canonical timestamp text.
 const NOW: &str = "(strftime('%Y-%m-%dT%H:%M:%f000Z', 'now'))";
 
@@ -148,6 +161,7 @@ impl Dialect for Sqlite {
             ColumnType::Text { .. }
             | ColumnType::Timestamp
             | ColumnType::Json
+            | ColumnType::Enum(_)
             | ColumnType::NaiveTimestamp
             | ColumnType::Date
             | ColumnType::Time => "TEXT",
@@ -179,6 +193,7 @@ impl Dialect for Sqlite {
                 Some(calendar_check(c, column.ty))
             }
             ColumnType::Decimal { precision, scale } => Some(decimal_check(c, precision, scale)),
+            ColumnType::Enum(e) => Some(enum_check(c, e)),
             ColumnType::Text { max_len: None }
             | ColumnType::BigInt
             | ColumnType::Double

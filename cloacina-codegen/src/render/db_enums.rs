@@ -1,0 +1,221 @@
+//! The Rust side of declared enums (`#[db_enum] enum Mood { ... }`).
+//!
+//! Each enum becomes, as `diesel-derive-enum` would write it by hand:
+//! - a SQL type in `schema::sql_types` (Diesel's own place for them, where
+//!   `diesel print-schema` puts them): `postgres_type(name = "<sql name>")`
+//!   (looked up by name at run time) and `sqlite_type(name = "Text")`;
+//! - a Rust enum in `models`, `AsExpression` and `FromSqlRow` for that SQL
+//!   type, with `ToSql`/`FromSql` for each configured backend (an unknown
+//!   label read back is a deserialization error naming the enum and the
+//!   label, never a panic);
+//! - the `MultiBackend` glue in `connection`, as for the runtime types.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::model::{Backend, DbEnum, Schema};
+
+/// The `sql_types` module inside `schema` (empty when the schema declares
+/// no enum): one SQL type per enum and its `ToSql`/`FromSql` impls for
+/// each backend in `backends`.
+pub(super) fn sql_types_module(schema: &Schema, backends: &[Backend]) -> TokenStream {
+    if schema.enums.is_empty() {
+        return TokenStream::new();
+    }
+    let items = schema.enums.iter().map(|e| sql_type_items(e, backends));
+    quote! {
+        /// One SQL type per declared enum: PostgreSQL's enum type (looked up
+        /// by name), `TEXT` on SQLite.
+        pub mod sql_types {
+            #(#items)*
+        }
+    }
+}
+
+fn sql_type_items(e: &DbEnum, backends: &[Backend]) -> TokenStream {
+    let ident = format_ident!("{}", e.name);
+    let sql_name = &e.sql_name;
+    let doc = format!(" The SQL type of the enum `{sql_name}`.");
+    let pg = backends.contains(&Backend::Postgres).then(|| {
+        quote! {
+            #[diesel(postgres_type(name = #sql_name))]
+        }
+    });
+    let sqlite = backends.contains(&Backend::Sqlite).then(|| {
+        quote! {
+            #[diesel(sqlite_type(name = "Text"))]
+        }
+    });
+    let value = quote!(super::super::models::#ident);
+    let pg_impls = backends.contains(&Backend::Postgres).then(|| {
+        quote! {
+            impl diesel::serialize::ToSql<#ident, diesel::pg::Pg> for #value {
+                fn to_sql<'b>(
+                    &'b self,
+                    out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
+                ) -> diesel::serialize::Result {
+                    ::std::io::Write::write_all(out, self.as_str().as_bytes())?;
+                    Ok(diesel::serialize::IsNull::No)
+                }
+            }
+
+            impl diesel::deserialize::FromSql<#ident, diesel::pg::Pg> for #value {
+                fn from_sql(bytes: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+                    let text = ::std::str::from_utf8(bytes.as_bytes())?;
+                    Ok(text.parse::<#value>()?)
+                }
+            }
+        }
+    });
+    let sqlite_impls = backends.contains(&Backend::Sqlite).then(|| {
+        quote! {
+            impl diesel::serialize::ToSql<#ident, diesel::sqlite::Sqlite> for #value {
+                fn to_sql<'b>(
+                    &'b self,
+                    out: &mut diesel::serialize::Output<'b, '_, diesel::sqlite::Sqlite>,
+                ) -> diesel::serialize::Result {
+                    out.set_value(self.as_str());
+                    Ok(diesel::serialize::IsNull::No)
+                }
+            }
+
+            impl diesel::deserialize::FromSql<#ident, diesel::sqlite::Sqlite> for #value {
+                fn from_sql(
+                    bytes: diesel::sqlite::SqliteValue<'_, '_, '_>,
+                ) -> diesel::deserialize::Result<Self> {
+                    let text = <String as diesel::deserialize::FromSql<
+                        diesel::sql_types::Text,
+                        diesel::sqlite::Sqlite,
+                    >>::from_sql(bytes)?;
+                    Ok(text.parse::<#value>()?)
+                }
+            }
+        }
+    });
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId)]
+        #pg
+        #sqlite
+        pub struct #ident;
+
+        #pg_impls
+        #sqlite_impls
+    }
+}
+
+/// The Rust enums, as items of the `models` module.
+pub(super) fn model_items(schema: &Schema, attrs: &dyn Fn(&str) -> TokenStream) -> TokenStream {
+    let items = schema.enums.iter().map(|e| model_enum(e, attrs(&e.name)));
+    quote!(#(#items)*)
+}
+
+fn model_enum(e: &DbEnum, attrs: TokenStream) -> TokenStream {
+    let ident = format_ident!("{}", e.name);
+    let name = &e.name;
+    let variants: Vec<proc_macro2::Ident> =
+        e.variants.iter().map(|v| format_ident!("{v}")).collect();
+    let labels = &e.labels;
+    let n = proc_macro2::Literal::usize_unsuffixed(labels.len());
+    let mut doc: Vec<String> = e.docs.iter().map(|d| format!(" {d}")).collect();
+    if !doc.is_empty() {
+        doc.push(String::new());
+    }
+    doc.push(format!(
+        " The enum `{}`: stored as that PostgreSQL enum type, and as checked text on SQLite.",
+        e.sql_name
+    ));
+    let variant_defs = variants.iter().zip(labels).map(|(v, l)| {
+        let d = format!(" `{l:?}`");
+        quote! {
+            #[doc = #d]
+            #v
+        }
+    });
+    let arms = variants
+        .iter()
+        .zip(labels)
+        .map(|(v, l)| quote!(#ident::#v => #l));
+    let sql_type = quote!(super::schema::sql_types::#ident);
+    quote! {
+        #(#[doc = #doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+        #[diesel(sql_type = #sql_type)]
+        #attrs
+        pub enum #ident {
+            #(#variant_defs),*
+        }
+
+        impl #ident {
+            /// Every value, in declaration order (PostgreSQL's sort order).
+            pub const ALL: [#ident; #n] = [#(#ident::#variants),*];
+
+            /// The stored label of every value, in the same order.
+            pub const VALUES: [&'static str; #n] = [#(#labels),*];
+
+            /// The stored label.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    #(#arms),*
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for #ident {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for #ident {
+            type Err = super::types::UnknownVariant;
+
+            fn from_str(s: &str) -> ::std::result::Result<Self, Self::Err> {
+                #ident::ALL
+                    .into_iter()
+                    .find(|v| v.as_str() == s)
+                    .ok_or_else(|| super::types::UnknownVariant {
+                        type_name: #name,
+                        value: s.to_string(),
+                        expected: &#ident::VALUES,
+                    })
+            }
+        }
+    }
+}
+
+/// The `MultiBackend` glue of the `connection` module for each enum (the
+/// three impls the runtime types get).
+pub(super) fn multi_backend_impls(schema: &Schema) -> TokenStream {
+    let impls = schema.enums.iter().map(|e| {
+        let ident = format_ident!("{}", e.name);
+        let sql = quote!(super::schema::sql_types::#ident);
+        let value = quote!(super::models::#ident);
+        quote! {
+            impl diesel::sql_types::HasSqlType<#sql> for MultiBackend {
+                fn metadata(lookup: &mut Self::MetadataLookup) -> Self::TypeMetadata {
+                    MultiBackend::lookup_sql_type::<#sql>(lookup)
+                }
+            }
+
+            impl diesel::deserialize::FromSql<#sql, MultiBackend> for #value {
+                fn from_sql(
+                    bytes: <MultiBackend as diesel::backend::Backend>::RawValue<'_>,
+                ) -> diesel::deserialize::Result<Self> {
+                    bytes.from_sql::<#value, #sql>()
+                }
+            }
+
+            impl diesel::serialize::ToSql<#sql, MultiBackend> for #value {
+                fn to_sql<'b>(
+                    &'b self,
+                    out: &mut diesel::serialize::Output<'b, '_, MultiBackend>,
+                ) -> diesel::serialize::Result {
+                    out.set_value((#sql, self));
+                    Ok(diesel::serialize::IsNull::No)
+                }
+            }
+        }
+    });
+    quote!(#(#impls)*)
+}
