@@ -112,76 +112,29 @@ pub(super) fn model_items(schema: &Schema, attrs: &dyn Fn(&str) -> TokenStream) 
 
 fn model_enum(e: &DbEnum, attrs: TokenStream) -> TokenStream {
     let ident = format_ident!("{}", e.name);
-    let name = &e.name;
     let variants: Vec<proc_macro2::Ident> =
         e.variants.iter().map(|v| format_ident!("{v}")).collect();
-    let labels = &e.labels;
-    let n = proc_macro2::Literal::usize_unsuffixed(labels.len());
-    let mut doc: Vec<String> = e.docs.iter().map(|d| format!(" {d}")).collect();
-    if !doc.is_empty() {
-        doc.push(String::new());
+    let labels: Vec<&str> = e.labels.iter().map(String::as_str).collect();
+    let mut docs: Vec<String> = e.docs.iter().map(|d| format!(" {d}")).collect();
+    if !docs.is_empty() {
+        docs.push(String::new());
     }
-    doc.push(format!(
+    docs.push(format!(
         " The enum `{}`: stored as that PostgreSQL enum type, and as checked text on SQLite.",
         e.sql_name
     ));
-    let variant_defs = variants.iter().zip(labels).map(|(v, l)| {
-        let d = format!(" `{l:?}`");
-        quote! {
-            #[doc = #d]
-            #v
-        }
-    });
-    let arms = variants
-        .iter()
-        .zip(labels)
-        .map(|(v, l)| quote!(#ident::#v => #l));
-    let sql_type = quote!(super::schema::sql_types::#ident);
-    quote! {
-        #(#[doc = #doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
-        #[diesel(sql_type = #sql_type)]
-        #attrs
-        pub enum #ident {
-            #(#variant_defs),*
-        }
-
-        impl #ident {
-            /// Every value, in declaration order (PostgreSQL's sort order).
-            pub const ALL: [#ident; #n] = [#(#ident::#variants),*];
-
-            /// The stored label of every value, in the same order.
-            pub const VALUES: [&'static str; #n] = [#(#labels),*];
-
-            /// The stored label.
-            pub const fn as_str(self) -> &'static str {
-                match self {
-                    #(#arms),*
-                }
-            }
-        }
-
-        impl ::std::fmt::Display for #ident {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl ::std::str::FromStr for #ident {
-            type Err = super::types::UnknownVariant;
-
-            fn from_str(s: &str) -> ::std::result::Result<Self, Self::Err> {
-                #ident::ALL
-                    .into_iter()
-                    .find(|v| v.as_str() == s)
-                    .ok_or_else(|| super::types::UnknownVariant {
-                        type_name: #name,
-                        value: s.to_string(),
-                        expected: &#ident::VALUES,
-                    })
-            }
-        }
-    }
+    super::diesel::value_enum_core(&super::diesel::ValueEnum {
+        ident: &ident,
+        name: &e.name,
+        docs: &docs,
+        ordered: false,
+        sql_type: quote!(super::schema::sql_types::#ident),
+        attrs: &attrs,
+        variants: &variants,
+        labels: &labels,
+        order: "in declaration order (PostgreSQL's sort order)",
+        noun: "label",
+    })
 }
 
 /// The `MultiBackend` glue of the `connection` module for each enum (the

@@ -1310,32 +1310,48 @@ fn insert_builder(
     }
 }
 
-/// The enum of one `Text` column with a check list: variants, `ALL`,
-/// `as_str`, `Display`, `FromStr`, conversions and comparisons with text,
-/// and the Diesel impls that read and write it as `Text` on every backend
-/// (one generic impl each, so `Pg`, `Sqlite` and the consumer's
-/// `MultiBackend` are all served).
-fn enum_item(e: &EnumColumn<'_>, hooks: &[Hook]) -> TokenStream {
-    let ident = &e.ident;
-    let name = ident.to_string();
-    let variants = variant_names(&e.values);
-    let values = &e.values;
-    let n = proc_macro2::Literal::usize_unsuffixed(values.len());
-    let attrs = hooked(
-        hooks,
-        &[
-            e.table.name.clone(),
-            format!("{}.{}", e.table.name, e.column.name),
-            name.clone(),
-        ],
-    );
-    let doc = format!(
-        " The values of `{}.{}` (its `CHECK` lists them); stored as text.",
-        e.table.sql_name(),
-        e.column.sql_name()
-    );
-    let variant_defs = variants.iter().zip(values).map(|(v, text)| {
-        let d = format!(" `{text:?}`");
+/// What [`value_enum_core`] needs to write a Rust enum of stored labels.
+pub(super) struct ValueEnum<'a> {
+    pub ident: &'a Ident,
+    /// The type's name in error messages (`UnknownVariant::type_name`).
+    pub name: &'a str,
+    /// Doc lines of the enum, each with its leading space.
+    pub docs: &'a [String],
+    /// Whether it derives `PartialOrd`/`Ord` (declaration order).
+    pub ordered: bool,
+    pub sql_type: TokenStream,
+    pub attrs: &'a TokenStream,
+    pub variants: &'a [Ident],
+    pub labels: &'a [&'a str],
+    /// How `ALL` is ordered, for its doc ("in declaration order").
+    pub order: &'a str,
+    /// What a stored value is called in the docs ("label", "text").
+    pub noun: &'a str,
+}
+
+/// The part every generated enum of stored labels shares (the text enums
+/// of checked `Text` columns and the declared `#[db_enum]`s): the enum
+/// with its Diesel derives, `ALL`, `VALUES`, `as_str`, `Display` and
+/// `FromStr`.
+pub(super) fn value_enum_core(e: &ValueEnum<'_>) -> TokenStream {
+    let ValueEnum {
+        ident,
+        name,
+        docs,
+        sql_type,
+        attrs,
+        variants,
+        labels,
+        ..
+    } = e;
+    let n = proc_macro2::Literal::usize_unsuffixed(labels.len());
+    let ord = if e.ordered {
+        quote!(PartialOrd, Ord,)
+    } else {
+        quote!()
+    };
+    let variant_defs = variants.iter().zip(labels.iter()).map(|(v, l)| {
+        let d = format!(" `{l:?}`");
         quote! {
             #[doc = #d]
             #v
@@ -1343,25 +1359,28 @@ fn enum_item(e: &EnumColumn<'_>, hooks: &[Hook]) -> TokenStream {
     });
     let arms = variants
         .iter()
-        .zip(values)
-        .map(|(v, text)| quote!(#ident::#v => #text));
+        .zip(labels.iter())
+        .map(|(v, l)| quote!(#ident::#v => #l));
+    let all_doc = format!(" Every value, {}.", e.order);
+    let values_doc = format!(" The stored {} of every value, in the same order.", e.noun);
+    let as_str_doc = format!(" The stored {}.", e.noun);
     quote! {
-        #[doc = #doc]
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
-        #[diesel(sql_type = diesel::sql_types::Text)]
+        #(#[doc = #docs])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, #ord diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+        #[diesel(sql_type = #sql_type)]
         #attrs
         pub enum #ident {
             #(#variant_defs),*
         }
 
         impl #ident {
-            /// Every value, in the order of the schema's check.
+            #[doc = #all_doc]
             pub const ALL: [#ident; #n] = [#(#ident::#variants),*];
 
-            /// The stored text of every value, in the same order.
-            pub const VALUES: [&'static str; #n] = [#(#values),*];
+            #[doc = #values_doc]
+            pub const VALUES: [&'static str; #n] = [#(#labels),*];
 
-            /// The stored text.
+            #[doc = #as_str_doc]
             pub const fn as_str(self) -> &'static str {
                 match self {
                     #(#arms),*
@@ -1389,6 +1408,46 @@ fn enum_item(e: &EnumColumn<'_>, hooks: &[Hook]) -> TokenStream {
                     })
             }
         }
+    }
+}
+
+/// The enum of one `Text` column with a check list: variants, `ALL`,
+/// `as_str`, `Display`, `FromStr`, conversions and comparisons with text,
+/// and the Diesel impls that read and write it as `Text` on every backend
+/// (one generic impl each, so `Pg`, `Sqlite` and the consumer's
+/// `MultiBackend` are all served).
+fn enum_item(e: &EnumColumn<'_>, hooks: &[Hook]) -> TokenStream {
+    let ident = &e.ident;
+    let name = ident.to_string();
+    let variants = variant_names(&e.values);
+    let values = &e.values;
+    let attrs = hooked(
+        hooks,
+        &[
+            e.table.name.clone(),
+            format!("{}.{}", e.table.name, e.column.name),
+            name.clone(),
+        ],
+    );
+    let doc = format!(
+        " The values of `{}.{}` (its `CHECK` lists them); stored as text.",
+        e.table.sql_name(),
+        e.column.sql_name()
+    );
+    let core = value_enum_core(&ValueEnum {
+        ident,
+        name: &name,
+        docs: std::slice::from_ref(&doc),
+        ordered: true,
+        sql_type: quote!(diesel::sql_types::Text),
+        attrs: &attrs,
+        variants: &variants,
+        labels: values,
+        order: "in the order of the schema's check",
+        noun: "text",
+    });
+    quote! {
+        #core
 
         impl ::std::convert::From<#ident> for String {
             fn from(v: #ident) -> Self {
