@@ -976,7 +976,8 @@ impl<'s> Cx<'s> {
 
     /// An unknown column type named `other` at `span`.
     fn unknown_type(&mut self, span: PmSpan, other: &str) {
-        self.diags.push(unknown_type_diag(self.span(span), other));
+        self.diags
+            .push(unknown_type_diag(self.span(span), other, &[]));
     }
 
     /// `Array<T>` of a neutral scalar (`Decimal<P, S>` too), or `Range<T>`.
@@ -1518,11 +1519,18 @@ fn unraw(i: &Ident) -> String {
     i.unraw().to_string()
 }
 
-/// The diagnostic of a column type that is neither neutral nor declared.
-fn unknown_type_diag(span: Span, other: &str) -> Diagnostic {
-    let help = match suggest_type(other) {
-        Some(s) => format!("did you mean `{s}`? {}", type_help()),
-        None => format!(
+/// The diagnostic of a column type that is neither neutral nor declared;
+/// `declared` are the file's enum names (a near one is suggested first).
+fn unknown_type_diag(span: Span, other: &str, declared: &[&str]) -> Diagnostic {
+    let near_enum = declared
+        .iter()
+        .map(|n| (crate::names::edit_distance(other, n), *n))
+        .filter(|(d, n)| *d <= 2 || n.eq_ignore_ascii_case(other))
+        .min();
+    let help = match (near_enum, suggest_type(other)) {
+        (Some((_, e)), _) => format!("did you mean the declared enum `{e}`? {}", type_help()),
+        (None, Some(s)) => format!("did you mean `{s}`? {}", type_help()),
+        (None, None) => format!(
             "{}; or declare an enum of that name: `#[db_enum] enum {other} {{ LabelA, LabelB }}`",
             type_help()
         ),

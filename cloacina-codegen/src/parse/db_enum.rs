@@ -342,11 +342,15 @@ impl Cx<'_> {
             }
         }
         // Everything deferred is reported where it would have stood.
+        let declared: Vec<&str> = schema.enums.iter().map(|e| e.name.as_str()).collect();
         let mut late: Vec<(usize, usize, Vec<Diagnostic>)> =
             std::mem::take(&mut self.pending_types)
                 .into_iter()
-                .filter(|p| !schema.enums.iter().any(|e| e.name == p.name))
-                .map(|p| (p.seq, p.diag_at, vec![unknown_type_diag(p.span, &p.name)]))
+                .filter(|p| !declared.contains(&p.name.as_str()))
+                .map(|p| {
+                    let diag = unknown_type_diag(p.span, &p.name, &declared);
+                    (p.seq, p.diag_at, vec![diag])
+                })
                 .collect();
         for d in std::mem::take(&mut self.deferred_exprs) {
             let Some(t) = schema.tables.iter().find(|t| t.name == d.table) else {
