@@ -31,6 +31,29 @@ fn validate_accepts_a_valid_schema() {
     assert!(out.stdout.is_empty());
 }
 
+/// The summary counts the declared enums and extensions when there are any.
+#[test]
+fn validate_counts_enums_and_extensions() {
+    for (file, want) in [
+        (
+            "valid/enums.rs",
+            "valid (1 table, 3 enums, 0 raw SQL blocks)",
+        ),
+        (
+            "valid/postgres_types.rs",
+            "valid (4 tables, 1 PostgreSQL extension, 1 raw SQL block)",
+        ),
+    ] {
+        let out = bin()
+            .args(["validate", "--schema", &fixture(file)])
+            .output()
+            .expect("run");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        assert!(err.contains(want), "{file}: {err}");
+    }
+}
+
 #[test]
 fn validate_rejects_an_invalid_schema_with_located_diagnostics() {
     let out = bin()

@@ -503,18 +503,17 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Validate { schema } => {
             let path = schema_path(schema)?;
             let schema = cloacina_codegen::load(&path)?;
-            eprintln!(
-                "{}: valid ({} table{}, {} raw SQL block{})",
-                path.display(),
-                schema.tables.len(),
-                if schema.tables.len() == 1 { "" } else { "s" },
-                schema.raw_blocks.len(),
-                if schema.raw_blocks.len() == 1 {
-                    ""
-                } else {
-                    "s"
-                },
-            );
+            let count =
+                |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+            let mut parts = vec![count(schema.tables.len(), "table")];
+            if !schema.enums.is_empty() {
+                parts.push(count(schema.enums.len(), "enum"));
+            }
+            if !schema.extensions.is_empty() {
+                parts.push(count(schema.extensions.len(), "PostgreSQL extension"));
+            }
+            parts.push(count(schema.raw_blocks.len(), "raw SQL block"));
+            eprintln!("{}: valid ({})", path.display(), parts.join(", "));
             Ok(())
         }
         Command::Render {
