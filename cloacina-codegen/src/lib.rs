@@ -637,6 +637,8 @@ mod import;
 mod introspect;
 mod names;
 mod normalize;
+#[cfg(feature = "live")]
+mod pg_defaults;
 mod plan;
 mod render;
 mod replay;
