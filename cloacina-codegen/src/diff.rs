@@ -330,6 +330,19 @@ pub enum DiffError {
         /// What uses it (`table.column default`, `index name`).
         used_by: String,
     },
+    /// A label removed from an enum is used (default, index predicate,
+    /// the rows of a NOT NULL column) by the schema the migration leaves,
+    /// so that `down` would re-add it with `ALTER TYPE … ADD VALUE` and use
+    /// it in the same transaction.
+    #[error("enum `{name}` loses the label {label:?}, which the schema before this migration uses (in {used_by}); its down migration would add the label back with `ALTER TYPE … ADD VALUE` and use it in the same transaction, which PostgreSQL refuses: stop using the label in one migration (write the schema without the use, generate), then remove it in the next")]
+    EnumLabelUsedTooEarlyInDown {
+        /// The enum's SQL name.
+        name: String,
+        /// The removed label.
+        label: String,
+        /// What used it (`table.column default`, `index name`).
+        used_by: String,
+    },
     /// `#[backend(...)]` changed on an existing table.
     #[error("table `{table}` moves from {from} to {to}; a table cannot change its backends in place: create a new table (with another name) and drop the old one")]
     ScopeChange {
@@ -621,7 +634,13 @@ fn refuse_early_use(
                 .renamed_from
                 .as_deref()
                 .and_then(|r| old.table(r))
-                .or_else(|| old.table(&t.name));
+                .or_else(|| old.table(&t.name))
+                // Read backwards (for `down`), the hint is on the other side.
+                .or_else(|| {
+                    old.tables
+                        .iter()
+                        .find(|o| o.renamed_from.as_deref() == Some(t.name.as_str()))
+                });
             let Some(before) = before else { continue };
             for c in t
                 .columns
@@ -630,7 +649,13 @@ fn refuse_early_use(
             {
                 let was = before
                     .column(&c.name)
-                    .or_else(|| c.renamed_from.as_deref().and_then(|r| before.column(r)));
+                    .or_else(|| c.renamed_from.as_deref().and_then(|r| before.column(r)))
+                    .or_else(|| {
+                        before
+                            .columns
+                            .iter()
+                            .find(|b| b.renamed_from.as_deref() == Some(c.name.as_str()))
+                    });
                 if was.is_none_or(|w| w.nullable) {
                     return Err(DiffError::EnumLabelUsedTooEarly {
                         name: to.sql_name.clone(),
@@ -1103,6 +1128,22 @@ impl Found {
                 Some(o) if o.labels != e.labels => {
                     if enum_labels_added_only(&o.labels, &e.labels) {
                         refuse_early_use(o, e, old, new)?;
+                    }
+                    // `down` adds the removed labels back in place: the
+                    // same refusal, read backwards.
+                    if enum_labels_added_only(&e.labels, &o.labels) {
+                        refuse_early_use(e, o, new, old).map_err(|err| match err {
+                            DiffError::EnumLabelUsedTooEarly {
+                                name,
+                                label,
+                                used_by,
+                            } => DiffError::EnumLabelUsedTooEarlyInDown {
+                                name,
+                                label,
+                                used_by,
+                            },
+                            other => other,
+                        })?;
                     }
                     self.ops.push(Operation::ReplaceEnum {
                         from: o.clone(),

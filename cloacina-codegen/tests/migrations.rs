@@ -497,6 +497,15 @@ fn cases() -> Vec<(&'static str, String, String, Vec<&'static str>)> {
             ],
         ),
         (
+            // The first half of removing a label that is in use (the
+            // second is `remove_enum_label`): `down` sets the old default,
+            // a label that exists.
+            "stop_using_enum_label",
+            STAGED.replace("#[default(\"Draft\")]", "#[default(\"Archived\")]"),
+            STAGED.to_string(),
+            vec!["alter column posts.stage: default \"Draft\""],
+        ),
+        (
             "type_change_retypes_check_literal",
             STAMPED.to_string(),
             STAMPED.replace("updated_at -> NaiveTimestamp", "updated_at -> Text"),
@@ -549,6 +558,63 @@ fn a_new_label_used_in_the_same_migration_is_refused() {
         "        stage -> Stage,\n        #[allow_destructive]\n        next_stage -> Stage,",
     );
     assert!(diff::diff(&from, &schema(&to)).is_ok());
+}
+
+/// The other direction: a label the schema before the migration uses (a
+/// default, an index predicate, the rows of a NOT NULL column `down` adds
+/// back) cannot be removed in the same migration, because `down` would add
+/// it back with `ALTER TYPE … ADD VALUE` and use it at once.
+#[test]
+fn a_removed_label_the_schema_before_uses_is_refused() {
+    let to = schema(
+        &STAGED
+            .replace("Draft, Live, Archived", "Draft, Live")
+            .replace(
+                "        stage -> Stage,",
+                "        #[allow_destructive]\n        stage -> Stage,",
+            ),
+    );
+    for (from, label, used_by) in [
+        (
+            STAGED.replace("#[default(\"Draft\")]", "#[default(\"Archived\")]"),
+            "Archived",
+            "the default of posts.stage",
+        ),
+        (
+            STAGED.replace("stage = 'Draft'", "stage = 'Archived'"),
+            "Archived",
+            "the predicate of index posts_title_idx",
+        ),
+        // `down` adds `next_stage` back and fills its rows with the first
+        // label, which it has just added back.
+        (
+            STAGED
+                .replace("Draft, Live, Archived", "Idea, Draft, Live")
+                .replace(
+                    "        stage -> Stage,",
+                    "        stage -> Stage,\n        next_stage -> Stage,",
+                ),
+            "Idea",
+            "the rows of posts.next_stage",
+        ),
+    ] {
+        let err = diff::diff(&schema(&from), &to).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            matches!(err, diff::DiffError::EnumLabelUsedTooEarlyInDown { .. })
+                && text.contains(&format!("\"{label}\""))
+                && text.contains(used_by)
+                && text.contains("down migration")
+                && text.contains("then remove it in the next"),
+            "the error names the label and its use and says to split the change: {text}"
+        );
+    }
+    // Split in two, each half is planned (`stop_using_enum_label`, then
+    // `remove_enum_label`).
+    let used = schema(&STAGED.replace("#[default(\"Draft\")]", "#[default(\"Archived\")]"));
+    let unused = schema(STAGED);
+    assert!(diff::diff(&used, &unused).is_ok());
+    assert!(diff::diff(&unused, &to).is_ok());
 }
 
 #[test]
