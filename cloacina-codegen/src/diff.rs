@@ -609,6 +609,51 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Changes, DiffError> {
     Ok(found.finish())
 }
 
+/// A column's type change in words: `Integer -> BigInt`; for an enum
+/// whose labels change (the type keeps its name, so `Stage -> Stage` would
+/// say nothing), the labels it gains and loses, or its new order:
+/// `enum stage loses label 'Archived'`.
+pub fn type_change(from: ColumnType, to: ColumnType) -> String {
+    match (from, to) {
+        (ColumnType::Enum(a), ColumnType::Enum(b)) if a.sql_name() == b.sql_name() => {
+            let listed = |ls: Vec<&String>| {
+                let word = if ls.len() == 1 { "label" } else { "labels" };
+                let quoted: Vec<String> = ls
+                    .iter()
+                    .map(|l| crate::render::ddl::quote_literal(l))
+                    .collect();
+                format!("{word} {}", quoted.join(", "))
+            };
+            let added: Vec<&String> = b
+                .labels()
+                .iter()
+                .filter(|l| !a.labels().contains(l))
+                .collect();
+            let removed: Vec<&String> = a
+                .labels()
+                .iter()
+                .filter(|l| !b.labels().contains(l))
+                .collect();
+            let mut parts = Vec::new();
+            if !added.is_empty() {
+                parts.push(format!("gains {}", listed(added)));
+            }
+            if !removed.is_empty() {
+                parts.push(format!("loses {}", listed(removed)));
+            }
+            if parts.is_empty() {
+                parts.push(format!(
+                    "orders its labels ({}) instead of ({})",
+                    b.labels().join(", "),
+                    a.labels().join(", ")
+                ));
+            }
+            format!("enum {} {}", b.sql_name(), parts.join(" and "))
+        }
+        _ => format!("{} -> {}", from.neutral_name(), to.neutral_name()),
+    }
+}
+
 /// Whether `to` is `from` with labels inserted (none removed, renamed or
 /// moved): what PostgreSQL's `ALTER TYPE … ADD VALUE` can do.
 pub fn enum_labels_added_only(from: &[String], to: &[String]) -> bool {
@@ -1952,11 +1997,7 @@ impl fmt::Display for Operation {
             Operation::AlterColumn { table, from, to } => {
                 let mut parts = Vec::new();
                 if from.ty != to.ty {
-                    parts.push(format!(
-                        "type {} -> {}",
-                        from.ty.neutral_name(),
-                        to.ty.neutral_name()
-                    ));
+                    parts.push(format!("type {}", type_change(from.ty, to.ty)));
                 }
                 if from.nullable != to.nullable {
                     parts.push(if to.nullable {
@@ -2084,6 +2125,44 @@ pub fn migration_name(ops: &[Operation]) -> String {
 mod tests {
     use super::*;
     use ColumnType as T;
+
+    /// A type change names an enum's added and removed labels (the type
+    /// keeps its name, so its name says nothing); other changes name both
+    /// types.
+    #[test]
+    fn type_changes_name_the_labels_of_an_enum() {
+        let stage = |labels: &[&str]| {
+            let labels: Vec<String> = labels.iter().map(|l| l.to_string()).collect();
+            T::Enum(crate::model::EnumType::new("stage", &labels))
+        };
+        let cases = [
+            (
+                stage(&["Draft", "Live", "Archived"]),
+                stage(&["Draft", "Live"]),
+                "enum stage loses label 'Archived'",
+            ),
+            (
+                stage(&["Draft"]),
+                stage(&["Idea", "Draft", "it's"]),
+                "enum stage gains labels 'Idea', 'it''s'",
+            ),
+            (
+                stage(&["a", "b"]),
+                stage(&["a", "c"]),
+                "enum stage gains label 'c' and loses label 'b'",
+            ),
+            (
+                stage(&["a", "b"]),
+                stage(&["b", "a"]),
+                "enum stage orders its labels (b, a) instead of (a, b)",
+            ),
+            (stage(&["a"]), T::Text { max_len: None }, "Stage -> Text"),
+            (T::Integer, T::BigInt, "Integer -> BigInt"),
+        ];
+        for (from, to, want) in cases {
+            assert_eq!(type_change(from, to), want);
+        }
+    }
 
     #[test]
     fn conversions() {

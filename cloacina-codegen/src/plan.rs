@@ -232,19 +232,32 @@ fn loss_comment(op: &Operation, down: bool) -> Option<String> {
         (Operation::AlterColumn { table, from, to }, _) => {
             let mut notes = Vec::new();
             if from.ty != to.ty && conversion(from.ty, to.ty) == Conversion::Narrowing {
+                let change = match (from.ty, to.ty) {
+                    // The enum keeps its name: say which labels change.
+                    (ColumnType::Enum(a), ColumnType::Enum(b)) if a.sql_name() == b.sql_name() => {
+                        format!("({})", crate::diff::type_change(from.ty, to.ty))
+                    }
+                    _ => format!("from {} to {}", from.ty.neutral_name(), to.ty.neutral_name()),
+                };
                 notes.push(format!(
-                    "-- Narrowing {table}.{} from {} to {}: the migration fails on values that do not fit{}.",
+                    "-- Narrowing {table}.{} {change}: the migration fails on values that do not fit{}.",
                     to.sql_name(),
-                    from.ty.neutral_name(),
-                    to.ty.neutral_name(),
                     if from.ty == ColumnType::Double { "; fractions are cut (truncated toward zero)" } else { "" }
                 ));
             }
             if down && from.ty != to.ty && conversion(to.ty, from.ty) == Conversion::Narrowing {
-                notes.push(format!(
-                    "-- Widening back: values cut by the up migration of {table}.{} are not restored.",
-                    to.sql_name()
-                ));
+                notes.push(match (from.ty, to.ty) {
+                    // Up refused rows with a label it removed: nothing was cut.
+                    (ColumnType::Enum(a), ColumnType::Enum(b)) if a.sql_name() == b.sql_name() => format!(
+                        "-- Widening back {table}.{} ({}).",
+                        to.sql_name(),
+                        crate::diff::type_change(from.ty, to.ty)
+                    ),
+                    _ => format!(
+                        "-- Widening back: values cut by the up migration of {table}.{} are not restored.",
+                        to.sql_name()
+                    ),
+                });
             }
             if from.nullable && !to.nullable {
                 notes.push(format!(

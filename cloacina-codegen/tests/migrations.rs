@@ -480,7 +480,7 @@ fn cases() -> Vec<(&'static str, String, String, Vec<&'static str>)> {
             STAGED.replace("Draft, Live, Archived", "Idea, Draft, Review, Live, Archived"),
             vec![
                 "change the labels of enum stage from (Draft, Live) to (Idea, Draft, Review, Live, Archived)",
-                "alter column posts.stage: type Stage -> Stage",
+                "alter column posts.stage: type enum stage gains labels 'Idea', 'Review', 'Archived'",
                 "finish the label change of enum stage",
             ],
         ),
@@ -492,7 +492,7 @@ fn cases() -> Vec<(&'static str, String, String, Vec<&'static str>)> {
                 .replace("        stage -> Stage,", "        #[allow_destructive]\n        stage -> Stage,"),
             vec![
                 "change the labels of enum stage from (Draft, Live, Archived) to (Draft, Live)",
-                "alter column posts.stage: type Stage -> Stage",
+                "alter column posts.stage: type enum stage loses label 'Archived'",
                 "finish the label change of enum stage",
             ],
         ),
