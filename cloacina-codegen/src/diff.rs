@@ -330,19 +330,6 @@ pub enum DiffError {
         /// What uses it (`table.column default`, `index name`).
         used_by: String,
     },
-    /// A label removed from an enum is used (default, index predicate,
-    /// the rows of a NOT NULL column) by the schema the migration leaves,
-    /// so that `down` would re-add it with `ALTER TYPE … ADD VALUE` and use
-    /// it in the same transaction.
-    #[error("enum `{name}` loses the label {label:?}, which the schema before this migration uses (in {used_by}); its down migration would add the label back with `ALTER TYPE … ADD VALUE` and use it in the same transaction, which PostgreSQL refuses: stop using the label in one migration (write the schema without the use, generate), then remove it in the next")]
-    EnumLabelUsedTooEarlyInDown {
-        /// The enum's SQL name.
-        name: String,
-        /// The removed label.
-        label: String,
-        /// What used it (`table.column default`, `index name`).
-        used_by: String,
-    },
     /// `#[backend(...)]` changed on an existing table.
     #[error("table `{table}` moves from {from} to {to}; a table cannot change its backends in place: create a new table (with another name) and drop the old one")]
     ScopeChange {
@@ -659,6 +646,16 @@ pub fn type_change(from: ColumnType, to: ColumnType) -> String {
 pub fn enum_labels_added_only(from: &[String], to: &[String]) -> bool {
     let mut rest = to.iter();
     from.iter().all(|l| rest.any(|t| t == l))
+}
+
+/// Whether the change of `from` into `to`, between the schemas `old` and
+/// `new`, uses a label it adds: a default or partial-index predicate of
+/// `new` that names one, or rows filled with a new first label. Such a
+/// change cannot add labels with `ALTER TYPE … ADD VALUE` (PostgreSQL
+/// refuses a label in the transaction that added it): `up` is refused by
+/// the diff, `down` (the same question read backwards) rewrites the type.
+pub fn label_used_early(from: &DbEnum, to: &DbEnum, old: &Schema, new: &Schema) -> bool {
+    refuse_early_use(from, to, old, new).is_err()
 }
 
 /// A label that `ALTER TYPE … ADD VALUE` adds cannot be used in the same
@@ -1174,22 +1171,9 @@ impl Found {
                     if enum_labels_added_only(&o.labels, &e.labels) {
                         refuse_early_use(o, e, old, new)?;
                     }
-                    // `down` adds the removed labels back in place: the
-                    // same refusal, read backwards.
-                    if enum_labels_added_only(&e.labels, &o.labels) {
-                        refuse_early_use(e, o, new, old).map_err(|err| match err {
-                            DiffError::EnumLabelUsedTooEarly {
-                                name,
-                                label,
-                                used_by,
-                            } => DiffError::EnumLabelUsedTooEarlyInDown {
-                                name,
-                                label,
-                                used_by,
-                            },
-                            other => other,
-                        })?;
-                    }
+                    // `down` adds removed labels back; where it also uses
+                    // one, PostgreSQL's plan rewrites the type instead
+                    // (`label_used_early`).
                     self.ops.push(Operation::ReplaceEnum {
                         from: o.clone(),
                         to: e.clone(),

@@ -506,6 +506,25 @@ fn cases() -> Vec<(&'static str, String, String, Vec<&'static str>)> {
             vec!["alter column posts.stage: default \"Draft\""],
         ),
         (
+            // The label is the old default and in an index predicate:
+            // PostgreSQL's down replaces the type (ADD VALUE could not be
+            // followed by its use in the same transaction).
+            "remove_enum_label_in_use",
+            STAGED
+                .replace("#[default(\"Draft\")]", "#[default(\"Archived\")]")
+                .replace("stage = 'Draft'", "stage = 'Archived'"),
+            STAGED
+                .replace("Draft, Live, Archived", "Draft, Live")
+                .replace("        stage -> Stage,", "        #[allow_destructive]\n        stage -> Stage,"),
+            vec![
+                "change the labels of enum stage from (Draft, Live, Archived) to (Draft, Live)",
+                "drop index posts_title_idx (title) where stage = 'Archived' on posts",
+                "alter column posts.stage: type enum stage loses label 'Archived', default \"Draft\"",
+                "add index posts_title_idx (title) where stage = 'Draft' on posts",
+                "finish the label change of enum stage",
+            ],
+        ),
+        (
             "type_change_retypes_check_literal",
             STAMPED.to_string(),
             STAMPED.replace("updated_at -> NaiveTimestamp", "updated_at -> Text"),
@@ -562,10 +581,13 @@ fn a_new_label_used_in_the_same_migration_is_refused() {
 
 /// The other direction: a label the schema before the migration uses (a
 /// default, an index predicate, the rows of a NOT NULL column `down` adds
-/// back) cannot be removed in the same migration, because `down` would add
-/// it back with `ALTER TYPE … ADD VALUE` and use it at once.
+/// back) may be removed, but then `down` cannot add it back with
+/// `ALTER TYPE … ADD VALUE` (PostgreSQL refuses a label in the transaction
+/// that added it): PostgreSQL's `down` replaces the type instead, as for
+/// any other label change. A removal whose `down` does not use the label
+/// keeps `ADD VALUE` (`remove_enum_label`).
 #[test]
-fn a_removed_label_the_schema_before_uses_is_refused() {
+fn a_removed_label_the_schema_before_uses_is_added_back_by_replacing_the_type() {
     let to = schema(
         &STAGED
             .replace("Draft, Live, Archived", "Draft, Live")
@@ -574,47 +596,37 @@ fn a_removed_label_the_schema_before_uses_is_refused() {
                 "        #[allow_destructive]\n        stage -> Stage,",
             ),
     );
-    for (from, label, used_by) in [
-        (
-            STAGED.replace("#[default(\"Draft\")]", "#[default(\"Archived\")]"),
-            "Archived",
-            "the default of posts.stage",
-        ),
-        (
-            STAGED.replace("stage = 'Draft'", "stage = 'Archived'"),
-            "Archived",
-            "the predicate of index posts_title_idx",
-        ),
+    for from in [
+        STAGED.replace("#[default(\"Draft\")]", "#[default(\"Archived\")]"),
+        STAGED.replace("stage = 'Draft'", "stage = 'Archived'"),
         // `down` adds `next_stage` back and fills its rows with the first
         // label, which it has just added back.
-        (
-            STAGED
-                .replace("Draft, Live, Archived", "Idea, Draft, Live")
-                .replace(
-                    "        stage -> Stage,",
-                    "        stage -> Stage,\n        next_stage -> Stage,",
-                ),
-            "Idea",
-            "the rows of posts.next_stage",
-        ),
+        STAGED
+            .replace("Draft, Live, Archived", "Idea, Draft, Live")
+            .replace(
+                "        stage -> Stage,",
+                "        stage -> Stage,\n        next_stage -> Stage,",
+            ),
     ] {
-        let err = diff::diff(&schema(&from), &to).unwrap_err();
-        let text = err.to_string();
+        let from = schema(&from);
+        let ops = diff::diff(&from, &to).expect("diff");
+        let sql = plan::render(&from, &ops, Backend::Postgres);
         assert!(
-            matches!(err, diff::DiffError::EnumLabelUsedTooEarlyInDown { .. })
-                && text.contains(&format!("\"{label}\""))
-                && text.contains(used_by)
-                && text.contains("down migration")
-                && text.contains("then remove it in the next"),
-            "the error names the label and its use and says to split the change: {text}"
+            sql.down
+                .contains("ALTER TYPE stage RENAME TO cloacina_old_enum_")
+                && sql.down.contains("USING stage::text::stage")
+                && sql.down.contains("DROP TYPE cloacina_old_enum_")
+                && !sql.down.contains("ADD VALUE"),
+            "down replaces the type:\n{}",
+            sql.down
         );
     }
-    // Split in two, each half is planned (`stop_using_enum_label`, then
-    // `remove_enum_label`).
-    let used = schema(&STAGED.replace("#[default(\"Draft\")]", "#[default(\"Archived\")]"));
-    let unused = schema(STAGED);
-    assert!(diff::diff(&used, &unused).is_ok());
-    assert!(diff::diff(&unused, &to).is_ok());
+    let ops = diff::diff(&schema(STAGED), &to).expect("diff");
+    let sql = plan::render(&schema(STAGED), &ops, Backend::Postgres);
+    assert_eq!(
+        sql.down.trim(),
+        "ALTER TYPE stage ADD VALUE 'Archived' AFTER 'Live';"
+    );
 }
 
 #[test]

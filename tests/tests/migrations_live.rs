@@ -350,6 +350,29 @@ fn enum_cases() -> Vec<(&'static str, String, String)> {
                 ),
         ),
         (
+            // The removed label was the default and in the index
+            // predicate: PostgreSQL's down replaces the type, since a label
+            // added back by ADD VALUE could not be used in the same
+            // transaction (as the default, by the index).
+            "remove_label_in_use",
+            staged("Draft, Live, Archived", "")
+                .replace("#[default(\"Draft\")]", "#[default(\"Archived\")]")
+                .replace("stage = 'Live'", "stage = 'Archived'"),
+            staged("Draft, Live", "")
+                .replace(
+                    "        stage -> Stage,",
+                    "        #[allow_destructive]\n        stage -> Stage,",
+                )
+                .replace(
+                    "        #[default(\"Draft\")]",
+                    "        #[allow_destructive]\n        #[default(\"Draft\")]",
+                )
+                .replace(
+                    "        maybe -> Nullable<Stage>,",
+                    "        #[allow_destructive]\n        maybe -> Nullable<Stage>,",
+                ),
+        ),
+        (
             "text_to_enum_allowed",
             staged("Draft, Live", "\n        version -> Text,"),
             format!(
@@ -1052,71 +1075,5 @@ fn sqlite_rebuild_fails_on_a_violated_foreign_key_even_with_foreign_keys_off() {
         db.texts("SELECT CAST(count(*) AS TEXT) AS v FROM kids"),
         vec!["1"]
     );
-    let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// Removing a label the schema uses, split in two migrations as the
-/// planner asks (a migration that did both is refused, because its `down`
-/// would add the label back with `ALTER TYPE … ADD VALUE` and use it at
-/// once): stop using it (the default `Archived` becomes `Draft`), then
-/// remove it. Up both with rows, down both (PostgreSQL's second down adds
-/// `Archived` back and commits before the first down sets it as the
-/// default again), up both again, on both backends.
-#[test]
-fn a_label_removed_after_its_use_migrates_up_down_up_with_rows() {
-    let used = staged("Draft, Live, Archived", "")
-        .replace("#[default(\"Draft\")]", "#[default(\"Archived\")]");
-    let unused = staged("Draft, Live, Archived", "");
-    let removed = staged("Draft, Live", "")
-        .replace(
-            "        stage -> Stage,",
-            "        #[allow_destructive]\n        stage -> Stage,",
-        )
-        .replace(
-            "        #[default(\"Draft\")]",
-            "        #[allow_destructive]\n        #[default(\"Draft\")]",
-        )
-        .replace(
-            "        maybe -> Nullable<Stage>,",
-            "        #[allow_destructive]\n        maybe -> Nullable<Stage>,",
-        );
-    let dir = temp_dir("enum_split");
-    write_history(&dir.join("migrations"), &[&used, &unused, &removed]);
-    let (from, to) = (parse(&used), parse(&removed));
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        let new_db = |name: &str| match backend {
-            Backend::Sqlite => sqlite_db(&dir, name),
-            Backend::Postgres => Db::Pg(PgScratch::new(name)),
-        };
-        let migrations =
-            FileBasedMigrations::from_path(dir.join("migrations").join(backend.name()))
-                .expect("diesel reads the folder");
-        let mut db = new_db("split");
-        db.run_next(&migrations);
-        seed(&mut db, &from);
-        let fresh_from = fresh_catalog(|| new_db("split_from"), &from);
-        let fresh_to = fresh_catalog(|| new_db("split_to"), &to);
-        assert_eq!(db.catalog(), fresh_from, "{backend}: initial structure");
-
-        db.run_next(&migrations);
-        db.run_next(&migrations);
-        check_rows(&mut db, "enum_split", &from, &to);
-        let after_up = db.catalog();
-        assert_eq!(after_up, fresh_to, "{backend}: structure after up");
-
-        db.revert_last(&migrations);
-        db.revert_last(&migrations);
-        assert_eq!(db.catalog(), fresh_from, "{backend}: structure after down");
-        check_rows(&mut db, "enum_split", &from, &from);
-
-        db.run_next(&migrations);
-        db.run_next(&migrations);
-        assert_eq!(
-            db.catalog(),
-            after_up,
-            "{backend}: structure after up again"
-        );
-        check_rows(&mut db, "enum_split", &from, &to);
-    }
     let _ = std::fs::remove_dir_all(&dir);
 }
