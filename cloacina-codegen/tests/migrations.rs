@@ -497,9 +497,8 @@ fn cases() -> Vec<(&'static str, String, String, Vec<&'static str>)> {
             ],
         ),
         (
-            // The first half of removing a label that is in use (the
-            // second is `remove_enum_label`): `down` sets the old default,
-            // a label that exists.
+            // The default moves to another label: `down` sets the old
+            // one, a label that exists all along.
             "stop_using_enum_label",
             STAGED.replace("#[default(\"Draft\")]", "#[default(\"Archived\")]"),
             STAGED.to_string(),
