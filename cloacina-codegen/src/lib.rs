@@ -689,6 +689,11 @@ pub mod internals {
     pub mod rows {
         pub use crate::rows::*;
     }
+    /// PostgreSQL-only defaults printed by the server (`check`'s edges).
+    #[cfg(feature = "live")]
+    pub mod pg_defaults {
+        pub use crate::pg_defaults::*;
+    }
     /// Identifier rules.
     pub mod names {
         pub use crate::names::*;
