@@ -1048,12 +1048,16 @@ pub fn check(schema_path: &Path, migrations_dir: &Path, postgres_url: &str) -> R
     // Both sides print each value the column gets, so the same value
     // spelled two ways is no difference.
     let (printed, pg_schema) = {
-        use crate::pg_defaults::{in_postgres_spelling, Origin};
-        let mut db = Database::connect(postgres_url)?;
-        (
-            in_postgres_spelling(&mut db, &schema, Origin::File(&path, &source))?,
-            in_postgres_spelling(&mut db, &pg.schema, Origin::Database)?,
-        )
+        use crate::pg_defaults::{has_postgres_literals, in_postgres_spelling, Origin};
+        if has_postgres_literals(&schema) || has_postgres_literals(&pg.schema) {
+            let mut db = Database::connect(postgres_url)?;
+            (
+                in_postgres_spelling(&mut db, &schema, Origin::File(&path, &source))?,
+                in_postgres_spelling(&mut db, &pg.schema, Origin::Database)?,
+            )
+        } else {
+            (schema.clone(), pg.schema.clone())
+        }
     };
     let want_pg = normalize(&printed, Some(Backend::Postgres));
     let want_lite = normalize(&schema, Some(Backend::Sqlite));

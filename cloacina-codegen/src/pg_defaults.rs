@@ -52,6 +52,12 @@ fn literals(schema: &Schema) -> Vec<Literal> {
     out
 }
 
+/// Whether `schema` has a default [`in_postgres_spelling`] prints (so a
+/// caller without one need not connect).
+pub fn has_postgres_literals(schema: &Schema) -> bool {
+    !literals(schema).is_empty()
+}
+
 /// The literal read as its type and printed by the type's output function
 /// (`format('%s', …)`; a `::text` cast is another function for `inet`,
 /// which then keeps a `/32`).
