@@ -1043,9 +1043,25 @@ pub fn check(schema_path: &Path, migrations_dir: &Path, postgres_url: &str) -> R
     }
     let (pg, lite, data) = replay_pair_with_rows(&steps, postgres_url)?;
 
-    let want_pg = normalize(&schema, Some(Backend::Postgres));
+    // PostgreSQL-only defaults as the server prints them (`'1 hour'` is
+    // `01:00:00`), else the same value spelled two ways is a difference.
+    // Both sides print each value the column gets, so the same value
+    // spelled two ways is no difference.
+    let (printed, pg_schema) = {
+        use crate::pg_defaults::{has_postgres_literals, in_postgres_spelling, Origin};
+        if has_postgres_literals(&schema) || has_postgres_literals(&pg.schema) {
+            let mut db = Database::connect(postgres_url)?;
+            (
+                in_postgres_spelling(&mut db, &schema, Origin::File(&path, &source))?,
+                in_postgres_spelling(&mut db, &pg.schema, Origin::Database)?,
+            )
+        } else {
+            (schema.clone(), pg.schema.clone())
+        }
+    };
+    let want_pg = normalize(&printed, Some(Backend::Postgres));
     let want_lite = normalize(&schema, Some(Backend::Sqlite));
-    let got_pg = normalize(&pg.schema, None);
+    let got_pg = normalize(&pg_schema, None);
     let got_lite = normalize(&lite.schema, None);
     // Column order is not part of the contract (see the crate docs): an
     // added column goes last, a SQLite rebuild writes the file's order.
@@ -1332,7 +1348,6 @@ pub fn drift(
         action: "read __diesel_schema_migrations".into(),
         message,
     })?;
-    drop(db);
     let folder = match backend {
         Backend::Postgres => "postgres",
         Backend::Sqlite => "sqlite",
@@ -1359,10 +1374,24 @@ pub fn drift(
         Backend::Sqlite => None,
     };
     let replayed = replay_and_introspect(backend, &applied, server)?;
+    // PostgreSQL-only defaults as this database prints the value each
+    // column gets, on every side.
+    let (want, got, from_history) = match backend {
+        Backend::Postgres => {
+            use crate::pg_defaults::{in_postgres_spelling, Origin};
+            (
+                in_postgres_spelling(&mut db, &schema, Origin::File(&path, &source))?,
+                in_postgres_spelling(&mut db, &live.schema, Origin::Database)?,
+                in_postgres_spelling(&mut db, &replayed.schema, Origin::Database)?,
+            )
+        }
+        Backend::Sqlite => (schema.clone(), live.schema.clone(), replayed.schema.clone()),
+    };
+    drop(db);
 
-    let got = normalize(&live.schema, None);
-    let want = normalize(&schema, Some(backend));
-    let from_history = normalize(&replayed.schema, None);
+    let got = normalize(&got, None);
+    let want = normalize(&want, Some(backend));
+    let from_history = normalize(&from_history, None);
     let opts = CompareOptions {
         column_order: false,
         ..CompareOptions::default()

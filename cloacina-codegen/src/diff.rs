@@ -596,11 +596,66 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Changes, DiffError> {
     Ok(found.finish())
 }
 
+/// A column's type change in words: `Integer -> BigInt`; for an enum
+/// whose labels change (the type keeps its name, so `Stage -> Stage` would
+/// say nothing), the labels it gains and loses, or its new order:
+/// `enum stage loses label 'Archived'`.
+pub fn type_change(from: ColumnType, to: ColumnType) -> String {
+    match (from, to) {
+        (ColumnType::Enum(a), ColumnType::Enum(b)) if a.sql_name() == b.sql_name() => {
+            let listed = |ls: Vec<&String>| {
+                let word = if ls.len() == 1 { "label" } else { "labels" };
+                let quoted: Vec<String> = ls
+                    .iter()
+                    .map(|l| crate::render::ddl::quote_literal(l))
+                    .collect();
+                format!("{word} {}", quoted.join(", "))
+            };
+            let added: Vec<&String> = b
+                .labels()
+                .iter()
+                .filter(|l| !a.labels().contains(l))
+                .collect();
+            let removed: Vec<&String> = a
+                .labels()
+                .iter()
+                .filter(|l| !b.labels().contains(l))
+                .collect();
+            let mut parts = Vec::new();
+            if !added.is_empty() {
+                parts.push(format!("gains {}", listed(added)));
+            }
+            if !removed.is_empty() {
+                parts.push(format!("loses {}", listed(removed)));
+            }
+            if parts.is_empty() {
+                parts.push(format!(
+                    "orders its labels ({}) instead of ({})",
+                    b.labels().join(", "),
+                    a.labels().join(", ")
+                ));
+            }
+            format!("enum {} {}", b.sql_name(), parts.join(" and "))
+        }
+        _ => format!("{} -> {}", from.neutral_name(), to.neutral_name()),
+    }
+}
+
 /// Whether `to` is `from` with labels inserted (none removed, renamed or
 /// moved): what PostgreSQL's `ALTER TYPE … ADD VALUE` can do.
 pub fn enum_labels_added_only(from: &[String], to: &[String]) -> bool {
     let mut rest = to.iter();
     from.iter().all(|l| rest.any(|t| t == l))
+}
+
+/// Whether the change of `from` into `to`, between the schemas `old` and
+/// `new`, uses a label it adds: a default or partial-index predicate of
+/// `new` that names one, or rows filled with a new first label. Such a
+/// change cannot add labels with `ALTER TYPE … ADD VALUE` (PostgreSQL
+/// refuses a label in the transaction that added it): `up` is refused by
+/// the diff, `down` (the same question read backwards) rewrites the type.
+pub fn label_used_early(from: &DbEnum, to: &DbEnum, old: &Schema, new: &Schema) -> bool {
+    refuse_early_use(from, to, old, new).is_err()
 }
 
 /// A label that `ALTER TYPE … ADD VALUE` adds cannot be used in the same
@@ -621,7 +676,13 @@ fn refuse_early_use(
                 .renamed_from
                 .as_deref()
                 .and_then(|r| old.table(r))
-                .or_else(|| old.table(&t.name));
+                .or_else(|| old.table(&t.name))
+                // Read backwards (for `down`), the hint is on the other side.
+                .or_else(|| {
+                    old.tables
+                        .iter()
+                        .find(|o| o.renamed_from.as_deref() == Some(t.name.as_str()))
+                });
             let Some(before) = before else { continue };
             for c in t
                 .columns
@@ -630,7 +691,13 @@ fn refuse_early_use(
             {
                 let was = before
                     .column(&c.name)
-                    .or_else(|| c.renamed_from.as_deref().and_then(|r| before.column(r)));
+                    .or_else(|| c.renamed_from.as_deref().and_then(|r| before.column(r)))
+                    .or_else(|| {
+                        before
+                            .columns
+                            .iter()
+                            .find(|b| b.renamed_from.as_deref() == Some(c.name.as_str()))
+                    });
                 if was.is_none_or(|w| w.nullable) {
                     return Err(DiffError::EnumLabelUsedTooEarly {
                         name: to.sql_name.clone(),
@@ -1104,6 +1171,9 @@ impl Found {
                     if enum_labels_added_only(&o.labels, &e.labels) {
                         refuse_early_use(o, e, old, new)?;
                     }
+                    // `down` adds removed labels back; where it also uses
+                    // one, PostgreSQL's plan rewrites the type instead
+                    // (`label_used_early`).
                     self.ops.push(Operation::ReplaceEnum {
                         from: o.clone(),
                         to: e.clone(),
@@ -1911,11 +1981,7 @@ impl fmt::Display for Operation {
             Operation::AlterColumn { table, from, to } => {
                 let mut parts = Vec::new();
                 if from.ty != to.ty {
-                    parts.push(format!(
-                        "type {} -> {}",
-                        from.ty.neutral_name(),
-                        to.ty.neutral_name()
-                    ));
+                    parts.push(format!("type {}", type_change(from.ty, to.ty)));
                 }
                 if from.nullable != to.nullable {
                     parts.push(if to.nullable {
@@ -2043,6 +2109,44 @@ pub fn migration_name(ops: &[Operation]) -> String {
 mod tests {
     use super::*;
     use ColumnType as T;
+
+    /// A type change names an enum's added and removed labels (the type
+    /// keeps its name, so its name says nothing); other changes name both
+    /// types.
+    #[test]
+    fn type_changes_name_the_labels_of_an_enum() {
+        let stage = |labels: &[&str]| {
+            let labels: Vec<String> = labels.iter().map(|l| l.to_string()).collect();
+            T::Enum(crate::model::EnumType::new("stage", &labels))
+        };
+        let cases = [
+            (
+                stage(&["Draft", "Live", "Archived"]),
+                stage(&["Draft", "Live"]),
+                "enum stage loses label 'Archived'",
+            ),
+            (
+                stage(&["Draft"]),
+                stage(&["Idea", "Draft", "it's"]),
+                "enum stage gains labels 'Idea', 'it''s'",
+            ),
+            (
+                stage(&["a", "b"]),
+                stage(&["a", "c"]),
+                "enum stage gains label 'c' and loses label 'b'",
+            ),
+            (
+                stage(&["a", "b"]),
+                stage(&["b", "a"]),
+                "enum stage orders its labels (b, a) instead of (a, b)",
+            ),
+            (stage(&["a"]), T::Text { max_len: None }, "Stage -> Text"),
+            (T::Integer, T::BigInt, "Integer -> BigInt"),
+        ];
+        for (from, to, want) in cases {
+            assert_eq!(type_change(from, to), want);
+        }
+    }
 
     #[test]
     fn conversions() {

@@ -110,9 +110,8 @@ pub fn destructive_reason(op: &Operation, ops: &[Operation]) -> Option<String> {
         Operation::AlterColumn { from, to, .. } => {
             if from.ty != to.ty && conversion(from.ty, to.ty) == Conversion::Narrowing {
                 Some(format!(
-                    "{} -> {} is narrowing: values that do not fit are refused or cut",
-                    from.ty.neutral_name(),
-                    to.ty.neutral_name()
+                    "{} is narrowing: values that do not fit are refused or cut",
+                    crate::diff::type_change(from.ty, to.ty)
                 ))
             } else if from.nullable && !to.nullable && to.default.is_none() {
                 Some(

@@ -637,6 +637,8 @@ mod import;
 mod introspect;
 mod names;
 mod normalize;
+#[cfg(feature = "live")]
+mod pg_defaults;
 mod plan;
 mod render;
 mod replay;
@@ -686,6 +688,11 @@ pub mod internals {
     #[cfg(feature = "live")]
     pub mod rows {
         pub use crate::rows::*;
+    }
+    /// PostgreSQL-only defaults printed by the server (`check`'s edges).
+    #[cfg(feature = "live")]
+    pub mod pg_defaults {
+        pub use crate::pg_defaults::*;
     }
     /// Identifier rules.
     pub mod names {

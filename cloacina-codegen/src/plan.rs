@@ -232,19 +232,32 @@ fn loss_comment(op: &Operation, down: bool) -> Option<String> {
         (Operation::AlterColumn { table, from, to }, _) => {
             let mut notes = Vec::new();
             if from.ty != to.ty && conversion(from.ty, to.ty) == Conversion::Narrowing {
+                let change = match (from.ty, to.ty) {
+                    // The enum keeps its name: say which labels change.
+                    (ColumnType::Enum(a), ColumnType::Enum(b)) if a.sql_name() == b.sql_name() => {
+                        format!("({})", crate::diff::type_change(from.ty, to.ty))
+                    }
+                    _ => format!("from {} to {}", from.ty.neutral_name(), to.ty.neutral_name()),
+                };
                 notes.push(format!(
-                    "-- Narrowing {table}.{} from {} to {}: the migration fails on values that do not fit{}.",
+                    "-- Narrowing {table}.{} {change}: the migration fails on values that do not fit{}.",
                     to.sql_name(),
-                    from.ty.neutral_name(),
-                    to.ty.neutral_name(),
                     if from.ty == ColumnType::Double { "; fractions are cut (truncated toward zero)" } else { "" }
                 ));
             }
             if down && from.ty != to.ty && conversion(to.ty, from.ty) == Conversion::Narrowing {
-                notes.push(format!(
-                    "-- Widening back: values cut by the up migration of {table}.{} are not restored.",
-                    to.sql_name()
-                ));
+                notes.push(match (from.ty, to.ty) {
+                    // Up refused rows with a label it removed: nothing was cut.
+                    (ColumnType::Enum(a), ColumnType::Enum(b)) if a.sql_name() == b.sql_name() => format!(
+                        "-- Widening back {table}.{} ({}).",
+                        to.sql_name(),
+                        crate::diff::type_change(from.ty, to.ty)
+                    ),
+                    _ => format!(
+                        "-- Widening back: values cut by the up migration of {table}.{} are not restored.",
+                        to.sql_name()
+                    ),
+                });
             }
             if from.nullable && !to.nullable {
                 notes.push(format!(
@@ -330,6 +343,7 @@ fn render_postgres(start: &Schema, ops: &[Operation], down: bool) -> String {
     );
     out.extend(carry.save_and_drop());
     let mut restored = carry.blocks.is_empty();
+    let replaced = replaced_enums(start, ops);
     for op in ops {
         if !restored && matches!(op, Operation::AddRawBlock { .. }) {
             out.extend(carry.restore(&added_by_op));
@@ -338,7 +352,12 @@ fn render_postgres(start: &Schema, ops: &[Operation], down: bool) -> String {
         let before = state.clone();
         apply(&mut state, op);
         if on_backend(op, &before, backend) {
-            emit_op(op, down, pg_statements(d, op, &before, &state), &mut out);
+            emit_op(
+                op,
+                down,
+                pg_statements(d, op, &before, &state, &replaced),
+                &mut out,
+            );
         }
     }
     if !restored {
@@ -367,9 +386,42 @@ fn pg_wrapped_tables(start: &Schema, ops: &[Operation]) -> HashSet<String> {
     names
 }
 
+/// The enums (SQL names) whose labels are only added by `ops` but that the
+/// migration also uses (a default, a partial index, rows of a NOT NULL
+/// column): PostgreSQL cannot use a label in the transaction whose
+/// `ALTER TYPE … ADD VALUE` added it, so their type is replaced (renamed
+/// aside, created anew, columns converted) as for any other label change.
+/// The diff refuses such an `up`; this is how its `down` (a removed label
+/// added back and used, e.g. as the default again) stays safe.
+fn replaced_enums(start: &Schema, ops: &[Operation]) -> HashSet<String> {
+    let end = crate::diff::apply_all(start, ops);
+    ops.iter()
+        .filter_map(|op| match op {
+            Operation::ReplaceEnum { from, to }
+                if crate::diff::enum_labels_added_only(&from.labels, &to.labels)
+                    && crate::diff::label_used_early(from, to, start, &end) =>
+            {
+                Some(to.sql_name.clone())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// The PostgreSQL statements of one operation, given the schema `before`
-/// and `after` it.
-fn pg_statements(d: &dyn Dialect, op: &Operation, before: &Schema, after: &Schema) -> Vec<String> {
+/// and `after` it, and the enums whose type is `replaced` although labels
+/// are only added ([`replaced_enums`]).
+fn pg_statements(
+    d: &dyn Dialect,
+    op: &Operation,
+    before: &Schema,
+    after: &Schema,
+    replaced: &HashSet<String>,
+) -> Vec<String> {
+    let in_place = |from: &DbEnum, to: &DbEnum| {
+        crate::diff::enum_labels_added_only(&from.labels, &to.labels)
+            && !replaced.contains(&to.sql_name)
+    };
     let backend = d.backend();
     let (bt, at) = match op.table() {
         Some(t) => (before.table(t), after.table(t)),
@@ -414,7 +466,8 @@ fn pg_statements(d: &dyn Dialect, op: &Operation, before: &Schema, after: &Schem
                 let from = match (from.ty, to.ty) {
                     (ColumnType::Enum(a), ColumnType::Enum(b))
                         if a.sql_name() == b.sql_name()
-                            && crate::diff::enum_labels_added_only(a.labels(), b.labels()) =>
+                            && crate::diff::enum_labels_added_only(a.labels(), b.labels())
+                            && !replaced.contains(b.sql_name()) =>
                     {
                         kept = Column {
                             ty: to.ty,
@@ -471,8 +524,12 @@ fn pg_statements(d: &dyn Dialect, op: &Operation, before: &Schema, after: &Schem
         }
         Operation::AddEnum { db_enum } => stmts.extend(d.create_enum(db_enum)),
         Operation::DropEnum { db_enum } => stmts.extend(d.drop_enum(db_enum)),
-        Operation::ReplaceEnum { from, to } => stmts.extend(d.replace_enum(from, to)),
-        Operation::DropReplacedEnum { from, to } => stmts.extend(d.drop_replaced_enum(from, to)),
+        Operation::ReplaceEnum { from, to } => {
+            stmts.extend(d.replace_enum(from, to, in_place(from, to)))
+        }
+        Operation::DropReplacedEnum { from, to } => {
+            stmts.extend(d.drop_replaced_enum(from, to, in_place(from, to)))
+        }
     }
     stmts
 }

@@ -480,7 +480,7 @@ fn cases() -> Vec<(&'static str, String, String, Vec<&'static str>)> {
             STAGED.replace("Draft, Live, Archived", "Idea, Draft, Review, Live, Archived"),
             vec![
                 "change the labels of enum stage from (Draft, Live) to (Idea, Draft, Review, Live, Archived)",
-                "alter column posts.stage: type Stage -> Stage",
+                "alter column posts.stage: type enum stage gains labels 'Idea', 'Review', 'Archived'",
                 "finish the label change of enum stage",
             ],
         ),
@@ -492,7 +492,34 @@ fn cases() -> Vec<(&'static str, String, String, Vec<&'static str>)> {
                 .replace("        stage -> Stage,", "        #[allow_destructive]\n        stage -> Stage,"),
             vec![
                 "change the labels of enum stage from (Draft, Live, Archived) to (Draft, Live)",
-                "alter column posts.stage: type Stage -> Stage",
+                "alter column posts.stage: type enum stage loses label 'Archived'",
+                "finish the label change of enum stage",
+            ],
+        ),
+        (
+            // The default moves to another label: `down` sets the old
+            // one, a label that exists all along.
+            "stop_using_enum_label",
+            STAGED.replace("#[default(\"Draft\")]", "#[default(\"Archived\")]"),
+            STAGED.to_string(),
+            vec!["alter column posts.stage: default \"Draft\""],
+        ),
+        (
+            // The label is the old default and in an index predicate:
+            // PostgreSQL's down replaces the type (ADD VALUE could not be
+            // followed by its use in the same transaction).
+            "remove_enum_label_in_use",
+            STAGED
+                .replace("#[default(\"Draft\")]", "#[default(\"Archived\")]")
+                .replace("stage = 'Draft'", "stage = 'Archived'"),
+            STAGED
+                .replace("Draft, Live, Archived", "Draft, Live")
+                .replace("        stage -> Stage,", "        #[allow_destructive]\n        stage -> Stage,"),
+            vec![
+                "change the labels of enum stage from (Draft, Live, Archived) to (Draft, Live)",
+                "drop index posts_title_idx (title) where stage = 'Archived' on posts",
+                "alter column posts.stage: type enum stage loses label 'Archived', default \"Draft\"",
+                "add index posts_title_idx (title) where stage = 'Draft' on posts",
                 "finish the label change of enum stage",
             ],
         ),
@@ -549,6 +576,56 @@ fn a_new_label_used_in_the_same_migration_is_refused() {
         "        stage -> Stage,\n        #[allow_destructive]\n        next_stage -> Stage,",
     );
     assert!(diff::diff(&from, &schema(&to)).is_ok());
+}
+
+/// The other direction: a label the schema before the migration uses (a
+/// default, an index predicate, the rows of a NOT NULL column `down` adds
+/// back) may be removed, but then `down` cannot add it back with
+/// `ALTER TYPE … ADD VALUE` (PostgreSQL refuses a label in the transaction
+/// that added it): PostgreSQL's `down` replaces the type instead, as for
+/// any other label change. A removal whose `down` does not use the label
+/// keeps `ADD VALUE` (`remove_enum_label`).
+#[test]
+fn a_removed_label_the_schema_before_uses_is_added_back_by_replacing_the_type() {
+    let to = schema(
+        &STAGED
+            .replace("Draft, Live, Archived", "Draft, Live")
+            .replace(
+                "        stage -> Stage,",
+                "        #[allow_destructive]\n        stage -> Stage,",
+            ),
+    );
+    for from in [
+        STAGED.replace("#[default(\"Draft\")]", "#[default(\"Archived\")]"),
+        STAGED.replace("stage = 'Draft'", "stage = 'Archived'"),
+        // `down` adds `next_stage` back and fills its rows with the first
+        // label, which it has just added back.
+        STAGED
+            .replace("Draft, Live, Archived", "Idea, Draft, Live")
+            .replace(
+                "        stage -> Stage,",
+                "        stage -> Stage,\n        next_stage -> Stage,",
+            ),
+    ] {
+        let from = schema(&from);
+        let ops = diff::diff(&from, &to).expect("diff");
+        let sql = plan::render(&from, &ops, Backend::Postgres);
+        assert!(
+            sql.down
+                .contains("ALTER TYPE stage RENAME TO cloacina_old_enum_")
+                && sql.down.contains("USING stage::text::stage")
+                && sql.down.contains("DROP TYPE cloacina_old_enum_")
+                && !sql.down.contains("ADD VALUE"),
+            "down replaces the type:\n{}",
+            sql.down
+        );
+    }
+    let ops = diff::diff(&schema(STAGED), &to).expect("diff");
+    let sql = plan::render(&schema(STAGED), &ops, Backend::Postgres);
+    assert_eq!(
+        sql.down.trim(),
+        "ALTER TYPE stage ADD VALUE 'Archived' AFTER 'Live';"
+    );
 }
 
 #[test]

@@ -350,6 +350,29 @@ fn enum_cases() -> Vec<(&'static str, String, String)> {
                 ),
         ),
         (
+            // The removed label was the default and in the index
+            // predicate: PostgreSQL's down replaces the type, since a label
+            // added back by ADD VALUE could not be used in the same
+            // transaction (as the default, by the index).
+            "remove_label_in_use",
+            staged("Draft, Live, Archived", "")
+                .replace("#[default(\"Draft\")]", "#[default(\"Archived\")]")
+                .replace("stage = 'Live'", "stage = 'Archived'"),
+            staged("Draft, Live", "")
+                .replace(
+                    "        stage -> Stage,",
+                    "        #[allow_destructive]\n        stage -> Stage,",
+                )
+                .replace(
+                    "        #[default(\"Draft\")]",
+                    "        #[allow_destructive]\n        #[default(\"Draft\")]",
+                )
+                .replace(
+                    "        maybe -> Nullable<Stage>,",
+                    "        #[allow_destructive]\n        maybe -> Nullable<Stage>,",
+                ),
+        ),
+        (
             "text_to_enum_allowed",
             staged("Draft, Live", "\n        version -> Text,"),
             format!(

@@ -76,16 +76,18 @@ pub trait Dialect: Send + Sync {
 
     /// The statements that change an enum's labels from `from` to `to`
     /// before its columns are retyped, or none (a backend whose columns
-    /// carry the labels in their checks, rebuilt instead).
-    fn replace_enum(&self, from: &DbEnum, to: &DbEnum) -> Vec<String> {
-        let _ = (from, to);
+    /// carry the labels in their checks, rebuilt instead). `in_place`:
+    /// labels are only added and the migration does not use them, so they
+    /// may be added to the type as it is (else the type is replaced).
+    fn replace_enum(&self, from: &DbEnum, to: &DbEnum, in_place: bool) -> Vec<String> {
+        let _ = (from, to, in_place);
         Vec::new()
     }
 
     /// What finishes [`Dialect::replace_enum`] once no column uses the old
     /// labels, or nothing.
-    fn drop_replaced_enum(&self, from: &DbEnum, to: &DbEnum) -> Option<String> {
-        let _ = (from, to);
+    fn drop_replaced_enum(&self, from: &DbEnum, to: &DbEnum, in_place: bool) -> Option<String> {
+        let _ = (from, to, in_place);
         None
     }
 

@@ -90,12 +90,13 @@ impl Dialect for Postgres {
         Some(format!("DROP TYPE {};", e.sql_name))
     }
 
-    fn replace_enum(&self, from: &DbEnum, to: &DbEnum) -> Vec<String> {
-        if crate::diff::enum_labels_added_only(&from.labels, &to.labels) {
+    fn replace_enum(&self, from: &DbEnum, to: &DbEnum, in_place: bool) -> Vec<String> {
+        if in_place {
             // In place: each new label after the one before it (which
             // exists by then), or before the first old label. PostgreSQL
-            // takes this inside a transaction; the diff refused a migration
-            // that would also use the new label (not allowed before commit).
+            // takes this inside a transaction; a migration that also uses
+            // a new label (not allowed before commit) is refused (up) or
+            // replaces the type (down).
             return to
                 .labels
                 .iter()
@@ -117,8 +118,9 @@ impl Dialect for Postgres {
                 })
                 .collect();
         }
-        // A label goes, is renamed or moves: the old type steps aside, the
-        // columns are converted through text (guarded), then it is dropped.
+        // A label goes, is renamed or moves (or is added and used at once):
+        // the old type steps aside, the columns are converted through text
+        // (guarded), then it is dropped.
         let mut stmts = vec![format!(
             "ALTER TYPE {} RENAME TO {};",
             from.sql_name,
@@ -128,9 +130,8 @@ impl Dialect for Postgres {
         stmts
     }
 
-    fn drop_replaced_enum(&self, from: &DbEnum, to: &DbEnum) -> Option<String> {
-        (!crate::diff::enum_labels_added_only(&from.labels, &to.labels))
-            .then(|| format!("DROP TYPE {};", replaced_enum_name(&from.sql_name)))
+    fn drop_replaced_enum(&self, from: &DbEnum, _to: &DbEnum, in_place: bool) -> Option<String> {
+        (!in_place).then(|| format!("DROP TYPE {};", replaced_enum_name(&from.sql_name)))
     }
 
     fn enum_values_guard(&self, table: &Table, column: &Column, e: EnumType) -> Option<String> {
