@@ -540,6 +540,7 @@ pub fn canonical(schema: &Schema) -> Schema {
             e
         },
         enums,
+        custom_types: Vec::new(),
     }
 }
 

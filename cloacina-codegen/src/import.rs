@@ -787,6 +787,7 @@ fn assemble(mut cx: Cx) -> Imported {
             raw_blocks: out.raw_blocks,
             extensions: out.extensions,
             enums: out.enums,
+            custom_types: Vec::new(),
         },
         notes: cx.notes,
         disagreements: out.disagreements,
@@ -1294,6 +1295,7 @@ fn disagreement(
                 raw_blocks: Vec::new(),
                 extensions: Vec::new(),
                 enums: Vec::new(),
+                custom_types: Vec::new(),
             },
             None,
         )
@@ -1443,6 +1445,7 @@ pub fn merge_with_database(imported: &Imported, database: &Schema, backend: Back
             raw_blocks: Vec::new(),
             extensions: Vec::new(),
             enums: Vec::new(),
+            custom_types: Vec::new(),
         },
         None,
     );
@@ -1452,6 +1455,7 @@ pub fn merge_with_database(imported: &Imported, database: &Schema, backend: Back
             raw_blocks: Vec::new(),
             extensions: Vec::new(),
             enums: Vec::new(),
+            custom_types: Vec::new(),
         },
         None,
     );
@@ -1518,6 +1522,7 @@ pub fn merge_with_database(imported: &Imported, database: &Schema, backend: Back
                 }
                 e
             },
+            custom_types: imported.schema.custom_types.clone(),
         },
         differences: diffs,
         notes,

@@ -626,6 +626,7 @@ pub mod proof;
 // The pipeline's inner steps: crate-private, reachable from outside only
 // through the unstable `internals` tier below.
 mod compare;
+mod custom_type;
 mod decimal;
 #[cfg(feature = "live")]
 mod defaults;

@@ -12,6 +12,8 @@
 
 use std::fmt;
 
+pub use crate::custom_type::{CustomType, CustomTypeDecl};
+
 /// A byte range in the schema source. Ignored by `==`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Span {
@@ -59,6 +61,9 @@ pub struct Schema {
     /// order: `CREATE TYPE … AS ENUM` on PostgreSQL, a checked `TEXT` on
     /// SQLite.
     pub enums: Vec<DbEnum>,
+    /// Declared custom types (`#[custom_type(postgres = "ltree", ...)]
+    /// struct Ltree;`), in file order.
+    pub custom_types: Vec<CustomTypeDecl>,
 }
 
 /// A declared PostgreSQL extension: `citext`, or
@@ -134,6 +139,11 @@ impl Schema {
     pub fn enum_rust_name(&self, ty: EnumType) -> String {
         self.db_enum(ty.sql_name())
             .map_or_else(|| ty.rust_name(), |e| e.name.clone())
+    }
+
+    /// The custom type declared as `name`.
+    pub fn custom_type(&self, name: &str) -> Option<&CustomTypeDecl> {
+        self.custom_types.iter().find(|c| c.name == name)
     }
 
     /// Tables that exist on `backend`.
@@ -379,6 +389,10 @@ pub enum ColumnType {
     /// A declared enum ([`DbEnum`]): the native enum type on PostgreSQL,
     /// `TEXT` checked against the labels on SQLite.
     Enum(EnumType),
+    /// A declared custom type ([`CustomTypeDecl`]): PostgreSQL's spelling
+    /// verbatim, the declared SQLite type (only in PostgreSQL-only tables
+    /// when it declares none).
+    Custom(CustomType),
 }
 
 /// A declared enum (`#[db_enum(name = "mood")] enum Mood { Happy, Sad }`).
@@ -981,6 +995,7 @@ impl ColumnType {
             ColumnType::Time => "Time".into(),
             ColumnType::Postgres(p) => p.neutral_name(),
             ColumnType::Enum(e) => e.rust_name(),
+            ColumnType::Custom(c) => c.name().into(),
             ColumnType::Decimal { precision, scale } => format!("Decimal<{precision}, {scale}>"),
         }
     }

@@ -21,6 +21,7 @@ use crate::expr;
 use crate::guard::{AllowKind, Allowance};
 use crate::model::*;
 
+mod custom_type;
 mod db_enum;
 
 /// Parses schema source text. Returns the model (possibly partial) and the
@@ -542,6 +543,7 @@ impl<'s> Cx<'s> {
                 }
             }
             syn::Item::Enum(e) => self.db_enum(e, schema),
+            syn::Item::Struct(s) if custom_type::is_declaration(&s) => self.custom_type(s, schema),
             syn::Item::Macro(m) if m.mac.path.is_ident("raw_sql") => {
                 self.reject_item_attrs(&m.attrs, "raw_sql!");
                 let tokens = m.mac.tokens;

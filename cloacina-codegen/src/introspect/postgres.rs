@@ -835,6 +835,7 @@ impl Reader {
                 raw_blocks: Vec::new(),
                 extensions: self.extensions,
                 enums: self.enums,
+                custom_types: Vec::new(),
             },
             objects: self.objects,
             notes: self.notes,
