@@ -135,6 +135,87 @@ pub fn normalize_pg_spelling(spelling: &str) -> String {
     out
 }
 
+/// A column type in words for messages: the neutral name, and for a custom
+/// type its SQL spellings too (`Ltree (PostgreSQL \`ltree\`, SQLite TEXT)`), so
+/// two declarations of one name read apart.
+pub fn described(ty: crate::model::ColumnType) -> String {
+    match ty {
+        crate::model::ColumnType::Custom(c) => match c.sqlite() {
+            Some(s) => format!("{} (PostgreSQL `{}`, SQLite {s})", c.name(), c.postgres()),
+            None => format!("{} (PostgreSQL `{}`)", c.name(), c.postgres()),
+        },
+        other => other.neutral_name(),
+    }
+}
+
+/// The columns of a schema that have a declared custom type, by the SQL
+/// names of table and column.
+pub type CustomColumns = std::collections::HashMap<(String, String), CustomType>;
+
+/// [`CustomColumns`] of `schema`.
+pub fn custom_columns(schema: &crate::model::Schema) -> CustomColumns {
+    let mut out = CustomColumns::new();
+    for t in &schema.tables {
+        for c in &t.columns {
+            if let crate::model::ColumnType::Custom(ct) = c.ty {
+                out.insert((t.sql_name().to_string(), c.sql_name().to_string()), ct);
+            }
+        }
+    }
+    out
+}
+
+/// Whether PostgreSQL's `format_type` output `read` is the declared
+/// spelling `declared`: equal when normalized, or equal to its last name
+/// when the declaration is schema-qualified (`public.ltree` prints as
+/// `ltree` where `public` is on the search path).
+pub fn is_pg_spelling(declared: &str, read: &str) -> bool {
+    let (d, r) = (normalize_pg_spelling(declared), normalize_pg_spelling(read));
+    if d == r {
+        return true;
+    }
+    let name_end = d.find('(').unwrap_or(d.len());
+    match d[..name_end].rfind('.') {
+        Some(dot) => d[dot + 1..] == r,
+        None => false,
+    }
+}
+
+/// The plain type SQLite introspection reads a column of `ty` as (its
+/// declared STRICT type); `None` for `ANY` or no SQLite type.
+pub fn sqlite_read_as(ty: CustomType) -> Option<crate::model::ColumnType> {
+    use crate::model::ColumnType;
+    Some(match ty.sqlite()? {
+        "TEXT" => ColumnType::Text { max_len: None },
+        "INTEGER" => ColumnType::BigInt,
+        "REAL" => ColumnType::Double,
+        "BLOB" => ColumnType::Binary,
+        _ => return None,
+    })
+}
+
+/// SQLite's introspection with the columns of `custom` that hold their
+/// declared STRICT type read as the custom type.
+pub fn read_as_declared(
+    mut read: crate::introspect::Introspection,
+    custom: &CustomColumns,
+) -> crate::introspect::Introspection {
+    if custom.is_empty() {
+        return read;
+    }
+    for t in &mut read.schema.tables {
+        let table = t.sql_name().to_string();
+        for c in &mut t.columns {
+            if let Some(ct) = custom.get(&(table.clone(), c.sql_name().to_string())) {
+                if sqlite_read_as(*ct) == Some(c.ty) {
+                    c.ty = crate::model::ColumnType::Custom(*ct);
+                }
+            }
+        }
+    }
+    read
+}
+
 /// The types SQLite's STRICT tables accept.
 pub const SQLITE_STRICT_TYPES: [&str; 5] = ["INTEGER", "REAL", "TEXT", "BLOB", "ANY"];
 

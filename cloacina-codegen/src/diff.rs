@@ -423,6 +423,17 @@ pub fn conversion(from: ColumnType, to: ColumnType) -> Conversion {
         (T::Enum(_), T::Text { .. }) | (T::Text { .. }, T::Enum(_)) => Conversion::Narrowing,
         (T::Text { .. }, T::Json) => Conversion::Narrowing,
         (T::Text { .. }, T::Uuid) => Conversion::Narrowing,
+        // The same database type under another name or spelling
+        // (`LTREE`, `ltree`): nothing to convert. Any other change of a
+        // custom type is refused: only the application knows whether its
+        // values convert (a hand-written migration does it).
+        (T::Custom(a), T::Custom(b))
+            if a.sqlite() == b.sqlite()
+                && crate::custom_type::normalize_pg_spelling(a.postgres())
+                    == crate::custom_type::normalize_pg_spelling(b.postgres()) =>
+        {
+            Conversion::Widening
+        }
         _ => Conversion::Unsupported,
     }
 }
@@ -869,8 +880,8 @@ impl Found {
             return Err(DiffError::UnsupportedTypeChange {
                 table: table.to_string(),
                 column: nc.name.clone(),
-                from: mc.ty.neutral_name(),
-                to: nc.ty.neutral_name(),
+                from: crate::custom_type::described(mc.ty),
+                to: crate::custom_type::described(nc.ty),
             });
         }
         if mc.ty != nc.ty {

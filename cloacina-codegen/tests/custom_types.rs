@@ -167,3 +167,75 @@ fn spellings_with_modifiers_and_schemas_are_accepted() {
         assert!(ddl.contains(&format!("g {spelling},")), "{ddl}");
     }
 }
+
+const LTREE: &str = "#![postgres_extensions(ltree)]\n#[custom_type(postgres = \"ltree\", diesel = \"a::Ltree\", rust = \"String\")]\nstruct Ltree;\n";
+
+fn categories(ltree: &str, columns: &str) -> cloacina_codegen::model::Schema {
+    let src = format!(
+        "{ltree}table! {{\n    #[backend(postgres)]\n    categories (id) {{\n        id -> BigInt,\n{columns}    }}\n}}\n"
+    );
+    cloacina_codegen::parse_str("case.rs", &src).unwrap_or_else(|e| panic!("{}", e.render()))
+}
+
+#[test]
+fn columns_of_a_custom_type_are_added_and_dropped() {
+    use cloacina_codegen::internals::{diff, plan};
+    let before = categories(LTREE, "");
+    let after = categories(LTREE, "        path -> Nullable<Ltree>,\n");
+    let ops = diff::diff(&before, &after).expect("diff");
+    let sql = plan::render(&before, &ops, Backend::Postgres);
+    assert!(
+        sql.up
+            .contains("ALTER TABLE categories ADD COLUMN path ltree;"),
+        "{}",
+        sql.up
+    );
+    assert!(
+        sql.down
+            .contains("ALTER TABLE categories DROP COLUMN path;"),
+        "{}",
+        sql.down
+    );
+    // A PostgreSQL-only table: nothing on SQLite.
+    assert!(
+        !plan::render(&before, &ops, Backend::Sqlite)
+            .up
+            .contains("path"),
+        "nothing for SQLite"
+    );
+    // Nothing left to do, and back again.
+    let applied = diff::apply_all(&before, &ops);
+    assert_eq!(diff::diff(&applied, &after).map(|o| o.len()), Ok(0));
+    let back = diff::diff(&after, &before).expect("drop diff");
+    let sql = plan::render(&after, &back, Backend::Postgres);
+    assert!(sql.up.contains("DROP COLUMN path"), "{}", sql.up);
+}
+
+#[test]
+fn a_changed_declaration_converts_only_when_the_database_type_stays() {
+    use cloacina_codegen::internals::diff;
+    let before = categories(LTREE, "        path -> Ltree,\n");
+    // Another spelling of the same type, and other Rust paths: no type
+    // the database sees changes, nothing is refused.
+    let respelled = categories(
+        "#![postgres_extensions(ltree)]\n#[custom_type(postgres = \"LTREE\", diesel = \"b::Ltree\", rust = \"b::Path\")]\nstruct Ltree;\n",
+        "        path -> Ltree,\n",
+    );
+    assert!(diff::diff(&before, &respelled).is_ok());
+    // Another type: refused, naming the column and both spellings.
+    let other = categories(
+        "#![postgres_extensions(ltree, hstore)]\n#[custom_type(postgres = \"hstore\", diesel = \"a::Ltree\", rust = \"String\")]\nstruct Ltree;\n",
+        "        path -> Ltree,\n",
+    );
+    let e = diff::diff(&before, &other)
+        .expect_err("refused")
+        .to_string();
+    for w in [
+        "`categories.path`",
+        "Ltree (PostgreSQL `ltree`)",
+        "Ltree (PostgreSQL `hstore`)",
+        "hand-written migration",
+    ] {
+        assert!(e.contains(w), "no {w:?} in {e}");
+    }
+}
