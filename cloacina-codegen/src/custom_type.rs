@@ -148,10 +148,12 @@ pub fn described(ty: crate::model::ColumnType) -> String {
     }
 }
 
+#[cfg(feature = "live")]
 /// The columns of a schema that have a declared custom type, by the SQL
 /// names of table and column.
 pub type CustomColumns = std::collections::HashMap<(String, String), CustomType>;
 
+#[cfg(feature = "live")]
 /// [`CustomColumns`] of `schema`.
 pub fn custom_columns(schema: &crate::model::Schema) -> CustomColumns {
     let mut out = CustomColumns::new();
@@ -165,6 +167,7 @@ pub fn custom_columns(schema: &crate::model::Schema) -> CustomColumns {
     out
 }
 
+#[cfg(feature = "live")]
 /// Whether PostgreSQL's `format_type` output `read` is the declared
 /// spelling `declared`: equal when normalized, or equal to its last name
 /// when the declaration is schema-qualified (`public.ltree` prints as
@@ -181,6 +184,7 @@ pub fn is_pg_spelling(declared: &str, read: &str) -> bool {
     }
 }
 
+#[cfg(feature = "live")]
 /// The plain type SQLite introspection reads a column of `ty` as (its
 /// declared STRICT type); `None` for `ANY` or no SQLite type.
 pub fn sqlite_read_as(ty: CustomType) -> Option<crate::model::ColumnType> {
@@ -194,6 +198,7 @@ pub fn sqlite_read_as(ty: CustomType) -> Option<crate::model::ColumnType> {
     })
 }
 
+#[cfg(feature = "live")]
 /// SQLite's introspection with the columns of `custom` that hold their
 /// declared STRICT type read as the custom type.
 pub fn read_as_declared(
