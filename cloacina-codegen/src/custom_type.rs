@@ -69,24 +69,15 @@ impl CustomType {
     /// The type `name`, spelled `postgres` on PostgreSQL and `sqlite` (if
     /// any) on SQLite. PostgreSQL's spelling is kept as written.
     pub fn new(name: &str, postgres: &str, sqlite: Option<&str>) -> CustomType {
-        use std::collections::HashSet;
-        use std::sync::{Mutex, OnceLock};
-        static INTERNED: OnceLock<Mutex<HashSet<&'static CustomDef>>> = OnceLock::new();
-        let def = CustomDef {
-            name: name.to_string(),
-            postgres: postgres.to_string(),
-            sqlite: sqlite.map(str::to_string),
-        };
-        let mut set = INTERNED
-            .get_or_init(Default::default)
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(found) = set.get(&def) {
-            return CustomType(found);
-        }
-        let leaked: &'static CustomDef = Box::leak(Box::new(def));
-        set.insert(leaked);
-        CustomType(leaked)
+        static INTERNED: crate::model::Interned<CustomDef> = std::sync::OnceLock::new();
+        CustomType(crate::model::intern(
+            &INTERNED,
+            CustomDef {
+                name: name.to_string(),
+                postgres: postgres.to_string(),
+                sqlite: sqlite.map(str::to_string),
+            },
+        ))
     }
 
     /// The declared name (`Ltree`).

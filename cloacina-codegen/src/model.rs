@@ -434,6 +434,25 @@ impl DbEnum {
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct EnumType(&'static EnumDef);
 
+/// The definitions of one kind interned so far (see [`intern`]).
+pub(crate) type Interned<T> =
+    std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<&'static T>>>;
+
+/// The one copy of `def` in `set`, made (and never freed) the first time:
+/// how a `Copy` column type holds a definition with strings in it.
+pub(crate) fn intern<T: Eq + std::hash::Hash>(set: &'static Interned<T>, def: T) -> &'static T {
+    let mut set = set
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(found) = set.get(&def) {
+        return found;
+    }
+    let leaked: &'static T = Box::leak(Box::new(def));
+    set.insert(leaked);
+    leaked
+}
+
 /// The interned definition behind an [`EnumType`].
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct EnumDef {
@@ -444,23 +463,14 @@ struct EnumDef {
 impl EnumType {
     /// The enum type named `sql_name` with `labels` in this order.
     pub fn new(sql_name: &str, labels: &[String]) -> EnumType {
-        use std::collections::HashSet;
-        use std::sync::{Mutex, OnceLock};
-        static INTERNED: OnceLock<Mutex<HashSet<&'static EnumDef>>> = OnceLock::new();
-        let def = EnumDef {
-            sql_name: sql_name.to_string(),
-            labels: labels.to_vec(),
-        };
-        let mut set = INTERNED
-            .get_or_init(Default::default)
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(found) = set.get(&def) {
-            return EnumType(found);
-        }
-        let leaked: &'static EnumDef = Box::leak(Box::new(def));
-        set.insert(leaked);
-        EnumType(leaked)
+        static INTERNED: Interned<EnumDef> = std::sync::OnceLock::new();
+        EnumType(intern(
+            &INTERNED,
+            EnumDef {
+                sql_name: sql_name.to_string(),
+                labels: labels.to_vec(),
+            },
+        ))
     }
 
     /// The SQL type name (`execution_status`).

@@ -239,3 +239,34 @@ fn a_changed_declaration_converts_only_when_the_database_type_stays() {
         assert!(e.contains(w), "no {w:?} in {e}");
     }
 }
+
+#[test]
+fn the_sqlite_module_uses_sqlite_diesel_when_given() {
+    let src = "#[custom_type(postgres = \"ltree\", sqlite = \"TEXT\", diesel = \"crate::sql::AnyLtree\", sqlite_diesel = \"diesel::sql_types::Text\", rust = \"String\")]\nstruct Ltree;\ntable! {\n    t (id) {\n        id -> BigInt,\n        p -> Ltree,\n    }\n}\n";
+    let schema =
+        cloacina_codegen::parse_str("x.rs", src).unwrap_or_else(|e| panic!("{}", e.render()));
+    let g = Builder::new()
+        .generate_from(Path::new("x.rs"), schema)
+        .expect("generate");
+    let rust = &g.file("x.rs").expect("rust file").contents;
+    let module = |name: &str| {
+        let start = rust.find(&format!("pub mod {name} {{")).expect("module");
+        rust[start..]
+            .split("\n    }\n")
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        module("unified").contains("p -> crate::sql::AnyLtree,"),
+        "{rust}"
+    );
+    assert!(
+        module("postgres").contains("p -> crate::sql::AnyLtree,"),
+        "{rust}"
+    );
+    assert!(
+        module("sqlite").contains("p -> diesel::sql_types::Text,"),
+        "{rust}"
+    );
+}

@@ -51,24 +51,25 @@ table! {
 }
 "#;
 
+/// `migration new` through the CLI, which must succeed.
+fn new_migration(schema: &Path, migrations: &Path) {
+    let out = bin(&[
+        "migration",
+        "new",
+        "--schema",
+        s(schema),
+        "--migrations",
+        s(migrations),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
 #[test]
 fn check_is_clean_on_a_history_that_adds_custom_type_columns() {
     let dir = TempDir::new("custom-check");
     let schema = dir.write("schema/app.rs", V1);
     let migrations = dir.path().join("migrations");
-    let new_migration = || {
-        let out = bin(&[
-            "migration",
-            "new",
-            "--schema",
-            s(&schema),
-            "--migrations",
-            s(&migrations),
-        ]);
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-        text(&out.stderr)
-    };
-    new_migration();
+    new_migration(&schema, &migrations);
     // Migration folders are named by the second.
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let v2 = V1
@@ -81,7 +82,7 @@ fn check_is_clean_on_a_history_that_adds_custom_type_columns() {
             "        path -> AnyLtree,\n        alias -> Nullable<AnyLtree>,\n",
         );
     std::fs::write(&schema, v2).expect("write");
-    new_migration();
+    new_migration(&schema, &migrations);
     let up = std::fs::read_dir(migrations.join("postgres"))
         .expect("postgres folder")
         .flatten()
@@ -130,15 +131,7 @@ fn a_table_the_seeder_cannot_fill_is_reported_not_skipped() {
     let dir = TempDir::new("custom-unseeded");
     let schema = dir.write("schema/app.rs", &src);
     let migrations = dir.path().join("migrations");
-    let out = bin(&[
-        "migration",
-        "new",
-        "--schema",
-        s(&schema),
-        "--migrations",
-        s(&migrations),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    new_migration(&schema, &migrations);
     let report = check(&schema, &migrations, &live_support::postgres_url()).expect("check runs");
     let data = report.data.render();
     assert!(
@@ -167,5 +160,38 @@ fn a_table_the_seeder_cannot_fill_is_reported_not_skipped() {
             .contains("not seeded: table categories on postgres"),
         "{}",
         report.render()
+    );
+}
+
+#[test]
+fn inspect_carries_an_undeclared_type_and_names_the_declaration_to_write() {
+    let url = live_support::postgres_url();
+    let (guard, mut pg) =
+        cloacina_codegen::check::ScratchPostgres::new(&url).expect("scratch postgres");
+    pg.execute(
+        "CREATE EXTENSION IF NOT EXISTS ltree; CREATE TABLE categories (id BIGINT PRIMARY KEY, path ltree NOT NULL);",
+        true,
+    )
+    .expect("ddl");
+    let intro = pg.introspect().expect("introspect");
+    drop(pg);
+    drop(guard);
+    // Not read as any neutral type: carried as raw SQL, with the way out.
+    let carried = intro
+        .carried
+        .iter()
+        .find(|c| c.name == "categories.path")
+        .unwrap_or_else(|| panic!("path not carried: {:?}", intro.carried));
+    assert!(
+        carried.up.contains("ADD COLUMN \"path\" ltree NOT NULL"),
+        "{}",
+        carried.up
+    );
+    assert!(
+        carried
+            .why
+            .contains("declare it with #[custom_type(postgres = \"ltree\", diesel = "),
+        "{}",
+        carried.why
     );
 }

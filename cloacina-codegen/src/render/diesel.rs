@@ -180,31 +180,10 @@ fn custom_multi_backend_impls(schema: &Schema) -> TokenStream {
         .filter_map(|d| {
             let sql: syn::Path = syn::parse_str(&d.diesel).ok()?;
             let value: syn::Type = syn::parse_str(&d.rust).ok()?;
-            Some(quote! {
-                impl diesel::sql_types::HasSqlType<#sql> for MultiBackend {
-                    fn metadata(lookup: &mut Self::MetadataLookup) -> Self::TypeMetadata {
-                        MultiBackend::lookup_sql_type::<#sql>(lookup)
-                    }
-                }
-
-                impl diesel::deserialize::FromSql<#sql, MultiBackend> for #value {
-                    fn from_sql(
-                        bytes: <MultiBackend as diesel::backend::Backend>::RawValue<'_>,
-                    ) -> diesel::deserialize::Result<Self> {
-                        bytes.from_sql::<#value, #sql>()
-                    }
-                }
-
-                impl diesel::serialize::ToSql<#sql, MultiBackend> for #value {
-                    fn to_sql<'b>(
-                        &'b self,
-                        out: &mut diesel::serialize::Output<'b, '_, MultiBackend>,
-                    ) -> diesel::serialize::Result {
-                        out.set_value((#sql, self));
-                        Ok(diesel::serialize::IsNull::No)
-                    }
-                }
-            })
+            Some(super::db_enums::multi_backend_glue(
+                &quote!(#sql),
+                &quote!(#value),
+            ))
         });
     quote!(#(#impls)*)
 }
