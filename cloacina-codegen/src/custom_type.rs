@@ -126,6 +126,19 @@ pub fn normalize_pg_spelling(spelling: &str) -> String {
     out
 }
 
+/// Whether `a` and `b` are custom types that both databases see as one
+/// type (another name, or PostgreSQL's spelling in another case or
+/// spacing): a column changing from one to the other needs no migration.
+pub fn same_database_type(a: crate::model::ColumnType, b: crate::model::ColumnType) -> bool {
+    match (a, b) {
+        (crate::model::ColumnType::Custom(a), crate::model::ColumnType::Custom(b)) => {
+            a.sqlite() == b.sqlite()
+                && normalize_pg_spelling(a.postgres()) == normalize_pg_spelling(b.postgres())
+        }
+        _ => false,
+    }
+}
+
 /// A column type in words for messages: the neutral name, and for a custom
 /// type its SQL spellings too (`Ltree (PostgreSQL \`ltree\`, SQLite TEXT)`), so
 /// two declarations of one name read apart.

@@ -427,13 +427,7 @@ pub fn conversion(from: ColumnType, to: ColumnType) -> Conversion {
         // (`LTREE`, `ltree`): nothing to convert. Any other change of a
         // custom type is refused: only the application knows whether its
         // values convert (a hand-written migration does it).
-        (T::Custom(a), T::Custom(b))
-            if a.sqlite() == b.sqlite()
-                && crate::custom_type::normalize_pg_spelling(a.postgres())
-                    == crate::custom_type::normalize_pg_spelling(b.postgres()) =>
-        {
-            Conversion::Widening
-        }
+        (a, b) if crate::custom_type::same_database_type(a, b) => Conversion::Widening,
         _ => Conversion::Unsupported,
     }
 }
@@ -876,7 +870,11 @@ impl Found {
                 column: nc.name.clone(),
             });
         }
-        if mc.ty != nc.ty && conversion(mc.ty, nc.ty) == Conversion::Unsupported {
+        // A custom type renamed or respelled is the same database type:
+        // nothing to migrate (the snapshot keeps the old name until the
+        // next migration, and reads the same).
+        let retyped = mc.ty != nc.ty && !crate::custom_type::same_database_type(mc.ty, nc.ty);
+        if retyped && conversion(mc.ty, nc.ty) == Conversion::Unsupported {
             return Err(DiffError::UnsupportedTypeChange {
                 table: table.to_string(),
                 column: nc.name.clone(),
@@ -884,10 +882,10 @@ impl Found {
                 to: crate::custom_type::described(nc.ty),
             });
         }
-        if mc.ty != nc.ty {
+        if retyped {
             self.retyped.insert((table.to_string(), nc.name.clone()));
         }
-        if mc.ty != nc.ty || mc.nullable != nc.nullable || mc.default != nc.default {
+        if retyped || mc.nullable != nc.nullable || mc.default != nc.default {
             self.ops.push(Operation::AlterColumn {
                 table: table.to_string(),
                 from: Column {

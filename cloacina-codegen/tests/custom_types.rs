@@ -216,12 +216,18 @@ fn a_changed_declaration_converts_only_when_the_database_type_stays() {
     use cloacina_codegen::internals::diff;
     let before = categories(LTREE, "        path -> Ltree,\n");
     // Another spelling of the same type, and other Rust paths: no type
-    // the database sees changes, nothing is refused.
+    // the database sees changes, nothing to migrate.
     let respelled = categories(
         "#![postgres_extensions(ltree)]\n#[custom_type(postgres = \"LTREE\", diesel = \"b::Ltree\", rust = \"b::Path\")]\nstruct Ltree;\n",
         "        path -> Ltree,\n",
     );
-    assert!(diff::diff(&before, &respelled).is_ok());
+    assert_eq!(diff::diff(&before, &respelled).map(|o| o.len()), Ok(0));
+    // Renamed: the same database type, nothing to migrate.
+    let renamed = categories(
+        "#![postgres_extensions(ltree)]\n#[custom_type(postgres = \"ltree\", diesel = \"a::Ltree\", rust = \"String\")]\nstruct LabelPath;\n",
+        "        path -> LabelPath,\n",
+    );
+    assert_eq!(diff::diff(&before, &renamed).map(|o| o.len()), Ok(0));
     // Another type: refused, naming the column and both spellings.
     let other = categories(
         "#![postgres_extensions(ltree, hstore)]\n#[custom_type(postgres = \"hstore\", diesel = \"a::Ltree\", rust = \"String\")]\nstruct Ltree;\n",
