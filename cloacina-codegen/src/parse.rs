@@ -1525,7 +1525,7 @@ fn unknown_type_diag(span: Span, other: &str) -> Diagnostic {
     let help = match suggest_type(other) {
         Some(s) => format!("did you mean `{s}`? {}", type_help()),
         None => format!(
-            "{}; or declare an enum of that name: `#[db_enum] enum {other} {{ LabelA, LabelB }}`",
+            "{}; or declare an enum of that name: `#[db_enum] enum {other} {{ LabelA, LabelB }}`, or a custom type: `#[custom_type(postgres = \"...\", diesel = \"...\", rust = \"...\")] struct {other};`",
             type_help()
         ),
     };
