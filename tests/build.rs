@@ -11,17 +11,18 @@ fn main() {
     // `decimal.rs` holds the exact decimal, generic over its scale.
     // `enums.rs` holds declared enums (a PostgreSQL enum type, checked
     // TEXT on SQLite).
+    // `custom_types/custom_types.rs` holds declared custom types, whose
+    // Diesel SQL and Rust types this crate defines (`custom_sql`).
     for fixture in [
-        "everything",
-        "calendar",
-        "postgres_types",
-        "decimal",
-        "enums",
+        "valid/everything",
+        "valid/calendar",
+        "valid/postgres_types",
+        "valid/decimal",
+        "valid/enums",
+        "custom_types/custom_types",
     ] {
         if let Err(e) = cloacina_codegen::Builder::new()
-            .schema(format!(
-                "../cloacina-codegen/tests/fixtures/valid/{fixture}.rs"
-            ))
+            .schema(format!("../cloacina-codegen/tests/fixtures/{fixture}.rs"))
             .compile()
         {
             match e {

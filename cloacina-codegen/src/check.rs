@@ -423,8 +423,20 @@ pub fn replay_pair_with_rows(
     steps: &[crate::proof::Step],
     postgres_url: &str,
 ) -> Result<(Introspection, Introspection, DataReport)> {
+    replay_pair_expecting(steps, postgres_url, &Schema::default())
+}
+
+/// [`replay_pair_with_rows`], reading the columns that `schema` gives a
+/// declared custom type as that type ([`Database::expect_custom_types`]).
+fn replay_pair_expecting(
+    steps: &[crate::proof::Step],
+    postgres_url: &str,
+    schema: &Schema,
+) -> Result<(Introspection, Introspection, DataReport)> {
     let (pg_guard, mut pg_db) = ScratchPostgres::new(postgres_url)?;
+    pg_db.expect_custom_types(schema);
     let (_lite_guard, mut lite_db) = ScratchSqlite::new()?;
+    lite_db.expect_custom_types(schema);
     let result = crate::proof::replay_with_rows(&mut pg_db, &mut lite_db, steps);
     drop(pg_db);
     drop(pg_guard);
@@ -1041,7 +1053,7 @@ pub fn check(schema_path: &Path, migrations_dir: &Path, postgres_url: &str) -> R
             _ => true,
         };
     }
-    let (pg, lite, data) = replay_pair_with_rows(&steps, postgres_url)?;
+    let (pg, lite, data) = replay_pair_expecting(&steps, postgres_url, &schema)?;
 
     // PostgreSQL-only defaults as the server prints them (`'1 hour'` is
     // `01:00:00`), else the same value spelled two ways is a difference.
@@ -1340,6 +1352,7 @@ pub fn drift(
     let path = schema_path.display().to_string();
     let schema = crate::parse_str(&path, &source)?;
     let mut db = Database::connect(url)?;
+    db.expect_custom_types(&schema);
     let backend = db.backend();
     let live = db.introspect()?;
     let versions = applied_versions(&mut db).map_err(|message| Error::Database {

@@ -423,6 +423,11 @@ pub fn conversion(from: ColumnType, to: ColumnType) -> Conversion {
         (T::Enum(_), T::Text { .. }) | (T::Text { .. }, T::Enum(_)) => Conversion::Narrowing,
         (T::Text { .. }, T::Json) => Conversion::Narrowing,
         (T::Text { .. }, T::Uuid) => Conversion::Narrowing,
+        // The same database type under another name or spelling
+        // (`LTREE`, `ltree`): nothing to convert. Any other change of a
+        // custom type is refused: only the application knows whether its
+        // values convert (a hand-written migration does it).
+        (a, b) if crate::custom_type::same_database_type(a, b) => Conversion::Widening,
         _ => Conversion::Unsupported,
     }
 }
@@ -540,6 +545,7 @@ pub fn canonical(schema: &Schema) -> Schema {
             e
         },
         enums,
+        custom_types: Vec::new(),
     }
 }
 
@@ -931,18 +937,22 @@ impl Found {
                 column: nc.name.clone(),
             });
         }
-        if mc.ty != nc.ty && conversion(mc.ty, nc.ty) == Conversion::Unsupported {
+        // A custom type renamed or respelled is the same database type:
+        // nothing to migrate (the snapshot keeps the old name until the
+        // next migration, and reads the same).
+        let retyped = mc.ty != nc.ty && !crate::custom_type::same_database_type(mc.ty, nc.ty);
+        if retyped && conversion(mc.ty, nc.ty) == Conversion::Unsupported {
             return Err(DiffError::UnsupportedTypeChange {
                 table: table.to_string(),
                 column: nc.name.clone(),
-                from: mc.ty.neutral_name(),
-                to: nc.ty.neutral_name(),
+                from: crate::custom_type::described(mc.ty),
+                to: crate::custom_type::described(nc.ty),
             });
         }
-        if mc.ty != nc.ty {
+        if retyped {
             self.retyped.insert((table.to_string(), nc.name.clone()));
         }
-        if mc.ty != nc.ty || mc.nullable != nc.nullable || mc.default != nc.default {
+        if retyped || mc.nullable != nc.nullable || mc.default != nc.default {
             self.ops.push(Operation::AlterColumn {
                 table: table.to_string(),
                 from: Column {

@@ -266,6 +266,8 @@ pub enum DiagCode {
     RawSql,
     /// A problem with a declared enum (`#[db_enum] enum Name { ... }`).
     BadEnum,
+    /// A problem with a declared custom type (`#[custom_type(...)] struct Name;`).
+    BadCustomType,
 }
 
 impl DiagCode {
@@ -294,6 +296,7 @@ impl DiagCode {
             DiagCode::AutoIncrement => "auto_increment",
             DiagCode::RawSql => "raw_sql",
             DiagCode::BadEnum => "bad_enum",
+            DiagCode::BadCustomType => "bad_custom_type",
         }
     }
 }

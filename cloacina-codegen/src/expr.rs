@@ -262,7 +262,7 @@ impl Ty {
             ColumnType::Json => Ty::Json,
             ColumnType::NaiveTimestamp | ColumnType::Date | ColumnType::Time => Ty::Calendar(c),
             // Compared as PostgreSQL compares them; only PostgreSQL has them.
-            ColumnType::Postgres(_) => Ty::Free,
+            ColumnType::Postgres(_) | ColumnType::Custom(_) => Ty::Free,
             ColumnType::Enum(e) => Ty::Enum(e),
             ColumnType::Decimal { scale, .. } => Ty::Decimal(scale),
         }

@@ -719,7 +719,8 @@ fn custom_type(cx: &Cx, written: &str) -> TypeRead {
     }
     let why = match cx.custom_types.get(written) {
         Some(db) if !db.is_empty() => format!(
-            "custom SQL type `{written}` (database type `{db}`, a PostgreSQL enum or domain): schema.rs does not list its labels; run import with `--database postgres://…` to read them from the database, or declare `#[db_enum(name = \"{db}\")] enum {written} {{ … }}` in the schema file and use `{written}` as the column's type"
+            "custom SQL type `{written}` (database type `{db}`, a PostgreSQL enum or domain): schema.rs does not list its labels; run import with `--database postgres://…` to read them from the database, or declare `#[db_enum(name = \"{db}\")] enum {written} {{ … }}` in the schema file and use `{written}` as the column's type. {}",
+            custom_type_hint(written, db)
         ),
         Some(_) => format!("custom SQL type `{written}` has no neutral type"),
         None => format!(
@@ -732,6 +733,15 @@ fn custom_type(cx: &Cx, written: &str) -> TypeRead {
         sqlite: None,
         why,
     })
+}
+
+/// What to write for a custom SQL type of schema.rs that is no enum: the
+/// exact `#[custom_type]` item (schema.rs never says its Rust type, so
+/// import does not write one for it: a declaration needs it).
+fn custom_type_hint(written: &str, db: &str) -> String {
+    format!(
+        "If `{db}` is no enum (an extension's type such as ltree or geometry, a domain), declare it as `#[custom_type(postgres = {db:?}, diesel = \"crate::schema::sql_types::{written}\", rust = \"<the Rust type your code reads it as>\")] struct {written};` (the diesel path as your code names that struct; add `sqlite = \"TEXT\"` if it also exists on SQLite) and use `{written}` as the column's type"
+    )
 }
 
 fn module_name(m: &[String]) -> String {
@@ -787,6 +797,7 @@ fn assemble(mut cx: Cx) -> Imported {
             raw_blocks: out.raw_blocks,
             extensions: out.extensions,
             enums: out.enums,
+            custom_types: Vec::new(),
         },
         notes: cx.notes,
         disagreements: out.disagreements,
@@ -1294,6 +1305,7 @@ fn disagreement(
                 raw_blocks: Vec::new(),
                 extensions: Vec::new(),
                 enums: Vec::new(),
+                custom_types: Vec::new(),
             },
             None,
         )
@@ -1443,6 +1455,7 @@ pub fn merge_with_database(imported: &Imported, database: &Schema, backend: Back
             raw_blocks: Vec::new(),
             extensions: Vec::new(),
             enums: Vec::new(),
+            custom_types: Vec::new(),
         },
         None,
     );
@@ -1452,6 +1465,7 @@ pub fn merge_with_database(imported: &Imported, database: &Schema, backend: Back
             raw_blocks: Vec::new(),
             extensions: Vec::new(),
             enums: Vec::new(),
+            custom_types: Vec::new(),
         },
         None,
     );
@@ -1518,6 +1532,7 @@ pub fn merge_with_database(imported: &Imported, database: &Schema, backend: Back
                 }
                 e
             },
+            custom_types: imported.schema.custom_types.clone(),
         },
         differences: diffs,
         notes,
@@ -1773,6 +1788,44 @@ fn rename_refs(m: &mut Table, t: &Table) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_custom_sql_type_that_is_no_enum_is_left_out_with_the_exact_declaration_to_write() {
+        let src = r#"
+pub mod sql_types {
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "ltree"))]
+    pub struct Ltree;
+}
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Ltree;
+    categories (id) {
+        id -> Int8,
+        path -> Ltree,
+    }
+}
+"#;
+        let imp = import_str("schema.rs", src).expect("imports");
+        // Never silently Text, never a file that fails validate: left out.
+        let t = imp.schema.table("categories").expect("categories");
+        assert!(t.column("path").is_none());
+        let note = imp
+            .notes
+            .iter()
+            .find(|n| n.message.contains("#[custom_type("))
+            .expect("a note naming the declaration");
+        assert_eq!(note.kind, NoteKind::LeftOut);
+        assert_eq!(note.at, "schema.rs:12:17");
+        let line = "#[custom_type(postgres = \"ltree\", diesel = \"crate::schema::sql_types::Ltree\", rust = \"<the Rust type your code reads it as>\")] struct Ltree;";
+        assert!(note.message.contains(line), "{}", note.message);
+        // The line, with a Rust type filled in, makes the column first class.
+        let declared = line.replace("<the Rust type your code reads it as>", "String");
+        let file = format!(
+            "{declared}\ntable! {{\n    #[backend(postgres)]\n    categories (id) {{\n        id -> BigInt,\n        path -> Ltree,\n    }}\n}}\n"
+        );
+        crate::parse_str("app.rs", &file).unwrap_or_else(|e| panic!("{}", e.render()));
+    }
 
     #[test]
     fn reads_diesel_print_schema_output() {

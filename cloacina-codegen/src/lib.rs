@@ -75,7 +75,8 @@
 //!
 //! A schema file is read as Rust tokens (so editors highlight it) and holds
 //! only `table! { ... }` and `raw_sql! { ... }` items, `#[db_enum] enum`
-//! items ([Enums](#enums)) and comments. Names are
+//! items ([Enums](#enums)), `#[custom_type(...)] struct` items
+//! ([Custom types](#custom-types)) and comments. Names are
 //! plain lowercase SQL identifiers (`[a-z_][a-z0-9_]*`, at most 63 bytes, not
 //! reserved in PostgreSQL or SQLite): nothing is ever quoted, folded or
 //! truncated. Every example below is a doctest that must validate.
@@ -204,6 +205,37 @@
 //!         #[default("Pending")]
 //!         status -> JobStatus,
 //!         previous -> Nullable<JobStatus>,
+//!     }
+//! }
+//! "#)?;
+//! # Ok::<(), cloacina_codegen::SchemaError>(())
+//! ```
+//!
+//! ## Custom types
+//!
+//! `#[custom_type(postgres = "...", diesel = "...", rust = "...")] struct
+//! Name;` declares a type the application maps itself (an extension's
+//! `ltree`, `geometry(Point, 4326)`, a domain); columns use it by name.
+//! PostgreSQL gets the spelling verbatim (a type name, optionally
+//! schema-qualified, with modifiers; no `;` or comments); `sqlite = "TEXT"`
+//! (a STRICT type) lets it stand in a table of both backends, else only in
+//! a `#[backend(postgres)]` table. `table!` columns use the `diesel` path
+//! (`sqlite_diesel` in the SQLite module), models the `rust` type; both are
+//! written verbatim, so the user's crate provides them with `ToSql` and
+//! `FromSql` (for both backends when the table is on both).
+//!
+//! ```
+//! cloacina_codegen::parse_str("doc.rs", r#"
+//! #![postgres_extensions(ltree)]
+//! /// A label path.
+//! #[custom_type(postgres = "ltree", sqlite = "TEXT", diesel = "crate::sql::Ltree", rust = "String")]
+//! struct Ltree;
+//!
+//! table! {
+//!     categories (id) {
+//!         id -> BigInt,
+//!         #[default("top")]
+//!         path -> Ltree,
 //!     }
 //! }
 //! "#)?;
@@ -626,6 +658,7 @@ pub mod proof;
 // The pipeline's inner steps: crate-private, reachable from outside only
 // through the unstable `internals` tier below.
 mod compare;
+mod custom_type;
 mod decimal;
 #[cfg(feature = "live")]
 mod defaults;

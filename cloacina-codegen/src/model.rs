@@ -12,6 +12,8 @@
 
 use std::fmt;
 
+pub use crate::custom_type::{CustomType, CustomTypeDecl};
+
 /// A byte range in the schema source. Ignored by `==`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Span {
@@ -59,6 +61,9 @@ pub struct Schema {
     /// order: `CREATE TYPE … AS ENUM` on PostgreSQL, a checked `TEXT` on
     /// SQLite.
     pub enums: Vec<DbEnum>,
+    /// Declared custom types (`#[custom_type(postgres = "ltree", ...)]
+    /// struct Ltree;`), in file order.
+    pub custom_types: Vec<CustomTypeDecl>,
 }
 
 /// A declared PostgreSQL extension: `citext`, or
@@ -134,6 +139,11 @@ impl Schema {
     pub fn enum_rust_name(&self, ty: EnumType) -> String {
         self.db_enum(ty.sql_name())
             .map_or_else(|| ty.rust_name(), |e| e.name.clone())
+    }
+
+    /// The custom type declared as `name`.
+    pub fn custom_type(&self, name: &str) -> Option<&CustomTypeDecl> {
+        self.custom_types.iter().find(|c| c.name == name)
     }
 
     /// Tables that exist on `backend`.
@@ -379,6 +389,10 @@ pub enum ColumnType {
     /// A declared enum ([`DbEnum`]): the native enum type on PostgreSQL,
     /// `TEXT` checked against the labels on SQLite.
     Enum(EnumType),
+    /// A declared custom type ([`CustomTypeDecl`]): PostgreSQL's spelling
+    /// verbatim, the declared SQLite type (only in PostgreSQL-only tables
+    /// when it declares none).
+    Custom(CustomType),
 }
 
 /// A declared enum (`#[db_enum(name = "mood")] enum Mood { Happy, Sad }`).
@@ -420,6 +434,25 @@ impl DbEnum {
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct EnumType(&'static EnumDef);
 
+/// The definitions of one kind interned so far (see [`intern`]).
+pub(crate) type Interned<T> =
+    std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<&'static T>>>;
+
+/// The one copy of `def` in `set`, made (and never freed) the first time:
+/// how a `Copy` column type holds a definition with strings in it.
+pub(crate) fn intern<T: Eq + std::hash::Hash>(set: &'static Interned<T>, def: T) -> &'static T {
+    let mut set = set
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(found) = set.get(&def) {
+        return found;
+    }
+    let leaked: &'static T = Box::leak(Box::new(def));
+    set.insert(leaked);
+    leaked
+}
+
 /// The interned definition behind an [`EnumType`].
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct EnumDef {
@@ -430,23 +463,14 @@ struct EnumDef {
 impl EnumType {
     /// The enum type named `sql_name` with `labels` in this order.
     pub fn new(sql_name: &str, labels: &[String]) -> EnumType {
-        use std::collections::HashSet;
-        use std::sync::{Mutex, OnceLock};
-        static INTERNED: OnceLock<Mutex<HashSet<&'static EnumDef>>> = OnceLock::new();
-        let def = EnumDef {
-            sql_name: sql_name.to_string(),
-            labels: labels.to_vec(),
-        };
-        let mut set = INTERNED
-            .get_or_init(Default::default)
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(found) = set.get(&def) {
-            return EnumType(found);
-        }
-        let leaked: &'static EnumDef = Box::leak(Box::new(def));
-        set.insert(leaked);
-        EnumType(leaked)
+        static INTERNED: Interned<EnumDef> = std::sync::OnceLock::new();
+        EnumType(intern(
+            &INTERNED,
+            EnumDef {
+                sql_name: sql_name.to_string(),
+                labels: labels.to_vec(),
+            },
+        ))
     }
 
     /// The SQL type name (`execution_status`).
@@ -981,6 +1005,7 @@ impl ColumnType {
             ColumnType::Time => "Time".into(),
             ColumnType::Postgres(p) => p.neutral_name(),
             ColumnType::Enum(e) => e.rust_name(),
+            ColumnType::Custom(c) => c.name().into(),
             ColumnType::Decimal { precision, scale } => format!("Decimal<{precision}, {scale}>"),
         }
     }

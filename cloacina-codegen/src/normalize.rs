@@ -79,6 +79,7 @@ pub fn normalize(schema: &Schema, backend: Option<Backend>) -> Schema {
         raw_blocks: Vec::new(),
         extensions,
         enums,
+        custom_types: Vec::new(),
     }
 }
 

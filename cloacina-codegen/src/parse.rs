@@ -21,6 +21,7 @@ use crate::expr;
 use crate::guard::{AllowKind, Allowance};
 use crate::model::*;
 
+mod custom_type;
 mod db_enum;
 
 /// Parses schema source text. Returns the model (possibly partial) and the
@@ -542,6 +543,7 @@ impl<'s> Cx<'s> {
                 }
             }
             syn::Item::Enum(e) => self.db_enum(e, schema),
+            syn::Item::Struct(s) if custom_type::is_declaration(&s) => self.custom_type(s, schema),
             syn::Item::Macro(m) if m.mac.path.is_ident("raw_sql") => {
                 self.reject_item_attrs(&m.attrs, "raw_sql!");
                 let tokens = m.mac.tokens;
@@ -1520,18 +1522,19 @@ fn unraw(i: &Ident) -> String {
 }
 
 /// The diagnostic of a column type that is neither neutral nor declared;
-/// `declared` are the file's enum names (a near one is suggested first).
-fn unknown_type_diag(span: Span, other: &str, declared: &[&str]) -> Diagnostic {
-    let near_enum = declared
+/// `declared` are the file's declared type names with what they are
+/// (`enum`, `custom type`): a near one is suggested first.
+fn unknown_type_diag(span: Span, other: &str, declared: &[(&str, &str)]) -> Diagnostic {
+    let near = declared
         .iter()
-        .map(|n| (crate::names::edit_distance(other, n), *n))
-        .filter(|(d, n)| *d <= 2 || n.eq_ignore_ascii_case(other))
+        .map(|(n, kind)| (crate::names::edit_distance(other, n), *n, *kind))
+        .filter(|(d, n, _)| *d <= 2 || n.eq_ignore_ascii_case(other))
         .min();
-    let help = match (near_enum, suggest_type(other)) {
-        (Some((_, e)), _) => format!("did you mean the declared enum `{e}`? {}", type_help()),
+    let help = match (near, suggest_type(other)) {
+        (Some((_, e, kind)), _) => format!("did you mean the declared {kind} `{e}`? {}", type_help()),
         (None, Some(s)) => format!("did you mean `{s}`? {}", type_help()),
         (None, None) => format!(
-            "{}; or declare an enum of that name: `#[db_enum] enum {other} {{ LabelA, LabelB }}`",
+            "{}; or declare an enum of that name: `#[db_enum] enum {other} {{ LabelA, LabelB }}`, or a custom type: `#[custom_type(postgres = \"...\", diesel = \"...\", rust = \"...\")] struct {other};`",
             type_help()
         ),
     };

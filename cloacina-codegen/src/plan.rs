@@ -1544,6 +1544,7 @@ impl<'p> RebuildGroup<'p> {
             raw_blocks: vec![],
             extensions: vec![],
             enums: vec![],
+            custom_types: vec![],
         };
         crate::render::ddl::table_order(&tmp, Backend::Sqlite)
             .into_iter()

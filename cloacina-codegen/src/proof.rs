@@ -312,7 +312,7 @@ struct ListedTable {
 /// tables are left out), whether each is `STRICT`, and the columns of the
 /// virtual ones (comma-separated, as `pragma_table_info` lists them).
 fn sqlite_tables(db: &mut Database) -> Result<Vec<ListedTable>> {
-    let Database::Sqlite { conn, target } = db else {
+    let Database::Sqlite { conn, target, .. } = db else {
         return Ok(Vec::new());
     };
     let fail = |message: String| Error::Database {

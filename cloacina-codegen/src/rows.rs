@@ -198,7 +198,10 @@ fn decode(backend: Backend, ty: ColumnType, j: serde_json::Value) -> Value {
         (ColumnType::Json, J::String(s)) => {
             serde_json::from_str(s).map_or_else(|_| other(&j), Value::Json)
         }
-        (ColumnType::Text { .. } | ColumnType::Postgres(_), J::String(s)) => Value::Text(s.clone()),
+        (
+            ColumnType::Text { .. } | ColumnType::Postgres(_) | ColumnType::Custom(_),
+            J::String(s),
+        ) => Value::Text(s.clone()),
         // PostgreSQL's NUMERIC as text; SQLite's integer times 10^S. Both
         // read back as the canonical text with exactly S digits.
         (ColumnType::Decimal { precision, scale }, J::String(s))
@@ -277,7 +280,9 @@ fn expression(backend: Backend, name: &str, ty: ColumnType) -> String {
         (Backend::Postgres, ColumnType::Timestamp) => {
             format!("to_char({c}, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
         }
-        (Backend::Postgres, ColumnType::Json | ColumnType::Postgres(_)) => format!("{c}::text"),
+        (Backend::Postgres, ColumnType::Json | ColumnType::Postgres(_) | ColumnType::Custom(_)) => {
+            format!("{c}::text")
+        }
         (Backend::Postgres, ColumnType::Double | ColumnType::Float) => format!("{c}::text"),
         // Text, so no digit goes through a JSON float.
         (Backend::Postgres, ColumnType::Decimal { .. }) => format!("{c}::text"),

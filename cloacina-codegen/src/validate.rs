@@ -171,6 +171,7 @@ impl Validator {
         }
         self.rust_name(&t.name, "table", t.span);
         self.postgres_types(t);
+        self.custom_types(t);
         self.citext_extension(t, &schema.extensions);
         self.read_only_columns(t);
         let mut seen: HashMap<&str, Span> = HashMap::new();
@@ -529,6 +530,35 @@ impl Validator {
         }
     }
 
+    /// A custom type without a SQLite mapping stands only in a table SQLite
+    /// lacks.
+    fn custom_types(&mut self, t: &Table) {
+        if !t.scope.includes(Backend::Sqlite) {
+            return;
+        }
+        for c in &t.columns {
+            if let ColumnType::Custom(ct) = c.ty {
+                if ct.sqlite().is_none() {
+                    self.push(
+                        Diagnostic::new(
+                            DiagCode::BadCustomType,
+                            c.ty_span,
+                            format!(
+                                "`{}.{}` has the custom type `{}`, which declares no SQLite type, but table `{}` also exists on SQLite",
+                                t.name, c.name, ct.name(), t.name
+                            ),
+                            "PostgreSQL-only custom type",
+                        )
+                        .help(format!(
+                            "add `sqlite = \"TEXT\"` (or INTEGER, REAL, BLOB, ANY) to `#[custom_type(...)] struct {}` when the type exists on SQLite too, or scope the table to PostgreSQL with `#[backend(postgres)]` above `{}`",
+                            ct.name(), t.name
+                        )),
+                    );
+                }
+            }
+        }
+    }
+
     fn default(&mut self, t: &Table, c: &Column) {
         let Some(d) = &c.default else { return };
         let ty = c.ty;
@@ -600,6 +630,14 @@ impl Validator {
             },
             // PostgreSQL reads the text as the type when the DDL applies.
             (DefaultValue::Text(_), ColumnType::Postgres(_)) => None,
+            // PostgreSQL reads the text as the type; SQLite stores it as
+            // written, which means the same only in a TEXT column.
+            (DefaultValue::Text(_), ColumnType::Custom(ct)) => (t.scope.includes(Backend::Sqlite) && ct.sqlite() != Some("TEXT")).then(|| {
+                (
+                    format!("a text default of the custom type `{}` means the same on both backends only when its SQLite type is TEXT", ct.name()),
+                    "scope the table to PostgreSQL with `#[backend(postgres)]`, declare `sqlite = \"TEXT\"`, or set the value on insert".into(),
+                )
+            }),
             (DefaultValue::Text(s), ColumnType::Enum(e)) => (!e.labels().contains(s)).then(|| {
                 (
                     format!("{s:?} is not a label of the enum `{}`", ty.neutral_name()),

@@ -60,4 +60,19 @@ pub mod enums {
     pub const SQLITE_DDL: &str = include_str!(concat!(env!("OUT_DIR"), "/enums.sqlite.sql"));
 }
 
+pub mod custom_types {
+    //! Generated from `cloacina-codegen/tests/fixtures/custom_types/custom_types.rs`:
+    //! declared custom types (`ltree`) whose Diesel SQL types and Rust type
+    //! are this crate's own ([`crate::custom_sql`]).
+    include!(concat!(env!("OUT_DIR"), "/custom_types.rs"));
+
+    /// The PostgreSQL DDL generated for the fixture.
+    pub const POSTGRES_DDL: &str =
+        include_str!(concat!(env!("OUT_DIR"), "/custom_types.postgres.sql"));
+    /// The SQLite DDL generated for the fixture.
+    pub const SQLITE_DDL: &str = include_str!(concat!(env!("OUT_DIR"), "/custom_types.sqlite.sql"));
+}
+
+pub mod custom_sql;
+
 pub mod support;

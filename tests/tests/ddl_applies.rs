@@ -354,6 +354,7 @@ fn kitchen_sink() -> Schema {
         ],
         extensions: vec![],
         enums: vec![],
+        custom_types: vec![],
     }
 }
 

@@ -88,6 +88,10 @@ pub enum Database {
         conn: Box<PgConnection>,
         /// The URL without its password.
         target: String,
+        /// The columns a schema file gives a declared custom type
+        /// ([`Database::expect_custom_types`]): read as that type when the
+        /// live column has its spelling, instead of carried as raw SQL.
+        custom: crate::custom_type::CustomColumns,
     },
     /// SQLite.
     Sqlite {
@@ -95,6 +99,9 @@ pub enum Database {
         conn: Box<SqliteConnection>,
         /// The file (or `:memory:`).
         target: String,
+        /// As for PostgreSQL: the columns read as a declared custom type
+        /// when they hold its STRICT type.
+        custom: crate::custom_type::CustomColumns,
     },
 }
 
@@ -157,6 +164,7 @@ impl Database {
                 Ok(Database::Postgres {
                     conn: Box::new(conn),
                     target,
+                    custom: Default::default(),
                 })
             }
             Some(Backend::Sqlite) => {
@@ -200,7 +208,23 @@ impl Database {
         Ok(Database::Sqlite {
             conn: Box::new(conn),
             target: path.to_string(),
+            custom: Default::default(),
         })
+    }
+
+    /// Reads the columns that `schema` gives a declared custom type as that
+    /// type from now on (PostgreSQL: when the live column's type is the
+    /// declared spelling, compared as [`crate::custom_type::normalize_pg_spelling`]
+    /// does); without it such a column is carried as raw SQL, since only the
+    /// schema file knows its Rust mapping. SQLite: a column that holds the
+    /// declared STRICT type (read as a plain `Text`, `BigInt`, `Double` or
+    /// `Binary`) is read as the custom type.
+    pub fn expect_custom_types(&mut self, schema: &crate::model::Schema) {
+        match self {
+            Database::Postgres { custom, .. } | Database::Sqlite { custom, .. } => {
+                *custom = crate::custom_type::custom_columns(schema);
+            }
+        }
     }
 
     /// Which backend this is.
@@ -248,8 +272,17 @@ impl Database {
     /// not errors: they are listed in the result.
     pub fn introspect(&mut self) -> Result<Introspection> {
         match self {
-            Database::Postgres { conn, target } => postgres::introspect(conn, target),
-            Database::Sqlite { conn, target } => sqlite::introspect(conn, target),
+            Database::Postgres {
+                conn,
+                target,
+                custom,
+            } => postgres::introspect(conn, target, custom),
+            Database::Sqlite {
+                conn,
+                target,
+                custom,
+            } => sqlite::introspect(conn, target)
+                .map(|i| crate::custom_type::read_as_declared(i, custom)),
         }
     }
 
@@ -262,8 +295,17 @@ impl Database {
     /// [`Error::Database`] when a catalog query fails.
     pub fn introspect_reusing(&mut self, cache: &mut sqlite::TableCache) -> Result<Introspection> {
         match self {
-            Database::Postgres { conn, target } => postgres::introspect(conn, target),
-            Database::Sqlite { conn, target } => sqlite::introspect_reusing(conn, target, cache),
+            Database::Postgres {
+                conn,
+                target,
+                custom,
+            } => postgres::introspect(conn, target, custom),
+            Database::Sqlite {
+                conn,
+                target,
+                custom,
+            } => sqlite::introspect_reusing(conn, target, cache)
+                .map(|i| crate::custom_type::read_as_declared(i, custom)),
         }
     }
 }

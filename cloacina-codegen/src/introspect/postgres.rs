@@ -176,7 +176,11 @@ fn carry_constraint(con: &ConRow, why: &str, replaces: Option<Replaced>) -> Carr
 /// # Errors
 ///
 /// [`Error::Database`] when a catalog query fails.
-pub fn introspect(conn: &mut PgConnection, target: &str) -> Result<Introspection> {
+pub fn introspect(
+    conn: &mut PgConnection,
+    target: &str,
+    custom: &crate::custom_type::CustomColumns,
+) -> Result<Introspection> {
     conn.batch_execute("SET TIME ZONE 'UTC'")
         .map_err(|e| Error::Database {
             backend: Backend::Postgres,
@@ -186,6 +190,7 @@ pub fn introspect(conn: &mut PgConnection, target: &str) -> Result<Introspection
         })?;
     let catalog = Catalog::read(conn, target)?;
     let mut r = Reader {
+        custom: custom.clone(),
         objects: catalog.objects,
         ..Reader::default()
     };
@@ -374,6 +379,8 @@ struct Reader {
     extensions: Vec<crate::model::Extension>,
     /// Enum types (`pg_enum`), as declared enums.
     enums: Vec<DbEnum>,
+    /// Columns a schema file gives a declared custom type.
+    custom: crate::custom_type::CustomColumns,
 }
 
 impl Reader {
@@ -557,10 +564,16 @@ impl Reader {
                 continue;
             }
             let declared = self.enums.iter().find(|e| e.sql_name == c.typname);
-            let ty = match declared.map_or_else(
-                || column_type(&c, &object, &mut self.notes),
-                |e| Ok(ColumnType::Enum(e.ty())),
-            ) {
+            let custom = self
+                .custom
+                .get(&(c.table.clone(), c.name.clone()))
+                .filter(|ct| crate::custom_type::is_pg_spelling(ct.postgres(), &c.formatted));
+            let read = match (custom, declared) {
+                (Some(ct), _) => Ok(ColumnType::Custom(*ct)),
+                (None, Some(e)) => Ok(ColumnType::Enum(e.ty())),
+                (None, None) => column_type(&c, &object, &mut self.notes),
+            };
+            let ty = match read {
                 Ok(ty) => ty,
                 Err(why) => {
                     let default = c
@@ -835,6 +848,7 @@ impl Reader {
                 raw_blocks: Vec::new(),
                 extensions: self.extensions,
                 enums: self.enums,
+                custom_types: Vec::new(),
             },
             objects: self.objects,
             notes: self.notes,
@@ -979,9 +993,10 @@ fn column_type(
             }
             None => {
                 return Err(format!(
-                    "type {} has no neutral type ({})",
+                    "type {} has no neutral type ({}); declare it with #[custom_type(postgres = {:?}, diesel = \"<its Diesel SQL type>\", rust = \"<its Rust type>\")] struct <Name>; to make the column first class",
                     c.formatted,
-                    ColumnType::NAMES.join(", ")
+                    ColumnType::NAMES.join(", "),
+                    c.formatted
                 ))
             }
         },
@@ -1007,7 +1022,7 @@ pub fn parse_default(ty: ColumnType, expr: &str) -> Option<DefaultValue> {
         })
         .collect();
     let call = |name: &str| words == [name, "(", ")"];
-    if let ColumnType::Postgres(_) | ColumnType::Enum(_) = ty {
+    if let ColumnType::Postgres(_) | ColumnType::Enum(_) | ColumnType::Custom(_) = ty {
         // `'Pending'::execution_status`, `'{}'::text[]`, `'01:00:00'::interval`, `'{}'::time without time
         // zone[]`: the literal, whatever the cast (PostgreSQL reads it as
         // the column's type again); a type name may take several words.

@@ -713,6 +713,7 @@ impl Reader {
                 raw_blocks: Vec::new(),
                 extensions: Vec::new(),
                 enums,
+                custom_types: Vec::new(),
             },
             objects: self.objects,
             notes: self.notes,

@@ -144,7 +144,7 @@ impl Database {
         sql: &str,
     ) -> Result<Vec<T>> {
         use diesel::RunQueryDsl;
-        let Database::Sqlite { conn, target } = self else {
+        let Database::Sqlite { conn, target, .. } = self else {
             return Ok(Vec::new());
         };
         let row: JsonRow = diesel::sql_query(sql)

@@ -54,7 +54,7 @@ pub(super) fn placeholder(name: &str) -> ColumnType {
 
 /// Type names an enum may not take: the neutral and PostgreSQL-only
 /// types, and the runtime types the generated `table!`s import.
-const TAKEN: &[&str] = &[
+pub(super) const TAKEN: &[&str] = &[
     "Nullable",
     "Text",
     "Uuid",
@@ -100,6 +100,7 @@ impl Cx<'_> {
     /// resolved and every other unknown type name reported.
     pub(super) fn file_resolved(&mut self) -> Schema {
         let mut schema = self.file();
+        self.custom_types_apart_from_enums(&schema);
         self.resolve_enums(&mut schema);
         schema
     }
@@ -331,22 +332,36 @@ impl Cx<'_> {
             }
         }
         let enums = &schema.enums;
+        let customs = &schema.custom_types;
         for c in schema.tables.iter_mut().flat_map(|t| t.columns.iter_mut()) {
             if let ColumnType::Enum(e) = c.ty {
                 if e.labels().is_empty() {
                     c.ty = match enums.iter().find(|d| d.name == e.sql_name()) {
                         Some(d) => ColumnType::Enum(d.ty()),
-                        None => ColumnType::Text { max_len: None },
+                        None => match customs.iter().find(|d| d.name == e.sql_name()) {
+                            Some(d) => ColumnType::Custom(d.ty()),
+                            None => ColumnType::Text { max_len: None },
+                        },
                     };
                 }
             }
         }
         // Everything deferred is reported where it would have stood.
-        let declared: Vec<&str> = schema.enums.iter().map(|e| e.name.as_str()).collect();
+        let declared: Vec<(&str, &str)> = schema
+            .enums
+            .iter()
+            .map(|e| (e.name.as_str(), "enum"))
+            .chain(
+                schema
+                    .custom_types
+                    .iter()
+                    .map(|c| (c.name.as_str(), "custom type")),
+            )
+            .collect();
         let mut late: Vec<(usize, usize, Vec<Diagnostic>)> =
             std::mem::take(&mut self.pending_types)
                 .into_iter()
-                .filter(|p| !declared.contains(&p.name.as_str()))
+                .filter(|p| !declared.iter().any(|(n, _)| *n == p.name))
                 .map(|p| {
                     let diag = unknown_type_diag(p.span, &p.name, &declared);
                     (p.seq, p.diag_at, vec![diag])

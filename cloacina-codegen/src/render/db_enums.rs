@@ -142,33 +142,40 @@ fn model_enum(e: &DbEnum, attrs: TokenStream) -> TokenStream {
 pub(super) fn multi_backend_impls(schema: &Schema) -> TokenStream {
     let impls = schema.enums.iter().map(|e| {
         let ident = format_ident!("{}", e.name);
-        let sql = quote!(super::schema::sql_types::#ident);
-        let value = quote!(super::models::#ident);
-        quote! {
-            impl diesel::sql_types::HasSqlType<#sql> for MultiBackend {
-                fn metadata(lookup: &mut Self::MetadataLookup) -> Self::TypeMetadata {
-                    MultiBackend::lookup_sql_type::<#sql>(lookup)
-                }
-            }
-
-            impl diesel::deserialize::FromSql<#sql, MultiBackend> for #value {
-                fn from_sql(
-                    bytes: <MultiBackend as diesel::backend::Backend>::RawValue<'_>,
-                ) -> diesel::deserialize::Result<Self> {
-                    bytes.from_sql::<#value, #sql>()
-                }
-            }
-
-            impl diesel::serialize::ToSql<#sql, MultiBackend> for #value {
-                fn to_sql<'b>(
-                    &'b self,
-                    out: &mut diesel::serialize::Output<'b, '_, MultiBackend>,
-                ) -> diesel::serialize::Result {
-                    out.set_value((#sql, self));
-                    Ok(diesel::serialize::IsNull::No)
-                }
-            }
-        }
+        multi_backend_glue(
+            &quote!(super::schema::sql_types::#ident),
+            &quote!(super::models::#ident),
+        )
     });
     quote!(#(#impls)*)
+}
+
+/// The three `MultiBackend` impls of one SQL type `sql` read and written
+/// as the Rust type `value` (an enum's, a declared custom type's).
+pub(super) fn multi_backend_glue(sql: &TokenStream, value: &TokenStream) -> TokenStream {
+    quote! {
+        impl diesel::sql_types::HasSqlType<#sql> for MultiBackend {
+            fn metadata(lookup: &mut Self::MetadataLookup) -> Self::TypeMetadata {
+                MultiBackend::lookup_sql_type::<#sql>(lookup)
+            }
+        }
+
+        impl diesel::deserialize::FromSql<#sql, MultiBackend> for #value {
+            fn from_sql(
+                bytes: <MultiBackend as diesel::backend::Backend>::RawValue<'_>,
+            ) -> diesel::deserialize::Result<Self> {
+                bytes.from_sql::<#value, #sql>()
+            }
+        }
+
+        impl diesel::serialize::ToSql<#sql, MultiBackend> for #value {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, MultiBackend>,
+            ) -> diesel::serialize::Result {
+                out.set_value((#sql, self));
+                Ok(diesel::serialize::IsNull::No)
+            }
+        }
+    }
 }

@@ -884,6 +884,10 @@ pub fn zero_value(ty: ColumnType) -> DefaultValue {
         ColumnType::Decimal { .. } => DefaultValue::Int(0),
         // The first label (validation refuses an enum without one).
         ColumnType::Enum(e) => DefaultValue::Text(e.labels().first().cloned().unwrap_or_default()),
+        // The empty text, which PostgreSQL reads as the type if it can
+        // (`ltree` can); a type that cannot fails the migration loudly,
+        // never silently: give the column a default instead.
+        ColumnType::Custom(_) => DefaultValue::Text(String::new()),
     }
 }
 
@@ -1352,6 +1356,7 @@ pub(crate) mod test_support {
             raw_blocks: vec![],
             extensions: vec![],
             enums: vec![],
+            custom_types: vec![],
         }
     }
 

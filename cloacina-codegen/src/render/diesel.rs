@@ -106,15 +106,18 @@ pub fn render(
                 .tables
                 .iter()
                 .filter(|t| {
-                    !t.columns
-                        .iter()
-                        .any(|c| matches!(c.ty, ColumnType::Postgres(_)))
+                    !t.columns.iter().any(|c| match c.ty {
+                        ColumnType::Postgres(_) => true,
+                        ColumnType::Custom(ct) => ct.sqlite().is_none(),
+                        _ => false,
+                    })
                 })
                 .cloned()
                 .collect(),
             raw_blocks: schema.raw_blocks.clone(),
             extensions: Vec::new(),
             enums: schema.enums.clone(),
+            custom_types: schema.custom_types.clone(),
         };
         &kept
     };
@@ -140,6 +143,10 @@ pub fn render(
     if !schema.enums.is_empty() {
         connection = with_enum_glue(connection, super::db_enums::multi_backend_impls(schema))?;
     }
+    let custom_glue = custom_multi_backend_impls(schema);
+    if !custom_glue.is_empty() {
+        connection = with_enum_glue(connection, custom_glue)?;
+    }
     out.push_str(&pretty("connection", connection)?);
     Ok(out)
 }
@@ -159,6 +166,26 @@ fn with_enum_glue(connection: TokenStream, glue: TokenStream) -> Result<TokenStr
         items.extend(glue.items);
     }
     Ok(quote!(#module))
+}
+
+/// The `MultiBackend` glue of the custom types that exist on both backends
+/// (a SQLite mapping): the three impls the runtime types get, for the
+/// declared Diesel SQL type and Rust type. A SQL type of Diesel's own
+/// (`diesel::sql_types::Text`) has its glue from the derive already.
+fn custom_multi_backend_impls(schema: &Schema) -> TokenStream {
+    let impls = schema
+        .custom_types
+        .iter()
+        .filter(|d| d.sqlite.is_some() && !d.diesel.starts_with("diesel::"))
+        .filter_map(|d| {
+            let sql: syn::Path = syn::parse_str(&d.diesel).ok()?;
+            let value: syn::Type = syn::parse_str(&d.rust).ok()?;
+            Some(super::db_enums::multi_backend_glue(
+                &quote!(#sql),
+                &quote!(#value),
+            ))
+        });
+    quote!(#(#impls)*)
 }
 
 /// The `@generated` header of the Rust file.
@@ -464,6 +491,8 @@ fn unified_sql_type(ty: ColumnType) -> String {
         ColumnType::Decimal { .. } => "DbDecimal",
         // The schema's name for it (see `table_module`).
         ColumnType::Enum(e) => return e.rust_name(),
+        // The declared Diesel path (see `table_module`).
+        ColumnType::Custom(c) => return c.name().into(),
     }
     .into()
 }
@@ -498,6 +527,8 @@ fn native_sql_type(ty: ColumnType, backend: Backend) -> String {
         (_, ColumnType::Postgres(p)) => return p.diesel(),
         // The schema's SQL type for it (see `table_module`).
         (_, ColumnType::Enum(e)) => return e.rust_name(),
+        // The declared Diesel path (see `table_module`).
+        (_, ColumnType::Custom(c)) => return c.name().into(),
     }
     .into()
 }
@@ -644,6 +675,9 @@ fn table_module(schema: &Schema, flavour: Flavour, name: &str, doc: &str) -> Str
             if let ColumnType::Enum(e) = c.ty {
                 base = schema.enum_rust_name(e);
             }
+            if let Some(custom) = custom_sql_type(schema, c.ty, flavour) {
+                base = custom;
+            }
             let ty = if c.nullable {
                 format!("Nullable<{base}>")
             } else {
@@ -725,7 +759,40 @@ fn rust_type(ty: ColumnType) -> TokenStream {
             let ident = rust_ident(&e.rust_name());
             quote!(#ident)
         }
+        // The declared Rust path (`enum_of` gives it: it is the schema's).
+        ColumnType::Custom(c) => {
+            let ident = rust_ident(c.name());
+            quote!(#ident)
+        }
     }
+}
+
+/// The declared Rust type of a custom-type column (`None` for any other
+/// type, or a type the schema does not declare).
+fn custom_rust_type(schema: &Schema, ty: ColumnType) -> Option<TokenStream> {
+    let ColumnType::Custom(ct) = ty else {
+        return None;
+    };
+    let d = schema.custom_type(ct.name())?;
+    // Parsed when the schema was read (a located error otherwise).
+    syn::parse_str::<syn::Type>(&d.rust)
+        .ok()
+        .map(|t| quote!(#t))
+}
+
+/// The declared Diesel SQL type of a custom-type column in a `table!` of
+/// `flavour` (`None` for any other type).
+fn custom_sql_type(schema: &Schema, ty: ColumnType, flavour: Flavour) -> Option<String> {
+    let ColumnType::Custom(ct) = ty else {
+        return None;
+    };
+    let d = schema.custom_type(ct.name())?;
+    Some(match flavour {
+        Flavour::Native(Backend::Sqlite) => {
+            d.sqlite_diesel.clone().unwrap_or_else(|| d.diesel.clone())
+        }
+        _ => d.diesel.clone(),
+    })
 }
 
 /// The Rust value type Diesel maps a PostgreSQL-only type to: the text of
@@ -971,22 +1038,32 @@ fn models_text(schema: &Schema, options: &RustOptions) -> Result<String> {
         .rev()
         .map(|e| ((e.table.name.as_str(), e.column.name.as_str()), &e.ident))
         .collect();
-    let enum_of = |t: &Table, c: &Column| -> Option<Ident> {
+    let enum_of = |t: &Table, c: &Column| -> Option<TokenStream> {
         if let ColumnType::Enum(e) = c.ty {
-            return Some(rust_ident(&schema.enum_rust_name(e)));
+            let ident = rust_ident(&schema.enum_rust_name(e));
+            return Some(quote!(#ident));
+        }
+        if let Some(rust) = custom_rust_type(schema, c.ty) {
+            return Some(rust);
         }
         if !options.typed_enums {
             return None;
         }
         by_column
             .get(&(t.name.as_str(), c.name.as_str()))
-            .map(|i| (*i).clone())
+            .map(|i| quote!(#i))
     };
     let direct = model_hooks.is_empty() && field_hooks.is_empty();
     let mut body = String::new();
     for t in &schema.tables {
         let model_text = model_name(&t.name);
-        let text = if direct {
+        // The text writer knows the layout of the types it writes; a
+        // declared Rust type is printed by prettyplease.
+        let custom = t
+            .columns
+            .iter()
+            .any(|c| matches!(c.ty, ColumnType::Custom(_)));
+        let text = if direct && !custom {
             super::models_text::table_items(t, &model_text, ident_text, |c| {
                 enum_of(t, c).map(|i| i.to_string())
             })
@@ -1074,9 +1151,13 @@ fn models_module(schema: &Schema, options: &RustOptions) -> Result<TokenStream> 
     let field_hooks = hooks("field_attribute", &options.field_attributes)?;
     let enums = enum_columns(schema);
     let enum_items: Vec<TokenStream> = enums.iter().map(|e| enum_item(e, &enum_hooks)).collect();
-    let enum_of = |t: &Table, c: &Column| -> Option<Ident> {
+    let enum_of = |t: &Table, c: &Column| -> Option<TokenStream> {
         if let ColumnType::Enum(e) = c.ty {
-            return Some(rust_ident(&schema.enum_rust_name(e)));
+            let ident = rust_ident(&schema.enum_rust_name(e));
+            return Some(quote!(#ident));
+        }
+        if let Some(rust) = custom_rust_type(schema, c.ty) {
+            return Some(rust);
         }
         if !options.typed_enums {
             return None;
@@ -1084,7 +1165,10 @@ fn models_module(schema: &Schema, options: &RustOptions) -> Result<TokenStream> 
         enums
             .iter()
             .find(|e| e.table.name == t.name && e.column.name == c.name)
-            .map(|e| e.ident.clone())
+            .map(|e| {
+                let ident = &e.ident;
+                quote!(#ident)
+            })
     };
     let structs: Vec<TokenStream> = schema
         .tables
@@ -1112,7 +1196,7 @@ fn table_items(
     t: &Table,
     model_hooks: &[Hook],
     field_hooks: &[Hook],
-    enum_of: &dyn Fn(&Table, &Column) -> Option<Ident>,
+    enum_of: &dyn Fn(&Table, &Column) -> Option<TokenStream>,
 ) -> TokenStream {
     {
         let table = rust_ident(&t.name);
@@ -1197,7 +1281,12 @@ fn field_names(t: &Table, c: &Column, strukt: &str) -> Vec<String> {
     ]
 }
 
-fn field(c: &Column, for_insert: bool, enum_ty: Option<Ident>, attrs: TokenStream) -> TokenStream {
+fn field(
+    c: &Column,
+    for_insert: bool,
+    enum_ty: Option<TokenStream>,
+    attrs: TokenStream,
+) -> TokenStream {
     let name = rust_ident(&c.name);
     let base = match enum_ty {
         Some(e) => quote!(#e),
@@ -1223,7 +1312,7 @@ fn field(c: &Column, for_insert: bool, enum_ty: Option<Ident>, attrs: TokenStrea
 fn insert_builder(
     t: &Table,
     new_model: &Ident,
-    enum_of: impl Fn(&Column) -> Option<Ident>,
+    enum_of: impl Fn(&Column) -> Option<TokenStream>,
 ) -> TokenStream {
     let value_type = |c: &Column| match enum_of(c) {
         Some(e) => quote!(#e),

@@ -42,6 +42,8 @@ fn rust_type(ty: ColumnType) -> std::borrow::Cow<'static, str> {
         ColumnType::Postgres(p) => return p.rust().into(),
         // The models' own enum (`enum_of` names it).
         ColumnType::Enum(e) => return e.rust_name().into(),
+        // The declared Rust path (`enum_of` gives it: it is the schema's).
+        ColumnType::Custom(c) => return c.name().to_string().into(),
         ColumnType::Decimal { .. } => "super::types::UniversalDecimal",
     }
     .into()

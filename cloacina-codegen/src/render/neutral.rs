@@ -41,6 +41,13 @@ pub fn render(schema: &Schema, header: &[&str]) -> String {
         first = false;
         db_enum(&mut out, e);
     }
+    for c in &schema.custom_types {
+        if !first {
+            out.push('\n');
+        }
+        first = false;
+        custom_type(&mut out, c);
+    }
     for t in &schema.tables {
         if !first {
             out.push('\n');
@@ -71,6 +78,26 @@ pub fn render(schema: &Schema, header: &[&str]) -> String {
         out.push_str("}\n");
     }
     out
+}
+
+/// `#[custom_type(postgres = "...", ...)] struct Name;`, the optional keys
+/// only when set.
+fn custom_type(out: &mut String, c: &CustomTypeDecl) {
+    docs(out, "", &c.docs);
+    let mut keys = vec![format!("postgres = {}", rust_str(&c.postgres))];
+    if let Some(s) = &c.sqlite {
+        keys.push(format!("sqlite = {}", rust_str(s)));
+    }
+    keys.push(format!("diesel = {}", rust_str(&c.diesel)));
+    if let Some(s) = &c.sqlite_diesel {
+        keys.push(format!("sqlite_diesel = {}", rust_str(s)));
+    }
+    keys.push(format!("rust = {}", rust_str(&c.rust)));
+    out.push_str(&format!(
+        "#[custom_type({})]\nstruct {};\n",
+        keys.join(", "),
+        c.name
+    ));
 }
 
 /// `#[db_enum(name = "...")] enum Name { ... }`: the name attribute only

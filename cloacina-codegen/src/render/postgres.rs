@@ -68,6 +68,8 @@ impl Dialect for Postgres {
             ColumnType::Time => "TIME".into(),
             ColumnType::Postgres(p) => p.sql(),
             ColumnType::Enum(e) => e.sql_name().into(),
+            // Verbatim, as declared (validated as a type name).
+            ColumnType::Custom(c) => c.postgres().into(),
             ColumnType::Decimal { precision, scale } => format!("NUMERIC({precision},{scale})"),
         }
     }

@@ -174,6 +174,10 @@ impl Dialect for Sqlite {
             // Validation keeps these out of every table SQLite has; the
             // PostgreSQL spelling (never a silent TEXT) if one gets here.
             ColumnType::Postgres(p) => return p.sql(),
+            // The declared STRICT type; validation keeps a type without one
+            // out of every table SQLite has (PostgreSQL's spelling, never a
+            // silent TEXT, if one gets here).
+            ColumnType::Custom(c) => return c.sqlite().unwrap_or(c.postgres()).into(),
         }
         .into()
     }
@@ -198,7 +202,8 @@ impl Dialect for Sqlite {
             | ColumnType::BigInt
             | ColumnType::Double
             | ColumnType::Binary
-            | ColumnType::Postgres(_) => None,
+            | ColumnType::Postgres(_)
+            | ColumnType::Custom(_) => None,
         }
     }
 
