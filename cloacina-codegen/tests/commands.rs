@@ -412,20 +412,10 @@ fn nothing_it_cannot_read_makes_it_panic() {
 #[test]
 fn check_reports_a_declared_extension_the_postgres_history_does_not_create() {
     let dir = TempDir::new("check-extension");
-    let schema = dir.write(
-        "schema/app.rs",
+    let (schema, migrations) = live_support::project_with_migration(
+        &dir,
         "#![postgres_extensions(pg_trgm)]\ntable! { users (id) { id -> BigInt, name -> Text, } }\n",
     );
-    let migrations = dir.path().join("migrations");
-    let out = bin(&[
-        "migration",
-        "new",
-        "--schema",
-        s(&schema),
-        "--migrations",
-        s(&migrations),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let url = live_support::postgres_url();
     let run = || {
         let out = bin(&[

@@ -36,23 +36,7 @@ table! {
 
 /// A project with one generated migration pair.
 fn project(dir: &TempDir) -> (PathBuf, PathBuf) {
-    project_of(dir, SCHEMA)
-}
-
-/// A project of this schema text with one generated migration pair.
-fn project_of(dir: &TempDir, source: &str) -> (PathBuf, PathBuf) {
-    let schema = dir.write("schema/app.rs", source);
-    let migrations = dir.path().join("migrations");
-    let out = bin(&[
-        "migration",
-        "new",
-        "--schema",
-        s(&schema),
-        "--migrations",
-        s(&migrations),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    (schema, migrations)
+    live_support::project_with_migration(dir, SCHEMA)
 }
 
 fn bin(args: &[&str]) -> Output {
@@ -69,41 +53,6 @@ fn text(b: &[u8]) -> String {
 
 fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
-}
-
-/// Applies the backend's migrations and records them as Diesel does.
-fn apply(db: &mut Database, migrations: &Path, folder: &str) {
-    db.execute(
-        "CREATE TABLE __diesel_schema_migrations (version VARCHAR(50) PRIMARY KEY NOT NULL, \
-         run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)",
-        false,
-    )
-    .expect("bookkeeping table");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(migrations.join(folder))
-        .expect("migrations")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.join("up.sql").is_file())
-        .collect();
-    dirs.sort();
-    assert!(!dirs.is_empty());
-    for d in dirs {
-        let sql = std::fs::read_to_string(d.join("up.sql")).expect("up.sql");
-        db.execute(&sql, true).expect("apply");
-        let name = d.file_name().and_then(|n| n.to_str()).expect("name");
-        let version: String = name
-            .split('_')
-            .next()
-            .unwrap_or("")
-            .chars()
-            .filter(char::is_ascii_digit)
-            .collect();
-        db.execute(
-            &format!("INSERT INTO __diesel_schema_migrations (version) VALUES ('{version}')"),
-            false,
-        )
-        .expect("record");
-    }
 }
 
 fn check(schema: &Path, migrations: &Path, url: &str) -> (Option<i32>, Value, String) {
@@ -177,7 +126,7 @@ fn a_column_added_by_hand_is_reported_on_sqlite() {
     let file = dir.path().join("live.sqlite3");
     let url = file.to_string_lossy().into_owned();
     let mut db = Database::open_sqlite(&url).expect("open");
-    apply(&mut db, &migrations, "sqlite");
+    live_support::apply_as_diesel(&mut db, &migrations, "sqlite");
     assert_drift_found(&schema, &migrations, &url, &mut db);
 }
 
@@ -187,7 +136,7 @@ fn a_column_added_by_hand_is_reported_on_postgres() {
     let (schema, migrations) = project(&dir);
     let server = live_support::postgres_url();
     let (guard, mut db) = cloacina_codegen::check::ScratchPostgres::new(&server).expect("scratch");
-    apply(&mut db, &migrations, "postgres");
+    live_support::apply_as_diesel(&mut db, &migrations, "postgres");
     let url = cloacina_codegen::check::with_database(&server, &guard.name);
     assert_drift_found(&schema, &migrations, &url, &mut db);
     drop(db);
@@ -227,10 +176,10 @@ fn extension_entries(json: &Value) -> Vec<(String, Value, Value)> {
 #[test]
 fn a_declared_extension_missing_from_postgres_is_reported_and_can_be_accepted() {
     let dir = TempDir::new("drift-ext-missing");
-    let (schema, migrations) = project_of(&dir, &with_citext());
+    let (schema, migrations) = live_support::project_with_migration(&dir, &with_citext());
     let server = live_support::postgres_url();
     let (guard, mut db) = cloacina_codegen::check::ScratchPostgres::new(&server).expect("scratch");
-    apply(&mut db, &migrations, "postgres");
+    live_support::apply_as_diesel(&mut db, &migrations, "postgres");
     let url = cloacina_codegen::check::with_database(&server, &guard.name);
 
     // Declared, created by the history, installed: in agreement.
@@ -298,7 +247,7 @@ fn an_installed_extension_the_file_does_not_declare_is_reported_on_postgres() {
     let (schema, migrations) = project(&dir);
     let server = live_support::postgres_url();
     let (guard, mut db) = cloacina_codegen::check::ScratchPostgres::new(&server).expect("scratch");
-    apply(&mut db, &migrations, "postgres");
+    live_support::apply_as_diesel(&mut db, &migrations, "postgres");
     let url = cloacina_codegen::check::with_database(&server, &guard.name);
     db.execute("CREATE EXTENSION citext", false)
         .expect("create extension");
@@ -330,11 +279,11 @@ fn an_installed_extension_the_file_does_not_declare_is_reported_on_postgres() {
 #[test]
 fn a_declared_extension_is_no_difference_on_sqlite() {
     let dir = TempDir::new("drift-ext-sqlite");
-    let (schema, migrations) = project_of(&dir, &with_citext());
+    let (schema, migrations) = live_support::project_with_migration(&dir, &with_citext());
     let file = dir.path().join("live.sqlite3");
     let url = file.to_string_lossy().into_owned();
     let mut db = Database::open_sqlite(&url).expect("open");
-    apply(&mut db, &migrations, "sqlite");
+    live_support::apply_as_diesel(&mut db, &migrations, "sqlite");
     let (code, json, stderr) = check(&schema, &migrations, &url);
     assert_eq!(code, Some(0), "{stderr}\n{json:#}");
     assert_eq!(json["schema"], Value::Array(vec![]), "{json:#}");
@@ -378,11 +327,11 @@ fn key_entries(json: &Value, list: &str) -> Vec<(String, String, Value, Value)> 
 #[test]
 fn a_deferrable_foreign_key_agrees_on_sqlite() {
     let dir = TempDir::new("drift-deferred-sqlite");
-    let (schema, migrations) = project_of(&dir, DEFERRED);
+    let (schema, migrations) = live_support::project_with_migration(&dir, DEFERRED);
     let file = dir.path().join("live.sqlite3");
     let url = file.to_string_lossy().into_owned();
     let mut db = Database::open_sqlite(&url).expect("open");
-    apply(&mut db, &migrations, "sqlite");
+    live_support::apply_as_diesel(&mut db, &migrations, "sqlite");
     let (code, json, stderr) = check(&schema, &migrations, &url);
     assert_eq!(code, Some(0), "{stderr}\n{json:#}");
 }
@@ -390,10 +339,10 @@ fn a_deferrable_foreign_key_agrees_on_sqlite() {
 #[test]
 fn a_foreign_key_made_immediate_by_hand_is_reported_on_postgres() {
     let dir = TempDir::new("drift-deferred-pg");
-    let (schema, migrations) = project_of(&dir, DEFERRED);
+    let (schema, migrations) = live_support::project_with_migration(&dir, DEFERRED);
     let server = live_support::postgres_url();
     let (guard, mut db) = cloacina_codegen::check::ScratchPostgres::new(&server).expect("scratch");
-    apply(&mut db, &migrations, "postgres");
+    live_support::apply_as_diesel(&mut db, &migrations, "postgres");
     let url = cloacina_codegen::check::with_database(&server, &guard.name);
     let (code, json, stderr) = check(&schema, &migrations, &url);
     assert_eq!(code, Some(0), "{stderr}\n{json:#}");
@@ -451,10 +400,10 @@ fn extension_option_entries(json: &Value) -> Vec<(String, String, Value, Value)>
 fn a_declared_extension_version_or_schema_the_database_differs_from_is_reported() {
     let dir = TempDir::new("drift-ext-version");
     let source = format!("#![postgres_extensions(citext(version = \"1.4\"))]\n{SCHEMA}");
-    let (schema, migrations) = project_of(&dir, &source);
+    let (schema, migrations) = live_support::project_with_migration(&dir, &source);
     let server = live_support::postgres_url();
     let (guard, mut db) = cloacina_codegen::check::ScratchPostgres::new(&server).expect("scratch");
-    apply(&mut db, &migrations, "postgres");
+    live_support::apply_as_diesel(&mut db, &migrations, "postgres");
     let url = cloacina_codegen::check::with_database(&server, &guard.name);
     let (code, json, stderr) = check(&schema, &migrations, &url);
     assert_eq!(code, Some(0), "{stderr}\n{json:#}");

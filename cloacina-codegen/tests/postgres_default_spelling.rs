@@ -17,11 +17,10 @@
 
 mod live_support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use cloacina_codegen::check::{with_database, ScratchPostgres};
-use cloacina_codegen::internals::introspect::Database;
 use live_support::TempDir;
 use serde_json::Value;
 
@@ -99,57 +98,6 @@ fn text(b: &[u8]) -> String {
 
 fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
-}
-
-/// A project of this schema text with one generated migration pair.
-fn project(dir: &TempDir, source: &str) -> (PathBuf, PathBuf) {
-    let schema = dir.write("schema/app.rs", source);
-    let migrations = dir.path().join("migrations");
-    let out = bin(&[
-        "migration",
-        "new",
-        "--schema",
-        s(&schema),
-        "--migrations",
-        s(&migrations),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    (schema, migrations)
-}
-
-/// Applies the PostgreSQL migrations and records them as Diesel does.
-fn apply(db: &mut Database, migrations: &Path) {
-    db.execute(
-        "CREATE TABLE __diesel_schema_migrations (version VARCHAR(50) PRIMARY KEY NOT NULL, \
-         run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)",
-        false,
-    )
-    .expect("bookkeeping table");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(migrations.join("postgres"))
-        .expect("migrations")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.join("up.sql").is_file())
-        .collect();
-    dirs.sort();
-    assert!(!dirs.is_empty());
-    for d in dirs {
-        let sql = std::fs::read_to_string(d.join("up.sql")).expect("up.sql");
-        db.execute(&sql, true).expect("apply");
-        let name = d.file_name().and_then(|n| n.to_str()).expect("name");
-        let version: String = name
-            .split('_')
-            .next()
-            .unwrap_or("")
-            .chars()
-            .filter(char::is_ascii_digit)
-            .collect();
-        db.execute(
-            &format!("INSERT INTO __diesel_schema_migrations (version) VALUES ('{version}')"),
-            false,
-        )
-        .expect("record");
-    }
 }
 
 /// `check` (schema file against the replayed history): exit code, JSON.
@@ -230,7 +178,7 @@ fn str_value(s: &str) -> Value {
 #[test]
 fn postgres_only_defaults_in_another_spelling_are_no_difference_but_other_values_are() {
     let dir = TempDir::new("pg-default-spelling");
-    let (schema, migrations) = project(&dir, SCHEMA);
+    let (schema, migrations) = live_support::project_with_migration(&dir, SCHEMA);
 
     // The history's database against the file: nothing at all.
     let (code, json, stderr) = check(&schema, &migrations);
@@ -241,7 +189,7 @@ fn postgres_only_defaults_in_another_spelling_are_no_difference_but_other_values
     // A live database the history was applied to: nothing either.
     let server = live_support::postgres_url();
     let (guard, mut db) = ScratchPostgres::new(&server).expect("scratch");
-    apply(&mut db, &migrations);
+    live_support::apply_as_diesel(&mut db, &migrations, "postgres");
     let url = with_database(&server, &guard.name);
     let (code, json, stderr) = drift(&schema, &migrations, &url);
     assert_eq!(json["summary"]["failing"], 0, "{stderr}\n{json:#}");
@@ -319,7 +267,7 @@ fn postgres_only_defaults_in_another_spelling_are_no_difference_but_other_values
 #[test]
 fn a_postgres_only_default_postgres_refuses_is_a_located_error() {
     let dir = TempDir::new("pg-default-refused");
-    let (schema, migrations) = project(&dir, SCHEMA);
+    let (schema, migrations) = live_support::project_with_migration(&dir, SCHEMA);
     // Bits right of the mask: not a CIDR value.
     let bad = SCHEMA.replace("#[default(\"10.1/16\")]", "#[default(\"10.1.2.3/16\")]");
     std::fs::write(&schema, &bad).expect("write");

@@ -93,3 +93,67 @@ pub fn inspect_ok(url: &str, path: &Path) -> (String, cloacina_codegen::Schema) 
         .unwrap_or_else(|e| panic!("inspected file does not validate: {e}\n{written}"));
     (written, schema)
 }
+
+/// A project in `dir`: the schema file `schema/app.rs` holding `source`
+/// and a `migrations` folder with one generated migration pair (the CLI's
+/// `migration new`, which must succeed). Returns (schema file, folder).
+pub fn project_with_migration(dir: &TempDir, source: &str) -> (PathBuf, PathBuf) {
+    let schema = dir.write("schema/app.rs", source);
+    let migrations = dir.path().join("migrations");
+    let out = bin(&[
+        "migration",
+        "new",
+        "--schema",
+        &schema.to_string_lossy(),
+        "--migrations",
+        &migrations.to_string_lossy(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (schema, migrations)
+}
+
+/// Applies the `folder` (`postgres` or `sqlite`) migrations of `migrations`
+/// in order and records each version in `__diesel_schema_migrations`, as
+/// Diesel's own harness does.
+pub fn apply_as_diesel(
+    db: &mut cloacina_codegen::internals::introspect::Database,
+    migrations: &Path,
+    folder: &str,
+) {
+    db.execute(
+        "CREATE TABLE __diesel_schema_migrations (version VARCHAR(50) PRIMARY KEY NOT NULL, \
+         run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)",
+        false,
+    )
+    .expect("bookkeeping table");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(migrations.join(folder))
+        .expect("migrations")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("up.sql").is_file())
+        .collect();
+    dirs.sort();
+    assert!(!dirs.is_empty(), "no migrations in {folder}");
+    for d in dirs {
+        let sql = std::fs::read_to_string(d.join("up.sql")).expect("up.sql");
+        db.execute(&sql, true).expect("apply");
+        let name = d.file_name().and_then(|n| n.to_str()).expect("name");
+        let version: String = name
+            .split('_')
+            .next()
+            .unwrap_or("")
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        db.execute(
+            &format!("INSERT INTO __diesel_schema_migrations (version) VALUES ('{version}')"),
+            false,
+        )
+        .expect("record");
+    }
+}
