@@ -288,6 +288,20 @@ fn cases() -> Vec<(&'static str, String, String)> {
     ]
 }
 
+/// `schema` (of [`staged`]) with `#[allow_destructive]` on each of its
+/// three `stage` columns.
+fn destructive(schema: &str) -> String {
+    [
+        "        stage -> Stage,",
+        "        #[default(\"Draft\")]",
+        "        maybe -> Nullable<Stage>,",
+    ]
+    .iter()
+    .fold(schema.to_string(), |s, line| {
+        s.replace(line, &format!("        #[allow_destructive]\n{line}"))
+    })
+}
+
 /// A schema with the enum `stage` (`labels`) and a table that uses it
 /// three ways (plain, with a default, nullable), plus `extra` in the table.
 fn staged(labels: &str, extra: &str) -> String {
@@ -335,19 +349,7 @@ fn enum_cases() -> Vec<(&'static str, String, String)> {
         (
             "remove_label_allowed",
             staged("Draft, Live, Archived", ""),
-            staged("Draft, Live", "")
-                .replace(
-                    "        stage -> Stage,",
-                    "        #[allow_destructive]\n        stage -> Stage,",
-                )
-                .replace(
-                    "        #[default(\"Draft\")]",
-                    "        #[allow_destructive]\n        #[default(\"Draft\")]",
-                )
-                .replace(
-                    "        maybe -> Nullable<Stage>,",
-                    "        #[allow_destructive]\n        maybe -> Nullable<Stage>,",
-                ),
+            destructive(&staged("Draft, Live", "")),
         ),
         (
             // The removed label was the default and in the index
@@ -358,19 +360,7 @@ fn enum_cases() -> Vec<(&'static str, String, String)> {
             staged("Draft, Live, Archived", "")
                 .replace("#[default(\"Draft\")]", "#[default(\"Archived\")]")
                 .replace("stage = 'Live'", "stage = 'Archived'"),
-            staged("Draft, Live", "")
-                .replace(
-                    "        stage -> Stage,",
-                    "        #[allow_destructive]\n        stage -> Stage,",
-                )
-                .replace(
-                    "        #[default(\"Draft\")]",
-                    "        #[allow_destructive]\n        #[default(\"Draft\")]",
-                )
-                .replace(
-                    "        maybe -> Nullable<Stage>,",
-                    "        #[allow_destructive]\n        maybe -> Nullable<Stage>,",
-                ),
+            destructive(&staged("Draft, Live", "")),
         ),
         (
             "text_to_enum_allowed",
