@@ -319,17 +319,6 @@ pub enum DiffError {
         /// The column.
         column: String,
     },
-    /// A label added to an enum is used (default, index predicate) in the
-    /// migration that adds it.
-    #[error("enum `{name}` gains the label {label:?} and the same migration already uses it (in {used_by}); PostgreSQL cannot use a label added by `ALTER TYPE … ADD VALUE` in the transaction that adds it: add the label in one migration (write the schema without the use, generate), then use it in the next")]
-    EnumLabelUsedTooEarly {
-        /// The enum's SQL name.
-        name: String,
-        /// The new label.
-        label: String,
-        /// What uses it (`table.column default`, `index name`).
-        used_by: String,
-    },
     /// `#[backend(...)]` changed on an existing table.
     #[error("table `{table}` moves from {from} to {to}; a table cannot change its backends in place: create a new table (with another name) and drop the old one")]
     ScopeChange {
@@ -598,7 +587,7 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Changes, DiffError> {
     found.table_rename_warnings(&tables.dropped, &tables.created);
     found.raw_blocks(old, new);
     found.extensions(old, new);
-    found.enums(old, new)?;
+    found.enums(old, new);
     Ok(found.finish())
 }
 
@@ -654,27 +643,31 @@ pub fn enum_labels_added_only(from: &[String], to: &[String]) -> bool {
     from.iter().all(|l| rest.any(|t| t == l))
 }
 
-/// Whether the change of `from` into `to`, between the schemas `old` and
-/// `new`, uses a label it adds: a default or partial-index predicate of
-/// `new` that names one, or rows filled with a new first label. Such a
-/// change cannot add labels with `ALTER TYPE … ADD VALUE` (PostgreSQL
-/// refuses a label in the transaction that added it): `up` is refused by
-/// the diff, `down` (the same question read backwards) rewrites the type.
-pub fn label_used_early(from: &DbEnum, to: &DbEnum, old: &Schema, new: &Schema) -> bool {
-    refuse_early_use(from, to, old, new).is_err()
+/// A label that the change of an enum adds and the same migration already
+/// uses: see [`label_used_early`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EarlyUse {
+    /// The new label.
+    pub label: String,
+    /// What uses it (`the default of posts.stage`, `the predicate of index
+    /// posts_stage_idx`, the rows of a NOT NULL column).
+    pub used_by: String,
 }
 
-/// A label that `ALTER TYPE … ADD VALUE` adds cannot be used in the same
-/// transaction: refuses a new schema whose defaults or partial-index
-/// predicates already name one of `to`'s new labels, or that fills
-/// existing rows with a new first label (a NOT NULL column without a
-/// default gets the first label, [`crate::render::ddl::zero_value`]).
-fn refuse_early_use(
+/// Whether the change of `from` into `to`, between the schemas `old` and
+/// `new`, uses a label it adds, and where: a default or partial-index
+/// predicate of `new` that names one, or existing rows filled with a new
+/// first label (a NOT NULL column without a default gets the first label,
+/// [`crate::render::ddl::zero_value`]). Such a change cannot add labels
+/// with `ALTER TYPE … ADD VALUE` (PostgreSQL refuses a label in the
+/// transaction that added it), so PostgreSQL's plan replaces the type
+/// instead, in `up` and in `down` (the same question read backwards).
+pub fn label_used_early(
     from: &DbEnum,
     to: &DbEnum,
     old: &Schema,
     new: &Schema,
-) -> Result<(), DiffError> {
+) -> Option<EarlyUse> {
     let ty = ColumnType::Enum(to.ty());
     if let Some(first) = to.labels.first().filter(|l| !from.labels.contains(l)) {
         for t in &new.tables {
@@ -705,8 +698,7 @@ fn refuse_early_use(
                             .find(|b| b.renamed_from.as_deref() == Some(c.name.as_str()))
                     });
                 if was.is_none_or(|w| w.nullable) {
-                    return Err(DiffError::EnumLabelUsedTooEarly {
-                        name: to.sql_name.clone(),
+                    return Some(EarlyUse {
                         label: first.clone(),
                         used_by: format!(
                             "the rows of {}.{}, which get the first label as a NOT NULL column without a default",
@@ -722,8 +714,7 @@ fn refuse_early_use(
             let uses_enum = t.columns.iter().any(|c| c.ty == ty);
             for c in t.columns.iter().filter(|c| c.ty == ty) {
                 if c.default == Some(DefaultValue::Text(label.clone())) {
-                    return Err(DiffError::EnumLabelUsedTooEarly {
-                        name: to.sql_name.clone(),
+                    return Some(EarlyUse {
                         label: label.clone(),
                         used_by: format!("the default of {}.{}", t.name, c.name),
                     });
@@ -733,15 +724,14 @@ fn refuse_early_use(
             if let Some(ix) = t.indexes.iter().find(|ix| {
                 uses_enum && ix.predicate.as_deref().is_some_and(|p| p.contains(&quoted))
             }) {
-                return Err(DiffError::EnumLabelUsedTooEarly {
-                    name: to.sql_name.clone(),
+                return Some(EarlyUse {
                     label: label.clone(),
                     used_by: format!("the predicate of index {}", names::index_name(t, ix)),
                 });
             }
         }
     }
-    Ok(())
+    None
 }
 
 /// Which tables of the old schema became which of the new one.
@@ -1173,17 +1163,15 @@ impl Found {
 
     /// Enums declared, dropped or with other labels (by SQL name; the Rust
     /// names are the generated code's business, not the database's).
-    fn enums(&mut self, old: &Schema, new: &Schema) -> Result<(), DiffError> {
+    fn enums(&mut self, old: &Schema, new: &Schema) {
         for e in &new.enums {
             match old.db_enum(&e.sql_name) {
                 None => self.ops.push(Operation::AddEnum { db_enum: e.clone() }),
                 Some(o) if o.labels != e.labels => {
-                    if enum_labels_added_only(&o.labels, &e.labels) {
-                        refuse_early_use(o, e, old, new)?;
-                    }
-                    // `down` adds removed labels back; where it also uses
-                    // one, PostgreSQL's plan rewrites the type instead
-                    // (`label_used_early`).
+                    // Labels only added are added in place unless the
+                    // migration (or its `down`, which adds removed labels
+                    // back) also uses one: PostgreSQL's plan replaces the
+                    // type then (`label_used_early`).
                     self.ops.push(Operation::ReplaceEnum {
                         from: o.clone(),
                         to: e.clone(),
@@ -1201,7 +1189,6 @@ impl Found {
                 self.ops.push(Operation::DropEnum { db_enum: e.clone() });
             }
         }
-        Ok(())
     }
 
     /// Extensions declared or no longer declared.

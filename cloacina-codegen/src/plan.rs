@@ -86,7 +86,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::diff::{
     apply, conversion, invert_all, resolved_checks, resolved_foreign_keys, resolved_indexes,
-    resolved_uniques, Conversion, Operation,
+    resolved_uniques, Conversion, EarlyUse, Operation,
 };
 use crate::model::*;
 use crate::names;
@@ -388,20 +388,21 @@ fn pg_wrapped_tables(start: &Schema, ops: &[Operation]) -> HashSet<String> {
 
 /// The enums (SQL names) whose labels are only added by `ops` but that the
 /// migration also uses (a default, a partial index, rows of a NOT NULL
-/// column): PostgreSQL cannot use a label in the transaction whose
-/// `ALTER TYPE … ADD VALUE` added it, so their type is replaced (renamed
-/// aside, created anew, columns converted) as for any other label change.
-/// The diff refuses such an `up`; this is how its `down` (a removed label
-/// added back and used, e.g. as the default again) stays safe.
-fn replaced_enums(start: &Schema, ops: &[Operation]) -> HashSet<String> {
+/// column), with that use: PostgreSQL cannot use a label in the transaction
+/// whose `ALTER TYPE … ADD VALUE` added it, so their type is replaced
+/// (renamed aside, created anew, columns converted) as for any other label
+/// change. So an `up` that adds a label and uses it at once, and a `down`
+/// that adds a removed label back and uses it (the default again), run in
+/// one migration instead of two.
+fn replaced_enums(start: &Schema, ops: &[Operation]) -> HashMap<String, EarlyUse> {
     let end = crate::diff::apply_all(start, ops);
     ops.iter()
         .filter_map(|op| match op {
             Operation::ReplaceEnum { from, to }
-                if crate::diff::enum_labels_added_only(&from.labels, &to.labels)
-                    && crate::diff::label_used_early(from, to, start, &end) =>
+                if crate::diff::enum_labels_added_only(&from.labels, &to.labels) =>
             {
-                Some(to.sql_name.clone())
+                crate::diff::label_used_early(from, to, start, &end)
+                    .map(|used| (to.sql_name.clone(), used))
             }
             _ => None,
         })
@@ -416,11 +417,11 @@ fn pg_statements(
     op: &Operation,
     before: &Schema,
     after: &Schema,
-    replaced: &HashSet<String>,
+    replaced: &HashMap<String, EarlyUse>,
 ) -> Vec<String> {
     let in_place = |from: &DbEnum, to: &DbEnum| {
         crate::diff::enum_labels_added_only(&from.labels, &to.labels)
-            && !replaced.contains(&to.sql_name)
+            && !replaced.contains_key(&to.sql_name)
     };
     let backend = d.backend();
     let (bt, at) = match op.table() {
@@ -467,7 +468,7 @@ fn pg_statements(
                     (ColumnType::Enum(a), ColumnType::Enum(b))
                         if a.sql_name() == b.sql_name()
                             && crate::diff::enum_labels_added_only(a.labels(), b.labels())
-                            && !replaced.contains(b.sql_name()) =>
+                            && !replaced.contains_key(b.sql_name()) =>
                     {
                         kept = Column {
                             ty: to.ty,
@@ -525,7 +526,15 @@ fn pg_statements(
         Operation::AddEnum { db_enum } => stmts.extend(d.create_enum(db_enum)),
         Operation::DropEnum { db_enum } => stmts.extend(d.drop_enum(db_enum)),
         Operation::ReplaceEnum { from, to } => {
-            stmts.extend(d.replace_enum(from, to, in_place(from, to)))
+            stmts.extend(d.replace_enum(from, to, in_place(from, to)));
+            if let (Some(used), Some(first)) = (replaced.get(&to.sql_name), stmts.first_mut()) {
+                *first = format!(
+                    "-- Enum {} gains the label {:?}, which this migration already uses ({}): PostgreSQL cannot use a label in the transaction that adds it to the type, so the type is replaced and its columns converted.\n{first}",
+                    to.sql_name,
+                    used.label,
+                    used.used_by
+                );
+            }
         }
         Operation::DropReplacedEnum { from, to } => {
             stmts.extend(d.drop_replaced_enum(from, to, in_place(from, to)))

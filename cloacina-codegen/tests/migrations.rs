@@ -524,6 +524,24 @@ fn cases() -> Vec<(&'static str, String, String, Vec<&'static str>)> {
             ],
         ),
         (
+            // The mirror of `remove_enum_label_in_use`: the new label is
+            // the new default and in an index predicate at once, so
+            // PostgreSQL's up replaces the type (a label added by ADD
+            // VALUE could not be used in the same transaction).
+            "add_enum_label_in_use",
+            STAGED.replace("Draft, Live, Archived", "Draft, Live"),
+            STAGED
+                .replace("#[default(\"Draft\")]", "#[default(\"Archived\")]")
+                .replace("stage = 'Draft'", "stage = 'Archived'"),
+            vec![
+                "change the labels of enum stage from (Draft, Live) to (Draft, Live, Archived)",
+                "drop index posts_title_idx (title) where stage = 'Draft' on posts",
+                "alter column posts.stage: type enum stage gains label 'Archived', default \"Archived\"",
+                "add index posts_title_idx (title) where stage = 'Archived' on posts",
+                "finish the label change of enum stage",
+            ],
+        ),
+        (
             "type_change_retypes_check_literal",
             STAMPED.to_string(),
             STAMPED.replace("updated_at -> NaiveTimestamp", "updated_at -> Text"),
@@ -548,34 +566,62 @@ table! {
 }
 ";
 
+/// A label added and used by the same migration (a default, an index
+/// predicate, the rows of a new NOT NULL column filled with a new first
+/// label) cannot be added with `ALTER TYPE … ADD VALUE` (PostgreSQL refuses
+/// a label in the transaction that added it): PostgreSQL's `up` replaces
+/// the type instead, and says why in a comment. Labels added and not used
+/// keep `ADD VALUE` (no table rewrite).
 #[test]
-fn a_new_label_used_in_the_same_migration_is_refused() {
+fn a_new_label_used_in_the_same_migration_replaces_the_type() {
     let from = schema(&STAGED.replace("Draft, Live, Archived", "Draft, Live"));
-    for (to, label) in [
-        (STAGED.replace("#[default(\"Draft\")]", "#[default(\"Archived\")]"), "Archived"),
-        (STAGED.replace("stage = 'Draft'", "stage = 'Archived'"), "Archived"),
+    for (to, label, used_by) in [
+        (
+            STAGED.replace("#[default(\"Draft\")]", "#[default(\"Archived\")]"),
+            "Archived",
+            "the default of posts.stage",
+        ),
+        (
+            STAGED.replace("stage = 'Draft'", "stage = 'Archived'"),
+            "Archived",
+            "the predicate of index posts_title_idx",
+        ),
         // A new first label fills the rows of a new NOT NULL column.
         (
             STAGED
                 .replace("Draft, Live, Archived", "Idea, Draft, Live")
                 .replace("        stage -> Stage,", "        stage -> Stage,\n        #[allow_destructive]\n        next_stage -> Stage,"),
             "Idea",
+            "the rows of posts.next_stage",
         ),
     ] {
-        let err = diff::diff(&from, &schema(&to)).unwrap_err();
-        let text = err.to_string();
+        let ops = diff::diff(&from, &schema(&to)).expect("a label used at once is no error");
+        let sql = plan::render(&from, &ops, Backend::Postgres);
         assert!(
-            text.contains(&format!("\"{label}\"")) && text.contains("next"),
-            "the error names the label and says to split the change: {text}"
+            sql.up.contains(&format!("-- Enum stage gains the label \"{label}\", which this migration already uses ({used_by}"))
+                && sql.up.contains("ALTER TYPE stage RENAME TO cloacina_old_enum_")
+                && sql.up.contains("USING stage::text::stage")
+                && sql.up.contains("DROP TYPE cloacina_old_enum_")
+                && !sql.up.contains("ADD VALUE"),
+            "up replaces the type and says why:\n{}",
+            sql.up
         );
     }
     // Labels added at the end, and a new NOT NULL column: the first label
-    // is an old one.
+    // is an old one, nothing uses the new one, so ADD VALUE stays.
     let to = STAGED.replace(
         "        stage -> Stage,",
         "        stage -> Stage,\n        #[allow_destructive]\n        next_stage -> Stage,",
     );
-    assert!(diff::diff(&from, &schema(&to)).is_ok());
+    let ops = diff::diff(&from, &schema(&to)).expect("diff");
+    let sql = plan::render(&from, &ops, Backend::Postgres);
+    assert!(
+        sql.up
+            .contains("ALTER TYPE stage ADD VALUE 'Archived' AFTER 'Live';")
+            && !sql.up.contains("RENAME TO cloacina_old_enum_"),
+        "{}",
+        sql.up
+    );
 }
 
 /// The other direction: a label the schema before the migration uses (a

@@ -363,6 +363,26 @@ fn enum_cases() -> Vec<(&'static str, String, String)> {
             destructive(&staged("Draft, Live", "")),
         ),
         (
+            // The mirror: the new label is the new default and in the
+            // index predicate at once, so PostgreSQL's up replaces the type
+            // (ADD VALUE then a use of the label in the same transaction
+            // is refused: 'unsafe use of new value').
+            "add_label_in_use",
+            base.clone(),
+            staged("Draft, Live, Archived", "")
+                .replace("#[default(\"Draft\")]", "#[default(\"Archived\")]")
+                .replace("stage = 'Live'", "stage = 'Archived'"),
+        ),
+        (
+            // A new first label fills the rows of a new NOT NULL column.
+            "add_first_label_filling_rows",
+            base.clone(),
+            staged(
+                "Idea, Draft, Live",
+                "\n        #[allow_destructive]\n        next -> Stage,",
+            ),
+        ),
+        (
             "text_to_enum_allowed",
             staged("Draft, Live", "\n        version -> Text,"),
             format!(

@@ -97,8 +97,7 @@ impl Dialect for Postgres {
             // In place: each new label after the one before it (which
             // exists by then), or before the first old label. PostgreSQL
             // takes this inside a transaction; a migration that also uses
-            // a new label (not allowed before commit) is refused (up) or
-            // replaces the type (down).
+            // a new label (not allowed before commit) replaces the type.
             return to
                 .labels
                 .iter()
