@@ -72,7 +72,7 @@ fn query_json(db: &mut Database, sql: &str) -> std::result::Result<Option<String
         Database::Postgres { conn, .. } => diesel::sql_query(sql).get_result(conn.as_mut()),
         Database::Sqlite { conn, .. } => diesel::sql_query(sql).get_result(conn.as_mut()),
     }
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| crate::introspect::database_message(&e))?;
     Ok(row.j)
 }
 
@@ -187,7 +187,7 @@ fn refused(
                         c.name,
                         l.text,
                         l.sql_type,
-                        first_line(&message)
+                        one_line(&message)
                     ),
                     "this column's default",
                 )
@@ -205,6 +205,27 @@ fn refused(
     Error::Schema(SchemaError::new(path, source, diagnostics))
 }
 
-fn first_line(s: &str) -> &str {
-    s.lines().next().unwrap_or(s)
+/// PostgreSQL's message with its `DETAIL` and `HINT` lines
+/// ([`crate::introspect::database_message`]) on one line, to fit a
+/// diagnostic's message.
+fn one_line(s: &str) -> String {
+    s.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn a_refusal_keeps_postgresql_detail_and_hint_on_one_line() {
+        assert_eq!(
+            one_line("invalid cidr value: \"10.1.2.3/16\"\nDETAIL: Value has bits set to right of mask.\n"),
+            "invalid cidr value: \"10.1.2.3/16\"; DETAIL: Value has bits set to right of mask."
+        );
+        assert_eq!(one_line("no detail"), "no detail");
+    }
 }

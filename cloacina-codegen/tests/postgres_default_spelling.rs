@@ -277,6 +277,12 @@ fn a_postgres_only_default_postgres_refuses_is_a_located_error() {
     assert!(stderr.contains("spelled.network"), "{stderr}");
     assert!(stderr.contains("10.1.2.3/16"), "{stderr}");
     assert!(stderr.contains("CIDR"), "{stderr}");
+    // PostgreSQL's first line and its DETAIL, which says why.
+    assert!(
+        stderr.contains("invalid cidr value")
+            && stderr.contains("DETAIL: Value has bits set to right of mask"),
+        "{stderr}"
+    );
     // Located at the column: schema/app.rs:<line>:<col> of `network`.
     let line = bad
         .lines()

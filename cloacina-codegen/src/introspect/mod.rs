@@ -252,9 +252,9 @@ impl Database {
         fn run<C: Connection>(c: &mut C, sql: &str, tx: bool) -> std::result::Result<(), String> {
             if tx {
                 c.transaction::<_, diesel::result::Error, _>(|c| c.batch_execute(sql))
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| database_message(&e))
             } else {
-                c.batch_execute(sql).map_err(|e| e.to_string())
+                c.batch_execute(sql).map_err(|e| database_message(&e))
             }
         }
         match self {
@@ -330,6 +330,24 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
         action: format!("read {what}"),
         message: format!("the catalog answered in an unexpected shape ({e}); please report this with your database version"),
     })
+}
+
+/// The text of a diesel error with what the database added to its first
+/// line: PostgreSQL's `DETAIL` and `HINT` (`invalid cidr value:
+/// "10.1.2.3/16"` says why only in its detail, `Value has bits set to
+/// right of mask.`), each on a line of its own as `psql` prints them.
+/// diesel's `Display` shows the first line only.
+pub(crate) fn database_message(e: &diesel::result::Error) -> String {
+    let mut message = e.to_string();
+    if let diesel::result::Error::DatabaseError(_, info) = e {
+        if let Some(detail) = info.details() {
+            message.push_str(&format!("\nDETAIL: {detail}"));
+        }
+        if let Some(hint) = info.hint() {
+            message.push_str(&format!("\nHINT: {hint}"));
+        }
+    }
+    message
 }
 
 #[cfg(test)]
