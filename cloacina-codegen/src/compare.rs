@@ -451,6 +451,13 @@ fn compare_table(l: &Table, r: &Table, opts: &CompareOptions, out: &mut Vec<Diff
     // Primary key.
     let pk = |t: &Table| (!t.primary_key.is_empty()).then(|| list(&t.primary_key));
     d.at(K::PrimaryKey, None).attr("columns", pk(l), pk(r));
+    if !l.primary_key.is_empty() && !r.primary_key.is_empty() {
+        d.at(K::PrimaryKey, None).attr(
+            "deferrable",
+            Some(l.primary_key_deferrable.sql().into()),
+            Some(r.primary_key_deferrable.sql().into()),
+        );
+    }
 
     // Foreign keys, matched by their columns.
     let mut used = vec![false; r.foreign_keys.len()];
@@ -1410,6 +1417,31 @@ mod tests {
         assert!(Report::new("a", &both, "b", &one)
             .render()
             .contains("\nschema\n  extension citext: exists"));
+    }
+
+    #[test]
+    fn deferrability_of_a_primary_key_is_a_structural_difference() {
+        let with = |attr: &str| {
+            load(&format!(
+                "table! {{ #[backend(postgres)] {attr} k (id) {{ id -> BigInt, }} }}\n"
+            ))
+        };
+        let (plain, deferred) = (
+            with(""),
+            with("#[primary_key(deferrable = initially_deferred)]"),
+        );
+        assert!(compare(&deferred, &deferred).is_empty());
+        assert_eq!(
+            compare(&deferred, &plain),
+            vec![Difference {
+                table: "k".into(),
+                kind: ObjectKind::PrimaryKey,
+                object: None,
+                attribute: "deferrable".into(),
+                left: Some("DEFERRABLE INITIALLY DEFERRED".into()),
+                right: Some("NOT DEFERRABLE".into()),
+            }]
+        );
     }
 
     #[test]

@@ -113,6 +113,8 @@ pub enum Operation {
         table: String,
         /// Key columns.
         columns: Vec<String>,
+        /// When the key is checked (PostgreSQL-only tables).
+        deferrable: Deferrable,
     },
     /// Drop the primary key.
     DropPrimaryKey {
@@ -120,6 +122,8 @@ pub enum Operation {
         table: String,
         /// Key columns.
         columns: Vec<String>,
+        /// When the key was checked, so `down` can restore it.
+        deferrable: Deferrable,
     },
     /// Add a foreign key (its name resolved).
     AddForeignKey {
@@ -230,8 +234,9 @@ pub enum Operation {
     },
     /// The labels of an enum change, before the columns that use it are
     /// retyped ([`Operation::AlterColumn`]; SQLite rebuilds their tables).
-    /// PostgreSQL: `ALTER TYPE … ADD VALUE` when labels are only added,
-    /// else the old type is renamed aside and the new one created (the
+    /// PostgreSQL: `ALTER TYPE … ADD VALUE` when labels are only added and
+    /// the migration does not use them yet ([`label_used_early`]), else the
+    /// old type is renamed aside and the new one created (the
     /// columns are then converted through text, refused if a row holds a
     /// label that is gone).
     ReplaceEnum {
@@ -964,14 +969,18 @@ impl Found {
     /// that point at them are dropped and re-added around the change.
     fn keys_checks_and_indexes(&mut self, n: &Table, m: &Table) {
         let table = || n.name.clone();
-        if m.primary_key != n.primary_key {
+        // PostgreSQL cannot ALTER a primary key's deferrability: a key
+        // that only becomes (or stops being) deferrable is dropped and added.
+        if m.primary_key != n.primary_key || m.primary_key_deferrable != n.primary_key_deferrable {
             self.ops.push(Operation::DropPrimaryKey {
                 table: table(),
                 columns: m.primary_key.clone(),
+                deferrable: m.primary_key_deferrable,
             });
             self.ops.push(Operation::AddPrimaryKey {
                 table: table(),
                 columns: n.primary_key.clone(),
+                deferrable: n.primary_key_deferrable,
             });
             self.rekeyed.insert((table(), sorted(&m.primary_key)));
         }
@@ -1435,14 +1444,20 @@ pub fn apply(schema: &mut Schema, op: &Operation) {
                 }
             }
         }
-        Operation::AddPrimaryKey { table: tn, columns } => {
+        Operation::AddPrimaryKey {
+            table: tn,
+            columns,
+            deferrable,
+        } => {
             if let Some(t) = table(schema, tn) {
                 t.primary_key = columns.clone();
+                t.primary_key_deferrable = *deferrable;
             }
         }
         Operation::DropPrimaryKey { table: tn, .. } => {
             if let Some(t) = table(schema, tn) {
                 t.primary_key.clear();
+                t.primary_key_deferrable = Deferrable::No;
             }
         }
         Operation::AddForeignKey {
@@ -1668,8 +1683,24 @@ pub fn invert(op: &Operation) -> Operation {
             from: to,
             to: from,
         },
-        Operation::AddPrimaryKey { table, columns } => Operation::DropPrimaryKey { table, columns },
-        Operation::DropPrimaryKey { table, columns } => Operation::AddPrimaryKey { table, columns },
+        Operation::AddPrimaryKey {
+            table,
+            columns,
+            deferrable,
+        } => Operation::DropPrimaryKey {
+            table,
+            columns,
+            deferrable,
+        },
+        Operation::DropPrimaryKey {
+            table,
+            columns,
+            deferrable,
+        } => Operation::AddPrimaryKey {
+            table,
+            columns,
+            deferrable,
+        },
         Operation::AddForeignKey { table, foreign_key } => {
             Operation::DropForeignKey { table, foreign_key }
         }
@@ -1995,12 +2026,26 @@ impl fmt::Display for Operation {
                 }
                 write!(f, "alter column {table}.{}: {}", to.name, parts.join(", "))
             }
-            Operation::AddPrimaryKey { table, columns } => {
-                write!(f, "add primary key {table} ({})", columns.join(", "))
-            }
-            Operation::DropPrimaryKey { table, columns } => {
-                write!(f, "drop primary key {table} ({})", columns.join(", "))
-            }
+            Operation::AddPrimaryKey {
+                table,
+                columns,
+                deferrable,
+            } => write!(
+                f,
+                "add primary key {table} ({}){}",
+                columns.join(", "),
+                deferrable.sql_suffix().to_ascii_lowercase()
+            ),
+            Operation::DropPrimaryKey {
+                table,
+                columns,
+                deferrable,
+            } => write!(
+                f,
+                "drop primary key {table} ({}){}",
+                columns.join(", "),
+                deferrable.sql_suffix().to_ascii_lowercase()
+            ),
             Operation::AddForeignKey { table, foreign_key } => write!(
                 f,
                 "add foreign key {} on {table} ({}) -> {} ({})",
@@ -2192,6 +2237,7 @@ mod tests {
             scope: BackendScope::Both,
             columns: vec![],
             primary_key: vec![],
+            primary_key_deferrable: Deferrable::No,
             foreign_keys: vec![],
             uniques: vec![],
             checks: vec![],

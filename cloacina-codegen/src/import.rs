@@ -1731,12 +1731,24 @@ fn drop_raw_columns(t: &mut Table, raw: &[(String, String)], notes: &mut Vec<Imp
     });
 }
 
-/// A deferrable unique constraint the database has on a table SQLite also
-/// has is read as immediate (SQLite never defers a unique), with a note
-/// saying so and how to keep it.
+/// A deferrable unique constraint (or primary key) the database has on a
+/// table SQLite also has is read as immediate (SQLite never defers one),
+/// with a note saying so and how to keep it.
 fn immediate_uniques(m: &mut Table, notes: &mut Vec<ImportNote>) {
     if !m.scope.includes(Backend::Sqlite) {
         return;
+    }
+    if let Some(value) = m.primary_key_deferrable.neutral_name() {
+        notes.push(ImportNote {
+            at: format!("database table {}", m.name),
+            kind: NoteKind::Approximate,
+            message: format!(
+                "primary key ({}) is {} in the database, read as immediate: SQLite never defers a primary key; scope the table to postgres (`#[backend(postgres)]`) and write `#[primary_key(deferrable = {value})]` on it to keep it",
+                m.primary_key.join(", "),
+                m.primary_key_deferrable.sql(),
+            ),
+        });
+        m.primary_key_deferrable = Deferrable::No;
     }
     for u in &mut m.uniques {
         if u.deferrable == Deferrable::No {
@@ -1934,6 +1946,33 @@ diesel::allow_tables_to_appear_in_same_query!(posts, users,);
             .expect("a note on the unique");
         assert_eq!(note.kind, NoteKind::Approximate);
         assert_eq!(note.at, "database table posts");
+        assert!(crate::validate::validate(&m.schema).is_empty());
+    }
+
+    #[test]
+    fn a_database_deferrable_primary_key_is_read_as_immediate_with_a_note() {
+        let src = "diesel::table! { slots (id) { id -> Int8, } }";
+        let imp = import_str("schema.rs", src).expect("imports");
+        let db = crate::parse::parse(
+            "table! { #[primary_key(deferrable = initially_immediate)] slots (id) { id -> BigInt, } }",
+        )
+        .0;
+        assert_eq!(
+            db.table("slots").map(|t| t.primary_key_deferrable),
+            Some(Deferrable::InitiallyImmediate)
+        );
+        let m = merge_with_database(&imp, &db, Backend::Postgres);
+        let slots = m.schema.table("slots").expect("slots");
+        assert_eq!(slots.primary_key_deferrable, Deferrable::No);
+        let note = m
+            .notes
+            .iter()
+            .find(|n| {
+                n.message
+                    .starts_with("primary key (id) is DEFERRABLE INITIALLY IMMEDIATE in the database, read as immediate")
+            })
+            .expect("a note on the key");
+        assert_eq!(note.kind, NoteKind::Approximate);
         assert!(crate::validate::validate(&m.schema).is_empty());
     }
 

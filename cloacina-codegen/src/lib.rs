@@ -337,7 +337,10 @@
 //! `PRAGMA foreign_keys = ON`, which the `cloacina` runtime sets. A
 //! `#[unique]` takes it too, but only in a `#[backend(postgres)]` table:
 //! SQLite never defers a unique constraint. Changing it later is one
-//! `ALTER CONSTRAINT` on PostgreSQL, a table rebuild on SQLite.
+//! `ALTER CONSTRAINT` on PostgreSQL, a table rebuild on SQLite. A primary
+//! key is made deferrable on its table, `#[primary_key(deferrable = ...)]`,
+//! also only in a `#[backend(postgres)]` table, and no foreign key may
+//! reference it (PostgreSQL refuses a foreign key to a deferrable key).
 //!
 //! ```
 //! cloacina_codegen::parse_str("doc.rs", r#"
@@ -354,6 +357,11 @@
 //! table! {
 //!     #[backend(postgres)]
 //!     slots (id) { id -> BigInt, #[unique(deferrable = initially_deferred)] slot -> Integer, }
+//! }
+//! table! {
+//!     #[backend(postgres)]
+//!     #[primary_key(deferrable = initially_deferred)]
+//!     positions (rank) { rank -> Integer, name -> Text, }
 //! }
 //! "#)?;
 //! // A deferrable unique in a table SQLite also has is an error:

@@ -229,6 +229,9 @@ pub struct Table {
     pub columns: Vec<Column>,
     /// Primary key columns (schema-file names), in key order.
     pub primary_key: Vec<String>,
+    /// `#[primary_key(deferrable = ...)]`: PostgreSQL only (validation
+    /// refuses it on a table that SQLite also has).
+    pub primary_key_deferrable: Deferrable,
     /// Foreign keys, column-level ones included.
     pub foreign_keys: Vec<ForeignKey>,
     /// Unique constraints, column-level ones included.
@@ -255,6 +258,7 @@ impl Table {
             scope: BackendScope::Both,
             columns: Vec::new(),
             primary_key: Vec::new(),
+            primary_key_deferrable: Deferrable::No,
             foreign_keys: Vec::new(),
             uniques: Vec::new(),
             checks: Vec::new(),

@@ -233,6 +233,7 @@ fn normalize_table(t: &Table, all: &HashMap<&str, &Table>, backend: Option<Backe
         scope: BackendScope::Both,
         columns,
         primary_key,
+        primary_key_deferrable: t.primary_key_deferrable,
         foreign_keys,
         uniques,
         checks,

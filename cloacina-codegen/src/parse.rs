@@ -104,6 +104,7 @@ const TABLE_ATTRS: &[&str] = &[
     "backend",
     "renamed_from",
     "allow_drop",
+    "primary_key",
 ];
 /// Attributes that may stand on a column.
 const COLUMN_ATTRS: &[&str] = &[
@@ -693,6 +694,7 @@ impl<'s> Cx<'s> {
             scope: BackendScope::Both,
             columns,
             primary_key: pk.iter().map(unraw).collect(),
+            primary_key_deferrable: Deferrable::No,
             foreign_keys: Vec::new(),
             uniques: Vec::new(),
             checks: Vec::new(),
@@ -1207,6 +1209,7 @@ impl<'s> Cx<'s> {
 
     fn table_attrs(&mut self, table: &mut Table, attrs: &[Attribute]) {
         let mut seen_backend = false;
+        let mut seen_primary_key = false;
         for attr in attrs {
             let Some(name) = self.check_place(attr, TABLE_ATTRS, "table") else {
                 continue;
@@ -1221,6 +1224,10 @@ impl<'s> Cx<'s> {
                     .once(&mut table.renamed_from.is_some(), attr)
                     .and_then(|_| attr.parse_args_with(Ident::parse_any))
                     .map(|i| table.renamed_from = Some(unraw(&i))),
+                "primary_key" => self
+                    .once(&mut seen_primary_key, attr)
+                    .and_then(|_| attr.parse_args_with(parse_primary_key_options))
+                    .map(|d| table.primary_key_deferrable = d),
                 "backend" => self
                     .once(&mut seen_backend, attr)
                     .and_then(|_| attr.parse_args_with(parse_backend))
@@ -2040,6 +2047,27 @@ fn parse_action(input: ParseStream) -> syn::Result<FkAction> {
                 format!("unknown referential action `{word}`: expected no_action, restrict, cascade, set_null or set_default"),
             )
         })
+}
+
+/// The options of a table's `#[primary_key(...)]` (its columns are the
+/// ones after the table's name): `deferrable = ...`.
+fn parse_primary_key_options(input: ParseStream) -> syn::Result<Deferrable> {
+    const EXPECTED: &str = "a table's `#[primary_key(...)]` takes only `deferrable = initially_deferred` or `deferrable = initially_immediate`; its columns are the ones after the table's name, as in `posts (id)`";
+    let id: Ident = input
+        .call(Ident::parse_any)
+        .map_err(|e| syn::Error::new(e.span(), EXPECTED))?;
+    if unraw(&id) != "deferrable" {
+        return Err(syn::Error::new(
+            id.span(),
+            format!("unexpected `{id}`: {EXPECTED}"),
+        ));
+    }
+    let d = parse_deferrable(input, &id)?;
+    let _ = input.parse::<Option<Token![,]>>()?;
+    if !input.is_empty() {
+        return Err(input.error(EXPECTED));
+    }
+    Ok(d)
 }
 
 /// `= initially_deferred | initially_immediate` after `deferrable`.

@@ -1144,6 +1144,7 @@ mod tests {
                 col("title", ColumnType::Text { max_len: None }, false),
             ],
             primary_key: vec![],
+            primary_key_deferrable: crate::model::Deferrable::No,
             foreign_keys: vec![],
             uniques: vec![],
             checks: vec![
@@ -1198,6 +1199,7 @@ mod tests {
                 col("b", text, false),
             ],
             primary_key: vec![],
+            primary_key_deferrable: crate::model::Deferrable::No,
             foreign_keys: vec![],
             uniques: vec![],
             checks: vec![

@@ -212,6 +212,7 @@ impl Validator {
             self.auto_increment(t, c);
         }
         self.primary_key(t);
+        self.deferrable_primary_key(t);
         for fk in &t.foreign_keys {
             self.foreign_key(schema, t, fk);
         }
@@ -469,6 +470,43 @@ impl Validator {
             )
             .help(format!(
                 "remove `deferrable = {value}`, or scope the table to PostgreSQL with `#[backend(postgres)]` above `{}`; deferrable foreign keys are fine on both backends",
+                t.name
+            )),
+        );
+    }
+
+    /// A deferrable primary key stands only in a table SQLite lacks (SQLite
+    /// checks its keys at each statement), and needs a key to defer.
+    fn deferrable_primary_key(&mut self, t: &Table) {
+        let Some(value) = t.primary_key_deferrable.neutral_name() else {
+            return;
+        };
+        if t.primary_key.is_empty() {
+            self.push(
+                Diagnostic::new(
+                    DiagCode::BadAttribute,
+                    t.span,
+                    format!("table `{}` has `#[primary_key(deferrable = {value})]` but no primary key", t.name),
+                    "no primary key to defer",
+                )
+                .help(format!("name the key's columns after the table's name, as in `{} (id)`, or remove the attribute", t.name)),
+            );
+        }
+        if !t.scope.includes(Backend::Sqlite) {
+            return;
+        }
+        self.push(
+            Diagnostic::new(
+                DiagCode::BadAttribute,
+                t.span,
+                format!(
+                    "the primary key ({}) of table `{}` is `deferrable = {value}`, but table `{}` also exists on SQLite, which never defers a primary key (it checks each statement)",
+                    t.primary_key.join(", "), t.name, t.name
+                ),
+                "deferrable primary key on SQLite",
+            )
+            .help(format!(
+                "remove `#[primary_key(deferrable = {value})]`, or scope the table to PostgreSQL with `#[backend(postgres)]` above `{}`",
                 t.name
             )),
         );
@@ -816,7 +854,9 @@ impl Validator {
                 (u.deferrable != Deferrable::No) == deferrable && as_set(&u.columns) == wanted
             })
         };
-        let keyed = as_set(&target.primary_key) == wanted
+        let on_key = as_set(&target.primary_key) == wanted;
+        let key_deferrable = target.primary_key_deferrable != Deferrable::No;
+        let keyed = (on_key && !key_deferrable)
             || unique_on(false)
             || target.indexes.iter().any(|ix| {
                 ix.unique
@@ -828,7 +868,24 @@ impl Validator {
                             .collect::<Vec<_>>(),
                     ) == wanted
             });
-        if !keyed && unique_on(true) {
+        if !keyed && on_key && key_deferrable {
+            self.push(
+                Diagnostic::new(
+                    DiagCode::ForeignKey,
+                    fk.span,
+                    format!(
+                        "foreign key references the primary key ({}) of `{}`, which is deferrable: PostgreSQL refuses a foreign key to a deferrable primary key",
+                        fk.ref_columns.join(", "),
+                        target.name
+                    ),
+                    "references a deferrable primary key",
+                )
+                .help(format!(
+                    "remove `#[primary_key(deferrable = ...)]` from `{}`, or reference columns with an immediate `#[unique]`",
+                    target.name
+                )),
+            );
+        } else if !keyed && unique_on(true) {
             self.push(
                 Diagnostic::new(
                     DiagCode::ForeignKey,

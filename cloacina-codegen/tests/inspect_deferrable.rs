@@ -5,8 +5,10 @@
 //! still cannot hold is said with a note naming table and constraint: a
 //! deferrable unique constraint is carried as PostgreSQL raw SQL (SQLite
 //! never defers a unique, and one database cannot say whether the
-//! application also runs on SQLite); a deferrable primary key is read as an
-//! immediate one (a table needs its key in the schema file).
+//! application also runs on SQLite); a table with a deferrable primary key
+//! is scoped to PostgreSQL and keeps it as `#[primary_key(deferrable =
+//! ...)]` (no foreign key can reference such a key, so no table on both
+//! backends needs it on SQLite).
 //!
 //! PostgreSQL comes from `CLOACINA_TEST_POSTGRES_URL` (or `DATABASE_URL`);
 //! without a server these tests fail with instructions; they never skip.
@@ -89,19 +91,23 @@ fn postgres_deferrable_foreign_keys_are_neutral_and_a_fixpoint() {
         ) && note(&written, "child.child_slot_key", "#[backend(postgres)]"),
         "{written}"
     );
-    // A deferrable primary key cannot be carried (the table needs a key):
-    // read as immediate, and said so.
+    // A deferrable primary key is first class in a table scoped to
+    // PostgreSQL, and said so.
     assert!(
         note(
             &written,
-            "ledger.ledger_pkey",
-            "primary key (id) is DEFERRABLE INITIALLY IMMEDIATE, read as an immediate key"
+            "ledger",
+            "primary key (id) is DEFERRABLE INITIALLY IMMEDIATE, written `#[primary_key(deferrable = initially_immediate)]`"
+        ) && written.contains(
+            "    #[backend(postgres)]\n    #[primary_key(deferrable = initially_immediate)]\n    ledger (id) {"
         ),
         "{written}"
     );
     assert_eq!(
-        schema.table("ledger").map(|t| t.primary_key.clone()),
-        Some(vec!["id".to_string()])
+        schema
+            .table("ledger")
+            .map(|t| (t.primary_key.clone(), t.primary_key_deferrable)),
+        Some((vec!["id".to_string()], Deferrable::InitiallyImmediate))
     );
     assert!(
         written.contains("UNIQUE (slot) DEFERRABLE INITIALLY DEFERRED"),

@@ -466,6 +466,20 @@ fn cases() -> Vec<(&'static str, String, String, Vec<&'static str>)> {
             ],
         ),
         (
+            // PostgreSQL cannot ALTER a primary key's deferrability: dropped
+            // and added; SQLite does not have the table.
+            "primary_key_becomes_deferrable_on_postgres",
+            format!("{base}{PG_SLOTS}"),
+            format!(
+                "{base}{}",
+                PG_SLOTS.replace("    slots (id)", "    #[primary_key(deferrable = initially_deferred)]\n    slots (id)")
+            ),
+            vec![
+                "drop primary key slots (id)",
+                "add primary key slots (id) deferrable initially deferred",
+            ],
+        ),
+        (
             "add_enum_and_column",
             "table! {\n    posts (id) {\n        id -> BigInt,\n        title -> Text,\n    }\n}\n".to_string(),
             "#[db_enum]\nenum Stage { Draft, Live }\n\ntable! {\n    posts (id) {\n        id -> BigInt,\n        title -> Text,\n        #[default(\"Draft\")]\n        stage -> Stage,\n    }\n}\n".to_string(),

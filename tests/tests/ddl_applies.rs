@@ -59,6 +59,7 @@ fn table(name: &str, pk: &[&str], columns: Vec<Column>) -> Table {
         scope: BackendScope::Both,
         columns,
         primary_key: strings(pk),
+        primary_key_deferrable: Deferrable::No,
         foreign_keys: vec![],
         uniques: vec![],
         checks: vec![],

@@ -204,6 +204,17 @@ fn cases() -> Vec<(&'static str, String, String)> {
             ),
         ),
         (
+            "primary_key_becomes_deferrable_on_postgres",
+            format!("{base}{PG_SLOTS}"),
+            format!(
+                "{base}{}",
+                PG_SLOTS.replace(
+                    "    slots (id)",
+                    "    #[primary_key(deferrable = initially_deferred)]\n    slots (id)"
+                )
+            ),
+        ),
+        (
             "add_unique_on_parent_keeps_cascading_children",
             base.clone(),
             base.replace("        name -> Text,", "        #[unique]\n        name -> Text,"),

@@ -101,6 +101,7 @@ pub fn for_inspect(intro: &Introspection) -> Inspected {
     }
     booleans(&mut schema, &mut notes);
     unpinned_versions(&mut schema, &mut notes);
+    deferrable_keys(&mut schema, &mut notes);
     for c in postgres_tables(&mut schema, &mut notes) {
         if let Some(r) = &c.replaces {
             take_out(&mut schema, r);
@@ -381,6 +382,31 @@ fn indexes_on_carried(t: &Table, carry_it: &dyn Fn(&Column) -> bool) -> Vec<Carr
         });
     }
     out
+}
+
+/// A table whose primary key is deferrable (read from PostgreSQL) is
+/// scoped to PostgreSQL, where the schema language can say so: SQLite
+/// checks keys at each statement, and no foreign key can reference a
+/// deferrable key (PostgreSQL refuses it), so no table on both backends
+/// needs it there.
+fn deferrable_keys(schema: &mut Schema, notes: &mut Vec<Note>) {
+    for t in &mut schema.tables {
+        let Some(value) = t.primary_key_deferrable.neutral_name() else {
+            continue;
+        };
+        if !t.scope.includes(Backend::Sqlite) {
+            continue;
+        }
+        t.scope = BackendScope::Only(Backend::Postgres);
+        notes.push(Note::new(
+            &t.name,
+            format!(
+                "table scoped to postgres (`#[backend(postgres)]`): its primary key ({}) is {}, written `#[primary_key(deferrable = {value})]`, which SQLite cannot have (it checks keys at each statement)",
+                t.primary_key.join(", "),
+                t.primary_key_deferrable.sql()
+            ),
+        ));
+    }
 }
 
 /// A double-quoted SQL identifier.

@@ -680,15 +680,11 @@ impl Reader {
                     Some(Replaced::Constraint(con.table.clone(), con.name.clone())),
                 ));
             }
-            if con.contype == "p" && deferrable != Deferrable::No {
-                // A key cannot ride along as raw SQL (the table needs one).
-                self.notes.push(Note::new(
-                    format!("{}.{}", con.table, con.name),
-                    format!("primary key ({}) is {}, read as an immediate key: the schema language's primary keys are immediate (foreign keys and unique constraints take `deferrable = ...`). Once the generated DDL applies, a transaction that briefly repeats a key value (swapping two keys) fails at that statement; order those writes, or keep `{}` out of the schema file", columns.join(", "), deferrable.sql(), con.table),
-                ));
-            }
             match con.contype.as_str() {
-                "p" => t.primary_key = columns,
+                "p" => {
+                    t.primary_key = columns;
+                    t.primary_key_deferrable = deferrable;
+                }
                 "u" => t.uniques.push(Unique {
                     name: Some(con.name),
                     columns,

@@ -262,8 +262,10 @@ pub trait Dialect: Send + Sync {
         def
     }
 
-    /// `CONSTRAINT <table>_pkey PRIMARY KEY (…)`, or `None` when the table
-    /// has no key or its auto-increment column already declares it.
+    /// `CONSTRAINT <table>_pkey PRIMARY KEY (…) [DEFERRABLE INITIALLY …]`,
+    /// or `None` when the table has no key or its auto-increment column
+    /// already declares it (validation keeps a deferrable key out of every
+    /// table SQLite has).
     fn primary_key_constraint(&self, table: &Table) -> Option<String> {
         if table.primary_key.is_empty()
             || (self.auto_increment_is_primary_key() && table.auto_increment_column().is_some())
@@ -271,9 +273,10 @@ pub trait Dialect: Send + Sync {
             return None;
         }
         Some(format!(
-            "CONSTRAINT {} PRIMARY KEY ({})",
+            "CONSTRAINT {} PRIMARY KEY ({}){}",
             primary_key_name(table),
-            column_list(table, &table.primary_key)
+            column_list(table, &table.primary_key),
+            table.primary_key_deferrable.sql_suffix()
         ))
     }
 
@@ -1269,6 +1272,7 @@ pub(crate) mod test_support {
             scope: BackendScope::Both,
             columns,
             primary_key: pk.iter().map(|s| s.to_string()).collect(),
+            primary_key_deferrable: Deferrable::No,
             foreign_keys: vec![],
             uniques: vec![],
             checks: vec![],

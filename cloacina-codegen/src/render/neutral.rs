@@ -305,6 +305,9 @@ fn table(out: &mut String, schema: &Schema, t: &Table) {
     if let Some(r) = &t.renamed_from {
         out.push_str(&format!("    #[renamed_from({})]\n", ident(r)));
     }
+    if let Some(v) = t.primary_key_deferrable.neutral_name() {
+        out.push_str(&format!("    #[primary_key(deferrable = {v})]\n"));
+    }
     for ix in t.indexes.iter().filter(|ix| !col_level_index(ix)) {
         out.push_str(&format!("    #[index({})]\n", index_args(ix, false)));
     }
