@@ -368,7 +368,7 @@ fn decimal_multi_backend_impls() -> TokenStream {
 /// still has it (a hand-built model) is taken as that raw identifier
 /// rather than doubled (`r#r#type`) or passed to `Ident::new`, which
 /// panics on it.
-fn rust_ident(name: &str) -> Ident {
+pub(super) fn rust_ident(name: &str) -> Ident {
     let name = name.strip_prefix("r#").unwrap_or(name);
     if plain_ident(name) {
         Ident::new(name, Span::call_site())
