@@ -523,3 +523,55 @@ fn inspect_reads_an_extension_schema_and_a_migration_alters_it() {
     state(&mut db3, "public 1.6").unwrap_or_else(|e| panic!("{e}\n{}", sql.up));
     assert!(sql.down.contains("UPDATE TO '1.5';"), "{}", sql.down);
 }
+
+/// An enum of another schema is never read as the inspected schema's enum
+/// of the same name: the column of `other.mood` was written as the
+/// current schema's `mood` (other labels), its default left out. It is
+/// carried with its qualified type and default, and the note names the
+/// `#[custom_type]` to declare; applying the written file to a database
+/// that has `other.mood` and inspecting again gives the same schema.
+#[test]
+fn inspect_never_takes_another_schemas_enum_for_the_inspected_one() {
+    let dir = TempDir::new("inspect-enum-schema");
+    let url = live_support::postgres_url();
+    let (g1, mut db1) = ScratchPostgres::new(&url).expect("postgres");
+    db1.execute(
+        &format!(
+            "CREATE SCHEMA other;
+             CREATE TYPE other.mood AS ENUM ('it''s', 'a,b');
+             CREATE TYPE mood AS ENUM ('p', 'q');
+             CREATE TABLE t (id BIGINT PRIMARY KEY, m other.mood NOT NULL DEFAULT 'it''s', pm mood);"
+        ),
+        true,
+    )
+    .expect("ddl");
+    drop(db1);
+    let (written, schema) = inspect_ok(&with_database(&url, &g1.name), &dir.path().join("a.rs"));
+    let t = schema.table("t").expect("table t");
+    assert!(t.column("m").is_none(), "{written}");
+    assert!(
+        matches!(&t.column("pm").expect("pm").ty, ColumnType::Enum(e) if e.labels() == ["p", "q"]),
+        "{written}"
+    );
+    assert!(
+        written.contains("ADD COLUMN \"m\" other.mood NOT NULL DEFAULT 'it''s'::other.mood;"),
+        "{written}"
+    );
+    assert!(
+        written.contains("#[custom_type(postgres = \"other.mood\""),
+        "{written}"
+    );
+
+    let (g2, mut db2) = ScratchPostgres::new(&url).expect("postgres");
+    db2.execute(
+        "CREATE SCHEMA other; CREATE TYPE other.mood AS ENUM ('it''s', 'a,b');",
+        true,
+    )
+    .expect("other.mood");
+    let ddl = render_schema(&schema, Backend::Postgres);
+    db2.execute(&ddl, true)
+        .unwrap_or_else(|e| panic!("apply: {e}\n{ddl}"));
+    drop(db2);
+    let (_, again) = inspect_ok(&with_database(&url, &g2.name), &dir.path().join("b.rs"));
+    assert_eq!(again, schema);
+}

@@ -53,6 +53,10 @@ struct RelRow {
 struct ColRow {
     table: String,
     name: String,
+    /// The type's name; schema-qualified (`other.mood`) when the type is
+    /// neither PostgreSQL's own, nor in the inspected schema, nor an
+    /// extension's, so that a type of another schema is never read as
+    /// the inspected schema's enum or a built-in type of the same name.
     typname: String,
     formatted: String,
     typmod: i32,
@@ -244,12 +248,16 @@ impl Catalog {
             target,
             "columns",
             &format!(
-                "SELECT c.relname AS table, a.attname AS name, t.typname AS typname, \
+                "SELECT c.relname AS table, a.attname AS name, \
+                 CASE WHEN tn.nspname IN ('pg_catalog', current_schema()) \
+                 OR EXISTS (SELECT 1 FROM pg_depend dt WHERE dt.classid = 'pg_type'::regclass AND dt.objid = t.oid AND dt.deptype = 'e') \
+                 THEN t.typname::text ELSE tn.nspname || '.' || t.typname END AS typname, \
                  format_type(a.atttypid, a.atttypmod) AS formatted, a.atttypmod AS typmod, \
                  a.attnotnull AS notnull, a.attidentity::text AS identity, a.attgenerated::text AS generated, \
                  pg_get_expr(d.adbin, d.adrelid) AS default, col_description(c.oid, a.attnum) AS comment \
                  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
                  JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid \
+                 JOIN pg_namespace tn ON tn.oid = t.typnamespace \
                  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
                  WHERE {NS} AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped \
                  ORDER BY c.relname, a.attnum"
