@@ -575,3 +575,49 @@ fn inspect_never_takes_another_schemas_enum_for_the_inspected_one() {
     let (_, again) = inspect_ok(&with_database(&url, &g2.name), &dir.path().join("b.rs"));
     assert_eq!(again, schema);
 }
+
+/// An enum of the inspected schema named like one of PostgreSQL's own
+/// types (`text`) or a reserved word (`user`): it is carried (a
+/// `#[db_enum]` of that name is refused), and its column is never read as
+/// PostgreSQL's own type (a `public.text` column was written `Text`,
+/// silently). The file validates, applies and inspects the same again.
+#[test]
+fn inspect_carries_enums_named_like_builtin_types() {
+    let dir = TempDir::new("inspect-enum-builtin-name");
+    let url = live_support::postgres_url();
+    let (g1, mut db1) = ScratchPostgres::new(&url).expect("postgres");
+    db1.execute(
+        "CREATE TYPE text AS ENUM ('a');
+         CREATE TYPE \"user\" AS ENUM ('b');
+         CREATE TABLE t (id BIGINT PRIMARY KEY, x public.text, y \"user\", z pg_catalog.text);",
+        true,
+    )
+    .expect("ddl");
+    drop(db1);
+    let (written, schema) = inspect_ok(&with_database(&url, &g1.name), &dir.path().join("a.rs"));
+    assert!(schema.enums.is_empty(), "{written}");
+    let t = schema.table("t").expect("table t");
+    assert!(
+        t.column("x").is_none() && t.column("y").is_none(),
+        "{written}"
+    );
+    assert_eq!(
+        t.column("z").expect("z").ty,
+        ColumnType::Text { max_len: None }
+    );
+    for want in [
+        "CREATE TYPE \"text\" AS ENUM ('a');",
+        "ADD COLUMN \"x\" public.text;",
+        "is the name of a PostgreSQL type",
+        "is a reserved word",
+    ] {
+        assert!(written.contains(want), "{want}\n{written}");
+    }
+    let (g2, mut db2) = ScratchPostgres::new(&url).expect("postgres");
+    let ddl = render_schema(&schema, Backend::Postgres);
+    db2.execute(&ddl, true)
+        .unwrap_or_else(|e| panic!("apply: {e}\n{ddl}"));
+    drop(db2);
+    let (_, again) = inspect_ok(&with_database(&url, &g2.name), &dir.path().join("b.rs"));
+    assert_eq!(again, schema);
+}

@@ -56,7 +56,9 @@ struct ColRow {
     /// The type's name; schema-qualified (`other.mood`) when the type is
     /// neither PostgreSQL's own, nor in the inspected schema, nor an
     /// extension's, so that a type of another schema is never read as
-    /// the inspected schema's enum or a built-in type of the same name.
+    /// the inspected schema's enum or a built-in type of the same name;
+    /// also when a type of the inspected schema has the name of one of
+    /// PostgreSQL's own (`public.text`, an enum), never read as that one.
     typname: String,
     formatted: String,
     typmod: i32,
@@ -249,7 +251,8 @@ impl Catalog {
             "columns",
             &format!(
                 "SELECT c.relname AS table, a.attname AS name, \
-                 CASE WHEN tn.nspname IN ('pg_catalog', current_schema()) \
+                 CASE WHEN tn.nspname = 'pg_catalog' \
+                 OR (tn.nspname = current_schema() AND NOT EXISTS (SELECT 1 FROM pg_type bt WHERE bt.typname = t.typname AND bt.typnamespace = 'pg_catalog'::regnamespace)) \
                  OR EXISTS (SELECT 1 FROM pg_depend dt WHERE dt.classid = 'pg_type'::regclass AND dt.objid = t.oid AND dt.deptype = 'e') \
                  THEN t.typname::text ELSE tn.nspname || '.' || t.typname END AS typname, \
                  format_type(a.atttypid, a.atttypmod) AS formatted, a.atttypmod AS typmod, \
@@ -424,7 +427,8 @@ impl Reader {
         for e in enums {
             // A declared enum when the schema language can spell it: a
             // plain SQL name and labels PostgreSQL took (1 to 63 bytes).
-            if crate::names::check_ident(&e.name).is_ok() && !e.labels.is_empty() {
+            let plain = crate::names::check_ident(&e.name);
+            if plain.is_ok() && !e.labels.is_empty() && !crate::names::pg_builtin_type(&e.name) {
                 self.enums.push(DbEnum {
                     name: enum_rust_name(&e.name),
                     sql_name: e.name.clone(),
@@ -436,6 +440,20 @@ impl Reader {
                 continue;
             }
             let labels: Vec<String> = e.labels.iter().map(|l| lit(l)).collect();
+            let why = if e.labels.is_empty() {
+                "a PostgreSQL enum without labels, which #[db_enum] cannot declare".to_string()
+            } else {
+                let name = q(&e.name);
+                let problem = match plain {
+                    Err(crate::names::IdentProblem::Reserved) => "is a reserved word",
+                    Err(crate::names::IdentProblem::TooLong(_)) => "is over 63 bytes",
+                    Err(_) => "needs quotes in SQL",
+                    Ok(()) => "is the name of a PostgreSQL type (pg_catalog's is found first)",
+                };
+                format!(
+                    "a PostgreSQL enum whose name {name} {problem}, which #[db_enum(name = \"...\")] cannot take; rename the type (ALTER TYPE {name} RENAME TO ...) to make it a #[db_enum]"
+                )
+            };
             self.carried.push(carry(
                 1,
                 "enum type",
@@ -446,7 +464,7 @@ impl Reader {
                     labels.join(", ")
                 ),
                 format!("DROP TYPE {};\n", q(&e.name)),
-                "a PostgreSQL enum; the schema language has no enum type",
+                &why,
                 None,
             ));
         }

@@ -52,137 +52,6 @@ pub(super) fn placeholder(name: &str) -> ColumnType {
     ColumnType::Enum(EnumType::new(name, &[]))
 }
 
-/// SQL names an enum may not take: PostgreSQL 15's `pg_catalog` types
-/// (searched before the schema the enum is created in, so `CREATE TYPE
-/// text AS ENUM` succeeds but every column written `text` is the built-in
-/// one) and the SQL grammar's type words (`int`, `double`, ...), which
-/// name a built-in type wherever they stand. `citext` is an extension's
-/// type that columns of the neutral `Citext` spell. Names starting with
-/// `pg_` are refused as well (PostgreSQL's own, e.g. the catalogs' row
-/// types).
-const PG_BUILTIN_TYPES: &[&str] = &[
-    "aclitem",
-    "any",
-    "anyarray",
-    "anycompatible",
-    "anycompatiblearray",
-    "anycompatiblemultirange",
-    "anycompatiblenonarray",
-    "anycompatiblerange",
-    "anyelement",
-    "anyenum",
-    "anymultirange",
-    "anynonarray",
-    "anyrange",
-    "bigint",
-    "bit",
-    "bool",
-    "boolean",
-    "box",
-    "bpchar",
-    "bytea",
-    "char",
-    "character",
-    "cid",
-    "cidr",
-    "circle",
-    "citext",
-    "cstring",
-    "date",
-    "datemultirange",
-    "daterange",
-    "dec",
-    "decimal",
-    "double",
-    "event_trigger",
-    "fdw_handler",
-    "float",
-    "float4",
-    "float8",
-    "gtsvector",
-    "index_am_handler",
-    "inet",
-    "int",
-    "int2",
-    "int2vector",
-    "int4",
-    "int4multirange",
-    "int4range",
-    "int8",
-    "int8multirange",
-    "int8range",
-    "integer",
-    "internal",
-    "interval",
-    "json",
-    "jsonb",
-    "jsonpath",
-    "language_handler",
-    "line",
-    "lseg",
-    "macaddr",
-    "macaddr8",
-    "money",
-    "name",
-    "national",
-    "nchar",
-    "numeric",
-    "nummultirange",
-    "numrange",
-    "oid",
-    "oidvector",
-    "path",
-    "point",
-    "polygon",
-    "precision",
-    "real",
-    "record",
-    "refcursor",
-    "regclass",
-    "regcollation",
-    "regconfig",
-    "regdictionary",
-    "regnamespace",
-    "regoper",
-    "regoperator",
-    "regproc",
-    "regprocedure",
-    "regrole",
-    "regtype",
-    "smallint",
-    "table_am_handler",
-    "text",
-    "tid",
-    "time",
-    "timestamp",
-    "timestamptz",
-    "timetz",
-    "trigger",
-    "tsm_handler",
-    "tsmultirange",
-    "tsquery",
-    "tsrange",
-    "tstzmultirange",
-    "tstzrange",
-    "tsvector",
-    "txid_snapshot",
-    "unknown",
-    "uuid",
-    "varbit",
-    "varchar",
-    "varying",
-    "void",
-    "xid",
-    "xid8",
-    "xml",
-];
-
-/// Whether `sql_name` would name one of PostgreSQL's own types rather than
-/// the enum created with that name.
-fn pg_builtin_type(sql_name: &str) -> bool {
-    sql_name.starts_with("pg_") || PG_BUILTIN_TYPES.binary_search(&sql_name).is_ok()
-}
-
 /// Type names an enum may not take: the neutral and PostgreSQL-only
 /// types, and the runtime types the generated `table!`s import.
 pub(super) const TAKEN: &[&str] = &[
@@ -404,7 +273,7 @@ impl Cx<'_> {
             Err(IdentProblem::TooLong(n)) => self.bad_enum(sql_span, format!("enum name `{sql_name}` is {n} bytes long"), "over 63 bytes", "PostgreSQL truncates names over 63 bytes: choose a shorter one with `#[db_enum(name = \"...\")]`"),
             Err(_) => self.bad_enum(sql_span, format!("enum name `{sql_name}` would need quotes in SQL"), "not a plain lowercase SQL name", "write a lowercase SQL name (`[a-z_][a-z0-9_]*`) with `#[db_enum(name = \"...\")]`"),
         }
-        if pg_builtin_type(&sql_name) {
+        if names::pg_builtin_type(&sql_name) {
             self.bad_enum(
                 sql_span,
                 format!("enum name `{sql_name}` is the name of a PostgreSQL type"),
