@@ -196,6 +196,10 @@ mod tests {
             .expect("generated Rust parses");
         let code = &g.file("s.rs").expect("rust file").contents;
         assert!(code.contains("r#type,"), "{code}");
+        assert!(
+            code.contains("#[allow(non_camel_case_types)]\n    pub enum Kind"),
+            "{code}"
+        );
         assert!(code.contains("Kind::r#match => \"match\""), "{code}");
     }
 }
