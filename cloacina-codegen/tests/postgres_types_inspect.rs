@@ -536,12 +536,10 @@ fn inspect_never_takes_another_schemas_enum_for_the_inspected_one() {
     let url = live_support::postgres_url();
     let (g1, mut db1) = ScratchPostgres::new(&url).expect("postgres");
     db1.execute(
-        &format!(
-            "CREATE SCHEMA other;
+        "CREATE SCHEMA other;
              CREATE TYPE other.mood AS ENUM ('it''s', 'a,b');
              CREATE TYPE mood AS ENUM ('p', 'q');
-             CREATE TABLE t (id BIGINT PRIMARY KEY, m other.mood NOT NULL DEFAULT 'it''s', pm mood);"
-        ),
+             CREATE TABLE t (id BIGINT PRIMARY KEY, m other.mood NOT NULL DEFAULT 'it''s', pm mood);",
         true,
     )
     .expect("ddl");
