@@ -718,6 +718,18 @@ fn custom_type(cx: &Cx, written: &str) -> TypeRead {
         );
     }
     let why = match cx.custom_types.get(written) {
+        // A name a `#[db_enum(name = ...)]` cannot take: never suggest one
+        // (nor `--database`, which reads only enums it can declare).
+        Some(db)
+            if !db.is_empty()
+                && (crate::names::check_ident(db).is_err() || crate::names::pg_builtin_type(db)) =>
+        {
+            format!(
+                "custom SQL type `{written}` (database type `{db}`, a PostgreSQL enum or domain): a #[db_enum] cannot take that SQL name (it needs quotes in SQL, is a reserved word or names one of PostgreSQL's own types); to import it as an enum, rename the type in the database (ALTER TYPE {} RENAME TO ...) and run import again with `--database postgres://…`. {}",
+                quote_ident(db),
+                custom_type_hint(written, db)
+            )
+        }
         Some(db) if !db.is_empty() => format!(
             "custom SQL type `{written}` (database type `{db}`, a PostgreSQL enum or domain): schema.rs does not list its labels; run import with `--database postgres://…` to read them from the database, or declare `#[db_enum(name = \"{db}\")] enum {written} {{ … }}` in the schema file and use `{written}` as the column's type. {}",
             custom_type_hint(written, db)
@@ -739,8 +751,14 @@ fn custom_type(cx: &Cx, written: &str) -> TypeRead {
 /// exact `#[custom_type]` item (schema.rs never says its Rust type, so
 /// import does not write one for it: a declaration needs it).
 fn custom_type_hint(written: &str, db: &str) -> String {
+    // PostgreSQL's spelling of the name: quoted where SQL needs it.
+    let spelled = if crate::names::check_ident(db).is_ok() {
+        db.to_string()
+    } else {
+        quote_ident(db)
+    };
     format!(
-        "If `{db}` is no enum (an extension's type such as ltree or geometry, a domain), declare it as `#[custom_type(postgres = {db:?}, diesel = \"crate::schema::sql_types::{written}\", rust = \"<the Rust type your code reads it as>\")] struct {written};` (the diesel path as your code names that struct; add `sqlite = \"TEXT\"` if it also exists on SQLite) and use `{written}` as the column's type"
+        "If `{db}` is no enum (an extension's type such as ltree or geometry, a domain), declare it as `#[custom_type(postgres = {spelled:?}, diesel = \"crate::schema::sql_types::{written}\", rust = \"<the Rust type your code reads it as>\")] struct {written};` (the diesel path as your code names that struct; add `sqlite = \"TEXT\"` if it also exists on SQLite) and use `{written}` as the column's type"
     )
 }
 
@@ -1825,6 +1843,51 @@ diesel::table! {
             "{declared}\ntable! {{\n    #[backend(postgres)]\n    categories (id) {{\n        id -> BigInt,\n        path -> Ltree,\n    }}\n}}\n"
         );
         crate::parse_str("app.rs", &file).unwrap_or_else(|e| panic!("{}", e.render()));
+    }
+
+    /// A database type whose name needs quotes (`"Weird Name"`): the note
+    /// suggested `#[db_enum(name = "Weird Name")]`, which validate refuses,
+    /// and `--database` even when it was given, and a `#[custom_type]`
+    /// whose PostgreSQL spelling was the bare two words. Now it says to
+    /// rename the type, and the `#[custom_type]` line validates and quotes.
+    #[test]
+    fn a_type_name_needing_quotes_gets_declarations_that_validate() {
+        let src = r#"
+pub mod sql_types {
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "Weird Name"))]
+    pub struct WeirdName;
+}
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::WeirdName;
+    t (id) {
+        id -> Int8,
+        w -> WeirdName,
+    }
+}
+"#;
+        let imp = import_str("schema.rs", src).expect("imports");
+        let note = imp
+            .notes
+            .iter()
+            .find(|n| n.message.contains("#[custom_type("))
+            .expect("a note naming the declaration");
+        assert!(!note.message.contains("#[db_enum(name"), "{}", note.message);
+        assert!(
+            note.message.contains("ALTER TYPE \"Weird Name\" RENAME TO"),
+            "{}",
+            note.message
+        );
+        let line = "#[custom_type(postgres = \"\\\"Weird Name\\\"\", diesel = \"crate::schema::sql_types::WeirdName\", rust = \"<the Rust type your code reads it as>\")] struct WeirdName;";
+        assert!(note.message.contains(line), "{}", note.message);
+        let declared = line.replace("<the Rust type your code reads it as>", "String");
+        let file = format!(
+            "{declared}\ntable! {{\n    #[backend(postgres)]\n    t (id) {{\n        id -> BigInt,\n        w -> WeirdName,\n    }}\n}}\n"
+        );
+        let schema = crate::parse_str("app.rs", &file).unwrap_or_else(|e| panic!("{}", e.render()));
+        let ddl = crate::internals::render::ddl::render_schema(&schema, Backend::Postgres);
+        assert!(ddl.contains("w \"Weird Name\" NOT NULL"), "{ddl}");
     }
 
     #[test]
