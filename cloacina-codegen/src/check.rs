@@ -114,9 +114,14 @@ pub fn replay(db: &mut Database, migrations: &[Migration]) -> Result<()> {
                 .then(|| failing_statement(db, &sql))
                 .flatten()
             {
+                // The statement's first line of SQL, not a comment above it
+                // (a generated script's header).
                 Some((line, stmt)) => format!(
                     "line {line} (`{}`): {message}",
-                    stmt.lines().next().unwrap_or("").trim()
+                    stmt.lines()
+                        .map(str::trim)
+                        .find(|l| !l.is_empty() && !l.starts_with("--"))
+                        .unwrap_or("")
                 ),
                 None => message,
             };
