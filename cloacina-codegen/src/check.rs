@@ -1058,23 +1058,29 @@ pub fn check(schema_path: &Path, migrations_dir: &Path, postgres_url: &str) -> R
             _ => true,
         };
     }
-    let (pg, lite, data) = replay_pair_expecting(&steps, postgres_url, &schema)?;
-
     // PostgreSQL-only defaults as the server prints them (`'1 hour'` is
     // `01:00:00`), else the same value spelled two ways is a difference.
     // Both sides print each value the column gets, so the same value
-    // spelled two ways is no difference.
-    let (printed, pg_schema) = {
-        use crate::pg_defaults::{has_postgres_literals, in_postgres_spelling, Origin};
-        if has_postgres_literals(&schema) || has_postgres_literals(&pg.schema) {
-            let mut db = Database::connect(postgres_url)?;
-            (
-                in_postgres_spelling(&mut db, &schema, Origin::File(&path, &source))?,
-                in_postgres_spelling(&mut db, &pg.schema, Origin::Database)?,
-            )
-        } else {
-            (schema.clone(), pg.schema.clone())
-        }
+    // spelled two ways is no difference. The file's are printed before
+    // the replay: a literal PostgreSQL refuses (`[2,1]` for a range) is a
+    // located error naming the column, not a failing migration.
+    use crate::pg_defaults::{has_postgres_literals, in_postgres_spelling, Origin};
+    let mut printer = None;
+    let printed = if has_postgres_literals(&schema) {
+        let db = printer.insert(Database::connect(postgres_url)?);
+        in_postgres_spelling(db, &schema, Origin::File(&path, &source))?
+    } else {
+        schema.clone()
+    };
+    let (pg, lite, data) = replay_pair_expecting(&steps, postgres_url, &schema)?;
+    let pg_schema = if has_postgres_literals(&pg.schema) {
+        let mut db = match printer {
+            Some(db) => db,
+            None => Database::connect(postgres_url)?,
+        };
+        in_postgres_spelling(&mut db, &pg.schema, Origin::Database)?
+    } else {
+        pg.schema.clone()
     };
     let want_pg = normalize(&printed, Some(Backend::Postgres));
     let want_lite = normalize(&schema, Some(Backend::Sqlite));
