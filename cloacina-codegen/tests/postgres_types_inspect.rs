@@ -619,3 +619,38 @@ fn inspect_carries_enums_named_like_builtin_types() {
     let (_, again) = inspect_ok(&with_database(&url, &g2.name), &dir.path().join("b.rs"));
     assert_eq!(again, schema);
 }
+
+/// A domain (here over an enum, with a default, NOT NULL and a named
+/// check) is carried as a raw_sql! block before the columns of its type:
+/// it was listed as an object but left out of the file, so the carried
+/// column's `ADD COLUMN … posmood` failed where the file was applied.
+#[test]
+fn inspect_carries_a_domain_before_its_columns() {
+    let dir = TempDir::new("inspect-domain");
+    let url = live_support::postgres_url();
+    let (g1, mut db1) = ScratchPostgres::new(&url).expect("postgres");
+    db1.execute(
+        "CREATE TYPE mood AS ENUM ('it''s', 'calm');
+         CREATE DOMAIN posmood AS mood DEFAULT 'calm' NOT NULL CONSTRAINT not_quote CHECK (VALUE <> 'it''s');
+         CREATE DOMAIN short_text AS varchar(5);
+         CREATE TABLE t (id BIGINT PRIMARY KEY, pm posmood, s short_text);",
+        true,
+    )
+    .expect("ddl");
+    drop(db1);
+    let (written, schema) = inspect_ok(&with_database(&url, &g1.name), &dir.path().join("a.rs"));
+    for want in [
+        "CREATE DOMAIN posmood AS mood DEFAULT 'calm'::mood NOT NULL CONSTRAINT not_quote CHECK ((VALUE <> 'it''s'::mood));",
+        "CREATE DOMAIN short_text AS character varying(5);",
+        "DROP DOMAIN \"posmood\";",
+    ] {
+        assert!(written.contains(want), "{want}\n{written}");
+    }
+    let (g2, mut db2) = ScratchPostgres::new(&url).expect("postgres");
+    let ddl = render_schema(&schema, Backend::Postgres);
+    db2.execute(&ddl, true)
+        .unwrap_or_else(|e| panic!("apply: {e}\n{ddl}"));
+    drop(db2);
+    let (_, again) = inspect_ok(&with_database(&url, &g2.name), &dir.path().join("b.rs"));
+    assert_eq!(again, schema);
+}

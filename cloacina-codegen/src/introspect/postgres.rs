@@ -322,7 +322,11 @@ impl Catalog {
                  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE {NS} \
                  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e') \
                  UNION ALL \
-                 SELECT 'type' AS kind, t.typname::text AS name, NULL AS table, NULL AS definition \
+                 SELECT 'type' AS kind, t.typname::text AS name, NULL AS table, \
+                 CASE WHEN t.typtype = 'd' THEN 'CREATE DOMAIN ' || quote_ident(t.typname) || ' AS ' || format_type(t.typbasetype, t.typtypmod) \
+                 || COALESCE(' DEFAULT ' || t.typdefault, '') || CASE WHEN t.typnotnull THEN ' NOT NULL' ELSE '' END \
+                 || COALESCE((SELECT string_agg(' CONSTRAINT ' || quote_ident(dc.conname) || ' ' || pg_get_constraintdef(dc.oid), '' ORDER BY dc.conname) \
+                 FROM pg_constraint dc WHERE dc.contypid = t.oid), '') END AS definition \
                  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
                  WHERE {NS} AND t.typtype IN ('e', 'd', 'r', 'm') \
                  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e') \
@@ -481,6 +485,17 @@ impl Reader {
                     format!("{};\n", def.trim_end().trim_end_matches(';')),
                     format!("DROP {} {};\n", o.kind.to_ascii_uppercase(), o.name),
                     "a PostgreSQL function",
+                    None,
+                )),
+                // A domain (its definition is read for domains only):
+                // before the tables and columns of its type.
+                ("type", Some(def)) => self.carried.push(carry(
+                    1,
+                    "domain",
+                    o.name.clone(),
+                    format!("{def};\n"),
+                    format!("DROP DOMAIN {};\n", q(&o.name)),
+                    "a PostgreSQL domain; the schema language has none (its columns are carried with it, or declared with #[custom_type])",
                     None,
                 )),
                 ("trigger", Some(def)) => self.carried.push(carry(
