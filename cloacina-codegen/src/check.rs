@@ -196,7 +196,10 @@ pub fn split_statements(sql: &str) -> Vec<(usize, String)> {
                 match tag_end {
                     Some(e) if chars[e] == '$' => {
                         let tag: Vec<char> = chars[i..=e].to_vec();
-                        for ch in &tag {
+                        // The tag's closing `$` is pushed by `take_until`,
+                        // which starts at `e` (it was pushed twice:
+                        // `DO $x$$ …`, which no longer runs).
+                        for ch in &chars[i..e] {
                             cur.push(*ch);
                         }
                         i = e;
@@ -1555,6 +1558,21 @@ table users
         assert!(split_statements(sql)[2].1.ends_with("END"));
         assert!(split_statements("").is_empty());
         assert!(split_statements("  ;; -- only a comment").is_empty());
+        // Dollar quotes come back as written (the opening tag's `$` was
+        // doubled, so re-running a statement to find the failing one hit
+        // a syntax error in the DO block before it).
+        let dollar = "DO $cloacina$ BEGIN PERFORM 1; END $cloacina$;\nSELECT $$a;b$$;";
+        let got: Vec<String> = split_statements(dollar)
+            .into_iter()
+            .map(|(_, s)| s)
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "DO $cloacina$ BEGIN PERFORM 1; END $cloacina$",
+                "SELECT $$a;b$$"
+            ]
+        );
     }
 
     #[test]
