@@ -1463,7 +1463,12 @@ pub fn merge_with_database(imported: &Imported, database: &Schema, backend: Back
             .iter()
             .any(|t| t.sql_name().eq_ignore_ascii_case(&d.name))
         {
-            merged.push(d.clone());
+            // A table only the database has is written for both backends:
+            // its deferrable uniques too are read as immediate (the file
+            // failed its own validate).
+            let mut m = d.clone();
+            immediate_uniques(&mut m, &mut notes);
+            merged.push(m);
             db_side.push(d.clone());
         }
     }
@@ -1997,6 +2002,30 @@ diesel::allow_tables_to_appear_in_same_query!(posts, users,);
             .expect("a note on the unique");
         assert_eq!(note.kind, NoteKind::Approximate);
         assert_eq!(note.at, "database table posts");
+        assert!(crate::validate::validate(&m.schema).is_empty());
+    }
+
+    /// The same for a table only the database has (written for both
+    /// backends, it kept its deferrable unique and failed validate).
+    #[test]
+    fn a_table_only_the_database_has_gets_immediate_uniques_too() {
+        let imp = import_str("schema.rs", "diesel::table! { users (id) { id -> Int8, } }")
+            .expect("imports");
+        let db = crate::parse::parse(
+            "table! { users (id) { id -> BigInt, } }\n\
+             table! { #[backend(postgres)] #[unique(slot, deferrable = initially_deferred)] slots (id) { id -> BigInt, slot -> Integer, } }",
+        )
+        .0;
+        let mut db = db;
+        // As the introspection reads it: a table of both backends.
+        db.tables[1].scope = crate::model::BackendScope::Both;
+        let m = merge_with_database(&imp, &db, Backend::Postgres);
+        let slots = m.schema.table("slots").expect("slots");
+        assert_eq!(slots.uniques[0].deferrable, Deferrable::No);
+        assert!(m
+            .notes
+            .iter()
+            .any(|n| n.at == "database table slots" && n.kind == NoteKind::Approximate));
         assert!(crate::validate::validate(&m.schema).is_empty());
     }
 
