@@ -1680,12 +1680,30 @@ fn answered_by_database(n: &ImportNote, file: &Schema, database: &Schema) -> boo
     match n.kind {
         // A custom SQL type that is an enum of the database: its labels
         // are read from there (the merged table takes the database's column).
-        NoteKind::LeftOut if n.message.contains("custom SQL type") => n
-            .message
-            .split("(database type `")
-            .nth(1)
-            .and_then(|rest| rest.split('`').next())
-            .is_some_and(|db| database.db_enum(db).is_some()),
+        // Only where the database has the column too: else the column was
+        // dropped with its note, silently.
+        NoteKind::LeftOut if n.message.contains("custom SQL type") => {
+            let enum_in_db = n
+                .message
+                .split("(database type `")
+                .nth(1)
+                .and_then(|rest| rest.split('`').next())
+                .is_some_and(|db| database.db_enum(db).is_some());
+            let column_in_db = n
+                .message
+                .split(" left out: ")
+                .next()
+                .and_then(|tc| tc.split_once('.'))
+                .is_some_and(|(table, column)| {
+                    file.table(table).is_some_and(|t| {
+                        database.tables.iter().any(|d| {
+                            d.name.eq_ignore_ascii_case(t.sql_name())
+                                && d.columns.iter().any(|c| c.name == column)
+                        })
+                    })
+                });
+            enum_in_db && column_in_db
+        }
         NoteKind::Unknown if n.message.contains(ASSUMED_IDENTITY) => {
             n.message.split('.').next().is_some_and(in_db)
         }
@@ -2027,6 +2045,46 @@ diesel::allow_tables_to_appear_in_same_query!(posts, users,);
             .iter()
             .any(|n| n.at == "database table slots" && n.kind == NoteKind::Approximate));
         assert!(crate::validate::validate(&m.schema).is_empty());
+    }
+
+    /// An enum column of schema.rs the database's table does not have
+    /// keeps its "left out" note (the database knowing the enum answered
+    /// it, and the column vanished from the written file silently); the
+    /// one the database has is read from there.
+    #[test]
+    fn an_enum_column_the_database_lacks_stays_left_out() {
+        let src = r#"
+pub mod sql_types {
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "mood"))]
+    pub struct Mood;
+}
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Mood;
+    t (id) {
+        id -> Int8,
+        here -> Mood,
+        gone -> Nullable<Mood>,
+    }
+}
+"#;
+        let imp = import_str("schema.rs", src).expect("imports");
+        let db = crate::parse::parse(
+            "#[db_enum]\nenum Mood { Calm }\ntable! { t (id) { id -> BigInt, here -> Mood, } }",
+        )
+        .0;
+        let m = merge_with_database(&imp, &db, Backend::Postgres);
+        let t = m.schema.table("t").expect("t");
+        assert!(t.column("here").is_some());
+        let left: Vec<&str> = m
+            .notes
+            .iter()
+            .filter(|n| n.kind == NoteKind::LeftOut)
+            .map(|n| n.message.as_str())
+            .collect();
+        assert_eq!(left.len(), 1, "{left:?}");
+        assert!(left[0].starts_with("t.gone left out"), "{left:?}");
     }
 
     #[test]
