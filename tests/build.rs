@@ -11,6 +11,8 @@ fn main() {
     // `decimal.rs` holds the exact decimal, generic over its scale.
     // `enums.rs` holds declared enums (a PostgreSQL enum type, checked
     // TEXT on SQLite).
+    // `enum_edges.rs` holds enums as a hostile user writes them (odd
+    // labels, keyword variants, an enum primary key).
     // `custom_types/custom_types.rs` holds declared custom types, whose
     // Diesel SQL and Rust types this crate defines (`custom_sql`).
     for fixture in [
@@ -19,6 +21,7 @@ fn main() {
         "valid/postgres_types",
         "valid/decimal",
         "valid/enums",
+        "valid/enum_edges",
         "custom_types/custom_types",
     ] {
         if let Err(e) = cloacina_codegen::Builder::new()

@@ -114,9 +114,14 @@ pub fn replay(db: &mut Database, migrations: &[Migration]) -> Result<()> {
                 .then(|| failing_statement(db, &sql))
                 .flatten()
             {
+                // The statement's first line of SQL, not a comment above it
+                // (a generated script's header).
                 Some((line, stmt)) => format!(
                     "line {line} (`{}`): {message}",
-                    stmt.lines().next().unwrap_or("").trim()
+                    stmt.lines()
+                        .map(str::trim)
+                        .find(|l| !l.is_empty() && !l.starts_with("--"))
+                        .unwrap_or("")
                 ),
                 None => message,
             };
@@ -191,7 +196,10 @@ pub fn split_statements(sql: &str) -> Vec<(usize, String)> {
                 match tag_end {
                     Some(e) if chars[e] == '$' => {
                         let tag: Vec<char> = chars[i..=e].to_vec();
-                        for ch in &tag {
+                        // The tag's closing `$` is pushed by `take_until`,
+                        // which starts at `e` (it was pushed twice:
+                        // `DO $x$$ …`, which no longer runs).
+                        for ch in &chars[i..e] {
                             cur.push(*ch);
                         }
                         i = e;
@@ -1053,23 +1061,29 @@ pub fn check(schema_path: &Path, migrations_dir: &Path, postgres_url: &str) -> R
             _ => true,
         };
     }
-    let (pg, lite, data) = replay_pair_expecting(&steps, postgres_url, &schema)?;
-
     // PostgreSQL-only defaults as the server prints them (`'1 hour'` is
     // `01:00:00`), else the same value spelled two ways is a difference.
     // Both sides print each value the column gets, so the same value
-    // spelled two ways is no difference.
-    let (printed, pg_schema) = {
-        use crate::pg_defaults::{has_postgres_literals, in_postgres_spelling, Origin};
-        if has_postgres_literals(&schema) || has_postgres_literals(&pg.schema) {
-            let mut db = Database::connect(postgres_url)?;
-            (
-                in_postgres_spelling(&mut db, &schema, Origin::File(&path, &source))?,
-                in_postgres_spelling(&mut db, &pg.schema, Origin::Database)?,
-            )
-        } else {
-            (schema.clone(), pg.schema.clone())
-        }
+    // spelled two ways is no difference. The file's are printed before
+    // the replay: a literal PostgreSQL refuses (`[2,1]` for a range) is a
+    // located error naming the column, not a failing migration.
+    use crate::pg_defaults::{has_postgres_literals, in_postgres_spelling, Origin};
+    let mut printer = None;
+    let printed = if has_postgres_literals(&schema) {
+        let db = printer.insert(Database::connect(postgres_url)?);
+        in_postgres_spelling(db, &schema, Origin::File(&path, &source))?
+    } else {
+        schema.clone()
+    };
+    let (pg, lite, data) = replay_pair_expecting(&steps, postgres_url, &schema)?;
+    let pg_schema = if has_postgres_literals(&pg.schema) {
+        let mut db = match printer {
+            Some(db) => db,
+            None => Database::connect(postgres_url)?,
+        };
+        in_postgres_spelling(&mut db, &pg.schema, Origin::Database)?
+    } else {
+        pg.schema.clone()
     };
     let want_pg = normalize(&printed, Some(Backend::Postgres));
     let want_lite = normalize(&schema, Some(Backend::Sqlite));
@@ -1544,6 +1558,21 @@ table users
         assert!(split_statements(sql)[2].1.ends_with("END"));
         assert!(split_statements("").is_empty());
         assert!(split_statements("  ;; -- only a comment").is_empty());
+        // Dollar quotes come back as written (the opening tag's `$` was
+        // doubled, so re-running a statement to find the failing one hit
+        // a syntax error in the DO block before it).
+        let dollar = "DO $cloacina$ BEGIN PERFORM 1; END $cloacina$;\nSELECT $$a;b$$;";
+        let got: Vec<String> = split_statements(dollar)
+            .into_iter()
+            .map(|(_, s)| s)
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "DO $cloacina$ BEGIN PERFORM 1; END $cloacina$",
+                "SELECT $$a;b$$"
+            ]
+        );
     }
 
     #[test]

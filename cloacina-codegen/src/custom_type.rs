@@ -171,7 +171,6 @@ pub fn custom_columns(schema: &crate::model::Schema) -> CustomColumns {
     out
 }
 
-#[cfg(feature = "live")]
 /// Whether PostgreSQL's `format_type` output `read` is the declared
 /// spelling `declared`: equal when normalized, or equal to its last name
 /// when the declaration is schema-qualified (`public.ltree` prints as

@@ -624,7 +624,22 @@ fn rewrite_stored(
                 }
             }
         } else {
-            out.push_str(&t.to_string());
+            match t {
+                // sqlparser prints these tokens without doubling the quote
+                // inside (`'it's'`), which no longer tokenizes: doubled here,
+                // as the database stored them.
+                Token::SingleQuotedString(v) => {
+                    out.push('\'');
+                    out.push_str(&v.replace('\'', "''"));
+                    out.push('\'');
+                }
+                Token::Word(w) if w.quote_style == Some('"') => {
+                    out.push('"');
+                    out.push_str(&w.value.replace('"', "\"\""));
+                    out.push('"');
+                }
+                _ => out.push_str(&t.to_string()),
+            }
         }
         i += 1;
     }
@@ -1383,6 +1398,26 @@ impl Cx<'_> {
             | DataType::Int8(_)
             | DataType::Int2(_) => Some(Ty::Int),
             DataType::JSONB | DataType::JSON => Some(Ty::Json),
+            // PostgreSQL stores a label compared with an enum column as
+            // `'label'::mood`: the cast to the enum type of one of the
+            // table's columns is that column's type (and the label is
+            // checked against its labels).
+            DataType::Custom(name, modifiers)
+                if self.source != Source::Neutral && modifiers.is_empty() =>
+            {
+                let unquoted = name
+                    .0
+                    .last()
+                    .and_then(|p| p.as_ident())
+                    .map(|i| i.value.as_str())
+                    .unwrap_or_default();
+                self.table.columns.iter().find_map(|c| match c.ty {
+                    ColumnType::Enum(en) if name.0.len() == 1 && en.sql_name() == unquoted => {
+                        Some(Ty::Enum(en))
+                    }
+                    _ => None,
+                })
+            }
             DataType::DoublePrecision
             | DataType::Float8
             | DataType::Real
@@ -2315,5 +2350,49 @@ table! {
             backend_specific: false,
         };
         assert_eq!(e.offset_in("é = 1\nab c"), Some(9));
+    }
+}
+#[cfg(test)]
+mod stored_quotes_tests {
+    use crate::model::Backend;
+
+    /// Text a database stored with a quote inside a literal or a quoted
+    /// name (`'it''s'`, `"a""b"`) reads back: it was re-tokenized as
+    /// `'it's'` ("Unterminated string literal"), so such a check or index
+    /// predicate was carried as raw SQL or, for a predicate, written with
+    /// PostgreSQL's cast (`'it''s'::mood`) that validate then refused. A
+    /// label cast to the enum type of a column is that column's type.
+    #[test]
+    fn stored_quotes_and_enum_casts_read_back() {
+        let s = crate::parse_str(
+            "s.rs",
+            "#[db_enum]\nenum Mood { A, #[value(\"it's\")] B }\n\
+             table! { t (id) { id -> BigInt, m -> Mood, name -> Text, } }",
+        )
+        .expect("valid");
+        let t = s.table("t").expect("t");
+        for (stored, by, neutral) in [
+            ("(m = 'it''s'::mood)", Backend::Postgres, "m = 'it''s'"),
+            ("(m <> 'A'::mood)", Backend::Postgres, "m <> 'A'"),
+            (
+                "(name <> 'O''Brien'::text)",
+                Backend::Postgres,
+                "name <> 'O''Brien'",
+            ),
+            ("name <> 'O''Brien'", Backend::Sqlite, "name <> 'O''Brien'"),
+            ("(\"name\" <> 'x')", Backend::Sqlite, "name <> 'x'"),
+        ] {
+            let e = super::read_back_from(stored, t, Some(by))
+                .unwrap_or_else(|| panic!("{stored} does not read back"));
+            assert_eq!(super::render_neutral(&e), neutral, "{stored}");
+        }
+        // A label the enum does not have, or a cast to another type, stays
+        // an error.
+        for stored in ["(m = 'C'::mood)", "(m = 'A'::other)"] {
+            assert!(
+                super::parse(stored, super::Source::Stored(Backend::Postgres), t).is_err(),
+                "{stored}"
+            );
+        }
     }
 }

@@ -718,6 +718,18 @@ fn custom_type(cx: &Cx, written: &str) -> TypeRead {
         );
     }
     let why = match cx.custom_types.get(written) {
+        // A name a `#[db_enum(name = ...)]` cannot take: never suggest one
+        // (nor `--database`, which reads only enums it can declare).
+        Some(db)
+            if !db.is_empty()
+                && (crate::names::check_ident(db).is_err() || crate::names::pg_builtin_type(db)) =>
+        {
+            format!(
+                "custom SQL type `{written}` (database type `{db}`, a PostgreSQL enum or domain): a #[db_enum] cannot take that SQL name (it needs quotes in SQL, is a reserved word or names one of PostgreSQL's own types); to import it as an enum, rename the type in the database (ALTER TYPE {} RENAME TO ...) and run import again with `--database postgres://…`. {}",
+                quote_ident(db),
+                custom_type_hint(written, db)
+            )
+        }
         Some(db) if !db.is_empty() => format!(
             "custom SQL type `{written}` (database type `{db}`, a PostgreSQL enum or domain): schema.rs does not list its labels; run import with `--database postgres://…` to read them from the database, or declare `#[db_enum(name = \"{db}\")] enum {written} {{ … }}` in the schema file and use `{written}` as the column's type. {}",
             custom_type_hint(written, db)
@@ -739,8 +751,14 @@ fn custom_type(cx: &Cx, written: &str) -> TypeRead {
 /// exact `#[custom_type]` item (schema.rs never says its Rust type, so
 /// import does not write one for it: a declaration needs it).
 fn custom_type_hint(written: &str, db: &str) -> String {
+    // PostgreSQL's spelling of the name: quoted where SQL needs it.
+    let spelled = if crate::names::check_ident(db).is_ok() {
+        db.to_string()
+    } else {
+        quote_ident(db)
+    };
     format!(
-        "If `{db}` is no enum (an extension's type such as ltree or geometry, a domain), declare it as `#[custom_type(postgres = {db:?}, diesel = \"crate::schema::sql_types::{written}\", rust = \"<the Rust type your code reads it as>\")] struct {written};` (the diesel path as your code names that struct; add `sqlite = \"TEXT\"` if it also exists on SQLite) and use `{written}` as the column's type"
+        "If `{db}` is no enum (an extension's type such as ltree or geometry, a domain), declare it as `#[custom_type(postgres = {spelled:?}, diesel = \"crate::schema::sql_types::{written}\", rust = \"<the Rust type your code reads it as>\")] struct {written};` (the diesel path as your code names that struct; add `sqlite = \"TEXT\"` if it also exists on SQLite) and use `{written}` as the column's type"
     )
 }
 
@@ -1445,7 +1463,12 @@ pub fn merge_with_database(imported: &Imported, database: &Schema, backend: Back
             .iter()
             .any(|t| t.sql_name().eq_ignore_ascii_case(&d.name))
         {
-            merged.push(d.clone());
+            // A table only the database has is written for both backends:
+            // its deferrable uniques too are read as immediate (the file
+            // failed its own validate).
+            let mut m = d.clone();
+            immediate_uniques(&mut m, &mut notes);
+            merged.push(m);
             db_side.push(d.clone());
         }
     }
@@ -1657,12 +1680,30 @@ fn answered_by_database(n: &ImportNote, file: &Schema, database: &Schema) -> boo
     match n.kind {
         // A custom SQL type that is an enum of the database: its labels
         // are read from there (the merged table takes the database's column).
-        NoteKind::LeftOut if n.message.contains("custom SQL type") => n
-            .message
-            .split("(database type `")
-            .nth(1)
-            .and_then(|rest| rest.split('`').next())
-            .is_some_and(|db| database.db_enum(db).is_some()),
+        // Only where the database has the column too: else the column was
+        // dropped with its note, silently.
+        NoteKind::LeftOut if n.message.contains("custom SQL type") => {
+            let enum_in_db = n
+                .message
+                .split("(database type `")
+                .nth(1)
+                .and_then(|rest| rest.split('`').next())
+                .is_some_and(|db| database.db_enum(db).is_some());
+            let column_in_db = n
+                .message
+                .split(" left out: ")
+                .next()
+                .and_then(|tc| tc.split_once('.'))
+                .is_some_and(|(table, column)| {
+                    file.table(table).is_some_and(|t| {
+                        database.tables.iter().any(|d| {
+                            d.name.eq_ignore_ascii_case(t.sql_name())
+                                && d.columns.iter().any(|c| c.name == column)
+                        })
+                    })
+                });
+            enum_in_db && column_in_db
+        }
         NoteKind::Unknown if n.message.contains(ASSUMED_IDENTITY) => {
             n.message.split('.').next().is_some_and(in_db)
         }
@@ -1839,6 +1880,51 @@ diesel::table! {
         crate::parse_str("app.rs", &file).unwrap_or_else(|e| panic!("{}", e.render()));
     }
 
+    /// A database type whose name needs quotes (`"Weird Name"`): the note
+    /// suggested `#[db_enum(name = "Weird Name")]`, which validate refuses,
+    /// and `--database` even when it was given, and a `#[custom_type]`
+    /// whose PostgreSQL spelling was the bare two words. Now it says to
+    /// rename the type, and the `#[custom_type]` line validates and quotes.
+    #[test]
+    fn a_type_name_needing_quotes_gets_declarations_that_validate() {
+        let src = r#"
+pub mod sql_types {
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "Weird Name"))]
+    pub struct WeirdName;
+}
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::WeirdName;
+    t (id) {
+        id -> Int8,
+        w -> WeirdName,
+    }
+}
+"#;
+        let imp = import_str("schema.rs", src).expect("imports");
+        let note = imp
+            .notes
+            .iter()
+            .find(|n| n.message.contains("#[custom_type("))
+            .expect("a note naming the declaration");
+        assert!(!note.message.contains("#[db_enum(name"), "{}", note.message);
+        assert!(
+            note.message.contains("ALTER TYPE \"Weird Name\" RENAME TO"),
+            "{}",
+            note.message
+        );
+        let line = "#[custom_type(postgres = \"\\\"Weird Name\\\"\", diesel = \"crate::schema::sql_types::WeirdName\", rust = \"<the Rust type your code reads it as>\")] struct WeirdName;";
+        assert!(note.message.contains(line), "{}", note.message);
+        let declared = line.replace("<the Rust type your code reads it as>", "String");
+        let file = format!(
+            "{declared}\ntable! {{\n    #[backend(postgres)]\n    t (id) {{\n        id -> BigInt,\n        w -> WeirdName,\n    }}\n}}\n"
+        );
+        let schema = crate::parse_str("app.rs", &file).unwrap_or_else(|e| panic!("{}", e.render()));
+        let ddl = crate::internals::render::ddl::render_schema(&schema, Backend::Postgres);
+        assert!(ddl.contains("w \"Weird Name\" NOT NULL"), "{ddl}");
+    }
+
     #[test]
     fn reads_diesel_print_schema_output() {
         let src = r#"
@@ -1947,6 +2033,70 @@ diesel::allow_tables_to_appear_in_same_query!(posts, users,);
         assert_eq!(note.kind, NoteKind::Approximate);
         assert_eq!(note.at, "database table posts");
         assert!(crate::validate::validate(&m.schema).is_empty());
+    }
+
+    /// The same for a table only the database has (written for both
+    /// backends, it kept its deferrable unique and failed validate).
+    #[test]
+    fn a_table_only_the_database_has_gets_immediate_uniques_too() {
+        let imp = import_str("schema.rs", "diesel::table! { users (id) { id -> Int8, } }")
+            .expect("imports");
+        let db = crate::parse::parse(
+            "table! { users (id) { id -> BigInt, } }\n\
+             table! { #[backend(postgres)] #[unique(slot, deferrable = initially_deferred)] slots (id) { id -> BigInt, slot -> Integer, } }",
+        )
+        .0;
+        let mut db = db;
+        // As the introspection reads it: a table of both backends.
+        db.tables[1].scope = crate::model::BackendScope::Both;
+        let m = merge_with_database(&imp, &db, Backend::Postgres);
+        let slots = m.schema.table("slots").expect("slots");
+        assert_eq!(slots.uniques[0].deferrable, Deferrable::No);
+        assert!(m
+            .notes
+            .iter()
+            .any(|n| n.at == "database table slots" && n.kind == NoteKind::Approximate));
+        assert!(crate::validate::validate(&m.schema).is_empty());
+    }
+
+    /// An enum column of schema.rs the database's table does not have
+    /// keeps its "left out" note (the database knowing the enum answered
+    /// it, and the column vanished from the written file silently); the
+    /// one the database has is read from there.
+    #[test]
+    fn an_enum_column_the_database_lacks_stays_left_out() {
+        let src = r#"
+pub mod sql_types {
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "mood"))]
+    pub struct Mood;
+}
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Mood;
+    t (id) {
+        id -> Int8,
+        here -> Mood,
+        gone -> Nullable<Mood>,
+    }
+}
+"#;
+        let imp = import_str("schema.rs", src).expect("imports");
+        let db = crate::parse::parse(
+            "#[db_enum]\nenum Mood { Calm }\ntable! { t (id) { id -> BigInt, here -> Mood, } }",
+        )
+        .0;
+        let m = merge_with_database(&imp, &db, Backend::Postgres);
+        let t = m.schema.table("t").expect("t");
+        assert!(t.column("here").is_some());
+        let left: Vec<&str> = m
+            .notes
+            .iter()
+            .filter(|n| n.kind == NoteKind::LeftOut)
+            .map(|n| n.message.as_str())
+            .collect();
+        assert_eq!(left.len(), 1, "{left:?}");
+        assert!(left[0].starts_with("t.gone left out"), "{left:?}");
     }
 
     #[test]

@@ -225,10 +225,14 @@ impl<'s> Cx<'s> {
             // Too deeply nested: reported, and not given to syn.
             Ok(None) => return schema,
             Err(e) => {
-                self.syn_err(
-                    e,
-                    "the schema file must be valid Rust tokens: balanced brackets, closed strings; see the grammar in the cloacina-codegen docs",
-                );
+                // syn's words for a `#![...]` after an outer doc comment or
+                // an item: say where inner attributes go.
+                let help = if e.to_string() == "expected square brackets" {
+                    "`#![...]` attributes go at the very top of the file, before any `///` doc comment and any item (a doc comment for the whole file is written `//!`)"
+                } else {
+                    "the schema file must be valid Rust tokens: balanced brackets, closed strings; see the grammar in the cloacina-codegen docs"
+                };
+                self.syn_err(e, help);
                 return schema;
             }
         };

@@ -151,7 +151,27 @@ pub fn operations_comment(ops: &[Operation]) -> String {
         out.push_str("--   (none)\n");
     }
     for (i, op) in ops.iter().enumerate() {
-        out.push_str(&format!("--   {}. {op}\n", i + 1));
+        out.push_str(&format!(
+            "--   {}. {}\n",
+            i + 1,
+            comment_text(&op.to_string())
+        ));
+    }
+    out
+}
+
+/// `text` made safe inside a `--` comment line: line breaks and other
+/// control characters (an enum label or a default may hold them) are
+/// written as escapes (`\n`), so no text of the schema file ends the comment
+/// and runs as SQL.
+pub(crate) fn comment_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && c != '\t' {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
     }
     out
 }
@@ -235,7 +255,7 @@ fn loss_comment(op: &Operation, down: bool) -> Option<String> {
                 let change = match (from.ty, to.ty) {
                     // The enum keeps its name: say which labels change.
                     (ColumnType::Enum(a), ColumnType::Enum(b)) if a.sql_name() == b.sql_name() => {
-                        format!("({})", crate::diff::type_change(from.ty, to.ty))
+                        format!("({})", comment_text(&crate::diff::type_change(from.ty, to.ty)))
                     }
                     _ => format!("from {} to {}", from.ty.neutral_name(), to.ty.neutral_name()),
                 };
@@ -251,7 +271,7 @@ fn loss_comment(op: &Operation, down: bool) -> Option<String> {
                     (ColumnType::Enum(a), ColumnType::Enum(b)) if a.sql_name() == b.sql_name() => format!(
                         "-- Widening back {table}.{} ({}).",
                         to.sql_name(),
-                        crate::diff::type_change(from.ty, to.ty)
+                        comment_text(&crate::diff::type_change(from.ty, to.ty))
                     ),
                     _ => format!(
                         "-- Widening back: values cut by the up migration of {table}.{} are not restored.",
@@ -2036,6 +2056,39 @@ mod tests {
         let new = crate::parse_str("new.rs", to).expect("new");
         let ops = crate::diff::changes(&old, &new).expect("diff").operations;
         (old, ops)
+    }
+
+    /// An enum label with a line break in it stays inside the comments
+    /// that describe the operations (adding it, and removing it with its
+    /// narrowing note): it ended the `--` comment and the rest of the
+    /// label ran as SQL (`DROP TABLE parents;`).
+    #[test]
+    fn labels_with_line_breaks_stay_in_comments() {
+        let with = "#[db_enum]\nenum Mood { #[value(\"a\\nDROP TABLE parents;\")] A, B }\n\
+                    table! { parents (id) { id -> BigInt, #[allow_destructive] m -> Mood, } }";
+        let old = crate::parse_str("old.rs", with).expect("old");
+        let new = crate::parse_str(
+            "new.rs",
+            &with.replace("#[value(\"a\\nDROP TABLE parents;\")] A, ", ""),
+        )
+        .expect("new");
+        let removal = crate::diff::changes(&old, &new).expect("diff").operations;
+        let (_, creation) = plan_of(with);
+        for ops in [&removal, &creation] {
+            let comment = operations_comment(ops);
+            assert!(comment.lines().all(|l| l.starts_with("--")), "{comment}");
+            assert!(comment.contains("a\\nDROP TABLE parents;"), "{comment}");
+        }
+        for backend in Backend::ALL {
+            let sql = render_with(&old, &removal, backend, &BuiltObjects::default());
+            assert!(
+                sql.up.contains(
+                    "-- Narrowing parents.m (enum mood loses label 'a\\nDROP TABLE parents;')"
+                ),
+                "{}",
+                sql.up
+            );
+        }
     }
 
     #[test]

@@ -31,7 +31,8 @@ fn validate_accepts_a_valid_schema() {
     assert!(out.stdout.is_empty());
 }
 
-/// The summary counts the declared enums and extensions when there are any.
+/// The summary counts the declared enums, custom types and extensions when
+/// there are any.
 #[test]
 fn validate_counts_enums_and_extensions() {
     for (file, want) in [
@@ -42,6 +43,10 @@ fn validate_counts_enums_and_extensions() {
         (
             "valid/postgres_types.rs",
             "valid (4 tables, 1 PostgreSQL extension, 1 raw SQL block)",
+        ),
+        (
+            "custom_types/custom_types.rs",
+            "valid (2 tables, 2 custom types, 1 PostgreSQL extension, 0 raw SQL blocks)",
         ),
     ] {
         let out = bin()

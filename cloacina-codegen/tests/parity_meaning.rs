@@ -525,9 +525,10 @@ fn empty_folders_a_sqlite_postgres_url_and_a_syntax_error_are_clear_errors() {
         "{stderr}"
     );
 
-    // The same on PostgreSQL.
+    // The same on PostgreSQL; the statement's line is named, not the
+    // comment above it (a generated script's header was shown instead).
     let dir = TempDir::new("meaning-syntax-pg");
-    let broken = "CREATE TABLE memberships (id BIGINT PRIMARY KEY);\n\nCREATE INDEX oops ON memberships (id DESC DESC);\n";
+    let broken = "CREATE TABLE memberships (id BIGINT PRIMARY KEY);\n\n-- the index\nCREATE INDEX oops ON memberships (id DESC DESC);\n";
     pair(&dir, [PG_ACCOUNTS, broken], [LITE_ACCOUNTS, LITE_MEMBERS]);
     let out = run(&dir, &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -535,7 +536,7 @@ fn empty_folders_a_sqlite_postgres_url_and_a_syntax_error_are_clear_errors() {
     assert!(
         stderr.contains("2023-05-02-000000_members/up.sql")
             && stderr.contains(
-                "failed on postgres: line 3 (`CREATE INDEX oops ON memberships (id DESC DESC)`)"
+                "failed on postgres: line 4 (`CREATE INDEX oops ON memberships (id DESC DESC)`)"
             ),
         "{stderr}"
     );

@@ -291,3 +291,24 @@ fn a_postgres_only_default_postgres_refuses_is_a_located_error() {
         + 1;
     assert!(stderr.contains(&format!("app.rs:{line}:")), "{stderr}");
 }
+
+/// The same when the history was written from the refused literal: the
+/// file's defaults are printed before the replay, so the error names the
+/// column and the literal instead of the generated up.sql that fails on it
+/// (`range lower bound must be less than or equal to range upper bound`,
+/// shown at the script's header comment).
+#[test]
+fn a_refused_default_in_the_history_too_is_a_located_error_not_a_failing_migration() {
+    let dir = TempDir::new("pg-default-refused-history");
+    let bad = SCHEMA.replace("#[default(\"10.1/16\")]", "#[default(\"10.1.2.3/16\")]");
+    assert_ne!(bad, SCHEMA);
+    let (schema, migrations) = live_support::project_with_migration(&dir, &bad);
+    let (code, _json, stderr) = check(&schema, &migrations);
+    assert_ne!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("bad default for `spelled.network`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("10.1.2.3/16"), "{stderr}");
+    assert!(!stderr.contains("up.sql"), "{stderr}");
+}

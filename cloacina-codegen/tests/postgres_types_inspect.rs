@@ -523,3 +523,134 @@ fn inspect_reads_an_extension_schema_and_a_migration_alters_it() {
     state(&mut db3, "public 1.6").unwrap_or_else(|e| panic!("{e}\n{}", sql.up));
     assert!(sql.down.contains("UPDATE TO '1.5';"), "{}", sql.down);
 }
+
+/// An enum of another schema is never read as the inspected schema's enum
+/// of the same name: the column of `other.mood` was written as the
+/// current schema's `mood` (other labels), its default left out. It is
+/// carried with its qualified type and default, and the note names the
+/// `#[custom_type]` to declare; applying the written file to a database
+/// that has `other.mood` and inspecting again gives the same schema.
+#[test]
+fn inspect_never_takes_another_schemas_enum_for_the_inspected_one() {
+    let dir = TempDir::new("inspect-enum-schema");
+    let url = live_support::postgres_url();
+    let (g1, mut db1) = ScratchPostgres::new(&url).expect("postgres");
+    db1.execute(
+        "CREATE SCHEMA other;
+             CREATE TYPE other.mood AS ENUM ('it''s', 'a,b');
+             CREATE TYPE mood AS ENUM ('p', 'q');
+             CREATE TABLE t (id BIGINT PRIMARY KEY, m other.mood NOT NULL DEFAULT 'it''s', pm mood);",
+        true,
+    )
+    .expect("ddl");
+    drop(db1);
+    let (written, schema) = inspect_ok(&with_database(&url, &g1.name), &dir.path().join("a.rs"));
+    let t = schema.table("t").expect("table t");
+    assert!(t.column("m").is_none(), "{written}");
+    assert!(
+        matches!(&t.column("pm").expect("pm").ty, ColumnType::Enum(e) if e.labels() == ["p", "q"]),
+        "{written}"
+    );
+    assert!(
+        written.contains("ADD COLUMN \"m\" other.mood NOT NULL DEFAULT 'it''s'::other.mood;"),
+        "{written}"
+    );
+    assert!(
+        written.contains("#[custom_type(postgres = \"other.mood\""),
+        "{written}"
+    );
+
+    let (g2, mut db2) = ScratchPostgres::new(&url).expect("postgres");
+    db2.execute(
+        "CREATE SCHEMA other; CREATE TYPE other.mood AS ENUM ('it''s', 'a,b');",
+        true,
+    )
+    .expect("other.mood");
+    let ddl = render_schema(&schema, Backend::Postgres);
+    db2.execute(&ddl, true)
+        .unwrap_or_else(|e| panic!("apply: {e}\n{ddl}"));
+    drop(db2);
+    let (_, again) = inspect_ok(&with_database(&url, &g2.name), &dir.path().join("b.rs"));
+    assert_eq!(again, schema);
+}
+
+/// An enum of the inspected schema named like one of PostgreSQL's own
+/// types (`text`) or a reserved word (`user`): it is carried (a
+/// `#[db_enum]` of that name is refused), and its column is never read as
+/// PostgreSQL's own type (a `public.text` column was written `Text`,
+/// silently). The file validates, applies and inspects the same again.
+#[test]
+fn inspect_carries_enums_named_like_builtin_types() {
+    let dir = TempDir::new("inspect-enum-builtin-name");
+    let url = live_support::postgres_url();
+    let (g1, mut db1) = ScratchPostgres::new(&url).expect("postgres");
+    db1.execute(
+        "CREATE TYPE text AS ENUM ('a');
+         CREATE TYPE \"user\" AS ENUM ('b');
+         CREATE TABLE t (id BIGINT PRIMARY KEY, x public.text, y \"user\", z pg_catalog.text);",
+        true,
+    )
+    .expect("ddl");
+    drop(db1);
+    let (written, schema) = inspect_ok(&with_database(&url, &g1.name), &dir.path().join("a.rs"));
+    assert!(schema.enums.is_empty(), "{written}");
+    let t = schema.table("t").expect("table t");
+    assert!(
+        t.column("x").is_none() && t.column("y").is_none(),
+        "{written}"
+    );
+    assert_eq!(
+        t.column("z").expect("z").ty,
+        ColumnType::Text { max_len: None }
+    );
+    for want in [
+        "CREATE TYPE \"text\" AS ENUM ('a');",
+        "ADD COLUMN \"x\" public.text;",
+        "is the name of a PostgreSQL type",
+        "is a reserved word",
+    ] {
+        assert!(written.contains(want), "{want}\n{written}");
+    }
+    let (g2, mut db2) = ScratchPostgres::new(&url).expect("postgres");
+    let ddl = render_schema(&schema, Backend::Postgres);
+    db2.execute(&ddl, true)
+        .unwrap_or_else(|e| panic!("apply: {e}\n{ddl}"));
+    drop(db2);
+    let (_, again) = inspect_ok(&with_database(&url, &g2.name), &dir.path().join("b.rs"));
+    assert_eq!(again, schema);
+}
+
+/// A domain (here over an enum, with a default, NOT NULL and a named
+/// check) is carried as a raw_sql! block before the columns of its type:
+/// it was listed as an object but left out of the file, so the carried
+/// column's `ADD COLUMN … posmood` failed where the file was applied.
+#[test]
+fn inspect_carries_a_domain_before_its_columns() {
+    let dir = TempDir::new("inspect-domain");
+    let url = live_support::postgres_url();
+    let (g1, mut db1) = ScratchPostgres::new(&url).expect("postgres");
+    db1.execute(
+        "CREATE TYPE mood AS ENUM ('it''s', 'calm');
+         CREATE DOMAIN posmood AS mood DEFAULT 'calm' NOT NULL CONSTRAINT not_quote CHECK (VALUE <> 'it''s');
+         CREATE DOMAIN short_text AS varchar(5);
+         CREATE TABLE t (id BIGINT PRIMARY KEY, pm posmood, s short_text);",
+        true,
+    )
+    .expect("ddl");
+    drop(db1);
+    let (written, schema) = inspect_ok(&with_database(&url, &g1.name), &dir.path().join("a.rs"));
+    for want in [
+        "CREATE DOMAIN posmood AS mood DEFAULT 'calm'::mood NOT NULL CONSTRAINT not_quote CHECK ((VALUE <> 'it''s'::mood));",
+        "CREATE DOMAIN short_text AS character varying(5);",
+        "DROP DOMAIN \"posmood\";",
+    ] {
+        assert!(written.contains(want), "{want}\n{written}");
+    }
+    let (g2, mut db2) = ScratchPostgres::new(&url).expect("postgres");
+    let ddl = render_schema(&schema, Backend::Postgres);
+    db2.execute(&ddl, true)
+        .unwrap_or_else(|e| panic!("apply: {e}\n{ddl}"));
+    drop(db2);
+    let (_, again) = inspect_ok(&with_database(&url, &g2.name), &dir.path().join("b.rs"));
+    assert_eq!(again, schema);
+}

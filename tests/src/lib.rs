@@ -60,6 +60,18 @@ pub mod enums {
     pub const SQLITE_DDL: &str = include_str!(concat!(env!("OUT_DIR"), "/enums.sqlite.sql"));
 }
 
+pub mod enum_edges {
+    //! Generated from `cloacina-codegen/tests/fixtures/valid/enum_edges.rs`:
+    //! odd labels, Rust keywords as variants, an enum primary key.
+    include!(concat!(env!("OUT_DIR"), "/enum_edges.rs"));
+
+    /// The PostgreSQL DDL generated for the fixture.
+    pub const POSTGRES_DDL: &str =
+        include_str!(concat!(env!("OUT_DIR"), "/enum_edges.postgres.sql"));
+    /// The SQLite DDL generated for the fixture.
+    pub const SQLITE_DDL: &str = include_str!(concat!(env!("OUT_DIR"), "/enum_edges.sqlite.sql"));
+}
+
 pub mod custom_types {
     //! Generated from `cloacina-codegen/tests/fixtures/custom_types/custom_types.rs`:
     //! declared custom types (`ltree`) whose Diesel SQL types and Rust type

@@ -150,6 +150,17 @@ pub fn for_inspect(intro: &Introspection) -> Inspected {
         fix_names(&mut schema, &mut notes);
         diags = crate::validate::validate(&schema);
     }
+    // The file is what the user gets: it must read back. The model's
+    // validation does not type a raw predicate as the parser does (an
+    // enum compared with a cast), so the printed text is parsed too.
+    if diags.is_empty() {
+        if let Err(e) = crate::parse_str(
+            "inspected.rs",
+            &crate::render::neutral::render(&schema, &[]),
+        ) {
+            diags = e.diagnostics;
+        }
+    }
     problems.extend(diags.iter().map(|d| match &d.help {
         Some(h) => format!("{} ({h})", d.message),
         None => d.message.clone(),
@@ -627,5 +638,50 @@ fn fix_names(schema: &mut Schema, notes: &mut Vec<Note>) {
             let d = crate::names::index_name(&snapshot, ix);
             fix(&mut ix.name, d, "index", notes);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::introspect::Introspection;
+    use crate::model::{Backend, Index, IndexColumn, Order, Span};
+
+    /// A predicate the model's validation lets through but the parser
+    /// refuses (ordering an enum) is a problem of the inspected file, so
+    /// `inspect` fails instead of writing a file its own `validate`
+    /// refuses with exit 0.
+    #[test]
+    fn a_printed_file_that_does_not_parse_is_a_problem() {
+        let mut schema = crate::parse_str(
+            "s.rs",
+            "#[db_enum]\nenum Mood { A, B }\ntable! { t (id) { id -> BigInt, m -> Mood, } }",
+        )
+        .expect("valid");
+        schema.tables[0].indexes.push(Index {
+            name: None,
+            columns: vec![IndexColumn {
+                column: "m".into(),
+                order: Order::Asc,
+            }],
+            unique: false,
+            predicate: Some("m < 'B'".into()),
+            span: Span::default(),
+        });
+        let intro = Introspection {
+            backend: Backend::Postgres,
+            schema,
+            objects: Vec::new(),
+            notes: Vec::new(),
+            carried: Vec::new(),
+        };
+        let inspected = super::for_inspect(&intro);
+        assert!(
+            inspected
+                .problems
+                .iter()
+                .any(|p| p.contains("ordering enum values")),
+            "{:?}",
+            inspected.problems
+        );
     }
 }

@@ -53,6 +53,12 @@ struct RelRow {
 struct ColRow {
     table: String,
     name: String,
+    /// The type's name; schema-qualified (`other.mood`) when the type is
+    /// neither PostgreSQL's own, nor in the inspected schema, nor an
+    /// extension's, so that a type of another schema is never read as
+    /// the inspected schema's enum or a built-in type of the same name;
+    /// also when a type of the inspected schema has the name of one of
+    /// PostgreSQL's own (`public.text`, an enum), never read as that one.
     typname: String,
     formatted: String,
     typmod: i32,
@@ -244,12 +250,17 @@ impl Catalog {
             target,
             "columns",
             &format!(
-                "SELECT c.relname AS table, a.attname AS name, t.typname AS typname, \
+                "SELECT c.relname AS table, a.attname AS name, \
+                 CASE WHEN tn.nspname = 'pg_catalog' \
+                 OR (tn.nspname = current_schema() AND NOT EXISTS (SELECT 1 FROM pg_type bt WHERE bt.typname = t.typname AND bt.typnamespace = 'pg_catalog'::regnamespace)) \
+                 OR EXISTS (SELECT 1 FROM pg_depend dt WHERE dt.classid = 'pg_type'::regclass AND dt.objid = t.oid AND dt.deptype = 'e') \
+                 THEN t.typname::text ELSE tn.nspname || '.' || t.typname END AS typname, \
                  format_type(a.atttypid, a.atttypmod) AS formatted, a.atttypmod AS typmod, \
                  a.attnotnull AS notnull, a.attidentity::text AS identity, a.attgenerated::text AS generated, \
                  pg_get_expr(d.adbin, d.adrelid) AS default, col_description(c.oid, a.attnum) AS comment \
                  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
                  JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid \
+                 JOIN pg_namespace tn ON tn.oid = t.typnamespace \
                  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
                  WHERE {NS} AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped \
                  ORDER BY c.relname, a.attnum"
@@ -311,7 +322,11 @@ impl Catalog {
                  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE {NS} \
                  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e') \
                  UNION ALL \
-                 SELECT 'type' AS kind, t.typname::text AS name, NULL AS table, NULL AS definition \
+                 SELECT 'type' AS kind, t.typname::text AS name, NULL AS table, \
+                 CASE WHEN t.typtype = 'd' THEN 'CREATE DOMAIN ' || quote_ident(t.typname) || ' AS ' || format_type(t.typbasetype, t.typtypmod) \
+                 || COALESCE(' DEFAULT ' || t.typdefault, '') || CASE WHEN t.typnotnull THEN ' NOT NULL' ELSE '' END \
+                 || COALESCE((SELECT string_agg(' CONSTRAINT ' || quote_ident(dc.conname) || ' ' || pg_get_constraintdef(dc.oid), '' ORDER BY dc.conname) \
+                 FROM pg_constraint dc WHERE dc.contypid = t.oid), '') END AS definition \
                  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
                  WHERE {NS} AND t.typtype IN ('e', 'd', 'r', 'm') \
                  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e') \
@@ -416,7 +431,8 @@ impl Reader {
         for e in enums {
             // A declared enum when the schema language can spell it: a
             // plain SQL name and labels PostgreSQL took (1 to 63 bytes).
-            if crate::names::check_ident(&e.name).is_ok() && !e.labels.is_empty() {
+            let plain = crate::names::check_ident(&e.name);
+            if plain.is_ok() && !e.labels.is_empty() && !crate::names::pg_builtin_type(&e.name) {
                 self.enums.push(DbEnum {
                     name: enum_rust_name(&e.name),
                     sql_name: e.name.clone(),
@@ -428,6 +444,20 @@ impl Reader {
                 continue;
             }
             let labels: Vec<String> = e.labels.iter().map(|l| lit(l)).collect();
+            let why = if e.labels.is_empty() {
+                "a PostgreSQL enum without labels, which #[db_enum] cannot declare".to_string()
+            } else {
+                let name = q(&e.name);
+                let problem = match plain {
+                    Err(crate::names::IdentProblem::Reserved) => "is a reserved word",
+                    Err(crate::names::IdentProblem::TooLong(_)) => "is over 63 bytes",
+                    Err(_) => "needs quotes in SQL",
+                    Ok(()) => "is the name of a PostgreSQL type (pg_catalog's is found first)",
+                };
+                format!(
+                    "a PostgreSQL enum whose name {name} {problem}, which #[db_enum(name = \"...\")] cannot take; rename the type (ALTER TYPE {name} RENAME TO ...) to make it a #[db_enum]"
+                )
+            };
             self.carried.push(carry(
                 1,
                 "enum type",
@@ -438,7 +468,7 @@ impl Reader {
                     labels.join(", ")
                 ),
                 format!("DROP TYPE {};\n", q(&e.name)),
-                "a PostgreSQL enum; the schema language has no enum type",
+                &why,
                 None,
             ));
         }
@@ -455,6 +485,17 @@ impl Reader {
                     format!("{};\n", def.trim_end().trim_end_matches(';')),
                     format!("DROP {} {};\n", o.kind.to_ascii_uppercase(), o.name),
                     "a PostgreSQL function",
+                    None,
+                )),
+                // A domain (its definition is read for domains only):
+                // before the tables and columns of its type.
+                ("type", Some(def)) => self.carried.push(carry(
+                    1,
+                    "domain",
+                    o.name.clone(),
+                    format!("{def};\n"),
+                    format!("DROP DOMAIN {};\n", q(&o.name)),
+                    "a PostgreSQL domain; the schema language has none (its columns are carried with it, or declared with #[custom_type])",
                     None,
                 )),
                 ("trigger", Some(def)) => self.carried.push(carry(

@@ -238,6 +238,22 @@ impl Cx<'_> {
                 let msg = format!("custom type `{}` has the name of a declared enum", c.name);
                 self.bad_custom(c.span, msg, "same name as an enum", "rename one of them");
             }
+            // The same PostgreSQL type declared twice: `CREATE TYPE` of the
+            // enum fails where an extension made the type, and the
+            // database's columns of it read as either.
+            if let Some(e) = schema
+                .enums
+                .iter()
+                .find(|e| crate::custom_type::is_pg_spelling(c.ty().postgres(), &e.sql_name))
+            {
+                let msg = format!(
+                    "custom type `{}` is PostgreSQL's `{}`, the SQL name of the enum `{}`",
+                    c.name,
+                    c.ty().postgres(),
+                    e.name
+                );
+                self.bad_custom(c.span, msg, "same SQL type as an enum", "use the enum as the column type, or give the enum another SQL name with `#[db_enum(name = \"...\")]`");
+            }
         }
     }
 }

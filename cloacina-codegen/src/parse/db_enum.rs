@@ -273,6 +273,14 @@ impl Cx<'_> {
             Err(IdentProblem::TooLong(n)) => self.bad_enum(sql_span, format!("enum name `{sql_name}` is {n} bytes long"), "over 63 bytes", "PostgreSQL truncates names over 63 bytes: choose a shorter one with `#[db_enum(name = \"...\")]`"),
             Err(_) => self.bad_enum(sql_span, format!("enum name `{sql_name}` would need quotes in SQL"), "not a plain lowercase SQL name", "write a lowercase SQL name (`[a-z_][a-z0-9_]*`) with `#[db_enum(name = \"...\")]`"),
         }
+        if names::pg_builtin_type(&sql_name) {
+            self.bad_enum(
+                sql_span,
+                format!("enum name `{sql_name}` is the name of a PostgreSQL type"),
+                "built-in SQL type",
+                "PostgreSQL would create the enum but read every column of this type as its own type (pg_catalog is searched first): choose another SQL name with `#[db_enum(name = \"...\")]`",
+            );
+        }
         if TAKEN.contains(&name.as_str()) {
             self.bad_enum(
                 name_span,

@@ -11,7 +11,9 @@
 //! - the `MultiBackend` glue in `connection`, as for the runtime types.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
+
+use super::diesel::rust_ident;
 
 use crate::model::{Backend, DbEnum, Schema};
 
@@ -33,7 +35,7 @@ pub(super) fn sql_types_module(schema: &Schema, backends: &[Backend]) -> TokenSt
 }
 
 fn sql_type_items(e: &DbEnum, backends: &[Backend]) -> TokenStream {
-    let ident = format_ident!("{}", e.name);
+    let ident = rust_ident(&e.name);
     let sql_name = &e.sql_name;
     let doc = format!(" The SQL type of the enum `{sql_name}`.");
     let pg = backends.contains(&Backend::Postgres).then(|| {
@@ -111,9 +113,8 @@ pub(super) fn model_items(schema: &Schema, attrs: &dyn Fn(&str) -> TokenStream) 
 }
 
 fn model_enum(e: &DbEnum, attrs: TokenStream) -> TokenStream {
-    let ident = format_ident!("{}", e.name);
-    let variants: Vec<proc_macro2::Ident> =
-        e.variants.iter().map(|v| format_ident!("{v}")).collect();
+    let ident = rust_ident(&e.name);
+    let variants: Vec<proc_macro2::Ident> = e.variants.iter().map(|v| rust_ident(v)).collect();
     let labels: Vec<&str> = e.labels.iter().map(String::as_str).collect();
     let mut docs: Vec<String> = e.docs.iter().map(|d| format!(" {d}")).collect();
     if !docs.is_empty() {
@@ -141,7 +142,7 @@ fn model_enum(e: &DbEnum, attrs: TokenStream) -> TokenStream {
 /// three impls the runtime types get).
 pub(super) fn multi_backend_impls(schema: &Schema) -> TokenStream {
     let impls = schema.enums.iter().map(|e| {
-        let ident = format_ident!("{}", e.name);
+        let ident = rust_ident(&e.name);
         multi_backend_glue(
             &quote!(super::schema::sql_types::#ident),
             &quote!(super::models::#ident),
@@ -177,5 +178,28 @@ pub(super) fn multi_backend_glue(sql: &TokenStream, value: &TokenStream) -> Toke
                 Ok(diesel::serialize::IsNull::No)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A variant spelled as a raw identifier (`r#type`, label `type`) is
+    /// written back raw: the generated models were refused as invalid Rust
+    /// ("expected identifier, found keyword `type`").
+    #[test]
+    fn keyword_variants_are_raw_identifiers() {
+        let src = "#[db_enum]\nenum Kind { r#type, r#match, Plain }\n\
+                   table! { things (id) { id -> BigInt, kind -> Kind, } }\n";
+        let schema = crate::parse_str("s.rs", src).expect("valid");
+        let g = crate::Builder::new()
+            .generate_from(std::path::Path::new("s.rs"), schema)
+            .expect("generated Rust parses");
+        let code = &g.file("s.rs").expect("rust file").contents;
+        assert!(code.contains("r#type,"), "{code}");
+        assert!(
+            code.contains("#[allow(non_camel_case_types)]\n    pub enum Kind"),
+            "{code}"
+        );
+        assert!(code.contains("Kind::r#match => \"match\""), "{code}");
     }
 }

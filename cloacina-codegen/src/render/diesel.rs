@@ -368,7 +368,7 @@ fn decimal_multi_backend_impls() -> TokenStream {
 /// still has it (a hand-built model) is taken as that raw identifier
 /// rather than doubled (`r#r#type`) or passed to `Ident::new`, which
 /// panics on it.
-fn rust_ident(name: &str) -> Ident {
+pub(super) fn rust_ident(name: &str) -> Ident {
     let name = name.strip_prefix("r#").unwrap_or(name);
     if plain_ident(name) {
         Ident::new(name, Span::call_site())
@@ -1450,6 +1450,15 @@ pub(super) fn value_enum_core(e: &ValueEnum<'_>) -> TokenStream {
         .iter()
         .zip(labels.iter())
         .map(|(v, l)| quote!(#ident::#v => #l));
+    // Names the schema file spells in lower case (a raw `r#type`
+    // variant) would warn in every build of the consuming crate.
+    let lower = |i: &Ident| {
+        i.to_string()
+            .trim_start_matches("r#")
+            .starts_with(|c: char| c.is_ascii_lowercase())
+    };
+    let allow = (lower(ident) || variants.iter().any(lower))
+        .then(|| quote!(#[allow(non_camel_case_types)]));
     let all_doc = format!(" Every value, {}.", e.order);
     let values_doc = format!(" The stored {} of every value, in the same order.", e.noun);
     let as_str_doc = format!(" The stored {}.", e.noun);
@@ -1458,6 +1467,7 @@ pub(super) fn value_enum_core(e: &ValueEnum<'_>) -> TokenStream {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, #ord diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
         #[diesel(sql_type = #sql_type)]
         #attrs
+        #allow
         pub enum #ident {
             #(#variant_defs),*
         }

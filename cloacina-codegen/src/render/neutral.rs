@@ -120,18 +120,19 @@ fn db_enum(out: &mut String, e: &DbEnum) {
     out.push_str(&format!(
         "enum {} {{
 ",
-        e.name
+        ident(&e.name)
     ));
     for (label, variant) in e.labels.iter().zip(&e.variants) {
+        let raw = ident(variant);
         if label == variant {
             out.push_str(&format!(
-                "    {variant},
+                "    {raw},
 "
             ));
         } else {
             out.push_str(&format!(
                 "    #[value({})]
-    {variant},
+    {raw},
 ",
                 rust_str(label)
             ));

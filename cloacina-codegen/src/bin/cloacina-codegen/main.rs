@@ -509,6 +509,9 @@ fn run(cli: Cli) -> Result<(), Error> {
             if !schema.enums.is_empty() {
                 parts.push(count(schema.enums.len(), "enum"));
             }
+            if !schema.custom_types.is_empty() {
+                parts.push(count(schema.custom_types.len(), "custom type"));
+            }
             if !schema.extensions.is_empty() {
                 parts.push(count(schema.extensions.len(), "PostgreSQL extension"));
             }
