@@ -1067,11 +1067,18 @@ pub fn check(schema_path: &Path, migrations_dir: &Path, postgres_url: &str) -> R
     // spelled two ways is no difference. The file's are printed before
     // the replay: a literal PostgreSQL refuses (`[2,1]` for a range) is a
     // located error naming the column, not a failing migration.
-    use crate::pg_defaults::{has_postgres_literals, in_postgres_spelling, Origin};
+    // An extension declared in the current schema (`schema = "public"`)
+    // reads back as unset, so it is compared as unset (the scratch
+    // databases are on the same server, as the same role).
+    use crate::pg_defaults::{
+        current_schema_unset, has_postgres_literals, in_postgres_spelling, names_extension_schemas,
+        Origin,
+    };
     let mut printer = None;
-    let printed = if has_postgres_literals(&schema) {
+    let printed = if has_postgres_literals(&schema) || names_extension_schemas(&schema) {
         let db = printer.insert(Database::connect(postgres_url)?);
-        in_postgres_spelling(db, &schema, Origin::File(&path, &source))?
+        let printed = in_postgres_spelling(db, &schema, Origin::File(&path, &source))?;
+        current_schema_unset(db, &printed)?
     } else {
         schema.clone()
     };
@@ -1405,9 +1412,10 @@ pub fn drift(
     // column gets, on every side.
     let (want, got, from_history) = match backend {
         Backend::Postgres => {
-            use crate::pg_defaults::{in_postgres_spelling, Origin};
+            use crate::pg_defaults::{current_schema_unset, in_postgres_spelling, Origin};
+            let file = in_postgres_spelling(&mut db, &schema, Origin::File(&path, &source))?;
             (
-                in_postgres_spelling(&mut db, &schema, Origin::File(&path, &source))?,
+                current_schema_unset(&mut db, &file)?,
                 in_postgres_spelling(&mut db, &live.schema, Origin::Database)?,
                 in_postgres_spelling(&mut db, &replayed.schema, Origin::Database)?,
             )

@@ -229,3 +229,38 @@ mod tests {
         assert_eq!(one_line("no detail"), "no detail");
     }
 }
+
+/// Whether `schema` declares an extension with `WITH SCHEMA`
+/// (`postgis(schema = "public")`), which [`current_schema_unset`] must see.
+pub fn names_extension_schemas(schema: &Schema) -> bool {
+    schema.extensions.iter().any(|e| e.schema.is_some())
+}
+
+/// `schema` with each declared extension whose `schema` is `db`'s current
+/// schema written as unset. Introspection reads an extension that lives in
+/// the current schema as unset (that is where `CREATE EXTENSION` without
+/// `WITH SCHEMA` puts it), so `postgis(schema = "public")` against a
+/// database whose current schema is `public` is no difference; another
+/// schema still is.
+pub fn current_schema_unset(db: &mut Database, schema: &Schema) -> Result<Schema> {
+    let mut out = schema.clone();
+    if !names_extension_schemas(schema) {
+        return Ok(out);
+    }
+    let current = query_json(db, "SELECT to_json(current_schema())::text AS j")
+        .map_err(|message| Error::Database {
+            backend: Backend::Postgres,
+            target: db.target().to_string(),
+            action: "read the current schema".into(),
+            message,
+        })?
+        .and_then(|j| serde_json::from_str::<Option<String>>(&j).ok().flatten());
+    if let Some(current) = current {
+        for e in &mut out.extensions {
+            if e.schema.as_deref() == Some(current.as_str()) {
+                e.schema = None;
+            }
+        }
+    }
+    Ok(out)
+}

@@ -459,3 +459,55 @@ fn a_declared_extension_version_or_schema_the_database_differs_from_is_reported(
     drop(db);
     drop(guard);
 }
+
+/// `citext(schema = "public")`, `public` being the current schema: the
+/// database reads the extension back as living in the current schema
+/// (unset), which is what the file says, so neither `check --database` nor
+/// the plain `check` reports a difference (before, `schema: left public |
+/// right (absent)` made such a file fail forever); a file naming another
+/// schema than where the extension lives is still reported.
+#[test]
+fn an_extension_declared_in_the_current_schema_is_no_difference() {
+    let dir = TempDir::new("drift-ext-public");
+    let source = format!("#![postgres_extensions(citext(schema = \"public\"))]\n{SCHEMA}");
+    let (schema, migrations) = live_support::project_with_migration(&dir, &source);
+    let server = live_support::postgres_url();
+    let (guard, mut db) = cloacina_codegen::check::ScratchPostgres::new(&server).expect("scratch");
+    live_support::apply_as_diesel(&mut db, &migrations, "postgres");
+    let url = cloacina_codegen::check::with_database(&server, &guard.name);
+    let (code, json, stderr) = check(&schema, &migrations, &url);
+    assert_eq!(code, Some(0), "{stderr}\n{json:#}");
+
+    let out = bin(&[
+        "check",
+        "--schema",
+        s(&schema),
+        "--migrations",
+        s(&migrations),
+        "--postgres",
+        &server,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+
+    let elsewhere = format!("#![postgres_extensions(citext(schema = \"elsewhere\"))]\n{SCHEMA}");
+    std::fs::write(&schema, elsewhere).expect("write");
+    let (code, json, stderr) = check(&schema, &migrations, &url);
+    assert_eq!(code, Some(6), "{stderr}\n{json:#}");
+    assert!(
+        extension_option_entries(&json).contains(&(
+            "schema".into(),
+            "schema".into(),
+            Value::String("elsewhere".into()),
+            Value::Null
+        )),
+        "{json:#}"
+    );
+    drop(db);
+    drop(guard);
+}
