@@ -216,20 +216,6 @@ fn one_line(s: &str) -> String {
         .join("; ")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::one_line;
-
-    #[test]
-    fn a_refusal_keeps_postgresql_detail_and_hint_on_one_line() {
-        assert_eq!(
-            one_line("invalid cidr value: \"10.1.2.3/16\"\nDETAIL: Value has bits set to right of mask.\n"),
-            "invalid cidr value: \"10.1.2.3/16\"; DETAIL: Value has bits set to right of mask."
-        );
-        assert_eq!(one_line("no detail"), "no detail");
-    }
-}
-
 /// Whether `schema` declares an extension with `WITH SCHEMA`
 /// (`postgis(schema = "public")`), which [`current_schema_unset`] must see.
 pub fn names_extension_schemas(schema: &Schema) -> bool {
@@ -263,4 +249,18 @@ pub fn current_schema_unset(db: &mut Database, schema: &Schema) -> Result<Schema
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn a_refusal_keeps_postgresql_detail_and_hint_on_one_line() {
+        assert_eq!(
+            one_line("invalid cidr value: \"10.1.2.3/16\"\nDETAIL: Value has bits set to right of mask.\n"),
+            "invalid cidr value: \"10.1.2.3/16\"; DETAIL: Value has bits set to right of mask."
+        );
+        assert_eq!(one_line("no detail"), "no detail");
+    }
 }
