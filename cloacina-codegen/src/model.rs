@@ -77,7 +77,9 @@ pub struct Extension {
     /// The name (a lowercase SQL identifier, see [`is_extension_name`]).
     pub name: String,
     /// `WITH SCHEMA`: the schema its objects go into; `None` is the schema
-    /// `CREATE EXTENSION` picks (the current one) and matches any.
+    /// `CREATE EXTENSION` picks (the current one). Compared with a database,
+    /// the current schema named explicitly counts as `None`; another schema
+    /// is a difference.
     pub schema: Option<String>,
     /// `VERSION`: `None` is the extension's default version and matches any.
     pub version: Option<String>,
