@@ -18,6 +18,10 @@ use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{FileBasedMigrations, MigrationHarness};
 use std::path::Path;
 
+/// An extension lives once per database (in the scratch schema of the
+/// test that created it first), so the PostgreSQL tests take turns.
+static EXTENSIONS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[derive(QueryableByName)]
 struct V {
     #[diesel(sql_type = Text)]
@@ -466,8 +470,71 @@ fn every_table_keeps_its_rows_through_today_s_migration_kinds_on_sqlite() {
 
 #[test]
 fn every_table_keeps_its_rows_through_today_s_migration_kinds_on_postgres() {
+    let _turn = EXTENSIONS.lock().unwrap_or_else(|p| p.into_inner());
     for (case, from, to) in cases() {
         let tag = format!("rows_{}", &case[..case.len().min(8)]);
         run_case(case, &from, &to, Db::Pg(PgScratch::new(&tag)));
     }
+}
+
+/// `ALTER EXTENSION … UPDATE` (a pinned `citext` version dropped, so the
+/// extension goes to the server's default version): `up` keeps every row.
+/// Its `down` (`UPDATE TO` the older version) is refused by PostgreSQL,
+/// which has no downgrade path for `citext`; the refusal rolls back and
+/// every row is still there.
+#[test]
+fn an_extension_update_keeps_every_row_and_its_refused_down_loses_none() {
+    let _turn = EXTENSIONS.lock().unwrap_or_else(|p| p.into_inner());
+    let case = "extension_update";
+    let from = Spec {
+        ext: "citext(version = \"1.5\")",
+        ..DEFAULT
+    };
+    let (from_src, to_src) = (from.source(), DEFAULT.source());
+    let dir = temp_dir("rows_extension_update");
+    write_history(&dir.join("migrations"), &[&from_src, &to_src]);
+    let parse = |name: &str, src: &str| {
+        cloacina_codegen::parse_str(name, src).unwrap_or_else(|e| panic!("{}", e.render()))
+    };
+    let (old, new) = (parse("from.rs", &from_src), parse("to.rs", &to_src));
+    let up = second_up(&dir, Backend::Postgres);
+    assert!(up.contains("ALTER EXTENSION \"citext\" UPDATE"), "{up}");
+    let migrations = FileBasedMigrations::from_path(dir.join("migrations").join("postgres"))
+        .expect("diesel reads the folder");
+    let mut db = Db::Pg(PgScratch::new("rows_extupd"));
+    db.exec("DROP SCHEMA IF EXISTS cloacina_ext CASCADE;");
+    db.step(case, "first up", &migrations);
+    db.exec("CREATE TABLE hand_made (id BIGINT PRIMARY KEY, what TEXT NOT NULL);");
+    db.exec(&seed_sql(Backend::Postgres, false));
+    let tables = tables(Backend::Postgres, &old, &new);
+    let before = dump(&mut db, &tables);
+    let version = "SELECT extversion AS v FROM pg_extension WHERE extname = 'citext'";
+    assert_eq!(db.texts(version), ["1.5"]);
+    db.step(case, "up", &migrations);
+    assert_eq!(dump(&mut db, &tables), before, "{case}: rows after up");
+    let updated = db.texts(version);
+    assert_ne!(updated, ["1.5"], "{case}: up updates the extension");
+    let Db::Pg(scratch) = &mut db else {
+        unreachable!("a PostgreSQL case")
+    };
+    let err = scratch
+        .conn
+        .revert_last_migration(migrations.clone())
+        .expect_err("PostgreSQL has no downgrade path for citext");
+    assert!(
+        err.to_string().contains("no update path"),
+        "{case}: down: {err}"
+    );
+    assert_eq!(
+        dump(&mut db, &tables),
+        before,
+        "{case}: rows after the refused down"
+    );
+    assert_eq!(
+        db.texts(version),
+        updated,
+        "{case}: the refused down changed nothing"
+    );
+    drop(db);
+    let _ = std::fs::remove_dir_all(&dir);
 }
