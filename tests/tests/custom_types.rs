@@ -83,6 +83,10 @@ fn a_postgres_only_custom_type_round_trips_through_the_generated_models() {
             .values(NewCategory::new("not a path!"))
             .execute(&mut pg);
         assert!(bad.is_err(), "{bad:?}");
+        let stored: Count = diesel::sql_query("SELECT count(*) AS n FROM categories")
+            .get_result(&mut pg)
+            .expect("count categories");
+        assert_eq!(stored.n, read.len() as i64, "the refused path was stored");
     }));
     drop_pg_schema(&mut pg, &schema);
     if let Err(e) = result {
