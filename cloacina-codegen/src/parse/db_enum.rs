@@ -328,17 +328,18 @@ impl Cx<'_> {
         let enums = &schema.enums;
         let customs = &schema.custom_types;
         for c in schema.tables.iter_mut().flat_map(|t| t.columns.iter_mut()) {
-            if let ColumnType::Enum(e) = c.ty {
-                if e.labels().is_empty() {
-                    c.ty = match enums.iter().find(|d| d.name == e.sql_name()) {
-                        Some(d) => ColumnType::Enum(d.ty()),
-                        None => match customs.iter().find(|d| d.name == e.sql_name()) {
-                            Some(d) => ColumnType::Custom(d.ty()),
-                            None => ColumnType::Text { max_len: None },
-                        },
-                    };
-                }
+            let ColumnType::Enum(e) = c.ty else { continue };
+            if !e.labels().is_empty() {
+                continue;
             }
+            let name = e.sql_name();
+            c.ty = if let Some(d) = enums.iter().find(|d| d.name == name) {
+                ColumnType::Enum(d.ty())
+            } else if let Some(d) = customs.iter().find(|d| d.name == name) {
+                ColumnType::Custom(d.ty())
+            } else {
+                ColumnType::Text { max_len: None }
+            };
         }
         // Everything deferred is reported where it would have stood.
         let declared: Vec<(&str, &str)> = schema
