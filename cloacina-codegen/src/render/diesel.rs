@@ -808,17 +808,7 @@ fn pg_rust_type(ty: PgType) -> TokenStream {
 
 /// The model struct name of a table: singular, UpperCamelCase.
 pub fn model_name(table: &str) -> String {
-    let singular = singularize(table);
-    singular
-        .split('_')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut cs = p.chars();
-            cs.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + cs.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
+    crate::model::upper_camel(&singularize(table))
 }
 
 fn singularize(name: &str) -> String {
