@@ -1078,7 +1078,7 @@ pub fn check(schema_path: &Path, migrations_dir: &Path, postgres_url: &str) -> R
     let printed = if has_postgres_literals(&schema) || names_extension_schemas(&schema) {
         let db = printer.insert(Database::connect(postgres_url)?);
         let printed = in_postgres_spelling(db, &schema, Origin::File(&path, &source))?;
-        current_schema_unset(db, &printed)?
+        current_schema_unset(db, printed)?
     } else {
         schema.clone()
     };
@@ -1415,7 +1415,7 @@ pub fn drift(
             use crate::pg_defaults::{current_schema_unset, in_postgres_spelling, Origin};
             let file = in_postgres_spelling(&mut db, &schema, Origin::File(&path, &source))?;
             (
-                current_schema_unset(&mut db, &file)?,
+                current_schema_unset(&mut db, file)?,
                 in_postgres_spelling(&mut db, &live.schema, Origin::Database)?,
                 in_postgres_spelling(&mut db, &replayed.schema, Origin::Database)?,
             )

@@ -725,7 +725,7 @@ pub fn label_used_early(
                     });
                 }
             }
-            let quoted = format!("'{}'", label.replace('\'', "''"));
+            let quoted = crate::render::ddl::quote_literal(label);
             if let Some(ix) = t.indexes.iter().find(|ix| {
                 uses_enum && ix.predicate.as_deref().is_some_and(|p| p.contains(&quoted))
             }) {

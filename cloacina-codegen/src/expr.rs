@@ -45,6 +45,7 @@ use sqlparser::dialect::{Dialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::{Parser, ParserError};
 
 use crate::model::{Backend, ColumnType, EnumType, Table};
+use crate::names::edit_distance;
 
 /// Where a text comes from: it decides the SQL dialect it is parsed with and
 /// which stored conventions are read back (SQLite `1`/`0` for booleans,
@@ -1559,20 +1560,6 @@ fn canonical_timestamp(s: &str, source: Source) -> Option<String> {
         frac
     );
     crate::validate::is_canonical_timestamp(&c).then_some(c)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 // ----- rendering -------------------------------------------------------------

@@ -49,6 +49,7 @@ use crate::compare::{compare_with, CompareOptions, Difference, ObjectKind};
 use crate::error::{Error, Result};
 use crate::model::*;
 use crate::normalize::normalize;
+use crate::render::ddl::quote_ident;
 
 /// How the importer handled a construct.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -779,10 +780,6 @@ fn module_backend(m: &[String]) -> Option<Backend> {
     } else {
         None
     }
-}
-
-fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 fn assemble(mut cx: Cx) -> Imported {

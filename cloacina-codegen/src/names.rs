@@ -433,6 +433,16 @@ pub(crate) fn pg_builtin_type(sql_name: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// `pg_builtin_type` binary-searches the list.
+    #[test]
+    fn pg_builtin_type_list_is_sorted() {
+        for pair in PG_BUILTIN_TYPES.windows(2) {
+            assert!(pair[0] < pair[1], "{} >= {}", pair[0], pair[1]);
+        }
+        assert!(pg_builtin_type("text") && pg_builtin_type("xml") && pg_builtin_type("aclitem"));
+        assert!(!pg_builtin_type("mood"));
+    }
+
     #[test]
     fn reserved_list_is_sorted_and_lowercase() {
         for pair in RESERVED.windows(2) {

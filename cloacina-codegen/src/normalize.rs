@@ -34,6 +34,7 @@ use std::collections::HashMap;
 
 use crate::model::*;
 use crate::names;
+use crate::render::ddl::quote_literal as quote;
 
 /// Puts `schema` into canonical form. With `backend`, only what exists on
 /// that backend is kept (backend-only tables of the other backend go, raw
@@ -999,10 +1000,6 @@ pub fn render_tokens(toks: &[Tok]) -> String {
 /// casts (except to JSON) and grouping parentheses dropped, one spacing.
 pub fn canonical_expr(sql: &str) -> String {
     render_tokens(&canonical_tokens_with(sql, true, true))
-}
-
-fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
 }
 
 // ----- representation conventions of hand-kept SQLite migrations ------------

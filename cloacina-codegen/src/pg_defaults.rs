@@ -228,9 +228,9 @@ pub fn names_extension_schemas(schema: &Schema) -> bool {
 /// `WITH SCHEMA` puts it), so `postgis(schema = "public")` against a
 /// database whose current schema is `public` is no difference; another
 /// schema still is.
-pub fn current_schema_unset(db: &mut Database, schema: &Schema) -> Result<Schema> {
-    let mut out = schema.clone();
-    if !names_extension_schemas(schema) {
+pub fn current_schema_unset(db: &mut Database, schema: Schema) -> Result<Schema> {
+    let mut out = schema;
+    if !names_extension_schemas(&out) {
         return Ok(out);
     }
     let current = query_json(db, "SELECT to_json(current_schema())::text AS j")

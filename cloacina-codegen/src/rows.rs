@@ -135,9 +135,7 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
 }
 
 /// `"name"`, quoted for both backends.
-pub fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
+pub use crate::render::ddl::quote_ident;
 
 /// The canonical text of an instant (the SQLite representation of the type
 /// map): `YYYY-MM-DDTHH:MM:SS.ffffffZ`.

@@ -82,7 +82,7 @@ pub fn canonical(text: &str) -> Option<String> {
     let printed: Vec<String> = lexemes
         .into_iter()
         .map(|(lexeme, positions)| {
-            let mut out = format!("'{}'", lexeme.replace('\'', "''"));
+            let mut out = crate::render::ddl::quote_literal(&lexeme);
             let list: Vec<String> = positions
                 .into_iter()
                 .map(|(p, w)| match w {

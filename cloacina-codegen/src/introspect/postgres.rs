@@ -22,6 +22,7 @@ use super::{
 use crate::error::{Error, Result};
 use crate::model::*;
 use crate::normalize::{canonical_tokens, check_from_stored, Tok};
+use crate::render::ddl::{quote_ident as q, quote_literal as lit};
 
 fn query<T: serde::de::DeserializeOwned>(
     conn: &mut PgConnection,
@@ -124,14 +125,6 @@ struct EnumRow {
     name: String,
     comment: Option<String>,
     labels: Vec<String>,
-}
-
-fn q(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-fn lit(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
 }
 
 /// Objects of the catalog that the model cannot hold, with their SQL.

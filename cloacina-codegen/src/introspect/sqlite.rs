@@ -26,6 +26,7 @@ use crate::normalize::{
     canonical_expr, canonical_tokens, check_from_sql, fold_implicit_check, render_tokens, tokenize,
     ImplicitCheck, Tok,
 };
+use crate::render::ddl::quote_literal as lit;
 
 fn query<T: serde::de::DeserializeOwned>(
     conn: &mut SqliteConnection,
@@ -42,10 +43,6 @@ fn query<T: serde::de::DeserializeOwned>(
             message: e.to_string(),
         })?;
     from_json(Backend::Sqlite, target, what, row.j)
-}
-
-fn lit(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
 }
 
 #[derive(Deserialize)]

@@ -194,7 +194,7 @@ impl Cx<'_> {
                 }
             }
         }
-        if super::db_enum::TAKEN.contains(&name.as_str()) {
+        if super::db_enum::taken(&name) {
             self.bad_custom(
                 name_span,
                 format!("custom type `{name}` has the name of a built-in type"),

@@ -52,36 +52,12 @@ pub(super) fn placeholder(name: &str) -> ColumnType {
     ColumnType::Enum(EnumType::new(name, &[]))
 }
 
-/// Type names an enum may not take: the neutral and PostgreSQL-only
-/// types, and the runtime types the generated `table!`s import.
-pub(super) const TAKEN: &[&str] = &[
+/// Type names the parser reads as something else, beyond the neutral and
+/// PostgreSQL-only types ([`ColumnType::NAMES`], [`PgType::NAMES`]): the
+/// nullable wrapper, `Numrange` (a Diesel range name the parser explains)
+/// and the runtime types the generated `table!`s import.
+const TAKEN_BESIDES_TYPES: &[&str] = &[
     "Nullable",
-    "Text",
-    "Uuid",
-    "SmallInt",
-    "Integer",
-    "BigInt",
-    "Bool",
-    "Timestamp",
-    "Double",
-    "Float",
-    "Binary",
-    "Json",
-    "NaiveTimestamp",
-    "Date",
-    "Time",
-    "Decimal",
-    "Array",
-    "Range",
-    "Interval",
-    "Money",
-    "Oid",
-    "MacAddr",
-    "MacAddr8",
-    "Citext",
-    "Inet",
-    "Cidr",
-    "Tsvector",
     "Numrange",
     "DbUuid",
     "DbBool",
@@ -92,6 +68,16 @@ pub(super) const TAKEN: &[&str] = &[
     "DbTime",
     "DbDecimal",
 ];
+
+/// Whether an enum or custom type may not take the type name `name`: a
+/// neutral or PostgreSQL-only type (`Decimal<P, S>` takes `Decimal`), or
+/// one of [`TAKEN_BESIDES_TYPES`].
+pub(super) fn taken(name: &str) -> bool {
+    let base = |spelling: &&str| spelling.split('<').next() == Some(name);
+    ColumnType::NAMES.iter().any(base)
+        || PgType::NAMES.iter().any(base)
+        || TAKEN_BESIDES_TYPES.contains(&name)
+}
 
 const ENUM_HELP: &str = "write `#[db_enum(name = \"sql_name\")] enum Name { LabelA, #[value(\"label-b\")] LabelB }`: unit variants only; a label is the variant as written unless `#[value(\"...\")]` gives it";
 
@@ -281,7 +267,7 @@ impl Cx<'_> {
                 "PostgreSQL would create the enum but read every column of this type as its own type (pg_catalog is searched first): choose another SQL name with `#[db_enum(name = \"...\")]`",
             );
         }
-        if TAKEN.contains(&name.as_str()) {
+        if taken(&name) {
             self.bad_enum(
                 name_span,
                 format!("enum `{name}` has the name of a built-in type"),
@@ -342,17 +328,18 @@ impl Cx<'_> {
         let enums = &schema.enums;
         let customs = &schema.custom_types;
         for c in schema.tables.iter_mut().flat_map(|t| t.columns.iter_mut()) {
-            if let ColumnType::Enum(e) = c.ty {
-                if e.labels().is_empty() {
-                    c.ty = match enums.iter().find(|d| d.name == e.sql_name()) {
-                        Some(d) => ColumnType::Enum(d.ty()),
-                        None => match customs.iter().find(|d| d.name == e.sql_name()) {
-                            Some(d) => ColumnType::Custom(d.ty()),
-                            None => ColumnType::Text { max_len: None },
-                        },
-                    };
-                }
+            let ColumnType::Enum(e) = c.ty else { continue };
+            if !e.labels().is_empty() {
+                continue;
             }
+            let name = e.sql_name();
+            c.ty = if let Some(d) = enums.iter().find(|d| d.name == name) {
+                ColumnType::Enum(d.ty())
+            } else if let Some(d) = customs.iter().find(|d| d.name == name) {
+                ColumnType::Custom(d.ty())
+            } else {
+                ColumnType::Text { max_len: None }
+            };
         }
         // Everything deferred is reported where it would have stood.
         let declared: Vec<(&str, &str)> = schema
@@ -450,6 +437,60 @@ mod tests {
             format!("{a:?}"),
             "EnumType { sql_name: \"mood\", labels: [\"a\", \"b\"] }"
         );
+    }
+
+    #[test]
+    fn taken_names_are_the_built_in_type_names() {
+        for name in [
+            "Nullable",
+            "Text",
+            "Uuid",
+            "SmallInt",
+            "Integer",
+            "BigInt",
+            "Bool",
+            "Timestamp",
+            "Double",
+            "Float",
+            "Binary",
+            "Json",
+            "NaiveTimestamp",
+            "Date",
+            "Time",
+            "Decimal",
+            "Array",
+            "Range",
+            "Interval",
+            "Money",
+            "Oid",
+            "MacAddr",
+            "MacAddr8",
+            "Citext",
+            "Inet",
+            "Cidr",
+            "Tsvector",
+            "Numrange",
+            "DbUuid",
+            "DbBool",
+            "DbJson",
+            "DbTimestamp",
+            "DbDate",
+            "DbNaiveTimestamp",
+            "DbTime",
+            "DbDecimal",
+        ] {
+            assert!(super::taken(name), "{name} should be taken");
+        }
+        for name in [
+            "Status",
+            "Decimal<P, S>",
+            "Array<T>",
+            "Ltree",
+            "Int4range",
+            "",
+        ] {
+            assert!(!super::taken(name), "{name} should be free");
+        }
     }
 
     #[test]

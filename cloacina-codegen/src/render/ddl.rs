@@ -921,6 +921,12 @@ pub fn quote_literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
+/// A double-quoted SQL identifier, for both backends: `a"b` becomes
+/// `"a""b"`.
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
 /// Doc comment lines as text: the one leading space rustdoc leaves is
 /// removed, trailing whitespace dropped.
 pub fn doc_lines(docs: &[String]) -> Vec<&str> {
@@ -1135,22 +1141,20 @@ pub fn create_extension(e: &Extension) -> String {
     if let Some(s) = &e.schema {
         // `WITH SCHEMA` needs the schema to exist; it is never dropped (it
         // may hold other objects).
-        sql.push_str(&format!("CREATE SCHEMA IF NOT EXISTS {};\n", pg_ident(s)));
+        sql.push_str(&format!(
+            "CREATE SCHEMA IF NOT EXISTS {};\n",
+            quote_ident(s)
+        ));
     }
     sql.push_str(&format!("CREATE EXTENSION IF NOT EXISTS \"{}\"", e.name));
     if let Some(s) = &e.schema {
-        sql.push_str(&format!(" WITH SCHEMA {}", pg_ident(s)));
+        sql.push_str(&format!(" WITH SCHEMA {}", quote_ident(s)));
     }
     if let Some(v) = &e.version {
         sql.push_str(&format!(" VERSION {}", quote_literal(v)));
     }
     sql.push(';');
     sql
-}
-
-/// A double-quoted PostgreSQL identifier.
-fn pg_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// `ALTER EXTENSION` statements that take a declared extension from
@@ -1162,10 +1166,10 @@ pub fn alter_extension(from: &Extension, to: &Extension) -> Vec<String> {
     if from.schema != to.schema {
         match &to.schema {
             Some(s) => {
-                out.push(format!("CREATE SCHEMA IF NOT EXISTS {};", pg_ident(s)));
+                out.push(format!("CREATE SCHEMA IF NOT EXISTS {};", quote_ident(s)));
                 out.push(format!(
                     "ALTER EXTENSION \"{name}\" SET SCHEMA {};",
-                    pg_ident(s)
+                    quote_ident(s)
                 ));
             }
             None => out.push(format!(

@@ -808,17 +808,7 @@ fn pg_rust_type(ty: PgType) -> TokenStream {
 
 /// The model struct name of a table: singular, UpperCamelCase.
 pub fn model_name(table: &str) -> String {
-    let singular = singularize(table);
-    singular
-        .split('_')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut cs = p.chars();
-            cs.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + cs.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
+    crate::model::upper_camel(&singularize(table))
 }
 
 fn singularize(name: &str) -> String {
@@ -1039,11 +1029,7 @@ fn models_text(schema: &Schema, options: &RustOptions) -> Result<String> {
         .map(|e| ((e.table.name.as_str(), e.column.name.as_str()), &e.ident))
         .collect();
     let enum_of = |t: &Table, c: &Column| -> Option<TokenStream> {
-        if let ColumnType::Enum(e) = c.ty {
-            let ident = rust_ident(&schema.enum_rust_name(e));
-            return Some(quote!(#ident));
-        }
-        if let Some(rust) = custom_rust_type(schema, c.ty) {
+        if let Some(rust) = declared_rust_type(schema, c) {
             return Some(rust);
         }
         if !options.typed_enums {
@@ -1142,6 +1128,16 @@ fn pretty_items(items: TokenStream) -> Result<String> {
         .to_string())
 }
 
+/// The Rust type of a column of a declared enum or custom type (`None`
+/// for any other column).
+fn declared_rust_type(schema: &Schema, c: &Column) -> Option<TokenStream> {
+    if let ColumnType::Enum(e) = c.ty {
+        let ident = rust_ident(&schema.enum_rust_name(e));
+        return Some(quote!(#ident));
+    }
+    custom_rust_type(schema, c.ty)
+}
+
 /// The tokens of the `models` module, printed whole by prettyplease: the
 /// reference layout [`models_text`] reproduces (and its fallback for an
 /// empty schema).
@@ -1152,11 +1148,7 @@ fn models_module(schema: &Schema, options: &RustOptions) -> Result<TokenStream> 
     let enums = enum_columns(schema);
     let enum_items: Vec<TokenStream> = enums.iter().map(|e| enum_item(e, &enum_hooks)).collect();
     let enum_of = |t: &Table, c: &Column| -> Option<TokenStream> {
-        if let ColumnType::Enum(e) = c.ty {
-            let ident = rust_ident(&schema.enum_rust_name(e));
-            return Some(quote!(#ident));
-        }
-        if let Some(rust) = custom_rust_type(schema, c.ty) {
+        if let Some(rust) = declared_rust_type(schema, c) {
             return Some(rust);
         }
         if !options.typed_enums {
