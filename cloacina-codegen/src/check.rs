@@ -1062,9 +1062,8 @@ pub fn check(schema_path: &Path, migrations_dir: &Path, postgres_url: &str) -> R
         };
     }
     // PostgreSQL-only defaults as the server prints them (`'1 hour'` is
-    // `01:00:00`), else the same value spelled two ways is a difference.
-    // Both sides print each value the column gets, so the same value
-    // spelled two ways is no difference. The file's are printed before
+    // `01:00:00`): both sides print the value each column gets, so the
+    // same value spelled two ways is no difference. The file's are printed before
     // the replay: a literal PostgreSQL refuses (`[2,1]` for a range) is a
     // located error naming the column, not a failing migration.
     // An extension declared in the current schema (`schema = "public"`)
